@@ -1,0 +1,23 @@
+import { usageError } from '../../errors.js';
+import type { RunResult } from '../../migrator/migrator.js';
+import type { CommandContext } from '../context.js';
+import { withMigrator } from '../migration-setup.js';
+import type { Output } from '../output.js';
+import type { MigrateFlags } from '../program.js';
+import { printRunSummary } from './run-summary.js';
+
+export type MigrateDownFlags = MigrateFlags & { to?: string; steps?: string; resume?: boolean };
+
+export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): Promise<RunResult> {
+  let steps: number | undefined;
+  if (flags.steps !== undefined) {
+    if (!/^\d+$/.test(flags.steps) || Number(flags.steps) < 1) throw usageError(`--steps ${flags.steps} is not a whole number of 1 or more`, 'e.g. --steps 2');
+    steps = Number(flags.steps);
+  }
+  if (flags.to !== undefined && steps !== undefined) throw usageError("can't give --to and --steps together", 'use one of them');
+  return withMigrator(flags, ctx, out, (m) => m.down({ to: flags.to, steps, resume: flags.resume }));
+}
+
+export function print(result: RunResult, out: Output): void {
+  printRunSummary(result, out);
+}

@@ -1,0 +1,52 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DcnError } from '../../errors.js';
+import type { AdminPrivilege } from '../../db/driver.js';
+import { buildPlan, renderPlanScript, type Plan } from '../../migrator/plan.js';
+import { packageVersion } from '../../version.js';
+import type { CommandContext } from '../context.js';
+import { configFrom, migrationSet } from '../migration-setup.js';
+import type { Output } from '../output.js';
+import type { CommonFlags, MigrationSetFlags } from '../program.js';
+
+export type MigratePlanFlags = CommonFlags & MigrationSetFlags & { to?: string; out?: string; connect?: string; adminUser?: string; adminPrivilege?: string };
+
+export interface PlanResult extends Plan {
+  readonly source: string;
+  readonly outFile?: string;
+  /** The SQL*Plus script; left out of --json output, which lists the statements instead. */
+  readonly script?: string;
+}
+
+export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): Promise<PlanResult> {
+  const config = configFrom(flags, ctx);
+  const { dir, migrations } = migrationSet(config);
+  const plan = buildPlan({ migrations, variables: config.variables, historyTable: config.historyTable, to: flags.to });
+  const script = renderPlanScript(plan, {
+    dcnVersion: packageVersion(),
+    source: config.migrationsDir === undefined ? 'the built-in migrations' : dir,
+    connect: config.connect,
+    adminUser: config.adminUser,
+    adminPrivilege: config.adminPrivilege as AdminPrivilege | undefined,
+  });
+  let outFile: string | undefined;
+  if (flags.out !== undefined) {
+    outFile = resolve(ctx.cwd, flags.out);
+    try {
+      writeFileSync(outFile, script);
+    } catch (cause) {
+      throw new DcnError('usage', `cannot write ${outFile}: ${(cause as Error).message}`, { hint: 'choose a writable path for --out', cause });
+    }
+  }
+  return Promise.resolve({ ...plan, source: dir, outFile, ...(out.json ? {} : { script }) });
+}
+
+export function print(result: PlanResult, out: Output): void {
+  if (result.outFile === undefined) {
+    out.raw(result.script ?? '');
+    return;
+  }
+  const statements = result.migrations.reduce((n, m) => n + m.statements.length, 0);
+  out.line(`Wrote ${result.outFile}: ${result.migrations.length} migration(s), ${statements} statement(s).`);
+  out.line(out.color.dim(`Run it as the schema owner: sqlplus <user>@<connect> @${result.outFile}`));
+}

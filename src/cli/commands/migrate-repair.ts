@@ -1,0 +1,19 @@
+import type { RepairResult } from '../../migrator/migrator.js';
+import type { CommandContext } from '../context.js';
+import { withMigrator } from '../migration-setup.js';
+import type { Output } from '../output.js';
+import type { MigrateFlags } from '../program.js';
+
+export function run(flags: MigrateFlags, ctx: CommandContext, out: Output): Promise<RepairResult> {
+  return withMigrator(flags, ctx, out, (m) => m.repair());
+}
+
+export function print(result: RepairResult, out: Output): void {
+  if (result.actions.length === 0) {
+    out.line('Nothing to repair.');
+    return;
+  }
+  for (const a of result.actions) {
+    out.line(`V${a.version}: ${a.action === 'removed-failed' ? 'removed the failed attempt' : 'accepted the changed file'} (${a.detail})`);
+  }
+}

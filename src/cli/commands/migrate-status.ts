@@ -1,0 +1,44 @@
+import type { MigrationState, StatusResult } from '../../migrator/migrator.js';
+import type { CommandContext } from '../context.js';
+import { withMigrator } from '../migration-setup.js';
+import { formatMs, table, type Output } from '../output.js';
+import type { MigrateFlags } from '../program.js';
+
+export function run(flags: MigrateFlags, ctx: CommandContext, out: Output): Promise<StatusResult> {
+  return withMigrator(flags, ctx, out, (m) => m.status());
+}
+
+export function print(result: StatusResult, out: Output): void {
+  const c = out.color;
+  const paint: Record<MigrationState, (s: string) => string> = {
+    applied: c.green,
+    pending: c.yellow,
+    failed: c.red,
+    changed: c.magenta,
+    missing: c.magenta,
+  };
+  if (result.migrations.length === 0) {
+    out.line('No migrations found.');
+    return;
+  }
+  const rows = result.migrations.map((m) => [
+    m.version,
+    m.description,
+    paint[m.state](m.state + (m.profile === 'admin' ? '' : '')),
+    m.checksum.slice(0, 12),
+    m.appliedAt ? m.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '',
+    m.appliedBy ?? '',
+    formatMs(m.durationMs),
+  ]);
+  for (const line of table(['Version', 'Description', 'State', 'Checksum', 'Applied at', 'By', 'Duration'], rows)) out.line(line);
+  for (const m of result.migrations) {
+    if (m.state === 'failed') {
+      out.line(c.red(`V${m.version}: ${m.operation === 'undo' ? 'undo ' : ''}stopped after ${m.statementsDone} of ${m.statementsTotal} statements${m.error ? `: ${m.error.split('\n')[0]}` : ''}`));
+      out.line(c.dim(`  fix ${m.script} and run \`dcn migrate ${m.operation === 'undo' ? 'down ' : ''}--resume\`, or \`dcn migrate repair\``));
+    }
+    if (m.state === 'changed') out.line(c.magenta(`V${m.version}: ${m.script} changed since it was applied (recorded ${m.recordedChecksum?.slice(0, 12)})`));
+    if (m.state === 'missing') out.line(c.magenta(`V${m.version}: applied, but ${m.script} is not in the migrations directory`));
+    if (m.outOfOrder) out.line(c.yellow(`V${m.version}: pending below an applied version; \`dcn migrate\` will refuse it`));
+  }
+  if (!result.historyExists) out.line(c.dim(`(${result.historyTable} does not exist yet: nothing has been applied)`));
+}

@@ -1,0 +1,16 @@
+import type { RunResult } from '../../migrator/migrator.js';
+import type { CommandContext } from '../context.js';
+import { withMigrator } from '../migration-setup.js';
+import type { Output } from '../output.js';
+import type { MigrateFlags } from '../program.js';
+import { printRunSummary } from './run-summary.js';
+
+export type MigrateUpFlags = MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean };
+
+export function run(flags: MigrateUpFlags, ctx: CommandContext, out: Output): Promise<RunResult> {
+  return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged }));
+}
+
+export function print(result: RunResult, out: Output): void {
+  printRunSummary(result, out);
+}

@@ -1,0 +1,18 @@
+/**
+ * What a command may use of the outside world. main.ts fills it from `process`; tests fill it
+ * with strings and fakes. Nothing below src/cli reads `process` itself.
+ */
+import type { Writable, Readable } from 'node:stream';
+import type { Driver } from '../db/driver.js';
+
+export interface CommandContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdin: Readable & { isTTY?: boolean };
+  readonly stdout: Writable & { isTTY?: boolean };
+  readonly stderr: Writable & { isTTY?: boolean };
+  /** Loads the database driver; lazy so that commands without a database never load oracledb. */
+  readonly loadDriver: () => Promise<Driver>;
+  /** Identifies this process as a lock holder, e.g. "dcn on host, pid 123". */
+  readonly holder: string;
+}

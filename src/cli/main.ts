@@ -1,0 +1,63 @@
+/**
+ * The entry point, and the one place that turns outcomes into exit codes and prints errors.
+ * Commands throw DcnError; nothing else in dcn decides how the process ends.
+ */
+import { hostname } from 'node:os';
+import { CommanderError } from 'commander';
+import { EXIT_CODES, DcnError, isDcnError } from '../errors.js';
+import { packageVersion } from '../version.js';
+import type { CommandContext } from './context.js';
+import { createProgram } from './program.js';
+
+export function processContext(): CommandContext {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    loadDriver: async () => new (await import('../db/oracle-driver.js')).OracleDriver(),
+    holder: `dcn on ${hostname()}, pid ${process.pid}`,
+  };
+}
+
+function causeChain(err: unknown): string[] {
+  const lines: string[] = [];
+  let cause = (err as { cause?: unknown }).cause;
+  while (cause !== undefined && lines.length < 5) {
+    lines.push(cause instanceof Error ? (cause.stack ?? cause.message) : String(cause));
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return lines;
+}
+
+function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean): void {
+  const paint = !(ctx.env.NO_COLOR ?? '') && ctx.stderr.isTTY;
+  const red = (s: string) => (paint ? `\u001b[31m${s}\u001b[39m` : s);
+  ctx.stderr.write(`${red('dcn: error:')} ${err.message}\n`);
+  if (err.hint) ctx.stderr.write(`  hint: ${err.hint}\n`);
+  if (verbose) for (const line of causeChain(err)) ctx.stderr.write(`  cause: ${line}\n`);
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message: err.message, hint: err.hint, ...err.meta } }, null, 2)}\n`);
+  }
+}
+
+export async function main(argv: readonly string[], ctx: CommandContext = processContext()): Promise<number> {
+  const args = argv.slice(2);
+  const json = args.includes('--json');
+  const verbose = args.includes('--verbose');
+  try {
+    await createProgram(ctx, packageVersion()).parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander has printed its message (or the help) already
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`);
+      return EXIT_CODES.usage;
+    }
+    const dcnError = isDcnError(err) ? err : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { hint: 'this is a bug in dcn: please report it with the output of --verbose', cause: err });
+    report(dcnError, ctx, json, verbose || dcnError.code === 'internal');
+    return dcnError.exitCode;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * All printing happens here. Human output goes to stdout, in colour only on a TTY without
+ * NO_COLOR; with --json, stdout carries exactly one JSON document and human diagnostics go to
+ * stderr. chalk is used only through this module.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { CommandContext } from './context.js';
+
+export class Output {
+  readonly json: boolean;
+  readonly color: ChalkInstance;
+  readonly errColor: ChalkInstance;
+
+  constructor(
+    private readonly ctx: CommandContext,
+    options: { json?: boolean } = {},
+  ) {
+    this.json = options.json ?? false;
+    const noColor = ctx.env.NO_COLOR !== undefined && ctx.env.NO_COLOR !== '';
+    this.color = new Chalk({ level: !this.json && !noColor && ctx.stdout.isTTY ? 1 : 0 });
+    this.errColor = new Chalk({ level: !noColor && ctx.stderr.isTTY ? 1 : 0 });
+  }
+
+  /** A line of human output; suppressed in JSON mode. */
+  line(text = ''): void {
+    if (!this.json) this.ctx.stdout.write(`${text}\n`);
+  }
+
+  /** A diagnostic for people, on stderr, in either mode. */
+  note(text: string): void {
+    this.ctx.stderr.write(`${text}\n`);
+  }
+
+  /** The one JSON document of a --json run. */
+  document(value: unknown): void {
+    this.ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Raw text on stdout (e.g. the plan script). */
+  raw(text: string): void {
+    this.ctx.stdout.write(text);
+  }
+}
+
+/** Left-aligned columns for a human table. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const fmt = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c))))
+      .join('  ')
+      .trimEnd();
+  return [fmt(headers), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
+}
+
+function visibleLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

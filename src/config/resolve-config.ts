@@ -1,0 +1,220 @@
+/**
+ * Resolves dcn's settings in one place: command-line flag > environment (DCN_*) > config file
+ * (dcn.config.json, or --config PATH) > default. Passwords are not settings: they come only from
+ * the environment, --password-stdin or a prompt (see cli/secrets.ts), never from a file or a flag.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DcnError } from '../errors.js';
+import type { AdminPrivilege } from '../db/driver.js';
+
+export type Source = 'flag' | 'env' | 'file' | 'default';
+
+/** Flags as the CLI parsed them; undefined means "not given". */
+export interface ConfigFlags {
+  readonly config?: string;
+  readonly connect?: string;
+  readonly user?: string;
+  readonly adminUser?: string;
+  readonly adminPrivilege?: string;
+  readonly connectTimeout?: string;
+  readonly tnsAdmin?: string;
+  readonly migrations?: string;
+  readonly historyTable?: string;
+  readonly lockTimeout?: string;
+  /** --define name=value, repeatable. */
+  readonly define?: readonly string[];
+}
+
+export interface ResolvedConfig {
+  readonly connect?: string;
+  readonly user?: string;
+  readonly adminUser?: string;
+  readonly adminPrivilege?: AdminPrivilege;
+  readonly connectTimeoutSeconds: number;
+  readonly tnsAdmin?: string;
+  /** Absolute path; undefined means the migrations built into dcn. */
+  readonly migrationsDir?: string;
+  readonly historyTable: string;
+  readonly lockTimeoutSeconds: number;
+  /** Substitution variables: the config file's "variables", then --define on top. */
+  readonly variables: Readonly<Record<string, string>>;
+  readonly configFile?: string;
+  /** Where each setting came from, for `--verbose` and tests. */
+  readonly sources: Readonly<Record<string, Source>>;
+}
+
+export const DEFAULTS = {
+  connectTimeoutSeconds: 10,
+  historyTable: 'DCN_SCHEMA_HISTORY',
+  lockTimeoutSeconds: 30,
+} as const;
+
+export const ENV_NAMES = {
+  connect: 'DCN_CONNECT',
+  user: 'DCN_USER',
+  adminUser: 'DCN_ADMIN_USER',
+  adminPrivilege: 'DCN_ADMIN_PRIVILEGE',
+  connectTimeout: 'DCN_CONNECT_TIMEOUT',
+  tnsAdmin: 'TNS_ADMIN',
+  migrations: 'DCN_MIGRATIONS',
+  historyTable: 'DCN_HISTORY_TABLE',
+  lockTimeout: 'DCN_LOCK_TIMEOUT',
+  config: 'DCN_CONFIG',
+} as const;
+
+const FILE_KEYS = new Set(['connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables']);
+const PRIVILEGES: readonly AdminPrivilege[] = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'];
+
+export interface ResolveInput {
+  readonly flags: ConfigFlags;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly readFile?: (path: string) => string;
+}
+
+type Setting = keyof typeof ENV_NAMES;
+
+function invalid(message: string, hint: string): DcnError {
+  return new DcnError('config_invalid', message, { hint });
+}
+
+function readConfigFile(path: string, explicit: boolean, readFile: (p: string) => string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    if (!explicit && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw invalid(`cannot read the config file ${path}`, 'check the path given to --config (or DCN_CONFIG)');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw invalid(`${path} is not valid JSON: ${(err as Error).message}`, 'fix the file, or remove it');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw invalid(`${path} must hold a JSON object`, 'e.g. {"connect": "localhost:1521/FREEPDB1", "user": "OE"}');
+  }
+  for (const key of Object.keys(parsed)) {
+    if (/password/i.test(key)) {
+      throw invalid(`${path}: "${key}" — dcn does not read passwords from files`, 'remove it and set DCN_PASSWORD / DCN_ADMIN_PASSWORD, or use --password-stdin');
+    }
+    if (!FILE_KEYS.has(key)) {
+      throw invalid(`${path}: unknown setting "${key}"`, `known settings: ${[...FILE_KEYS].join(', ')}`);
+    }
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function wholeSeconds(name: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw invalid(`${name} must be a whole number of seconds from ${min} to ${max}, not '${value}'`, `e.g. ${name}=${Math.max(min, 10)}`);
+  }
+  return Number(value);
+}
+
+/** A plain (unquoted) Oracle identifier, returned in upper case. */
+export function simpleIdentifier(setting: string, value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_$#]{0,122}$/.test(value)) {
+    throw invalid(`${setting} '${value}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
+  }
+  return value.toUpperCase();
+}
+
+function parseDefine(entry: string): [string, string] {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
+  if (!m) throw new DcnError('usage', `--define ${entry}: expected name=value`, { hint: 'e.g. --define callback_url=http://app:8080/phpcache/dropResults.php' });
+  checkVariableValue(`--define ${m[1]}`, m[2]!);
+  return [m[1]!.toLowerCase(), m[2]!];
+}
+
+function checkVariableValue(where: string, value: string): void {
+  if (/[\r\n]/.test(value)) throw invalid(`${where}: a substitution value cannot span lines`, 'put it on one line');
+}
+
+export function resolveConfig(input: ResolveInput): ResolvedConfig {
+  const { flags, env, cwd } = input;
+  const readFile = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
+  const sources: Record<string, Source> = {};
+  const configPath = flags.config ?? env[ENV_NAMES.config];
+  const explicit = configPath !== undefined && configPath !== '';
+  const filePath = resolve(cwd, explicit ? configPath : 'dcn.config.json');
+  const file = readConfigFile(filePath, explicit, readFile);
+
+  /** One setting, by precedence. Empty environment values count as unset. */
+  const pick = (key: Setting): string | undefined => {
+    const flag = (flags as Record<string, unknown>)[key];
+    if (typeof flag === 'string') {
+      sources[key] = 'flag';
+      return flag;
+    }
+    const fromEnv = env[ENV_NAMES[key]];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      sources[key] = 'env';
+      return fromEnv;
+    }
+    const fromFile = file?.[key];
+    if (fromFile !== undefined && fromFile !== null) {
+      if (typeof fromFile !== 'string' && typeof fromFile !== 'number') {
+        throw invalid(`${filePath}: "${key}" must be a string or a number`, 'fix the config file');
+      }
+      sources[key] = 'file';
+      return String(fromFile);
+    }
+    sources[key] = 'default';
+    return undefined;
+  };
+
+  const connect = pick('connect');
+  const user = pick('user');
+  const adminUser = pick('adminUser');
+  const privilegeRaw = pick('adminPrivilege');
+  let adminPrivilege: AdminPrivilege | undefined;
+  if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {
+    const p = privilegeRaw.toLowerCase() as AdminPrivilege;
+    if (!PRIVILEGES.includes(p)) throw invalid(`admin privilege '${privilegeRaw}' is not one of ${PRIVILEGES.join(', ')}, none`, 'e.g. --admin-privilege sysdba for SYS');
+    adminPrivilege = p;
+  }
+  const timeoutRaw = pick('connectTimeout');
+  const lockRaw = pick('lockTimeout');
+  const tnsAdmin = pick('tnsAdmin');
+  const migrations = pick('migrations');
+  const historyRaw = pick('historyTable');
+
+  const variables: Record<string, string> = {};
+  const fileVariables = file?.variables;
+  if (fileVariables !== undefined) {
+    if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
+      throw invalid(`${filePath}: "variables" must be an object of name: value`, 'e.g. "variables": {"app_schema": "OE"}');
+    }
+    for (const [name, value] of Object.entries(fileVariables)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(`${filePath}: variable name "${name}" is not valid`, 'use letters, digits and _');
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(`${filePath}: variable "${name}" must be a string or number`, 'fix the config file');
+      checkVariableValue(`${filePath}: variable "${name}"`, String(value));
+      variables[name.toLowerCase()] = String(value);
+    }
+  }
+  for (const entry of flags.define ?? []) {
+    const [name, value] = parseDefine(entry);
+    variables[name] = value;
+  }
+
+  // A relative path in the config file is relative to that file, like tsconfig.json's.
+  const baseFor = (key: Setting) => (sources[key] === 'file' ? dirname(filePath) : cwd);
+
+  return {
+    connect,
+    user,
+    adminUser,
+    adminPrivilege,
+    connectTimeoutSeconds: timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
+    tnsAdmin: tnsAdmin === undefined ? undefined : resolve(baseFor('tnsAdmin'), tnsAdmin),
+    migrationsDir: migrations === undefined ? undefined : resolve(baseFor('migrations'), migrations),
+    historyTable: historyRaw === undefined ? DEFAULTS.historyTable : simpleIdentifier('history table', historyRaw),
+    lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
+    variables,
+    configFile: file === undefined ? undefined : filePath,
+    sources,
+  };
+}

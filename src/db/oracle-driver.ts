@@ -1,0 +1,96 @@
+/**
+ * The node-oracledb (Thin mode) implementation of Driver. oracledb is loaded on first connect,
+ * so commands that need no database never pay for it.
+ */
+import type OracleDB from 'oracledb';
+import type { AdminPrivilege, Binds, ConnectOptions, DbSession, Driver, ExecuteResult } from './driver.js';
+
+let loaded: Promise<typeof OracleDB> | undefined;
+
+async function loadOracledb(): Promise<typeof OracleDB> {
+  loaded ??= import('oracledb').then((m) => {
+    const oracledb = (m as { default?: typeof OracleDB }).default ?? (m as unknown as typeof OracleDB);
+    oracledb.fetchAsString = [oracledb.CLOB];
+    return oracledb;
+  });
+  return loaded;
+}
+
+const PRIVILEGES: Record<AdminPrivilege, keyof typeof OracleDB> = {
+  sysdba: 'SYSDBA',
+  sysoper: 'SYSOPER',
+  sysasm: 'SYSASM',
+  sysbackup: 'SYSBACKUP',
+  sysdg: 'SYSDG',
+  syskm: 'SYSKM',
+};
+
+class OracleSession implements DbSession {
+  constructor(
+    private readonly connection: OracleDB.Connection,
+    private readonly oracledb: typeof OracleDB,
+  ) {}
+
+  async execute(sql: string, binds: Binds = {}): Promise<ExecuteResult> {
+    const result = await this.connection.execute<Record<string, unknown>>(sql, binds as OracleDB.BindParameters, {
+      outFormat: this.oracledb.OUT_FORMAT_OBJECT,
+      autoCommit: false,
+    });
+    const warning = (result as { warning?: { code?: string; message: string } }).warning;
+    return {
+      rows: result.rows ?? [],
+      rowsAffected: result.rowsAffected ?? 0,
+      warning: warning ? { code: warning.code ?? 'NJS-700', message: warning.message } : undefined,
+    };
+  }
+
+  async commit(): Promise<void> {
+    await this.connection.commit();
+  }
+
+  async rollback(): Promise<void> {
+    await this.connection.rollback();
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+export class OracleDriver implements Driver {
+  async connect(options: ConnectOptions): Promise<DbSession> {
+    const oracledb = await loadOracledb();
+    const seconds = Math.max(1, Math.round(options.connectTimeoutSeconds));
+    const attributes: OracleDB.ConnectionAttributes & Record<string, unknown> = {
+      user: options.user,
+      password: options.password,
+      connectString: options.connectString,
+      // Thin mode: both bound the TCP connect and the whole handshake, so a silent listener
+      // cannot hang the command.
+      connectTimeout: seconds,
+      transportConnectTimeout: seconds,
+    };
+    if (options.tnsAdmin !== undefined) attributes.configDir = options.tnsAdmin;
+    if (options.privilege !== undefined) attributes.privilege = oracledb[PRIVILEGES[options.privilege]] as number;
+    // A last guard in case a driver path ignores the timeouts above.
+    let timer: NodeJS.Timeout | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new Error(`NJS-510: connection timed out after ${seconds} seconds (dcn guard)`);
+        reject(err);
+      }, (seconds + 2) * 1000);
+      timer.unref();
+    });
+    const connecting = oracledb.getConnection(attributes);
+    try {
+      const connection = await Promise.race([connecting, guard]);
+      return new OracleSession(connection, oracledb);
+    } catch (err) {
+      // If the guard fired first, close the connection should it still arrive.
+      connecting.then((c) => c.close()).catch(() => undefined);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Turns node-oracledb errors into DcnErrors that say what went wrong and how to fix it.
+ * The original error stays as `cause` (shown with --verbose).
+ */
+import { DcnError } from '../errors.js';
+
+/** The ORA-/NJS-/DPI- code at the start of a driver error message, if any. */
+export function oracleCode(err: unknown): string | undefined {
+  const message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  const m = /^((?:ORA|NJS|DPI|PLS)-\d{3,5})/.exec(message);
+  if (m) return m[1];
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(ORA|NJS|DPI)-\d+/.test(code) ? code : undefined;
+}
+
+/** The first line of a driver error message, without the connection id noise. */
+export function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return (message.split('\n')[0] ?? '').replace(/\s*\(CONNECTION_ID=[^)]*\)/, '');
+}
+
+const UNREACHABLE = new Set(['NJS-503', 'NJS-510', 'NJS-511', 'NJS-530', 'NJS-500', 'NJS-501', 'NJS-521', 'ORA-12541', 'ORA-12170', 'ORA-12543', 'ORA-12545']);
+const NO_SERVICE = new Set(['NJS-518', 'NJS-519', 'ORA-12514', 'ORA-12505']);
+const TNS = new Set(['NJS-516', 'NJS-517', 'NJS-520']);
+const BAD_CONNECT_STRING = new Set(['NJS-512', 'NJS-514', 'NJS-515']);
+
+export interface ConnectContext {
+  readonly profile: 'app' | 'admin';
+  readonly user: string;
+  readonly connectString: string;
+  readonly connectTimeoutSeconds: number;
+}
+
+/** Explains a failed connect. */
+export function connectError(err: unknown, ctx: ConnectContext): DcnError {
+  const code = oracleCode(err);
+  const where = `${ctx.user}@${ctx.connectString} (${ctx.profile} profile)`;
+  const meta = { profile: ctx.profile, user: ctx.user, connect: ctx.connectString, oracleCode: code };
+  const make = (message: string, hint: string) =>
+    new DcnError('connection_failed', `cannot connect as ${where}: ${message}`, { hint, meta, cause: err });
+  if (code === 'NJS-510') {
+    return make(`no answer within ${ctx.connectTimeoutSeconds} s`, 'check host and port, firewalls, and that the listener runs; raise --connect-timeout for a slow network');
+  }
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return make(firstLine(err), 'check the host and port in the connect string (host:port/service) and that the database listener is running');
+  }
+  if (code !== undefined && NO_SERVICE.has(code)) {
+    return make(firstLine(err), 'the listener answered but does not know that service: check the service name (e.g. FREEPDB1) with lsnrctl status');
+  }
+  if (code !== undefined && TNS.has(code)) {
+    return make(firstLine(err), 'set --tns-admin (or TNS_ADMIN) to the directory holding tnsnames.ora, or use host:port/service');
+  }
+  if (code !== undefined && BAD_CONNECT_STRING.has(code)) {
+    return make(firstLine(err), 'write the connect string as host:port/service, a tnsnames.ora alias, or a full (DESCRIPTION=…)');
+  }
+  if (code === 'ORA-01017') {
+    return make('invalid user name or password (ORA-01017)', ctx.profile === 'admin' ? 'check DCN_ADMIN_USER and DCN_ADMIN_PASSWORD (and --admin-privilege for SYS)' : 'check DCN_USER and DCN_PASSWORD');
+  }
+  if (code === 'ORA-28000') return make('the account is locked (ORA-28000)', `unlock it: ALTER USER ${ctx.user} ACCOUNT UNLOCK`);
+  if (code === 'ORA-28001') return make('the password has expired (ORA-28001)', `set a new one: ALTER USER ${ctx.user} IDENTIFIED BY …`);
+  if (code === 'ORA-01031' || code === 'ORA-01045') {
+    return make(firstLine(err), ctx.profile === 'admin' ? 'the admin user lacks the privilege to connect that way: check --admin-privilege' : `grant it: GRANT CREATE SESSION TO ${ctx.user}`);
+  }
+  return make(firstLine(err), 'run with --verbose to see the driver error');
+}
+
+/** Explains a failed statement outside a migration (dcn's own queries). */
+export function statementError(err: unknown, what: string): DcnError {
+  const code = oracleCode(err);
+  if (code === 'ORA-01031') {
+    return new DcnError('privilege_missing', `${what}: insufficient privileges (ORA-01031)`, {
+      hint: 'run `dcn migrate` with the admin profile configured, or have a DBA grant the missing privilege',
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  }
+  if (code !== undefined && (code === 'NJS-500' || code === 'NJS-501' || code === 'NJS-521' || code === 'NJS-003')) {
+    return new DcnError('connection_failed', `${what}: the connection was lost (${firstLine(err)})`, {
+      hint: 'check the database and the network, then run the command again',
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  }
+  return new DcnError('database_error', `${what}: ${firstLine(err)}`, { meta: { oracleCode: code }, cause: err });
+}

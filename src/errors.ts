@@ -1,0 +1,69 @@
+/**
+ * The one error taxonomy of dcn. Every failure a user can meet is a DcnError with a stable
+ * `code`; the CLI maps codes to exit codes in one place (EXIT_CODES) and prints the message
+ * and the hint once. Engine code throws these and never exits the process.
+ */
+
+export type ErrorCode =
+  | 'usage' // bad flag, bad value, bad name: nothing was done
+  | 'config_invalid' // dcn.config.json or an environment variable is wrong
+  | 'script_invalid' // a migration script cannot be split or substituted
+  | 'connection_failed' // host unreachable, listener, service, credentials
+  | 'lock_held' // another dcn holds the migration lock
+  | 'migration_changed' // an applied migration's file changed or is missing
+  | 'history_blocked' // a failed migration must be resumed or repaired first
+  | 'compile_error' // PL/SQL created with compilation errors
+  | 'migration_failed' // a statement of a migration raised an error
+  | 'privilege_missing' // ORA-01031 and friends
+  | 'database_error' // any other ORA- error outside a migration
+  | 'internal'; // a bug in dcn
+
+export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
+  usage: 2,
+  config_invalid: 2,
+  script_invalid: 2,
+  connection_failed: 6,
+  lock_held: 3,
+  migration_changed: 4,
+  history_blocked: 7,
+  compile_error: 5,
+  migration_failed: 1,
+  privilege_missing: 1,
+  database_error: 1,
+  internal: 1,
+};
+
+export interface DcnErrorOptions {
+  /** What to do about it, in one sentence. */
+  hint?: string;
+  /** JSON-safe details for --json output. Never holds a password. */
+  meta?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class DcnError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly meta: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: DcnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'DcnError';
+    this.code = code;
+    this.hint = options.hint;
+    this.meta = options.meta ?? {};
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+export function isDcnError(value: unknown): value is DcnError {
+  return value instanceof DcnError;
+}
+
+/** A usage error: a bad flag or value, caught before anything touches the database. */
+export function usageError(message: string, hint?: string): DcnError {
+  return new DcnError('usage', message, { hint });
+}

@@ -1,0 +1,153 @@
+/**
+ * `dcn migrate plan`: what `dcn migrate` would run on a fresh schema, with no database. As data
+ * (the statement list) and as a script that SQL*Plus and SQLcl run unchanged with @file: values
+ * already substituted, SET DEFINE OFF so '&' in them stays literal, a CONNECT line where a
+ * migration switches profile, and the same history rows that `dcn migrate` writes.
+ */
+import type { AdminPrivilege } from '../db/driver.js';
+import { sqlPath } from '../paths.js';
+import { loadNamedQueries } from '../script/named-queries.js';
+import type { Statement } from '../script/split.js';
+import type { Variables } from '../script/substitute.js';
+import { compiledObjectOf } from './compile-gate.js';
+import { prefixHash, renderMigrations } from './migrator.js';
+import { compareVersions, normaliseVersion, type Migration, type Profile } from './source.js';
+import { usageError } from '../errors.js';
+
+export interface PlannedStatement {
+  readonly file: string;
+  readonly line: number;
+  readonly plsql: boolean;
+  readonly sql: string;
+}
+
+export interface PlannedMigration {
+  readonly version: string;
+  readonly description: string;
+  readonly script: string;
+  readonly profile: Profile;
+  readonly checksum: string;
+  readonly statements: readonly PlannedStatement[];
+}
+
+export interface Plan {
+  readonly historyTable: string;
+  readonly migrations: readonly PlannedMigration[];
+}
+
+export interface PlanOptions {
+  readonly migrations: readonly Migration[];
+  readonly variables?: Variables;
+  readonly historyTable: string;
+  readonly to?: string;
+}
+
+export function buildPlan(options: PlanOptions): Plan {
+  let to: string | undefined;
+  if (options.to !== undefined) {
+    to = normaliseVersion(options.to);
+    if (!/^\d+([._]\d+)*$/.test(options.to) || !options.migrations.some((m) => m.version === to)) {
+      throw usageError(`--to ${options.to}: there is no migration with that version`, `known versions: ${options.migrations.map((m) => m.version).join(', ') || 'none'}`);
+    }
+  }
+  const rendered = renderMigrations(options.migrations, options.variables);
+  const migrations = options.migrations
+    .filter((m) => to === undefined || compareVersions(m.version, to) <= 0)
+    .map((m) => ({
+      version: m.version,
+      description: m.description,
+      script: m.up.file,
+      profile: m.up.profile,
+      checksum: m.up.checksum,
+      statements: rendered.get(m.version)!.up.map((s: Statement) => ({ file: s.file, line: s.line, plsql: s.plsql, sql: s.sql })),
+    }));
+  return { historyTable: options.historyTable, migrations };
+}
+
+export interface ScriptOptions {
+  readonly dcnVersion: string;
+  readonly source: string;
+  /** When known, CONNECT lines name them; otherwise SQL*Plus's own _USER/_CONNECT_IDENTIFIER are used. */
+  readonly connect?: string;
+  readonly adminUser?: string;
+  readonly adminPrivilege?: AdminPrivilege;
+}
+
+/** Ends a statement for SQL*Plus: ';' after SQL, a '/' line after PL/SQL (and after SQL ending in a comment). */
+function terminated(st: PlannedStatement): string {
+  const lastLine = st.sql.slice(st.sql.lastIndexOf('\n') + 1);
+  return st.plsql || lastLine.includes('--') ? `${st.sql}\n/` : `${st.sql};`;
+}
+
+export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
+  const queries = loadNamedQueries(sqlPath('migrator', 'history.sql'));
+  const createHistory = queries.render('history.create', { history_table: plan.historyTable }).sql;
+  const out: string[] = [];
+  const needsAdmin = plan.migrations.some((m) => m.profile === 'admin');
+  const connect = options.connect ?? '&dcn_connect';
+  const admin = options.adminUser ?? '&&dcn_admin_user';
+  const as = options.adminPrivilege ? ` AS ${options.adminPrivilege.toUpperCase()}` : '';
+
+  out.push(
+    `-- dcn migrate plan: ${plan.migrations.length} migration(s) from ${options.source}`,
+    `-- Written by dcn ${options.dcnVersion}. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql`,
+    '-- It assumes no migration has been applied yet. Values are already substituted.',
+    'SET DEFINE OFF',
+    'SET SQLBLANKLINES ON',
+    'WHENEVER SQLERROR EXIT SQL.SQLCODE',
+    '',
+  );
+  if (needsAdmin) {
+    out.push(
+      "-- Remember who runs this script, to CONNECT back after the admin migrations.",
+      'SET DEFINE ON',
+      'DEFINE dcn_app_user = "&_USER"',
+      ...(options.connect === undefined ? ['DEFINE dcn_connect = "&_CONNECT_IDENTIFIER"'] : []),
+      'SET DEFINE OFF',
+      '',
+    );
+  }
+  const connectLine = (user: string, suffix: string) => {
+    const line = `CONNECT ${user}@${connect}${suffix}`;
+    return line.includes('&') ? ['SET DEFINE ON', line, 'SET DEFINE OFF'] : [line];
+  };
+  out.push(
+    `-- dcn history table ${plan.historyTable}, created if missing`,
+    'DECLARE',
+    '  n NUMBER;',
+    'BEGIN',
+    `  SELECT COUNT(*) INTO n FROM user_tables WHERE table_name = '${plan.historyTable}';`,
+    '  IF n = 0 THEN',
+    `    EXECUTE IMMEDIATE q'~${createHistory}~';`,
+    '  END IF;',
+    'END;',
+    '/',
+    '',
+  );
+  for (const m of plan.migrations) {
+    out.push(`-- V${m.version}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''})`);
+    if (m.profile === 'admin') out.push(...connectLine(admin, as));
+    for (const st of m.statements) {
+      out.push(`-- ${st.file}:${st.line}`, terminated(st));
+      const object = compiledObjectOf({ ...st, column: 1 });
+      if (object) {
+        const gate = queries.render('plan.compile-gate', { object_owner: object.owner ?? '', object_name: object.name.replace(/'/g, "''"), object_type: object.type });
+        out.push(`${gate.sql}\n/`);
+      }
+    }
+    if (m.profile === 'admin') out.push(...connectLine('&dcn_app_user', ''));
+    const record = queries.render('plan.record', {
+      history_table: plan.historyTable,
+      version: m.version,
+      description: m.description.replace(/'/g, "''"),
+      script: m.script.replace(/'/g, "''"),
+      checksum: m.checksum,
+      profile: m.profile,
+      statements_total: String(m.statements.length),
+      done_hash: prefixHash(m.statements.map((s) => ({ ...s, column: 1 })), m.statements.length),
+    });
+    out.push(`${record.sql};`, 'COMMIT;', '');
+  }
+  out.push(`PROMPT dcn: ${plan.migrations.length} migration(s) applied`, '');
+  return out.join('\n');
+}

@@ -1,0 +1,160 @@
+/**
+ * Loads migrations from a directory: Flyway-style `V<version>__<description>.sql` with an
+ * optional undo `U<version>__<description>.sql`, each a SQL*Plus script with an optional header
+ * line `-- dcn: profile=admin` among its leading comments.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DcnError } from '../errors.js';
+import { splitScript, type ScriptItem } from '../script/split.js';
+
+export type Profile = 'app' | 'admin';
+
+export interface MigrationScript {
+  readonly file: string;
+  readonly path: string;
+  readonly checksum: string;
+  readonly profile: Profile;
+  readonly items: readonly ScriptItem[];
+}
+
+export interface Migration {
+  /** Normalised version: dot-separated whole numbers, e.g. "1", "2.1". */
+  readonly version: string;
+  readonly description: string;
+  readonly up: MigrationScript;
+  readonly down?: MigrationScript;
+}
+
+const FILE_PATTERN = /^([VU])(\d+(?:[._]\d+)*)__([A-Za-z0-9][A-Za-z0-9_.-]*)\.sql$/;
+const LOOKS_LIKE_MIGRATION = /^[VvUu]\d/;
+
+/** Checksum of a script, independent of line endings and a byte-order mark. */
+export function checksumOf(text: string): string {
+  const normalised = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).replace(/\r\n?/g, '\n');
+  return createHash('sha256').update(normalised, 'utf8').digest('hex');
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+export function normaliseVersion(raw: string): string {
+  return raw
+    .replace(/_/g, '.')
+    .split('.')
+    .map((part) => String(Number(part)))
+    .join('.');
+}
+
+/** Reads the `-- dcn: key=value …` header among a script's leading comment lines. */
+export function parseHeader(text: string, file: string): { profile: Profile } {
+  let profile: Profile = 'app';
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    if (!line.startsWith('--')) break;
+    const m = /^--\s*dcn:\s*(.*)$/i.exec(line);
+    if (!m) continue;
+    for (const pair of m[1]!.split(/[\s,]+/).filter(Boolean)) {
+      const kv = /^([a-z-]+)=(\S+)$/i.exec(pair);
+      const where = `${file}:${i + 1}`;
+      if (!kv) {
+        throw new DcnError('script_invalid', `${where}: header entry '${pair}' is not key=value`, {
+          hint: 'write the header as: -- dcn: profile=admin',
+        });
+      }
+      const key = kv[1]!.toLowerCase();
+      const value = kv[2]!.toLowerCase();
+      if (key !== 'profile') {
+        throw new DcnError('script_invalid', `${where}: unknown header key '${kv[1]}'`, {
+          hint: 'the header knows: profile=app|admin',
+        });
+      }
+      if (value !== 'app' && value !== 'admin') {
+        throw new DcnError('script_invalid', `${where}: profile must be app or admin, not '${kv[2]}'`);
+      }
+      profile = value;
+    }
+  }
+  return { profile };
+}
+
+export function loadScript(path: string, file: string, text: string): MigrationScript {
+  const { profile } = parseHeader(text, file);
+  return { file, path, checksum: checksumOf(text), profile, items: splitScript(text, file) };
+}
+
+export interface SourceFs {
+  readdir(dir: string): string[];
+  readFile(path: string): string;
+}
+
+const nodeFs: SourceFs = {
+  readdir: (dir) => readdirSync(dir),
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
+
+/** Loads and splits every migration in `dir`, sorted by version. Throws on a malformed set. */
+export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] {
+  let names: string[];
+  try {
+    names = fs.readdir(dir);
+  } catch (cause) {
+    throw new DcnError('config_invalid', `cannot read the migrations directory ${dir}`, {
+      hint: 'point --migrations (or "migrations" in dcn.config.json) at a directory of V<n>__<name>.sql files',
+      cause,
+    });
+  }
+  const ups = new Map<string, { raw: string; description: string; file: string }>();
+  const downs = new Map<string, string>();
+  for (const name of names.sort()) {
+    if (!name.toLowerCase().endsWith('.sql')) continue;
+    const m = FILE_PATTERN.exec(name);
+    if (!m) {
+      if (LOOKS_LIKE_MIGRATION.test(name)) {
+        throw new DcnError('script_invalid', `${join(dir, name)}: not a migration file name`, {
+          hint: 'name migrations V<version>__<description>.sql and undo scripts U<version>__<description>.sql (capital V/U, two underscores)',
+        });
+      }
+      continue;
+    }
+    const version = normaliseVersion(m[2]!);
+    const target = m[1] === 'V' ? ups : downs;
+    const previous = m[1] === 'V' ? ups.get(version)?.file : downs.get(version);
+    if (previous !== undefined) {
+      throw new DcnError('script_invalid', `two ${m[1]} scripts for version ${version}: ${previous} and ${name}`, {
+        hint: 'give each migration its own version number',
+      });
+    }
+    if (target === ups) ups.set(version, { raw: m[2]!, description: m[3]!.replace(/_/g, ' '), file: name });
+    else downs.set(version, name);
+  }
+  for (const [version, file] of downs) {
+    if (!ups.has(version)) {
+      throw new DcnError('script_invalid', `${file} undoes version ${version}, but there is no V${version}__*.sql`, {
+        hint: 'rename the undo script to match its migration, or remove it',
+      });
+    }
+  }
+  const migrations: Migration[] = [];
+  for (const [version, up] of ups) {
+    const upPath = join(dir, up.file);
+    const downFile = downs.get(version);
+    migrations.push({
+      version,
+      description: up.description,
+      up: loadScript(upPath, up.file, fs.readFile(upPath)),
+      down: downFile === undefined ? undefined : loadScript(join(dir, downFile), downFile, fs.readFile(join(dir, downFile))),
+    });
+  }
+  return migrations.sort((a, b) => compareVersions(a.version, b.version));
+}

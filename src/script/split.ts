@@ -1,0 +1,491 @@
+/**
+ * Splits SQL*Plus scripts into the statements SQL*Plus would send, and the client commands it
+ * would act on, in order. Rules (SQL*Plus's own):
+ * - A SQL statement ends at `;` outside literals and comments, or at a line holding only `/`.
+ * - A PL/SQL unit (DECLARE/BEGIN blocks, CREATE [OR REPLACE] [EDITIONABLE|NONEDITIONABLE]
+ *   PROCEDURE/FUNCTION/PACKAGE [BODY]/TYPE [BODY]/TRIGGER/LIBRARY/JAVA, WITH FUNCTION) ends only
+ *   at a line holding only `/` (whitespace around it allowed); `;` inside it is code.
+ * - Client commands (REM, PROMPT, SET, DEFINE, WHENEVER, SHOW, SPOOL, EXEC, EXIT …) are
+ *   recognised only where a statement could start, by SQL*Plus's abbreviations.
+ * Statements are returned without the `;` or `/` that SQL*Plus needs, with file and line.
+ *
+ * Two deliberate differences, both errors instead of silent surprises: a stray `/` (which
+ * SQL*Plus would use to run the previous statement a second time) and a script that ends inside
+ * a statement (which SQL*Plus would silently leave unexecuted in its buffer). Blank lines inside a
+ * SQL statement are kept, as with SET SQLBLANKLINES ON.
+ */
+import { DcnError } from '../errors.js';
+
+export interface Statement {
+  /** The text sent to Oracle: no trailing `;` (SQL) and no `/` line (PL/SQL). */
+  readonly sql: string;
+  /** True for a PL/SQL unit, which SQL*Plus ends with a `/` line. */
+  readonly plsql: boolean;
+  readonly file: string;
+  /** 1-based line and column of the statement's first character in its file. */
+  readonly line: number;
+  readonly column: number;
+}
+
+export type ScriptItem =
+  | { readonly kind: 'statement'; readonly statement: Statement }
+  | { readonly kind: 'define'; readonly name: string; readonly value: string; readonly line: number }
+  | { readonly kind: 'undefine'; readonly names: readonly string[]; readonly line: number }
+  | { readonly kind: 'set-define'; readonly enabled: boolean; readonly prefix?: string; readonly line: number }
+  | { readonly kind: 'skipped'; readonly command: string; readonly text: string; readonly line: number };
+
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const FF = 12;
+const SEMI = 59;
+const SLASH = 47;
+const DASH = 45;
+const STAR = 42;
+const QUOTE = 39;
+const DQUOTE = 34;
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR || c === FF || c === 11;
+}
+
+function isIdentChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 35
+  );
+}
+
+const Q_CLOSERS: Record<string, string> = { '[': ']', '{': '}', '<': '>', '(': ')' };
+
+type CommandAction =
+  | 'skip'
+  | 'set'
+  | 'define'
+  | 'undefine'
+  | 'whenever'
+  | 'exec'
+  | 'exit'
+  | 'unsupported';
+
+/** SQL*Plus commands: full name, shortest accepted abbreviation, and what dcn does with it. */
+const CLIENT_COMMANDS: ReadonlyArray<readonly [string, number, CommandAction]> = [
+  ['REMARK', 3, 'skip'],
+  ['PROMPT', 3, 'skip'],
+  ['SET', 3, 'set'],
+  ['DEFINE', 3, 'define'],
+  ['UNDEFINE', 5, 'undefine'],
+  ['SHOW', 3, 'skip'],
+  ['SPOOL', 3, 'skip'],
+  ['WHENEVER', 8, 'whenever'],
+  ['EXECUTE', 4, 'exec'],
+  ['COLUMN', 3, 'skip'],
+  ['TTITLE', 3, 'skip'],
+  ['BTITLE', 3, 'skip'],
+  ['BREAK', 3, 'skip'],
+  ['COMPUTE', 4, 'skip'],
+  ['CLEAR', 2, 'skip'],
+  ['TIMING', 4, 'skip'],
+  ['EXIT', 4, 'exit'],
+  ['QUIT', 4, 'exit'],
+  ['CONNECT', 4, 'unsupported'],
+  ['DISCONNECT', 4, 'unsupported'],
+  ['HOST', 2, 'unsupported'],
+  ['START', 3, 'unsupported'],
+  ['PAUSE', 3, 'unsupported'],
+  ['ACCEPT', 3, 'unsupported'],
+  ['VARIABLE', 3, 'unsupported'],
+  ['PRINT', 3, 'unsupported'],
+  ['DESCRIBE', 4, 'unsupported'],
+  ['PASSWORD', 4, 'unsupported'],
+  ['STARTUP', 7, 'unsupported'],
+  ['SHUTDOWN', 8, 'unsupported'],
+];
+
+function lookupCommand(word: string): readonly [string, number, CommandAction] | undefined {
+  const upper = word.toUpperCase();
+  for (const entry of CLIENT_COMMANDS) {
+    if (upper.length >= entry[1] && entry[0].startsWith(upper)) return entry;
+  }
+  return undefined;
+}
+
+/** SET options that change how SQL*Plus reads the script: dcn cannot follow them. */
+const UNSUPPORTED_SET_OPTIONS = new Set(['SQLTERMINATOR', 'SQLT', 'BLOCKTERMINATOR', 'BLO', 'ESCAPE', 'ESC', 'CONCAT', 'CON', 'SQLPREFIX', 'SQLPRE', 'CMDSEP', 'CMDS']);
+/** SET followed by these words is SQL, not a SQL*Plus command. */
+const SQL_SET_STATEMENTS = new Set(['TRANSACTION', 'ROLE', 'CONSTRAINT', 'CONSTRAINTS']);
+
+const PLSQL_CREATE_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'PACKAGE', 'TRIGGER', 'TYPE', 'LIBRARY', 'JAVA']);
+
+class Splitter {
+  private pos = 0;
+  private line = 1;
+  private lineStart = 0;
+  private readonly items: ScriptItem[] = [];
+  private lastWasStatement = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
+
+  private fail(message: string, line: number, hint?: string): never {
+    throw new DcnError('script_invalid', `${this.file}:${line}: ${message}`, {
+      hint,
+      meta: { file: this.file, line },
+    });
+  }
+
+  /** Moves to `to`, counting the newlines passed. */
+  private advance(to: number): void {
+    const text = this.text;
+    let i = text.indexOf('\n', this.pos);
+    while (i !== -1 && i < to) {
+      this.line++;
+      this.lineStart = i + 1;
+      i = text.indexOf('\n', i + 1);
+    }
+    this.pos = to;
+  }
+
+  private endOfLine(from: number): number {
+    const i = this.text.indexOf('\n', from);
+    return i === -1 ? this.text.length : i;
+  }
+
+  /** If the line starting at `start` holds only `/`, returns the end of that line, else -1. */
+  private slashLineEnd(start: number): number {
+    const text = this.text;
+    let i = start;
+    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    if (text.charCodeAt(i) !== SLASH) return -1;
+    i++;
+    while (i < text.length && isBlank(text.charCodeAt(i))) i++;
+    if (i < text.length && text.charCodeAt(i) !== NL) return -1;
+    return i;
+  }
+
+  /** Skips a literal or comment starting at p; returns its end, or p when there is none. */
+  private skipLiteralOrComment(p: number): number {
+    const text = this.text;
+    const c = text.charCodeAt(p);
+    const next = text.charCodeAt(p + 1);
+    if (c === DASH && next === DASH) return this.endOfLine(p);
+    if (c === SLASH && next === STAR) {
+      const end = text.indexOf('*/', p + 2);
+      if (end === -1) this.fail('comment /* is never closed', this.lineOf(p));
+      return end + 2;
+    }
+    if (c === QUOTE) {
+      let i = p + 1;
+      for (;;) {
+        const q = text.indexOf("'", i);
+        if (q === -1) this.fail('string literal is never closed', this.lineOf(p), "close it with ' (write '' for a quote inside it)");
+        if (text.charCodeAt(q + 1) === QUOTE) {
+          i = q + 2;
+          continue;
+        }
+        return q + 1;
+      }
+    }
+    if (c === DQUOTE) {
+      const q = text.indexOf('"', p + 1);
+      if (q === -1) this.fail('quoted identifier is never closed', this.lineOf(p));
+      return q + 1;
+    }
+    if ((c === 113 || c === 81) && next === QUOTE && this.startsQQuote(p)) {
+      const open = text[p + 2];
+      if (open === undefined || open === ' ' || open === '\t' || open === '\n' || open === '\r') {
+        this.fail("q'…' literal needs a delimiter right after the quote", this.lineOf(p));
+      }
+      const close = (Q_CLOSERS[open] ?? open) + "'";
+      const end = text.indexOf(close, p + 3);
+      if (end === -1) this.fail(`q'${open}…${close} literal is never closed`, this.lineOf(p));
+      return end + 2;
+    }
+    return p;
+  }
+
+  /** q' starts a literal only as a word of its own, or after N (national character literal). */
+  private startsQQuote(p: number): boolean {
+    if (p === 0) return true;
+    const before = this.text.charCodeAt(p - 1);
+    if (!isIdentChar(before)) return true;
+    if (before === 78 || before === 110) return p - 1 === 0 || !isIdentChar(this.text.charCodeAt(p - 2));
+    return false;
+  }
+
+  private lineOf(p: number): number {
+    let line = this.line;
+    let i = this.text.indexOf('\n', this.pos);
+    while (i !== -1 && i < p) {
+      line++;
+      i = this.text.indexOf('\n', i + 1);
+    }
+    return line;
+  }
+
+  /** Reads up to `count` words from p, skipping blanks and comments. */
+  private peekWords(p: number, count: number): string[] {
+    const words: string[] = [];
+    const text = this.text;
+    let i = p;
+    while (words.length < count && i < text.length) {
+      const c = text.charCodeAt(i);
+      if (isBlank(c) || c === NL) {
+        i++;
+        continue;
+      }
+      if ((c === DASH && text.charCodeAt(i + 1) === DASH) || (c === SLASH && text.charCodeAt(i + 1) === STAR)) {
+        const end = this.skipLiteralOrComment(i);
+        i = end;
+        continue;
+      }
+      if (c === 60 && text.charCodeAt(i + 1) === 60) {
+        words.push('<<');
+        break;
+      }
+      if (!isIdentChar(c)) break;
+      let j = i;
+      while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
+      words.push(text.slice(i, j).toUpperCase());
+      i = j;
+    }
+    return words;
+  }
+
+  private isPlsqlStart(p: number): boolean {
+    const w = this.peekWords(p, 6);
+    if (w[0] === 'DECLARE' || w[0] === 'BEGIN' || w[0] === '<<') return true;
+    if (w[0] === 'WITH') return w[1] === 'FUNCTION' || w[1] === 'PROCEDURE';
+    if (w[0] !== 'CREATE') return false;
+    let i = 1;
+    if (w[i] === 'OR' && w[i + 1] === 'REPLACE') i += 2;
+    if (w[i] === 'AND') return true; // CREATE OR REPLACE AND COMPILE JAVA SOURCE
+    if (w[i] === 'EDITIONABLE' || w[i] === 'NONEDITIONABLE') i++;
+    return PLSQL_CREATE_KINDS.has(w[i] ?? '');
+  }
+
+  split(): ScriptItem[] {
+    const text = this.text;
+    const len = text.length;
+    while (this.pos < len) {
+      const c = text.charCodeAt(this.pos);
+      if (isBlank(c)) {
+        this.pos++;
+        continue;
+      }
+      if (c === NL) {
+        this.line++;
+        this.lineStart = ++this.pos;
+        continue;
+      }
+      if ((c === DASH && text.charCodeAt(this.pos + 1) === DASH) || (c === SLASH && text.charCodeAt(this.pos + 1) === STAR)) {
+        this.advance(this.skipLiteralOrComment(this.pos));
+        continue;
+      }
+      if (this.atLineStart()) {
+        const slashEnd = this.slashLineEnd(this.lineStart);
+        if (slashEnd !== -1) {
+          this.fail(
+            this.lastWasStatement
+              ? "'/' after a statement that already ended: SQL*Plus would run that statement a second time"
+              : "'/' with nothing to run (SQL*Plus: SP2-0103)",
+            this.line,
+            "remove the '/' line, or the ';' before it",
+          );
+        }
+        if (this.clientCommand()) continue;
+        if (this.stopped) break;
+      }
+      this.statement();
+    }
+    return this.items;
+  }
+
+  private stopped = false;
+
+  private atLineStart(): boolean {
+    for (let i = this.lineStart; i < this.pos; i++) if (!isBlank(this.text.charCodeAt(i))) return false;
+    return true;
+  }
+
+  /** Handles a SQL*Plus command at this.pos; false when the line is SQL. */
+  private clientCommand(): boolean {
+    const text = this.text;
+    const first = text.charCodeAt(this.pos);
+    const eol = this.endOfLine(this.pos);
+    const lineText = text.slice(this.pos, eol).replace(/\s+$/, '');
+    const line = this.line;
+    if (first === 64 /* @ */ || first === 33 /* ! */ || first === 36 /* $ */) {
+      this.fail(`SQL*Plus command '${lineText}' cannot be run by dcn`, line, 'put the statements of the called script into the migration itself');
+    }
+    const m = /^([A-Za-z]+)(?=\s|;|$)/.exec(lineText);
+    if (!m) return false;
+    const entry = lookupCommand(m[1]!);
+    if (!entry) return false;
+    const [name, , action] = entry;
+    const rest = lineText.slice(m[1]!.length).trim();
+    const done = (): true => {
+      this.advance(eol);
+      this.lastWasStatement = false;
+      return true;
+    };
+    switch (action) {
+      case 'skip':
+        this.items.push({ kind: 'skipped', command: name, text: lineText, line });
+        return done();
+      case 'set': {
+        const words = rest.split(/\s+/).filter(Boolean);
+        if (words.length > 0 && SQL_SET_STATEMENTS.has(words[0]!.toUpperCase())) return false;
+        this.setCommand(words, lineText, line);
+        return done();
+      }
+      case 'define': {
+        const d = /^([A-Za-z0-9_$#]+)\s*=\s*(.*)$/s.exec(rest);
+        if (d) {
+          this.items.push({ kind: 'define', name: d[1]!.toLowerCase(), value: unquoteDefine(d[2]!), line });
+        } else {
+          this.items.push({ kind: 'skipped', command: name, text: lineText, line });
+        }
+        return done();
+      }
+      case 'undefine':
+        this.items.push({ kind: 'undefine', names: rest.split(/\s+/).filter(Boolean).map((n) => n.toLowerCase()), line });
+        return done();
+      case 'whenever': {
+        if (/\bCONTINUE\b/i.test(rest) && /^SQLERROR\b/i.test(rest)) {
+          this.fail(`'${lineText}' cannot be honoured: dcn always stops at the first failed statement`, line, 'remove the WHENEVER SQLERROR CONTINUE line');
+        }
+        this.items.push({ kind: 'skipped', command: name, text: lineText, line });
+        return done();
+      }
+      case 'exec': {
+        const call = rest.replace(/;\s*$/, '');
+        if (call === '') this.fail('EXECUTE needs a procedure call', line);
+        const column = this.pos - this.lineStart + 1;
+        this.items.push({
+          kind: 'statement',
+          statement: { sql: `BEGIN ${call}; END;`, plsql: true, file: this.file, line, column },
+        });
+        this.advance(eol);
+        this.lastWasStatement = true;
+        return true;
+      }
+      case 'exit':
+        this.items.push({ kind: 'skipped', command: name, text: lineText, line });
+        this.advance(text.length);
+        this.stopped = true;
+        return true;
+      case 'unsupported':
+        return this.fail(
+          `SQL*Plus command '${lineText}' cannot be run by dcn`,
+          line,
+          name === 'CONNECT' ? "mark the migration with '-- dcn: profile=admin' to run it on the admin connection" : 'remove it from the migration',
+        );
+    }
+  }
+
+  private setCommand(words: string[], lineText: string, line: number): void {
+    for (let i = 0; i < words.length; i++) {
+      const option = words[i]!.toUpperCase();
+      const value = words[i + 1];
+      if (UNSUPPORTED_SET_OPTIONS.has(option)) {
+        this.fail(`'${lineText}' changes how SQL*Plus reads the script, which dcn cannot follow`, line, `remove SET ${option}`);
+      }
+      if (option === 'DEFINE' || option === 'DEF' || option === 'SCAN' || option === 'SCA') {
+        if (value === undefined) this.fail(`'${lineText}' needs ON, OFF or a character`, line);
+        const v = value.replace(/^['"](.*)['"]$/, '$1');
+        if (/^ON$/i.test(v)) this.items.push({ kind: 'set-define', enabled: true, line });
+        else if (/^OFF$/i.test(v)) this.items.push({ kind: 'set-define', enabled: false, line });
+        else if (v.length === 1 && option.startsWith('DEF')) this.items.push({ kind: 'set-define', enabled: true, prefix: v, line });
+        else this.fail(`'${lineText}': SET ${option} takes ON, OFF or one character`, line);
+        i++;
+      }
+    }
+    this.items.push({ kind: 'skipped', command: 'SET', text: lineText, line });
+  }
+
+  private statement(): void {
+    const text = this.text;
+    const len = text.length;
+    const start = this.pos;
+    const startLine = this.line;
+    const column = start - this.lineStart + 1;
+    const plsql = this.isPlsqlStart(start);
+    let p = start;
+    let lastSignificant = -1; // index of the last character outside comments/blanks
+    while (p < len) {
+      const c = text.charCodeAt(p);
+      if (c === NL) {
+        this.advance(p + 1);
+        const slashEnd = this.slashLineEnd(p + 1);
+        if (slashEnd !== -1) {
+          this.emit(text.slice(start, p), plsql, startLine, column);
+          this.advance(slashEnd);
+          return;
+        }
+        if (plsql && lastSignificant !== -1 && text.charCodeAt(lastSignificant) === SEMI && /^[ \t]*CREATE\s/i.test(text.slice(p + 1, p + 40))) {
+          this.fail(
+            `a CREATE statement starts inside the PL/SQL unit that begins at line ${startLine}`,
+            this.line,
+            "end the PL/SQL unit with a line holding only '/'",
+          );
+        }
+        p++;
+        continue;
+      }
+      if (c === SEMI && !plsql) {
+        this.emit(text.slice(start, p), false, startLine, column);
+        this.advance(p + 1);
+        return;
+      }
+      const end = this.skipLiteralOrComment(p);
+      if (end !== p) {
+        if (c === QUOTE || c === DQUOTE || c === 113 || c === 81) lastSignificant = end - 1;
+        // stay on the newline that ends a -- comment so the '/' check above sees the next line
+        this.advance(end);
+        p = end;
+        continue;
+      }
+      if (!isBlank(c)) lastSignificant = p;
+      p++;
+    }
+    this.advance(len);
+    this.fail(
+      plsql
+        ? `the PL/SQL unit starting at line ${startLine} is not ended by a line holding only '/'`
+        : `the statement starting at line ${startLine} is not ended by ';' or a '/' line`,
+      startLine,
+      plsql ? "add a line holding only '/' after its END;" : "add ';' at its end",
+    );
+  }
+
+  private emit(raw: string, plsql: boolean, line: number, column: number): void {
+    const sql = raw.replace(/\s+$/, '');
+    if (sql === '') return; // a lone ';' sends nothing
+    this.items.push({ kind: 'statement', statement: { sql, plsql, file: this.file, line, column } });
+    this.lastWasStatement = true;
+  }
+}
+
+/** DEFINE x = "a b" and DEFINE x = 'a b' keep what is between the quotes; bare values end at a blank. */
+function unquoteDefine(raw: string): string {
+  const v = raw.trim();
+  const q = /^"(.*)"$/s.exec(v) ?? /^'(.*)'$/s.exec(v);
+  if (q) return q[1]!;
+  return v.split(/\s/)[0] ?? '';
+}
+
+/** Splits one SQL*Plus script. `file` is used in messages and statement positions. */
+export function splitScript(text: string, file = '<script>'): ScriptItem[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return new Splitter(body, file).split();
+}
+
+/** The statements of a script, without the client commands. */
+export function statementsOf(items: readonly ScriptItem[]): Statement[] {
+  const out: Statement[] = [];
+  for (const item of items) if (item.kind === 'statement') out.push(item.statement);
+  return out;
+}
