@@ -1,0 +1,261 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CommandContext } from '../../src/cli/context.js';
+import { FakeDatabase } from '../support/fake-oracle.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'basic');
+const SECRET = 's3cret-Pa55word';
+
+interface RunOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+  db?: FakeDatabase;
+  refuse?: (o: { user: string }) => Error | undefined;
+  cwd?: string;
+}
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+async function run(args: string[], options: RunOptions = {}) {
+  const out = capture();
+  const err = capture();
+  const db = options.db ?? new FakeDatabase();
+  const driver = db.driver({ refuse: options.refuse });
+  let driverLoads = 0;
+  const ctx: CommandContext = {
+    env: options.env ?? {},
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dcn-cli-')),
+    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
+    stdout: out.stream,
+    stderr: err.stream,
+    loadDriver: async () => {
+      driverLoads++;
+      return driver;
+    },
+    holder: 'dcn test',
+  };
+  const code = await main(['node', 'dcn', ...args], ctx);
+  await new Promise((r) => setImmediate(r));
+  return { code, stdout: out.text(), stderr: err.text(), db, driver, driverLoads: () => driverLoads };
+}
+
+const DB_ENV = { DCN_CONNECT: 'db:1521/FREEPDB1', DCN_USER: 'oe', DCN_PASSWORD: SECRET, DCN_ADMIN_USER: 'system', DCN_ADMIN_PASSWORD: `${SECRET}-admin` };
+const WITH_FIXTURES = ['--migrations', FIXTURES, '--define', 'app_user=OE'];
+
+describe('help and version', () => {
+  it('prints help and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: dcn/);
+    expect(r.stdout).toMatch(/migrate/);
+  });
+
+  it('prints the package version', async () => {
+    const r = await run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version);
+  });
+
+  it.each(['migrate', 'migrate status', 'migrate down', 'migrate plan', 'migrate repair'])('dcn %s --help shows an example', async (cmd) => {
+    const r = await run([...cmd.split(' '), '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`Examples?:\\n {2}\\$ (\\S+=\\S+ )*dcn ${cmd}`));
+  });
+
+  it('rejects an unknown option or command with exit 2', async () => {
+    expect((await run(['migrate', '--frobnicate'])).code).toBe(2);
+    expect((await run(['nonsense'])).code).toBe(2);
+    const r = await run(['migrate', 'plan', '--json', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'usage', exitCode: 2 } });
+  });
+});
+
+describe('dcn migrate plan', () => {
+  it('prints a SQL*Plus script without touching a database', async () => {
+    const r = await run(['migrate', 'plan', ...WITH_FIXTURES]);
+    expect(r.code).toBe(0);
+    expect(r.driverLoads()).toBe(0);
+    expect(r.stdout).toMatch(/^-- dcn migrate plan: 3 migration\(s\)/);
+    expect(r.stdout).toContain('GRANT CHANGE NOTIFICATION TO OE;');
+    expect(r.stdout).toContain("'http://app/drop?order_no=1&table=ORDERS'");
+    expect(r.stderr).toBe('');
+  });
+
+  it('names the admin user and connect string in CONNECT lines when configured', async () => {
+    const r = await run(['migrate', 'plan', ...WITH_FIXTURES, '--connect', 'db/FREEPDB1', '--admin-user', 'sys', '--admin-privilege', 'sysdba']);
+    expect(r.stdout).toContain('CONNECT sys@db/FREEPDB1 AS SYSDBA\n');
+  });
+
+  it('writes the script to --out and says so', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dcn-plan-'));
+    const r = await run(['migrate', 'plan', ...WITH_FIXTURES, '--out', 'plan.sql'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Wrote .*plan\.sql: 3 migration\(s\), 5 statement\(s\)/);
+    expect(readFileSync(join(cwd, 'plan.sql'), 'utf8')).toMatch(/PROMPT dcn: 3 migration\(s\) applied/);
+  });
+
+  it('prints only one JSON document with --json', async () => {
+    const r = await run(['migrate', 'plan', ...WITH_FIXTURES, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ok).toBe(true);
+    expect(doc.script).toBeUndefined();
+    expect(doc.migrations.map((m: { version: string; statements: unknown[] }) => [m.version, m.statements.length])).toEqual([
+      ['1', 2],
+      ['2', 2],
+      ['3', 1],
+    ]);
+    expect(doc.migrations[2].statements[0]).toMatchObject({ file: 'V3__log_procedure.sql', line: 2, plsql: true });
+  });
+
+  it('reads variables from dcn.config.json in the working directory', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dcn-conf-'));
+    writeFileSync(join(cwd, 'dcn.config.json'), JSON.stringify({ migrations: FIXTURES, variables: { app_user: 'SCOTT' } }));
+    const r = await run(['migrate', 'plan'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('GRANT CHANGE NOTIFICATION TO SCOTT;');
+  });
+
+  it('fails with exit 2, file and line for an undefined variable, in JSON too', async () => {
+    const r = await run(['migrate', 'plan', '--migrations', FIXTURES, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^dcn: error: V2__grant_notification\.sql:3: substitution variable &app_user is not defined\n {2}hint: /);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'script_invalid', exitCode: 2, variables: ['app_user'] } });
+  });
+});
+
+describe('dcn migrate against the fake', () => {
+  it('connects with the resolved settings and applies the migrations', async () => {
+    const r = await run(['migrate', ...WITH_FIXTURES, '--connect-timeout', '3', '--admin-privilege', 'sysdba'], { env: DB_ENV });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/✓ V1 .*\n✓ V2 .*\n✓ V3 .*\n3 migrations applied\.\n$/);
+    expect(r.driver.connects.map((c) => [c.user, c.connectString, c.connectTimeoutSeconds, c.privilege ?? null])).toEqual([
+      ['oe', 'db:1521/FREEPDB1', 3, null],
+      ['oe', 'db:1521/FREEPDB1', 3, null],
+      ['system', 'db:1521/FREEPDB1', 3, 'sysdba'],
+    ]);
+    expect(r.driver.connects[0]!.password).toBe(SECRET);
+    expect(r.db.sessions.every((s) => s.closed)).toBe(true);
+    expect(r.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
+
+    const again = await run(['migrate', ...WITH_FIXTURES, '--json'], { env: DB_ENV, db: r.db });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, direction: 'up', results: [] });
+  });
+
+  it('shows status as a table', async () => {
+    const { db } = await run(['migrate', ...WITH_FIXTURES, '--to', '1'], { env: DB_ENV });
+    const r = await run(['migrate', 'status', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Version\s+Description\s+State\s+Checksum\s+Applied at\s+By\s+Duration$/);
+    expect(lines[2]).toMatch(/^1\s+create log\s+applied\s+[0-9a-f]{12}\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+OE\s+\d+ ms$/);
+    expect(lines[3]).toMatch(/^2\s+grant notification\s+pending\s+[0-9a-f]{12}$/);
+  });
+
+  it.each([
+    ['a failed statement', (db: FakeDatabase) => db.failOn(/^CREATE INDEX/, 'ORA-01652: unable to extend temp segment'), 1, /V1 \(create log\) failed at statement 2 of 2, V1__create_log\.sql:8: ORA-01652/],
+    ['a compile error', (db: FakeDatabase) => db.compileErrorsOn(/log_msg/, [{ line: 4, position: 3, text: 'PL/SQL: SQL Statement ignored' }]), 5, /V3__log_procedure\.sql:5:3: PL\/SQL: SQL Statement ignored/],
+    ['a missing privilege', (db: FakeDatabase) => db.failOn(/^GRANT/, 'ORA-01031: insufficient privileges'), 1, /ORA-01031/],
+  ])('exits non-zero on %s, with what was applied in the JSON', async (_name, arrange, exitCode, message) => {
+    const db = new FakeDatabase();
+    arrange(db);
+    const r = await run(['migrate', ...WITH_FIXTURES, '--json'], { env: DB_ENV, db });
+    expect(r.code).toBe(exitCode);
+    expect(r.stderr).toMatch(message);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.error.results.length).toBeGreaterThan(0);
+    // a blocked history has its own exit code
+    const again = await run(['migrate', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(again.code).toBe(7);
+    expect(again.stderr).toMatch(/hint: .*dcn migrate --resume/);
+  });
+
+  it('exits 3 when another run holds the lock', async () => {
+    const db = new FakeDatabase();
+    await run(['migrate', ...WITH_FIXTURES, '--to', '1'], { env: DB_ENV, db });
+    const holder = db.connect();
+    await holder.execute('SELECT id FROM DCN_SCHEMA_HISTORY_LOCK WHERE id = 1 FOR UPDATE NOWAIT', {}, { name: 'lock.acquire' });
+    const r = await run(['migrate', ...WITH_FIXTURES, '--lock-timeout', '0'], { env: DB_ENV, db });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/the migration lock is held by dcn test/);
+  });
+
+  it('exits 4 when an applied migration changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-drift-'));
+    writeFileSync(join(dir, 'V1__a.sql'), 'CREATE TABLE a (x NUMBER);\n');
+    const { db } = await run(['migrate', '--migrations', dir], { env: DB_ENV });
+    writeFileSync(join(dir, 'V1__a.sql'), 'CREATE TABLE a (x NUMBER, y NUMBER);\n');
+    const r = await run(['migrate', '--migrations', dir], { env: DB_ENV, db });
+    expect(r.code).toBe(4);
+    expect((await run(['migrate', '--migrations', dir, '--allow-changed'], { env: DB_ENV, db })).code).toBe(0);
+  });
+
+  it('undoes with migrate down and repairs with migrate repair', async () => {
+    const { db } = await run(['migrate', ...WITH_FIXTURES], { env: DB_ENV });
+    const down = await run(['migrate', 'down', ...WITH_FIXTURES, '--steps', '2'], { env: DB_ENV, db });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/✓ undid V3 .*\n✓ undid V2 .*\n2 migrations undone\./);
+    expect(db.history().map((h) => h.VERSION)).toEqual(['1']);
+    expect((await run(['migrate', 'down', ...WITH_FIXTURES, '--steps', 'two'], { env: DB_ENV, db })).code).toBe(2);
+    const repair = await run(['migrate', 'repair', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(repair.stdout).toBe('Nothing to repair.\n');
+  });
+});
+
+describe('connections and secrets', () => {
+  it('explains a missing connect string before loading the driver', async () => {
+    const r = await run(['migrate', ...WITH_FIXTURES], { env: { DCN_USER: 'OE', DCN_PASSWORD: 'x' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no database to connect to\n {2}hint: set DCN_CONNECT/);
+    expect(r.driverLoads()).toBe(0);
+  });
+
+  it('says where to put the password when there is none and no terminal', async () => {
+    const r = await run(['migrate', ...WITH_FIXTURES], { env: { DCN_CONNECT: 'db/P', DCN_USER: 'OE' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no password for OE@db\/P \(app profile\)\n {2}hint: set DCN_PASSWORD, pipe it with --password-stdin/);
+  });
+
+  it('reads the password from the first line of stdin', async () => {
+    const r = await run(['migrate', ...WITH_FIXTURES, '--to', '1', '--password-stdin'], { env: { DCN_CONNECT: 'db/P', DCN_USER: 'OE' }, stdin: 'from-stdin\nignored\n' });
+    expect(r.code).toBe(0);
+    expect(r.driver.connects.map((c) => c.password)).toEqual(['from-stdin', 'from-stdin']);
+  });
+
+  it('maps an unreachable listener to exit 6 and never shows a password, even with --verbose', async () => {
+    const refuse = () => Object.assign(new Error(`NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED`), { code: 'NJS-503' });
+    const r = await run(['migrate', ...WITH_FIXTURES, '--verbose', '--json'], { env: DB_ENV, refuse });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): NJS-503/);
+    expect(r.stderr).toMatch(/cause: Error: NJS-503/);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'connection_failed', exitCode: 6, oracleCode: 'NJS-503' });
+  });
+
+  it('reports bad credentials for the admin profile with its own hint', async () => {
+    const refuse = (o: { user: string }) => (o.user === 'system' ? Object.assign(new Error('ORA-01017: invalid username/password; logon denied'), { code: 'ORA-01017' }) : undefined);
+    const r = await run(['migrate', ...WITH_FIXTURES], { env: DB_ENV, refuse });
+    expect(r.code).toBe(6);
+    expect(r.stdout).toMatch(/✓ V1/);
+    expect(r.stderr).toMatch(/cannot connect as system@db:1521\/FREEPDB1 \(admin profile\): invalid user name or password \(ORA-01017\)\n {2}hint: check DCN_ADMIN_USER and DCN_ADMIN_PASSWORD/);
+  });
+
+  it('rejects a bad connect timeout before connecting', async () => {
+    const r = await run(['migrate', ...WITH_FIXTURES], { env: { ...DB_ENV, DCN_CONNECT_TIMEOUT: 'forever' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/connect timeout must be a whole number/);
+    expect(r.driverLoads()).toBe(0);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
+import { DcnError } from '../../src/errors.js';
+
+const FILE = JSON.stringify({ connect: 'file-host:1521/FILEPDB', user: 'FILE_USER', connectTimeout: 30, lockTimeout: 5, historyTable: 'file_history', migrations: 'db/migrations', variables: { app_user: 'FROM_FILE' } });
+
+/** `file` null: there is no config file. */
+function resolveWith(flags: ConfigFlags, env: Record<string, string>, file: string | null = FILE) {
+  return resolveConfig({
+    flags,
+    env,
+    cwd: '/work/app',
+    readFile: (p) => {
+      if (file === null || !p.endsWith('.json')) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return file;
+    },
+  });
+}
+
+describe('resolveConfig precedence: flag > environment > config file > default', () => {
+  it.each([
+    // setting, flags, env, expected value, expected source
+    ['connect', { connect: 'flag-host/PDB' }, { DCN_CONNECT: 'env-host/PDB' }, 'flag-host/PDB', 'flag'],
+    ['connect', {}, { DCN_CONNECT: 'env-host/PDB' }, 'env-host/PDB', 'env'],
+    ['connect', {}, {}, 'file-host:1521/FILEPDB', 'file'],
+    ['connect', {}, { DCN_CONNECT: '' }, 'file-host:1521/FILEPDB', 'file'],
+    ['user', { user: 'OE' }, { DCN_USER: 'HR' }, 'OE', 'flag'],
+    ['user', {}, { DCN_USER: 'HR' }, 'HR', 'env'],
+    ['user', {}, {}, 'FILE_USER', 'file'],
+    ['adminUser', {}, { DCN_ADMIN_USER: 'SYSTEM' }, 'SYSTEM', 'env'],
+    ['adminUser', {}, {}, undefined, 'default'],
+    ['adminPrivilege', { adminPrivilege: 'sysdba' }, { DCN_ADMIN_PRIVILEGE: 'sysoper' }, 'sysdba', 'flag'],
+    ['adminPrivilege', {}, { DCN_ADMIN_PRIVILEGE: 'SYSDBA' }, 'sysdba', 'env'],
+    ['adminPrivilege', {}, { DCN_ADMIN_PRIVILEGE: 'none' }, undefined, 'env'],
+    ['connectTimeoutSeconds', { connectTimeout: '3' }, { DCN_CONNECT_TIMEOUT: '4' }, 3, 'flag'],
+    ['connectTimeoutSeconds', {}, { DCN_CONNECT_TIMEOUT: '4' }, 4, 'env'],
+    ['connectTimeoutSeconds', {}, {}, 30, 'file'],
+    ['lockTimeoutSeconds', { lockTimeout: '0' }, {}, 0, 'flag'],
+    ['lockTimeoutSeconds', {}, { DCN_LOCK_TIMEOUT: '60' }, 60, 'env'],
+    ['historyTable', {}, {}, 'FILE_HISTORY', 'file'],
+    ['historyTable', { historyTable: 'my_hist' }, {}, 'MY_HIST', 'flag'],
+    ['migrationsDir', {}, {}, '/work/app/db/migrations', 'file'],
+    ['migrationsDir', {}, { DCN_MIGRATIONS: 'other' }, '/work/app/other', 'env'],
+    ['tnsAdmin', {}, { TNS_ADMIN: '/etc/oracle' }, '/etc/oracle', 'env'],
+  ])('%s from %j and %j is %j (%s)', (setting, flags, env, expected, source) => {
+    const config = resolveWith(flags as ConfigFlags, env as Record<string, string>);
+    expect((config as unknown as Record<string, unknown>)[setting]).toEqual(expected);
+    const key = ({ connectTimeoutSeconds: 'connectTimeout', lockTimeoutSeconds: 'lockTimeout', migrationsDir: 'migrations' } as Record<string, string>)[setting] ?? setting;
+    expect(config.sources[key]).toBe(source);
+  });
+
+  it('uses the defaults with no flag, environment or file', () => {
+    const config = resolveWith({}, {}, null);
+    expect(config).toMatchObject({ connectTimeoutSeconds: 10, lockTimeoutSeconds: 30, historyTable: 'DCN_SCHEMA_HISTORY', migrationsDir: undefined, variables: {} });
+    expect(config.configFile).toBeUndefined();
+  });
+
+  it('puts --define over the config file variables', () => {
+    expect(resolveWith({ define: ['app_user=OE', 'URL=http://h/x?a=1&b=2'] }, {}).variables).toEqual({ app_user: 'OE', url: 'http://h/x?a=1&b=2' });
+    expect(resolveWith({}, {}).variables).toEqual({ app_user: 'FROM_FILE' });
+  });
+
+  it('reads the file named by --config or DCN_CONFIG, relative to the working directory', () => {
+    const seen: string[] = [];
+    resolveConfig({ flags: { config: 'conf/dcn.json' }, env: {}, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
+    resolveConfig({ flags: {}, env: { DCN_CONFIG: '/abs/x.json' }, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
+    expect(seen).toEqual(['/w/conf/dcn.json', '/abs/x.json']);
+  });
+});
+
+describe('resolveConfig rejects bad values, naming the setting', () => {
+  const error = (f: () => unknown): DcnError => {
+    try {
+      f();
+    } catch (err) {
+      return err as DcnError;
+    }
+    throw new Error('expected an error');
+  };
+  it.each([
+    [{ connectTimeout: '0' }, {}, FILE, /connect timeout must be a whole number of seconds from 1 to 600/],
+    [{}, { DCN_CONNECT_TIMEOUT: '10s' }, FILE, /connect timeout .* not '10s'/],
+    [{ lockTimeout: '-1' }, {}, FILE, /lock timeout/],
+    [{ adminPrivilege: 'root' }, {}, FILE, /admin privilege 'root' is not one of/],
+    [{ historyTable: 'dcn-history' }, {}, FILE, /history table 'dcn-history' is not a plain Oracle identifier/],
+    [{ historyTable: 'x"; DROP TABLE t; --' }, {}, FILE, /not a plain Oracle identifier/],
+    [{ define: ['novalue'] }, {}, FILE, /--define novalue: expected name=value/],
+    [{}, {}, '{"connect": "h/p", "password": "secret"}', /does not read passwords from files/],
+    [{}, {}, '{"conect": "h/p"}', /unknown setting "conect"/],
+    [{}, {}, '{not json', /is not valid JSON/],
+    [{}, {}, '[1]', /must hold a JSON object/],
+    [{}, {}, '{"variables": {"a-b": "x"}}', /variable name "a-b" is not valid/],
+    [{}, {}, '{"variables": {"a": "x\\ny"}}', /cannot span lines/],
+    [{ config: 'missing.json' }, {}, null, /cannot read the config file \/work\/app\/missing\.json/],
+  ])('%j %j %j', (flags, env, file, message) => {
+    const err = error(() => resolveWith(flags as ConfigFlags, env as Record<string, string>, file as string | null));
+    expect(err).toBeInstanceOf(DcnError);
+    expect(['config_invalid', 'usage']).toContain(err.code);
+    expect(err.message).toMatch(message);
+    expect(err.hint).toBeTruthy();
+  });
+});

@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checksumOf, compareVersions, loadMigrations, parseHeader } from '../../src/migrator/source.js';
+import { DcnError } from '../../src/errors.js';
+
+function dirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dcn-src-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function loadError(files: Record<string, string>): DcnError {
+  try {
+    loadMigrations(dirWith(files));
+  } catch (err) {
+    return err as DcnError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('loadMigrations', () => {
+  it('orders by numeric version, pairs undo scripts and reads headers', () => {
+    const dir = dirWith({
+      'V10__ten.sql': 'SELECT 10 FROM dual;',
+      'V2__two_words.sql': '-- dcn: profile=admin\nGRANT x TO y;',
+      'V2_1__two_one.sql': 'SELECT 21 FROM dual;',
+      'U2__two_words.sql': 'REVOKE x FROM y;',
+      'README.md': 'not a migration',
+      'helpers.sql': 'ignored: not V/U',
+    });
+    const ms = loadMigrations(dir);
+    expect(ms.map((m) => [m.version, m.description, m.up.profile, m.down?.file])).toEqual([
+      ['2', 'two words', 'admin', 'U2__two_words.sql'],
+      ['2.1', 'two one', 'app', undefined],
+      ['10', 'ten', 'app', undefined],
+    ]);
+  });
+
+  it.each([
+    [{ 'V1_create.sql': '' }, /not a migration file name/],
+    [{ 'v1__create.sql': '' }, /not a migration file name/],
+    [{ 'V1__a.sql': 'SELECT 1 FROM dual;', 'V01__b.sql': 'SELECT 1 FROM dual;' }, /two V scripts for version 1/],
+    [{ 'U3__gone.sql': 'SELECT 1 FROM dual;' }, /undoes version 3, but there is no V3/],
+    [{ 'V1__bad.sql': '-- dcn: profile=root\nSELECT 1 FROM dual;' }, /V1__bad\.sql:1: profile must be app or admin/],
+    [{ 'V1__bad.sql': '-- dcn: runas=sys\nSELECT 1 FROM dual;' }, /unknown header key 'runas'/],
+    [{ 'V1__bad.sql': 'BEGIN NULL; END;' }, /V1__bad\.sql:1: the PL\/SQL unit starting at line 1 is not ended/],
+  ])('rejects a malformed set %#', (files, message) => {
+    const err = loadError(files as Record<string, string>);
+    expect(err).toBeInstanceOf(DcnError);
+    expect(err.message).toMatch(message);
+  });
+
+  it('says which directory it cannot read', () => {
+    expect(() => loadMigrations('/nonexistent/dcn')).toThrow(/cannot read the migrations directory \/nonexistent\/dcn/);
+  });
+});
+
+describe('checksumOf', () => {
+  it('ignores line endings and a BOM, and nothing else', () => {
+    expect(checksumOf('a\r\nb\r\n')).toBe(checksumOf('a\nb\n'));
+    expect(checksumOf('\uFEFFa\nb\n')).toBe(checksumOf('a\nb\n'));
+    expect(checksumOf('a\nb \n')).not.toBe(checksumOf('a\nb\n'));
+  });
+});
+
+describe('compareVersions / parseHeader', () => {
+  it('compares numerically by part', () => {
+    expect(['10', '2', '2.10', '2.9', '1'].sort(compareVersions)).toEqual(['1', '2', '2.9', '2.10', '10']);
+  });
+
+  it('reads the header only among leading comments', () => {
+    expect(parseHeader('-- a comment\n-- dcn: profile=admin\nSELECT 1 FROM dual;', 'f').profile).toBe('admin');
+    expect(parseHeader('SELECT 1 FROM dual;\n-- dcn: profile=admin', 'f').profile).toBe('app');
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Helpers of the real-Oracle suite: a scratch schema made and dropped through the admin
+ * connection, and running the real CLI against it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { CommandContext } from '../../src/cli/context.js';
+import { OracleDriver } from '../../src/db/oracle-driver.js';
+import type { AdminPrivilege, DbSession } from '../../src/db/driver.js';
+import { simpleIdentifier } from '../../src/config/resolve-config.js';
+import type { OracleTestEnv } from './env.js';
+
+export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
+  return new OracleDriver().connect({
+    user: env.adminUser,
+    password: env.adminPassword,
+    connectString: env.connect,
+    privilege: env.adminPrivilege as AdminPrivilege | undefined,
+    connectTimeoutSeconds: 20,
+  });
+}
+
+/** The statements that create the scratch schema; the user name is validated, the password quoted. */
+export function scratchSchemaStatements(user: string, password: string): string[] {
+  const u = simpleIdentifier('scratch user', user);
+  if (!/^[A-Za-z0-9_#$]{1,30}$/.test(password)) throw new Error('scratch password: letters, digits, _ # $ only');
+  return [
+    `CREATE USER ${u} IDENTIFIED BY "${password}"`,
+    `GRANT CREATE SESSION, CREATE TABLE, CREATE PROCEDURE, CREATE VIEW, CREATE TYPE, CREATE SEQUENCE, CREATE TRIGGER TO ${u}`,
+    `GRANT UNLIMITED TABLESPACE TO ${u}`,
+  ];
+}
+
+/** Drops the user if it exists (ORA-01918: it does not). */
+export function dropSchemaBlock(user: string): string {
+  const u = simpleIdentifier('scratch user', user);
+  return `BEGIN\n  EXECUTE IMMEDIATE 'DROP USER ${u} CASCADE';\nEXCEPTION\n  WHEN OTHERS THEN\n    IF SQLCODE != -1918 THEN RAISE; END IF;\nEND;`;
+}
+
+export async function createScratchSchema(env: OracleTestEnv): Promise<void> {
+  const admin = await adminSession(env);
+  try {
+    await admin.execute(dropSchemaBlock(env.appUser));
+    for (const sql of scratchSchemaStatements(env.appUser, env.appPassword)) await admin.execute(sql);
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
+  const admin = await adminSession(env);
+  try {
+    await admin.execute(dropSchemaBlock(env.appUser));
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function dcn(env: OracleTestEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = new PassThrough().on('data', (c: Buffer) => (stdout += c));
+  const err = new PassThrough().on('data', (c: Buffer) => (stderr += c));
+  const ctx: CommandContext = {
+    env: {
+      DCN_CONNECT: env.connect,
+      DCN_USER: env.appUser,
+      DCN_PASSWORD: env.appPassword,
+      DCN_ADMIN_USER: env.adminUser,
+      DCN_ADMIN_PASSWORD: env.adminPassword,
+      DCN_ADMIN_PRIVILEGE: env.adminPrivilege ?? 'none',
+    },
+    cwd: mkdtempSync(join(tmpdir(), 'dcn-oracle-')),
+    stdin: Readable.from([]),
+    stdout: out,
+    stderr: err,
+    loadDriver: async () => new OracleDriver(),
+    holder: 'dcn oracle suite',
+  };
+  const code = await main(['node', 'dcn', ...args], ctx);
+  await new Promise((r) => setImmediate(r));
+  return { code, stdout, stderr };
+}

@@ -1,0 +1,436 @@
+/**
+ * An in-memory FAKE of the Oracle behaviour dcn depends on. It is not a database: it runs no
+ * SQL. It recognises dcn's own named queries (sql/) by name, checks their bind variables the way
+ * Oracle does, and treats every other statement by its first words, like Oracle would where it
+ * matters to dcn:
+ * - DDL commits implicitly before and after it runs; DML waits for commit/rollback;
+ * - CREATE of an existing object without OR REPLACE is ORA-00955, DROP of a missing one
+ *   ORA-00942/ORA-04043;
+ * - a PL/SQL unit scripted to have compile errors is still created (status INVALID) and returns
+ *   the NJS-700 warning, with its errors in ALL_ERRORS;
+ * - SELECT … FOR UPDATE [WAIT n | NOWAIT] blocks on a row another live session holds, and fails
+ *   with ORA-30006 / ORA-00054; the lock ends with that session's commit, rollback, close or death.
+ */
+import type { Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
+
+export interface HistoryRecord {
+  INSTALLED_RANK: number;
+  VERSION: string;
+  DESCRIPTION: string;
+  SCRIPT: string;
+  CHECKSUM: string;
+  PROFILE: string;
+  OPERATION: string;
+  STATEMENTS_DONE: number;
+  STATEMENTS_TOTAL: number;
+  DONE_HASH: string | null;
+  SUCCESS: number;
+  ERROR_TEXT: string | null;
+  INSTALLED_BY: string;
+  INSTALLED_ON: Date;
+  EXECUTION_MS: number | null;
+}
+
+interface LockRow {
+  ID: number;
+  HOLDER: string | null;
+  HOLDER_SID: number | null;
+  ACQUIRED_ON: Date | null;
+}
+
+interface DbObject {
+  type: string;
+  name: string;
+  status: 'VALID' | 'INVALID';
+  /** For an index: its table, dropped with it. */
+  table?: string;
+}
+
+interface State {
+  history: Map<string, HistoryRecord>;
+  lockRows: Map<number, LockRow>;
+  /** Rows written by migration DML, per table name, to show commit/rollback. */
+  data: Map<string, number>;
+}
+
+export interface CompileErrorSpec {
+  line: number;
+  position: number;
+  text: string;
+  attribute?: 'ERROR' | 'WARNING';
+}
+
+function oraError(message: string): Error & { code: string } {
+  const err = new Error(message) as Error & { code: string };
+  err.code = message.slice(0, message.indexOf(':'));
+  return err;
+}
+
+function cloneState(s: State): State {
+  return {
+    history: new Map([...s.history].map(([k, v]) => [k, { ...v }])),
+    lockRows: new Map([...s.lockRows].map(([k, v]) => [k, { ...v }])),
+    data: new Map(s.data),
+  };
+}
+
+const DDL = /^\s*(CREATE|ALTER|DROP|GRANT|REVOKE|TRUNCATE|COMMENT|RENAME|AUDIT|NOAUDIT|PURGE|FLASHBACK|ANALYZE)\b/i;
+const IDENT = String.raw`(?:"[^"]+"|[A-Za-z][A-Za-z0-9_$#]*)`;
+const CREATE_OBJECT = new RegExp(
+  String.raw`^\s*CREATE\s+(OR\s+REPLACE\s+)?(?:(?:EDITIONABLE|NONEDITIONABLE)\s+)?(?:(?:NO\s+)?FORCE\s+)?(UNIQUE\s+|BITMAP\s+)?(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`,
+  'i',
+);
+const DROP_OBJECT = new RegExp(String.raw`^\s*DROP\s+(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`, 'i');
+const COMPILED = new Set(['PACKAGE', 'PACKAGE BODY', 'TYPE', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER', 'VIEW']);
+
+function normName(ident: string): string {
+  return ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase();
+}
+
+/** Bind placeholders outside literals and comments, as Oracle finds them. */
+export function bindNames(sql: string): Set<string> {
+  const stripped = sql
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '');
+  const names = new Set<string>();
+  for (const m of stripped.matchAll(/(?<![:\w]):([A-Za-z][A-Za-z0-9_]*)/g)) names.add(m[1]!.toLowerCase());
+  return names;
+}
+
+export class FakeDatabase {
+  committed: State = { history: new Map(), lockRows: new Map(), data: new Map() };
+  readonly objects = new Map<string, DbObject>();
+  readonly errors = new Map<string, CompileErrorSpec[]>();
+  readonly sessions: FakeSession[] = [];
+  /** Every statement any session ran, in order. */
+  readonly log: { session: number; sql: string; name?: string; binds: Binds }[] = [];
+  #nextSid = 100;
+  #faults: { pattern: RegExp; message: string; times: number }[] = [];
+  #compileFaults: { pattern: RegExp; errors: CompileErrorSpec[] }[] = [];
+  /** Called before each statement; may throw, kill the session (a crash) or delay it. */
+  beforeExecute?: (session: FakeSession, sql: string, name?: string) => void | Promise<void>;
+  /** The row lock on lock-table row 1: which session holds it. */
+  lockHolder: FakeSession | undefined;
+
+  /** Statements matching `pattern` fail with `message` (an ORA- text), `times` times (default always). */
+  failOn(pattern: RegExp, message: string, times = Infinity): void {
+    this.#faults.push({ pattern, message, times });
+  }
+
+  clearFaults(): void {
+    this.#faults = [];
+    this.#compileFaults = [];
+  }
+
+  /** CREATE statements matching `pattern` succeed with compilation errors. */
+  compileErrorsOn(pattern: RegExp, errors: CompileErrorSpec[]): void {
+    this.#compileFaults.push({ pattern, errors });
+  }
+
+  fault(sql: string): string | undefined {
+    const f = this.#faults.find((x) => x.pattern.test(sql) && x.times > 0);
+    if (!f) return undefined;
+    f.times--;
+    return f.message;
+  }
+
+  compileFault(sql: string): CompileErrorSpec[] | undefined {
+    return this.#compileFaults.find((x) => x.pattern.test(sql))?.errors;
+  }
+
+  hasTable(name: string): boolean {
+    return this.objects.has(`TABLE ${name}`);
+  }
+
+  history(): HistoryRecord[] {
+    return [...this.committed.history.values()].sort((a, b) => a.INSTALLED_RANK - b.INSTALLED_RANK);
+  }
+
+  objectNames(): string[] {
+    return [...this.objects.keys()].sort();
+  }
+
+  newSid(): number {
+    return this.#nextSid++;
+  }
+
+  driver(options: { refuse?: (o: ConnectOptions) => Error | undefined } = {}): Driver & { connects: ConnectOptions[] } {
+    const connects: ConnectOptions[] = [];
+    return {
+      connects,
+      connect: async (o: ConnectOptions) => {
+        connects.push(o);
+        const refusal = options.refuse?.(o);
+        if (refusal) throw refusal;
+        return this.connect(o.user);
+      },
+    };
+  }
+
+  connect(user = 'OE'): FakeSession {
+    const s = new FakeSession(this, user.toUpperCase(), this.newSid());
+    this.sessions.push(s);
+    return s;
+  }
+}
+
+export class FakeSession implements DbSession {
+  alive = true;
+  closed = false;
+  pending: ((s: State) => void)[] = [];
+
+  constructor(
+    readonly db: FakeDatabase,
+    readonly user: string,
+    readonly sid: number,
+  ) {}
+
+  /** The session dies as a killed process's would: its transaction rolls back, its locks go. */
+  kill(): void {
+    this.alive = false;
+    this.pending = [];
+    this.#releaseLocks();
+  }
+
+  #releaseLocks(): void {
+    if (this.db.lockHolder === this) this.db.lockHolder = undefined;
+  }
+
+  #view(): State {
+    const s = cloneState(this.db.committed);
+    for (const op of this.pending) op(s);
+    return s;
+  }
+
+  async commit(): Promise<void> {
+    this.#check();
+    for (const op of this.pending) op(this.db.committed);
+    this.pending = [];
+    this.#releaseLocks();
+  }
+
+  async rollback(): Promise<void> {
+    this.#check();
+    this.pending = [];
+    this.#releaseLocks();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Oracle rolls back an open transaction when a session closes normally.
+    this.pending = [];
+    this.#releaseLocks();
+    this.closed = true;
+    this.alive = false;
+  }
+
+  #check(): void {
+    if (!this.alive) throw oraError('NJS-500: connection to Oracle Database was closed or broken');
+  }
+
+  async execute(sql: string, binds: Binds = {}, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    this.#check();
+    this.db.log.push({ session: this.sid, sql, name: options.name, binds });
+    await this.db.beforeExecute?.(this, sql, options.name);
+    this.#check();
+    // Thin mode does not look for binds in DDL (so :new in a trigger is not one).
+    const expected = DDL.test(sql) ? new Set<string>() : bindNames(sql);
+    for (const name of expected) if (!(name in binds)) throw oraError('ORA-01008: not all variables bound');
+    for (const name of Object.keys(binds)) if (!expected.has(name.toLowerCase())) throw oraError(`ORA-01036: illegal variable name/number (:${name})`);
+    const fault = this.db.fault(sql);
+    if (fault) {
+      if (DDL.test(sql)) await this.commit();
+      throw oraError(fault);
+    }
+    if (options.name !== undefined && !DDL.test(sql)) return this.#named(options.name, sql, binds);
+    if (DDL.test(sql)) return this.#ddl(sql);
+    return this.#other(sql);
+  }
+
+  async #ddl(sql: string): Promise<ExecuteResult> {
+    await this.commit(); // implicit commit before DDL
+    const create = CREATE_OBJECT.exec(sql);
+    let warning: ExecuteResult['warning'];
+    if (create) {
+      const type = create[3]!.toUpperCase().replace(/\s+/, ' ');
+      const name = normName(create[4]!);
+      const key = `${type} ${name}`;
+      if (this.db.objects.has(key) && !create[1]) throw oraError('ORA-00955: name is already used by an existing object');
+      const errors = COMPILED.has(type) ? this.db.compileFault(sql) : undefined;
+      const table = type === 'INDEX' ? /\bON\s+(?:\S+\.)?("?[\w$#]+"?)/i.exec(sql)?.[1] : undefined;
+      this.db.objects.set(key, { type, name, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}) });
+      if (errors) {
+        this.db.errors.set(key, errors);
+        warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
+      } else this.db.errors.delete(key);
+    }
+    const drop = DROP_OBJECT.exec(sql);
+    if (drop) {
+      const type = drop[1]!.toUpperCase().replace(/\s+/, ' ');
+      const key = `${type} ${normName(drop[2]!)}`;
+      if (!this.db.objects.delete(key)) throw oraError(type === 'TABLE' || type === 'VIEW' ? 'ORA-00942: table or view does not exist' : 'ORA-04043: object does not exist');
+      this.db.errors.delete(key);
+      if (type === 'PACKAGE') this.db.objects.delete(`PACKAGE BODY ${normName(drop[2]!)}`);
+      if (type === 'TABLE') {
+        for (const [k, o] of this.db.objects) if (o.table === normName(drop[2]!)) this.db.objects.delete(k);
+      }
+    }
+    await this.commit(); // and after
+    return { rows: [], rowsAffected: 0, warning };
+  }
+
+  async #other(sql: string): Promise<ExecuteResult> {
+    const insert = /^\s*INSERT\s+INTO\s+(\S+)/i.exec(sql);
+    if (insert) {
+      const table = normName(insert[1]!);
+      if (!this.db.hasTable(table)) throw oraError('ORA-00942: table or view does not exist');
+      this.pending.push((s) => s.data.set(table, (s.data.get(table) ?? 0) + 1));
+      return { rows: [], rowsAffected: 1 };
+    }
+    return { rows: [], rowsAffected: 0 };
+  }
+
+  /** The rows of a table that migration DML inserted, as this session sees them. */
+  dataRows(table: string): number {
+    return this.#view().data.get(table.toUpperCase()) ?? 0;
+  }
+
+  async #named(name: string, sql: string, b: Binds): Promise<ExecuteResult> {
+    const none: ExecuteResult = { rows: [], rowsAffected: 0 };
+    const history = (f: (h: Map<string, HistoryRecord>) => void) => {
+      this.pending.push((s) => f(s.history));
+      return { rows: [], rowsAffected: 1 };
+    };
+    const v = String(b.version ?? '');
+    switch (name) {
+      case 'table.exists':
+        return { rows: this.db.hasTable(String(b.table_name)) ? [{ TABLE_NAME: b.table_name }] : [], rowsAffected: 0 };
+      case 'lock.seed':
+        this.pending.push((s) => {
+          for (const id of [1, 2]) s.lockRows.set(id, { ID: id, HOLDER: null, HOLDER_SID: null, ACQUIRED_ON: null });
+        });
+        return { rows: [], rowsAffected: 2 };
+      case 'lock.session-id':
+        return { rows: [{ SID: String(this.sid) }], rowsAffected: 0 };
+      case 'lock.acquire':
+        return this.#acquire(sql);
+      case 'lock.record-holder':
+        this.pending.push((s) => s.lockRows.set(2, { ID: 2, HOLDER: String(b.holder), HOLDER_SID: b.holder_sid as number, ACQUIRED_ON: new Date() }));
+        return { rows: [], rowsAffected: 1 };
+      case 'lock.read-holder': {
+        const row = this.#view().lockRows.get(2);
+        return { rows: row ? [{ ...row }] : [], rowsAffected: 0 };
+      }
+      case 'history.select':
+        return { rows: [...this.#view().history.values()].sort((a, b2) => a.INSTALLED_RANK - b2.INSTALLED_RANK).map((r) => ({ ...r })), rowsAffected: 0 };
+      case 'history.insert': {
+        const view = this.#view();
+        if (view.history.has(v)) throw oraError('ORA-00001: unique constraint violated');
+        const rank = Math.max(0, ...[...view.history.values()].map((r) => r.INSTALLED_RANK)) + 1;
+        const user = this.user;
+        return history((h) =>
+          h.set(v, {
+            INSTALLED_RANK: rank,
+            VERSION: v,
+            DESCRIPTION: String(b.description),
+            SCRIPT: String(b.script),
+            CHECKSUM: String(b.checksum),
+            PROFILE: String(b.profile),
+            OPERATION: String(b.operation),
+            STATEMENTS_DONE: 0,
+            STATEMENTS_TOTAL: Number(b.statements_total),
+            DONE_HASH: null,
+            SUCCESS: 0,
+            ERROR_TEXT: null,
+            INSTALLED_BY: user,
+            INSTALLED_ON: new Date(),
+            EXECUTION_MS: null,
+          }),
+        );
+      }
+      case 'history.restart':
+        return history((h) => {
+          const r = h.get(v);
+          if (r) Object.assign(r, { CHECKSUM: b.checksum, SCRIPT: b.script, OPERATION: b.operation, STATEMENTS_TOTAL: Number(b.statements_total), SUCCESS: 0, ERROR_TEXT: null });
+        });
+      case 'history.progress':
+        return history((h) => {
+          const r = h.get(v);
+          if (r) Object.assign(r, { STATEMENTS_DONE: Number(b.statements_done), DONE_HASH: b.done_hash });
+        });
+      case 'history.succeed': {
+        const user = this.user;
+        return history((h) => {
+          const r = h.get(v);
+          if (r) Object.assign(r, { SUCCESS: 1, ERROR_TEXT: null, EXECUTION_MS: Number(b.execution_ms), INSTALLED_ON: new Date(), INSTALLED_BY: user });
+        });
+      }
+      case 'history.fail':
+        return history((h) => {
+          const r = h.get(v);
+          if (r) Object.assign(r, { SUCCESS: 0, ERROR_TEXT: b.error_text, EXECUTION_MS: Number(b.execution_ms) });
+        });
+      case 'history.delete':
+        return history((h) => h.delete(v));
+      case 'history.realign':
+        return history((h) => {
+          const r = h.get(v);
+          if (r) Object.assign(r, { CHECKSUM: b.checksum, SCRIPT: b.script });
+        });
+      case 'compile.errors': {
+        const key = `${String(b.type)} ${String(b.name)}`;
+        const rows = (this.db.errors.get(key) ?? []).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text, ATTRIBUTE: e.attribute ?? 'ERROR' }));
+        return { rows, rowsAffected: 0 };
+      }
+      case 'objects.invalid':
+        return {
+          rows: [...this.db.objects.values()].filter((o) => o.status === 'INVALID').map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
+          rowsAffected: 0,
+        };
+      default:
+        return none;
+    }
+  }
+
+  async #acquire(sql: string): Promise<ExecuteResult> {
+    const nowait = /\bNOWAIT\b/i.test(sql);
+    const wait = Number(/\bWAIT\s+(\d+)/i.exec(sql)?.[1] ?? 0);
+    const deadline = Date.now() + wait * 1000;
+    for (;;) {
+      const holder = this.db.lockHolder;
+      if (!holder || holder === this || !holder.alive) {
+        this.db.lockHolder = this;
+        return { rows: [{ ID: 1 }], rowsAffected: 0 };
+      }
+      if (nowait) throw oraError('ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired');
+      if (Date.now() >= deadline) throw oraError('ORA-30006: resource busy; acquire with WAIT timeout expired');
+      await new Promise((r) => setTimeout(r, 20));
+      this.#check();
+    }
+  }
+}
+
+/** A SessionProvider over the fake: one app, one admin and one lock session, opened on first use. */
+export function fakeSessions(db: FakeDatabase, users: { app?: string; admin?: string } = {}) {
+  let app: FakeSession | undefined;
+  let admin: FakeSession | undefined;
+  let lock: FakeSession | undefined;
+  return {
+    app: async () => (app ??= db.connect(users.app ?? 'OE')),
+    admin: async () => (admin ??= db.connect(users.admin ?? 'SYSTEM')),
+    lock: async () => (lock ??= db.connect(users.app ?? 'OE')),
+    get appSession() {
+      return app;
+    },
+    get lockSession() {
+      return lock;
+    },
+    get adminSession() {
+      return admin;
+    },
+    async closeAll() {
+      for (const s of [app, admin, lock]) await s?.close();
+    },
+  };
+}
