@@ -1,24 +1,47 @@
 /**
  * All printing happens here. Human output goes to stdout, in colour only on a TTY without
  * NO_COLOR; with --json, stdout carries exactly one JSON document and human diagnostics go to
- * stderr. chalk is used only through this module.
+ * stderr. chalk is used only through this module, and loaded only when there is colour to show:
+ * piped and CI runs do not pay for it.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
 import type { CommandContext } from './context.js';
+
+/** The few styles dcn uses. */
+export interface Painter {
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  magenta(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+}
+
+const plain = (s: string) => s;
+const PLAIN: Painter = { green: plain, red: plain, yellow: plain, magenta: plain, dim: plain, bold: plain };
+
+export function wantsColor(ctx: CommandContext, json: boolean): boolean {
+  const noColor = ctx.env.NO_COLOR !== undefined && ctx.env.NO_COLOR !== '';
+  return !json && !noColor && ctx.stdout.isTTY === true;
+}
 
 export class Output {
   readonly json: boolean;
-  readonly color: ChalkInstance;
-  readonly errColor: ChalkInstance;
+  readonly color: Painter;
 
-  constructor(
+  private constructor(
     private readonly ctx: CommandContext,
-    options: { json?: boolean } = {},
+    json: boolean,
+    color: Painter,
   ) {
-    this.json = options.json ?? false;
-    const noColor = ctx.env.NO_COLOR !== undefined && ctx.env.NO_COLOR !== '';
-    this.color = new Chalk({ level: !this.json && !noColor && ctx.stdout.isTTY ? 1 : 0 });
-    this.errColor = new Chalk({ level: !noColor && ctx.stderr.isTTY ? 1 : 0 });
+    this.json = json;
+    this.color = color;
+  }
+
+  static async create(ctx: CommandContext, options: { json?: boolean } = {}): Promise<Output> {
+    const json = options.json ?? false;
+    if (!wantsColor(ctx, json)) return new Output(ctx, json, PLAIN);
+    const { Chalk } = await import('chalk');
+    return new Output(ctx, json, new Chalk({ level: 1 }));
   }
 
   /** A line of human output; suppressed in JSON mode. */

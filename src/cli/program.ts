@@ -15,7 +15,7 @@ export interface CommandModule<F, R> {
 
 async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
   const [mod, { Output }] = await Promise.all([load(), import('./output.js')]);
-  const out = new Output(ctx, { json: flags.json });
+  const out = await Output.create(ctx, { json: flags.json });
   const result = await mod.run(flags, ctx, out);
   if (out.json) out.document({ ok: true, ...(result as object) });
   else mod.print(result, out, flags);

@@ -7,12 +7,12 @@
  *
  * The engine never prints and never exits: it returns results, emits events, and throws DcnError.
  */
-import { createHash } from 'node:crypto';
 import { DcnError, usageError } from '../errors.js';
 import type { Binds, DbSession, ExecuteResult } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
 import type { Statement } from '../script/split.js';
-import { renderScript, type Variables } from '../script/substitute.js';
+import type { Variables } from '../script/substitute.js';
+import { prefixHash, renderMigrations, type Rendered } from './render.js';
 import { loadNamedQueries, type NamedQuery } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
@@ -119,31 +119,7 @@ interface HistoryRow {
   readonly executionMs: number | null;
 }
 
-interface Rendered {
-  readonly up: readonly Statement[];
-  readonly down?: readonly Statement[];
-}
-
 const LOCK_BUSY = new Set(['ORA-30006', 'ORA-00054']);
-
-/** Hash of the first `count` statements: lets --resume prove the part already run is unchanged. */
-export function prefixHash(statements: readonly Statement[], count: number): string {
-  const h = createHash('sha256');
-  for (let i = 0; i < count; i++) h.update(statements[i]!.sql).update('\0');
-  return h.digest('hex');
-}
-
-/** Renders every statement of every migration; throws before any connection on a bad script. */
-export function renderMigrations(migrations: readonly Migration[], variables: Variables = {}): Map<string, Rendered> {
-  const out = new Map<string, Rendered>();
-  for (const m of migrations) {
-    out.set(m.version, {
-      up: renderScript(m.up.items, variables).statements,
-      down: m.down ? renderScript(m.down.items, variables).statements : undefined,
-    });
-  }
-  return out;
-}
 
 function toIso(value: unknown): string | undefined {
   if (value instanceof Date) return value.toISOString();

@@ -10,7 +10,7 @@ import { loadNamedQueries } from '../script/named-queries.js';
 import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
 import { compiledObjectOf } from './compile-gate.js';
-import { prefixHash, renderMigrations } from './migrator.js';
+import { prefixHash, renderMigrations } from './render.js';
 import { compareVersions, normaliseVersion, type Migration, type Profile } from './source.js';
 import { usageError } from '../errors.js';
 

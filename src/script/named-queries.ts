@@ -17,13 +17,14 @@ export interface NamedQuery {
 }
 
 export class NamedQueries {
-  readonly #blocks: Map<string, readonly ScriptItem[]>;
+  /** Each block's text, with blank lines before it so that line numbers stay those of the file. */
+  readonly #texts = new Map<string, string>();
+  readonly #blocks = new Map<string, readonly ScriptItem[]>();
 
   constructor(
     text: string,
     readonly file: string,
   ) {
-    this.#blocks = new Map();
     const lines = text.split('\n');
     const starts: { name: string; index: number }[] = [];
     lines.forEach((line, index) => {
@@ -32,20 +33,28 @@ export class NamedQueries {
     });
     starts.forEach((start, i) => {
       const end = i + 1 < starts.length ? starts[i + 1]!.index : lines.length;
-      // Blank out everything outside the block so line numbers stay those of the file.
-      const chunk = lines.map((l, n) => (n > start.index && n < end ? l : '')).join('\n');
-      this.#blocks.set(start.name, splitScript(chunk, basename(file)));
+      this.#texts.set(start.name, '\n'.repeat(start.index + 1) + lines.slice(start.index + 1, end).join('\n'));
     });
   }
 
+  /** Split on first use: a command renders only the few blocks it needs. */
+  #items(name: string): readonly ScriptItem[] {
+    let items = this.#blocks.get(name);
+    if (!items) {
+      const text = this.#texts.get(name);
+      if (text === undefined) throw new DcnError('internal', `no query named ${name} in ${this.file}`);
+      items = splitScript(text, basename(this.file));
+      this.#blocks.set(name, items);
+    }
+    return items;
+  }
+
   names(): string[] {
-    return [...this.#blocks.keys()];
+    return [...this.#texts.keys()];
   }
 
   render(name: string, variables: Variables = {}): NamedQuery {
-    const items = this.#blocks.get(name);
-    if (!items) throw new DcnError('internal', `no query named ${name} in ${this.file}`);
-    const { statements } = renderScript(items, variables);
+    const { statements } = renderScript(this.#items(name), variables);
     if (statements.length !== 1) throw new DcnError('internal', `${this.file}: block ${name} holds ${statements.length} statements, not 1`);
     const st = statements[0]!;
     return { name, sql: st.sql, plsql: st.plsql, file: st.file, line: st.line };

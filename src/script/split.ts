@@ -28,7 +28,9 @@ export interface Statement {
 }
 
 export type ScriptItem =
-  | { readonly kind: 'statement'; readonly statement: Statement }
+  // A statement item is the statement itself: one object per statement keeps a large script's
+  // live set small, which is what keeps splitting linear in its size (bench/RESULTS.md).
+  | ({ readonly kind: 'statement' } & Statement)
   | { readonly kind: 'define'; readonly name: string; readonly value: string; readonly line: number }
   | { readonly kind: 'undefine'; readonly names: readonly string[]; readonly line: number }
   | { readonly kind: 'set-define'; readonly enabled: boolean; readonly prefix?: string; readonly line: number }
@@ -115,7 +117,25 @@ const UNSUPPORTED_SET_OPTIONS = new Set(['SQLTERMINATOR', 'SQLT', 'BLOCKTERMINAT
 /** SET followed by these words is SQL, not a SQL*Plus command. */
 const SQL_SET_STATEMENTS = new Set(['TRANSACTION', 'ROLE', 'CONSTRAINT', 'CONSTRAINTS']);
 
-const PLSQL_CREATE_KINDS = new Set(['PROCEDURE', 'FUNCTION', 'PACKAGE', 'TRIGGER', 'TYPE', 'LIBRARY', 'JAVA']);
+/**
+ * Where a statement starts, does SQL*Plus read a PL/SQL unit (ended by a '/' line)? Comments may
+ * stand between the words. One sticky regex: no allocation per statement.
+ */
+const GAP = String.raw`(?:\s|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)+`;
+const PLSQL_START = new RegExp(
+  String.raw`(?:DECLARE|BEGIN)\b|<<|WITH${GAP}(?:FUNCTION|PROCEDURE)\b|CREATE${GAP}OR${GAP}REPLACE${GAP}AND\b|` +
+    String.raw`CREATE${GAP}(?:OR${GAP}REPLACE${GAP})?(?:(?:EDITIONABLE|NONEDITIONABLE)${GAP})?(?:PROCEDURE|FUNCTION|PACKAGE|TRIGGER|TYPE|LIBRARY|JAVA)\b`,
+  'iy',
+);
+
+/** A line that starts a CREATE statement (inside a PL/SQL unit: a missing '/'). */
+const CREATE_LINE = /[ \t]*CREATE\s/iy;
+
+/** Could a SQL*Plus command start here? A cheap sticky test before any slicing. */
+const COMMAND_START = new RegExp(
+  `(?:${CLIENT_COMMANDS.map(([name, min]) => name.slice(0, min) + name.slice(min).split('').reduceRight((rest, ch) => `(?:${ch}${rest})?`, '')).join('|')})(?=[\\s;]|$)|[@!$]`,
+  'iy',
+);
 
 class Splitter {
   private pos = 0;
@@ -225,45 +245,14 @@ class Splitter {
     return line;
   }
 
-  /** Reads up to `count` words from p, skipping blanks and comments. */
-  private peekWords(p: number, count: number): string[] {
-    const words: string[] = [];
-    const text = this.text;
-    let i = p;
-    while (words.length < count && i < text.length) {
-      const c = text.charCodeAt(i);
-      if (isBlank(c) || c === NL) {
-        i++;
-        continue;
-      }
-      if ((c === DASH && text.charCodeAt(i + 1) === DASH) || (c === SLASH && text.charCodeAt(i + 1) === STAR)) {
-        const end = this.skipLiteralOrComment(i);
-        i = end;
-        continue;
-      }
-      if (c === 60 && text.charCodeAt(i + 1) === 60) {
-        words.push('<<');
-        break;
-      }
-      if (!isIdentChar(c)) break;
-      let j = i;
-      while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
-      words.push(text.slice(i, j).toUpperCase());
-      i = j;
-    }
-    return words;
+  private createLineAt(p: number): boolean {
+    CREATE_LINE.lastIndex = p;
+    return CREATE_LINE.test(this.text);
   }
 
   private isPlsqlStart(p: number): boolean {
-    const w = this.peekWords(p, 6);
-    if (w[0] === 'DECLARE' || w[0] === 'BEGIN' || w[0] === '<<') return true;
-    if (w[0] === 'WITH') return w[1] === 'FUNCTION' || w[1] === 'PROCEDURE';
-    if (w[0] !== 'CREATE') return false;
-    let i = 1;
-    if (w[i] === 'OR' && w[i + 1] === 'REPLACE') i += 2;
-    if (w[i] === 'AND') return true; // CREATE OR REPLACE AND COMPILE JAVA SOURCE
-    if (w[i] === 'EDITIONABLE' || w[i] === 'NONEDITIONABLE') i++;
-    return PLSQL_CREATE_KINDS.has(w[i] ?? '');
+    PLSQL_START.lastIndex = p;
+    return PLSQL_START.test(this.text);
   }
 
   split(): ScriptItem[] {
@@ -312,6 +301,8 @@ class Splitter {
 
   /** Handles a SQL*Plus command at this.pos; false when the line is SQL. */
   private clientCommand(): boolean {
+    COMMAND_START.lastIndex = this.pos;
+    if (!COMMAND_START.test(this.text)) return false;
     const text = this.text;
     const first = text.charCodeAt(this.pos);
     const eol = this.endOfLine(this.pos);
@@ -364,10 +355,7 @@ class Splitter {
         const call = rest.replace(/;\s*$/, '');
         if (call === '') this.fail('EXECUTE needs a procedure call', line);
         const column = this.pos - this.lineStart + 1;
-        this.items.push({
-          kind: 'statement',
-          statement: { sql: `BEGIN ${call}; END;`, plsql: true, file: this.file, line, column },
-        });
+        this.items.push({ kind: 'statement', sql: `BEGIN ${call}; END;`, plsql: true, file: this.file, line, column });
         this.advance(eol);
         this.lastWasStatement = true;
         return true;
@@ -421,11 +409,11 @@ class Splitter {
         this.advance(p + 1);
         const slashEnd = this.slashLineEnd(p + 1);
         if (slashEnd !== -1) {
-          this.emit(text.slice(start, p), plsql, startLine, column);
+          this.emit(start, p, plsql, startLine, column);
           this.advance(slashEnd);
           return;
         }
-        if (plsql && lastSignificant !== -1 && text.charCodeAt(lastSignificant) === SEMI && /^[ \t]*CREATE\s/i.test(text.slice(p + 1, p + 40))) {
+        if (plsql && lastSignificant !== -1 && text.charCodeAt(lastSignificant) === SEMI && this.createLineAt(p + 1)) {
           this.fail(
             `a CREATE statement starts inside the PL/SQL unit that begins at line ${startLine}`,
             this.line,
@@ -436,11 +424,12 @@ class Splitter {
         continue;
       }
       if (c === SEMI && !plsql) {
-        this.emit(text.slice(start, p), false, startLine, column);
+        this.emit(start, p, false, startLine, column);
         this.advance(p + 1);
         return;
       }
-      const end = this.skipLiteralOrComment(p);
+      // Only - / ' " q Q can start a literal or comment: skip the call for everything else.
+      const end = c === DASH || c === SLASH || c === QUOTE || c === DQUOTE || c === 113 || c === 81 ? this.skipLiteralOrComment(p) : p;
       if (end !== p) {
         if (c === QUOTE || c === DQUOTE || c === 113 || c === 81) lastSignificant = end - 1;
         // stay on the newline that ends a -- comment so the '/' check above sees the next line
@@ -461,10 +450,12 @@ class Splitter {
     );
   }
 
-  private emit(raw: string, plsql: boolean, line: number, column: number): void {
-    const sql = raw.replace(/\s+$/, '');
-    if (sql === '') return; // a lone ';' sends nothing
-    this.items.push({ kind: 'statement', statement: { sql, plsql, file: this.file, line, column } });
+  private emit(start: number, end: number, plsql: boolean, line: number, column: number): void {
+    let e = end;
+    while (e > start && (isBlank(this.text.charCodeAt(e - 1)) || this.text.charCodeAt(e - 1) === NL)) e--;
+    if (e === start) return; // a lone ';' sends nothing
+    const sql = this.text.slice(start, e);
+    this.items.push({ kind: 'statement', sql, plsql, file: this.file, line, column });
     this.lastWasStatement = true;
   }
 }
@@ -486,6 +477,6 @@ export function splitScript(text: string, file = '<script>'): ScriptItem[] {
 /** The statements of a script, without the client commands. */
 export function statementsOf(items: readonly ScriptItem[]): Statement[] {
   const out: Statement[] = [];
-  for (const item of items) if (item.kind === 'statement') out.push(item.statement);
+  for (const item of items) if (item.kind === 'statement') out.push(item);
   return out;
 }

@@ -56,7 +56,7 @@ export function renderScript(items: readonly ScriptItem[], variables: Variables 
       case 'skipped':
         break;
       case 'statement': {
-        const st = item.statement;
+        const st: Statement = item;
         if (!enabled || !st.sql.includes(prefix)) {
           statements.push(st);
           break;

@@ -78,7 +78,7 @@ describe('splitScript: SQL statements', () => {
 describe('splitScript: PL/SQL units', () => {
   it('keeps ; inside PL/SQL and ends at the / line, keeping END;', () => {
     const text = 'CREATE OR REPLACE PROCEDURE p AS\n  v NUMBER;\nBEGIN\n  v := 1;\nEND;\n/\n';
-    expect(split(text)).toEqual([{ sql: 'CREATE OR REPLACE PROCEDURE p AS\n  v NUMBER;\nBEGIN\n  v := 1;\nEND;', plsql: true, file: 'test.sql', line: 1, column: 1 }]);
+    expect(split(text)).toEqual([{ kind: 'statement', sql: 'CREATE OR REPLACE PROCEDURE p AS\n  v NUMBER;\nBEGIN\n  v := 1;\nEND;', plsql: true, file: 'test.sql', line: 1, column: 1 }]);
   });
 
   it.each([
@@ -228,5 +228,24 @@ describe('splitScript: speed-critical shapes', () => {
     expect(st).toHaveLength(500);
     expect(st[499]!.sql).toBe('INSERT INTO t VALUES (499)');
     expect(st[498]!.line).toBe(748); // 249 pairs of 3 lines before it
+  });
+});
+
+describe('splitScript: PL/SQL detection edge cases', () => {
+  it.each([
+    ['CREATE OR REPLACE AND COMPILE JAVA SOURCE NAMED "Hello" AS public class Hello {};', true],
+    ['CREATE /* c */ OR -- c\n REPLACE PROCEDURE p AS BEGIN NULL; END;', true],
+    ['create or replace editionable trigger t before insert on x begin null; end;', true],
+    ['CREATE TABLE procedure_log (x NUMBER);', false],
+    ['CREATE OR REPLACE VIEW v AS SELECT 1 x FROM dual;', false],
+    ['BEGINNING_TABLE_SCAN;', false],
+    ['DECLARED_NAME;', false],
+  ])('%j is PL/SQL: %s', (text, plsql) => {
+    const items = splitScript(plsql ? `${text}\n/\n` : text, 't.sql');
+    expect(items).toMatchObject([{ kind: 'statement', plsql }]);
+  });
+
+  it('does not take words that merely start like commands as commands', () => {
+    expect(sqls('SETTINGS_UPDATE;\nPROMPTLY;\nDEFAULTS;')).toEqual(['SETTINGS_UPDATE', 'PROMPTLY', 'DEFAULTS']);
   });
 });

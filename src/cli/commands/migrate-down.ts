@@ -1,7 +1,7 @@
 import { usageError } from '../../errors.js';
 import type { RunResult } from '../../migrator/migrator.js';
 import type { CommandContext } from '../context.js';
-import { withMigrator } from '../migration-setup.js';
+import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
 import type { MigrateFlags } from '../program.js';
 import { printRunSummary } from './run-summary.js';

@@ -1,0 +1,43 @@
+// Shared helpers of the benchmarks: timing, the machine, and the results file.
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+export const root = new URL('..', import.meta.url).pathname;
+
+/** Median wall time in ms of running a command `runs` times (after `warmup` runs). */
+export function medianSpawn(cmd, args, { runs = 40, warmup = 5, cwd = root } = {}) {
+  const times = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    if (i >= warmup) times.push(ms);
+  }
+  return median(times);
+}
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median ms of calling fn() `runs` times. */
+export function medianCall(fn, { runs = 5, warmup = 1 } = {}) {
+  const times = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (i >= warmup) times.push(ms);
+  }
+  return median(times);
+}
+
+export function machine() {
+  const c = cpus();
+  return `${c[0]?.model ?? 'unknown CPU'}, ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
+}
+
+export const fmt = (n, digits = 1) => n.toFixed(digits);
+export const verdict = (ok) => (ok ? 'met' : '**not met**');

@@ -1,0 +1,17 @@
+// Runs every benchmark and writes bench/RESULTS.md. `npm run bench` builds first.
+import { writeFileSync } from 'node:fs';
+import { coldStart } from './cold-start.mjs';
+import { machine } from './lib.mjs';
+import { splitterThroughput } from './splitter.mjs';
+
+const sections = [coldStart(), splitterThroughput()];
+const text = [
+  '# Benchmark results',
+  '',
+  `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench\` on: ${machine()}.`,
+  'Each table holds its own baseline, measured in the same run. Re-run to refresh this file.',
+  '',
+  ...sections,
+].join('\n');
+writeFileSync(new URL('RESULTS.md', import.meta.url), text);
+process.stdout.write(text);

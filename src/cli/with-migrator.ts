@@ -1,0 +1,50 @@
+/** The engine for the commands that connect: sessions, and engine events as progress lines. */
+import { Migrator, type MigrationEvent } from '../migrator/migrator.js';
+import type { CommandContext } from './context.js';
+import { configFrom, migrationSet } from './migration-setup.js';
+import { formatMs, type Output } from './output.js';
+import type { MigrateFlags } from './program.js';
+import { Secrets } from './secrets.js';
+import { CliSessions } from './sessions.js';
+
+export function printEvent(event: MigrationEvent, out: Output): void {
+  const c = out.color;
+  switch (event.type) {
+    case 'lock-acquired':
+      if (event.waitedMs >= 1000) out.line(c.dim(`waited ${formatMs(event.waitedMs)} for the migration lock`));
+      break;
+    case 'migration-start':
+      if (event.resumeFrom !== undefined) out.line(c.dim(`resuming V${event.version} at statement ${event.resumeFrom} of ${event.statements}`));
+      break;
+    case 'migration-done':
+      out.line(`${c.green('✓')} ${event.direction === 'down' ? 'undid ' : ''}V${event.version}  ${c.dim(formatMs(event.durationMs))}`);
+      break;
+    case 'migration-failed':
+      out.line(`${c.red('✗')} ${event.direction === 'down' ? 'undo of ' : ''}V${event.version} failed  ${c.dim(formatMs(event.durationMs))}`);
+      break;
+    case 'statement-done':
+      break;
+  }
+}
+
+/** Builds the engine for one command and closes every session it opened, whatever happens. */
+export async function withMigrator<T>(flags: MigrateFlags, ctx: CommandContext, out: Output, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+  const config = configFrom(flags, ctx);
+  const secrets = new Secrets(ctx, flags);
+  const { migrations } = migrationSet(config);
+  const sessions = new CliSessions(ctx, config, secrets);
+  const migrator = new Migrator({
+    migrations,
+    variables: config.variables,
+    historyTable: config.historyTable,
+    lockTimeoutSeconds: config.lockTimeoutSeconds,
+    sessions,
+    holder: ctx.holder,
+    onEvent: (e) => printEvent(e, out),
+  });
+  try {
+    return await fn(migrator);
+  } finally {
+    await sessions.closeAll();
+  }
+}
