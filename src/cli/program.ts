@@ -42,6 +42,12 @@ export interface MigrationSetFlags {
   migrations?: string;
   historyTable?: string;
   define?: string[];
+  schema?: string;
+  ordersTable?: string;
+  orderItemsTable?: string;
+  callbackUrl?: string;
+  httpTimeout?: string;
+  withDemoSchema?: boolean;
 }
 
 export type MigrateFlags = CommonFlags & ConnectionFlags & MigrationSetFlags & { lockTimeout?: string };
@@ -71,7 +77,13 @@ function migrationSetOptions(cmd: Command): Command {
   return cmd
     .option('--migrations <dir>', "directory of V<n>__<name>.sql files (env DCN_MIGRATIONS; default: dcn's built-in set)")
     .option('--history-table <name>', 'history table in the app schema (env DCN_HISTORY_TABLE; default DCN_SCHEMA_HISTORY)')
-    .option('--define <name=value>', 'set a substitution variable (&name) for the scripts; repeatable', collect);
+    .option('--define <name=value>', 'set a substitution variable (&name) for the scripts; repeatable', collect)
+    .option('--schema <name>', 'schema that owns nfresults and the callback (env DCN_SCHEMA; default: the app user, else OE)')
+    .option('--orders-table <name>', 'orders table in that schema (default ORDERS)')
+    .option('--order-items-table <name>', 'order items table in that schema (default ORDER_ITEMS)')
+    .option('--callback-url <url>', 'URL the database calls for each change (env DCN_CALLBACK_URL; default http://localhost:8080/phpcache/dropResults.php)')
+    .option('--http-timeout <seconds>', 'transfer timeout of that call (env DCN_HTTP_TIMEOUT; default 5)')
+    .option('--with-demo-schema', 'also create a minimal ORDERS/ORDER_ITEMS with the order 2408 (env DCN_DEMO_SCHEMA)');
 }
 
 function lockOption(cmd: Command): Command {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
 import type { AdminPrivilege } from '../db/driver.js';
+import { checkSchemaVariables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
 
@@ -24,6 +25,14 @@ export interface ConfigFlags {
   readonly lockTimeout?: string;
   /** --define name=value, repeatable. */
   readonly define?: readonly string[];
+  // settings of the built-in migrations
+  readonly schema?: string;
+  readonly ordersTable?: string;
+  readonly orderItemsTable?: string;
+  readonly callbackUrl?: string;
+  readonly httpTimeout?: string;
+  /** 'yes' from --with-demo-schema. */
+  readonly demoSchema?: string;
 }
 
 export interface ResolvedConfig {
@@ -37,7 +46,10 @@ export interface ResolvedConfig {
   readonly migrationsDir?: string;
   readonly historyTable: string;
   readonly lockTimeoutSeconds: number;
-  /** Substitution variables: the config file's "variables", then --define on top. */
+  /**
+   * Substitution variables: those of the built-in migrations (from their settings), then the
+   * config file's "variables", then --define on top; checked again after merging.
+   */
   readonly variables: Readonly<Record<string, string>>;
   readonly configFile?: string;
   /** Where each setting came from, for `--verbose` and tests. */
@@ -61,9 +73,19 @@ export const ENV_NAMES = {
   historyTable: 'DCN_HISTORY_TABLE',
   lockTimeout: 'DCN_LOCK_TIMEOUT',
   config: 'DCN_CONFIG',
+  schema: 'DCN_SCHEMA',
+  ordersTable: 'DCN_ORDERS_TABLE',
+  orderItemsTable: 'DCN_ORDER_ITEMS_TABLE',
+  callbackUrl: 'DCN_CALLBACK_URL',
+  callbackToken: 'DCN_CALLBACK_TOKEN',
+  httpTimeout: 'DCN_HTTP_TIMEOUT',
+  demoSchema: 'DCN_DEMO_SCHEMA',
 } as const;
 
-const FILE_KEYS = new Set(['connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables']);
+const FILE_KEYS = new Set([
+  'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
+  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema',
+]);
 const PRIVILEGES: readonly AdminPrivilege[] = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'];
 
 export interface ResolveInput {
@@ -156,8 +178,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     }
     const fromFile = file?.[key];
     if (fromFile !== undefined && fromFile !== null) {
-      if (typeof fromFile !== 'string' && typeof fromFile !== 'number') {
-        throw invalid(`${filePath}: "${key}" must be a string or a number`, 'fix the config file');
+      if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
+        throw invalid(`${filePath}: "${key}" must be a string, a number or true/false`, 'fix the config file');
       }
       sources[key] = 'file';
       return String(fromFile);
@@ -182,7 +204,16 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const migrations = pick('migrations');
   const historyRaw = pick('historyTable');
 
-  const variables: Record<string, string> = {};
+  const variables: Record<string, string> = schemaVariables({
+    schema: pick('schema'),
+    user,
+    ordersTable: pick('ordersTable'),
+    orderItemsTable: pick('orderItemsTable'),
+    callbackUrl: pick('callbackUrl'),
+    callbackToken: pick('callbackToken'),
+    httpTimeout: pick('httpTimeout'),
+    demoSchema: pick('demoSchema'),
+  });
   const fileVariables = file?.variables;
   if (fileVariables !== undefined) {
     if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
@@ -199,6 +230,7 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     const [name, value] = parseDefine(entry);
     variables[name] = value;
   }
+  checkSchemaVariables(variables);
 
   // A relative path in the config file is relative to that file, like tsconfig.json's.
   const baseFor = (key: Setting) => (sources[key] === 'file' ? dirname(filePath) : cwd);

@@ -16,7 +16,7 @@ import { prefixHash, renderMigrations, type Rendered } from './render.js';
 import { loadNamedQueries, type NamedQuery } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
-import { compareVersions, normaliseVersion, type Migration, type Profile } from './source.js';
+import { compareVersions, isEnabled, normaliseVersion, type Migration, type Profile } from './source.js';
 
 export interface SessionProvider {
   /** The schema owner's session: app migrations and the history table. */
@@ -277,6 +277,8 @@ export class Migrator {
       const row = byVersion.get(m.version);
       const base = { version: m.version, description: m.description, script: m.up.file, profile: m.up.profile, checksum: m.up.checksum, hasUndo: m.down !== undefined };
       if (!row) {
+        // an optional migration that is switched off and was never applied is not part of the set
+        if (!isEnabled(m, this.#opts.variables ?? {})) continue;
         const outOfOrder = highestApplied !== undefined && compareVersions(m.version, highestApplied) < 0;
         entries.push({ ...base, state: 'pending', ...(outOfOrder ? { outOfOrder } : {}) });
         continue;

@@ -11,7 +11,7 @@ import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
 import { compiledObjectOf } from './compile-gate.js';
 import { prefixHash, renderMigrations } from './render.js';
-import { compareVersions, normaliseVersion, type Migration, type Profile } from './source.js';
+import { compareVersions, isEnabled, normaliseVersion, type Migration, type Profile } from './source.js';
 import { usageError } from '../errors.js';
 
 export interface PlannedStatement {
@@ -52,7 +52,7 @@ export function buildPlan(options: PlanOptions): Plan {
   }
   const rendered = renderMigrations(options.migrations, options.variables);
   const migrations = options.migrations
-    .filter((m) => to === undefined || compareVersions(m.version, to) <= 0)
+    .filter((m) => isEnabled(m, options.variables ?? {}) && (to === undefined || compareVersions(m.version, to) <= 0))
     .map((m) => ({
       version: m.version,
       description: m.description,

@@ -16,6 +16,8 @@ export interface MigrationScript {
   readonly path: string;
   readonly checksum: string;
   readonly profile: Profile;
+  /** Run only when this substitution variable is true (yes, true, 1, on): an optional migration. */
+  readonly when?: string;
   readonly items: readonly ScriptItem[];
 }
 
@@ -34,6 +36,12 @@ const LOOKS_LIKE_MIGRATION = /^[VvUu]\d/;
 export function checksumOf(text: string): string {
   const normalised = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).replace(/\r\n?/g, '\n');
   return createHash('sha256').update(normalised, 'utf8').digest('hex');
+}
+
+/** Is an optional migration switched on by the variables? Migrations without when= always are. */
+export function isEnabled(m: Migration, variables: Readonly<Record<string, string>>): boolean {
+  if (m.up.when === undefined) return true;
+  return /^(1|true|yes|on)$/i.test((variables[m.up.when] ?? '').trim());
 }
 
 export function compareVersions(a: string, b: string): number {
@@ -55,8 +63,9 @@ export function normaliseVersion(raw: string): string {
 }
 
 /** Reads the `-- dcn: key=value …` header among a script's leading comment lines. */
-export function parseHeader(text: string, file: string): { profile: Profile } {
+export function parseHeader(text: string, file: string): { profile: Profile; when?: string } {
   let profile: Profile = 'app';
+  let when: string | undefined;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -74,9 +83,14 @@ export function parseHeader(text: string, file: string): { profile: Profile } {
       }
       const key = kv[1]!.toLowerCase();
       const value = kv[2]!.toLowerCase();
+      if (key === 'when') {
+        if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new DcnError('script_invalid', `${where}: when= takes a variable name, not '${kv[2]}'`);
+        when = value;
+        continue;
+      }
       if (key !== 'profile') {
         throw new DcnError('script_invalid', `${where}: unknown header key '${kv[1]}'`, {
-          hint: 'the header knows: profile=app|admin',
+          hint: 'the header knows: profile=app|admin, when=<variable>',
         });
       }
       if (value !== 'app' && value !== 'admin') {
@@ -85,12 +99,12 @@ export function parseHeader(text: string, file: string): { profile: Profile } {
       profile = value;
     }
   }
-  return { profile };
+  return { profile, when };
 }
 
 export function loadScript(path: string, file: string, text: string): MigrationScript {
-  const { profile } = parseHeader(text, file);
-  return { file, path, checksum: checksumOf(text), profile, items: splitScript(text, file) };
+  const { profile, when } = parseHeader(text, file);
+  return { file, path, checksum: checksumOf(text), profile, ...(when ? { when } : {}), items: splitScript(text, file) };
 }
 
 export interface SourceFs {

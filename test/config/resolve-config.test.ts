@@ -56,8 +56,8 @@ describe('resolveConfig precedence: flag > environment > config file > default',
   });
 
   it('puts --define over the config file variables', () => {
-    expect(resolveWith({ define: ['app_user=OE', 'URL=http://h/x?a=1&b=2'] }, {}).variables).toEqual({ app_user: 'OE', url: 'http://h/x?a=1&b=2' });
-    expect(resolveWith({}, {}).variables).toEqual({ app_user: 'FROM_FILE' });
+    expect(resolveWith({ define: ['app_user=OE', 'URL=http://h/x?a=1&b=2'] }, {}).variables).toMatchObject({ app_user: 'OE', url: 'http://h/x?a=1&b=2' });
+    expect(resolveWith({}, {}).variables).toMatchObject({ app_user: 'FROM_FILE' });
   });
 
   it('reads the file named by --config or DCN_CONFIG, relative to the working directory', () => {
@@ -99,4 +99,57 @@ describe('resolveConfig rejects bad values, naming the setting', () => {
     expect(err.message).toMatch(message);
     expect(err.hint).toBeTruthy();
   });
+});
+
+describe('settings of the built-in migrations', () => {
+  it('default to the article: OE (or the app user), ORDERS, ORDER_ITEMS, the dropResults.php URL', () => {
+    expect(resolveWith({}, {}, null).variables).toEqual({
+      app_schema: 'OE',
+      orders_table: 'ORDERS',
+      order_items_table: 'ORDER_ITEMS',
+      callback_url: 'http://localhost:8080/phpcache/dropResults.php',
+      callback_host: 'localhost',
+      callback_port: '8080',
+      callback_token: '',
+      http_timeout: '5',
+      demo_schema: 'no',
+    });
+    expect(resolveWith({ user: 'scott' }, {}, null).variables.app_schema).toBe('SCOTT');
+  });
+
+  it('take flag > environment > file, and derive the ACL host and port from the URL', () => {
+    const file = JSON.stringify({ schema: 'hr', callbackUrl: 'http://file-host/x', demoSchema: true, httpTimeout: 9 });
+    const v = resolveWith({ callbackUrl: 'https://[::1]/cb?tenant=a&x=1' }, { DCN_SCHEMA: 'sales', DCN_CALLBACK_TOKEN: 'abc.DEF_123~-' }, file).variables;
+    expect(v).toMatchObject({ app_schema: 'SALES', callback_url: 'https://[::1]/cb?tenant=a&x=1', callback_host: '::1', callback_port: '443', callback_token: 'abc.DEF_123~-', http_timeout: '9', demo_schema: 'yes' });
+    expect(resolveWith({ demoSchema: 'yes' }, {}, null).variables.demo_schema).toBe('yes');
+  });
+
+  const rejects = (flags: ConfigFlags, env: Record<string, string>, message: RegExp) => {
+    let err: DcnError | undefined;
+    try {
+      resolveWith(flags, env, null);
+    } catch (e) {
+      err = e as DcnError;
+    }
+    expect(err?.code).toBe('config_invalid');
+    expect(err?.message).toMatch(message);
+  };
+
+  it.each([
+    [{ schema: 'oe; drop user sys' }, {}, /^schema: 'oe; drop user sys' is not a plain Oracle identifier/],
+    [{ schema: '"OE"' }, {}, /^schema: .*not a plain Oracle identifier/],
+    [{ ordersTable: '1ORDERS' }, {}, /^ordersTable: /],
+    [{ orderItemsTable: 'ORDER-ITEMS' }, {}, /^orderItemsTable: /],
+    [{ callbackUrl: "http://h/x'||evil||'" }, {}, /^callbackUrl: .*without quotes, spaces/],
+    [{ callbackUrl: 'http://h/a b' }, {}, /without quotes, spaces/],
+    [{ callbackUrl: 'ftp://h/x' }, {}, /must use http or https/],
+    [{ callbackUrl: 'http://user:pw@h/x' }, {}, /must not hold a user, password/],
+    [{ callbackUrl: 'not a url' }, {}, /without quotes, spaces/],
+    [{ callbackUrl: 'nourl' }, {}, /is not a URL/],
+    [{}, { DCN_CALLBACK_TOKEN: "x' OR 1=1" }, /^callbackToken: must be at most 128/],
+    [{ httpTimeout: '0' }, {}, /^httpTimeout: '0' must be a whole number of seconds from 1 to 300/],
+    [{ httpTimeout: '5s' }, {}, /^httpTimeout: /],
+    [{ define: ['callback_url=http://h/x y'] }, {}, /callback_url \(callbackUrl/],
+    [{ define: ['app_schema=a.b'] }, {}, /app_schema \(schema/],
+  ])('rejects %j %j', (flags, env, message) => rejects(flags as ConfigFlags, env as Record<string, string>, message));
 });

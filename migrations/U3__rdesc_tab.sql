@@ -1,0 +1,1 @@
+DROP TYPE rdesc_tab;

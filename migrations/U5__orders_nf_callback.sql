@@ -1,0 +1,1 @@
+DROP PROCEDURE orders_nf_callback;

@@ -1,0 +1,36 @@
+-- dcn: profile=admin
+--
+-- Run by a DBA (the admin profile): lets &app_schema register for change notification and call
+-- the application's callback URL over HTTP from the notification callback.
+-- In a multitenant database, connect to the PDB (e.g. FREEPDB1), not to the root.
+
+-- CHANGE NOTIFICATION: create registrations. EXECUTE: the package's constants and calls.
+-- DBMS_CHANGE_NOTIFICATION is the package also known as DBMS_CQ_NOTIFICATION.
+GRANT CHANGE NOTIFICATION TO &app_schema;
+GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_schema;
+
+-- PL/SQL notifications run in job queue processes: JOB_QUEUE_PROCESSES must not be 0.
+-- Raise it only when it is 0, and never lower it: the default has been 1000 since 11g,
+-- and the 2006 article's "SET job_queue_processes=2" would lower it today.
+DECLARE
+  l_value NUMBER;
+BEGIN
+  SELECT TO_NUMBER(value) INTO l_value FROM v$parameter WHERE name = 'job_queue_processes';
+  IF l_value = 0 THEN
+    EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
+  END IF;
+END;
+/
+
+-- Without this, every notification fails with ORA-24247 (network access denied by access
+-- control list). One ACE: connect, for the callback's host and port only (12c and later).
+BEGIN
+  DBMS_NETWORK_ACL_ADMIN.APPEND_HOST_ACE(
+    host       => '&callback_host',
+    lower_port => &callback_port,
+    upper_port => &callback_port,
+    ace        => xs$ace_type(privilege_list => xs$name_list('connect'),
+                              principal_name => '&app_schema',
+                              principal_type => xs_acl.ptype_db));
+END;
+/

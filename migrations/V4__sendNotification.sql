@@ -1,0 +1,86 @@
+-- Calls the application's callback URL, <url>?order_no=<id>&table=<table>, and logs the outcome
+-- in nfresults: the HTTP status and reason, or the error (ORA-24247 when the network ACL is
+-- missing, ORA-29273 with the details of a refused or timed-out call).
+--
+-- Unlike the 2006 article's version it escapes the values, bounds the call with a transfer
+-- timeout, always ends the response (also after an error, so no connection leaks), sends the
+-- optional shared token in a header, and never raises: a failed notification must not break
+-- the callback, and it is always in the log.
+--
+-- order_id NULL makes a table-level notification: no order_no parameter, the listener drops every
+-- cached result of that table. "note" says why, in the log.
+CREATE OR REPLACE PROCEDURE sendNotification (
+  url      IN VARCHAR2,
+  tblname  IN VARCHAR2,
+  order_id IN VARCHAR2 DEFAULT NULL,
+  regid    IN NUMBER   DEFAULT NULL,
+  note     IN VARCHAR2 DEFAULT NULL
+) IS
+  c_token   CONSTANT VARCHAR2(128) := '&callback_token';
+  c_timeout CONSTANT PLS_INTEGER   := &http_timeout;
+  c_amp     CONSTANT VARCHAR2(1)   := CHR(38); -- '&', kept out of the script for SQL*Plus
+  l_url       VARCHAR2(4000);
+  l_req       UTL_HTTP.REQ;
+  l_resp      UTL_HTTP.RESP;
+  l_have_req  BOOLEAN := FALSE;
+  l_have_resp BOOLEAN := FALSE;
+  l_status    PLS_INTEGER;
+  l_message   VARCHAR2(4000);
+  l_error     VARCHAR2(4000);
+
+  -- An autonomous transaction: the log row is kept whatever the caller does next.
+  PROCEDURE log_result IS
+    PRAGMA AUTONOMOUS_TRANSACTION;
+  BEGIN
+    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
+    VALUES (SUBSTR(tblname, 1, 261), SUBSTR(order_id, 1, 40), 'notify',
+            CASE WHEN order_id IS NULL THEN 'table' ELSE 'order' END,
+            l_status, SUBSTR(l_message, 1, 4000), SUBSTR(l_error, 1, 4000), regid);
+    COMMIT;
+  END log_result;
+BEGIN
+  l_url := url
+        || CASE WHEN INSTR(url, '?') > 0 THEN c_amp ELSE '?' END
+        || CASE WHEN order_id IS NOT NULL THEN 'order_no=' || UTL_URL.ESCAPE(order_id, TRUE) || c_amp END
+        || 'table=' || UTL_URL.ESCAPE(tblname, TRUE);
+
+  UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
+  l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);
+  l_have_req := TRUE;
+  UTL_HTTP.SET_HEADER(l_req, 'User-Agent', 'dcn-sendNotification');
+  IF c_token IS NOT NULL THEN
+    UTL_HTTP.SET_HEADER(l_req, 'X-Dcn-Token', c_token);
+  END IF;
+
+  l_resp := UTL_HTTP.GET_RESPONSE(l_req);
+  l_have_req := FALSE; -- GET_RESPONSE ends the request
+  l_have_resp := TRUE;
+  l_status := l_resp.status_code;
+  l_message := l_resp.status_code || ' ' || l_resp.reason_phrase || CASE WHEN note IS NOT NULL THEN ' (' || note || ')' END;
+  UTL_HTTP.END_RESPONSE(l_resp);
+  l_have_resp := FALSE;
+  log_result;
+EXCEPTION
+  WHEN OTHERS THEN
+    l_error := SUBSTR(SQLERRM || CASE WHEN UTL_HTTP.GET_DETAILED_SQLCODE <> SQLCODE THEN ': ' || UTL_HTTP.GET_DETAILED_SQLERRM END, 1, 4000);
+    l_message := SUBSTR('call failed: ' || l_url || CASE WHEN note IS NOT NULL THEN ' (' || note || ')' END, 1, 4000);
+    IF l_have_resp THEN
+      BEGIN
+        UTL_HTTP.END_RESPONSE(l_resp);
+      EXCEPTION
+        WHEN OTHERS THEN NULL;
+      END;
+    ELSIF l_have_req THEN
+      BEGIN
+        UTL_HTTP.END_REQUEST(l_req);
+      EXCEPTION
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+    BEGIN
+      log_result;
+    EXCEPTION
+      WHEN OTHERS THEN NULL; -- nothing left to tell: never raise out of a notification
+    END;
+END sendNotification;
+/

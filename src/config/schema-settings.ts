@@ -1,0 +1,132 @@
+/**
+ * The settings of dcn's built-in migrations, validated and turned into the substitution variables
+ * the scripts use. Each value reaches PL/SQL as text inside the scripts, so each is checked here,
+ * before anything runs: identifiers are plain Oracle identifiers, the URL has no quote, space or
+ * control character, the token and timeout are narrow.
+ */
+import { DcnError } from '../errors.js';
+
+export interface SchemaSettingsInput {
+  /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
+  readonly schema?: string;
+  readonly user?: string;
+  readonly ordersTable?: string;
+  readonly orderItemsTable?: string;
+  readonly callbackUrl?: string;
+  readonly callbackToken?: string;
+  readonly httpTimeout?: string;
+  readonly demoSchema?: string;
+}
+
+export const SCHEMA_DEFAULTS = {
+  schema: 'OE',
+  ordersTable: 'ORDERS',
+  orderItemsTable: 'ORDER_ITEMS',
+  // The article's endpoint, served by `dcn listen` (default port 8080). The database calls it:
+  // "localhost" is the database host, so set this to an address the database can reach.
+  callbackUrl: 'http://localhost:8080/phpcache/dropResults.php',
+  httpTimeout: '5',
+} as const;
+
+/** The variables the built-in migrations use, and the setting each comes from (for messages). */
+export const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
+  app_schema: 'schema (--schema, DCN_SCHEMA; default: the app user, else OE)',
+  orders_table: 'ordersTable (--orders-table)',
+  order_items_table: 'orderItemsTable (--order-items-table)',
+  callback_url: 'callbackUrl (--callback-url, DCN_CALLBACK_URL)',
+  callback_host: 'callbackUrl (--callback-url, DCN_CALLBACK_URL)',
+  callback_port: 'callbackUrl (--callback-url, DCN_CALLBACK_URL)',
+  callback_token: 'callbackToken (DCN_CALLBACK_TOKEN)',
+  http_timeout: 'httpTimeout (--http-timeout, DCN_HTTP_TIMEOUT)',
+  demo_schema: 'demoSchema (--with-demo-schema, DCN_DEMO_SCHEMA)',
+};
+
+function bad(setting: string, value: string, rule: string, example: string): DcnError {
+  return new DcnError('config_invalid', `${setting}: '${value}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
+}
+
+const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
+
+function identifier(setting: string, value: string): string {
+  if (!IDENTIFIER.test(value)) {
+    throw bad(setting, value, 'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)', 'OE or ORDER_ITEMS');
+  }
+  return value.toUpperCase();
+}
+
+/** http(s) URL of the listener, host and port split out for the network ACL. */
+export function parseCallbackUrl(setting: string, value: string): { url: string; host: string; port: string } {
+  if (value.length > 2000 || /[\s'"`\\<>{}|^]/.test(value) || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw bad(setting, value, 'must be an http(s) URL without quotes, spaces or control characters', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw bad(setting, value, 'is not a URL', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw bad(setting, value, 'must use http or https', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  }
+  if (parsed.username !== '' || parsed.password !== '' || parsed.hash !== '') {
+    throw bad(setting, value, 'must not hold a user, password or #fragment', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  }
+  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'https:' ? '443' : '80';
+  return { url: value, host, port };
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+/** Validated substitution variables for the built-in migrations. */
+export function schemaVariables(input: SchemaSettingsInput): Record<string, string> {
+  const schema = input.schema ?? (input.user !== undefined && IDENTIFIER.test(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
+  const callback = parseCallbackUrl('callbackUrl', input.callbackUrl ?? SCHEMA_DEFAULTS.callbackUrl);
+  const token = input.callbackToken ?? '';
+  if (!/^[A-Za-z0-9._~-]{0,128}$/.test(token)) {
+    throw new DcnError('config_invalid', 'callbackToken: must be at most 128 letters, digits, or . _ ~ -', {
+      hint: 'generate one with: openssl rand -hex 32',
+      meta: { setting: 'callbackToken' },
+    });
+  }
+  const timeout = input.httpTimeout ?? SCHEMA_DEFAULTS.httpTimeout;
+  if (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 300) {
+    throw bad('httpTimeout', timeout, 'must be a whole number of seconds from 1 to 300', '5');
+  }
+  return {
+    app_schema: identifier('schema', schema),
+    orders_table: identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable),
+    order_items_table: identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable),
+    callback_url: callback.url,
+    callback_host: callback.host,
+    callback_port: callback.port,
+    callback_token: token,
+    http_timeout: String(Number(timeout)),
+    demo_schema: truthy(input.demoSchema) ? 'yes' : 'no',
+  };
+}
+
+/**
+ * Checks the built-in variables again after --define and "variables" are laid over them, so no
+ * route lets an unchecked value into the scripts.
+ */
+export function checkSchemaVariables(variables: Readonly<Record<string, string>>): void {
+  const v = variables;
+  for (const name of ['app_schema', 'orders_table', 'order_items_table']) {
+    if (v[name] !== undefined && !IDENTIFIER.test(v[name]!)) identifier(`${name} (${SCHEMA_VARIABLES[name]})`, v[name]!);
+  }
+  if (v.callback_url !== undefined) parseCallbackUrl(`callback_url (${SCHEMA_VARIABLES.callback_url})`, v.callback_url);
+  if (v.callback_host !== undefined && !/^[A-Za-z0-9.:*-]{1,255}$/.test(v.callback_host)) {
+    throw bad('callback_host', v.callback_host, 'is not a host name or address', '10.0.0.5');
+  }
+  for (const name of ['callback_port', 'http_timeout']) {
+    if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
+  }
+  if (v.callback_token !== undefined && !/^[A-Za-z0-9._~-]{0,128}$/.test(v.callback_token)) {
+    throw bad('callback_token', '…', 'must be at most 128 letters, digits, or . _ ~ -', 'a value from openssl rand -hex 32');
+  }
+}
+
+export { truthy as isTruthy };

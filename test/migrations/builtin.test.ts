@@ -1,0 +1,134 @@
+/**
+ * The built-in migrations: every V has a U that takes back all it creates, the set round-trips
+ * on the fake, and the default plan is the checked-in golden file a DBA can read.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Migrator } from '../../src/migrator/migrator.js';
+import { renderPlanScript } from '../../src/migrator/plan.js';
+import { renderMigrations } from '../../src/migrator/render.js';
+import { loadMigrations } from '../../src/migrator/source.js';
+import { builtInMigrationsDir } from '../../src/paths.js';
+import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
+import { planFor, SETTINGS } from '../support/builtin-settings.js';
+import { resolveConfig } from '../../src/config/resolve-config.js';
+
+const migrations = loadMigrations(builtInMigrationsDir());
+const variablesFor = (flags: Record<string, string>) =>
+  resolveConfig({ flags, env: {}, cwd: '/', readFile: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } }).variables;
+
+const IDENT = String.raw`("?[\w$#]+"?)`;
+function created(sql: string): string[] {
+  const out: string[] = [];
+  const create = new RegExp(String.raw`^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|TYPE|PROCEDURE|FUNCTION|PACKAGE|VIEW|SEQUENCE|TRIGGER)\s+${IDENT}`, 'i').exec(sql);
+  if (create) out.push(`DROP ${create[1]!.toUpperCase()} ${create[2]!.toUpperCase()}`);
+  const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
+  if (grant) out.push(`REVOKE ${grant[1]!.toUpperCase()} FROM ${grant[2]!.toUpperCase()}`);
+  const ace = /APPEND_HOST_ACE\s*\(([\s\S]*?)\);\s*END;/i.exec(sql);
+  if (ace) out.push(`REMOVE_HOST_ACE ${ace[1]!.replace(/\s+/g, ' ').trim()}`);
+  return out;
+}
+
+function undone(sql: string): string[] {
+  const out: string[] = [];
+  const drop = new RegExp(String.raw`^\s*DROP\s+(TABLE|TYPE|PROCEDURE|FUNCTION|PACKAGE|VIEW|SEQUENCE|TRIGGER)\s+${IDENT}`, 'i').exec(sql);
+  if (drop) out.push(`DROP ${drop[1]!.toUpperCase()} ${drop[2]!.toUpperCase()}`);
+  const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
+  if (revoke) out.push(`REVOKE ${revoke[1]!.toUpperCase()} FROM ${revoke[2]!.toUpperCase()}`);
+  const ace = /REMOVE_HOST_ACE\s*\(([\s\S]*?),\s*remove_empty_acl\s*=>\s*TRUE\);\s*END;/i.exec(sql);
+  if (ace) out.push(`REMOVE_HOST_ACE ${ace[1]!.replace(/\s+/g, ' ').trim()}`);
+  return out;
+}
+
+describe('undo scripts', () => {
+  for (const [name, flags] of Object.entries(SETTINGS)) {
+    it(`take back everything their V script creates, grants or appends (${name} settings)`, () => {
+      const rendered = renderMigrations(migrations, variablesFor(flags as Record<string, string>));
+      for (const m of migrations) {
+        expect(m.down, `V${m.version} has an undo script`).toBeDefined();
+        const r = rendered.get(m.version)!;
+        const needed = r.up.flatMap((s) => created(s.sql));
+        const done = r.down!.flatMap((s) => undone(s.sql));
+        expect(needed.length, `V${m.version} creates something`).toBeGreaterThan(0);
+        expect(done.sort(), `U${m.version}`).toEqual(needed.sort());
+      }
+    });
+  }
+
+  it('run in the reverse order of creation where objects depend on each other', () => {
+    // the callback uses sendNotification and rdesc_tab, which use nfresults: U5 runs before U4, U3, U2
+    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(migrations.find((m) => m.version === '6')!.up.when).toBe('demo_schema');
+  });
+});
+
+describe('the built-in set on the fake', () => {
+  it('installs everything, undoes it to nothing of dcn, and installs again', async () => {
+    const db = new FakeDatabase();
+    const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    const up = await migrator.migrate();
+    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success']]);
+    expect(db.objectNames()).toEqual([
+      'INDEX NFRESULTS_TABLE_TIME_IX',
+      'PROCEDURE ORDERS_NF_CALLBACK',
+      'PROCEDURE SENDNOTIFICATION',
+      'TABLE DCN_SCHEMA_HISTORY',
+      'TABLE DCN_SCHEMA_HISTORY_LOCK',
+      'TABLE NFRESULTS',
+      'TABLE ORDERS',
+      'TABLE ORDER_ITEMS',
+      'TYPE RDESC_TAB',
+    ]);
+    expect(db.connect().dataRows('ORDERS')).toBe(3);
+    const down = await migrator.down({ to: '0' });
+    expect(down.results.map((r) => r.version)).toEqual(['6', '5', '4', '3', '2', '1']);
+    expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+    expect((await migrator.migrate()).results).toHaveLength(6);
+  });
+
+  it('leaves the demo schema out unless asked for', async () => {
+    const db = new FakeDatabase();
+    const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    expect((await migrator.migrate()).results.map((r) => r.version)).toEqual(['1', '2', '3', '4', '5']);
+    expect((await migrator.status()).migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5']);
+    expect(db.objects.has('TABLE ORDERS')).toBe(false);
+  });
+});
+
+describe('the default plan', () => {
+  const golden = join(import.meta.dirname, '..', 'golden', 'plan-default.sql');
+  it('is the checked-in golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const script = renderPlanScript(planFor({}), { dcnVersion: '0.0.0-golden', source: 'the built-in migrations' });
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, script);
+    expect(script).toBe(readFileSync(golden, 'utf8'));
+  });
+});
+
+describe('what the scripts fix from the 2006 article (static checks; behaviour is in test/oracle)', () => {
+  const text = (file: string) => readFileSync(join(builtInMigrationsDir(), file), 'utf8');
+  const callback = text('V5__orders_nf_callback.sql');
+  const send = text('V4__sendNotification.sql');
+
+  it('tests opflags only with BITAND, never with =', () => {
+    expect(callback).not.toMatch(/opflags\s*=/i);
+    expect(callback.match(/BITAND\(\s*[\w.()]*opflags/gi)?.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('never looks a row up with SELECT … INTO (NO_DATA_FOUND after a DELETE)', () => {
+    expect(callback).not.toMatch(/SELECT[^;]*\bINTO\b[^;]*ROWID/is);
+  });
+
+  it('raises job_queue_processes only when it is 0', () => {
+    expect(text('V1__grants_and_network_acl.sql')).toMatch(/IF l_value = 0 THEN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';\s+END IF;/);
+  });
+
+  it('escapes both values, bounds the call, and ends the response also on errors', () => {
+    expect(send).toMatch(/UTL_URL\.ESCAPE\(order_id, TRUE\)/);
+    expect(send).toMatch(/UTL_URL\.ESCAPE\(tblname, TRUE\)/);
+    expect(send).toMatch(/UTL_HTTP\.SET_TRANSFER_TIMEOUT\(c_timeout\)/);
+    const handler = send.slice(send.indexOf('EXCEPTION\n  WHEN OTHERS'));
+    expect(handler).toMatch(/UTL_HTTP\.END_RESPONSE\(l_resp\)/);
+    expect(handler).toMatch(/UTL_HTTP\.END_REQUEST\(l_req\)/);
+  });
+});
