@@ -1,23 +1,11 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './paths.js';
 
 let version: string | undefined;
 
-/** dcn's version, from its package.json: two levels up from dist/src/, one from src/ (tests). */
+/** dcn's version, from its package.json. */
 export function packageVersion(): string {
-  if (version === undefined) {
-    const require = createRequire(import.meta.url);
-    for (const candidate of ['../../package.json', '../package.json']) {
-      try {
-        const pkg = require(candidate) as { name?: string; version: string };
-        if (pkg.name === 'dcn') {
-          version = pkg.version;
-          break;
-        }
-      } catch {
-        // not there: try the next place
-      }
-    }
-    version ??= 'unknown';
-  }
+  version ??= (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   return version;
 }

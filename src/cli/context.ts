@@ -13,6 +13,6 @@ export interface CommandContext {
   readonly stderr: Writable & { isTTY?: boolean };
   /** Loads the database driver; lazy so that commands without a database never load oracledb. */
   readonly loadDriver: () => Promise<Driver>;
-  /** Identifies this process as a lock holder, e.g. "dcn on host, pid 123". */
+  /** Identifies this process as a lock holder, e.g. "dcn on host, pid 123". A getter: only migrate commands need it. */
   readonly holder: string;
 }

@@ -17,7 +17,9 @@ export function processContext(): CommandContext {
     stdout: process.stdout,
     stderr: process.stderr,
     loadDriver: async () => new (await import('../db/oracle-driver.js')).OracleDriver(),
-    holder: `dcn on ${hostname()}, pid ${process.pid}`,
+    get holder() {
+      return `dcn on ${hostname()}, pid ${process.pid}`;
+    },
   };
 }
 

@@ -50,7 +50,7 @@ export function buildPlan(options: PlanOptions): Plan {
       throw usageError(`--to ${options.to}: there is no migration with that version`, `known versions: ${options.migrations.map((m) => m.version).join(', ') || 'none'}`);
     }
   }
-  const rendered = renderMigrations(options.migrations, options.variables);
+  const rendered = renderMigrations(options.migrations, options.variables, { down: false });
   const migrations = options.migrations
     .filter((m) => isEnabled(m, options.variables ?? {}) && (to === undefined || compareVersions(m.version, to) <= 0))
     .map((m) => ({

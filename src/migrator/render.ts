@@ -17,12 +17,13 @@ export function prefixHash(statements: readonly Statement[], count: number): str
 }
 
 /** Renders every statement of every migration; throws before any connection on a bad script. */
-export function renderMigrations(migrations: readonly Migration[], variables: Variables = {}): Map<string, Rendered> {
+export function renderMigrations(migrations: readonly Migration[], variables: Variables = {}, options: { down?: boolean } = {}): Map<string, Rendered> {
   const out = new Map<string, Rendered>();
+  const withDown = options.down ?? true;
   for (const m of migrations) {
     out.set(m.version, {
       up: renderScript(m.up.items, variables).statements,
-      down: m.down ? renderScript(m.down.items, variables).statements : undefined,
+      down: withDown && m.down ? renderScript(m.down.items, variables).statements : undefined,
     });
   }
   return out;

@@ -107,6 +107,31 @@ export function loadScript(path: string, file: string, text: string): MigrationS
   return { file, path, checksum: checksumOf(text), profile, ...(when ? { when } : {}), items: splitScript(text, file) };
 }
 
+/**
+ * An undo script, read and split on first use: `migrate` and `plan` never need them. A broken
+ * undo script is then reported when it is needed (by `migrate down`), not before.
+ */
+function lazyScript(path: string, file: string, readFile: (p: string) => string): MigrationScript {
+  let loaded: MigrationScript | undefined;
+  const load = () => (loaded ??= loadScript(path, file, readFile(path)));
+  return {
+    file,
+    path,
+    get checksum() {
+      return load().checksum;
+    },
+    get profile() {
+      return load().profile;
+    },
+    get when() {
+      return load().when;
+    },
+    get items() {
+      return load().items;
+    },
+  };
+}
+
 export interface SourceFs {
   readdir(dir: string): string[];
   readFile(path: string): string;
@@ -167,7 +192,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
       version,
       description: up.description,
       up: loadScript(upPath, up.file, fs.readFile(upPath)),
-      down: downFile === undefined ? undefined : loadScript(join(dir, downFile), downFile, fs.readFile(join(dir, downFile))),
+      down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, fs.readFile),
     });
   }
   return migrations.sort((a, b) => compareVersions(a.version, b.version));

@@ -52,6 +52,10 @@ function isBlank(c: number): boolean {
   return c === SPACE || c === TAB || c === CR || c === FF || c === 11;
 }
 
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 function isIdentChar(c: number): boolean {
   return (
     (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 35
@@ -117,25 +121,13 @@ const UNSUPPORTED_SET_OPTIONS = new Set(['SQLTERMINATOR', 'SQLT', 'BLOCKTERMINAT
 /** SET followed by these words is SQL, not a SQL*Plus command. */
 const SQL_SET_STATEMENTS = new Set(['TRANSACTION', 'ROLE', 'CONSTRAINT', 'CONSTRAINTS']);
 
-/**
- * Where a statement starts, does SQL*Plus read a PL/SQL unit (ended by a '/' line)? Comments may
- * stand between the words. One sticky regex: no allocation per statement.
- */
-const GAP = String.raw`(?:\s|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)+`;
-const PLSQL_START = new RegExp(
-  String.raw`(?:DECLARE|BEGIN)\b|<<|WITH${GAP}(?:FUNCTION|PROCEDURE)\b|CREATE${GAP}OR${GAP}REPLACE${GAP}AND\b|` +
-    String.raw`CREATE${GAP}(?:OR${GAP}REPLACE${GAP})?(?:(?:EDITIONABLE|NONEDITIONABLE)${GAP})?(?:PROCEDURE|FUNCTION|PACKAGE|TRIGGER|TYPE|LIBRARY|JAVA)\b`,
-  'iy',
-);
+/** Characters that can end a statement or start a literal or comment: newline ; ' " - / q Q. */
+const SQL_SPECIAL = /[\n;'"\-/qQ]/g;
+/** The same inside PL/SQL, where ';' is code. */
+const PLSQL_SPECIAL = /[\n'"\-/qQ]/g;
 
-/** A line that starts a CREATE statement (inside a PL/SQL unit: a missing '/'). */
-const CREATE_LINE = /[ \t]*CREATE\s/iy;
-
-/** Could a SQL*Plus command start here? A cheap sticky test before any slicing. */
-const COMMAND_START = new RegExp(
-  `(?:${CLIENT_COMMANDS.map(([name, min]) => name.slice(0, min) + name.slice(min).split('').reduceRight((rest, ch) => `(?:${ch}${rest})?`, '')).join('|')})(?=[\\s;]|$)|[@!$]`,
-  'iy',
-);
+/** Words after which a CREATE statement is a PL/SQL unit. */
+const PLSQL_CREATE_KINDS = ['PROCEDURE', 'FUNCTION', 'PACKAGE', 'TRIGGER', 'TYPE', 'LIBRARY', 'JAVA'];
 
 class Splitter {
   private pos = 0;
@@ -245,14 +237,88 @@ class Splitter {
     return line;
   }
 
-  private createLineAt(p: number): boolean {
-    CREATE_LINE.lastIndex = p;
-    return CREATE_LINE.test(this.text);
+  // Word matching over character codes: no regex to compile at start-up, nothing allocated.
+
+  /** Skips blanks, newlines and comments from p. */
+  private skipGap(p: number): number {
+    const text = this.text;
+    for (;;) {
+      const c = text.charCodeAt(p);
+      if (isBlank(c) || c === NL) p++;
+      else if (c === DASH && text.charCodeAt(p + 1) === DASH) p = this.endOfLine(p);
+      else if (c === SLASH && text.charCodeAt(p + 1) === STAR) {
+        const end = text.indexOf('*/', p + 2);
+        if (end === -1) return text.length;
+        p = end + 2;
+      } else return p;
+    }
   }
 
+  /** If `word` (upper case) stands at p as a whole word, in any case, returns its end; else -1. */
+  private word(p: number, word: string): number {
+    const text = this.text;
+    for (let i = 0; i < word.length; i++) {
+      let c = text.charCodeAt(p + i);
+      if (c >= 97 && c <= 122) c -= 32;
+      if (c !== word.charCodeAt(i)) return -1;
+    }
+    const end = p + word.length;
+    return isIdentChar(text.charCodeAt(end)) ? -1 : end;
+  }
+
+  /** A line (from p) that starts a CREATE statement: inside a PL/SQL unit, a missing '/'. */
+  private createLineAt(p: number): boolean {
+    const text = this.text;
+    while (isBlank(text.charCodeAt(p))) p++;
+    return this.word(p, 'CREATE') !== -1;
+  }
+
+  /** Does SQL*Plus read a PL/SQL unit (ended by a '/' line) from p? Comments may stand between the words. */
   private isPlsqlStart(p: number): boolean {
-    PLSQL_START.lastIndex = p;
-    return PLSQL_START.test(this.text);
+    if (this.word(p, 'DECLARE') !== -1 || this.word(p, 'BEGIN') !== -1) return true;
+    if (this.text.startsWith('<<', p)) return true;
+    let e = this.word(p, 'WITH');
+    if (e !== -1) {
+      const q = this.skipGap(e);
+      return this.word(q, 'FUNCTION') !== -1 || this.word(q, 'PROCEDURE') !== -1;
+    }
+    e = this.word(p, 'CREATE');
+    if (e === -1) return false;
+    let q = this.skipGap(e);
+    e = this.word(q, 'OR');
+    if (e !== -1) {
+      e = this.word(this.skipGap(e), 'REPLACE');
+      if (e === -1) return false;
+      q = this.skipGap(e);
+      if (this.word(q, 'AND') !== -1) return true; // CREATE OR REPLACE AND COMPILE JAVA SOURCE
+    }
+    e = this.word(q, 'EDITIONABLE');
+    if (e === -1) e = this.word(q, 'NONEDITIONABLE');
+    if (e !== -1) q = this.skipGap(e);
+    for (const kind of PLSQL_CREATE_KINDS) if (this.word(q, kind) !== -1) return true;
+    return false;
+  }
+
+  /** Could a SQL*Plus command start at p? Checked before anything is sliced. */
+  private mayBeCommand(p: number): boolean {
+    const text = this.text;
+    const first = text.charCodeAt(p);
+    if (first === 64 /* @ */ || first === 33 /* ! */ || first === 36 /* $ */) return true;
+    let end = p;
+    while (end < text.length && isLetter(text.charCodeAt(end))) end++;
+    const length = end - p;
+    if (length === 0 || (end < text.length && !isBlank(text.charCodeAt(end)) && text.charCodeAt(end) !== NL && text.charCodeAt(end) !== SEMI)) return false;
+    for (const [name, min] of CLIENT_COMMANDS) {
+      if (length < min || length > name.length) continue;
+      let i = 0;
+      for (; i < length; i++) {
+        let c = text.charCodeAt(p + i);
+        if (c >= 97) c -= 32;
+        if (c !== name.charCodeAt(i)) break;
+      }
+      if (i === length) return true;
+    }
+    return false;
   }
 
   split(): ScriptItem[] {
@@ -301,8 +367,7 @@ class Splitter {
 
   /** Handles a SQL*Plus command at this.pos; false when the line is SQL. */
   private clientCommand(): boolean {
-    COMMAND_START.lastIndex = this.pos;
-    if (!COMMAND_START.test(this.text)) return false;
+    if (!this.mayBeCommand(this.pos)) return false;
     const text = this.text;
     const first = text.charCodeAt(this.pos);
     const eol = this.endOfLine(this.pos);
@@ -401,9 +466,14 @@ class Splitter {
     const startLine = this.line;
     const column = start - this.lineStart + 1;
     const plsql = this.isPlsqlStart(start);
+    // The regex engine finds the next character that can matter, so the loop below runs per
+    // token boundary, not per character; test() on a global regex allocates nothing.
+    const next = plsql ? PLSQL_SPECIAL : SQL_SPECIAL;
     let p = start;
-    let lastSignificant = -1; // index of the last character outside comments/blanks
     while (p < len) {
+      next.lastIndex = p;
+      if (!next.test(text)) break;
+      p = next.lastIndex - 1;
       const c = text.charCodeAt(p);
       if (c === NL) {
         this.advance(p + 1);
@@ -413,7 +483,7 @@ class Splitter {
           this.advance(slashEnd);
           return;
         }
-        if (plsql && lastSignificant !== -1 && text.charCodeAt(lastSignificant) === SEMI && this.createLineAt(p + 1)) {
+        if (plsql && this.createLineAt(p + 1) && this.codeEndsWithSemicolon(start, p)) {
           this.fail(
             `a CREATE statement starts inside the PL/SQL unit that begins at line ${startLine}`,
             this.line,
@@ -423,22 +493,18 @@ class Splitter {
         p++;
         continue;
       }
-      if (c === SEMI && !plsql) {
+      if (c === SEMI) {
+        // only SQL_SPECIAL finds ';': in PL/SQL it is code
         this.emit(start, p, false, startLine, column);
         this.advance(p + 1);
         return;
       }
-      // Only - / ' " q Q can start a literal or comment: skip the call for everything else.
-      const end = c === DASH || c === SLASH || c === QUOTE || c === DQUOTE || c === 113 || c === 81 ? this.skipLiteralOrComment(p) : p;
+      const end = this.skipLiteralOrComment(p);
       if (end !== p) {
-        if (c === QUOTE || c === DQUOTE || c === 113 || c === 81) lastSignificant = end - 1;
         // stay on the newline that ends a -- comment so the '/' check above sees the next line
         this.advance(end);
         p = end;
-        continue;
-      }
-      if (!isBlank(c)) lastSignificant = p;
-      p++;
+      } else p++;
     }
     this.advance(len);
     this.fail(
@@ -448,6 +514,12 @@ class Splitter {
       startLine,
       plsql ? "add a line holding only '/' after its END;" : "add ';' at its end",
     );
+  }
+
+  /** Does the code so far (comments and literals aside) end with ';'? Only asked before a CREATE line. */
+  private codeEndsWithSemicolon(start: number, end: number): boolean {
+    const code = this.text.slice(start, end).replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m) => (m.startsWith("'") ? "''" : ' '));
+    return /;\s*$/.test(code);
   }
 
   private emit(start: number, end: number, plsql: boolean, line: number, column: number): void {

@@ -54,6 +54,26 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect((await dcn(env, ['migrate', 'repair', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY'])).code).toBe(0);
   });
 
+  it('applies the built-in migrations: every object VALID, the demo schema included', async () => {
+    const builtIn = ['--history-table', 'DCN_BUILTIN_HISTORY', '--schema', env.appUser, '--with-demo-schema'];
+    const up = await dcn(env, ['migrate', ...builtIn]);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    expect(up.stdout).toMatch(/6 migrations applied/);
+    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    try {
+      const r = await s.execute(
+        `SELECT object_name || ':' || status AS o FROM user_objects WHERE object_name IN ('NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'ORDERS', 'ORDER_ITEMS') AND object_type IN ('TABLE', 'TYPE', 'PROCEDURE') ORDER BY 1`,
+      );
+      expect(r.rows.map((row) => String(row.O))).toEqual(['NFRESULTS:VALID', 'ORDERS:VALID', 'ORDERS_NF_CALLBACK:VALID', 'ORDER_ITEMS:VALID', 'RDESC_TAB:VALID', 'SENDNOTIFICATION:VALID']);
+    } finally {
+      await s.close();
+    }
+    const down = await dcn(env, ['migrate', 'down', '--to', '0', ...builtIn]);
+    expect(down.stderr).toBe('');
+    expect(down.code).toBe(0);
+  });
+
   it('undoes everything, and applies it all again', async () => {
     const down = await dcn(env, ['migrate', 'down', ...fixtures(), '--to', '0']);
     expect(down.stderr).toBe('');
