@@ -3,6 +3,8 @@
 // start-up time, and commander loaded as CommonJS from ESM is scanned for exports first;
 // bundled, `dcn --help` and `dcn migrate plan` meet their start-up targets (bench/RESULTS.md).
 // oracledb, knex and read stay external and are loaded only by the commands that need them.
+// commander requires node:child_process only to spawn *executable* subcommands, which dcn does
+// not have; loading it costs every start ~3 ms, so commander gets a stub that fails loudly.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -19,4 +21,18 @@ await build({
   // commander is CommonJS and requires node builtins: give the ESM bundle a real require.
   banner: { js: "import { createRequire as __dcnCreateRequire } from 'node:module'; const require = __dcnCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+  plugins: [
+    {
+      name: 'commander-without-child-process',
+      setup(b) {
+        b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+          /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process-stub', namespace: 'dcn-stub' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'dcn-stub' }, () => ({
+          contents: "exports.spawn = () => { throw new Error('dcn: executable subcommands are not supported'); };",
+          loader: 'js',
+        }));
+      },
+    },
+  ],
 });

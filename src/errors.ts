@@ -6,6 +6,7 @@
 
 export type ErrorCode =
   | 'usage' // bad flag, bad value, bad name: nothing was done
+  | 'not_found' // a named registration, table or object does not exist: nothing was done
   | 'config_invalid' // dcn.config.json or an environment variable is wrong
   | 'script_invalid' // a migration script cannot be split or substituted
   | 'connection_failed' // host unreachable, listener, service, credentials
@@ -20,6 +21,7 @@ export type ErrorCode =
 
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   usage: 2,
+  not_found: 2,
   config_invalid: 2,
   script_invalid: 2,
   connection_failed: 6,

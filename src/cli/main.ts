@@ -2,7 +2,7 @@
  * The entry point, and the one place that turns outcomes into exit codes and prints errors.
  * Commands throw DcnError; nothing else in dcn decides how the process ends.
  */
-import { hostname } from 'node:os';
+import { createRequire } from 'node:module';
 import { CommanderError } from 'commander';
 import { EXIT_CODES, DcnError, isDcnError } from '../errors.js';
 import { packageVersion } from '../version.js';
@@ -10,6 +10,13 @@ import type { CommandContext } from './context.js';
 import { createProgram } from './program.js';
 
 export function processContext(): CommandContext {
+  // `dcn migrate plan | head`: when the reader goes away, stop quietly, as cat and grep do.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   return {
     env: process.env,
     cwd: process.cwd(),
@@ -18,6 +25,8 @@ export function processContext(): CommandContext {
     stderr: process.stderr,
     loadDriver: async () => new (await import('../db/oracle-driver.js')).OracleDriver(),
     get holder() {
+      // node:os only for the commands that take the migration lock
+      const { hostname } = createRequire(import.meta.url)('node:os') as typeof import('node:os');
       return `dcn on ${hostname()}, pid ${process.pid}`;
     },
   };

@@ -94,6 +94,36 @@ function example(cmd: Command, ...lines: string[]): Command {
   return cmd.addHelpText('after', `\nExample${lines.length > 1 ? 's' : ''}:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
 }
 
+/**
+ * Options are attached to a command only when it is about to run (or show its help): building
+ * every command's options up front would cost `dcn --help` and every command start-up time.
+ */
+const pendingOptions = new WeakMap<Command, (cmd: Command) => void>();
+
+function attachOptions(cmd: Command): void {
+  const configure = pendingOptions.get(cmd);
+  if (configure) {
+    pendingOptions.delete(cmd);
+    configure(cmd);
+  }
+}
+
+interface CommandSpec {
+  readonly description: string;
+  readonly argument?: readonly [string, string];
+  readonly examples: readonly string[];
+  readonly options: (cmd: Command) => Command;
+  readonly action: (...args: never[]) => Promise<void>;
+}
+
+function define(parent: Command, name: string, spec: CommandSpec): Command {
+  const cmd = parent.command(name).description(spec.description).usage(spec.argument ? `[options] ${spec.argument[0]}` : '[options]');
+  if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
+  cmd.action(spec.action as (...args: unknown[]) => Promise<void>);
+  pendingOptions.set(cmd, (c) => example(spec.options(c), ...spec.examples));
+  return cmd;
+}
+
 export function createProgram(ctx: CommandContext, version: string): Command {
   const program = new Command('dcn')
     .description('Set up and operate Oracle Database Change Notification: migrations, registrations, notification log.')
@@ -104,57 +134,129 @@ export function createProgram(ctx: CommandContext, version: string): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)')
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    .helpCommand(false)
+    .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
-  const migrate = example(
-    lockOption(migrationSetOptions(connectionOptions(commonOptions(program.command('migrate')))))
-      .description('apply pending migrations (subcommands: status, down, plan, repair)')
-      .option('--to <version>', 'apply up to and including this version')
-      .option('--resume', 'continue a failed migration from the statement that failed, after fixing it')
-      .option('--allow-changed', 'run even though applied migrations changed since they ran')
-      .passThroughOptions()
-      .action((flags: MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean }) => invoke(ctx, flags, () => import('./commands/migrate-up.js'))),
-    'DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate',
-    'dcn migrate --to 3 --json',
-  );
+  const migrate = define(program, 'migrate', {
+    description: 'apply pending migrations (subcommands: status, down, plan, repair)',
+    examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json'],
+    options: (c) =>
+      lockOption(migrationSetOptions(connectionOptions(commonOptions(c))))
+        .option('--to <version>', 'apply up to and including this version')
+        .option('--resume', 'continue a failed migration from the statement that failed, after fixing it')
+        .option('--allow-changed', 'run even though applied migrations changed since they ran')
+        .passThroughOptions(),
+    action: (flags: MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean }) => invoke(ctx, flags, () => import('./commands/migrate-up.js')),
+  }).hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
-  example(
-    migrationSetOptions(connectionOptions(commonOptions(migrate.command('status'))))
-      .description('show every migration: applied, pending, failed, changed or missing')
-      .action((flags: MigrateFlags) => invoke(ctx, flags, () => import('./commands/migrate-status.js'))),
-    'dcn migrate status',
-  );
+  define(migrate, 'status', {
+    description: 'show every migration: applied, pending, failed, changed or missing',
+    examples: ['dcn migrate status'],
+    options: (c) => migrationSetOptions(connectionOptions(commonOptions(c))),
+    action: (flags: MigrateFlags) => invoke(ctx, flags, () => import('./commands/migrate-status.js')),
+  });
 
-  example(
-    lockOption(migrationSetOptions(connectionOptions(commonOptions(migrate.command('down')))))
-      .description("undo applied migrations with their U scripts, newest first (default: the last one)")
-      .option('--to <version>', 'undo every migration above this version (0 = all)')
-      .option('--steps <n>', 'undo this many migrations')
-      .option('--resume', 'continue a failed undo from the statement that failed, after fixing it')
-      .action((flags: MigrateFlags & { to?: string; steps?: string; resume?: boolean }) => invoke(ctx, flags, () => import('./commands/migrate-down.js'))),
-    'dcn migrate down --steps 2',
-    'dcn migrate down --to 0',
-  );
+  define(migrate, 'down', {
+    description: 'undo applied migrations with their U scripts, newest first (default: the last one)',
+    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0'],
+    options: (c) =>
+      lockOption(migrationSetOptions(connectionOptions(commonOptions(c))))
+        .option('--to <version>', 'undo every migration above this version (0 = all)')
+        .option('--steps <n>', 'undo this many migrations')
+        .option('--resume', 'continue a failed undo from the statement that failed, after fixing it'),
+    action: (flags: MigrateFlags & { to?: string; steps?: string; resume?: boolean }) => invoke(ctx, flags, () => import('./commands/migrate-down.js')),
+  });
 
-  example(
-    migrationSetOptions(commonOptions(migrate.command('plan')))
-      .description('print the SQL*Plus script that `dcn migrate` would run on a fresh schema (no database needed)')
-      .option('--to <version>', 'plan up to and including this version')
-      .option('--out <file>', 'write the script to a file instead of stdout')
-      .option('--connect <string>', 'name this connect string in CONNECT lines (env DCN_CONNECT)')
-      .option('--admin-user <name>', 'name this user in CONNECT lines for admin migrations (env DCN_ADMIN_USER)')
-      .addOption(new Option('--admin-privilege <privilege>', 'AS SYSDBA etc. in those CONNECT lines (env DCN_ADMIN_PRIVILEGE)').choices(['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm', 'none']))
-      .action((flags: CommonFlags & MigrationSetFlags & { to?: string; out?: string; connect?: string; adminUser?: string; adminPrivilege?: string }) => invoke(ctx, flags, () => import('./commands/migrate-plan.js'))),
-    'dcn migrate plan --out plan.sql && sqlplus oe@localhost:1521/FREEPDB1 @plan.sql',
-    'dcn migrate plan --json | jq ".migrations[].statements | length"',
-  );
+  define(migrate, 'plan', {
+    description: 'print the SQL*Plus script that `dcn migrate` would run on a fresh schema (no database needed)',
+    examples: ['dcn migrate plan --out plan.sql && sqlplus oe@localhost:1521/FREEPDB1 @plan.sql', 'dcn migrate plan --json | jq ".migrations[].statements | length"'],
+    options: (c) =>
+      migrationSetOptions(commonOptions(c))
+        .option('--to <version>', 'plan up to and including this version')
+        .option('--out <file>', 'write the script to a file instead of stdout')
+        .option('--connect <string>', 'name this connect string in CONNECT lines (env DCN_CONNECT)')
+        .option('--admin-user <name>', 'name this user in CONNECT lines for admin migrations (env DCN_ADMIN_USER)')
+        .addOption(new Option('--admin-privilege <privilege>', 'AS SYSDBA etc. in those CONNECT lines (env DCN_ADMIN_PRIVILEGE)').choices(['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm', 'none'])),
+    action: (flags: CommonFlags & MigrationSetFlags & { to?: string; out?: string; connect?: string; adminUser?: string; adminPrivilege?: string }) =>
+      invoke(ctx, flags, () => import('./commands/migrate-plan.js')),
+  });
 
-  example(
-    lockOption(migrationSetOptions(connectionOptions(commonOptions(migrate.command('repair')))))
-      .description('forget failed attempts and accept changed files as applied (drops nothing)')
-      .action((flags: MigrateFlags) => invoke(ctx, flags, () => import('./commands/migrate-repair.js'))),
-    'dcn migrate repair',
-  );
+  define(migrate, 'repair', {
+    description: 'forget failed attempts and accept changed files as applied (drops nothing)',
+    examples: ['dcn migrate repair'],
+    options: (c) => lockOption(migrationSetOptions(connectionOptions(commonOptions(c)))),
+    action: (flags: MigrateFlags) => invoke(ctx, flags, () => import('./commands/migrate-repair.js')),
+  });
+
+  define(program, 'register', {
+    description: 'create a registration: the database calls the callback when these tables change',
+    examples: [
+      'dcn register --table OE.ORDERS --table OE.ORDER_ITEMS',
+      'REGID=$(dcn register --table OE.ORDERS --quiet)',
+      'dcn register --table ORDERS --qos reliable,rowids --operations insert,update,delete --dry-run',
+    ],
+    options: (c) =>
+      connectionOptions(commonOptions(c))
+        .option('--table <name>', 'TABLE or SCHEMA.TABLE to register; repeatable (one registration covers them all)', collect)
+        .option('--callback <procedure>', 'PL/SQL procedure Oracle calls (default orders_nf_callback)')
+        .option('--qos <names>', 'comma-separated: reliable, rowids, dereg-nfy, query, best-effort (default reliable,rowids)', collect)
+        .option('--operations <names>', 'comma-separated: insert, update, delete, alter, drop, or all (default all)', collect)
+        .option('--timeout <seconds>', 'remove the registration after this long (default 0: never)')
+        .option('--dry-run', 'print the PL/SQL and binds it would run, without connecting')
+        .option('--quiet', 'print only the new registration id'),
+    action: (flags: object) => invoke(ctx, flags, () => import('./commands/register.js')),
+  });
+
+  define(program, 'enable-reg', {
+    description: 'add tables to an existing registration (ENABLE_REG)',
+    argument: ['[regid]', 'the registration to add tables to (dcn regs shows them)'],
+    examples: ['dcn enable-reg 41 --table OE.ORDER_ITEMS', 'dcn enable-reg --callback orders_nf_callback --table OE.ORDER_ITEMS'],
+    options: (c) =>
+      connectionOptions(commonOptions(c))
+        .option('--table <name>', 'TABLE or SCHEMA.TABLE to add; repeatable', collect)
+        .option('--callback <procedure>', 'find the registration by its callback instead of a REGID')
+        .option('--dry-run', 'print the PL/SQL and binds it would run, without connecting'),
+    action: (regid: string | undefined, flags: object) => invoke(ctx, { ...flags, regid }, () => import('./commands/enable-reg.js')),
+  });
+
+  define(program, 'regs', {
+    description: 'list registrations: tables, callback, QoS, operations, timeout',
+    examples: ['dcn regs', 'dcn regs --json | jq ".registrations[].regid"'],
+    options: (c) => connectionOptions(commonOptions(c)).option('--all', "every user's registrations (admin profile, DBA_CHANGE_NOTIFICATION_REGS)"),
+    action: (flags: object) => invoke(ctx, flags, () => import('./commands/regs.js')),
+  });
+
+  define(program, 'deregister', {
+    description: 'remove registrations (DEREGISTER)',
+    argument: ['[regids...]', 'registrations to remove'],
+    examples: ['dcn deregister 41', 'dcn deregister --callback orders_nf_callback --yes'],
+    options: (c) =>
+      connectionOptions(commonOptions(c))
+        .option('--callback <procedure>', 'remove every registration that uses this callback')
+        .option('--all', 'remove all your registrations')
+        .option('--yes', 'do not ask (needed to remove more than one when not on a terminal)')
+        .option('--dry-run', 'print the PL/SQL and binds it would run, without connecting'),
+    action: (regids: string[], flags: object) => invoke(ctx, { ...flags, regids }, () => import('./commands/deregister.js')),
+  });
+
+  // `dcn help <command>`: commander's own help command would show a command before its options exist
+  program
+    .command('help')
+    .argument('[command...]', 'the command')
+    .description('display help for a command')
+    .action((names: string[]) => {
+      let cmd: Command = program;
+      for (const name of names) {
+        const sub = cmd.commands.find((c) => c.name() === name);
+        if (!sub) cmd.error(`error: unknown command '${names.join(' ')}'`, { code: 'commander.unknownCommand' });
+        else {
+          attachOptions(sub);
+          cmd = sub;
+        }
+      }
+      cmd.help();
+    });
 
   return program;
 }

@@ -5,7 +5,15 @@
  */
 
 export type BindValue = string | number | Date | null;
-export type Binds = Readonly<Record<string, BindValue>>;
+/** An OUT bind: the value comes back in ExecuteResult.outBinds. */
+export interface OutBind {
+  readonly out: 'number' | 'string';
+}
+export type Binds = Readonly<Record<string, BindValue | OutBind>>;
+
+export function isOutBind(value: unknown): value is OutBind {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && 'out' in value;
+}
 
 export interface ExecuteResult {
   /** Rows as objects keyed by upper-case column name; empty for non-queries. */
@@ -13,6 +21,8 @@ export interface ExecuteResult {
   readonly rowsAffected: number;
   /** Set when Oracle reports success with information, e.g. NJS-700 (created with compilation errors). */
   readonly warning?: { readonly code: string; readonly message: string };
+  /** Values of OUT binds, by bind name. */
+  readonly outBinds?: Readonly<Record<string, unknown>>;
 }
 
 export interface ExecuteOptions {
@@ -25,6 +35,8 @@ export interface DbSession {
   commit(): Promise<void>;
   rollback(): Promise<void>;
   close(): Promise<void>;
+  /** The database release, e.g. { major: 19, minor: 3 }, when the driver knows it. */
+  serverVersion(): { major: number; minor: number } | undefined;
 }
 
 export type AdminPrivilege = 'sysdba' | 'sysoper' | 'sysasm' | 'sysbackup' | 'sysdg' | 'syskm';

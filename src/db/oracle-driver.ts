@@ -3,7 +3,7 @@
  * so commands that need no database never pay for it.
  */
 import type OracleDB from 'oracledb';
-import type { AdminPrivilege, Binds, ConnectOptions, DbSession, Driver, ExecuteResult } from './driver.js';
+import { isOutBind, type AdminPrivilege, type Binds, type ConnectOptions, type DbSession, type Driver, type ExecuteResult } from './driver.js';
 
 let loaded: Promise<typeof OracleDB> | undefined;
 
@@ -32,7 +32,13 @@ class OracleSession implements DbSession {
   ) {}
 
   async execute(sql: string, binds: Binds = {}): Promise<ExecuteResult> {
-    const result = await this.connection.execute<Record<string, unknown>>(sql, binds as OracleDB.BindParameters, {
+    const oracleBinds: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(binds)) {
+      oracleBinds[name] = isOutBind(value)
+        ? { dir: this.oracledb.BIND_OUT, type: value.out === 'number' ? this.oracledb.NUMBER : this.oracledb.STRING }
+        : value;
+    }
+    const result = await this.connection.execute<Record<string, unknown>>(sql, oracleBinds as OracleDB.BindParameters, {
       outFormat: this.oracledb.OUT_FORMAT_OBJECT,
       autoCommit: false,
     });
@@ -41,7 +47,14 @@ class OracleSession implements DbSession {
       rows: result.rows ?? [],
       rowsAffected: result.rowsAffected ?? 0,
       warning: warning ? { code: warning.code ?? 'NJS-700', message: warning.message } : undefined,
+      outBinds: (result.outBinds as Record<string, unknown> | undefined) ?? undefined,
     };
+  }
+
+  serverVersion(): { major: number; minor: number } | undefined {
+    // e.g. 1903000000 for 19.3.0.0.0
+    const v = this.connection.oracleServerVersion;
+    return typeof v === 'number' && v > 0 ? { major: Math.floor(v / 100000000), minor: Math.floor(v / 1000000) % 100 } : undefined;
   }
 
   async commit(): Promise<void> {

@@ -13,10 +13,16 @@ export function oracleCode(err: unknown): string | undefined {
   return typeof code === 'string' && /^(ORA|NJS|DPI)-\d+/.test(code) ? code : undefined;
 }
 
-/** The first line of a driver error message, without the connection id noise. */
+/**
+ * The first line of a driver error message, without the connection id noise. ORA-06550 only says
+ * where a PL/SQL block failed; the PLS- error on its next line says why, so it is kept.
+ */
 export function firstLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? '').replace(/\s*\(CONNECTION_ID=[^)]*\)/, '');
+  const lines = message.split('\n');
+  const first = (lines[0] ?? '').replace(/\s*\(CONNECTION_ID=[^)]*\)/, '');
+  const pls = lines.slice(1).find((l) => /^\s*PLS-\d+/.test(l));
+  return /^ORA-06550/.test(first) && pls ? `${first} ${pls.trim()}` : first;
 }
 
 const UNREACHABLE = new Set(['NJS-503', 'NJS-510', 'NJS-511', 'NJS-530', 'NJS-500', 'NJS-501', 'NJS-521', 'ORA-12541', 'ORA-12170', 'ORA-12543', 'ORA-12545']);

@@ -1,54 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CommandContext } from '../../src/cli/context.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { DB_ENV, runCli } from '../support/cli.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'basic');
-const SECRET = 's3cret-Pa55word';
+const SECRET = DB_ENV.DCN_PASSWORD;
 
-interface RunOptions {
-  env?: Record<string, string>;
-  stdin?: string;
-  db?: FakeDatabase;
-  refuse?: (o: { user: string }) => Error | undefined;
-  cwd?: string;
-}
+const run = runCli;
 
-function capture() {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (c: Buffer) => (text += c.toString()));
-  return { stream, text: () => text };
-}
-
-async function run(args: string[], options: RunOptions = {}) {
-  const out = capture();
-  const err = capture();
-  const db = options.db ?? new FakeDatabase();
-  const driver = db.driver({ refuse: options.refuse });
-  let driverLoads = 0;
-  const ctx: CommandContext = {
-    env: options.env ?? {},
-    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dcn-cli-')),
-    stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]),
-    stdout: out.stream,
-    stderr: err.stream,
-    loadDriver: async () => {
-      driverLoads++;
-      return driver;
-    },
-    holder: 'dcn test',
-  };
-  const code = await main(['node', 'dcn', ...args], ctx);
-  await new Promise((r) => setImmediate(r));
-  return { code, stdout: out.text(), stderr: err.text(), db, driver, driverLoads: () => driverLoads };
-}
-
-const DB_ENV = { DCN_CONNECT: 'db:1521/FREEPDB1', DCN_USER: 'oe', DCN_PASSWORD: SECRET, DCN_ADMIN_USER: 'system', DCN_ADMIN_PASSWORD: `${SECRET}-admin` };
 const WITH_FIXTURES = ['--migrations', FIXTURES, '--define', 'app_user=OE'];
 
 describe('help and version', () => {

@@ -21,7 +21,7 @@ export function checkOracleNames(text: string, file: string): string[] {
   const attrs = (type: string) => new Set(TYPES[type]!.attributes.map((a) => a.toUpperCase()));
 
   // package members
-  for (const m of code.matchAll(/\b(DBMS_CHANGE_NOTIFICATION|DBMS_CQ_NOTIFICATION|DBMS_NETWORK_ACL_ADMIN|UTL_HTTP|UTL_URL|DBMS_UTILITY|XS_ACL)\s*\.\s*([A-Za-z_][\w$#]*)/gi)) {
+  for (const m of code.matchAll(/\b(DBMS_CHANGE_NOTIFICATION|DBMS_CQ_NOTIFICATION|DBMS_NETWORK_ACL_ADMIN|UTL_HTTP|UTL_URL|DBMS_UTILITY|DBMS_ASSERT|XS_ACL)\s*\.\s*([A-Za-z_][\w$#]*)/gi)) {
     const pkg = m[1]!.toUpperCase();
     const member = m[2]!.toUpperCase();
     if (!(member in PACKAGES[pkg]!.members)) report(m.index, `${pkg}.${member} is not in the reference table`);

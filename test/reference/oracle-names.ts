@@ -94,6 +94,10 @@ export const PACKAGES: Readonly<Record<string, PackageReference>> = {
     source: 'PL/SQL Packages and Types Reference: UTL_URL.ESCAPE (escape_reserved_chars => TRUE escapes & ? = and the other reserved characters)',
     members: { ESCAPE: undefined, UNESCAPE: undefined },
   },
+  DBMS_ASSERT: {
+    source: 'PL/SQL Packages and Types Reference: DBMS_ASSERT.SQL_OBJECT_NAME (raises ORA-44002 when the name is not an existing object)',
+    members: { SQL_OBJECT_NAME: undefined, ENQUOTE_NAME: undefined },
+  },
   DBMS_UTILITY: {
     source: 'PL/SQL Packages and Types Reference: DBMS_UTILITY.FORMAT_ERROR_BACKTRACE',
     members: { FORMAT_ERROR_BACKTRACE: undefined },
@@ -136,6 +140,8 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   ALL_ERRORS: { source: 'Database Reference: ALL_ERRORS', columns: ['owner', 'name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'] },
   USER_ERRORS: { source: 'Database Reference: USER_ERRORS', columns: ['name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'] },
   USER_OBJECTS: { source: 'Database Reference: USER_OBJECTS', columns: ['object_name', 'object_type', 'status'] },
+  ALL_TABLES: { source: 'Database Reference: ALL_TABLES', columns: ['owner', 'table_name'] },
+  ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },
   USER_CHANGE_NOTIFICATION_REGS: {
     source: 'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',
     columns: ['regid', 'regflags', 'callback', 'operations_filter', 'changelag', 'timeout', 'table_name'],
@@ -147,4 +153,4 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
 };
 
 /** Session context parameters. */
-export const USERENV: readonly string[] = ['SID', 'CURRENT_SCHEMA'];
+export const USERENV: readonly string[] = ['SID', 'CURRENT_SCHEMA', 'SESSION_USER'];

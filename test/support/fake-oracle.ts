@@ -12,6 +12,28 @@
  *   with ORA-30006 / ORA-00054; the lock ends with that session's commit, rollback, close or death.
  */
 import type { Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
+import { PACKAGES } from '../reference/oracle-names.js';
+
+export interface FakeRegistration {
+  regid: number;
+  user: string;
+  callback: string;
+  qosflags: number;
+  operations: number;
+  timeout: number;
+  tables: string[];
+}
+
+/** Evaluates a sum of DBMS_CHANGE_NOTIFICATION constants (or a number) with the documented values. */
+function constantSum(expression: string): number {
+  return expression.split('+').reduce((sum, term) => {
+    const t = term.trim();
+    const m = /^DBMS_CHANGE_NOTIFICATION\.(\w+)$/i.exec(t);
+    const value = m ? PACKAGES.DBMS_CHANGE_NOTIFICATION!.members[m[1]!.toUpperCase()] : Number(t);
+    if (typeof value !== 'number' || Number.isNaN(value)) throw oraError(`PLS-00302: component '${t}' must be declared`);
+    return sum + value;
+  }, 0);
+}
 
 export interface HistoryRecord {
   INSTALLED_RANK: number;
@@ -41,6 +63,7 @@ interface LockRow {
 interface DbObject {
   type: string;
   name: string;
+  owner?: string;
   status: 'VALID' | 'INVALID';
   /** For an index: its table, dropped with it. */
   table?: string;
@@ -112,6 +135,12 @@ export class FakeDatabase {
   beforeExecute?: (session: FakeSession, sql: string, name?: string) => void | Promise<void>;
   /** The row lock on lock-table row 1: which session holds it. */
   lockHolder: FakeSession | undefined;
+  /** The release the fake claims to be. */
+  version = { major: 23, minor: 9 };
+  /** "GRANTEE PRIVILEGE" entries, kept by GRANT and REVOKE. */
+  readonly grants = new Set<string>();
+  readonly registrations = new Map<number, FakeRegistration>();
+  nextRegid = 41;
 
   /** Statements matching `pattern` fail with `message` (an ORA- text), `times` times (default always). */
   failOn(pattern: RegExp, message: string, times = Infinity): void {
@@ -186,6 +215,10 @@ export class FakeSession implements DbSession {
     readonly sid: number,
   ) {}
 
+  serverVersion(): { major: number; minor: number } {
+    return this.db.version;
+  }
+
   /** The session dies as a killed process's would: its transaction rolls back, its locks go. */
   kill(): void {
     this.alive = false;
@@ -259,7 +292,7 @@ export class FakeSession implements DbSession {
       if (this.db.objects.has(key) && !create[1]) throw oraError('ORA-00955: name is already used by an existing object');
       const errors = COMPILED.has(type) ? this.db.compileFault(sql) : undefined;
       const table = type === 'INDEX' ? /\bON\s+(?:\S+\.)?("?[\w$#]+"?)/i.exec(sql)?.[1] : undefined;
-      this.db.objects.set(key, { type, name, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}) });
+      this.db.objects.set(key, { type, name, owner: this.user, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}) });
       if (errors) {
         this.db.errors.set(key, errors);
         warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
@@ -274,6 +307,15 @@ export class FakeSession implements DbSession {
       if (type === 'PACKAGE') this.db.objects.delete(`PACKAGE BODY ${normName(drop[2]!)}`);
       if (type === 'TABLE') {
         for (const [k, o] of this.db.objects) if (o.table === normName(drop[2]!)) this.db.objects.delete(k);
+      }
+    }
+    const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
+    if (grant) for (const p of grant[1]!.split(',')) this.db.grants.add(`${grant[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`);
+    const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
+    if (revoke) {
+      for (const p of revoke[1]!.split(',')) {
+        const key = `${revoke[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`;
+        if (!this.db.grants.delete(key)) throw oraError('ORA-01927: cannot REVOKE privileges you did not grant');
       }
     }
     await this.commit(); // and after
@@ -383,6 +425,44 @@ export class FakeSession implements DbSession {
         const rows = (this.db.errors.get(key) ?? []).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text, ATTRIBUTE: e.attribute ?? 'ERROR' }));
         return { rows, rowsAffected: 0 };
       }
+      case 'session.user':
+        return { rows: [{ SESSION_USER: this.user, CURRENT_SCHEMA: this.user }], rowsAffected: 0 };
+      case 'table.visible': {
+        const o = this.db.objects.get(`TABLE ${String(b.table_name)}`);
+        return { rows: o && (o.owner ?? 'OE') === b.owner ? [{ OWNER: b.owner, TABLE_NAME: b.table_name }] : [], rowsAffected: 0 };
+      }
+      case 'object.kind': {
+        const o = [...this.db.objects.values()].find((x) => x.name === b.object_name && (x.owner ?? 'OE') === b.owner);
+        return { rows: o ? [{ OBJECT_TYPE: o.type }] : [], rowsAffected: 0 };
+      }
+      case 'register.new':
+      case 'register.enable':
+        return this.#register(name, sql, b);
+      case 'regs.user':
+      case 'regs.all': {
+        if (name === 'regs.all' && !['SYS', 'SYSTEM'].includes(this.user)) throw oraError('ORA-00942: table or view does not exist');
+        const rows = [...this.db.registrations.values()]
+          .filter((r) => name === 'regs.all' || r.user === this.user)
+          .flatMap((r) =>
+            r.tables.map((t) => ({
+              ...(name === 'regs.all' ? { USERNAME: r.user } : {}),
+              REGID: r.regid,
+              REGFLAGS: r.qosflags,
+              CALLBACK: `plsql://${r.callback}?PR=0`,
+              OPERATIONS_FILTER: r.operations,
+              CHANGELAG: 0,
+              TIMEOUT: r.timeout,
+              TABLE_NAME: t,
+            })),
+          );
+        return { rows, rowsAffected: 0 };
+      }
+      case 'deregister': {
+        const r = this.db.registrations.get(Number(b.regid));
+        if (!r || r.user !== this.user) throw oraError('ORA-29970: Specified registration id does not exist');
+        this.db.registrations.delete(r.regid);
+        return none;
+      }
       case 'objects.invalid':
         return {
           rows: [...this.db.objects.values()].filter((o) => o.status === 'INVALID').map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
@@ -391,6 +471,44 @@ export class FakeSession implements DbSession {
       default:
         return none;
     }
+  }
+
+  /** NEW_REG_START/ENABLE_REG … REG_END, as the block in sql/registrations does it. */
+  #register(name: string, sql: string, b: Binds): ExecuteResult {
+    if (this.user === 'SYS') throw oraError('ORA-29972: user does not have privilege to change/ create registration');
+    if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
+      throw oraError("ORA-06550: line 11, column 14:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
+    }
+    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-01031: insufficient privileges');
+    const tables = Object.keys(b)
+      .filter((k) => /^table_\d+$/.test(k))
+      .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)))
+      .map((k) => {
+        const m = /^(?:"([^"]+)"\.)?"([^"]+)"$/.exec(String(b[k]));
+        const owner = m?.[1] ?? this.user;
+        const o = m ? this.db.objects.get(`TABLE ${m[2]}`) : undefined;
+        if (!o || (o.owner ?? 'OE') !== owner) throw oraError('ORA-44002: invalid object name');
+        return `${owner}.${m![2]}`;
+      });
+    if (name === 'register.enable') {
+      const r = this.db.registrations.get(Number(b.regid));
+      if (!r || r.user !== this.user) throw oraError('ORA-29970: Specified registration id does not exist');
+      for (const t of tables) if (!r.tables.includes(t)) r.tables.push(t);
+      return { rows: [], rowsAffected: 0 };
+    }
+    const info = /SYS\.CHNF\$_REG_INFO\(:callback,\s*([^,]+),\s*:timeout,\s*([^,]+),\s*0\)/.exec(sql);
+    if (!info) throw oraError('PLS-00306: wrong number or types of arguments in call to CHNF$_REG_INFO');
+    const regid = this.db.nextRegid++;
+    this.db.registrations.set(regid, {
+      regid,
+      user: this.user,
+      callback: String(b.callback),
+      qosflags: constantSum(info[1]!),
+      operations: constantSum(info[2]!),
+      timeout: Number(b.timeout),
+      tables,
+    });
+    return { rows: [], rowsAffected: 0, outBinds: { regid } };
   }
 
   async #acquire(sql: string): Promise<ExecuteResult> {

@@ -1,0 +1,100 @@
+-- The statements of dcn register, enable-reg, regs and deregister, one per "-- name:" block.
+-- Table names and values are bind variables; the only substituted text is made by dcn itself:
+-- &table_binds is ":table_1, :table_2, …" (one bind per table), &qosflags and &operations are
+-- sums of DBMS_CHANGE_NOTIFICATION constants chosen from fixed lists.
+
+-- name: session.user
+SELECT SYS_CONTEXT('USERENV', 'SESSION_USER') AS session_user,
+       SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AS current_schema
+  FROM dual;
+
+-- name: table.visible
+SELECT owner, table_name FROM all_tables WHERE owner = :owner AND table_name = :table_name;
+
+-- name: object.kind
+SELECT object_type FROM all_objects WHERE owner = :owner AND object_name = :object_name;
+
+-- name: register.new
+-- A registration with the callback, QoS flags, timeout and operations filter, and one query per
+-- table that reads no data: the tables that query reads are what the registration covers.
+-- Names are checked (DBMS_ASSERT) before the registration block, where no other query may run;
+-- if anything fails inside it, the half-made registration is removed again.
+DECLARE
+  l_tables SYS.ODCIVARCHAR2LIST := SYS.ODCIVARCHAR2LIST(&table_binds);
+  l_regid  NUMBER;
+  l_rows   SYS_REFCURSOR;
+  l_rowid  ROWID;
+BEGIN
+  FOR i IN 1 .. l_tables.COUNT LOOP
+    l_tables(i) := DBMS_ASSERT.SQL_OBJECT_NAME(l_tables(i));
+  END LOOP;
+  l_regid := DBMS_CHANGE_NOTIFICATION.NEW_REG_START(
+               SYS.CHNF$_REG_INFO(:callback, &qosflags, :timeout, &operations, 0));
+  FOR i IN 1 .. l_tables.COUNT LOOP
+    OPEN l_rows FOR 'SELECT ROWID FROM ' || l_tables(i) || ' WHERE ROWNUM < 1';
+    FETCH l_rows INTO l_rowid;
+    CLOSE l_rows;
+  END LOOP;
+  DBMS_CHANGE_NOTIFICATION.REG_END;
+  :regid := l_regid;
+EXCEPTION
+  WHEN OTHERS THEN
+    IF l_regid IS NOT NULL THEN
+      BEGIN
+        DBMS_CHANGE_NOTIFICATION.REG_END;
+      EXCEPTION
+        WHEN OTHERS THEN NULL;
+      END;
+      DBMS_CHANGE_NOTIFICATION.DEREGISTER(l_regid);
+    END IF;
+    RAISE;
+END;
+/
+
+-- name: register.enable
+-- Adds tables to an existing registration: ENABLE_REG … the same queries … REG_END.
+DECLARE
+  l_tables SYS.ODCIVARCHAR2LIST := SYS.ODCIVARCHAR2LIST(&table_binds);
+  l_open   BOOLEAN := FALSE;
+  l_rows   SYS_REFCURSOR;
+  l_rowid  ROWID;
+BEGIN
+  FOR i IN 1 .. l_tables.COUNT LOOP
+    l_tables(i) := DBMS_ASSERT.SQL_OBJECT_NAME(l_tables(i));
+  END LOOP;
+  DBMS_CHANGE_NOTIFICATION.ENABLE_REG(:regid);
+  l_open := TRUE;
+  FOR i IN 1 .. l_tables.COUNT LOOP
+    OPEN l_rows FOR 'SELECT ROWID FROM ' || l_tables(i) || ' WHERE ROWNUM < 1';
+    FETCH l_rows INTO l_rowid;
+    CLOSE l_rows;
+  END LOOP;
+  DBMS_CHANGE_NOTIFICATION.REG_END;
+EXCEPTION
+  WHEN OTHERS THEN
+    IF l_open THEN
+      BEGIN
+        DBMS_CHANGE_NOTIFICATION.REG_END;
+      EXCEPTION
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+    RAISE;
+END;
+/
+
+-- name: regs.user
+SELECT regid, regflags, callback, operations_filter, changelag, timeout, table_name
+  FROM user_change_notification_regs
+ ORDER BY regid, table_name;
+
+-- name: regs.all
+SELECT username, regid, regflags, callback, operations_filter, changelag, timeout, table_name
+  FROM dba_change_notification_regs
+ ORDER BY username, regid, table_name;
+
+-- name: deregister
+BEGIN
+  DBMS_CHANGE_NOTIFICATION.DEREGISTER(:regid);
+END;
+/

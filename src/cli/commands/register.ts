@@ -1,0 +1,29 @@
+import { parseNames } from '../../registrations/flags.js';
+import { DEFAULT_QOS, parseCallback, parseTables, parseTimeout, planRegister, Registrations } from '../../registrations/registrations.js';
+import type { CommandContext } from '../context.js';
+import { printDryRun, type DryRun } from '../dry-run.js';
+import type { Output } from '../output.js';
+import type { CommonFlags, ConnectionFlags } from '../program.js';
+import { withSessions } from '../with-sessions.js';
+
+export type RegisterFlags = CommonFlags & ConnectionFlags & { table?: string[]; callback?: string; qos?: string[]; operations?: string[]; timeout?: string; dryRun?: boolean; quiet?: boolean };
+type Registered = Awaited<ReturnType<Registrations['register']>>;
+
+export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Registered | DryRun> {
+  // every input is checked before any connection
+  const request = {
+    tables: parseTables(flags.table ?? []),
+    callback: parseCallback(flags.callback),
+    qos: flags.qos ? parseNames('qos', flags.qos) : DEFAULT_QOS,
+    operations: flags.operations ? parseNames('operations', flags.operations) : [],
+    timeoutSeconds: parseTimeout(flags.timeout),
+  };
+  if (flags.dryRun) return { dryRun: true, command: 'dcn register', statements: [planRegister(request)] };
+  return withSessions(flags, ctx, (sessions) => new Registrations(sessions).register(request));
+}
+
+export function print(result: Registered | DryRun, out: Output, flags: RegisterFlags): void {
+  if ('dryRun' in result) return printDryRun(result, out);
+  if (flags.quiet) return out.line(String(result.regid));
+  out.line(`Registered ${result.regid}: ${result.tables.join(', ')} → ${result.callback} (qos ${result.qos.join(',') || 'none'}, operations ${result.operations.join(',')}, timeout ${result.timeoutSeconds || 'none'})`);
+}

@@ -1,0 +1,38 @@
+/**
+ * --dry-run output: the exact statements a command would run, with their binds, in a form
+ * SQL*Plus runs as it is (VARIABLE and EXEC set the binds), or as JSON.
+ */
+import { isOutBind } from '../db/driver.js';
+import type { PlannedCall } from '../registrations/registrations.js';
+import type { Output } from './output.js';
+
+export interface DryRun {
+  readonly dryRun: true;
+  readonly command: string;
+  readonly statements: readonly PlannedCall[];
+}
+
+function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function sqlplusScript(run: DryRun): string {
+  const lines = [`-- ${run.command} --dry-run: what dcn would run as the app user, with its binds. SQL*Plus runs this as it is.`, 'SET DEFINE OFF'];
+  const declared = new Set<string>();
+  for (const st of run.statements) {
+    for (const [name, value] of Object.entries(st.binds)) {
+      if (!declared.has(name)) {
+        lines.push(`VARIABLE ${name} ${typeof value === 'number' || (isOutBind(value) && value.out === 'number') ? 'NUMBER' : 'VARCHAR2(4000)'}`);
+        declared.add(name);
+      }
+      if (!isOutBind(value)) lines.push(`EXEC :${name} := ${typeof value === 'number' ? String(value) : literal(value)}`);
+    }
+    lines.push(st.plsql ? `${st.sql}\n/` : `${st.sql};`);
+    for (const [name, value] of Object.entries(st.binds)) if (isOutBind(value)) lines.push(`PRINT ${name}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function printDryRun(run: DryRun, out: Output): void {
+  out.raw(sqlplusScript(run));
+}

@@ -1,0 +1,70 @@
+/**
+ * QoS flags and operation filters of a registration, by name: what users type, the package
+ * constant the PL/SQL block uses, and the bit it stands for (to decode USER_CHANGE_NOTIFICATION_REGS).
+ */
+import { usageError } from '../errors.js';
+
+interface Flag {
+  readonly constant: string;
+  readonly bit: number;
+}
+
+const PKG = 'DBMS_CHANGE_NOTIFICATION';
+
+export const QOS: Readonly<Record<string, Flag>> = {
+  reliable: { constant: `${PKG}.QOS_RELIABLE`, bit: 1 },
+  'dereg-nfy': { constant: `${PKG}.QOS_DEREG_NFY`, bit: 2 },
+  rowids: { constant: `${PKG}.QOS_ROWIDS`, bit: 4 },
+  query: { constant: `${PKG}.QOS_QUERY`, bit: 8 },
+  'best-effort': { constant: `${PKG}.QOS_BEST_EFFORT`, bit: 16 },
+};
+
+export const OPERATIONS: Readonly<Record<string, Flag>> = {
+  insert: { constant: `${PKG}.INSERTOP`, bit: 2 },
+  update: { constant: `${PKG}.UPDATEOP`, bit: 4 },
+  delete: { constant: `${PKG}.DELETEOP`, bit: 8 },
+  alter: { constant: `${PKG}.ALTEROP`, bit: 16 },
+  drop: { constant: `${PKG}.DROPOP`, bit: 32 },
+};
+
+/** Parses "reliable,rowids" (or repeated flags) into known names; a usage error lists the valid ones. */
+export function parseNames(kind: 'qos' | 'operations', values: readonly string[]): string[] {
+  const table = kind === 'qos' ? QOS : OPERATIONS;
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase().replace(/_/g, '-'));
+  if (kind === 'operations' && names.length === 1 && names[0] === 'all') return [];
+  for (const n of names) {
+    if (!(n in table)) {
+      throw usageError(`--${kind} ${n === '' ? '(empty)' : `'${n}'`} is not one of: ${Object.keys(table).join(', ')}${kind === 'operations' ? ', all' : ''}`, `e.g. --${kind} ${kind === 'qos' ? 'reliable,rowids' : 'insert,update,delete'}`);
+    }
+  }
+  return [...new Set(names)];
+}
+
+/** The PL/SQL expression for a set of flags, e.g. "DBMS_CHANGE_NOTIFICATION.QOS_RELIABLE + DBMS_CHANGE_NOTIFICATION.QOS_ROWIDS". */
+export function flagExpression(kind: 'qos' | 'operations', names: readonly string[]): string {
+  const table = kind === 'qos' ? QOS : OPERATIONS;
+  if (names.length === 0) return kind === 'qos' ? '0' : `${PKG}.ALL_OPERATIONS`;
+  return names.map((n) => table[n]!.constant).join(' + ');
+}
+
+export function flagBits(kind: 'qos' | 'operations', names: readonly string[]): number {
+  const table = kind === 'qos' ? QOS : OPERATIONS;
+  return names.reduce((bits, n) => bits | table[n]!.bit, 0);
+}
+
+/** Decodes a bit mask into names; unknown bits are shown as a number. */
+export function decodeFlags(kind: 'qos' | 'operations', bits: number | null | undefined): string[] {
+  if (bits === null || bits === undefined) return [];
+  const table = kind === 'qos' ? QOS : OPERATIONS;
+  if (kind === 'operations' && bits === 0) return ['all'];
+  const names: string[] = [];
+  let rest = bits;
+  for (const [name, flag] of Object.entries(table)) {
+    if ((bits & flag.bit) !== 0) {
+      names.push(name);
+      rest &= ~flag.bit;
+    }
+  }
+  if (rest !== 0) names.push(`0x${rest.toString(16)}`);
+  return names;
+}

@@ -1,0 +1,309 @@
+/**
+ * Registrations: what makes the database call the callback. Creates them (NEW_REG_START … a query
+ * per table … REG_END), adds tables (ENABLE_REG), lists USER_CHANGE_NOTIFICATION_REGS grouped by
+ * registration, and removes them (DEREGISTER). Every call is planned first (SQL text and binds),
+ * so --dry-run shows exactly what would run. Runs on the app profile: the schema that owns the
+ * callback. Never prints, never exits.
+ */
+import { DcnError, usageError } from '../errors.js';
+import type { Binds, DbSession, OutBind } from '../db/driver.js';
+import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
+import { displayName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
+import { loadNamedQueries } from '../script/named-queries.js';
+import { sqlPath } from '../paths.js';
+import { decodeFlags, flagExpression } from './flags.js';
+
+export interface PlannedCall {
+  readonly name: string;
+  readonly sql: string;
+  readonly plsql: boolean;
+  readonly binds: Readonly<Record<string, string | number | OutBind>>;
+}
+
+export interface RegisterRequest {
+  readonly tables: readonly QualifiedName[];
+  readonly callback: QualifiedName;
+  readonly qos: readonly string[];
+  readonly operations: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+export interface Registration {
+  readonly regid: number;
+  readonly username?: string;
+  readonly callback: string;
+  readonly qos: readonly string[];
+  readonly operations: readonly string[];
+  readonly timeoutSeconds: number | null;
+  readonly changelag: number | null;
+  readonly tables: readonly string[];
+}
+
+export const DEFAULT_CALLBACK = 'ORDERS_NF_CALLBACK';
+export const DEFAULT_QOS = ['reliable', 'rowids'];
+export const MAX_TABLES = 100;
+
+const queries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
+
+/** The name Oracle resolves: "OE"."ORDERS", or "ORDERS" in the connected user's schema. */
+function boundName(t: QualifiedName): string {
+  return t.schema === undefined ? `"${t.name}"` : `"${t.schema}"."${t.name}"`;
+}
+
+function tableBinds(tables: readonly QualifiedName[]): { text: string; binds: Record<string, string> } {
+  const binds: Record<string, string> = {};
+  tables.forEach((t, i) => (binds[`table_${i + 1}`] = boundName(t)));
+  return { text: tables.map((_, i) => `:table_${i + 1}`).join(', '), binds };
+}
+
+export function planRegister(req: RegisterRequest): PlannedCall {
+  const t = tableBinds(req.tables);
+  const q = queries().render('register.new', {
+    table_binds: t.text,
+    qosflags: flagExpression('qos', req.qos),
+    operations: flagExpression('operations', req.operations),
+  });
+  return {
+    name: q.name,
+    sql: q.sql,
+    plsql: true,
+    binds: { ...t.binds, callback: displayName(req.callback), timeout: req.timeoutSeconds, regid: { out: 'number' } },
+  };
+}
+
+export function planEnable(regid: number, tables: readonly QualifiedName[]): PlannedCall {
+  const t = tableBinds(tables);
+  const q = queries().render('register.enable', { table_binds: t.text });
+  return { name: q.name, sql: q.sql, plsql: true, binds: { ...t.binds, regid } };
+}
+
+export function planDeregister(regid: number): PlannedCall {
+  const q = queries().render('deregister');
+  return { name: q.name, sql: q.sql, plsql: true, binds: { regid } };
+}
+
+/** Validates what users type for a registration; every failure is a usage error (exit 2). */
+export function parseTables(inputs: readonly string[], maxBytes = 128): QualifiedName[] {
+  if (inputs.length === 0) throw usageError('no --table given', 'name at least one: --table OE.ORDERS');
+  if (inputs.length > MAX_TABLES) throw usageError(`${inputs.length} tables: at most ${MAX_TABLES} in one command`, 'split them over several enable-reg calls');
+  const tables = inputs.map((i) => parseQualifiedName(i, 'table', maxBytes));
+  const seen = new Set<string>();
+  for (const t of tables) {
+    const key = boundName(t);
+    if (seen.has(key)) throw usageError(`table ${displayName(t)} is given twice`, 'name each table once');
+    seen.add(key);
+  }
+  return tables;
+}
+
+export function parseRegid(input: string): number {
+  if (!/^[1-9]\d{0,14}$/.test(input.trim())) throw usageError(`'${input}' is not a registration id`, 'give the REGID shown by `dcn regs` (a whole number)');
+  return Number(input.trim());
+}
+
+export function parseTimeout(input: string | undefined): number {
+  if (input === undefined) return 0;
+  if (!/^\d{1,10}$/.test(input.trim()) || Number(input) > 2147483647) {
+    throw usageError(`--timeout '${input}' is not a whole number of seconds`, 'e.g. --timeout 3600, or 0 for a registration that never expires');
+  }
+  return Number(input);
+}
+
+export function parseCallback(input: string | undefined): QualifiedName {
+  const name = parseQualifiedName(input ?? DEFAULT_CALLBACK, 'callback', 128);
+  if (displayName(name).length > 64) throw usageError(`callback '${input}' is longer than the 64 characters a registration holds`, 'use a shorter name, or a synonym');
+  return name;
+}
+
+/** "plsql://OE.ORDERS_NF_CALLBACK?PR=0" and the like, as the procedure's name. */
+export function callbackName(stored: string): string {
+  return stored.replace(/^plsql:\/\//i, '').replace(/\?.*$/, '');
+}
+
+function sameCallback(stored: string, wanted: QualifiedName): boolean {
+  const name = callbackName(stored).toUpperCase();
+  const bare = name.slice(name.lastIndexOf('.') + 1).replace(/"/g, '');
+  return bare === wanted.name.toUpperCase() && (wanted.schema === undefined || name.replace(/"/g, '').startsWith(`${wanted.schema.toUpperCase()}.`));
+}
+
+export function groupRegistrations(rows: readonly Record<string, unknown>[]): Registration[] {
+  const byId = new Map<number, Registration & { tables: string[] }>();
+  for (const row of rows) {
+    const regid = Number(row.REGID);
+    let reg = byId.get(regid);
+    if (!reg) {
+      reg = {
+        regid,
+        ...(row.USERNAME != null ? { username: String(row.USERNAME) } : {}),
+        callback: callbackName(String(row.CALLBACK ?? '')),
+        qos: decodeFlags('qos', row.REGFLAGS == null ? null : Number(row.REGFLAGS)),
+        operations: decodeFlags('operations', row.OPERATIONS_FILTER == null ? null : Number(row.OPERATIONS_FILTER)),
+        timeoutSeconds: row.TIMEOUT == null ? null : Number(row.TIMEOUT),
+        changelag: row.CHANGELAG == null ? null : Number(row.CHANGELAG),
+        tables: [],
+      };
+      byId.set(regid, reg);
+    }
+    if (row.TABLE_NAME != null) reg.tables.push(String(row.TABLE_NAME));
+  }
+  return [...byId.values()];
+}
+
+/** Explains the errors Oracle gives for registrations. */
+export function registrationError(err: unknown, what: string, user: string): DcnError {
+  const code = oracleCode(err);
+  const message = firstLine(err);
+  const missingGrant = code === 'ORA-01031' || (/DBMS_CHANGE_NOTIFICATION/i.test(String((err as Error)?.message)) && /PLS-00201|PLS-00904|ORA-06550/.test(String((err as Error)?.message)));
+  if (missingGrant) {
+    return new DcnError('privilege_missing', `${what}: ${user} may not register for change notification (${message})`, {
+      hint: `run \`dcn migrate\` with the admin profile (V1 grants it), or have a DBA run: GRANT CHANGE NOTIFICATION TO ${user}; GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO ${user};`,
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  }
+  if (code === 'ORA-29975') {
+    return new DcnError('database_error', `${what}: a registration cannot be created in the middle of a transaction (ORA-29975)`, {
+      hint: 'dcn registers on a fresh session; if a logon trigger starts a transaction, commit it there',
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  }
+  if (code === 'ORA-29973' || code === 'ORA-29983') {
+    return new DcnError('usage', `${what}: Oracle cannot register that table (${message})`, {
+      hint: 'change notification registers tables: not views, synonyms, fixed tables (V$…) or tables over a database link',
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  }
+  if (code === 'ORA-44002' || code === 'ORA-00942') {
+    return new DcnError('usage', `${what}: a table does not exist or is not visible to ${user} (${message})`, { hint: 'check the name, and that the table is granted to the app user', meta: { oracleCode: code }, cause: err });
+  }
+  return statementError(err, what);
+}
+
+export interface SessionSource {
+  app(): Promise<DbSession>;
+  admin(): Promise<DbSession>;
+}
+
+export class Registrations {
+  constructor(private readonly sessions: SessionSource) {}
+
+  async #run(session: DbSession, call: PlannedCall | { name: string; sql: string }, binds: Binds, what: string, user: string) {
+    try {
+      return await session.execute(call.sql, binds, { name: call.name });
+    } catch (err) {
+      throw registrationError(err, what, user);
+    }
+  }
+
+  /** The connected user, refusing SYS, which Oracle does not let register. */
+  async #user(session: DbSession): Promise<{ user: string; schema: string }> {
+    const q = queries().render('session.user');
+    const row = (await this.#run(session, q, {}, 'reading the session user', '?')).rows[0] ?? {};
+    const user = String(row.SESSION_USER ?? '');
+    if (user === 'SYS') {
+      throw usageError('registrations cannot be created as SYS (Oracle refuses them)', 'connect as the schema that owns the callback: set DCN_USER (the app profile), e.g. OE');
+    }
+    return { user, schema: String(row.CURRENT_SCHEMA ?? user) };
+  }
+
+  /** Checks that each table exists, is a table, and is visible, before anything registers. */
+  async #checkTables(session: DbSession, tables: readonly QualifiedName[], schema: string, user: string): Promise<void> {
+    const limit = maxIdentifierBytes(session.serverVersion()?.major, session.serverVersion()?.minor);
+    for (const t of tables) {
+      for (const part of [t.schema, t.name]) {
+        if (part !== undefined && Buffer.byteLength(part, 'utf8') > limit) {
+          throw usageError(`table ${displayName(t)}: names are at most ${limit} bytes on this database`, 'check the name');
+        }
+      }
+      const owner = t.schema ?? schema;
+      const visible = await this.#run(session, queries().render('table.visible'), { owner, table_name: t.name }, `checking ${displayName(t, schema)}`, user);
+      if (visible.rows.length > 0) continue;
+      const kind = await this.#run(session, queries().render('object.kind'), { owner, object_name: t.name }, `checking ${displayName(t, schema)}`, user);
+      const type = kind.rows[0]?.OBJECT_TYPE;
+      throw new DcnError('usage', type ? `${displayName(t, schema)} is a ${String(type).toLowerCase()}, not a table: change notification registers tables only` : `table ${displayName(t, schema)} does not exist or is not visible to ${user}`, {
+        hint: type ? 'register the tables under it' : `check the name; a table in another schema must be granted to ${user} (GRANT SELECT ON … TO ${user})`,
+        meta: { table: displayName(t, schema) },
+      });
+    }
+  }
+
+  async register(req: RegisterRequest): Promise<{ regid: number; tables: string[]; callback: string; qos: readonly string[]; operations: readonly string[]; timeoutSeconds: number }> {
+    const session = await this.sessions.app();
+    const { user, schema } = await this.#user(session);
+    await this.#checkTables(session, req.tables, schema, user);
+    const call = planRegister(req);
+    const result = await this.#run(session, call, call.binds, 'registering', user);
+    await session.commit();
+    const regid = Number(result.outBinds?.regid);
+    return { regid, tables: req.tables.map((t) => displayName(t, schema)), callback: displayName(req.callback), qos: req.qos, operations: req.operations.length ? req.operations : ['all'], timeoutSeconds: req.timeoutSeconds };
+  }
+
+  async list(options: { all?: boolean } = {}): Promise<Registration[]> {
+    const session = options.all ? await this.sessions.admin() : await this.sessions.app();
+    const q = queries().render(options.all ? 'regs.all' : 'regs.user');
+    try {
+      return groupRegistrations((await session.execute(q.sql, {}, { name: q.name })).rows);
+    } catch (err) {
+      if (options.all && (oracleCode(err) === 'ORA-00942' || oracleCode(err) === 'ORA-01031')) {
+        throw new DcnError('privilege_missing', `dcn regs --all: the admin user cannot read DBA_CHANGE_NOTIFICATION_REGS (${firstLine(err)})`, {
+          hint: 'use a DBA for the admin profile (DCN_ADMIN_USER), or leave out --all to list your own registrations',
+          cause: err,
+        });
+      }
+      throw statementError(err, 'listing registrations');
+    }
+  }
+
+  /** Finds registrations by regid (checked to exist) or by callback. */
+  async resolve(target: { regids: readonly number[] } | { callback: QualifiedName; exactlyOne: boolean } | { all: true }): Promise<Registration[]> {
+    const regs = await this.list();
+    if ('all' in target) return regs;
+    if ('callback' in target) {
+      const found = regs.filter((r) => sameCallback(r.callback, target.callback));
+      if (found.length === 0) {
+        throw new DcnError('not_found', `no registration uses the callback ${displayName(target.callback)}`, {
+          hint: regs.length ? `registrations: ${regs.map((r) => `${r.regid} (${r.callback})`).join(', ')}` : 'there are no registrations yet: create one with `dcn register`',
+        });
+      }
+      if (target.exactlyOne && found.length > 1) {
+        throw new DcnError('usage', `${found.length} registrations use the callback ${displayName(target.callback)}: ${found.map((r) => r.regid).join(', ')}`, {
+          hint: 'give the REGID instead of --callback',
+        });
+      }
+      return found;
+    }
+    const missing = target.regids.filter((id) => !regs.some((r) => r.regid === id));
+    if (missing.length > 0) {
+      throw new DcnError('not_found', `no registration ${missing.join(', ')} for this user`, {
+        hint: regs.length ? `registrations: ${regs.map((r) => r.regid).join(', ')} (dcn regs)` : 'there are no registrations yet: create one with `dcn register`',
+        meta: { regids: missing },
+      });
+    }
+    return regs.filter((r) => target.regids.includes(r.regid));
+  }
+
+  async enable(regid: number, tables: readonly QualifiedName[]): Promise<{ regid: number; added: string[] }> {
+    const session = await this.sessions.app();
+    const { user, schema } = await this.#user(session);
+    await this.resolve({ regids: [regid] });
+    await this.#checkTables(session, tables, schema, user);
+    const call = planEnable(regid, tables);
+    await this.#run(session, call, call.binds, `adding tables to registration ${regid}`, user);
+    await session.commit();
+    return { regid, added: tables.map((t) => displayName(t, schema)) };
+  }
+
+  async deregister(regids: readonly number[]): Promise<{ deregistered: number[] }> {
+    const session = await this.sessions.app();
+    const done: number[] = [];
+    for (const regid of regids) {
+      const call = planDeregister(regid);
+      await this.#run(session, call, call.binds, `deregistering ${regid}`, '');
+      done.push(regid);
+    }
+    await session.commit();
+    return { deregistered: done };
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The built CLI under plain node (npm test builds first): catches an ES-module import mistake
+ * that vitest would forgive, and checks behaviour only a real process has.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'dcn.js');
+
+describe('bin/dcn.js under plain node', () => {
+  it('prints help and the plan, and exits 0', () => {
+    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: dcn /);
+    const plan = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--json'], { encoding: 'utf8' });
+    expect(plan.status).toBe(0);
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: string }) => m.version)).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('exits 2 on a usage error', () => {
+    const r = spawnSync(process.execPath, [bin, 'register', '--table', 'a.b.c'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^dcn: error: table 'a\.b\.c' has more than two parts/);
+  });
+
+  it('stops quietly when the reader of its output goes away (dcn migrate plan | head -1)', async () => {
+    // a plan far larger than a pipe's buffer (64 KiB), so writing goes on after the reader is gone
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-big-'));
+    writeFileSync(join(dir, 'V1__big.sql'), Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join('\n'));
+    const child = spawn(process.execPath, [bin, 'migrate', 'plan', '--migrations', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
