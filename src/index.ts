@@ -1,0 +1,6 @@
+/**
+ * dcn as a library: the result cache an application uses, and the listener the database calls.
+ * The command-line tool is bin/dcn.js.
+ */
+export { ResultCache, argumentsHash, stableStringify } from './cache/result-cache.js';
+export type { CallOptions, CallResult, Json, ResultCacheOptions } from './cache/result-cache.js';
