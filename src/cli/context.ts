@@ -13,6 +13,8 @@ export interface CommandContext {
   readonly stderr: Writable & { isTTY?: boolean };
   /** Loads the database driver; lazy so that commands without a database never load oracledb. */
   readonly loadDriver: () => Promise<Driver>;
+  /** Resolves with the signal's name when the user asks a long-running command to stop (Ctrl-C). */
+  readonly waitForStop: () => Promise<string>;
   /** Identifies this process as a lock holder, e.g. "dcn on host, pid 123". A getter: only migrate commands need it. */
   readonly holder: string;
 }

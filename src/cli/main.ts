@@ -24,6 +24,7 @@ export function processContext(): CommandContext {
     stdout: process.stdout,
     stderr: process.stderr,
     loadDriver: async () => new (await import('../db/oracle-driver.js')).OracleDriver(),
+    waitForStop: () => new Promise((resolve) => ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => resolve(s)))),
     get holder() {
       // node:os only for the commands that take the migration lock
       const { hostname } = createRequire(import.meta.url)('node:os') as typeof import('node:os');

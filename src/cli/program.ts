@@ -11,13 +11,18 @@ import type { Output } from './output.js';
 export interface CommandModule<F, R> {
   run(flags: F, ctx: CommandContext, out: Output): Promise<R>;
   print(result: R, out: Output, flags: F): void;
+  /** With --json, the command prints NDJSON lines as it goes; its closing document is one line too. */
+  readonly ndjson?: boolean;
 }
 
 async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
   const [mod, { Output }] = await Promise.all([load(), import('./output.js')]);
   const out = await Output.create(ctx, { json: flags.json });
   const result = await mod.run(flags, ctx, out);
-  if (out.json) out.document({ ok: true, ...(result as object) });
+  if (out.json) {
+    if (mod.ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
+    else out.document({ ok: true, ...(result as object) });
+  }
   else mod.print(result, out, flags);
 }
 
@@ -238,6 +243,21 @@ export function createProgram(ctx: CommandContext, version: string): Command {
         .option('--yes', 'do not ask (needed to remove more than one when not on a terminal)')
         .option('--dry-run', 'print the PL/SQL and binds it would run, without connecting'),
     action: (regids: string[], flags: object) => invoke(ctx, { ...flags, regids }, () => import('./commands/deregister.js')),
+  });
+
+  define(program, 'listen', {
+    description: 'serve the URL the database calls for each change, and drop the cached results it names',
+    examples: ['dcn listen --port 8080 --cache-dir /var/cache/orders', 'dcn listen --map ORDERS=getOrderFields --refresh ./dist/order-queries.js --json'],
+    options: (c) =>
+      commonOptions(c)
+        .option('--port <n>', 'port (default 8080; 0 picks a free one)')
+        .option('--host <address>', 'address to bind (default 127.0.0.1)')
+        .option('--path <path>', 'notification path (default /phpcache/dropResults.php, as in the article)')
+        .option('--cache-dir <dir>', "the application's result cache directory (default ./dcn-cache)")
+        .option('--map <TABLE=function>', 'which cached function a table drops; repeatable (default ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems)', collect)
+        .option('--refresh <module>', 'module exporting those functions: compute a dropped result again at once')
+        .option('--lifetime <seconds>', 'lifetime of refreshed results (default 3600)'),
+    action: (flags: object) => invoke(ctx, flags, () => import('./commands/listen.js')),
   });
 
   // `dcn help <command>`: commander's own help command would show a command before its options exist

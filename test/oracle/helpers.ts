@@ -79,6 +79,7 @@ export async function dcn(env: OracleTestEnv, args: string[]): Promise<{ code: n
     stderr: err,
     loadDriver: async () => new OracleDriver(),
     holder: 'dcn oracle suite',
+    waitForStop: () => new Promise(() => undefined),
   };
   const code = await main(['node', 'dcn', ...args], ctx);
   await new Promise((r) => setImmediate(r));

@@ -14,6 +14,8 @@ export interface RunOptions {
   refuse?: (o: { user: string }) => Error | undefined;
   cwd?: string;
   tty?: boolean;
+  /** For long-running commands: resolves to stop them. */
+  stop?: Promise<string>;
 }
 
 function capture(tty: boolean) {
@@ -41,6 +43,7 @@ export async function runCli(args: string[], options: RunOptions = {}) {
       return driver;
     },
     holder: 'dcn test',
+    waitForStop: () => options.stop ?? new Promise(() => undefined),
   };
   const code = await main(['node', 'dcn', ...args], ctx);
   await new Promise((r) => setImmediate(r));

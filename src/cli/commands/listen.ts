@@ -1,0 +1,97 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ResultCache } from '../../cache/result-cache.js';
+import { DcnError, usageError } from '../../errors.js';
+import { DEFAULT_PATH, DEFAULT_TABLES, startListener, type NotificationEvent } from '../../listener/listener.js';
+import type { CommandContext } from '../context.js';
+import { configFrom } from '../migration-setup.js';
+import type { Output } from '../output.js';
+import type { CommonFlags } from '../program.js';
+
+export type ListenFlags = CommonFlags & { port?: string; host?: string; path?: string; cacheDir?: string; map?: string[]; refresh?: string; lifetime?: string };
+
+export interface ListenResult {
+  readonly url: string;
+  readonly stoppedBy: string;
+  readonly notifications: number;
+}
+
+function parseMap(entries: readonly string[] | undefined): Record<string, string> {
+  if (!entries || entries.length === 0) return { ...DEFAULT_TABLES };
+  const map: Record<string, string> = {};
+  for (const e of entries) {
+    const m = /^([A-Za-z][A-Za-z0-9_$#]{0,127})=([A-Za-z_$][A-Za-z0-9_$.-]{0,99})$/.exec(e);
+    if (!m) throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
+    map[m[1]!.toUpperCase()] = m[2]!;
+  }
+  return map;
+}
+
+async function loadRefresh(module: string, cwd: string, functions: readonly string[]): Promise<Record<string, (...args: never[]) => unknown>> {
+  const path = isAbsolute(module) ? module : resolve(cwd, module);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new DcnError('usage', `--refresh ${module}: cannot load ${path}: ${(cause as Error).message}`, { hint: 'give a JavaScript module that exports the cached functions by name', cause });
+  }
+  const fns: Record<string, (...args: never[]) => unknown> = {};
+  for (const name of functions) {
+    const fn = loaded[name] ?? (loaded.default as Record<string, unknown> | undefined)?.[name];
+    if (typeof fn !== 'function') throw usageError(`--refresh ${module} does not export a function ${name}`, `export ${name}(orderNo) from it, or change --map`);
+    fns[name] = fn as (...args: never[]) => unknown;
+  }
+  return fns;
+}
+
+export function formatEvent(e: NotificationEvent): string {
+  const what = e.order !== undefined ? `${e.table} order ${e.order}` : e.table ? `${e.table} (whole table)` : '';
+  const action =
+    e.action === 'dropped' ? `dropped ${e.function}(${e.order})`
+    : e.action === 'dropped-all' ? `dropped every ${e.function}() result`
+    : e.action === 'refreshed' ? `refreshed ${e.function}(${e.order})`
+    : e.action === 'refresh-failed' ? `refresh of ${e.function}(${e.order}) failed: ${e.reason}`
+    : `rejected: ${e.reason}`;
+  return `${e.time} ${e.status} ${what ? `${what}: ` : ''}${action}`;
+}
+
+export async function run(flags: ListenFlags, ctx: CommandContext, out: Output): Promise<ListenResult> {
+  const port = flags.port === undefined ? 8080 : Number(flags.port);
+  if (!/^\d{1,5}$/.test(flags.port ?? '8080') || port > 65535) throw usageError(`--port ${flags.port} is not a port number`, 'e.g. --port 8080 (0 picks a free one)');
+  const path = flags.path ?? DEFAULT_PATH;
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz') throw usageError(`--path ${path} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
+  const lifetime = flags.lifetime === undefined ? undefined : Number(flags.lifetime);
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0)) throw usageError(`--lifetime ${flags.lifetime} is not a whole number of seconds`);
+  const tables = parseMap(flags.map);
+  const token = configFrom(flags, ctx).variables.callback_token || undefined;
+  const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
+  const cache = new ResultCache({ dir: resolve(ctx.cwd, flags.cacheDir ?? 'dcn-cache'), lifetimeSeconds: lifetime });
+  let notifications = 0;
+  const listener = await startListener({
+    cache,
+    host: flags.host ?? '127.0.0.1',
+    port,
+    path,
+    token,
+    tables,
+    refresh,
+    onEvent: (e) => {
+      if (e.action !== 'rejected') notifications++;
+      if (out.json) out.raw(`${JSON.stringify(e)}\n`);
+      else out.line(e.status >= 400 ? out.color.red(formatEvent(e)) : formatEvent(e));
+    },
+  }).catch((err: NodeJS.ErrnoException) => {
+    throw new DcnError('usage', `cannot listen on ${flags.host ?? '127.0.0.1'}:${port}: ${err.message}`, { hint: err.code === 'EADDRINUSE' ? 'another process uses that port: pick another with --port' : 'check --host and --port' });
+  });
+  out.note(`dcn listen: ${listener.url} → ${Object.entries(tables).map(([t, f]) => `${t}=${f}`).join(', ')}; cache ${cache.dir}${token ? '; token required' : ''}. Ctrl-C stops.`);
+  const stoppedBy = await ctx.waitForStop();
+  await listener.close();
+  out.note(`dcn listen: stopped (${stoppedBy}) after ${notifications} notification(s).`);
+  return { url: listener.url, stoppedBy, notifications };
+}
+
+export const ndjson = true;
+
+export function print(): void {
+  // the events were printed as they came, and the stop on stderr
+}

@@ -1,0 +1,158 @@
+/**
+ * The HTTP endpoint that the database's sendNotification calls: GET <path>?order_no=…&table=…
+ * drops the cached results of that order (or, without order_no, of the whole table) and, when
+ * refresh functions are given, computes them again. The default path is the article's
+ * /phpcache/dropResults.php, so its callback URL works unchanged.
+ *
+ * Every request is answered and nothing a client sends is kept: bad input gets 400, a wrong
+ * token 401, another path 404, another method 405, an oversized URL or any body 413 (and Node
+ * answers 431 to oversized headers). The handler can be mounted in an application's own server.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { ResultCache } from '../cache/result-cache.js';
+
+export const DEFAULT_PATH = '/phpcache/dropResults.php';
+export const DEFAULT_TABLES: Readonly<Record<string, string>> = { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' };
+export const MAX_URL_LENGTH = 2048;
+export const MAX_HEADER_BYTES = 8192;
+
+export interface NotificationEvent {
+  readonly time: string;
+  readonly status: number;
+  readonly action: 'dropped' | 'dropped-all' | 'refreshed' | 'refresh-failed' | 'rejected';
+  readonly table?: string;
+  readonly order?: number;
+  readonly function?: string;
+  readonly reason?: string;
+}
+
+export interface HandlerOptions {
+  readonly cache: ResultCache;
+  readonly path?: string;
+  /** When set, requests must carry it in the X-Dcn-Token header. */
+  readonly token?: string;
+  /** Table name (upper case) → name of the cached function whose entries it drops. */
+  readonly tables?: Readonly<Record<string, string>>;
+  /** Function name → the function, to compute a dropped result again at once. */
+  readonly refresh?: Readonly<Record<string, (...args: never[]) => unknown>>;
+  readonly onEvent?: (event: NotificationEvent) => void;
+  readonly now?: () => Date;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const TABLE = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
+const ORDER = /^\d{1,15}$/;
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sameToken(given: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof given !== 'string') return false;
+  const g = Buffer.from(given);
+  return g.length === expected.length && timingSafeEqual(g, expected);
+}
+
+/** A request handler for the notification path and /healthz; other paths answer 404. */
+export function createNotificationHandler(options: HandlerOptions): Handler {
+  const path = options.path ?? DEFAULT_PATH;
+  const tables = options.tables ?? DEFAULT_TABLES;
+  const token = options.token ? Buffer.from(options.token) : undefined;
+  const now = options.now ?? (() => new Date());
+  const emit = (event: Omit<NotificationEvent, 'time'>) => options.onEvent?.({ time: now().toISOString(), ...event });
+  const reject = (res: ServerResponse, status: number, reason: string, headers?: Record<string, string>) => {
+    emit({ status, action: 'rejected', reason });
+    reply(res, status, { ok: false, error: reason }, headers);
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '/';
+    if (url.length > MAX_URL_LENGTH) return reject(res, 413, `URL longer than ${MAX_URL_LENGTH} bytes`);
+    const q = url.indexOf('?');
+    const requestPath = q === -1 ? url : url.slice(0, q);
+    if (requestPath === '/healthz') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'use GET', { allow: 'GET, HEAD' });
+      return reply(res, 200, { ok: true });
+    }
+    if (requestPath !== path) return reject(res, 404, 'no such path');
+    if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET`, { allow: 'GET' });
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > 0 || req.headers['transfer-encoding'] !== undefined) return reject(res, 413, 'a notification has no body');
+    if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token');
+
+    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+    const tableValues = params.getAll('table');
+    const orderValues = params.getAll('order_no');
+    if (tableValues.length !== 1 || !TABLE.test(tableValues[0]!)) return reject(res, 400, 'table must be given once, as a table name');
+    if (orderValues.length > 1 || (orderValues.length === 1 && !ORDER.test(orderValues[0]!))) return reject(res, 400, 'order_no must be a whole number, given at most once');
+    const table = tableValues[0]!.toUpperCase();
+    const fn = tables[table];
+    if (fn === undefined) return reject(res, 400, `no cached function for table ${table}`);
+    const order = orderValues.length === 1 ? Number(orderValues[0]) : undefined;
+
+    const done = (action: NotificationEvent['action']) => {
+      emit({ status: 200, action, table, function: fn, ...(order !== undefined ? { order } : {}) });
+      reply(res, 200, { ok: true, action, table, function: fn, ...(order !== undefined ? { order } : {}) });
+    };
+    const failed = (err: unknown) => {
+      const reason = `cache error: ${(err as Error).message}`;
+      emit({ status: 500, action: 'rejected', table, function: fn, reason });
+      reply(res, 500, { ok: false, error: reason });
+    };
+    if (order === undefined) {
+      options.cache.dropAll(fn).then(() => done('dropped-all'), failed);
+      return;
+    }
+    options.cache.drop(fn, order).then(() => {
+      done('dropped');
+      const compute = options.refresh?.[fn];
+      if (compute) {
+        // Refreshed after the answer: the database's call is not held up by the query.
+        options.cache.call(fn, compute, order).then(
+          () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
+          (err: unknown) => emit({ status: 500, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
+        );
+      }
+    }, failed);
+  };
+}
+
+export interface ListenerOptions extends HandlerOptions {
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface RunningListener {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the listener; binds to 127.0.0.1 unless told otherwise. */
+export async function startListener(options: ListenerOptions): Promise<RunningListener> {
+  const handler = createNotificationHandler(options);
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, handler);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as { address: string; port: number };
+  const shownHost = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}${options.path ?? DEFAULT_PATH}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

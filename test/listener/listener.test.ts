@@ -1,0 +1,184 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import { startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-listen-'));
+
+interface Reply {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+function http(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+}
+
+const P = '/phpcache/dropResults.php';
+
+describe('the listener over real HTTP', () => {
+  let listener: RunningListener;
+  let cache: ResultCache;
+  const events: NotificationEvent[] = [];
+  const refreshed: number[] = [];
+  const base = () => listener.url.replace(P, '');
+
+  beforeAll(async () => {
+    cache = new ResultCache({ dir: tempDir() });
+    listener = await startListener({
+      cache,
+      port: 0,
+      token: 'tok-123',
+      refresh: {
+        getOrderFields: async (n: number) => {
+          refreshed.push(n);
+          return { order_id: n, refreshed: true };
+        },
+      },
+      onEvent: (e) => events.push(e),
+    });
+  });
+  afterAll(() => listener.close());
+
+  const withToken = { 'x-dcn-token': 'tok-123' };
+
+  it('binds to 127.0.0.1 and answers /healthz', async () => {
+    expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/phpcache\/dropResults\.php$/);
+    expect(await http(base(), '/healthz')).toMatchObject({ status: 200, body: '{"ok":true}' });
+    expect((await http(base(), '/healthz', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('drops the order and refreshes it (200)', async () => {
+    await cache.call('getOrderFields', () => ({ order_id: 2408, stale: true }), 2408);
+    await cache.call('getOrderFields', () => ({ order_id: 2409 }), 2409);
+    const r = await http(base(), `${P}?order_no=2408&table=ORDERS`, { headers: withToken });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', order: 2408 });
+    await new Promise((res) => setTimeout(res, 50));
+    expect(refreshed).toEqual([2408]);
+    expect(await cache.call('getOrderFields', () => ({ wrong: true }), 2408)).toEqual({ order_id: 2408, refreshed: true });
+    expect(await cache.has('getOrderFields', 2409)).toBe(true);
+    expect(events.filter((e) => e.action !== 'rejected').map((e) => e.action)).toEqual(['dropped', 'refreshed']);
+  });
+
+  it('drops every entry of the function on a table-level notification (no order_no)', async () => {
+    for (const n of [1, 2, 3]) await cache.call('getOrderItems', () => [n], n);
+    const r = await http(base(), `${P}?table=order_items`, { headers: withToken });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body).action).toBe('dropped-all');
+    for (const n of [1, 2, 3]) expect(await cache.has('getOrderItems', n)).toBe(false);
+  });
+
+  it.each([
+    ['no token', 401, `${P}?order_no=1&table=ORDERS`, {}],
+    ['a wrong token', 401, `${P}?order_no=1&table=ORDERS`, { 'x-dcn-token': 'tok-124' }],
+    ['no table', 400, `${P}?order_no=1`, withToken],
+    ['a bad table', 400, `${P}?order_no=1&table=ORD%27ERS`, withToken],
+    ['an unknown table', 400, `${P}?order_no=1&table=CUSTOMERS`, withToken],
+    ['a bad order', 400, `${P}?order_no=12a&table=ORDERS`, withToken],
+    ['a negative order', 400, `${P}?order_no=-1&table=ORDERS`, withToken],
+    ['two orders', 400, `${P}?order_no=1&order_no=2&table=ORDERS`, withToken],
+    ['two tables', 400, `${P}?order_no=1&table=ORDERS&table=ORDER_ITEMS`, withToken],
+    ['another path', 404, '/dropResults.php?order_no=1&table=ORDERS', withToken],
+    ['a long URL', 413, `${P}?order_no=1&table=ORDERS&x=${'a'.repeat(3000)}`, withToken],
+  ])('answers %s with %i', async (_name, status, path, headers) => {
+    const r = await http(base(), path, { headers: headers as Record<string, string> });
+    expect(r.status).toBe(status);
+    expect(JSON.parse(r.body).ok).toBe(false);
+  });
+
+  it('answers other methods with 405, a body with 413, oversized headers with 431', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'HEAD']) {
+      const r = await http(base(), `${P}?order_no=1&table=ORDERS`, { method, headers: withToken });
+      expect(r.status).toBe(405);
+      expect(r.headers.allow).toBe('GET');
+    }
+    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'content-length': '5' }, body: 'hello' })).status).toBe(413);
+    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'x-big': 'a'.repeat(10_000) } })).status).toBe(431);
+    // and it still serves valid notifications afterwards
+    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: withToken })).status).toBe(200);
+  });
+});
+
+/** `dcn listen` as a real process: its URL from stderr, its memory from /proc. */
+async function startCli(args: string[]): Promise<{ child: ChildProcess; base: string; stdout: () => string; stderr: () => string }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c;
+      const m = /dcn listen: (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', () => reject(new Error(`dcn listen exited: ${stderr}`)));
+  });
+  return { child, base: url.replace(P, ''), stdout: () => stdout, stderr: () => stderr };
+}
+
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
+describe('dcn listen as a process', () => {
+  it('prints one NDJSON line per notification and stops cleanly on SIGTERM and SIGINT', async () => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const dir = tempDir();
+      const cli = await startCli(['--cache-dir', dir, '--json']);
+      expect((await http(cli.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(200);
+      expect((await http(cli.base, `${P}?order_no=x&table=ORDERS`)).status).toBe(400);
+      cli.child.kill(signal);
+      const code = await new Promise((r) => cli.child.on('exit', r));
+      expect(code).toBe(0);
+      const lines = cli.stdout().trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ status: 200, action: 'dropped', table: 'ORDERS', order: 2408 });
+      expect(lines[1]).toMatchObject({ status: 400, action: 'rejected' });
+      expect(lines.at(-1)).toMatchObject({ ok: true, stoppedBy: signal, notifications: 1 });
+      expect(cli.stderr()).toMatch(new RegExp(`stopped \\(${signal}\\) after 1 notification`));
+    }
+  });
+
+  it('loads refresh functions from a module, and says which one is missing', async () => {
+    const dir = tempDir();
+    const module = join(dir, 'queries.mjs');
+    writeFileSync(module, 'export async function getOrderFields(n) { return { order_id: n }; }\n');
+    const missing = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', '--refresh', module]);
+    let err = '';
+    missing.stderr.on('data', (c: Buffer) => (err += c));
+    expect(await new Promise((r) => missing.on('exit', r))).toBe(2);
+    expect(err).toMatch(/does not export a function getOrderItems/);
+  });
+
+  it('keeps its memory flat under a flood of malformed requests', async () => {
+    const cli = await startCli(['--cache-dir', tempDir()]);
+    const bad = [`${P}?order_no=%%%&table=ORDERS`, `${P}?table=`, `/x/${'y'.repeat(1500)}`, `${P}?order_no=1&table=${'T'.repeat(200)}`, `${P}?order_no=${'9'.repeat(40)}&table=ORDERS`];
+    const flood = async (n: number) => {
+      for (let i = 0; i < n; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, j) => http(cli.base, bad[(i + j) % bad.length]!)));
+      }
+    };
+    await flood(2000); // warm up
+    const before = rssKb(cli.child.pid!);
+    await flood(10_000);
+    const after = rssKb(cli.child.pid!);
+    expect((await http(cli.base, `${P}?order_no=1&table=ORDERS`)).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    await new Promise((r) => cli.child.on('exit', r));
+    expect(after - before).toBeLessThan(20_000); // KiB
+  }, 60_000);
+});
