@@ -4,3 +4,5 @@
  */
 export { ResultCache, argumentsHash, stableStringify } from './cache/result-cache.js';
 export type { CallOptions, CallResult, Json, ResultCacheOptions } from './cache/result-cache.js';
+export { createNotificationHandler, startListener, DEFAULT_PATH, DEFAULT_TABLES } from './listener/listener.js';
+export type { HandlerOptions, ListenerOptions, NotificationEvent, RunningListener } from './listener/listener.js';
