@@ -3,8 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { coldStart } from './cold-start.mjs';
 import { machine } from './lib.mjs';
 import { splitterThroughput } from './splitter.mjs';
+import { listenThroughput } from './listen.mjs';
+import { cacheThroughput } from './cache.mjs';
 
-const sections = [coldStart(), splitterThroughput()];
+const sections = [coldStart(), splitterThroughput(), await cacheThroughput(), await listenThroughput()];
 const text = [
   '# Benchmark results',
   '',

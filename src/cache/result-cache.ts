@@ -15,8 +15,8 @@
  * Hits are served from memory after one stat() of the claim, which is what lets another
  * process's drop be seen by the very next call.
  */
-import { randomBytes, createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rm, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { hash as oneShotHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rm, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ResultCacheOptions {
@@ -73,7 +73,7 @@ export function stableStringify(value: unknown): string {
 }
 
 export function argumentsHash(args: readonly unknown[]): string {
-  return createHash('sha256').update(stableStringify(args)).digest('hex').slice(0, 40);
+  return oneShotHash('sha256', stableStringify(args), 'hex').slice(0, 40);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -286,13 +286,24 @@ export class ResultCache {
     return this.#lookup(name, argumentsHash(args)) !== undefined;
   }
 
-  /** Drops one entry: one unlink. True when there was an entry to drop. */
+  /**
+   * Drops one entry: one unlink (after an existence check, which costs less than the exception
+   * of unlinking a missing file). True when there was an entry to drop. A claim made after the
+   * check belongs to a computation that began after this drop, so it may stay.
+   */
   async drop(name: string, ...args: unknown[]): Promise<boolean> {
+    return this.dropSync(name, ...args);
+  }
+
+  /** drop(), without a promise: for a server that drops on its request path. */
+  dropSync(name: string, ...args: unknown[]): boolean {
     checkName(name);
     const hash = argumentsHash(args);
     this.#forget(name, hash);
+    const key = `${this.dir}/${name}/${hash}.key`;
+    if (!existsSync(key)) return false;
     try {
-      unlinkSync(this.#paths(name, hash).key);
+      unlinkSync(key);
       return true;
     } catch (err) {
       if (isMissing(err)) return false;

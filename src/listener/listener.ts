@@ -51,6 +51,49 @@ function reply(res: ServerResponse, status: number, body: Record<string, unknown
   res.end(text);
 }
 
+/** The answer to a valid notification, on the hot path: names are checked identifiers, order a number. */
+function replyOk(res: ServerResponse, action: string, table: string, fn: string, order: number | undefined): void {
+  const text = `{"ok":true,"action":"${action}","table":"${table}","function":"${fn}"${order === undefined ? '' : `,"order":${order}`}}`;
+  res.writeHead(200, ['content-type', 'application/json', 'content-length', String(text.length)]);
+  res.end(text);
+}
+
+interface NotificationQuery {
+  table?: string;
+  order?: string;
+  /** A parameter given twice, or one that does not decode. */
+  bad?: boolean;
+}
+
+/** Reads table and order_no from a query string; other parameters are ignored. */
+function parseQuery(query: string): NotificationQuery {
+  const out: NotificationQuery = {};
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end === -1) end = query.length;
+    const eq = query.indexOf('=', start);
+    if (eq !== -1 && eq < end) {
+      const name = query.slice(start, eq);
+      if (name === 'table' || name === 'order_no') {
+        let value = query.slice(eq + 1, end);
+        if (value.includes('%') || value.includes('+')) {
+          try {
+            value = decodeURIComponent(value.replace(/\+/g, ' '));
+          } catch {
+            out.bad = true;
+          }
+        }
+        const key = name === 'table' ? 'table' : 'order';
+        if (out[key] !== undefined) out.bad = true;
+        out[key] = value;
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 function sameToken(given: string | string[] | undefined, expected: Buffer): boolean {
   if (typeof given !== 'string') return false;
   const g = Buffer.from(given);
@@ -84,41 +127,47 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (length > 0 || req.headers['transfer-encoding'] !== undefined) return reject(res, 413, 'a notification has no body');
     if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token');
 
-    const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
-    const tableValues = params.getAll('table');
-    const orderValues = params.getAll('order_no');
-    if (tableValues.length !== 1 || !TABLE.test(tableValues[0]!)) return reject(res, 400, 'table must be given once, as a table name');
-    if (orderValues.length > 1 || (orderValues.length === 1 && !ORDER.test(orderValues[0]!))) return reject(res, 400, 'order_no must be a whole number, given at most once');
-    const table = tableValues[0]!.toUpperCase();
+    const query = parseQuery(q === -1 ? '' : url.slice(q + 1));
+    if (query.bad) return reject(res, 400, 'table and order_no must each be given at most once, and decode');
+    if (query.table === undefined || !TABLE.test(query.table)) return reject(res, 400, 'table must be given once, as a table name');
+    if (query.order !== undefined && !ORDER.test(query.order)) return reject(res, 400, 'order_no must be a whole number, given at most once');
+    const table = query.table.toUpperCase();
     const fn = tables[table];
     if (fn === undefined) return reject(res, 400, `no cached function for table ${table}`);
-    const order = orderValues.length === 1 ? Number(orderValues[0]) : undefined;
+    const order = query.order === undefined ? undefined : Number(query.order);
 
-    const done = (action: NotificationEvent['action']) => {
-      emit({ status: 200, action, table, function: fn, ...(order !== undefined ? { order } : {}) });
-      reply(res, 200, { ok: true, action, table, function: fn, ...(order !== undefined ? { order } : {}) });
-    };
-    const failed = (err: unknown) => {
-      const reason = `cache error: ${(err as Error).message}`;
-      emit({ status: 500, action: 'rejected', table, function: fn, reason });
-      reply(res, 500, { ok: false, error: reason });
-    };
     if (order === undefined) {
-      options.cache.dropAll(fn).then(() => done('dropped-all'), failed);
+      options.cache.dropAll(fn).then(
+        () => {
+          emit({ status: 200, action: 'dropped-all', table, function: fn });
+          replyOk(res, 'dropped-all', table, fn, undefined);
+        },
+        (err: unknown) => failed(res, table, fn, err),
+      );
       return;
     }
-    options.cache.drop(fn, order).then(() => {
-      done('dropped');
-      const compute = options.refresh?.[fn];
-      if (compute) {
-        // Refreshed after the answer: the database's call is not held up by the query.
-        options.cache.call(fn, compute, order).then(
-          () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
-          (err: unknown) => emit({ status: 500, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
-        );
-      }
-    }, failed);
+    try {
+      options.cache.dropSync(fn, order);
+    } catch (err) {
+      return failed(res, table, fn, err);
+    }
+    emit({ status: 200, action: 'dropped', table, function: fn, order });
+    replyOk(res, 'dropped', table, fn, order);
+    const compute = options.refresh?.[fn];
+    if (compute) {
+      // Refreshed after the answer: the database's call is not held up by the query.
+      options.cache.call(fn, compute, order).then(
+        () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
+        (err: unknown) => emit({ status: 500, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
+      );
+    }
   };
+
+  function failed(res: ServerResponse, table: string, fn: string, err: unknown): void {
+    const reason = `cache error: ${(err as Error).message}`;
+    emit({ status: 500, action: 'rejected', table, function: fn, reason });
+    reply(res, 500, { ok: false, error: reason });
+  }
 }
 
 export interface ListenerOptions extends HandlerOptions {

@@ -67,6 +67,21 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
   const cache = new ResultCache({ dir: resolve(ctx.cwd, flags.cacheDir ?? 'dcn-cache'), lifetimeSeconds: lifetime });
   let notifications = 0;
+  // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
+  // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).
+  let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (pending.length > 0) out.raw(pending.join(''));
+    pending = [];
+  };
+  const log = (line: string) => {
+    pending.push(`${line}\n`);
+    if (pending.length >= 256) flush();
+    else timer ??= setTimeout(flush, 20);
+  };
   const listener = await startListener({
     cache,
     host: flags.host ?? '127.0.0.1',
@@ -77,8 +92,8 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
     refresh,
     onEvent: (e) => {
       if (e.action !== 'rejected') notifications++;
-      if (out.json) out.raw(`${JSON.stringify(e)}\n`);
-      else out.line(e.status >= 400 ? out.color.red(formatEvent(e)) : formatEvent(e));
+      if (out.json) log(JSON.stringify(e));
+      else log(e.status >= 400 ? out.color.red(formatEvent(e)) : formatEvent(e));
     },
   }).catch((err: NodeJS.ErrnoException) => {
     throw new DcnError('usage', `cannot listen on ${flags.host ?? '127.0.0.1'}:${port}: ${err.message}`, { hint: err.code === 'EADDRINUSE' ? 'another process uses that port: pick another with --port' : 'check --host and --port' });
@@ -86,6 +101,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   out.note(`dcn listen: ${listener.url} → ${Object.entries(tables).map(([t, f]) => `${t}=${f}`).join(', ')}; cache ${cache.dir}${token ? '; token required' : ''}. Ctrl-C stops.`);
   const stoppedBy = await ctx.waitForStop();
   await listener.close();
+  flush();
   out.note(`dcn listen: stopped (${stoppedBy}) after ${notifications} notification(s).`);
   return { url: listener.url, stoppedBy, notifications };
 }
