@@ -2,7 +2,8 @@
  * Runs the example: `npm run example` (after `npm install`), with DCN_CONNECT, DCN_USER and
  * DCN_PASSWORD set for the schema that owns ORDERS and ORDER_ITEMS (e.g. after
  * `dcn migrate --with-demo-schema` and `dcn register --table ORDERS --table ORDER_ITEMS`).
- * PORT (default 8080) and DCN_CACHE_DIR (default ./dcn-cache) are optional.
+ * PORT (default 8080), HOST (default 127.0.0.1; 0.0.0.0 lets a database in a container reach it)
+ * and DCN_CACHE_DIR (default ./dcn-cache) are optional.
  */
 import oracledb from 'oracledb';
 import { ResultCache } from '../../src/index.js';
@@ -23,7 +24,8 @@ const app = createOrdersApp({
   onNotification: (e) => process.stdout.write(`${e.time} ${e.status} ${e.table ?? ''} ${e.order ?? '(all)'} ${e.action}\n`),
 });
 const port = Number(process.env.PORT ?? 8080);
-app.listen(port, '127.0.0.1', () => process.stdout.write(`Orders at http://127.0.0.1:${port}/?order_no=2408 (the database calls /phpcache/dropResults.php)\n`));
+const host = process.env.HOST ?? '127.0.0.1';
+app.listen(port, host, () => process.stdout.write(`Orders at http://${host}:${port}/?order_no=2408 (the database calls /phpcache/dropResults.php)\n`));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => app.close(() => void pool.close(0).then(() => process.exit(0))));
 }
