@@ -11,8 +11,8 @@ import type { Output } from './output.js';
 export interface CommandModule<F, R> {
   run(flags: F, ctx: CommandContext, out: Output): Promise<R>;
   print(result: R, out: Output, flags: F): void;
-  /** With --json, the command prints NDJSON lines as it goes; its closing document is one line too. */
-  readonly ndjson?: boolean;
+  /** With --json, the command prints NDJSON lines as it goes; its closing document is one line too ('rows-only': none). */
+  readonly ndjson?: boolean | 'rows-only';
 }
 
 async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
@@ -20,6 +20,7 @@ async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, flag
   const out = await Output.create(ctx, { json: flags.json });
   const result = await mod.run(flags, ctx, out);
   if (out.json) {
+    if (mod.ndjson === 'rows-only') return;
     if (mod.ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
     else out.document({ ok: true, ...(result as object) });
   }
@@ -243,6 +244,21 @@ export function createProgram(ctx: CommandContext, version: string): Command {
         .option('--yes', 'do not ask (needed to remove more than one when not on a terminal)')
         .option('--dry-run', 'print the PL/SQL and binds it would run, without connecting'),
     action: (regids: string[], flags: object) => invoke(ctx, { ...flags, regids }, () => import('./commands/deregister.js')),
+  });
+
+  define(program, 'tail', {
+    description: 'print the notification log (nfresults): the last rows, and with -f the new ones as they come',
+    examples: ['dcn tail', 'dcn tail -f --table ORDERS --since 10m', 'dcn tail --errors --json | jq .error'],
+    options: (c) =>
+      connectionOptions(commonOptions(c))
+        .option('-n, --lines <n>', 'how many of the last rows to print first (default 20)')
+        .option('-f, --follow', 'keep printing new rows until interrupted')
+        .option('--interval <seconds>', 'how often to look for new rows when following (default 1)')
+        .option('--table <name>', 'only this table (ORDERS, ORDER_ITEMS, …)')
+        .option('--order <n>', 'only this order')
+        .option('--since <when>', 'only rows since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)')
+        .option('--errors', 'only failed calls'),
+    action: (flags: object) => invoke(ctx, flags, () => import('./commands/tail.js')),
   });
 
   define(program, 'listen', {

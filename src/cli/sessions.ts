@@ -56,6 +56,16 @@ export class CliSessions implements SessionProvider {
     return p;
   }
 
+  /** A new app session each call (tail reconnects with it); closed by closeAll() too. */
+  openApp(): Promise<DbSession> {
+    return this.#track(this.#connect('app'));
+  }
+
+  /** The app user's name, upper case (the schema unless a logon trigger changes it). */
+  appUser(): string | undefined {
+    return this.config.user?.toUpperCase();
+  }
+
   app(): Promise<DbSession> {
     this.#app ??= this.#track(this.#connect('app'));
     return this.#app;

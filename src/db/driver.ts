@@ -9,7 +9,8 @@ export type BindValue = string | number | Date | null;
 export interface OutBind {
   readonly out: 'number' | 'string';
 }
-export type Binds = Readonly<Record<string, BindValue | OutBind>>;
+/** Named binds (:name), or positional ones (:1, :2 … as knex writes them). */
+export type Binds = Readonly<Record<string, BindValue | OutBind>> | readonly BindValue[];
 
 export function isOutBind(value: unknown): value is OutBind {
   return typeof value === 'object' && value !== null && !(value instanceof Date) && 'out' in value;

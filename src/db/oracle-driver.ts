@@ -32,11 +32,15 @@ class OracleSession implements DbSession {
   ) {}
 
   async execute(sql: string, binds: Binds = {}): Promise<ExecuteResult> {
-    const oracleBinds: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(binds)) {
-      oracleBinds[name] = isOutBind(value)
-        ? { dir: this.oracledb.BIND_OUT, type: value.out === 'number' ? this.oracledb.NUMBER : this.oracledb.STRING }
-        : value;
+    let oracleBinds: Record<string, unknown> | unknown[];
+    if (Array.isArray(binds)) oracleBinds = [...binds];
+    else {
+      oracleBinds = {};
+      for (const [name, value] of Object.entries(binds)) {
+        oracleBinds[name] = isOutBind(value)
+          ? { dir: this.oracledb.BIND_OUT, type: value.out === 'number' ? this.oracledb.NUMBER : this.oracledb.STRING }
+          : value;
+      }
     }
     const result = await this.connection.execute<Record<string, unknown>>(sql, oracleBinds as OracleDB.BindParameters, {
       outFormat: this.oracledb.OUT_FORMAT_OBJECT,

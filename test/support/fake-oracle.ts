@@ -11,7 +11,7 @@
  * - SELECT … FOR UPDATE [WAIT n | NOWAIT] blocks on a row another live session holds, and fails
  *   with ORA-30006 / ORA-00054; the lock ends with that session's commit, rollback, close or death.
  */
-import type { Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
+import type { BindValue, Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 
 export interface FakeRegistration {
@@ -141,6 +141,28 @@ export class FakeDatabase {
   readonly grants = new Set<string>();
   readonly registrations = new Map<number, FakeRegistration>();
   nextRegid = 41;
+  /** Rows of NFRESULTS (upper-case column names), as the callback would insert them. */
+  readonly nfresults: Record<string, unknown>[] = [];
+  /** Rows read from NFRESULTS by all queries: a cost measure for the tail benchmark. */
+  nfresultsRowsRead = 0;
+
+  /** Inserts a log row as sendNotification or the callback would (committed). */
+  logNotification(row: { table?: string | null; order?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
+    const id = (this.nfresults.at(-1)?.ID as number | undefined ?? 0) + 1;
+    this.nfresults.push({
+      ID: id,
+      OPERDATE: row.at ?? new Date(),
+      TBLNAME: row.table ?? null,
+      ORDER_ID: row.order ?? null,
+      EVENT: row.event ?? 'notify',
+      OPERATION: row.order ? 'order' : 'table',
+      STATUS_CODE: row.status ?? null,
+      RSLT_MSG: row.message ?? null,
+      ERROR_TEXT: row.error ?? null,
+      REGID: 41,
+    });
+    return id;
+  }
 
   /** Statements matching `pattern` fail with `message` (an ORA- text), `times` times (default always). */
   failOn(pattern: RegExp, message: string, times = Infinity): void {
@@ -267,16 +289,18 @@ export class FakeSession implements DbSession {
     this.db.log.push({ session: this.sid, sql, name: options.name, binds });
     await this.db.beforeExecute?.(this, sql, options.name);
     this.#check();
+    if (Array.isArray(binds)) return this.#positional(sql, binds as readonly BindValue[], options.name);
     // Thin mode does not look for binds in DDL (so :new in a trigger is not one).
     const expected = DDL.test(sql) ? new Set<string>() : bindNames(sql);
-    for (const name of expected) if (!(name in binds)) throw oraError('ORA-01008: not all variables bound');
-    for (const name of Object.keys(binds)) if (!expected.has(name.toLowerCase())) throw oraError(`ORA-01036: illegal variable name/number (:${name})`);
+    const named = binds as Record<string, unknown>;
+    for (const name of expected) if (!(name in named)) throw oraError('ORA-01008: not all variables bound');
+    for (const name of Object.keys(named)) if (!expected.has(name.toLowerCase())) throw oraError(`ORA-01036: illegal variable name/number (:${name})`);
     const fault = this.db.fault(sql);
     if (fault) {
       if (DDL.test(sql)) await this.commit();
       throw oraError(fault);
     }
-    if (options.name !== undefined && !DDL.test(sql)) return this.#named(options.name, sql, binds);
+    if (options.name !== undefined && !DDL.test(sql)) return this.#named(options.name, sql, binds as Record<string, BindValue>);
     if (DDL.test(sql)) return this.#ddl(sql);
     return this.#other(sql);
   }
@@ -338,7 +362,7 @@ export class FakeSession implements DbSession {
     return this.#view().data.get(table.toUpperCase()) ?? 0;
   }
 
-  async #named(name: string, sql: string, b: Binds): Promise<ExecuteResult> {
+  async #named(name: string, sql: string, b: Record<string, BindValue>): Promise<ExecuteResult> {
     const none: ExecuteResult = { rows: [], rowsAffected: 0 };
     const history = (f: (h: Map<string, HistoryRecord>) => void) => {
       this.pending.push((s) => f(s.history));
@@ -473,8 +497,47 @@ export class FakeSession implements DbSession {
     }
   }
 
+  /** Positional binds (:1, :2 …), as knex writes them. */
+  #positional(sql: string, binds: readonly BindValue[], name?: string): ExecuteResult {
+    const used = new Set([...sql.matchAll(/:(\d+)/g)].map((m) => Number(m[1])));
+    if (used.size !== binds.length || [...used].some((n) => n < 1 || n > binds.length)) throw oraError('ORA-01008: not all variables bound');
+    if (name === 'tail.max-id') {
+      if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
+      return { rows: [{ MAX_ID: this.db.nfresults.at(-1)?.ID ?? null }], rowsAffected: 0 };
+    }
+    if (name !== 'tail.select') return { rows: [], rowsAffected: 0 };
+    if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
+    const m = /^select \* from \(select (.+?) from "NFRESULTS"(?: where (.+?))? order by "ID" (asc|desc)\) where rownum <= :(\d+)$/.exec(sql);
+    if (!m) throw oraError('ORA-00933: SQL command not properly ended (the fake reads only the tail query)');
+    const columns = m[1]!.split(', ').map((c) => c.replace(/"/g, ''));
+    const conditions = m[2] ? splitTopLevel(m[2], ' and ') : [];
+    const limit = Number(binds[Number(m[4]) - 1]);
+    const ordered = m[3] === 'asc' ? this.db.nfresults : [...this.db.nfresults].reverse();
+    const rows: Record<string, unknown>[] = [];
+    // like an index range scan on the key: rows after "ID" > :n are reached without reading the others
+    const after = conditions.map((c) => /^"ID" > :(\d+)$/.exec(c)).find(Boolean);
+    let start = 0;
+    if (after && m[3] === 'asc') {
+      const id = Number(binds[Number(after[1]) - 1]);
+      let lo = 0;
+      let hi = ordered.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((ordered[mid]!.ID as number) <= id) lo = mid + 1;
+        else hi = mid;
+      }
+      start = lo;
+    }
+    for (let i = start; i < ordered.length && rows.length < limit; i++) {
+      const row = ordered[i]!;
+      this.db.nfresultsRowsRead++;
+      if (conditions.every((c) => evaluate(c, row, binds))) rows.push(Object.fromEntries(columns.map((c) => [c, row[c]])));
+    }
+    return { rows, rowsAffected: 0 };
+  }
+
   /** NEW_REG_START/ENABLE_REG … REG_END, as the block in sql/registrations does it. */
-  #register(name: string, sql: string, b: Binds): ExecuteResult {
+  #register(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
     if (this.user === 'SYS') throw oraError('ORA-29972: user does not have privilege to change/ create registration');
     if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
       throw oraError("ORA-06550: line 11, column 14:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
@@ -526,6 +589,53 @@ export class FakeSession implements DbSession {
       await new Promise((r) => setTimeout(r, 20));
       this.#check();
     }
+  }
+}
+
+function splitTopLevel(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    else if (depth === 0 && text.startsWith(separator, i)) {
+      parts.push(text.slice(start, i));
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/** One condition of a knex WHERE clause, against a row. */
+function evaluate(condition: string, row: Record<string, unknown>, binds: readonly BindValue[]): boolean {
+  const c = condition.trim();
+  if (c.startsWith('(') && c.endsWith(')')) return splitTopLevel(c.slice(1, -1), ' or ').some((a) => evaluate(a, row, binds));
+  const value = (ref: string) => binds[Number(ref.slice(1)) - 1];
+  let m = /^"(\w+)" in \(([^)]*)\)$/.exec(c);
+  if (m) return m[2]!.split(', ').some((ref) => row[m![1]!] === value(ref));
+  m = /^"(\w+)" is not null$/.exec(c);
+  if (m) return row[m[1]!] !== null && row[m[1]!] !== undefined;
+  m = /^"(\w+)" (=|>|>=|<|<=) (:\d+)$/.exec(c);
+  if (!m) throw oraError(`ORA-00920: invalid relational operator (the fake cannot read: ${c})`);
+  const left = row[m[1]!];
+  const right = value(m[3]!);
+  if (left === null || left === undefined || right === null) return false;
+  const l = left instanceof Date ? left.getTime() : left;
+  const r = right instanceof Date ? right.getTime() : right;
+  switch (m[2]) {
+    case '=':
+      return l === r;
+    case '>':
+      return (l as number) > (r as number);
+    case '>=':
+      return (l as number) >= (r as number);
+    case '<':
+      return (l as number) < (r as number);
+    default:
+      return (l as number) <= (r as number);
   }
 }
 

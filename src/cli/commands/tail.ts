@@ -1,0 +1,73 @@
+import { usageError } from '../../errors.js';
+import { isFailure, parseSince, Tail, type LogRow, type TailFilters } from '../../tail/tail.js';
+import type { CommandContext } from '../context.js';
+import type { Output } from '../output.js';
+import type { CommonFlags, ConnectionFlags } from '../program.js';
+import { withSessions } from '../with-sessions.js';
+
+export type TailFlags = CommonFlags & ConnectionFlags & { lines?: string; follow?: boolean; interval?: string; table?: string; order?: string; since?: string; errors?: boolean };
+
+export const ndjson = 'rows-only';
+
+function filtersFrom(flags: TailFlags): TailFilters {
+  if (flags.table !== undefined && !/^[A-Za-z][A-Za-z0-9_$#]{0,127}$/.test(flags.table)) throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
+  if (flags.order !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(flags.order)) throw usageError(`--order ${flags.order} is not an order number`, 'e.g. --order 2408');
+  return {
+    ...(flags.table !== undefined ? { table: flags.table.toUpperCase() } : {}),
+    ...(flags.order !== undefined ? { order: flags.order } : {}),
+    ...(flags.since !== undefined ? { since: parseSince(flags.since) } : {}),
+    ...(flags.errors ? { errorsOnly: true } : {}),
+  };
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+
+export function formatRow(row: LogRow): string {
+  const time = row.time.replace('T', ' ').replace(/Z$/, '');
+  const message = [row.message, row.error].filter(Boolean).join(' — ') || row.event;
+  return `${pad(time, 23)}  ${pad(row.table ?? '-', 14)} ${pad(row.order ?? '-', 8)} ${pad(row.status === null ? '-' : String(row.status), 6)} ${message}`;
+}
+
+export async function run(flags: TailFlags, ctx: CommandContext, out: Output): Promise<{ rows: number }> {
+  const lines = flags.lines === undefined ? 20 : Number(flags.lines);
+  if (!Number.isInteger(lines) || lines < 0 || lines > 100_000) throw usageError(`-n ${flags.lines} is not a number of rows from 0 to 100000`, 'e.g. -n 50');
+  const interval = flags.interval === undefined ? 1 : Number(flags.interval);
+  if (!(interval >= 0.1 && interval <= 3600)) throw usageError(`--interval ${flags.interval} is not a number of seconds from 0.1 to 3600`, 'e.g. --interval 0.5');
+  const filters = filtersFrom(flags);
+  let printed = 0;
+  const print = (rows: readonly LogRow[]) => {
+    for (const row of rows) {
+      if (out.json) out.raw(`${JSON.stringify(row)}\n`);
+      else out.line(isFailure(row) ? out.color.red(formatRow(row)) : formatRow(row));
+      printed++;
+    }
+  };
+  return withSessions(flags, ctx, async (sessions) => {
+    const schema = sessions.appUser() ?? 'OE';
+    const tail = new Tail({ connect: () => sessions.openApp(), schema, filters });
+    try {
+      const recent = lines > 0 ? await tail.last(lines) : [];
+      if (!out.json && !flags.follow && recent.length === 0) out.note('No notifications logged yet (nfresults is empty, or nothing matches).');
+      print(recent);
+      if (flags.follow) {
+        const stop = new AbortController();
+        void ctx.waitForStop().then(() => stop.abort());
+        let lastId = recent.at(-1)?.id ?? (await tail.maxId());
+        for await (const event of tail.follow(lastId, interval * 1000, stop.signal)) {
+          if (event.type === 'rows') {
+            print(event.rows);
+            lastId = event.rows.at(-1)!.id;
+          } else if (event.type === 'lost') out.note(`dcn tail: connection lost (${event.reason}); reconnecting…`);
+          else out.note(`dcn tail: reconnected; going on after id ${lastId}`);
+        }
+      }
+      return { rows: printed };
+    } finally {
+      await tail.close();
+    }
+  });
+}
+
+export function print(): void {
+  // rows were printed as they came
+}

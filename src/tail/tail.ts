@@ -1,0 +1,206 @@
+/**
+ * `tail -f` for the notification log (nfresults). Reads the last N rows, then, when following,
+ * only rows after the last id it printed: one query per poll on the primary key, at most a batch
+ * of rows at a time, so memory stays constant however long it runs. A lost connection is said
+ * once and retried with backoff; it goes on from the last id it printed, so no row is lost or
+ * printed twice. Never prints and never exits: it yields rows and events.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import { DcnError } from '../errors.js';
+import type { BindValue, DbSession } from '../db/driver.js';
+import { firstLine, oracleCode } from '../db/oracle-errors.js';
+
+export interface TailFilters {
+  /** Table name as sendNotification logs it (ORDERS), also matched as SCHEMA.TABLE. */
+  readonly table?: string;
+  readonly order?: string;
+  readonly since?: Date;
+  /** Failed calls only: an error, an HTTP status of 400 or more, or a callback error. */
+  readonly errorsOnly?: boolean;
+}
+
+export interface LogRow {
+  readonly id: number;
+  readonly time: string;
+  readonly table: string | null;
+  readonly order: string | null;
+  readonly event: string;
+  readonly operation: string | null;
+  readonly status: number | null;
+  readonly message: string | null;
+  readonly error: string | null;
+  readonly regid: number | null;
+}
+
+export type TailEvent =
+  | { readonly type: 'rows'; readonly rows: readonly LogRow[] }
+  | { readonly type: 'lost'; readonly reason: string }
+  | { readonly type: 'reconnected' };
+
+export const COLUMNS = ['ID', 'OPERDATE', 'TBLNAME', 'ORDER_ID', 'EVENT', 'OPERATION', 'STATUS_CODE', 'RSLT_MSG', 'ERROR_TEXT', 'REGID'] as const;
+
+/** A failed row, for --errors and for colour. */
+export function isFailure(row: LogRow): boolean {
+  return row.error !== null || (row.status !== null && row.status >= 400) || row.event === 'error';
+}
+
+let knexLoaded: Promise<Knex> | undefined;
+
+/** knex as a query builder only (no connection): it writes the SQL and the bind list. */
+async function builder(): Promise<Knex> {
+  knexLoaded ??= import('knex').then((m) => {
+    const knex = ((m as { default?: unknown }).default ?? m) as (config: Knex.Config) => Knex;
+    return knex({ client: 'oracledb' });
+  });
+  return knexLoaded;
+}
+
+export interface TailQuery {
+  readonly sql: string;
+  readonly binds: readonly BindValue[];
+}
+
+/** The query: rows after `afterId` in id order, or the last `last` rows; filters as given. */
+export async function tailQuery(filters: TailFilters, schema: string, window: { afterId: number; limit: number } | { last: number }): Promise<TailQuery> {
+  const knex = await builder();
+  let q = knex('NFRESULTS').select(...COLUMNS);
+  if ('afterId' in window) q = q.where('ID', '>', window.afterId);
+  if (filters.table !== undefined) q = q.whereIn('TBLNAME', [filters.table, `${schema}.${filters.table}`]);
+  if (filters.order !== undefined) q = q.where('ORDER_ID', filters.order);
+  if (filters.since !== undefined) q = q.where('OPERDATE', '>=', filters.since);
+  if (filters.errorsOnly) q = q.where((w) => w.whereNotNull('ERROR_TEXT').orWhere('STATUS_CODE', '>=', 400).orWhere('EVENT', 'error'));
+  q = 'afterId' in window ? q.orderBy('ID', 'asc').limit(window.limit) : q.orderBy('ID', 'desc').limit(window.last);
+  const native = q.toSQL().toNative();
+  return { sql: native.sql, binds: native.bindings as BindValue[] };
+}
+
+function toRow(r: Record<string, unknown>): LogRow {
+  const time = r.OPERDATE instanceof Date ? r.OPERDATE.toISOString() : String(r.OPERDATE);
+  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: Number(r.ID),
+    time,
+    table: str(r.TBLNAME),
+    order: str(r.ORDER_ID),
+    event: String(r.EVENT ?? ''),
+    operation: str(r.OPERATION),
+    status: num(r.STATUS_CODE),
+    message: str(r.RSLT_MSG),
+    error: str(r.ERROR_TEXT),
+    regid: num(r.REGID),
+  };
+}
+
+const LOST = new Set(['NJS-500', 'NJS-501', 'NJS-503', 'NJS-510', 'NJS-521', 'NJS-003', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537']);
+
+export function isConnectionLoss(err: unknown): boolean {
+  return LOST.has(oracleCode(err) ?? '') || (err instanceof DcnError && err.code === 'connection_failed');
+}
+
+export interface TailOptions {
+  /** Opens a session for the app schema; called again after a lost connection. */
+  readonly connect: () => Promise<DbSession>;
+  /** The app schema, to match SCHEMA.TABLE names the callback logs. */
+  readonly schema: string;
+  readonly filters: TailFilters;
+  /** Most rows one poll reads; the next poll follows at once when it was full. */
+  readonly batch?: number;
+}
+
+export class Tail {
+  #session: DbSession | undefined;
+
+  constructor(private readonly options: TailOptions) {}
+
+  async #query(q: TailQuery): Promise<LogRow[]> {
+    this.#session ??= await this.options.connect();
+    try {
+      const r = await this.#session.execute(q.sql, q.binds, { name: 'tail.select' });
+      return r.rows.map(toRow);
+    } catch (err) {
+      if (oracleCode(err) === 'ORA-00942') {
+        throw new DcnError('not_found', `the notification log NFRESULTS does not exist in ${this.options.schema} (or is not visible)`, {
+          hint: 'install it with `dcn migrate` (migration V2), or connect as the schema that owns it (DCN_USER)',
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** The highest id in the log, whatever the filters: following starts after it. */
+  async maxId(): Promise<number> {
+    const knex = await builder();
+    const native = knex('NFRESULTS').max('ID', { as: 'MAX_ID' }).toSQL().toNative();
+    this.#session ??= await this.options.connect();
+    try {
+      const r = await this.#session.execute(native.sql, native.bindings as BindValue[], { name: 'tail.max-id' });
+      return Number(r.rows[0]?.MAX_ID ?? 0);
+    } catch (err) {
+      if (oracleCode(err) === 'ORA-00942') return this.#query({ sql: native.sql, binds: [] }).then(() => 0);
+      throw err;
+    }
+  }
+
+  /** The last `n` rows that match, oldest first. */
+  async last(n: number): Promise<LogRow[]> {
+    const rows = await this.#query(await tailQuery(this.options.filters, this.options.schema, { last: n }));
+    return rows.reverse();
+  }
+
+  /** Rows after `afterId` as they arrive, until `signal` aborts; reconnects after a lost connection. */
+  async *follow(afterId: number, intervalMs: number, signal: AbortSignal): AsyncGenerator<TailEvent> {
+    let last = afterId;
+    let lost = false;
+    let backoff = 1000;
+    const batch = this.options.batch ?? 500;
+    while (!signal.aborted) {
+      let rows: LogRow[];
+      try {
+        rows = await this.#query(await tailQuery(this.options.filters, this.options.schema, { afterId: last, limit: batch }));
+      } catch (err) {
+        if (!isConnectionLoss(err)) throw err;
+        await this.close();
+        if (!lost) {
+          lost = true;
+          yield { type: 'lost', reason: firstLine(err) };
+        }
+        await sleep(backoff, undefined, { signal }).catch(() => undefined);
+        backoff = Math.min(backoff * 2, 30_000);
+        continue;
+      }
+      if (lost) {
+        lost = false;
+        backoff = 1000;
+        yield { type: 'reconnected' };
+      }
+      if (rows.length > 0) {
+        last = rows[rows.length - 1]!.id;
+        yield { type: 'rows', rows };
+      }
+      if (rows.length < batch) await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    const s = this.#session;
+    this.#session = undefined;
+    await s?.close().catch(() => undefined);
+  }
+}
+
+/** "10m", "2h", "30s", "1d", or an ISO date-time such as 2026-11-26T10:00. */
+export function parseSince(input: string, now: Date = new Date()): Date {
+  const m = /^(\d+)\s*(s|m|h|d)$/.exec(input.trim());
+  if (m) {
+    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+    return new Date(now.getTime() - Number(m[1]) * unit);
+  }
+  if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(input.trim())) {
+    const d = new Date(input.trim());
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  throw new DcnError('usage', `--since '${input}' is neither a duration nor a date`, { hint: 'e.g. --since 10m, --since 2h, --since 2026-11-26T10:00' });
+}

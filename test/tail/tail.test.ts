@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { parseSince, tailQuery } from '../../src/tail/tail.js';
+import { DB_ENV, runCli } from '../support/cli.js';
+import { FakeDatabase } from '../support/fake-oracle.js';
+import { syntaxErrors } from '../support/plsql-grammar.js';
+
+/** A fake with NFRESULTS and some notifications in it. */
+function withLog(rows = 30): FakeDatabase {
+  const db = new FakeDatabase();
+  db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+  const t0 = Date.parse('2026-11-26T10:00:00Z');
+  for (let i = 0; i < rows; i++) {
+    const failed = i % 10 === 9;
+    db.logNotification({
+      table: i % 2 ? 'ORDER_ITEMS' : 'ORDERS',
+      order: String(2400 + (i % 5)),
+      status: failed ? null : 200,
+      message: failed ? 'call failed: http://app:8080/phpcache/dropResults.php?order_no=2404&table=ORDER_ITEMS' : '200 OK',
+      error: failed ? 'ORA-29273: HTTP request failed: ORA-24247: network access denied by access control list (ACL)' : null,
+      at: new Date(t0 + i * 60_000),
+    });
+  }
+  return db;
+}
+
+const ids = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as number);
+
+describe('dcn tail', () => {
+  it('prints the last 20 rows, oldest first, in aligned columns', async () => {
+    const r = await runCli(['tail'], { env: DB_ENV, db: withLog() });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(20);
+    expect(lines[0]).toBe('2026-11-26 10:10:00.000  ORDERS         2400     200    200 OK');
+    expect(lines[19]).toMatch(/^2026-11-26 10:29:00\.000  ORDER_ITEMS    2404     -      call failed: .* — ORA-29273: HTTP request failed: ORA-24247/);
+  });
+
+  it('prints NDJSON with --json, and filters by table, order, time and failure', async () => {
+    const db = withLog();
+    const all = ids((await runCli(['tail', '--json', '-n', '100'], { env: DB_ENV, db })).stdout);
+    expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(ids((await runCli(['tail', '--json', '--table', 'orders'], { env: DB_ENV, db })).stdout)).toEqual([1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29]);
+    expect(ids((await runCli(['tail', '--json', '--order', '2403'], { env: DB_ENV, db })).stdout)).toEqual([4, 9, 14, 19, 24, 29]);
+    expect(ids((await runCli(['tail', '--json', '--since', '2026-11-26T10:25Z'], { env: DB_ENV, db })).stdout)).toEqual([26, 27, 28, 29, 30]);
+    const errors = (await runCli(['tail', '--json', '--errors'], { env: DB_ENV, db })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(errors.map((e) => e.id)).toEqual([10, 20, 30]);
+    expect(errors[0]).toMatchObject({ table: 'ORDER_ITEMS', order: '2404', status: null, error: expect.stringContaining('ORA-24247') });
+    // every value reached the database as a bind
+    const sent = db.log.filter((l) => l.name === 'tail.select');
+    for (const s of sent) expect(s.sql).not.toMatch(/ORDERS'|2403|10:25/);
+  });
+
+  it('says to run dcn migrate when there is no nfresults, with exit 2', async () => {
+    const r = await runCli(['tail'], { env: DB_ENV, db: new FakeDatabase() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the notification log NFRESULTS does not exist in OE .*\n {2}hint: install it with `dcn migrate`/);
+  });
+
+  it.each([
+    ['--since', 'yesterday'],
+    ['--table', 'ORDERS;'],
+    ['--order', "1' OR '1"],
+    ['-n', '-3'],
+    ['--interval', '0'],
+  ])('rejects %s %s with exit 2 before connecting', async (flag, value) => {
+    const r = await runCli(['tail', flag, value], { env: DB_ENV });
+    expect(r.code).toBe(2);
+    expect(r.driverLoads()).toBe(0);
+  });
+
+  it('follows new rows in batches, across a dropped connection, without losing or repeating one; Ctrl-C exits 0', async () => {
+    const db = withLog(5);
+    let polls = 0;
+    let stop!: (s: string) => void;
+    const stopped = new Promise<string>((r) => (stop = r));
+    db.beforeExecute = (session, _sql, name) => {
+      if (name !== 'tail.select') return;
+      polls++;
+      // rows keep arriving: 3 before most polls, 1,200 at once before the 4th
+      if (polls === 4) for (let i = 0; i < 1200; i++) db.logNotification({ table: 'ORDERS', order: '1', status: 200, message: '200 OK' });
+      else if (polls < 12) for (let i = 0; i < 3; i++) db.logNotification({ table: 'ORDERS', order: String(polls), status: 200, message: '200 OK' });
+      // the database connection drops during the 7th poll and the first retry
+      if (polls === 7 || polls === 8) session.kill();
+      if (polls === 14) stop('SIGINT');
+    };
+    const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', '-n', '2'], { env: DB_ENV, db, stop: stopped });
+    expect(r.code).toBe(0);
+    // the first query (-n 2) came after 3 more rows: it printed 7 and 8; then every new row once
+    expect(ids(r.stdout)).toEqual(Array.from({ length: db.nfresults.length - 6 }, (_, i) => i + 7));
+    expect(r.stderr.match(/connection lost/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected; going on after id \d+/);
+    // one query per poll, on the key, never more than a batch of rows
+    const queries = db.log.filter((l) => l.name === 'tail.select');
+    for (const q of queries.slice(1)) {
+      expect(q.sql).toMatch(/where "ID" > :1 order by "ID" asc\) where rownum <= :2$/);
+      expect((q.binds as unknown[])[1]).toBe(500);
+    }
+    expect(db.sessions.every((s) => s.closed || !s.alive)).toBe(true);
+  }, 20_000);
+});
+
+describe('tail queries', () => {
+  it('parse under the PL/SQL grammar with every filter combination', async () => {
+    const since = new Date('2026-11-26T10:00:00Z');
+    const combos = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }];
+    for (const filters of combos) {
+      for (const window of [{ last: 20 }, { afterId: 41, limit: 500 }]) {
+        const q = await tailQuery(filters, 'OE', window);
+        expect(syntaxErrors({ sql: q.sql, plsql: false }), q.sql).toEqual([]);
+      }
+    }
+  });
+
+  it('reads durations and times for --since', () => {
+    const now = new Date('2026-11-26T12:00:00Z');
+    expect(parseSince('10m', now).toISOString()).toBe('2026-11-26T11:50:00.000Z');
+    expect(parseSince('2h', now).toISOString()).toBe('2026-11-26T10:00:00.000Z');
+    expect(parseSince('2026-11-26T10:00Z', now).toISOString()).toBe('2026-11-26T10:00:00.000Z');
+    expect(() => parseSince('soon', now)).toThrow(/neither a duration nor a date/);
+  });
+});
