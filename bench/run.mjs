@@ -5,8 +5,9 @@ import { machine } from './lib.mjs';
 import { splitterThroughput } from './splitter.mjs';
 import { listenThroughput } from './listen.mjs';
 import { cacheThroughput } from './cache.mjs';
+import { tailPollCost } from './tail.mjs';
 
-const sections = [coldStart(), splitterThroughput(), await cacheThroughput(), await listenThroughput()];
+const sections = [coldStart(), splitterThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost()];
 const text = [
   '# Benchmark results',
   '',

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'migration_failed' // a statement of a migration raised an error
   | 'privilege_missing' // ORA-01031 and friends
   | 'database_error' // any other ORA- error outside a migration
+  | 'checks_failed' // dcn doctor found a failure (the report said which)
   | 'internal'; // a bug in dcn
 
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
@@ -32,6 +33,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   migration_failed: 1,
   privilege_missing: 1,
   database_error: 1,
+  checks_failed: 1,
   internal: 1,
 };
 
@@ -41,12 +43,15 @@ export interface DcnErrorOptions {
   /** JSON-safe details for --json output. Never holds a password. */
   meta?: Record<string, unknown>;
   cause?: unknown;
+  /** The command already told the user; only the exit code is left to set. */
+  reported?: boolean;
 }
 
 export class DcnError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
   readonly meta: Record<string, unknown>;
+  readonly reported: boolean;
 
   constructor(code: ErrorCode, message: string, options: DcnErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -54,6 +59,7 @@ export class DcnError extends Error {
     this.code = code;
     this.hint = options.hint;
     this.meta = options.meta ?? {};
+    this.reported = options.reported ?? false;
   }
 
   get exitCode(): number {

@@ -68,6 +68,7 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
       if (json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`);
       return EXIT_CODES.usage;
     }
+    if (isDcnError(err) && err.reported) return err.exitCode;
     const dcnError = isDcnError(err) ? err : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { hint: 'this is a bug in dcn: please report it with the output of --verbose', cause: err });
     report(dcnError, ctx, json, verbose || dcnError.code === 'internal');
     return dcnError.exitCode;

@@ -4,6 +4,7 @@
  * nothing else.
  */
 import { Command, Option } from 'commander';
+import { DcnError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import type { Output } from './output.js';
 
@@ -23,8 +24,9 @@ async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, flag
     if (mod.ndjson === 'rows-only') return;
     if (mod.ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
     else out.document({ ok: true, ...(result as object) });
-  }
-  else mod.print(result, out, flags);
+  } else mod.print(result, out, flags);
+  // a result that says it is not ok (dcn doctor) ends with exit 1, after its report
+  if ((result as { ok?: unknown }).ok === false) throw new DcnError('checks_failed', 'checks failed', { reported: true });
 }
 
 export interface CommonFlags {
@@ -259,6 +261,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
         .option('--since <when>', 'only rows since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)')
         .option('--errors', 'only failed calls'),
     action: (flags: object) => invoke(ctx, flags, () => import('./commands/tail.js')),
+  });
+
+  define(program, 'doctor', {
+    description: 'check the whole chain: connection, grants, job queue, network ACL, objects, registration, history, last notifications',
+    examples: ['dcn doctor', 'dcn doctor --probe --json'],
+    options: (c) =>
+      migrationSetOptions(connectionOptions(commonOptions(c))).option('--probe', 'also check that the callback URL answers (from where dcn runs)'),
+    action: (flags: object) => invoke(ctx, flags, () => import('./commands/doctor.js')),
   });
 
   define(program, 'listen', {

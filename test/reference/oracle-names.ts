@@ -140,6 +140,10 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   ALL_ERRORS: { source: 'Database Reference: ALL_ERRORS', columns: ['owner', 'name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'] },
   USER_ERRORS: { source: 'Database Reference: USER_ERRORS', columns: ['name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'] },
   USER_OBJECTS: { source: 'Database Reference: USER_OBJECTS', columns: ['object_name', 'object_type', 'status'] },
+  SESSION_PRIVS: { source: 'Database Reference: SESSION_PRIVS (the privileges currently available to the user)', columns: ['privilege'] },
+  USER_TAB_PRIVS: { source: 'Database Reference: USER_TAB_PRIVS', columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'] },
+  ROLE_TAB_PRIVS: { source: 'Database Reference: ROLE_TAB_PRIVS', columns: ['role', 'owner', 'table_name', 'column_name', 'privilege'] },
+  USER_HOST_ACES: { source: 'Database Reference: USER_HOST_ACES (12c and later; DBA_NETWORK_ACL_PRIVILEGES is deprecated)', columns: ['host', 'lower_port', 'upper_port', 'privilege', 'status'] },
   ALL_TABLES: { source: 'Database Reference: ALL_TABLES', columns: ['owner', 'table_name'] },
   ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },
   USER_CHANGE_NOTIFICATION_REGS: {

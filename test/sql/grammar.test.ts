@@ -23,18 +23,30 @@ const VARIABLES = {
   object_owner: '',
   object_name: 'SENDNOTIFICATION',
   object_type: 'PROCEDURE',
+  // sql/registrations: what dcn writes there itself
+  table_binds: ':table_1, :table_2',
+  qosflags: 'DBMS_CHANGE_NOTIFICATION.QOS_RELIABLE + DBMS_CHANGE_NOTIFICATION.QOS_ROWIDS',
+  operations: 'DBMS_CHANGE_NOTIFICATION.ALL_OPERATIONS',
 };
+
+describe.each([
+  ['migrator', 'history.sql'],
+  ['registrations', 'registrations.sql'],
+  ['doctor', 'doctor.sql'],
+])('sql/%s/%s', (dir, file) => {
+  const queries = loadNamedQueries(sqlPath(dir, file));
+  for (const name of queries.names()) {
+    it(`${name} parses`, () => {
+      expect(syntaxErrors(queries.render(name, VARIABLES))).toEqual([]);
+    });
+  }
+});
 
 describe('sql/migrator/history.sql', () => {
   const queries = loadNamedQueries(sqlPath('migrator', 'history.sql'));
   it('holds the queries the engine uses', () => {
     expect(queries.names()).toEqual(expect.arrayContaining(['history.create', 'lock.create', 'lock.acquire', 'history.insert', 'compile.errors', 'plan.record', 'plan.compile-gate']));
   });
-  for (const name of queries.names()) {
-    it(`${name} parses`, () => {
-      expect(syntaxErrors(queries.render(name, VARIABLES))).toEqual([]);
-    });
-  }
   it('parses NOWAIT and another history table name too', () => {
     expect(syntaxErrors(queries.render('lock.acquire', { ...VARIABLES, lock_wait: 'NOWAIT', history_table: 'MY$HIST' }))).toEqual([]);
   });

@@ -141,6 +141,13 @@ export class FakeDatabase {
   readonly grants = new Set<string>();
   readonly registrations = new Map<number, FakeRegistration>();
   nextRegid = 41;
+  /** Host ACEs (as DBMS_NETWORK_ACL_ADMIN keeps them). */
+  readonly hostAces: { host: string; lower: number; upper: number; principal: string; privilege: string }[] = [];
+  /** Users with EXECUTE on DBMS_CHANGE_NOTIFICATION through a role only. */
+  readonly executeThroughRole = new Set<string>();
+  jobQueueProcesses = 1000;
+  /** False: V$PARAMETER is not visible to the app user (ORA-00942). */
+  parametersVisible = true;
   /** Rows of NFRESULTS (upper-case column names), as the callback would insert them. */
   readonly nfresults: Record<string, unknown>[] = [];
   /** Rows read from NFRESULTS by all queries: a cost measure for the tail benchmark. */
@@ -347,6 +354,15 @@ export class FakeSession implements DbSession {
   }
 
   async #other(sql: string): Promise<ExecuteResult> {
+    const ace = /DBMS_NETWORK_ACL_ADMIN\.(APPEND|REMOVE)_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)'/i.exec(sql);
+    if (ace) {
+      const entry = { host: ace[2]!, lower: Number(ace[3]), upper: Number(ace[4]), privilege: ace[5]!.toUpperCase(), principal: ace[6]! };
+      const i = this.db.hostAces.findIndex((a) => JSON.stringify(a) === JSON.stringify(entry));
+      if (ace[1]!.toUpperCase() === 'APPEND') {
+        if (i === -1) this.db.hostAces.push(entry);
+      } else if (i !== -1) this.db.hostAces.splice(i, 1);
+      return { rows: [], rowsAffected: 0 };
+    }
     const insert = /^\s*INSERT\s+INTO\s+(\S+)/i.exec(sql);
     if (insert) {
       const table = normName(insert[1]!);
@@ -449,6 +465,34 @@ export class FakeSession implements DbSession {
         const rows = (this.db.errors.get(key) ?? []).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text, ATTRIBUTE: e.attribute ?? 'ERROR' }));
         return { rows, rowsAffected: 0 };
       }
+      case 'privs.change-notification':
+        return { rows: this.db.grants.has(`${this.user} CHANGE NOTIFICATION`) ? [{ PRIVILEGE: 'CHANGE NOTIFICATION' }] : [], rowsAffected: 0 };
+      case 'privs.execute-package': {
+        const rows = [];
+        if (this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) rows.push({ VIA: 'direct' });
+        if (this.db.executeThroughRole.has(this.user)) rows.push({ VIA: 'role' });
+        return { rows, rowsAffected: 0 };
+      }
+      case 'param.job-queue-processes':
+        if (!this.db.parametersVisible) throw oraError('ORA-00942: table or view does not exist');
+        return { rows: [{ VALUE: String(this.db.jobQueueProcesses) }], rowsAffected: 0 };
+      case 'aces.user':
+        return {
+          rows: this.db.hostAces.filter((a) => a.principal === this.user).map((a) => ({ HOST: a.host, LOWER_PORT: a.lower, UPPER_PORT: a.upper, PRIVILEGE: a.privilege, STATUS: 'GRANTED' })),
+          rowsAffected: 0,
+        };
+      case 'objects.dcn':
+        return {
+          rows: [...this.db.objects.values()]
+            .filter((o) => (o.owner ?? 'OE') === this.user && ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK'].includes(o.name))
+            .map((o) => ({ OBJECT_NAME: o.name, OBJECT_TYPE: o.type, STATUS: o.status })),
+          rowsAffected: 0,
+        };
+      case 'errors.object':
+        return {
+          rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === 'ERROR').map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
+          rowsAffected: 0,
+        };
       case 'session.user':
         return { rows: [{ SESSION_USER: this.user, CURRENT_SCHEMA: this.user }], rowsAffected: 0 };
       case 'table.visible': {

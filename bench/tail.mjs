@@ -1,0 +1,30 @@
+// Runs bench/tail-polls.ts (it uses the test fake, which is TypeScript) through esbuild.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { fmt, root, verdict } from './lib.mjs';
+
+export async function tailPollCost() {
+  const out = join(root, 'bench', 'tmp', 'tail-polls.mjs');
+  mkdirSync(join(root, 'bench', 'tmp'), { recursive: true });
+  await build({ entryPoints: [join(root, 'bench', 'tail-polls.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  const { measure } = await import(out);
+  const small = await measure(10);
+  const large = await measure(1_000_000);
+  const row = (c) => `| ${c.tableRows.toLocaleString('en')} | ${fmt(c.queriesPerPoll, 2)} | ${fmt(c.rowsReadPerPoll, 1)} | ${fmt(c.rowsPrintedPerPoll, 1)} |`;
+  const same = large.queriesPerPoll === 1 && small.queriesPerPoll === 1 && large.rowsReadPerPoll === small.rowsReadPerPoll;
+  return [
+    '## dcn tail -f: cost of a poll',
+    '',
+    'On the driver fake, which reads NFRESULTS like an index range scan on its key and counts each row it reads. 20 polls,',
+    '5 new rows before each; the baseline is the same measurement on a 10-row log.',
+    '',
+    '| rows in nfresults | queries (round trips) per poll | rows read per poll | rows printed per poll |',
+    '|---|---|---|---|',
+    row(small),
+    row(large),
+    '',
+    `One round trip per poll, reading only the new rows, whatever the table size: ${verdict(same)}.`,
+    '',
+  ].join('\n');
+}

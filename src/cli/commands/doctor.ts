@@ -1,0 +1,56 @@
+import { runDoctor, type DoctorReport } from '../../doctor/doctor.js';
+import type { CommandContext } from '../context.js';
+import { migrationSet, configFrom } from '../migration-setup.js';
+import { Migrator } from '../../migrator/migrator.js';
+import type { Output } from '../output.js';
+import type { MigrateFlags } from '../program.js';
+import { withSessions } from '../with-sessions.js';
+
+export type DoctorFlags = MigrateFlags & { probe?: boolean };
+
+/** One GET on a fresh connection (no pooled keep-alive socket), 5 s at most. */
+async function probe(url: string): Promise<{ status?: number; error?: string }> {
+  const { get } = url.startsWith('https:') ? await import('node:https') : await import('node:http');
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode });
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+  });
+}
+
+export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<DoctorReport> {
+  const config = configFrom(flags, ctx);
+  const v = config.variables;
+  const { migrations } = migrationSet(config);
+  return withSessions(flags, ctx, async (sessions) => {
+    const migrator = new Migrator({ migrations, variables: v, historyTable: config.historyTable, lockTimeoutSeconds: 0, sessions });
+    return runDoctor({
+      connect: () => sessions.app(),
+      who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
+      schema: (config.user ?? v.app_schema ?? 'OE').toUpperCase(),
+      callbackUrl: v.callback_url!,
+      callbackHost: v.callback_host!,
+      callbackPort: Number(v.callback_port),
+      ordersTable: v.orders_table!,
+      orderItemsTable: v.order_items_table!,
+      migrator,
+      probe: flags.probe ? probe : undefined,
+    });
+  });
+}
+
+export function print(report: DoctorReport, out: Output): void {
+  const c = out.color;
+  const paint = { ok: c.green, warn: c.yellow, fail: c.red, skipped: c.dim };
+  for (const check of report.checks) {
+    out.line(`${paint[check.status](check.status.padEnd(7))} ${check.id.padEnd(20)} ${check.summary}`);
+    for (const d of check.details ?? []) out.line(c.dim(`${' '.repeat(29)}${d}`));
+    if (check.fix && check.status !== 'ok') out.line(`${' '.repeat(29)}fix: ${check.fix}`);
+  }
+  const failed = report.checks.filter((x) => x.status === 'fail').length;
+  const warned = report.checks.filter((x) => x.status === 'warn').length;
+  out.line(failed ? c.red(`${failed} check(s) failed, ${warned} warning(s).`) : warned ? c.yellow(`No failures, ${warned} warning(s).`) : c.green('All checks passed.'));
+}
