@@ -15,6 +15,7 @@ export default defineConfig({
         test: {
           name: 'oracle',
           include: ['test/oracle/**/*.test.ts'],
+          globalSetup: ['test/oracle/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

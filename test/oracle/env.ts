@@ -9,6 +9,11 @@ export interface OracleTestEnv {
   adminPrivilege?: string;
   appUser: string;
   appPassword: string;
+  /** The host the database calls back (where this suite's listener runs), as the database sees it. */
+  callbackHost: string;
+  /** Where the suite's listener binds, and its port. */
+  listenHost: string;
+  listenPort: number;
 }
 
 export function oracleTestEnv(env: Record<string, string | undefined> = process.env): OracleTestEnv | { skip: string } {
@@ -21,5 +26,8 @@ export function oracleTestEnv(env: Record<string, string | undefined> = process.
     adminPrivilege: env.DCN_TEST_ADMIN_PRIVILEGE || undefined,
     appUser: (env.DCN_TEST_APP_USER || 'DCN_SCRATCH').toUpperCase(),
     appPassword: env.DCN_TEST_APP_PASSWORD || 'Dcn_scratch_1',
+    callbackHost: env.DCN_TEST_CALLBACK_HOST || 'host.docker.internal',
+    listenHost: env.DCN_TEST_LISTEN_HOST || '0.0.0.0',
+    listenPort: Number(env.DCN_TEST_LISTEN_PORT || 18080),
   };
 }

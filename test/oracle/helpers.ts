@@ -12,6 +12,44 @@ import { OracleDriver } from '../../src/db/oracle-driver.js';
 import type { AdminPrivilege, DbSession } from '../../src/db/driver.js';
 import { simpleIdentifier } from '../../src/config/resolve-config.js';
 import type { OracleTestEnv } from './env.js';
+import { tailQuery, type LogRow } from '../../src/tail/tail.js';
+
+/** Polls `probe` until it returns something, or fails after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Error(`waited ${options.timeoutMs ?? 60_000} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+  }
+}
+
+/** The rows of nfresults after `afterId`, as dcn tail reads them. */
+export async function logRowsAfter(session: DbSession, schema: string, afterId: number): Promise<LogRow[]> {
+  const q = await tailQuery({}, schema, { afterId, limit: 10_000 });
+  const rows = (await session.execute(q.sql, q.binds, { name: 'tail.select' })).rows;
+  return rows.map((r) => ({
+    id: Number(r.ID),
+    time: r.OPERDATE instanceof Date ? r.OPERDATE.toISOString() : String(r.OPERDATE),
+    table: r.TBLNAME == null ? null : String(r.TBLNAME),
+    order: r.ORDER_ID == null ? null : String(r.ORDER_ID),
+    event: String(r.EVENT),
+    operation: r.OPERATION == null ? null : String(r.OPERATION),
+    status: r.STATUS_CODE == null ? null : Number(r.STATUS_CODE),
+    message: r.RSLT_MSG == null ? null : String(r.RSLT_MSG),
+    error: r.ERROR_TEXT == null ? null : String(r.ERROR_TEXT),
+    regid: r.REGID == null ? null : Number(r.REGID),
+  }));
+}
+
+/** Waits until the rows after `afterId` satisfy `done`, and returns them. */
+export function waitForLog(session: DbSession, schema: string, afterId: number, done: (rows: LogRow[]) => boolean, what: string, timeoutMs = 60_000): Promise<LogRow[]> {
+  return waitFor(async () => {
+    const rows = await logRowsAfter(session, schema, afterId);
+    return done(rows) ? rows : undefined;
+  }, what, { timeoutMs });
+}
 
 export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
   return new OracleDriver().connect({

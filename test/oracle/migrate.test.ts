@@ -11,7 +11,6 @@ import { oracleTestEnv, type OracleTestEnv } from './env.js';
 import { createScratchSchema, dcn, dropScratchSchema } from './helpers.js';
 
 const found = oracleTestEnv();
-if ('skip' in found) console.log(found.skip);
 const env = found as OracleTestEnv;
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'basic');
 

@@ -1,0 +1,211 @@
+/**
+ * The whole chain on a real Oracle (19c or later), step by step: migrate, register, change rows,
+ * and see the notifications reach a listener; then the migration engine's lock, a run killed
+ * between statements, and everything taken down again. Runs only with DCN_TEST_* set; the
+ * database must reach this host at DCN_TEST_CALLBACK_HOST (compose.yaml and the CI workflow
+ * make host.docker.internal that address).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import type { DbSession } from '../../src/db/driver.js';
+import { OracleDriver } from '../../src/db/oracle-driver.js';
+import { startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+import type { LogRow } from '../../src/tail/tail.js';
+import { oracleTestEnv, type OracleTestEnv } from './env.js';
+import { createScratchSchema, dcn, dropScratchSchema, logRowsAfter, waitFor, waitForLog } from './helpers.js';
+
+const found = oracleTestEnv();
+const env = found as OracleTestEnv;
+const root = join(import.meta.dirname, '..', '..');
+
+describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
+  const callbackUrl = () => `http://${env.callbackHost}:${env.listenPort}/phpcache/dropResults.php`;
+  const settings = () => ['--callback-url', callbackUrl(), '--with-demo-schema'];
+  const seen: NotificationEvent[] = [];
+  let listener: RunningListener;
+  let app: DbSession;
+
+  const lastId = async () => Number((await app.execute('SELECT NVL(MAX(id), 0) AS m FROM nfresults')).rows[0]!.M);
+  const run = async (sql: string) => {
+    await app.execute(sql);
+    await app.commit();
+  };
+  const rowsFor = (rows: LogRow[], table: string, order: string | null) => rows.filter((r) => r.table === table && r.order === order);
+
+  beforeAll(async () => {
+    await createScratchSchema(env);
+    listener = await startListener({
+      cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-oracle-cache-')) }),
+      host: env.listenHost,
+      port: env.listenPort,
+      onEvent: (e) => seen.push(e),
+    });
+    app = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+  });
+
+  afterAll(async () => {
+    await dcn(env, ['deregister', '--all', '--yes']).catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await listener?.close();
+    await dropScratchSchema(env);
+  });
+
+  it('dcn migrate installs everything, the demo schema included', async () => {
+    const r = await dcn(env, ['migrate', ...settings()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/6 migrations applied/);
+  });
+
+  it('dcn doctor finds the setup sound: only the registration and the log are still to come', async () => {
+    const r = await dcn(env, ['doctor', '--json', ...settings()]);
+    const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', migrations: 'ok', notifications: 'warn' });
+  });
+
+  it('dcn register ORDERS', async () => {
+    const r = await dcn(env, ['register', '--table', 'ORDERS', '--quiet']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\d+\n$/);
+  });
+
+  it('an update of order 2408 reaches the listener, and nfresults logs 200', async () => {
+    const marker = await lastId();
+    await run('UPDATE orders SET order_total = order_total + 1 WHERE order_id = 2408');
+    const rows = await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDERS', '2408').length > 0, 'the notification of order 2408');
+    expect(rowsFor(rows, 'ORDERS', '2408')[0]).toMatchObject({ status: 200, error: null });
+    expect(seen).toContainEqual(expect.objectContaining({ status: 200, action: 'dropped', table: 'ORDERS', order: 2408 }));
+  });
+
+  // (no --probe: host.docker.internal names this host from inside the container, not from here)
+  it('dcn doctor: everything ok now', async () => {
+    const r = await dcn(env, ['doctor', '--json', ...settings()]);
+    const report = JSON.parse(r.stdout);
+    expect(report.checks.filter((c: { status: string }) => c.status === 'fail')).toEqual([]);
+    expect(r.code).toBe(0);
+  });
+
+  it('dcn enable-reg adds ORDER_ITEMS to the registration found by its callback', async () => {
+    const r = await dcn(env, ['enable-reg', '--callback', 'orders_nf_callback', '--table', 'ORDER_ITEMS']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('two items of one order changed in one transaction: exactly one notification for that order', async () => {
+    const marker = await lastId();
+    await run('UPDATE order_items SET quantity = quantity + 1 WHERE order_id = 2408 AND line_item_id IN (1, 2)');
+    await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDER_ITEMS', '2408').length > 0, 'the notification of the items of 2408');
+    await new Promise((r) => setTimeout(r, 3000)); // a second one would have come by now
+    const rows = await logRowsAfter(app, env.appUser, marker);
+    expect(rowsFor(rows, 'ORDER_ITEMS', '2408')).toHaveLength(1);
+  });
+
+  it('a deleted order is notified at table level, and nothing raises NO_DATA_FOUND', async () => {
+    const marker = await lastId();
+    await run('DELETE FROM orders WHERE order_id = 2410'); // its items go too (ON DELETE CASCADE)
+    const rows = await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDERS', null).length > 0 && rowsFor(r, 'ORDER_ITEMS', null).length > 0, 'the table-level notifications of the delete');
+    expect(rowsFor(rows, 'ORDERS', null)[0]).toMatchObject({ status: 200 });
+    expect(rowsFor(rows, 'ORDERS', null)[0]!.message).toMatch(/rows deleted/);
+    expect(rows.filter((r) => r.event === 'error' || /ORA-01403|NO_DATA_FOUND/.test(r.error ?? ''))).toEqual([]);
+    expect(seen).toContainEqual(expect.objectContaining({ action: 'dropped-all', table: 'ORDERS' }));
+  });
+
+  it('more rows than Oracle sends ROWIDs for: one table-level notification', async () => {
+    const marker = await lastId();
+    await app.execute(`INSERT INTO orders (order_id, order_date, order_mode, customer_id, order_status, order_total)
+                       SELECT 5000 + level, SYSTIMESTAMP, 'online', 101, 0, 0 FROM dual CONNECT BY level <= 5`);
+    await app.execute(`INSERT INTO order_items (order_id, line_item_id, product_id, unit_price, quantity)
+                       SELECT 5001 + MOD(level, 5), CEIL(level / 5), 3000 + level, 1, 1 FROM dual CONNECT BY level <= 2000`);
+    await app.commit();
+    const rows = await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDER_ITEMS', null).length > 0, 'the table-level notification of 2,000 new items');
+    expect(rowsFor(rows, 'ORDER_ITEMS', null)[0]).toMatchObject({ status: 200, message: expect.stringMatching(/all rows/) });
+  });
+
+  it('dcn regs shows one registration with both tables', async () => {
+    const r = await dcn(env, ['regs', '--json']);
+    const regs = JSON.parse(r.stdout).registrations;
+    expect(regs).toHaveLength(1);
+    expect(regs[0].tables).toEqual([`${env.appUser}.ORDERS`, `${env.appUser}.ORDER_ITEMS`]);
+    expect(regs[0].qos).toEqual(['reliable', 'rowids']);
+  });
+
+  it('dcn tail --json shows the rows', async () => {
+    const r = await dcn(env, ['tail', '--json', '--table', 'ORDERS', '--order', '2408']);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.some((row) => row.status === 200)).toBe(true);
+  });
+
+  it('two concurrent dcn migrate runs: one fails on the lock, the history stays consistent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-concurrent-'));
+    writeFileSync(join(dir, 'V1__slow.sql'), 'BEGIN\n  DBMS_SESSION.SLEEP(4);\nEND;\n/\nCREATE TABLE dcn_concurrent (x NUMBER);\n');
+    const args = ['migrate', '--migrations', dir, '--history-table', 'DCN_CONCURRENT_HISTORY', '--lock-timeout', '1'];
+    const first = dcn(env, args);
+    await new Promise((r) => setTimeout(r, 1500)); // the first holds the lock and sleeps
+    const second = await dcn(env, args);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/the migration lock is held by dcn oracle suite/);
+    expect((await first).code).toBe(0);
+    const history = await app.execute('SELECT version, success FROM dcn_concurrent_history');
+    expect(history.rows).toEqual([{ VERSION: '1', SUCCESS: 1 }]);
+  });
+
+  it('a dcn migrate killed between statements is blocked, then resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-killed-'));
+    writeFileSync(join(dir, 'V1__killed.sql'), 'CREATE TABLE dcn_killed (x NUMBER);\nBEGIN\n  DBMS_SESSION.SLEEP(5);\nEND;\n/\nCREATE INDEX dcn_killed_ix ON dcn_killed (x);\n');
+    const args = ['migrate', '--migrations', dir, '--history-table', 'DCN_KILLED_HISTORY'];
+    const child = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), ...args], {
+      env: { ...process.env, DCN_CONNECT: env.connect, DCN_USER: env.appUser, DCN_PASSWORD: env.appPassword },
+      stdio: 'ignore',
+    });
+    // killed once the history says statement 1 is done, during statement 2 (the sleep)
+    await waitFor(
+      async () => {
+        // ORA-00942 until the run has created its history table
+        const r = await app.execute('SELECT MAX(statements_done) AS done FROM dcn_killed_history').catch(() => ({ rows: [] as Record<string, unknown>[] }));
+        return Number(r.rows[0]?.DONE ?? 0) >= 1 ? true : undefined;
+      },
+      'statement 1 to be recorded',
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const blocked = await dcn(env, args);
+    expect(blocked.code).toBe(7);
+    expect(blocked.stderr).toMatch(/V1 \(killed\) failed at statement 2 of 3[\s\S]*--resume/);
+    const resumed = await dcn(env, [...args, '--resume']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect((await app.execute("SELECT index_name FROM user_indexes WHERE index_name = 'DCN_KILLED_IX'")).rows).toHaveLength(1);
+  });
+
+  it('dcn deregister removes the registration', async () => {
+    expect((await dcn(env, ['deregister', '--all', '--yes'])).code).toBe(0);
+    expect(JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations).toEqual([]);
+  });
+
+  it('dcn migrate down to zero leaves no dcn object, grant or ACE behind', async () => {
+    const r = await dcn(env, ['migrate', 'down', '--to', '0', ...settings()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const fresh = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    try {
+      const objects = await fresh.execute("SELECT object_name FROM user_objects WHERE object_name NOT LIKE 'DCN\\_%' ESCAPE '\\' AND object_type IN ('TABLE', 'TYPE', 'PROCEDURE')");
+      expect(objects.rows).toEqual([]);
+      expect((await fresh.execute("SELECT privilege FROM session_privs WHERE privilege = 'CHANGE NOTIFICATION'")).rows).toEqual([]);
+      expect((await fresh.execute("SELECT table_name FROM user_tab_privs WHERE table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION')")).rows).toEqual([]);
+      expect((await fresh.execute('SELECT host FROM user_host_aces WHERE host = :h', { h: env.callbackHost })).rows).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('dcn migrate again succeeds', async () => {
+    const r = await dcn(env, ['migrate', ...settings()]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
