@@ -60,6 +60,7 @@ export class Secrets {
     if (this.ctx.stdin.isTTY && this.ctx.stderr.isTTY) {
       const { read } = await import('read');
       const value = await read({ prompt: `Password for ${who}: `, silent: true, replace: '', input: this.ctx.stdin, output: this.ctx.stderr });
+      this.ctx.stderr.write('\n'); // the hidden input left the cursor on the prompt's line
       return String(value);
     }
     throw new DcnError('config_invalid', `no password for ${who} (${profile} profile)`, {
