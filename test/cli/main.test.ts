@@ -26,10 +26,18 @@ describe('help and version', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version);
   });
 
-  it.each(['migrate', 'migrate status', 'migrate down', 'migrate plan', 'migrate repair'])('dcn %s --help shows an example', async (cmd) => {
+  it.each(['migrate', 'migrate status', 'migrate down', 'migrate plan', 'migrate repair', 'register', 'enable-reg', 'regs', 'deregister', 'tail', 'doctor', 'listen'])('dcn %s --help shows an example', async (cmd) => {
     const r = await run([...cmd.split(' '), '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Examples?:\\n {2}\\$ (\\S+=\\S+ )*dcn ${cmd}`));
+  });
+
+  it('shows a command\'s options through `dcn help <command>` too', async () => {
+    const r = await run(['help', 'migrate', 'plan']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: dcn migrate plan \[options\]/);
+    expect(r.stdout).toContain('--out <file>');
+    expect((await run(['help', 'nonsense'])).code).toBe(2);
   });
 
   it('rejects an unknown option or command with exit 2', async () => {
