@@ -32,10 +32,11 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   PROCEDURE log_result IS
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
+    -- the parameters are qualified: nfresults has columns of the same names
     INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
-    VALUES (SUBSTR(tblname, 1, 261), SUBSTR(order_id, 1, 40), 'notify',
-            CASE WHEN order_id IS NULL THEN 'table' ELSE 'order' END,
-            l_status, SUBSTR(l_message, 1, 4000), SUBSTR(l_error, 1, 4000), regid);
+    VALUES (SUBSTR(sendNotification.tblname, 1, 261), SUBSTR(sendNotification.order_id, 1, 40), 'notify',
+            CASE WHEN sendNotification.order_id IS NULL THEN 'table' ELSE 'order' END,
+            l_status, SUBSTR(l_message, 1, 4000), SUBSTR(l_error, 1, 4000), sendNotification.regid);
     COMMIT;
   END log_result;
 BEGIN

@@ -18,8 +18,9 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_orders      CONSTANT VARCHAR2(261)  := '&app_schema..&orders_table';
   c_order_items CONSTANT VARCHAR2(261)  := '&app_schema..&order_items_table';
 
-  TYPE t_ids  IS TABLE OF VARCHAR2(40);
-  TYPE t_seen IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
+  TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
+  TYPE t_ids    IS TABLE OF VARCHAR2(40);
+  TYPE t_seen   IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
 
   PROCEDURE log_event (p_table VARCHAR2, p_event VARCHAR2, p_operation VARCHAR2, p_message VARCHAR2, p_error VARCHAR2 DEFAULT NULL) IS
     PRAGMA AUTONOMOUS_TRANSACTION;
@@ -65,7 +66,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   PROCEDURE notify_table (p_table VARCHAR2, p_tdesc SYS.CHNF$_TDESC) IS
     l_short   CONSTANT VARCHAR2(128) := SUBSTR(p_table, INSTR(p_table, '.') + 1);
     l_rows    rdesc_tab := rdesc_tab();
-    l_row_ids t_ids;
+    l_row_ids t_rowids;
     l_orders  t_ids;
     l_seen    t_seen;
     l_order   VARCHAR2(40);

@@ -155,10 +155,11 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   PROCEDURE log_result IS
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
+    -- the parameters are qualified: nfresults has columns of the same names
     INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
-    VALUES (SUBSTR(tblname, 1, 261), SUBSTR(order_id, 1, 40), 'notify',
-            CASE WHEN order_id IS NULL THEN 'table' ELSE 'order' END,
-            l_status, SUBSTR(l_message, 1, 4000), SUBSTR(l_error, 1, 4000), regid);
+    VALUES (SUBSTR(sendNotification.tblname, 1, 261), SUBSTR(sendNotification.order_id, 1, 40), 'notify',
+            CASE WHEN sendNotification.order_id IS NULL THEN 'table' ELSE 'order' END,
+            l_status, SUBSTR(l_message, 1, 4000), SUBSTR(l_error, 1, 4000), sendNotification.regid);
     COMMIT;
   END log_result;
 BEGIN
@@ -223,8 +224,8 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '4', 'sendNotification', 'V4__sendNotification.sql', 'a72967aecd103dd10e3ed9d445ef315a127fa4c71ae143227aa1f3bfaf8edf32', 'app',
-       'migrate', 1, 1, 'adc4bf2aa75396ba267ee1201f289064dfcebacc2c6e466317bba8d844039dea', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, '4', 'sendNotification', 'V4__sendNotification.sql', 'ed16d094d263bd2722c9751d5917a8af6951843227c6516507a6837a53fa0dab', 'app',
+       'migrate', 1, 1, '0a38471007748894f028b2e0e6de60541de6fbfa59b81eedbb9c89263f18b2a3', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
@@ -235,8 +236,9 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_orders      CONSTANT VARCHAR2(261)  := 'OE.ORDERS';
   c_order_items CONSTANT VARCHAR2(261)  := 'OE.ORDER_ITEMS';
 
-  TYPE t_ids  IS TABLE OF VARCHAR2(40);
-  TYPE t_seen IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
+  TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
+  TYPE t_ids    IS TABLE OF VARCHAR2(40);
+  TYPE t_seen   IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
 
   PROCEDURE log_event (p_table VARCHAR2, p_event VARCHAR2, p_operation VARCHAR2, p_message VARCHAR2, p_error VARCHAR2 DEFAULT NULL) IS
     PRAGMA AUTONOMOUS_TRANSACTION;
@@ -282,7 +284,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   PROCEDURE notify_table (p_table VARCHAR2, p_tdesc SYS.CHNF$_TDESC) IS
     l_short   CONSTANT VARCHAR2(128) := SUBSTR(p_table, INSTR(p_table, '.') + 1);
     l_rows    rdesc_tab := rdesc_tab();
-    l_row_ids t_ids;
+    l_row_ids t_rowids;
     l_orders  t_ids;
     l_seen    t_seen;
     l_order   VARCHAR2(40);
@@ -369,8 +371,8 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '5', 'orders nf callback', 'V5__orders_nf_callback.sql', 'b74564286e1f3af9b10696442fe01716effc9b6e588c6800eca7ccb858874218', 'app',
-       'migrate', 1, 1, '7d6cc63a3794721b2aa8e1de27a96ad0eaf5cdfd0865d20eea47e06d8d322028', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, '5', 'orders nf callback', 'V5__orders_nf_callback.sql', 'd12c052ca99e9266a7fb66c084c185a9f50a67e3f27d6666865622a3cb6992be', 'app',
+       'migrate', 1, 1, '2da5e86dfdb5439d2bd69942899eecf35366851b37ea9e1fc0afeab7bda9b20b', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
