@@ -548,6 +548,9 @@ export class Migrator {
   }
 
   async #execute(app: DbSession, direction: Direction, queue: readonly { migration: Migration; from: number }[], warnings: string[], firstIsResume: boolean): Promise<RunResult> {
+    // Connect the admin profile before anything runs: a missing admin user or a wrong password
+    // must not leave a migration half-done and marked failed.
+    if (queue.some(({ migration: m }) => (direction === 'up' ? m.up : m.down!).profile === 'admin')) await this.#opts.sessions.admin();
     const results: MigrationRunResult[] = [];
     const compileWarnings: CompileProblem[] = [];
     for (let q = 0; q < queue.length; q++) {

@@ -203,6 +203,18 @@ describe('Migrator.migrate', () => {
     expect(err.message).toBe('V1.5 is new but a higher version is already applied');
   });
 
+  it('connects the admin profile before applying anything, so a missing admin leaves nothing half-done', async () => {
+    const db = new FakeDatabase();
+    const sessions = { ...fakeSessions(db), admin: async () => { throw new Error('no user for the admin profile'); } };
+    const migrator = new Migrator({ migrations: loadMigrations(dirWith(BASE)), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions });
+    await expect(migrator.migrate()).rejects.toThrow('no user for the admin profile');
+    expect(db.history()).toEqual([]);
+    expect(db.objects.has('TABLE APP_LOG')).toBe(false);
+    expect(db.lockHolder).toBeUndefined();
+    // without the admin migration in reach, the rest applies
+    expect((await migrator.migrate({ to: '1' })).results.map((r) => r.version)).toEqual(['1']);
+  });
+
   it('rejects an undefined substitution variable before connecting', async () => {
     const dir = dirWith({ 'V1__x.sql': 'GRANT x TO &nobody;' });
     expect(() => new Migrator({ migrations: loadMigrations(dir), historyTable: 'H', lockTimeoutSeconds: 0, sessions: fakeSessions(new FakeDatabase()) })).toThrow(/V1__x\.sql:1: substitution variable &nobody is not defined/);
