@@ -2,7 +2,9 @@
  * The real-Oracle suite's own pieces, checked here without Oracle: its helpers on the fake, and
  * the compose file and CI workflow it is run with.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -32,6 +34,25 @@ describe('the real-Oracle suite helpers, on the fake', () => {
     expect(oracleTestEnv({})).toEqual({ skip: expect.stringMatching(/^real-Oracle tests skipped: set DCN_TEST_CONNECT, DCN_TEST_ADMIN_USER, DCN_TEST_ADMIN_PASSWORD/) });
     expect(oracleTestEnv({ DCN_TEST_CONNECT: 'h/p', DCN_TEST_ADMIN_USER: 'system', DCN_TEST_ADMIN_PASSWORD: 'x' })).toMatchObject({ appUser: 'DCN_SCRATCH', callbackHost: 'host.docker.internal', listenHost: '0.0.0.0', listenPort: 18080 });
   });
+});
+
+describe('npm run test:oracle', () => {
+  it('with variables that point at nothing, fails fast with the connection error instead of hanging', async () => {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    await new Promise((r) => s.close(r));
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'oracle'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DCN_TEST_CONNECT: `127.0.0.1:${port}/FREEPDB1`, DCN_TEST_ADMIN_USER: 'system', DCN_TEST_ADMIN_PASSWORD: 'nothing' },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/NJS-503: connection to host 127\.0\.0\.1 port \d+ could not be established/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 60_000);
 });
 
 describe('compose.yaml', () => {
