@@ -16,7 +16,10 @@ SELECT object_type FROM all_objects WHERE owner = :owner AND object_name = :obje
 
 -- name: register.new
 -- A registration with the callback, QoS flags, timeout and operations filter, and one query per
--- table that reads no data: the tables that query reads are what the registration covers.
+-- table that reads at most one ROWID: the objects a query references while it executes are what
+-- the registration covers. ROWNUM = 1 and a FETCH, as Oracle's own examples do, not ROWNUM < 1:
+-- a query the optimizer can answer without opening the table might register nothing; and a
+-- FETCH, unlike SELECT INTO, does not raise NO_DATA_FOUND on an empty table.
 -- Names are checked (DBMS_ASSERT) before the registration block, where no other query may run;
 -- if anything fails inside it, the half-made registration is removed again.
 DECLARE
@@ -31,7 +34,7 @@ BEGIN
   l_regid := DBMS_CHANGE_NOTIFICATION.NEW_REG_START(
                SYS.CHNF$_REG_INFO(:callback, &qosflags, :timeout, &operations, 0));
   FOR i IN 1 .. l_tables.COUNT LOOP
-    OPEN l_rows FOR 'SELECT ROWID FROM ' || l_tables(i) || ' WHERE ROWNUM < 1';
+    OPEN l_rows FOR 'SELECT ROWID FROM ' || l_tables(i) || ' WHERE ROWNUM = 1';
     FETCH l_rows INTO l_rowid;
     CLOSE l_rows;
   END LOOP;
@@ -65,7 +68,7 @@ BEGIN
   DBMS_CHANGE_NOTIFICATION.ENABLE_REG(:regid);
   l_open := TRUE;
   FOR i IN 1 .. l_tables.COUNT LOOP
-    OPEN l_rows FOR 'SELECT ROWID FROM ' || l_tables(i) || ' WHERE ROWNUM < 1';
+    OPEN l_rows FOR 'SELECT ROWID FROM ' || l_tables(i) || ' WHERE ROWNUM = 1';
     FETCH l_rows INTO l_rowid;
     CLOSE l_rows;
   END LOOP;
