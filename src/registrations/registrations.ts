@@ -297,10 +297,11 @@ export class Registrations {
 
   async deregister(regids: readonly number[]): Promise<{ deregistered: number[] }> {
     const session = await this.sessions.app();
+    const { user } = await this.#user(session); // names the user in a missing-grant hint
     const done: number[] = [];
     for (const regid of regids) {
       const call = planDeregister(regid);
-      await this.#run(session, call, call.binds, `deregistering ${regid}`, '');
+      await this.#run(session, call, call.binds, `deregistering ${regid}`, user);
       done.push(regid);
     }
     await session.commit();

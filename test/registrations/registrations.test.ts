@@ -225,4 +225,14 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     expect((await run(db, ['deregister', '--all', '--yes'])).stdout).toBe('Deregistered 44.\n');
     expect((await run(db, ['deregister', '44'])).code).toBe(2);
   });
+
+  it('names the user in the hint when deregistering lacks the grant', async () => {
+    const db = await migrated();
+    await run(db, ['register', '--table', 'ORDERS']);
+    db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
+    const r = await run(db, ['deregister', '41']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/deregistering 41: OE may not register .*\n {2}hint: .*GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;/);
+    expect(db.registrations.size).toBe(1);
+  });
 });

@@ -526,6 +526,9 @@ export class FakeSession implements DbSession {
         return { rows, rowsAffected: 0 };
       }
       case 'deregister': {
+        if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
+          throw oraError("ORA-06550: line 2, column 3:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
+        }
         const r = this.db.registrations.get(Number(b.regid));
         if (!r || r.user !== this.user) throw oraError('ORA-29970: Specified registration id does not exist');
         this.db.registrations.delete(r.regid);
