@@ -51,10 +51,11 @@ interface MemoryEntry {
   readonly value: unknown;
 }
 
-const NAME = /^[A-Za-z_$][A-Za-z0-9_$.-]{0,99}$/;
+/** What a cached function's name may be: it names a directory. */
+export const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$.-]{0,99}$/;
 
 function checkName(name: string): void {
-  if (!NAME.test(name)) throw new TypeError(`result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`);
+  if (!FUNCTION_NAME.test(name)) throw new TypeError(`result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`);
 }
 
 /** JSON with object keys sorted, so equal arguments give equal keys. */

@@ -5,6 +5,7 @@
  * control character, the token and timeout are narrow.
  */
 import { DcnError } from '../errors.js';
+import { UNQUOTED_NAME as IDENTIFIER } from '../oracle/identifiers.js';
 
 export interface SchemaSettingsInput {
   /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
@@ -44,8 +45,6 @@ export const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
   return new DcnError('config_invalid', `${setting}: '${value}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
 }
-
-const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 
 function identifier(setting: string, value: string): string {
   if (!IDENTIFIER.test(value)) {

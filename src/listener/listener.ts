@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { ResultCache } from '../cache/result-cache.js';
+import { UNQUOTED_NAME as TABLE } from '../oracle/identifiers.js';
 
 export const DEFAULT_PATH = '/phpcache/dropResults.php';
 export const DEFAULT_TABLES: Readonly<Record<string, string>> = { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' };
@@ -42,7 +43,6 @@ export interface HandlerOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-const TABLE = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
 const ORDER = /^\d{1,15}$/;
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {

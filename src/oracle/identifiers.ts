@@ -13,6 +13,9 @@ export interface QualifiedName {
   readonly name: string;
 }
 
+/** A plain (unquoted) Oracle name of at most 128 characters: a letter, then letters, digits, _ $ #. */
+export const UNQUOTED_NAME = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
+
 /** Oracle SQL reserved words (V$RESERVED_WORDS, RESERVED = 'Y'): not allowed unquoted. */
 const RESERVED = new Set(
   (

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+import { runCli } from '../support/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-listen-'));
@@ -151,6 +152,17 @@ describe('dcn listen as a process', () => {
       expect(lines.at(-1)).toMatchObject({ ok: true, stoppedBy: signal, notifications: 1 });
       expect(cli.stderr()).toMatch(new RegExp(`stopped \\(${signal}\\) after 1 notification`));
     }
+  });
+
+  it('takes --map TABLE=function, and refuses anything else before it listens', async () => {
+    for (const bad of ['ORDERS', 'ORDERS=', '=getOrderFields', 'ORDERS=get=x', '1ORDERS=getOrderFields', 'ORDERS=get/../x']) {
+      const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toContain(`--map ${bad}: expected TABLE=function`);
+    }
+    const ok = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', 'line_items=getLines'], { stop: Promise.resolve('SIGTERM') });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toMatch(/→ LINE_ITEMS=getLines; cache /);
   });
 
   it('loads refresh functions from a module, and says which one is missing', async () => {

@@ -1,7 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ResultCache } from '../../cache/result-cache.js';
+import { FUNCTION_NAME, ResultCache } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
+import { UNQUOTED_NAME } from '../../oracle/identifiers.js';
 import { DEFAULT_PATH, DEFAULT_TABLES, startListener, type NotificationEvent } from '../../listener/listener.js';
 import type { CommandContext } from '../context.js';
 import { configFrom } from '../migration-setup.js';
@@ -20,9 +21,11 @@ function parseMap(entries: readonly string[] | undefined): Record<string, string
   if (!entries || entries.length === 0) return { ...DEFAULT_TABLES };
   const map: Record<string, string> = {};
   for (const e of entries) {
-    const m = /^([A-Za-z][A-Za-z0-9_$#]{0,127})=([A-Za-z_$][A-Za-z0-9_$.-]{0,99})$/.exec(e);
-    if (!m) throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
-    map[m[1]!.toUpperCase()] = m[2]!;
+    const [table = '', fn = '', ...rest] = e.split('=');
+    if (rest.length > 0 || !UNQUOTED_NAME.test(table) || !FUNCTION_NAME.test(fn)) {
+      throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
+    }
+    map[table.toUpperCase()] = fn;
   }
   return map;
 }
