@@ -114,11 +114,10 @@ export class Tail {
 
   constructor(private readonly options: TailOptions) {}
 
-  async #query(q: TailQuery): Promise<LogRow[]> {
+  async #execute(sql: string, binds: readonly BindValue[], name: string): Promise<readonly Record<string, unknown>[]> {
     this.#session ??= await this.options.connect();
     try {
-      const r = await this.#session.execute(q.sql, q.binds, { name: 'tail.select' });
-      return r.rows.map(toRow);
+      return (await this.#session.execute(sql, binds, { name })).rows;
     } catch (err) {
       if (oracleCode(err) === 'ORA-00942') {
         throw new DcnError('not_found', `the notification log NFRESULTS does not exist in ${this.options.schema} (or is not visible)`, {
@@ -130,18 +129,15 @@ export class Tail {
     }
   }
 
+  async #query(q: TailQuery): Promise<LogRow[]> {
+    return (await this.#execute(q.sql, q.binds, 'tail.select')).map(toRow);
+  }
+
   /** The highest id in the log, whatever the filters: following starts after it. */
   async maxId(): Promise<number> {
-    const knex = await builder();
-    const native = knex('NFRESULTS').max('ID', { as: 'MAX_ID' }).toSQL().toNative();
-    this.#session ??= await this.options.connect();
-    try {
-      const r = await this.#session.execute(native.sql, native.bindings as BindValue[], { name: 'tail.max-id' });
-      return Number(r.rows[0]?.MAX_ID ?? 0);
-    } catch (err) {
-      if (oracleCode(err) === 'ORA-00942') return this.#query({ sql: native.sql, binds: [] }).then(() => 0);
-      throw err;
-    }
+    const native = (await builder())('NFRESULTS').max('ID', { as: 'MAX_ID' }).toSQL().toNative();
+    const rows = await this.#execute(native.sql, native.bindings as BindValue[], 'tail.max-id');
+    return Number(rows[0]?.MAX_ID ?? 0);
   }
 
   /** The last `n` rows that match, oldest first. */

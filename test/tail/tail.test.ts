@@ -54,6 +54,11 @@ describe('dcn tail', () => {
     const r = await runCli(['tail'], { env: DB_ENV, db: new FakeDatabase() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the notification log NFRESULTS does not exist in OE .*\n {2}hint: install it with `dcn migrate`/);
+    // following from the end reads only the highest id first: the same answer, in one query
+    const follow = await runCli(['tail', '-f', '-n', '0'], { env: DB_ENV, db: new FakeDatabase() });
+    expect(follow.code).toBe(2);
+    expect(follow.stderr).toMatch(/the notification log NFRESULTS does not exist in OE /);
+    expect(follow.db.log.filter((l) => l.name?.startsWith('tail.'))).toHaveLength(1);
   });
 
   it.each([
