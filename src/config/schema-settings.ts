@@ -6,6 +6,7 @@
  */
 import { DcnError } from '../errors.js';
 import { UNQUOTED_NAME as IDENTIFIER } from '../oracle/identifiers.js';
+import { isTrue } from '../script/substitute.js';
 
 export interface SchemaSettingsInput {
   /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
@@ -75,10 +76,6 @@ export function parseCallbackUrl(setting: string, value: string): { url: string;
   return { url: value, host, port };
 }
 
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
-}
-
 /** Validated substitution variables for the built-in migrations. */
 export function schemaVariables(input: SchemaSettingsInput): Record<string, string> {
   const schema = input.schema ?? (input.user !== undefined && IDENTIFIER.test(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
@@ -103,7 +100,7 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
     callback_port: callback.port,
     callback_token: token,
     http_timeout: String(Number(timeout)),
-    demo_schema: truthy(input.demoSchema) ? 'yes' : 'no',
+    demo_schema: isTrue(input.demoSchema) ? 'yes' : 'no',
   };
 }
 
@@ -127,5 +124,3 @@ export function checkSchemaVariables(variables: Readonly<Record<string, string>>
     throw bad('callback_token', '…', 'must be at most 128 letters, digits, or . _ ~ -', 'a value from openssl rand -hex 32');
   }
 }
-
-export { truthy as isTruthy };

@@ -28,4 +28,3 @@ export function renderMigrations(migrations: readonly Migration[], variables: Va
   }
   return out;
 }
-

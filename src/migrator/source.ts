@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcnError } from '../errors.js';
 import { splitScript, type ScriptItem } from '../script/split.js';
+import { isTrue } from '../script/substitute.js';
 
 export type Profile = 'app' | 'admin';
 
@@ -41,7 +42,7 @@ export function checksumOf(text: string): string {
 /** Is an optional migration switched on by the variables? Migrations without when= always are. */
 export function isEnabled(m: Migration, variables: Readonly<Record<string, string>>): boolean {
   if (m.up.when === undefined) return true;
-  return /^(1|true|yes|on)$/i.test((variables[m.up.when] ?? '').trim());
+  return isTrue(variables[m.up.when]);
 }
 
 export function compareVersions(a: string, b: string): number {

@@ -10,6 +10,11 @@ import type { ScriptItem, Statement } from './split.js';
 
 export type Variables = Readonly<Record<string, string>>;
 
+/** A variable used as a switch (when=, demoSchema) is on when it reads 1, true, yes or on. */
+export function isTrue(value: string | undefined): boolean {
+  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
 export interface RenderedScript {
   readonly statements: readonly Statement[];
 }
