@@ -3,8 +3,7 @@
  * cached query results, and the listener the database calls, mounted in the same process.
  */
 import { createServer, type Server } from 'node:http';
-import { ResultCache } from '../../src/index.js';
-import { createNotificationHandler, DEFAULT_PATH, type NotificationEvent } from '../../src/listener/listener.js';
+import { createNotificationHandler, DEFAULT_PATH, type NotificationEvent, type ResultCache } from '../../src/index.js';
 
 export interface OrderFields {
   readonly order_id: number;
