@@ -64,7 +64,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function commonOptions(cmd: Command): Command {
   return cmd
-    .option('--json', 'print one JSON document on stdout')
+    .option('--json', 'print JSON on stdout: one document (tail and listen: one object per line)')
     .option('--verbose', 'show the driver error behind a failure')
     .option('--config <file>', 'config file (default: ./dcn.config.json; env DCN_CONFIG)');
 }
