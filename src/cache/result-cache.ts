@@ -73,8 +73,25 @@ export function stableStringify(value: unknown): string {
   throw new TypeError(`result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, arrays and plain objects)`);
 }
 
+/**
+ * Recent keys and their hashes: an application and a listener see the same few order numbers
+ * again and again, and under load the SHA-256 call costs more than the rest of a lookup.
+ */
+const recentHashes = new Map<string, string>();
+const RECENT_HASHES = 10_000; // of keys up to 200 characters: at most a few MB
+
 export function argumentsHash(args: readonly unknown[]): string {
-  return oneShotHash('sha256', stableStringify(args), 'hex').slice(0, 40);
+  // one order number, the listener's every call: what stableStringify would give, without its walk
+  const key = args.length === 1 && typeof args[0] === 'number' && Number.isFinite(args[0]) ? `[${args[0]}]` : stableStringify(args);
+  let hash = recentHashes.get(key);
+  if (hash === undefined) {
+    hash = oneShotHash('sha256', key, 'hex').slice(0, 40);
+    if (key.length <= 200) {
+      if (recentHashes.size >= RECENT_HASHES) recentHashes.clear();
+      recentHashes.set(key, hash);
+    }
+  }
+  return hash;
 }
 
 function deepFreeze<T>(value: T): T {

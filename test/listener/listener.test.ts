@@ -117,6 +117,38 @@ describe('the listener over real HTTP', () => {
   });
 });
 
+describe('the listener under concurrent notifications', () => {
+  it('drops each order before answering it, and a failing drop answers 500 without holding up the others', async () => {
+    class FailingCache extends ResultCache {
+      override dropSync(name: string, ...args: unknown[]): boolean {
+        if (args[0] === 13) throw new Error('disk on fire');
+        return super.dropSync(name, ...args);
+      }
+    }
+    const cache = new FailingCache({ dir: tempDir() });
+    const orders = Array.from({ length: 40 }, (_, i) => i + 1);
+    for (const n of [...orders, 99]) await cache.call('getOrderFields', () => ({ order_id: n }), n);
+    const events: NotificationEvent[] = [];
+    const listener = await startListener({ cache, port: 0, onEvent: (e) => events.push(e) });
+    try {
+      const base = listener.url.replace(P, '');
+      const answers = await Promise.all(
+        orders.map(async (n) => {
+          const r = await http(base, `${P}?order_no=${n}&table=ORDERS`);
+          // answered only once its entry is gone
+          return { n, status: r.status, cachedWhenAnswered: await cache.has('getOrderFields', n) };
+        }),
+      );
+      for (const a of answers) expect(a).toEqual({ n: a.n, status: a.n === 13 ? 500 : 200, cachedWhenAnswered: a.n === 13 });
+      expect(await cache.has('getOrderFields', 99)).toBe(true);
+      expect(events.filter((e) => e.action === 'dropped').map((e) => e.order).sort((a, b) => a! - b!)).toEqual(orders.filter((n) => n !== 13));
+      expect(events.filter((e) => e.status === 500)).toMatchObject([{ action: 'rejected', function: 'getOrderFields', reason: 'cache error: disk on fire' }]);
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
 /** `dcn listen` as a real process: its URL from stderr, its memory from /proc. */
 async function startCli(args: string[]): Promise<{ child: ChildProcess; base: string; stdout: () => string; stderr: () => string }> {
   const child = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
