@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, root, verdict } from './lib.mjs';
 
@@ -24,16 +24,21 @@ async function waitFor(port) {
   throw new Error(`nothing answers on port ${port}`);
 }
 
-/** Requests per second that wrk measures, median of `rounds` runs. */
+// The servers on core 0 and wrk on core 1, when taskset and two cores are there: unpinned, the
+// scheduler moves them around and runs of the same server differ by a fifth.
+const pin = cpus().length >= 2 && !spawnSync('taskset', ['-c', '0', 'true']).error;
+const onCore = (core, cmd, args) => (pin ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
+
+/** Requests per second that wrk measures, median of `rounds` runs, after a warm-up run. */
 function wrk(url, script, seconds, rounds = 3) {
   const results = [];
-  for (let i = 0; i < rounds; i++) {
-    const r = spawnSync('wrk', ['-t1', '-c32', `-d${seconds}s`, '-s', script, url], { encoding: 'utf8' });
+  for (let i = -1; i < rounds; i++) {
+    const r = spawnSync(...onCore(1, 'wrk', ['-t1', '-c32', `-d${i < 0 ? 1 : seconds}s`, '-s', script, url]), { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
     const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
     const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? 0);
     if (non2xx > 0) throw new Error(`wrk saw ${non2xx} non-2xx answers: ${r.stdout}`);
-    results.push(rps);
+    if (i >= 0) results.push(rps);
   }
   return results.sort((a, b) => a - b)[Math.floor(rounds / 2)];
 }
@@ -48,10 +53,10 @@ export async function listenThroughput() {
   writeFileSync(script, 'local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format("GET", "/phpcache/dropResults.php?order_no=" .. (n % 1000) .. "&table=ORDERS")\nend\n');
 
   const barePort = await freePort();
-  const bare = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type': 'application/json'}); s.end('{"ok":true}'); }).listen(${barePort}, '127.0.0.1')`], { stdio: 'ignore' });
+  const bare = spawn(...onCore(0, process.execPath, ['-e', `require('node:http').createServer((q, s) => { s.writeHead(200, {'content-type': 'application/json'}); s.end('{"ok":true}'); }).listen(${barePort}, '127.0.0.1')`]), { stdio: 'ignore' });
   // the same server, answering what it read in one turn of the event loop together, as dcn listen does
   const batchedPort = await freePort();
-  const batched = spawn(process.execPath, ['-e', `let b = []; require('node:http').createServer((q, s) => { if (b.push(s) === 1) setImmediate(() => { const all = b; b = []; for (const r of all) { r.writeHead(200, {'content-type': 'application/json'}); r.end('{"ok":true}'); } }); }).listen(${batchedPort}, '127.0.0.1')`], { stdio: 'ignore' });
+  const batched = spawn(...onCore(0, process.execPath, ['-e', `let b = []; require('node:http').createServer((q, s) => { if (b.push(s) === 1) setImmediate(() => { const all = b; b = []; for (const r of all) { r.writeHead(200, {'content-type': 'application/json'}); r.end('{"ok":true}'); } }); }).listen(${batchedPort}, '127.0.0.1')`]), { stdio: 'ignore' });
   const dcnPort = await freePort();
   const cacheDir = join(dir, 'cache');
   // seed the cache the listener drops from: 1,000 orders
@@ -59,11 +64,11 @@ export async function listenThroughput() {
     const c = new ResultCache({ dir: ${JSON.stringify(cacheDir)} });
     for (let n = 0; n < 1000; n++) await c.call('getOrderFields', () => ({ order_id: n }), n);
   })`]);
-  const dcn = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', String(dcnPort), '--cache-dir', cacheDir], { stdio: 'ignore' });
+  const dcn = spawn(...onCore(0, process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', String(dcnPort), '--cache-dir', cacheDir]), { stdio: 'ignore' });
   // dcn's handler with a cache that touches no file: what the filesystem costs, by difference
   const handlerPort = await freePort();
-  const handlerOnly = spawn(process.execPath, ['-e', `import('${join(root, 'dist', 'src', 'listener', 'listener.js')}').then(({ startListener }) =>
-    startListener({ port: ${handlerPort}, cache: { dropSync: () => true, dropAll: async () => undefined } }))`], { stdio: 'ignore' });
+  const handlerOnly = spawn(...onCore(0, process.execPath, ['-e', `import('${join(root, 'dist', 'src', 'listener', 'listener.js')}').then(({ startListener }) =>
+    startListener({ port: ${handlerPort}, cache: { dropSync: () => true, dropAll: async () => undefined } }))`]), { stdio: 'ignore' });
   try {
     await waitFor(barePort);
     await waitFor(batchedPort);
@@ -79,7 +84,7 @@ export async function listenThroughput() {
     return [
       '## dcn listen throughput',
       '',
-      `wrk, 1 thread, 32 connections, ${seconds} s, median of 3 runs each, all on this machine (wrk shares its 2 cores).`,
+      `wrk, 1 thread, 32 connections, ${seconds} s, median of 3 runs after a 1 s warm-up; the servers run side by side and are measured one at a time${pin ? ' (servers pinned to core 0, wrk to core 1)' : ''}.`,
       'All get the same requests: valid notifications, round robin over 1,000 orders. `dcn listen` drops each order from a',
       'seeded cache (one existence check, and an unlink when the entry is there) and writes a log line per notification',
       '(to /dev/null); the baseline is a bare `node:http` server that answers 200 and does nothing else.',
