@@ -100,7 +100,7 @@ export async function listenThroughput() {
       'is still dropped before it is answered). That alone, with no work at all, is the third row: on this machine wrk then',
       'finds answers ready together instead of being woken for each. Against that server, dcn listen is at',
       `${fmt(dcnRps / batchedRps, 2)}x: what the work per notification costs (hashing the key, the existence check, the log line).`,
-      'Before batching, dcn listen measured 0.43x to 0.49x of the baseline (see the history of this file).',
+      'Before batching (commit 3417b13), this same script measured dcn listen at 0.52x of the baseline (2026-11-26).',
       '',
     ].join('\n');
   } finally {
