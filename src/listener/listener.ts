@@ -154,7 +154,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
    * Drops and answers the notifications read in one turn of the event loop together, in their
    * order of arrival; each is still dropped before it is answered. Answered in a batch, the
    * client finds the answers ready together instead of being woken for each: under load this
-   * took dcn listen from under half to about 0.9x of a bare server that answers at once
+   * took dcn listen from about half to about 0.9x of a bare server that answers at once
    * (bench/RESULTS.md), and it costs a notification at most one turn of the loop.
    */
   function dropBatch(): void {
