@@ -81,8 +81,7 @@ const recentHashes = new Map<string, string>();
 const RECENT_HASHES = 10_000; // of keys up to 200 characters: at most a few MB
 
 export function argumentsHash(args: readonly unknown[]): string {
-  // one order number, the listener's every call: what stableStringify would give, without its walk
-  const key = args.length === 1 && typeof args[0] === 'number' && Number.isFinite(args[0]) ? `[${args[0]}]` : stableStringify(args);
+  const key = stableStringify(args);
   let hash = recentHashes.get(key);
   if (hash === undefined) {
     hash = oneShotHash('sha256', key, 'hex').slice(0, 40);
