@@ -2,21 +2,43 @@
  * A function-result cache over a directory, shared by processes: the application caches query
  * results with call(); the listener (another process) drops them when the database says the
  * rows changed. What the 2006 article did with PEAR Cache_Lite_Function, with what it lacked:
- * has(), dropAll() for table-level notifications, per-call lifetimes, safety under concurrency.
+ * has(), dropAll() for table-level notifications, per-call lifetimes, safety under concurrency,
+ * a bounded directory, and a sick disk that degrades the cache instead of the application.
  *
  * On disk, per function <dir>/<name>/, each entry is two files:
  *   <hash>.key  a claim: a random token, written before the function runs;
  *   <hash>.val  the result, with the token of the claim it was computed under and its expiry.
- * A result counts only while the claim holds its token. drop() unlinks the claim: one unlink,
- * whatever the number of entries, and a computation that was running when the drop came can
- * never make its (stale) result visible: its claim is gone. Every file is written to a temporary
- * name and renamed into place, so no reader sees half a file.
+ *               Its mtime is set to the expiry and its atime to its last use, so that a sweep
+ *               finds expired and least recently used entries with one stat() each.
+ * A result counts only while the claim holds its token. drop() unlinks the claim (and then the
+ * value, to give its space back), and a computation that was running when the drop came can
+ * never make its (stale) result visible: its claim is gone. Nor can a call that begins after the
+ * drop join that computation: a call joins a running computation only while that computation's
+ * claim is still the one on disk. Every file is written to a temporary name and renamed into
+ * place, so no reader sees half a file.
  *
  * Hits are served from memory after one stat() of the claim, which is what lets another
  * process's drop be seen by the very next call.
  */
 import { hash as oneShotHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rm, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rm,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
+import { readdir, rm as rmAsync, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ResultCacheOptions {
@@ -26,6 +48,16 @@ export interface ResultCacheOptions {
   readonly lifetimeSeconds?: number;
   /** How many entries this process keeps in memory (least recently used go first). */
   readonly memoryEntries?: number;
+  /** A bound on the directory's size: each sweep evicts the least recently used entries beyond it. */
+  readonly maxBytes?: number;
+  /** A result larger than this (as stored) is returned uncached. Default 4 MiB. */
+  readonly maxValueBytes?: number;
+  /** How often this process sweeps the directory; 0 never (call sweep() yourself). Default 60. */
+  readonly sweepIntervalSeconds?: number;
+  /** How old a temporary file or an abandoned claim must be before a sweep takes it. Default 600. */
+  readonly leftoverAgeSeconds?: number;
+  /** At most one warning of a kind per function in this many seconds. Default 60. */
+  readonly warningIntervalSeconds?: number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -44,33 +76,128 @@ export interface CallResult<T> {
 /** JSON-shaped data: what a cached result is stored and returned as. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
+export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed';
+
+/** Emitted as the 'warning' event: the cache degraded, the application was served all the same. */
+export interface CacheWarning {
+  readonly code: CacheWarningCode;
+  readonly message: string;
+  /** The cached function concerned, when there is one. */
+  readonly function?: string;
+  /** How many warnings like this one were held back since the last one emitted. */
+  readonly suppressed: number;
+  readonly cause?: unknown;
+}
+
+/** What a sweep found and did. */
+export interface SweepReport {
+  /** Entries (a claim with its value) left, and the bytes of every file left. */
+  readonly entries: number;
+  readonly bytes: number;
+  /** Expired entries and leftovers of dropped ones (values without a claim, abandoned claims). */
+  readonly removedEntries: number;
+  /** Entries evicted to keep under maxBytes. */
+  readonly evictedEntries: number;
+  /** Temporary files of writers that died, and directories of interrupted dropAll()s. */
+  readonly removedLeftovers: number;
+  readonly sweptAt: string;
+  readonly ms: number;
+}
+
 interface MemoryEntry {
   readonly ino: number;
   readonly mtimeMs: number;
   readonly expires: number;
   readonly value: unknown;
+  /** When this entry's use was last written to its value file's atime. */
+  touched: number;
 }
+
+interface Flight {
+  /** The claim this computation wrote; a call joins it only while that claim is still on disk. */
+  readonly claim: Stats;
+  readonly promise: Promise<CallResult<unknown>>;
+}
+
+type Lookup = { readonly hit: true; readonly value: unknown } | { readonly hit: false; readonly claim?: Stats };
 
 /** What a cached function's name may be: it names a directory. */
 export const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$.-]{0,99}$/;
+
+const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+/** A use is written to the value file's atime at most this often per entry (for LRU eviction). */
+const TOUCH_EVERY_MS = 60_000;
+/** Evicting down to this share of maxBytes keeps a full cache from sweeping at every insert. */
+const EVICT_TO = 0.9;
 
 function checkName(name: string): void {
   if (!FUNCTION_NAME.test(name)) throw new TypeError(`result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`);
 }
 
-/** JSON with object keys sorted, so equal arguments give equal keys. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('result cache: arguments must be finite numbers');
-    return JSON.stringify(value);
+function typeName(value: object): string {
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
+  return proto?.constructor?.name || 'object';
+}
+
+/**
+ * The cache key of a call's arguments: a text in which different arguments never coincide.
+ * Every type is written with its own mark (strings quoted, numbers bare, 1n, Date(0),
+ * Buffer(61), Map(…), Set(…), undefined apart from null); object keys and the members of Maps
+ * and Sets are sorted, so equal arguments give equal keys in any order. Anything else (a
+ * function, a symbol, a class instance, a typed array other than Buffer and Uint8Array, a
+ * circular structure) is refused with a TypeError, before the function runs.
+ */
+export function encodeArguments(args: readonly unknown[]): string {
+  return encode(args, new Set());
+}
+
+function encode(value: unknown, seen: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return String(value); // NaN, Infinity and -Infinity stay apart from null; -0 is 0
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'undefined':
+      return 'undefined';
+    case 'bigint':
+      return `${value}n`;
+    case 'object':
+      if (value === null) return 'null';
+      if (seen.has(value)) throw new TypeError('result cache: a circular argument cannot be part of a cache key');
+      seen.add(value);
+      try {
+        return encodeObject(value, seen);
+      } finally {
+        seen.delete(value);
+      }
+    default:
+      throw new TypeError(`result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
   }
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',')}]`;
-  if (typeof value === 'object') {
-    const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+function encodeObject(value: object, seen: Set<object>): string {
+  if (Array.isArray(value)) {
+    const parts: string[] = [];
+    for (let i = 0; i < value.length; i++) parts.push(encode(value[i], seen));
+    return `[${parts.join(',')}]`;
   }
-  throw new TypeError(`result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, arrays and plain objects)`);
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Object.prototype || proto === null) {
+    if (Object.getOwnPropertySymbols(value).length > 0) throw new TypeError('result cache: an argument with symbol keys cannot be part of a cache key');
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${encode(record[k], seen)}`).join(',')}}`;
+  }
+  if (value instanceof Date) return `Date(${value.getTime()})`;
+  if (Buffer.isBuffer(value)) return `Buffer(${value.toString('hex')})`;
+  if (proto === Uint8Array.prototype) return `Uint8Array(${Buffer.from(value as Uint8Array).toString('hex')})`;
+  if (proto === Map.prototype) {
+    const entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => `${encode(k, seen)}=>${encode(v, seen)}`);
+    return `Map(${entries.sort().join(',')})`;
+  }
+  if (proto === Set.prototype) return `Set(${[...(value as Set<unknown>)].map((v) => encode(v, seen)).sort().join(',')})`;
+  throw new TypeError(`result cache: an argument of type ${typeName(value)} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
 }
 
 /**
@@ -81,7 +208,7 @@ const recentHashes = new Map<string, string>();
 const RECENT_HASHES = 10_000; // of keys up to 200 characters: at most a few MB
 
 export function argumentsHash(args: readonly unknown[]): string {
-  const key = stableStringify(args);
+  const key = encodeArguments(args);
   let hash = recentHashes.get(key);
   if (hash === undefined) {
     hash = oneShotHash('sha256', key, 'hex').slice(0, 40);
@@ -91,6 +218,39 @@ export function argumentsHash(args: readonly unknown[]): string {
     }
   }
   return hash;
+}
+
+class Unstorable extends Error {}
+
+/**
+ * A result as stored: JSON, with Dates as ISO strings, NaN and ±Infinity as null, undefined as
+ * null in arrays (and at the top) and left out of objects. What JSON would silently change into
+ * something else (a Map into {}, a Buffer into {type, data}, a class instance into its fields)
+ * or cannot hold at all (BigInt, a function, a Symbol, a circular structure) is not storable.
+ */
+function storedText(value: unknown): string | Unstorable {
+  try {
+    return JSON.stringify(value === undefined ? null : value, function (this: Record<string, unknown>, key: string, v: unknown) {
+      const original = this[key];
+      switch (typeof original) {
+        case 'bigint':
+        case 'function':
+        case 'symbol':
+          throw new Unstorable(`a ${typeof original === 'bigint' ? 'BigInt' : typeof original}`);
+        case 'object': {
+          if (original === null || Array.isArray(original) || original instanceof Date) return v;
+          const proto = Object.getPrototypeOf(original) as unknown;
+          if (proto === Object.prototype || proto === null) return v;
+          throw new Unstorable(`a ${typeName(original)}`);
+        }
+        default:
+          return v;
+      }
+    });
+  } catch (err) {
+    if (err instanceof Unstorable) return err;
+    return new Unstorable(/circular/i.test((err as Error).message) ? 'a circular structure' : (err as Error).message);
+  }
 }
 
 function deepFreeze<T>(value: T): T {
@@ -110,23 +270,89 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-export class ResultCache {
+const sameFile = (a: { ino: number; mtimeMs: number }, b: { ino: number; mtimeMs: number }) => a.ino === b.ino && a.mtimeMs === b.mtimeMs;
+
+const TOO_LARGE = Symbol('too large');
+
+export class ResultCache extends EventEmitter {
   readonly dir: string;
   readonly #lifetimeMs: number;
   readonly #memoryEntries: number;
+  readonly #maxBytes: number | undefined;
+  readonly #maxValueBytes: number;
+  readonly #leftoverAgeMs: number;
+  readonly #warningIntervalMs: number;
   readonly #now: () => number;
   /** name → hash → entry, in least-recently-used order per function. */
   readonly #memory = new Map<string, Map<string, MemoryEntry>>();
   #memorySize = 0;
-  readonly #inflight = new Map<string, Promise<CallResult<unknown>>>();
+  readonly #inflight = new Map<string, Flight>();
   readonly #dirs = new Set<string>();
+  readonly #warned = new Map<string, { at: number; suppressed: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<SweepReport> | undefined;
+  #lastSweep: SweepReport | undefined;
 
   constructor(options: ResultCacheOptions) {
+    super();
     this.dir = options.dir;
     this.#lifetimeMs = (options.lifetimeSeconds ?? 3600) * 1000;
     this.#memoryEntries = options.memoryEntries ?? 10_000;
+    this.#maxBytes = options.maxBytes;
+    this.#maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    this.#leftoverAgeMs = (options.leftoverAgeSeconds ?? 600) * 1000;
+    this.#warningIntervalMs = (options.warningIntervalSeconds ?? 60) * 1000;
     this.#now = options.now ?? Date.now;
     if (!(this.#lifetimeMs > 0)) throw new TypeError('result cache: lifetimeSeconds must be more than 0');
+    if (this.#maxBytes !== undefined && !(this.#maxBytes > 0)) throw new TypeError('result cache: maxBytes must be more than 0');
+    if (!(this.#maxValueBytes > 0)) throw new TypeError('result cache: maxValueBytes must be more than 0');
+    const sweepMs = (options.sweepIntervalSeconds ?? 60) * 1000;
+    if (!(sweepMs >= 0)) throw new TypeError('result cache: sweepIntervalSeconds must be 0 or more');
+    if (sweepMs > 0) {
+      // unref'd: a process that only drops once and exits is not held up by it
+      this.#timer = setInterval(() => void this.sweep().catch(() => undefined), sweepMs).unref();
+    }
+  }
+
+  /** Stops the periodic sweep. */
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** What the last sweep of this process found, if it swept. */
+  stats(): { readonly entries: number; readonly bytes: number; readonly sweptAt: string } | undefined {
+    const s = this.#lastSweep;
+    return s && { entries: s.entries, bytes: s.bytes, sweptAt: s.sweptAt };
+  }
+
+  /**
+   * Creates the directory if it is missing and proves that this process can write in it, by
+   * writing and removing a file. Throws (with the system's error code) when it cannot: for a
+   * listener that would otherwise answer "dropped" while reaching nothing.
+   */
+  checkWritable(): void {
+    mkdirSync(this.dir, { recursive: true });
+    if (!statSync(this.dir).isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
+    const probe = join(this.dir, `.probe-${newToken()}.tmp`);
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  }
+
+  #warn(code: CacheWarningCode, fn: string | undefined, message: string, cause?: unknown): void {
+    const key = `${code}\u0000${fn ?? ''}`;
+    const now = this.#now();
+    const last = this.#warned.get(key);
+    if (last && now - last.at < this.#warningIntervalMs) {
+      last.suppressed++;
+      return;
+    }
+    this.#warned.set(key, { at: now, suppressed: 0 });
+    const warning: CacheWarning = { code, message: `result cache: ${message}`, function: fn, suppressed: last?.suppressed ?? 0, cause };
+    // Without a listener, Node's own channel for a library's warnings: on stderr by default,
+    // and silenced or redirected as the application chooses (--no-warnings, process.on('warning')).
+    if (this.listenerCount('warning') > 0) this.emit('warning', warning);
+    else process.emitWarning(warning.message, { code: `DCN_CACHE_${code.toUpperCase()}` });
   }
 
   #paths(name: string, hash: string) {
@@ -134,11 +360,12 @@ export class ResultCache {
     return { dir, key: join(dir, `${hash}.key`), val: join(dir, `${hash}.val`) };
   }
 
-  /** Writes a file whole: to a temporary name, then renamed into place. */
-  #writeAtomic(path: string, text: string): void {
+  /** Writes a file whole: to a temporary name, then renamed into place; nothing is left on failure. */
+  #writeAtomic(path: string, text: string, times?: { atime: number; mtime: number }): void {
     const tmp = `${path}.${newToken()}.tmp`;
-    writeFileSync(tmp, text);
     try {
+      writeFileSync(tmp, text);
+      if (times) utimesSync(tmp, times.atime / 1000, times.mtime / 1000);
       renameSync(tmp, path);
     } catch (err) {
       try {
@@ -178,47 +405,104 @@ export class ResultCache {
     } else if (byHash.delete(hash)) this.#memorySize--;
   }
 
-  /** The cached value, or undefined. Never throws for a missing, expired or corrupt entry. */
-  #lookup(name: string, hash: string): { value: unknown } | undefined {
+  /** The cached value, or the claim on disk (if any). Never throws: a sick disk is a miss. */
+  #lookup(name: string, hash: string): Lookup {
     const p = this.#paths(name, hash);
-    const claim = statSync(p.key, { throwIfNoEntry: false });
+    let claim: Stats | undefined;
+    try {
+      claim = statSync(p.key, { throwIfNoEntry: false });
+    } catch (err) {
+      if (!isMissing(err)) this.#warn('read_failed', name, `cannot read ${p.key}: ${(err as Error).message}; served as a miss`, err);
+      return { hit: false };
+    }
     if (!claim) {
       this.#forget(name, hash);
-      return undefined;
+      return { hit: false };
     }
     const now = this.#now();
     const known = this.#memory.get(name)?.get(hash);
-    if (known && known.ino === claim.ino && known.mtimeMs === claim.mtimeMs) {
-      if (known.expires > now) return { value: known.value };
+    if (known && sameFile(known, claim)) {
+      if (known.expires > now) {
+        if (now - known.touched > TOUCH_EVERY_MS) this.#touch(p.val, known, now);
+        return { hit: true, value: known.value };
+      }
       this.#forget(name, hash);
-      return undefined;
+      return { hit: false, claim };
     }
     return this.#load(name, hash, p, claim, now);
   }
 
-  #load(name: string, hash: string, p: { key: string; val: string }, claim: Stats, now: number): { value: unknown } | undefined {
+  /** Records a use in the value file's atime, for the sweep's least-recently-used order. */
+  #touch(val: string, entry: MemoryEntry, now: number): void {
+    entry.touched = now;
+    try {
+      utimesSync(val, now / 1000, entry.expires / 1000);
+    } catch {
+      // a missing or unwritable file: the entry is only evicted sooner
+    }
+  }
+
+  #load(name: string, hash: string, p: { key: string; val: string }, claim: Stats, now: number): Lookup {
+    const miss: Lookup = { hit: false, claim };
+    let keyText: string;
+    let val: { text: string; stats: Stats } | typeof TOO_LARGE | undefined;
+    try {
+      keyText = readFileSync(p.key, 'utf8');
+      val = this.#readLimited(p.val);
+    } catch (err) {
+      if (!isMissing(err)) this.#warn('read_failed', name, `cannot read an entry of ${name}: ${(err as Error).message}; served as a miss`, err);
+      return miss;
+    }
+    if (val === undefined || val === TOO_LARGE) return miss; // being computed, or stored by a process with a larger limit
     let token: unknown;
     try {
-      token = (JSON.parse(readFileSync(p.key, 'utf8')) as { t?: unknown }).t;
-    } catch (err) {
-      if (!isMissing(err)) this.#removeCorrupt(p.key);
-      return undefined;
+      token = (JSON.parse(keyText) as { t?: unknown }).t;
+    } catch {
+      this.#removeQuietly(p.key);
+      return miss;
     }
     let record: { t?: unknown; e?: unknown; v?: unknown };
     try {
-      record = JSON.parse(readFileSync(p.val, 'utf8')) as typeof record;
-    } catch (err) {
-      if (!isMissing(err)) this.#removeCorrupt(p.val);
-      return undefined;
+      record = JSON.parse(val.text) as typeof record;
+    } catch {
+      this.#removeQuietly(p.val);
+      return miss;
     }
-    if (typeof token !== 'string' || record.t !== token) return undefined; // computed under another claim
-    if (typeof record.e !== 'number' || record.e <= now) return undefined;
+    if (typeof token !== 'string' || record.t !== token) return miss; // computed under another claim
+    if (typeof record.e !== 'number' || record.e <= now) return miss;
     const value = deepFreeze(record.v);
-    this.#remember(name, hash, { ino: claim.ino, mtimeMs: claim.mtimeMs, expires: record.e, value });
-    return { value };
+    const entry: MemoryEntry = { ino: claim.ino, mtimeMs: claim.mtimeMs, expires: record.e, value, touched: val.stats.atimeMs };
+    if (now - entry.touched > TOUCH_EVERY_MS) this.#touch(p.val, entry, now);
+    this.#remember(name, hash, entry);
+    return { hit: true, value };
   }
 
-  #removeCorrupt(path: string): void {
+  /** A file's text, unless it is larger than a value may be: read without loading a giant first. */
+  #readLimited(path: string): { text: string; stats: Stats } | typeof TOO_LARGE | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    try {
+      const stats = fstatSync(fd);
+      if (stats.size > this.#maxValueBytes + 200) return TOO_LARGE; // + the token and the expiry
+      const buffer = Buffer.allocUnsafe(stats.size);
+      let read = 0;
+      while (read < stats.size) {
+        const n = readSync(fd, buffer, read, stats.size - read, read);
+        if (n === 0) break;
+        read += n;
+      }
+      return { text: buffer.toString('utf8', 0, read), stats };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  #removeQuietly(path: string): void {
     try {
       unlinkSync(path);
     } catch {
@@ -235,37 +519,56 @@ export class ResultCache {
   async callWith<T>(name: string, options: CallOptions, fn: (...args: never[]) => T | Promise<T>, ...args: unknown[]): Promise<CallResult<T>> {
     checkName(name);
     const hash = argumentsHash(args);
-    const cached = this.#lookup(name, hash);
-    if (cached) return { value: cached.value as T, hit: true };
-    const flightKey = `${name}\u0000${hash}`;
-    const running = this.#inflight.get(flightKey);
-    if (running) return (await running) as CallResult<T>;
     const lifetimeMs = options.lifetimeSeconds === undefined ? this.#lifetimeMs : options.lifetimeSeconds * 1000;
     if (!(lifetimeMs > 0)) throw new TypeError('result cache: lifetimeSeconds must be more than 0');
-    const flight = this.#compute(name, hash, lifetimeMs, fn as (...a: unknown[]) => unknown, args);
+    const found = this.#lookup(name, hash);
+    if (found.hit) return { value: found.value as T, hit: true };
+    const flightKey = `${name}\u0000${hash}`;
+    const running = this.#inflight.get(flightKey);
+    // Join a computation only while its claim is the one on disk: once a drop (here or in any
+    // process) has taken that claim, the computation may have read the old rows.
+    if (running && found.claim && sameFile(running.claim, found.claim)) return (await running.promise) as CallResult<T>;
+
+    const p = this.#paths(name, hash);
+    const token = newToken();
+    const claim = this.#claim(name, p, token);
+    const promise = this.#compute(name, hash, p, token, claim, lifetimeMs, fn as (...a: unknown[]) => unknown, args);
+    if (!claim) return (await promise) as CallResult<T>; // nothing on disk to join by
+    const flight: Flight = { claim, promise };
     this.#inflight.set(flightKey, flight);
     try {
-      return (await flight) as CallResult<T>;
+      return (await promise) as CallResult<T>;
     } finally {
-      this.#inflight.delete(flightKey);
+      if (this.#inflight.get(flightKey) === flight) this.#inflight.delete(flightKey);
     }
   }
 
-  async #compute(name: string, hash: string, lifetimeMs: number, fn: (...a: unknown[]) => unknown, args: unknown[]): Promise<CallResult<unknown>> {
-    const p = this.#paths(name, hash);
-    const token = newToken();
-    if (!this.#dirs.has(p.dir)) {
-      mkdirSync(p.dir, { recursive: true });
-      this.#dirs.add(p.dir);
-    }
-    let claim: Stats | undefined;
+  /** Writes the claim a computation runs under; undefined when the disk will not take it. */
+  #claim(name: string, p: { dir: string; key: string }, token: string): Stats | undefined {
     try {
-      this.#writeAtomic(p.key, JSON.stringify({ t: token }));
-      claim = statSync(p.key, { throwIfNoEntry: false });
+      if (!this.#dirs.has(p.dir)) {
+        mkdirSync(p.dir, { recursive: true });
+        this.#dirs.add(p.dir);
+      }
+      this.#writeAtomic(p.key, `{"t":"${token}"}`);
+      return statSync(p.key, { throwIfNoEntry: false });
     } catch (err) {
-      if (!isMissing(err)) throw err;
-      this.#dirs.delete(p.dir); // dropAll() moved the directory away: claim again next time
+      this.#dirs.delete(p.dir); // dropAll() may have moved the directory away: make it again next time
+      if (!isMissing(err)) this.#warn('write_failed', name, `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`, err);
+      return undefined;
     }
+  }
+
+  async #compute(
+    name: string,
+    hash: string,
+    p: { dir: string; key: string; val: string },
+    token: string,
+    claim: Stats | undefined,
+    lifetimeMs: number,
+    fn: (...a: unknown[]) => unknown,
+    args: unknown[],
+  ): Promise<CallResult<unknown>> {
     let result: unknown;
     try {
       result = await fn(...args);
@@ -274,39 +577,60 @@ export class ResultCache {
       if (claim) this.#releaseClaim(p.key, claim);
       throw err;
     }
-    const text = JSON.stringify(result === undefined ? null : result);
+    const text = storedText(result);
+    if (text instanceof Unstorable) {
+      if (claim) this.#releaseClaim(p.key, claim);
+      this.#warn('value_not_storable', name, `${name} returned ${text.message}, which cannot be stored: returned to the caller, not cached`);
+      return { value: result, hit: false };
+    }
+    if (text.length > this.#maxValueBytes || (text.length * 3 > this.#maxValueBytes && Buffer.byteLength(text) > this.#maxValueBytes)) {
+      if (claim) this.#releaseClaim(p.key, claim);
+      this.#warn('value_too_large', name, `a result of ${name} is ${Buffer.byteLength(text)} bytes, more than maxValueBytes (${this.#maxValueBytes}): returned to the caller, not cached`);
+      return { value: result, hit: false };
+    }
     const value = deepFreeze(JSON.parse(text) as unknown);
-    if (!claim) return { value, hit: false };
-    const expires = this.#now() + lifetimeMs;
+    // Not stored unless our claim still holds: a drop came, or a newer computation claimed the entry.
+    if (!claim || !this.#holds(p.key, claim)) return { value, hit: false };
+    const now = this.#now();
+    const expires = now + lifetimeMs;
     try {
-      this.#writeAtomic(p.val, `{"t":${JSON.stringify(token)},"e":${expires},"v":${text}}`);
+      this.#writeAtomic(p.val, `{"t":"${token}","e":${expires},"v":${text}}`, { atime: now, mtime: expires });
     } catch (err) {
-      if (!isMissing(err)) throw err;
-      return { value, hit: false }; // the directory was dropped meanwhile
+      if (isMissing(err)) return { value, hit: false }; // the directory was dropped meanwhile
+      this.#releaseClaim(p.key, claim);
+      this.#warn('write_failed', name, `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`, err);
+      return { value, hit: false };
     }
     // Visible only if no drop took our claim meanwhile; remember it only then.
-    const now = statSync(p.key, { throwIfNoEntry: false });
-    if (now && now.ino === claim.ino && now.mtimeMs === claim.mtimeMs) {
-      this.#remember(name, hash, { ino: claim.ino, mtimeMs: claim.mtimeMs, expires, value });
-    }
+    if (this.#holds(p.key, claim)) this.#remember(name, hash, { ino: claim.ino, mtimeMs: claim.mtimeMs, expires, value, touched: now });
     return { value, hit: false };
   }
 
+  #holds(path: string, claim: Stats): boolean {
+    try {
+      const now = statSync(path, { throwIfNoEntry: false });
+      return now !== undefined && sameFile(now, claim);
+    } catch {
+      return false;
+    }
+  }
+
   #releaseClaim(path: string, claim: Stats): void {
-    const now = statSync(path, { throwIfNoEntry: false });
-    if (now && now.ino === claim.ino && now.mtimeMs === claim.mtimeMs) this.#removeCorrupt(path);
+    if (this.#holds(path, claim)) this.#removeQuietly(path);
   }
 
   /** Is fn(...args) cached (and not expired)? */
   async has(name: string, ...args: unknown[]): Promise<boolean> {
     checkName(name);
-    return this.#lookup(name, argumentsHash(args)) !== undefined;
+    return this.#lookup(name, argumentsHash(args)).hit;
   }
 
   /**
-   * Drops one entry: one unlink (after an existence check, which costs less than the exception
-   * of unlinking a missing file). True when there was an entry to drop. A claim made after the
-   * check belongs to a computation that began after this drop, so it may stay.
+   * Drops one entry: its claim (after an existence check, which costs less than the exception
+   * of unlinking a missing file), then its value, to give the space back. True when there was an
+   * entry to drop. A claim made after the check belongs to a computation that began after this
+   * drop, so it may stay. Throws when the cache directory itself is gone: "nothing to drop" must
+   * not be said of a cache that cannot be reached.
    */
   async drop(name: string, ...args: unknown[]): Promise<boolean> {
     return this.dropSync(name, ...args);
@@ -317,33 +641,156 @@ export class ResultCache {
     checkName(name);
     const hash = argumentsHash(args);
     this.#forget(name, hash);
-    const key = `${this.dir}/${name}/${hash}.key`;
-    if (!existsSync(key)) return false;
+    this.#inflight.delete(`${name}\u0000${hash}`);
+    const base = `${this.dir}/${name}/${hash}`;
+    if (!existsSync(`${base}.key`)) {
+      this.#checkReachable();
+      return false;
+    }
     try {
-      unlinkSync(key);
-      return true;
+      unlinkSync(`${base}.key`);
     } catch (err) {
       if (isMissing(err)) return false;
       throw err;
     }
+    this.#removeQuietly(`${base}.val`);
+    return true;
+  }
+
+  #checkReachable(): void {
+    const st = statSync(this.dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) throw Object.assign(new Error(`the cache directory ${this.dir} is ${st ? 'not a directory' : 'gone'}`), { code: st ? 'ENOTDIR' : 'ENOENT' });
   }
 
   /**
    * Drops every entry of a function, for a table-level notification: one rename of its directory,
-   * whatever the number of entries; the old directory is removed in the background.
+   * whatever the number of entries; the old directory is removed in the background (and by the
+   * next sweep, if this process dies first).
    */
   async dropAll(name: string): Promise<void> {
     checkName(name);
     this.#forget(name);
+    for (const key of this.#inflight.keys()) if (key.startsWith(`${name}\u0000`)) this.#inflight.delete(key);
     const dir = join(this.dir, name);
     this.#dirs.delete(dir);
     const away = join(this.dir, `.dropped-${name}-${newToken()}`);
     try {
       renameSync(dir, away);
     } catch (err) {
-      if (isMissing(err)) return;
-      throw err;
+      if (!isMissing(err)) throw err;
+      this.#checkReachable();
+      return;
     }
     rm(away, { recursive: true, force: true }, () => undefined);
+  }
+
+  /**
+   * Reclaims what no call can use any more, without blocking the event loop: expired entries,
+   * values whose claim was dropped, claims and temporary files that writers left when they died
+   * (once older than leftoverAgeSeconds, so a live writer is never raced), directories of
+   * interrupted dropAll()s; then, beyond maxBytes, the least recently used entries. Removing is
+   * all it does, so it can never make a stale value visible. Runs every sweepIntervalSeconds;
+   * concurrent sweeps, here or in other processes, are harmless.
+   */
+  sweep(): Promise<SweepReport> {
+    this.#sweeping ??= this.#sweep().finally(() => (this.#sweeping = undefined));
+    return this.#sweeping;
+  }
+
+  async #sweep(): Promise<SweepReport> {
+    const started = performance.now();
+    const startedAt = Date.now(); // the file system's clock, for ctimes
+    const now = this.#now();
+    const oldLeftover = now - this.#leftoverAgeMs;
+    let removedEntries = 0;
+    let removedLeftovers = 0;
+    let evictedEntries = 0;
+    let bytes = 0;
+    const live: { key: string; val: string; size: number; used: number }[] = [];
+    const unlinkQuietly = async (path: string) => unlink(path).then(() => true, () => false);
+    let top: string[];
+    try {
+      top = await readdir(this.dir);
+    } catch (err) {
+      if (!isMissing(err)) this.#warn('sweep_failed', undefined, `cannot sweep ${this.dir}: ${(err as Error).message}`, err);
+      top = [];
+    }
+    for (const name of top) {
+      const path = join(this.dir, name);
+      if (name.startsWith('.dropped-')) {
+        await rmAsync(path, { recursive: true, force: true }).then(() => removedLeftovers++, () => undefined);
+        continue;
+      }
+      if (name.endsWith('.tmp')) {
+        const st = await stat(path).catch(() => undefined);
+        if (st && Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(path))) removedLeftovers++;
+        continue;
+      }
+      if (!FUNCTION_NAME.test(name)) continue;
+      let files: string[];
+      try {
+        files = await readdir(path);
+      } catch {
+        continue; // a file, or dropped meanwhile
+      }
+      const names = new Set(files);
+      for (const file of files) {
+        const filePath = join(path, file);
+        if (file.endsWith('.tmp')) {
+          // a writer's own file: its mtime moves while it writes, and a value's temporary file
+          // carries its expiry as mtime, so its age is the older of mtime and ctime
+          const st = await stat(filePath).catch(() => undefined);
+          if (!st) continue;
+          if (Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(filePath))) removedLeftovers++;
+          else bytes += st.size;
+          continue;
+        }
+        const base = file.slice(0, -4);
+        if (file.endsWith('.val')) {
+          const st = await stat(filePath).catch(() => undefined);
+          if (!st) continue;
+          const key = join(path, `${base}.key`);
+          // (a value renamed into place after the directory was read has its claim unlisted)
+          if ((!names.has(`${base}.key`) && st.ctimeMs < startedAt) || st.mtimeMs <= now) {
+            // dropped (no claim: it can never count again) or expired: the claim goes first
+            if (names.has(`${base}.key`)) await unlinkQuietly(key);
+            if (await unlinkQuietly(filePath)) removedEntries++;
+            continue;
+          }
+          const keyStat = await stat(key).catch(() => undefined);
+          if (!keyStat) continue;
+          bytes += st.size + keyStat.size;
+          live.push({ key, val: filePath, size: st.size + keyStat.size, used: st.atimeMs });
+        } else if (file.endsWith('.key') && !names.has(`${base}.val`)) {
+          // a claim with no value: a computation running now, or one that died long ago
+          const st = await stat(filePath).catch(() => undefined);
+          if (!st) continue;
+          if (st.mtimeMs < oldLeftover && (await unlinkQuietly(filePath))) removedEntries++;
+          else bytes += st.size;
+        }
+      }
+    }
+    if (this.#maxBytes !== undefined && bytes > this.#maxBytes) {
+      live.sort((a, b) => a.used - b.used);
+      const target = this.#maxBytes * EVICT_TO;
+      for (const entry of live) {
+        if (bytes <= target) break;
+        await unlinkQuietly(entry.key); // a drop: the claim first
+        await unlinkQuietly(entry.val);
+        bytes -= entry.size;
+        evictedEntries++;
+      }
+    }
+    const report: SweepReport = {
+      entries: live.length - evictedEntries,
+      bytes,
+      removedEntries,
+      evictedEntries,
+      removedLeftovers,
+      sweptAt: new Date(now).toISOString(),
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    };
+    this.#lastSweep = report;
+    return report;
   }
 }

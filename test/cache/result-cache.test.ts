@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { argumentsHash, ResultCache, stableStringify } from '../../src/cache/result-cache.js';
+import { argumentsHash, ResultCache, encodeArguments } from '../../src/cache/result-cache.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-cache-'));
@@ -45,7 +45,7 @@ describe('ResultCache: hit, miss, expiry', () => {
   });
 
   it('keys by name and a stable hash of the arguments', async () => {
-    expect(stableStringify([{ b: 2, a: 1 }])).toBe(stableStringify([{ a: 1, b: 2 }]));
+    expect(encodeArguments([{ b: 2, a: 1 }])).toBe(encodeArguments([{ a: 1, b: 2 }]));
     expect(argumentsHash([2408])).not.toBe(argumentsHash(['2408']));
     const cache = new ResultCache({ dir: tempDir() });
     const fn = counted((o: { a: number; b: number }) => o.a + o.b);

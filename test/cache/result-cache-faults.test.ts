@@ -1,0 +1,404 @@
+/**
+ * The result cache under faults (issue 12): never stale, bounded on disk, and degraded — never
+ * broken — by a sick disk. Real processes, a real filesystem, and real disk errors from a small
+ * tmpfs where this machine lets us mount one (as root, as CI runs); injected errors otherwise.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { argumentsHash, encodeArguments, ResultCache, type CacheWarning } from '../../src/cache/result-cache.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const distCache = join(root, 'dist', 'src', 'cache', 'result-cache.js');
+const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-faults-'));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every file below dir, with its size. */
+function filesBelow(dir: string): { path: string; size: number }[] {
+  const out: { path: string; size: number }[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (st.isDirectory()) out.push(...filesBelow(path));
+    else out.push({ path, size: st.size });
+  }
+  return out;
+}
+const bytesBelow = (dir: string) => filesBelow(dir).reduce((n, f) => n + f.size, 0);
+
+function collectWarnings(cache: ResultCache): CacheWarning[] {
+  const warnings: CacheWarning[] = [];
+  cache.on('warning', (w: CacheWarning) => warnings.push(w));
+  return warnings;
+}
+
+describe('never stale', () => {
+  it('does not let a call that begins after a drop join a computation that began before it', async () => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    let db = 'old';
+    const q = async () => {
+      const v = db;
+      await sleep(200);
+      return v;
+    };
+    const first = cache.call('getOrderFields', q, 2408);
+    await sleep(50);
+    db = 'new';
+    await cache.drop('getOrderFields', 2408);
+    expect(await cache.call('getOrderFields', q, 2408)).toBe('new');
+    expect(await first).toBe('old'); // it began before the drop: its answer is its own
+    expect(await cache.call('getOrderFields', q, 2408)).toBe('new');
+  });
+
+  it('does not let it join one whose claim another process dropped', async () => {
+    const dir = tempDir();
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    let db = 'old';
+    const q = async () => {
+      const v = db;
+      await sleep(300);
+      return v;
+    };
+    const first = cache.call('getOrderFields', q, 2408);
+    await sleep(50);
+    db = 'new';
+    const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(distCache)}).then(({ ResultCache }) => new ResultCache({ dir: ${JSON.stringify(dir)} }).drop('getOrderFields', 2408)).then((d) => process.stdout.write(String(d)))`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('true');
+    expect(await cache.call('getOrderFields', q, 2408)).toBe('new');
+    await first;
+  });
+
+  it('serves no value computed before a completed drop, with 4 processes × 8 concurrent callers', async () => {
+    const dir = tempDir();
+    const state = tempDir();
+    const dbFile = join(state, 'db'); // the row's version, as the "query" reads it
+    const droppedFile = join(state, 'dropped'); // the version whose drop has completed
+    const writeAtomic = (path: string, text: string) => {
+      writeFileSync(`${path}.tmp`, text);
+      renameSync(`${path}.tmp`, path);
+    };
+    writeAtomic(dbFile, '0');
+    writeAtomic(droppedFile, '0');
+    const seconds = 3;
+    const caller = `
+      const { readFileSync } = require('node:fs');
+      import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
+        const cache = new ResultCache({ dir: ${JSON.stringify(dir)} });
+        const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+        const q = async () => { const v = Number(readFileSync(${JSON.stringify(dbFile)}, 'utf8')); await sleep(Math.random() * 8); return v; };
+        const end = Date.now() + ${seconds * 1000};
+        let calls = 0, stale = 0;
+        await Promise.all(Array.from({ length: 8 }, async () => {
+          while (Date.now() < end) {
+            const floor = Number(readFileSync(${JSON.stringify(droppedFile)}, 'utf8'));
+            const v = await cache.call('getOrderFields', q, 2408);
+            calls++;
+            if (v < floor) stale++;
+            await sleep(Math.random() * 2);
+          }
+        }));
+        process.stdout.write(JSON.stringify({ calls, stale }));
+      });`;
+    const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['-e', caller], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const results = children.map(
+      (child) =>
+        new Promise<{ calls: number; stale: number }>((resolve) => {
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => (out += c));
+          child.on('close', () => resolve(JSON.parse(out) as { calls: number; stale: number }));
+        }),
+    );
+    const dropper = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const end = Date.now() + seconds * 1000 + 300;
+    let version = 0;
+    while (Date.now() < end) {
+      version++;
+      writeAtomic(dbFile, String(version)); // the row changes and commits …
+      await dropper.drop('getOrderFields', 2408); // … the database notifies, the listener drops …
+      writeAtomic(droppedFile, String(version)); // … and from now on no caller may see older
+      await sleep(3 + Math.random() * 6);
+    }
+    const totals = (await Promise.all(results)).reduce((a, b) => ({ calls: a.calls + b.calls, stale: a.stale + b.stale }));
+    expect(totals.calls).toBeGreaterThan(1000);
+    expect(version).toBeGreaterThan(100);
+    expect(totals.stale).toBe(0);
+  }, 30_000);
+});
+
+describe('arguments: distinct entries, or a TypeError before the function runs', () => {
+  const distinct: [string, unknown, unknown][] = [
+    ['two different Maps', new Map([['a', 1]]), new Map([['a', 2]])],
+    ['two different Sets', new Set([1]), new Set([2])],
+    ['a Buffer and an object with its bytes', Buffer.from('a'), { 0: 97 }],
+    ['a Date and its ISO string', new Date(0), '1970-01-01T00:00:00.000Z'],
+    ['undefined and null in an array', [undefined], [null]],
+    ['a property set to undefined and none', { a: undefined }, {}],
+    ['NaN and null', NaN, null],
+    ['a BigInt and a number', 1n, 1],
+    ['a Map and an object', new Map([['a', 1]]), { a: 1 }],
+    ['a Set and an array', new Set([1]), [1]],
+  ];
+  it.each(distinct)('keeps %s apart', async (_what, a, b) => {
+    expect(encodeArguments([a])).not.toBe(encodeArguments([b]));
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    let runs = 0;
+    const fn = () => ++runs;
+    expect(await cache.call('f', fn, a)).toBe(1);
+    expect(await cache.call('f', fn, b)).toBe(2);
+    expect(await cache.call('f', fn, a)).toBe(1);
+  });
+
+  it('gives equal keys to equal Maps, Sets and objects in any order', () => {
+    expect(encodeArguments([new Map([['a', 1], ['b', 2]])])).toBe(encodeArguments([new Map([['b', 2], ['a', 1]])]));
+    expect(encodeArguments([new Set([1, 2])])).toBe(encodeArguments([new Set([2, 1])]));
+    expect(encodeArguments([{ b: 2, a: 1 }])).toBe(encodeArguments([{ a: 1, b: 2 }]));
+    expect(argumentsHash([2408])).not.toBe(argumentsHash(['2408']));
+  });
+
+  const refused: [string, unknown][] = [
+    ['a function', () => 1],
+    ['a symbol', Symbol('s')],
+    ['a class instance', new (class Order {})()],
+    ['a RegExp', /x/],
+    ['a circular object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
+    ['a Float64Array', new Float64Array([1])],
+  ];
+  it.each(refused)('refuses %s before the function runs', async (_what, arg) => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    let runs = 0;
+    await expect(cache.call('f', () => ++runs, arg)).rejects.toThrow(TypeError);
+    expect(runs).toBe(0);
+  });
+});
+
+describe('results that cannot be stored', () => {
+  const unstorable: [string, () => unknown][] = [
+    ['a BigInt', () => ({ total: 10n })],
+    ['a circular object', () => { const o: Record<string, unknown> = {}; o.self = o; return o; }],
+    ['a function', () => ({ f: () => 1 })],
+    ['a Symbol', () => [Symbol('s')]],
+    ['a Map', () => new Map([['a', 1]])],
+    ['a Buffer', () => ({ raw: Buffer.from('ab') })],
+  ];
+  it.each(unstorable)('returns %s to the caller, uncached, with a warning', async (_what, make) => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    const warnings = collectWarnings(cache);
+    let runs = 0;
+    const fn = () => {
+      runs++;
+      return make();
+    };
+    const value = await cache.call('f', fn, 1);
+    expect(value).toBeDefined();
+    expect(await cache.has('f', 1)).toBe(false);
+    await cache.call('f', fn, 1);
+    expect(runs).toBe(2);
+    expect(warnings[0]).toMatchObject({ code: 'value_not_storable', function: 'f' });
+    expect(warnings[0]!.message).toMatch(/not cached/);
+    expect(filesBelow(cache.dir)).toEqual([]); // nor its claim, nor a temporary file
+  });
+
+  it('stores dates as ISO strings, NaN as null and undefined as JSON does, the same on a miss and a hit', async () => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    const make = () => ({ when: new Date('2026-12-02T00:00:00Z'), ratio: NaN, gone: undefined, list: [undefined, 1] });
+    const miss = await cache.call('f', make);
+    const hit = await cache.call('f', make);
+    expect(miss).toEqual({ when: '2026-12-02T00:00:00.000Z', ratio: null, list: [null, 1] });
+    expect(hit).toEqual(miss);
+  });
+
+  it('returns a value larger than maxValueBytes uncached, with a warning', async () => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, maxValueBytes: 1000 });
+    const warnings = collectWarnings(cache);
+    const big = 'x'.repeat(2000);
+    expect(await cache.call('f', () => big, 1)).toBe(big);
+    expect(await cache.has('f', 1)).toBe(false);
+    expect(warnings[0]).toMatchObject({ code: 'value_too_large' });
+    // and one written by a process with a larger limit is a miss here, not a read of it
+    await new ResultCache({ dir: cache.dir, sweepIntervalSeconds: 0 }).call('g', () => big, 1);
+    expect(await cache.has('g', 1)).toBe(false);
+  });
+});
+
+describe('bounded disk', () => {
+  it('reclaims dropped entries: 2,000 drops of 10 KB entries leave under 1 MB', async () => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    const row = { text: 'x'.repeat(10_000) };
+    for (let n = 0; n < 2000; n++) {
+      await cache.call('getOrderFields', () => row, n);
+      await cache.drop('getOrderFields', n);
+    }
+    await cache.sweep();
+    expect(bytesBelow(cache.dir)).toBeLessThan(1_000_000);
+  }, 30_000);
+
+  it('sweeps expired entries', async () => {
+    let now = Date.now();
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, lifetimeSeconds: 60, now: () => now });
+    for (let n = 0; n < 50; n++) await cache.call('f', () => ({ text: 'y'.repeat(1000) }), n);
+    now += 61_000;
+    const report = await cache.sweep();
+    expect(report.removedEntries).toBe(50);
+    expect(filesBelow(cache.dir)).toEqual([]);
+  });
+
+  it('sweeps the temporary file of a writer killed mid-write, and only once it is old', async () => {
+    const dir = tempDir();
+    // a writer that writes a large value slowly enough to be killed in the middle
+    const writer = spawn(process.execPath, ['-e', `
+      const fs = require('node:fs');
+      import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
+        const cache = new ResultCache({ dir: ${JSON.stringify(dir)}, maxValueBytes: 300e6 });
+        const big = 'x'.repeat(100e6); // 100 MB: its write takes long enough to be killed in
+        process.stdout.write('ready\\n');
+        for (;;) { await cache.drop('items', 1); await cache.call('items', () => big, 1); }
+      });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
+    let tmps: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (tmps.length === 0 && Date.now() < deadline) {
+      // a value's temporary file, part-written (a claim's is tiny and renamed at once)
+      tmps = existsSync(join(dir, 'items')) ? readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp') && (statSync(join(dir, 'items', f), { throwIfNoEntry: false })?.size ?? 0) > 1e6) : [];
+      if (tmps.length === 0) await sleep(1);
+    }
+    writer.kill('SIGKILL');
+    await new Promise((r) => writer.once('close', r));
+    tmps = readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp'));
+    expect(tmps.length).toBeGreaterThan(0);
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, leftoverAgeSeconds: 60 });
+    await cache.sweep();
+    // young: it may belong to a live writer, so it stays
+    expect(readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp'))).toEqual(tmps);
+    const old = (Date.now() - 120_000) / 1000;
+    for (const t of tmps) utimesSync(join(dir, 'items', t), old, old);
+    await cache.sweep();
+    expect(readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 30_000);
+
+  it('sweeps the directories of interrupted table-level drops', async () => {
+    const dir = tempDir();
+    const away = join(dir, '.dropped-getOrderItems-abc');
+    mkdirSync(away);
+    for (let n = 0; n < 100; n++) writeFileSync(join(away, `${n}.val`), 'x'.repeat(100));
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    await cache.sweep();
+    expect(existsSync(away)).toBe(false);
+  });
+
+  it('evicts the least recently used entries beyond maxBytes', async () => {
+    let now = Date.now();
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, maxBytes: 60_000, now: () => now });
+    const row = { text: 'z'.repeat(10_000) };
+    for (let n = 0; n < 10; n++) {
+      await cache.call('f', () => row, n);
+      now += 1000;
+    }
+    now += 120_000;
+    await cache.call('f', () => row, 0); // entry 0 is used again: the most recent now
+    const report = await cache.sweep();
+    expect(report.bytes).toBeLessThanOrEqual(60_000);
+    expect(report.evictedEntries).toBeGreaterThan(0);
+    expect(await cache.has('f', 0)).toBe(true);
+    expect(await cache.has('f', 1)).toBe(false);
+    expect(await cache.has('f', 9)).toBe(true);
+  });
+
+  it('reports entries and bytes', async () => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    for (let n = 0; n < 5; n++) await cache.call('f', () => n, n);
+    const report = await cache.sweep();
+    expect(report.entries).toBe(5);
+    expect(report.bytes).toBe(bytesBelow(cache.dir));
+    expect(cache.stats()).toMatchObject({ entries: 5, bytes: report.bytes });
+  });
+});
+
+/** A small tmpfs, mounted for one test where this machine allows it (root, as CI runs). */
+function smallTmpfs(sizeKb: number): { dir: string; remountReadOnly(): void; umount(): void } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'dcn-tmpfs-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir]);
+  if (r.status !== 0) return undefined;
+  return {
+    dir,
+    remountReadOnly: () => void spawnSync('mount', ['-o', 'remount,ro', dir]),
+    umount: () => void spawnSync('umount', [dir]),
+  };
+}
+
+describe('a sick disk degrades the cache, never the application', () => {
+  const mounts: { umount(): void }[] = [];
+  afterAll(() => mounts.forEach((m) => m.umount()));
+
+  const canMount = smallTmpfs(64);
+  if (canMount) canMount.umount();
+  const onTmpfs = canMount ? it : it.skip;
+
+  onTmpfs('runs the function and returns its value when the disk is full (ENOSPC), and leaves nothing behind', async () => {
+    const fs = smallTmpfs(64)!;
+    mounts.push(fs);
+    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+    const warnings = collectWarnings(cache);
+    await cache.call('small', () => 1, 1); // the directory exists and works
+    const big = 'b'.repeat(200_000); // larger than the whole filesystem
+    let runs = 0;
+    for (let i = 0; i < 3; i++) expect(await cache.call('big', () => (runs++, big), 1)).toBe(big);
+    expect(runs).toBe(3);
+    expect(warnings.filter((w) => w.code === 'write_failed')).toHaveLength(1); // rate-limited
+    expect(warnings[0]!.message).toMatch(/ENOSPC/);
+    expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.tmp'))).toEqual([]);
+    expect(bytesBelow(fs.dir)).toBeLessThan(4096);
+    expect(await cache.call('small', () => 2, 1)).toBe(1); // what was cached still serves
+  });
+
+  onTmpfs('runs the function when the directory is read-only (EROFS), and still serves what it has', async () => {
+    const fs = smallTmpfs(256)!;
+    mounts.push(fs);
+    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+    await cache.call('f', () => 'cached', 1);
+    fs.remountReadOnly();
+    const warnings = collectWarnings(cache);
+    expect(await cache.call('f', () => 'fresh', 2)).toBe('fresh');
+    expect(await cache.call('f', () => 'fresh', 1)).toBe('cached');
+    const fresh = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+    expect(await fresh.call('g', () => 'computed', 1)).toBe('computed'); // mkdir fails: still computed
+    expect(warnings[0]!.message).toMatch(/EROFS/);
+  });
+
+  it('runs the function when it may not write the directory (EACCES, as another user)', () => {
+    if (process.getuid?.() !== 0) return; // only root can run the child as another user
+    const dir = tempDir();
+    mkdirSync(join(dir, 'cache'), { mode: 0o555 });
+    spawnSync('chmod', ['755', dir]);
+    const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
+      const cache = new ResultCache({ dir: ${JSON.stringify(join(dir, 'cache'))}, sweepIntervalSeconds: 0 });
+      const warnings = [];
+      cache.on('warning', (w) => warnings.push(w.code + ': ' + w.message));
+      const v = await cache.call('f', () => 'computed', 1);
+      process.stdout.write(JSON.stringify({ v, warnings }));
+    })`], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { v: string; warnings: string[] };
+    expect(out.v).toBe('computed');
+    expect(out.warnings.join('\n')).toMatch(/EACCES/);
+  });
+
+  it('treats a read error as a miss, with a warning', async () => {
+    const dir = tempDir();
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    await cache.call('f', () => 'cached', 1);
+    // an I/O error on read: the value file replaced by a directory reads with EISDIR
+    const fdir = join(dir, 'f');
+    const val = readdirSync(fdir).find((f) => f.endsWith('.val'))!;
+    const saved = readFileSync(join(fdir, val));
+    renameSync(join(fdir, val), join(dir, 'saved'));
+    mkdirSync(join(fdir, val));
+    const other = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const warnings = collectWarnings(other);
+    expect(await other.call('f', () => 'computed', 1)).toBe('computed');
+    expect(warnings.map((w) => w.code)).toContain('read_failed');
+    expect(saved.length).toBeGreaterThan(0);
+  });
+});
