@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'config_invalid' // dcn.config.json or an environment variable is wrong
   | 'script_invalid' // a migration script cannot be split or substituted
   | 'connection_failed' // host unreachable, listener, service, credentials
+  | 'unavailable' // a local resource dcn needs is taken or missing (a port in use)
   | 'lock_held' // another dcn holds the migration lock
   | 'migration_changed' // an applied migration's file changed or is missing
   | 'history_blocked' // a failed migration must be resumed or repaired first
@@ -26,6 +27,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   config_invalid: 2,
   script_invalid: 2,
   connection_failed: 6,
+  unavailable: 6,
   lock_held: 3,
   migration_changed: 4,
   history_blocked: 7,

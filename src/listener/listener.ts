@@ -120,7 +120,8 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     const requestPath = q === -1 ? url : url.slice(0, q);
     if (requestPath === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'use GET', { allow: 'GET, HEAD' });
-      return reply(res, 200, { ok: true });
+      const stats = options.cache.stats();
+      return reply(res, 200, { ok: true, cache: { dir: options.cache.dir, ...stats } });
     }
     if (requestPath !== path) return reject(res, 404, 'no such path');
     if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET`, { allow: 'GET' });

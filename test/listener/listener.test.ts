@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,9 @@ describe('the listener over real HTTP', () => {
 
   it('binds to 127.0.0.1 and answers /healthz', async () => {
     expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/phpcache\/dropResults\.php$/);
-    expect(await http(base(), '/healthz')).toMatchObject({ status: 200, body: '{"ok":true}' });
+    const health = await http(base(), '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ ok: true, cache: { dir: cache.dir } });
     expect((await http(base(), '/healthz', { method: 'POST' })).status).toBe(405);
   });
 
@@ -225,4 +227,87 @@ describe('dcn listen as a process', () => {
     await new Promise((r) => cli.child.on('exit', r));
     expect(after - before).toBeLessThan(20_000); // KiB
   }, 60_000);
+});
+
+describe('dcn listen never says "dropped" when nothing was (issue 12)', () => {
+  it('refuses a cache directory it cannot use, before it listens, and prints the absolute path of one it can', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot use cache directory ${file}`);
+    expect(r.stderr).toMatch(/--cache-dir/);
+    const ok = await runCli(['listen', '--port', '0', '--cache-dir', 'relative/cache'], { cwd: dir, stop: Promise.resolve('SIGTERM') });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain(`cache ${join(dir, 'relative', 'cache')}`);
+    expect(statSync(join(dir, 'relative', 'cache')).isDirectory()).toBe(true);
+  });
+
+  it('answers 500 when the cache directory is gone, for one order and for a whole table', async () => {
+    const dir = join(tempDir(), 'cache');
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    cache.checkWritable();
+    const listener = await startListener({ cache, port: 0 });
+    try {
+      const base = listener.url.replace(P, '');
+      expect((await http(base, `${P}?order_no=1&table=ORDERS`)).status).toBe(200); // nothing cached: fine
+      rmSync(dir, { recursive: true });
+      const one = await http(base, `${P}?order_no=1&table=ORDERS`);
+      expect(one.status).toBe(500);
+      expect(JSON.parse(one.body).error).toMatch(/cache directory .* is gone/);
+      expect((await http(base, `${P}?table=ORDER_ITEMS`)).status).toBe(500);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('reports the cache entries and bytes on /healthz', async () => {
+    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    for (const n of [1, 2, 3]) await cache.call('getOrderFields', () => ({ order_id: n }), n);
+    await cache.sweep();
+    const listener = await startListener({ cache, port: 0 });
+    try {
+      const body = JSON.parse((await http(listener.url.replace(P, ''), '/healthz')).body);
+      expect(body).toMatchObject({ ok: true, cache: { dir: cache.dir, entries: 3 } });
+      expect(body.cache.bytes).toBeGreaterThan(0);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('warns when it listens beyond loopback without a token, on stderr and in --json', async () => {
+    const r = await runCli(['listen', '--port', '0', '--host', '0.0.0.0', '--cache-dir', tempDir(), '--json'], { stop: Promise.resolve('SIGTERM') });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*0\.0\.0\.0.* without a token/);
+    const warning = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.warning);
+    expect(warning).toMatchObject({ code: 'no_token' });
+    const quiet = await runCli(['listen', '--port', '0', '--cache-dir', tempDir()], { stop: Promise.resolve('SIGTERM') });
+    expect(quiet.stderr).not.toMatch(/warning/);
+  });
+
+  it('counts notifications, not the refreshes that follow them', async () => {
+    const dir = tempDir();
+    const module = join(dir, 'queries.mjs');
+    writeFileSync(module, 'export async function getOrderFields(n) { return { order_id: n }; }\nexport async function getOrderItems(n) { return [n]; }\n');
+    const cli = await startCli(['--cache-dir', join(dir, 'cache'), '--refresh', module]);
+    for (const n of [1, 2, 3, 4]) expect((await http(cli.base, `${P}?order_no=${n}&table=ORDERS`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 100)); // the refreshes
+    cli.child.kill('SIGTERM');
+    await new Promise((r) => cli.child.on('exit', r));
+    expect(cli.stderr()).toMatch(/after 4 notification\(s\)/);
+  });
+
+  it('exits 6 when the port is taken, and names the process that holds it when the system tells', async () => {
+    const holder = await startListener({ cache: new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 }), port: 0 });
+    try {
+      const port = new URL(holder.url).port;
+      const r = await runCli(['listen', '--port', port, '--cache-dir', tempDir()]);
+      expect(r.code).toBe(6);
+      expect(r.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      if (existsSync('/proc/net/tcp')) expect(r.stderr).toContain(`held by process ${process.pid}`);
+    } finally {
+      await holder.close();
+    }
+  });
 });

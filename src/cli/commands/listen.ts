@@ -1,9 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTION_NAME, ResultCache } from '../../cache/result-cache.js';
+import { FUNCTION_NAME, ResultCache, type CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
 import { UNQUOTED_NAME } from '../../oracle/identifiers.js';
 import { DEFAULT_PATH, DEFAULT_TABLES, startListener, type NotificationEvent } from '../../listener/listener.js';
+import { portOwner } from '../../listener/port-owner.js';
 import type { CommandContext } from '../context.js';
 import { configFrom } from '../migration-setup.js';
 import type { Output } from '../output.js';
@@ -47,6 +48,11 @@ async function loadRefresh(module: string, cwd: string, functions: readonly stri
   return fns;
 }
 
+/** 127.0.0.0/8, ::1 and localhost: only this machine can reach them. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 export function formatEvent(e: NotificationEvent): string {
   const what = e.order !== undefined ? `${e.table} order ${e.order}` : e.table ? `${e.table} (whole table)` : '';
   const action =
@@ -69,6 +75,16 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const token = configFrom(flags, ctx).variables.callback_token || undefined;
   const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
   const cache = new ResultCache({ dir: resolve(ctx.cwd, flags.cacheDir ?? 'dcn-cache'), lifetimeSeconds: lifetime });
+  try {
+    // A listener that cannot reach its cache would answer "dropped" while dropping nothing.
+    cache.checkWritable();
+  } catch (cause) {
+    cache.close();
+    throw new DcnError('usage', `cannot use cache directory ${cache.dir}: ${(cause as Error).message}`, {
+      hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
+      cause,
+    });
+  }
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).
@@ -85,25 +101,45 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
     if (pending.length >= 256) flush();
     else timer ??= setTimeout(flush, 20);
   };
+  const warn = (code: string, message: string) => {
+    out.note(`dcn listen: warning: ${message}`);
+    if (out.json) log(JSON.stringify({ time: new Date().toISOString(), warning: true, code, message }));
+  };
+  cache.on('warning', (w: CacheWarning) => warn(w.code, w.suppressed > 0 ? `${w.message} (and ${w.suppressed} more like it)` : w.message));
+  const host = flags.host ?? '127.0.0.1';
   const listener = await startListener({
     cache,
-    host: flags.host ?? '127.0.0.1',
+    host,
     port,
     path,
     token,
     tables,
     refresh,
     onEvent: (e) => {
-      if (e.action !== 'rejected') notifications++;
+      // a notification is a request that named a table; refreshes follow one, rejections are none
+      if (e.action === 'dropped' || e.action === 'dropped-all' || (e.action === 'rejected' && e.status === 500)) notifications++;
       if (out.json) log(JSON.stringify(e));
       else log(e.status >= 400 ? out.color.red(formatEvent(e)) : formatEvent(e));
     },
   }).catch((err: NodeJS.ErrnoException) => {
-    throw new DcnError('usage', `cannot listen on ${flags.host ?? '127.0.0.1'}:${port}: ${err.message}`, { hint: err.code === 'EADDRINUSE' ? 'another process uses that port: pick another with --port' : 'check --host and --port' });
+    cache.close();
+    if (err.code === 'EADDRINUSE') {
+      const owner = portOwner(port);
+      throw new DcnError('unavailable', `cannot listen on ${host}:${port}: the port is in use${owner ? `, held by process ${owner.pid}${owner.command ? ` (${owner.command})` : ''}` : ''}`, {
+        hint: 'stop that process, or pick another port with --port',
+        cause: err,
+      });
+    }
+    throw new DcnError('usage', `cannot listen on ${host}:${port}: ${err.message}`, { hint: 'check --host and --port', cause: err });
   });
+  if (!token && !isLoopback(host)) {
+    warn('no_token', `listening on ${host} without a token: anyone who reaches this port can drop cached results; set DCN_CALLBACK_TOKEN (sendNotification sends it)`);
+  }
+  void cache.sweep().catch(() => undefined); // entries and bytes for /healthz, leftovers reclaimed
   out.note(`dcn listen: ${listener.url} → ${Object.entries(tables).map(([t, f]) => `${t}=${f}`).join(', ')}; cache ${cache.dir}${token ? '; token required' : ''}. Ctrl-C stops.`);
   const stoppedBy = await ctx.waitForStop();
   await listener.close();
+  cache.close();
   flush();
   out.note(`dcn listen: stopped (${stoppedBy}) after ${notifications} notification(s).`);
   return { url: listener.url, stoppedBy, notifications };
