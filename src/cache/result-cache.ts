@@ -10,8 +10,8 @@
  *   <hash>.val  the result, with the token of the claim it was computed under and its expiry.
  *               Its mtime is set to the expiry and its atime to its last use, so that a sweep
  *               finds expired and least recently used entries with one stat() each.
- * A result counts only while the claim holds its token. drop() unlinks the claim (and then the
- * value, to give its space back), and a computation that was running when the drop came can
+ * A result counts only while the claim holds its token. drop() unlinks the claim (a sweep
+ * reclaims the value), and a computation that was running when the drop came can
  * never make its (stale) result visible: its claim is gone. Nor can a call that begins after the
  * drop join that computation: a call joins a running computation only while that computation's
  * claim is still the one on disk. Every file is written to a temporary name and renamed into
@@ -274,6 +274,10 @@ const sameFile = (a: { ino: number; mtimeMs: number }, b: { ino: number; mtimeMs
 
 const TOO_LARGE = Symbol('too large');
 
+async function inChunks<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(each));
+}
+
 export class ResultCache extends EventEmitter {
   readonly dir: string;
   readonly #lifetimeMs: number;
@@ -292,6 +296,7 @@ export class ResultCache extends EventEmitter {
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<SweepReport> | undefined;
   #lastSweep: SweepReport | undefined;
+  #reachable = false;
 
   constructor(options: ResultCacheOptions) {
     super();
@@ -626,11 +631,13 @@ export class ResultCache extends EventEmitter {
   }
 
   /**
-   * Drops one entry: its claim (after an existence check, which costs less than the exception
-   * of unlinking a missing file), then its value, to give the space back. True when there was an
-   * entry to drop. A claim made after the check belongs to a computation that began after this
-   * drop, so it may stay. Throws when the cache directory itself is gone: "nothing to drop" must
-   * not be said of a cache that cannot be reached.
+   * Drops one entry: one unlink of its claim (after an existence check, which costs less than
+   * the exception of unlinking a missing file). Its value can never count again and the next
+   * sweep reclaims it: unlinking it here too made each drop half as dear again, on the path
+   * where the listener answers the database (bench/RESULTS.md). True when there was an entry.
+   * A claim made after the check belongs to a computation that began after this drop, so it may
+   * stay. Throws when the cache directory itself is gone: "nothing to drop" must not be said of
+   * a cache that cannot be reached.
    */
   async drop(name: string, ...args: unknown[]): Promise<boolean> {
     return this.dropSync(name, ...args);
@@ -653,13 +660,19 @@ export class ResultCache extends EventEmitter {
       if (isMissing(err)) return false;
       throw err;
     }
-    this.#removeQuietly(`${base}.val`);
     return true;
   }
 
+  /**
+   * Throws unless the cache directory is there. Checked once per synchronous run: the listener
+   * drops a whole batch of notifications in one, and pays one stat() for it, not one a drop.
+   */
   #checkReachable(): void {
+    if (this.#reachable) return;
     const st = statSync(this.dir, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw Object.assign(new Error(`the cache directory ${this.dir} is ${st ? 'not a directory' : 'gone'}`), { code: st ? 'ENOTDIR' : 'ENOENT' });
+    this.#reachable = true;
+    queueMicrotask(() => (this.#reachable = false));
   }
 
   /**
@@ -734,41 +747,42 @@ export class ResultCache extends EventEmitter {
         continue; // a file, or dropped meanwhile
       }
       const names = new Set(files);
-      for (const file of files) {
+      // a few hundred stat()s at a time: in series they wait on the thread pool one by one
+      await inChunks(files, 256, async (file) => {
         const filePath = join(path, file);
         if (file.endsWith('.tmp')) {
           // a writer's own file: its mtime moves while it writes, and a value's temporary file
           // carries its expiry as mtime, so its age is the older of mtime and ctime
           const st = await stat(filePath).catch(() => undefined);
-          if (!st) continue;
+          if (!st) return;
           if (Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(filePath))) removedLeftovers++;
           else bytes += st.size;
-          continue;
+          return;
         }
         const base = file.slice(0, -4);
         if (file.endsWith('.val')) {
           const st = await stat(filePath).catch(() => undefined);
-          if (!st) continue;
+          if (!st) return;
           const key = join(path, `${base}.key`);
           // (a value renamed into place after the directory was read has its claim unlisted)
           if ((!names.has(`${base}.key`) && st.ctimeMs < startedAt) || st.mtimeMs <= now) {
             // dropped (no claim: it can never count again) or expired: the claim goes first
             if (names.has(`${base}.key`)) await unlinkQuietly(key);
             if (await unlinkQuietly(filePath)) removedEntries++;
-            continue;
+            return;
           }
           const keyStat = await stat(key).catch(() => undefined);
-          if (!keyStat) continue;
+          if (!keyStat) return;
           bytes += st.size + keyStat.size;
           live.push({ key, val: filePath, size: st.size + keyStat.size, used: st.atimeMs });
         } else if (file.endsWith('.key') && !names.has(`${base}.val`)) {
           // a claim with no value: a computation running now, or one that died long ago
           const st = await stat(filePath).catch(() => undefined);
-          if (!st) continue;
+          if (!st) return;
           if (st.mtimeMs < oldLeftover && (await unlinkQuietly(filePath))) removedEntries++;
           else bytes += st.size;
         }
-      }
+      });
     }
     if (this.#maxBytes !== undefined && bytes > this.#maxBytes) {
       live.sort((a, b) => a.used - b.used);
