@@ -94,7 +94,9 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
     '-- It assumes no migration has been applied yet. Values are already substituted.',
     'SET DEFINE OFF',
     'SET SQLBLANKLINES ON',
-    'WHENEVER SQLERROR EXIT SQL.SQLCODE',
+    // FAILURE, not SQL.SQLCODE: exit codes wrap modulo 256, and ORA-01792 would exit 0.
+    'WHENEVER SQLERROR EXIT FAILURE',
+    'WHENEVER OSERROR EXIT FAILURE',
     '',
   );
   if (needsAdmin) {
@@ -107,10 +109,19 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
       '',
     );
   }
-  const connectLine = (user: string, suffix: string) => {
-    const line = `CONNECT ${user}@${connect}${suffix}`;
-    return line.includes('&') ? ['SET DEFINE ON', line, 'SET DEFINE OFF'] : [line];
-  };
+  // WHENEVER SQLERROR does not trap a failed CONNECT (an SQL*Plus command): the script would run
+  // on, "Not connected" (SP2-0640), and still say it applied everything. So after each CONNECT a
+  // query sets dcn_unless_connected to a harmless PROMPT; when it could not run, the variable is
+  // still EXIT FAILURE, and the line that holds only the variable stops the script.
+  const connectLine = (user: string, suffix: string) => [
+    'SET DEFINE ON',
+    `CONNECT ${user}@${connect}${suffix}`,
+    'DEFINE dcn_unless_connected = "EXIT FAILURE"',
+    'COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT',
+    "SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;",
+    '&dcn_unless_connected',
+    'SET DEFINE OFF',
+  ];
   out.push(
     `-- dcn history table ${plan.historyTable}, created if missing`,
     'DECLARE',

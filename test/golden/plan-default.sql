@@ -3,7 +3,8 @@
 -- It assumes no migration has been applied yet. Values are already substituted.
 SET DEFINE OFF
 SET SQLBLANKLINES ON
-WHENEVER SQLERROR EXIT SQL.SQLCODE
+WHENEVER SQLERROR EXIT FAILURE
+WHENEVER OSERROR EXIT FAILURE
 
 -- Remember who runs this script, to CONNECT back after the admin migrations.
 SET DEFINE ON
@@ -43,6 +44,10 @@ END;
 -- V1: grants and network acl (V1__grants_and_network_acl.sql, admin profile)
 SET DEFINE ON
 CONNECT &&dcn_admin_user@&dcn_connect
+DEFINE dcn_unless_connected = "EXIT FAILURE"
+COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
+SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
+&dcn_unless_connected
 SET DEFINE OFF
 -- V1__grants_and_network_acl.sql:9
 GRANT CHANGE NOTIFICATION TO OE;
@@ -71,6 +76,10 @@ END;
 /
 SET DEFINE ON
 CONNECT &dcn_app_user@&dcn_connect
+DEFINE dcn_unless_connected = "EXIT FAILURE"
+COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
+SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
+&dcn_unless_connected
 SET DEFINE OFF
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)

@@ -132,3 +132,26 @@ describe('what the scripts fix from the 2006 article (static checks; behaviour i
     expect(handler).toMatch(/UTL_HTTP\.END_REQUEST\(l_req\)/);
   });
 });
+
+describe('the plan script fails when it fails (issue 11)', () => {
+  const script = renderPlanScript(planFor({}), { dcnVersion: '0.0.0', source: 'the built-in migrations' });
+
+  it('exits with FAILURE, never with SQL.SQLCODE (which wraps modulo 256: ORA-01792 would exit 0)', () => {
+    expect(script).not.toMatch(/SQL\.SQLCODE/);
+    expect(script).toMatch(/^WHENEVER SQLERROR EXIT FAILURE$/m);
+    expect(script).toMatch(/^WHENEVER OSERROR EXIT FAILURE$/m);
+  });
+
+  it('stops after every CONNECT that did not connect (WHENEVER SQLERROR does not trap it)', () => {
+    const lines = script.split('\n');
+    const connects = lines.flatMap((l, i) => (/^CONNECT /.test(l) ? [i] : []));
+    expect(connects.length).toBeGreaterThanOrEqual(2);
+    for (const i of connects) {
+      const after = lines.slice(i + 1, i + 8).join('\n');
+      expect(after).toMatch(/DEFINE dcn_unless_connected = "EXIT FAILURE"/);
+      expect(after).toMatch(/COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT/);
+      expect(after).toMatch(/SELECT 'PROMPT dcn: connected as ' \|\| USER AS dcn_connected FROM dual;/);
+      expect(after).toMatch(/^&dcn_unless_connected$/m);
+    }
+  });
+});
