@@ -208,7 +208,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
       connectionOptions(commonOptions(c))
         .option('--table <name>', 'TABLE or SCHEMA.TABLE to register; repeatable (one registration covers them all)', collect)
         .option('--callback <procedure>', 'PL/SQL procedure Oracle calls (default orders_nf_callback)')
-        .option('--qos <names>', 'comma-separated: reliable, rowids, dereg-nfy, query, best-effort (default reliable,rowids)', collect)
+        .option('--qos <names>', 'comma-separated: reliable, rowids, dereg-nfy (default reliable,rowids; query and best-effort are refused: the callback handles object changes only)', collect)
         .option('--operations <names>', 'comma-separated: insert, update, delete, alter, drop, or all (default all)', collect)
         .option('--timeout <seconds>', 'remove the registration after this long (default 0: never)')
         .option('--dry-run', 'print the PL/SQL and binds it would run, without connecting')

@@ -37,6 +37,15 @@ export function parseNames(kind: 'qos' | 'operations', values: readonly string[]
       throw usageError(`--${kind} ${n === '' ? '(empty)' : `'${n}'`} is not one of: ${Object.keys(table).join(', ')}${kind === 'operations' ? ', all' : ''}`, `e.g. --${kind} ${kind === 'qos' ? 'reliable,rowids' : 'insert,update,delete'}`);
     }
   }
+  if (kind === 'qos' && (names.includes('query') || names.includes('best-effort'))) {
+    // With QOS_QUERY a change arrives as EVENT_QUERYCHANGE, its tables inside query_desc_array
+    // (shared/reference, corrections): the callback would log it and call nobody. Refused rather
+    // than registered to be dropped in silence; best-effort has a meaning only with it.
+    throw usageError(
+      `--qos ${names.includes('query') ? 'query' : 'best-effort'}: query-result change notification arrives as EVENT_QUERYCHANGE, which the callback does not turn into calls; dcn registers object change notification only`,
+      'leave it out: --qos reliable,rowids notifies every committed change to the tables',
+    );
+  }
   return [...new Set(names)];
 }
 

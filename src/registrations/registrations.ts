@@ -111,7 +111,8 @@ export function parseTimeout(input: string | undefined): number {
 
 export function parseCallback(input: string | undefined): QualifiedName {
   const name = parseQualifiedName(input ?? DEFAULT_CALLBACK, 'callback', 128);
-  if (displayName(name).length > 64) throw usageError(`callback '${input}' is longer than the 64 characters a registration holds`, 'use a shorter name, or a synonym');
+  // SYS.CHNF$_REG_INFO.callback is VARCHAR2(257) since 12.2 (catchnf.sql): schema.name at full length
+  if (Buffer.byteLength(displayName(name)) > 257) throw usageError(`callback '${input}' is longer than the 257 bytes a registration holds`, 'use a shorter name, or a synonym');
   return name;
 }
 
@@ -126,6 +127,8 @@ function sameCallback(stored: string, wanted: QualifiedName): boolean {
   return bare === wanted.name.toUpperCase() && (wanted.schema === undefined || name.replace(/"/g, '').startsWith(`${wanted.schema.toUpperCase()}.`));
 }
 
+const NO_TIMEOUT = 4294967295;
+
 export function groupRegistrations(rows: readonly Record<string, unknown>[]): Registration[] {
   const byId = new Map<number, Registration & { tables: string[] }>();
   for (const row of rows) {
@@ -138,7 +141,8 @@ export function groupRegistrations(rows: readonly Record<string, unknown>[]): Re
         callback: callbackName(String(row.CALLBACK ?? '')),
         qos: decodeFlags('qos', row.REGFLAGS == null ? null : Number(row.REGFLAGS)),
         operations: decodeFlags('operations', row.OPERATIONS_FILTER == null ? null : Number(row.OPERATIONS_FILTER)),
-        timeoutSeconds: row.TIMEOUT == null ? null : Number(row.TIMEOUT),
+        // 4294967295 (2^32-1) is how the view shows "no timeout"
+        timeoutSeconds: row.TIMEOUT == null || Number(row.TIMEOUT) === NO_TIMEOUT ? null : Number(row.TIMEOUT),
         changelag: row.CHANGELAG == null ? null : Number(row.CHANGELAG),
         tables: [],
       };
@@ -153,7 +157,9 @@ export function groupRegistrations(rows: readonly Record<string, unknown>[]): Re
 export function registrationError(err: unknown, what: string, user: string): DcnError {
   const code = oracleCode(err);
   const message = firstLine(err);
-  const missingGrant = code === 'ORA-01031' || (/DBMS_CHANGE_NOTIFICATION/i.test(String((err as Error)?.message)) && /PLS-00201|PLS-00904|ORA-06550/.test(String((err as Error)?.message)));
+  // ORA-29972: "user does not have privilege to change/create registration", Oracle's answer
+  // without CHANGE NOTIFICATION (shared/reference, corrections)
+  const missingGrant = code === 'ORA-01031' || code === 'ORA-29972' || (/DBMS_CHANGE_NOTIFICATION/i.test(String((err as Error)?.message)) && /PLS-00201|PLS-00904|ORA-06550/.test(String((err as Error)?.message)));
   if (missingGrant) {
     return new DcnError('privilege_missing', `${what}: ${user} may not register for change notification (${message})`, {
       hint: `run \`dcn migrate\` with the admin profile (V1 grants it), or have a DBA run: GRANT CHANGE NOTIFICATION TO ${user}; GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO ${user};`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseQualifiedName } from '../../src/oracle/identifiers.js';
+import { displayName, parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { decodeFlags, flagBits, flagExpression, OPERATIONS, parseNames, QOS } from '../../src/registrations/flags.js';
-import { planDeregister, planEnable, planRegister, parseTables, groupRegistrations, callbackName } from '../../src/registrations/registrations.js';
+import { planDeregister, planEnable, planRegister, parseTables, groupRegistrations, callbackName, parseCallback } from '../../src/registrations/registrations.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
@@ -68,6 +68,11 @@ describe('grouping USER_CHANGE_NOTIFICATION_REGS', () => {
     ]);
     expect(callbackName('plsql://OE.CB?PR=0')).toBe('OE.CB');
   });
+
+  it('reads TIMEOUT 4294967295 (2^32-1) as no timeout', () => {
+    const rows = [{ REGID: 43, REGFLAGS: 0, CALLBACK: 'OE.CB', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 4294967295, TABLE_NAME: 'OE.ORDERS' }];
+    expect(groupRegistrations(rows)[0]!.timeoutSeconds).toBeNull();
+  });
 });
 
 describe('bad input is rejected with exit 2 before any connection', () => {
@@ -94,6 +99,8 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     ['same table twice', ['register', '--table', 'ORDERS', '--table', 'orders']],
     ['no table', ['register']],
     ['unknown QoS', ['register', '--table', 'ORDERS', '--qos', 'reliable,fast']],
+    ['query-result QoS, whose notifications the callback would drop', ['register', '--table', 'ORDERS', '--qos', 'reliable,query']],
+    ['best-effort, which goes with query only', ['register', '--table', 'ORDERS', '--qos', 'best-effort']],
     ['empty QoS entry', ['register', '--table', 'ORDERS', '--qos', 'reliable,']],
     ['unknown operation', ['register', '--table', 'ORDERS', '--operations', 'merge']],
     ['negative timeout', ['register', '--table', 'ORDERS', '--timeout', '-1']],
@@ -101,7 +108,7 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     ['huge timeout', ['register', '--table', 'ORDERS', '--timeout', '99999999999']],
     ['word timeout', ['register', '--table', 'ORDERS', '--timeout', 'forever']],
     ['bad callback', ['register', '--table', 'ORDERS', '--callback', 'cb()']],
-    ['long callback', ['register', '--table', 'ORDERS', '--callback', `S.${'C'.repeat(70)}`]],
+    ['long callback', ['register', '--table', 'ORDERS', '--callback', `${'S'.repeat(128)}.${'C'.repeat(129)}`]],
     ['regid zero', ['enable-reg', '0', '--table', 'ORDERS']],
     ['regid negative', ['enable-reg', '-5', '--table', 'ORDERS']],
     ['regid text', ['enable-reg', 'abc', '--table', 'ORDERS']],
@@ -120,6 +127,16 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     expect(r.stderr).toMatch(/^dcn: error: .+\n {2}hint: .+/);
     expect(r.driverLoads()).toBe(0);
     expect(r.db.log).toEqual([]);
+  });
+
+  it('says why query-result notification is refused', async () => {
+    const r = await runCli(['register', '--table', 'ORDERS', '--qos', 'query'], { env: DB_ENV });
+    expect(r.stderr).toMatch(/EVENT_QUERYCHANGE/);
+  });
+
+  it('takes a callback name of up to 257 characters (schema.name, since 12.2)', () => {
+    const long = `${'S'.repeat(100)}.${'C'.repeat(100)}`;
+    expect(displayName(parseCallback(long))).toBe(long);
   });
 
   it('parseTables keeps quoted case and upper-cases the rest', () => {
@@ -198,7 +215,7 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     db.grants.delete('OE CHANGE NOTIFICATION');
     const r = await run(db, ['register', '--table', 'ORDERS']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/OE may not register for change notification \(ORA-01031: insufficient privileges\)\n {2}hint: run `dcn migrate` with the admin profile \(V1 grants it\), or have a DBA run: GRANT CHANGE NOTIFICATION TO OE;/);
+    expect(r.stderr).toMatch(/OE may not register for change notification \(ORA-29972: user does not have privilege to change\/ create registration\)\n {2}hint: run `dcn migrate` with the admin profile \(V1 grants it\), or have a DBA run: GRANT CHANGE NOTIFICATION TO OE;/);
     db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
     expect((await run(db, ['register', '--table', 'ORDERS'])).stderr).toMatch(/\(ORA-06550: line 11, column 14: PLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared\)\n {2}hint: run `dcn migrate`/);
   });

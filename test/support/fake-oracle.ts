@@ -589,7 +589,8 @@ export class FakeSession implements DbSession {
     if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
       throw oraError("ORA-06550: line 11, column 14:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
     }
-    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-01031: insufficient privileges');
+    // Oracle's own answer without the grant (shared/reference, "Corrections and additions": node-oracledb test 185.2.2)
+    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-29972: user does not have privilege to change/ create registration');
     const tables = Object.keys(b)
       .filter((k) => /^table_\d+$/.test(k))
       .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)))
