@@ -16,6 +16,7 @@ import { prefixHash, renderMigrations, type Rendered } from './render.js';
 import { loadNamedQueries, type NamedQuery } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
+import { truncateBytes } from '../oracle/varchar.js';
 import { compareVersions, isEnabled, normaliseVersion, type Migration, type Profile } from './source.js';
 
 export interface SessionProvider {
@@ -403,7 +404,7 @@ export class Migrator {
       }
       if (problem) {
         const durationMs = Math.round(this.#now() - started);
-        await this.#run(app, 'history.fail', { version: m.version, error_text: problem.message.slice(0, 4000), execution_ms: durationMs });
+        await this.#run(app, 'history.fail', { version: m.version, error_text: truncateBytes(problem.message, 4000), execution_ms: durationMs });
         await app.commit();
         this.#emit({ type: 'migration-failed', version: m.version, direction, durationMs, error: problem.message });
         Object.assign(problem.meta, { statementsDone: i, statementsTotal: statements.length });
@@ -559,7 +560,7 @@ export class Migrator {
       const statements = direction === 'up' ? rendered.up : rendered.down!;
       const resumed = q === 0 && firstIsResume;
       if (direction === 'up' && !resumed) {
-        await this.#run(app, 'history.insert', { version: m.version, description: m.description.slice(0, 200), script: m.up.file, checksum: m.up.checksum, profile: m.up.profile, operation: 'migrate', statements_total: statements.length });
+        await this.#run(app, 'history.insert', { version: m.version, description: truncateBytes(m.description, 200), script: m.up.file, checksum: m.up.checksum, profile: m.up.profile, operation: 'migrate', statements_total: statements.length });
       } else {
         await this.#run(app, 'history.restart', { version: m.version, checksum: m.up.checksum, script: m.up.file, operation: direction === 'up' ? 'migrate' : 'undo', statements_total: statements.length });
         if (direction === 'down' && !resumed) await this.#run(app, 'history.progress', { version: m.version, statements_done: 0, done_hash: null });

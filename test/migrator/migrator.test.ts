@@ -94,6 +94,16 @@ describe('Migrator.migrate', () => {
     expect(sessions.appSession).toBeUndefined();
   });
 
+  it('records a long multibyte error within the 4000 bytes of ERROR_TEXT (VARCHAR2 counts bytes)', async () => {
+    const { db, migrator } = setup();
+    db.failOn(/^CREATE INDEX/, `ORA-20001: ${'€'.repeat(2000)}`, 1);
+    const err = await rejection(migrator.migrate());
+    expect(err.code).toBe('migration_failed'); // not the ORA-12899 of a history row too long
+    const text = String(db.history()[0]!.ERROR_TEXT);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4000);
+    expect(text).toMatch(/: ORA-20001: €+$/); // cut between characters, never inside one
+  });
+
   it('records where a failed migration stopped, refuses to go on, and resumes at that statement', async () => {
     const { db, migrator } = setup();
     db.failOn(/^CREATE INDEX/, 'ORA-01031: insufficient privileges', 1);

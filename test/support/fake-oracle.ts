@@ -83,6 +83,13 @@ export interface CompileErrorSpec {
   attribute?: 'ERROR' | 'WARNING';
 }
 
+/** VARCHAR2(n) counts bytes by default: what does not fit raises ORA-12899, as Oracle does (shared/reference, corrections). */
+function fitColumn(table: string, column: string, maxBytes: number, value: unknown): unknown {
+  const bytes = value == null ? 0 : Buffer.byteLength(String(value));
+  if (bytes > maxBytes) throw oraError(`ORA-12899: value too large for column "${table}"."${column}" (actual: ${bytes}, maximum: ${maxBytes})`);
+  return value;
+}
+
 function oraError(message: string): Error & { code: string } {
   const err = new Error(message) as Error & { code: string };
   err.code = message.slice(0, message.indexOf(':'));
@@ -415,8 +422,8 @@ export class FakeSession implements DbSession {
           h.set(v, {
             INSTALLED_RANK: rank,
             VERSION: v,
-            DESCRIPTION: String(b.description),
-            SCRIPT: String(b.script),
+            DESCRIPTION: String(fitColumn('DCN_SCHEMA_HISTORY', 'DESCRIPTION', 200, b.description)),
+            SCRIPT: String(fitColumn('DCN_SCHEMA_HISTORY', 'SCRIPT', 1000, b.script)),
             CHECKSUM: String(b.checksum),
             PROFILE: String(b.profile),
             OPERATION: String(b.operation),
@@ -451,7 +458,7 @@ export class FakeSession implements DbSession {
       case 'history.fail':
         return history((h) => {
           const r = h.get(v);
-          if (r) Object.assign(r, { SUCCESS: 0, ERROR_TEXT: b.error_text, EXECUTION_MS: Number(b.execution_ms) });
+          if (r) Object.assign(r, { SUCCESS: 0, ERROR_TEXT: fitColumn('DCN_SCHEMA_HISTORY', 'ERROR_TEXT', 4000, b.error_text), EXECUTION_MS: Number(b.execution_ms) });
         });
       case 'history.delete':
         return history((h) => h.delete(v));
