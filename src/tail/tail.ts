@@ -1,7 +1,8 @@
 /**
  * `tail -f` for the notification log (nfresults). Reads the last N rows, then, when following,
- * only rows after the last id it printed: one query per poll on the primary key, at most a batch
- * of rows at a time, so memory stays constant however long it runs. A lost connection is said
+ * only rows after the highest id it read, and the few lower ids that were missing then (a lower
+ * id can commit after a higher one): one query per poll on the primary key, at most a batch of
+ * rows at a time, so memory stays constant however long it runs. A lost connection is said
  * once and retried with backoff; it goes on from the last id it printed, so no row is lost or
  * printed twice. Never prints and never exits: it yields rows and events.
  */
@@ -61,11 +62,21 @@ export interface TailQuery {
   readonly binds: readonly BindValue[];
 }
 
-/** The query: rows after `afterId` in id order, or the last `last` rows; filters as given. */
-export async function tailQuery(filters: TailFilters, schema: string, window: { afterId: number; limit: number } | { last: number }): Promise<TailQuery> {
+/**
+ * The query: rows after `afterId` in id order (and the ids in `again`, which may have committed
+ * since), or the last `last` rows; filters as given.
+ */
+export async function tailQuery(
+  filters: TailFilters,
+  schema: string,
+  window: { afterId: number; limit: number; again?: readonly number[] } | { last: number },
+): Promise<TailQuery> {
   const knex = await builder();
   let q = knex('NFRESULTS').select(...COLUMNS);
-  if ('afterId' in window) q = q.where('ID', '>', window.afterId);
+  if ('afterId' in window) {
+    const again = window.again ?? [];
+    q = again.length === 0 ? q.where('ID', '>', window.afterId) : q.where((w) => w.where('ID', '>', window.afterId).orWhereIn('ID', again as number[]));
+  }
   if (filters.table !== undefined) q = q.whereIn('TBLNAME', [filters.table, `${schema}.${filters.table}`]);
   if (filters.order !== undefined) q = q.where('ORDER_ID', filters.order);
   if (filters.since !== undefined) q = q.where('OPERDATE', '>=', filters.since);
@@ -74,6 +85,28 @@ export async function tailQuery(filters: TailFilters, schema: string, window: { 
   const native = q.toSQL().toNative();
   return { sql: native.sql, binds: native.bindings as BindValue[] };
 }
+
+/**
+ * The filters of tailQuery, on a row that has been read: following reads every new row, because
+ * a row that a filter leaves out still tells which ids are taken (see Tail.follow).
+ */
+export function matchesFilters(row: LogRow, filters: TailFilters, schema: string): boolean {
+  if (filters.table !== undefined && row.table !== filters.table && row.table !== `${schema}.${filters.table}`) return false;
+  if (filters.order !== undefined && row.order !== filters.order) return false;
+  if (filters.since !== undefined && !(Date.parse(row.time) >= filters.since.getTime())) return false;
+  if (filters.errorsOnly && !isFailure(row)) return false;
+  return true;
+}
+
+/**
+ * Ids below the highest one read that were not there yet: each may be a row that committed
+ * later (identity values are cached, and rows come from concurrent job sessions, and from several
+ * instances under RAC, so a lower id can commit after a higher one; shared/reference,
+ * corrections), or a value that was never used (a rollback, a cache lost at restart). Each is
+ * asked for again, by id in the same query, until it comes or is older than GAP_MS.
+ */
+const MAX_GAPS = 500; // bounded memory, and an IN list within Oracle's 1,000
+const GAP_MS = 10 * 60_000;
 
 function toRow(r: Record<string, unknown>): LogRow {
   const time = r.OPERDATE instanceof Date ? r.OPERDATE.toISOString() : String(r.OPERDATE);
@@ -146,16 +179,21 @@ export class Tail {
     return rows.reverse();
   }
 
-  /** Rows after `afterId` as they arrive, until `signal` aborts; reconnects after a lost connection. */
+  /**
+   * Rows after `afterId` as they arrive, until `signal` aborts; reconnects after a lost
+   * connection. A row whose id is below one already read (committed later) is yielded when it
+   * comes: each row once, whatever the order of commits.
+   */
   async *follow(afterId: number, intervalMs: number, signal: AbortSignal): AsyncGenerator<TailEvent> {
     let last = afterId;
     let lost = false;
     let backoff = 1000;
     const batch = this.options.batch ?? 500;
+    const gaps = new Map<number, number>(); // id → when it was first missed
     while (!signal.aborted) {
-      let rows: LogRow[];
+      let read: LogRow[];
       try {
-        rows = await this.#query(await tailQuery(this.options.filters, this.options.schema, { afterId: last, limit: batch }));
+        read = await this.#query(await tailQuery({}, this.options.schema, { afterId: last, limit: batch, again: [...gaps.keys()] }));
       } catch (err) {
         if (!isConnectionLoss(err)) throw err;
         await this.close();
@@ -172,11 +210,22 @@ export class Tail {
         backoff = 1000;
         yield { type: 'reconnected' };
       }
-      if (rows.length > 0) {
-        last = rows[rows.length - 1]!.id;
-        yield { type: 'rows', rows };
+      const now = Date.now();
+      const rows: LogRow[] = [];
+      let highest = last;
+      for (const row of read) {
+        if (row.id <= last) {
+          if (!gaps.delete(row.id)) continue; // not one we were waiting for: seen already
+        } else {
+          for (let id = Math.max(highest + 1, row.id - MAX_GAPS); id < row.id; id++) gaps.set(id, now);
+          highest = row.id;
+        }
+        if (matchesFilters(row, this.options.filters, this.options.schema)) rows.push(row);
       }
-      if (rows.length < batch) await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+      last = highest;
+      for (const [id, since] of gaps) if (now - since > GAP_MS || gaps.size > MAX_GAPS) gaps.delete(id);
+      if (rows.length > 0) yield { type: 'rows', rows };
+      if (read.length < batch) await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
     }
   }
 

@@ -161,9 +161,14 @@ export class FakeDatabase {
   nfresultsRowsRead = 0;
 
   /** Inserts a log row as sendNotification or the callback would (committed). */
-  logNotification(row: { table?: string | null; order?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
-    const id = (this.nfresults.at(-1)?.ID as number | undefined ?? 0) + 1;
-    this.nfresults.push({
+  logNotification(row: { id?: number; table?: string | null; order?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
+    // An identity value is taken at INSERT and seen at COMMIT: concurrent job sessions (and
+    // RAC instances with their own cached ranges) commit ids out of order (shared/reference,
+    // corrections). Given an id, the row is committed now, in its place by id.
+    const id = row.id ?? (this.nfresults.at(-1)?.ID as number | undefined ?? 0) + 1;
+    let at = this.nfresults.length;
+    while (at > 0 && (this.nfresults[at - 1]!.ID as number) > id) at--;
+    this.nfresults.splice(at, 0, {
       ID: id,
       OPERDATE: row.at ?? new Date(),
       TBLNAME: row.table ?? null,
@@ -569,10 +574,12 @@ export class FakeSession implements DbSession {
     const ordered = m[3] === 'asc' ? this.db.nfresults : [...this.db.nfresults].reverse();
     const rows: Record<string, unknown>[] = [];
     // like an index range scan on the key: rows after "ID" > :n are reached without reading the others
-    const after = conditions.map((c) => /^"ID" > :(\d+)$/.exec(c)).find(Boolean);
+    // (…or the smallest of "ID" > :n or "ID" in (…), the late rows tail -f asks for again)
+    const after = conditions.map((c) => /^\(?"ID" > :(\d+)(?: or "ID" in \(([^)]*)\)\))?$/.exec(c)).find(Boolean);
     let start = 0;
     if (after && m[3] === 'asc') {
-      const id = Number(binds[Number(after[1]) - 1]);
+      const again = after[2] ? after[2].split(', ').map((ref) => Number(binds[Number(ref.slice(1)) - 1])) : [];
+      const id = Math.min(Number(binds[Number(after[1]) - 1]), ...again.map((n) => n - 1));
       let lo = 0;
       let hi = ordered.length;
       while (lo < hi) {

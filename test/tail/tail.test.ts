@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSince, tailQuery } from '../../src/tail/tail.js';
+import { parseSince, Tail, tailQuery, type TailFilters } from '../../src/tail/tail.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
 import { syntaxErrors } from '../support/plsql-grammar.js';
@@ -104,12 +104,76 @@ describe('dcn tail', () => {
   }, 20_000);
 });
 
+describe('dcn tail -f misses nothing (issue 11)', () => {
+  it('prints a row whose lower id commits after a higher one: 5, 7, then 6, each once', async () => {
+    const db = withLog(4);
+    let polls = 0;
+    let stop!: (s: string) => void;
+    const stopped = new Promise<string>((r) => (stop = r));
+    db.beforeExecute = (_session, _sql, name) => {
+      if (name !== 'tail.select') return;
+      polls++;
+      if (polls === 2) db.logNotification({ id: 5, table: 'ORDERS', order: '5', status: 200, message: '200 OK' });
+      if (polls === 3) db.logNotification({ id: 7, table: 'ORDERS', order: '7', status: 200, message: '200 OK' });
+      if (polls === 5) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 200, message: '200 OK' }); // id 6 was taken before 7, committed after
+      if (polls === 8) stop('SIGINT');
+    };
+    const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', '-n', '0'], { env: DB_ENV, db, stop: stopped });
+    expect(r.code).toBe(0);
+    expect(ids(r.stdout)).toEqual([5, 7, 6]);
+    // still one query per poll, and the late row asked for by its id
+    const queries = db.log.filter((l) => l.name === 'tail.select');
+    expect(queries.length).toBe(polls);
+    expect(queries.some((q) => /"ID" in \(:\d+\)/.test(q.sql))).toBe(true);
+  });
+
+  it('follows with filters, and a late row that matches them is printed too', async () => {
+    const db = withLog(4);
+    let polls = 0;
+    let stop!: (s: string) => void;
+    const stopped = new Promise<string>((r) => (stop = r));
+    db.beforeExecute = (_session, _sql, name) => {
+      if (name !== 'tail.select') return;
+      polls++;
+      if (polls === 2) {
+        db.logNotification({ id: 5, table: 'ORDERS', order: '5', status: 200, message: '200 OK' });
+        db.logNotification({ id: 7, table: 'ORDER_ITEMS', order: '7', status: 200, message: '200 OK' });
+      }
+      if (polls === 4) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 500, message: '500 Internal Server Error' });
+      if (polls === 6) stop('SIGINT');
+    };
+    const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', '-n', '0', '--table', 'ORDERS'], { env: DB_ENV, db, stop: stopped });
+    expect(ids(r.stdout)).toEqual([5, 6]);
+  });
+});
+
+describe('the filters of a followed tail', () => {
+  it('choose the same rows as the SQL filters of tail -n', async () => {
+    const db = withLog(30);
+    const since = new Date('2026-11-26T10:25:00Z');
+    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2403' }, { since }, { errorsOnly: true }, { table: 'ORDER_ITEMS', order: '2404', since: new Date('2026-11-26T10:05:00Z'), errorsOnly: true }];
+    for (const filters of combos) {
+      const tail = new Tail({ connect: async () => db.connect('OE'), schema: 'OE', filters });
+      const bySql = (await tail.last(100)).map((r) => r.id);
+      const stop = new AbortController();
+      const followed: number[] = [];
+      for await (const e of tail.follow(0, 1, stop.signal)) {
+        if (e.type === 'rows') followed.push(...e.rows.map((r) => r.id));
+        stop.abort();
+      }
+      await tail.close();
+      expect(followed, JSON.stringify(filters)).toEqual(bySql);
+      expect(bySql.length, JSON.stringify(filters)).toBeGreaterThan(0);
+    }
+  });
+});
+
 describe('tail queries', () => {
   it('parse under the PL/SQL grammar with every filter combination', async () => {
     const since = new Date('2026-11-26T10:00:00Z');
     const combos = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }];
     for (const filters of combos) {
-      for (const window of [{ last: 20 }, { afterId: 41, limit: 500 }]) {
+      for (const window of [{ last: 20 }, { afterId: 41, limit: 500 }, { afterId: 41, limit: 500, again: [38, 40] }]) {
         const q = await tailQuery(filters, 'OE', window);
         expect(syntaxErrors({ sql: q.sql, plsql: false }), q.sql).toEqual([]);
       }

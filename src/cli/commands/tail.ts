@@ -57,7 +57,7 @@ export async function run(flags: TailFlags, ctx: CommandContext, out: Output): P
         for await (const event of tail.follow(lastId, interval * 1000, stop.signal)) {
           if (event.type === 'rows') {
             print(event.rows);
-            lastId = event.rows.at(-1)!.id;
+            lastId = Math.max(lastId, ...event.rows.map((r) => r.id));
           } else if (event.type === 'lost') out.note(`dcn tail: connection lost (${event.reason}); reconnecting…`);
           else out.note(`dcn tail: reconnected; going on after id ${lastId}`);
         }
