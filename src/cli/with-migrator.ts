@@ -1,4 +1,5 @@
 /** The engine for the commands that connect: sessions, and engine events as progress lines. */
+import { checkSchemaIsUser } from '../config/schema-settings.js';
 import { Migrator, type MigrationEvent } from '../migrator/migrator.js';
 import type { CommandContext } from './context.js';
 import { configFrom, migrationSet } from './migration-setup.js';
@@ -30,6 +31,7 @@ export function printEvent(event: MigrationEvent, out: Output): void {
 /** Builds the engine for one command and closes every session it opened, whatever happens. */
 export async function withMigrator<T>(flags: MigrateFlags, ctx: CommandContext, out: Output, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
   const config = configFrom(flags, ctx);
+  checkSchemaIsUser(config.variables, config.user);
   const secrets = new Secrets(ctx, flags);
   const { migrations } = migrationSet(config);
   const sessions = new CliSessions(ctx, config, secrets);

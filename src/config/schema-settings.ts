@@ -106,12 +106,13 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
 
 /**
  * Checks the built-in variables again after --define and "variables" are laid over them, so no
- * route lets an unchecked value into the scripts.
+ * route lets an unchecked value into the scripts, and upper-cases the unquoted names, as Oracle
+ * stores them: app_schema=dcn_scratch must name the user DCN_SCRATCH in the ACE and the callback.
  */
-export function checkSchemaVariables(variables: Readonly<Record<string, string>>): void {
+export function checkSchemaVariables(variables: Record<string, string>): void {
   const v = variables;
   for (const name of ['app_schema', 'orders_table', 'order_items_table']) {
-    if (v[name] !== undefined && !IDENTIFIER.test(v[name]!)) identifier(`${name} (${SCHEMA_VARIABLES[name]})`, v[name]!);
+    if (v[name] !== undefined) v[name] = identifier(`${name} (${SCHEMA_VARIABLES[name]})`, v[name]!);
   }
   if (v.callback_url !== undefined) parseCallbackUrl(`callback_url (${SCHEMA_VARIABLES.callback_url})`, v.callback_url);
   if (v.callback_host !== undefined && !/^[A-Za-z0-9.:*-]{1,255}$/.test(v.callback_host)) {
@@ -123,4 +124,17 @@ export function checkSchemaVariables(variables: Readonly<Record<string, string>>
   if (v.callback_token !== undefined && !/^[A-Za-z0-9._~-]{0,128}$/.test(v.callback_token)) {
     throw bad('callback_token', '…', 'must be at most 128 letters, digits, or . _ ~ -', 'a value from openssl rand -hex 32');
   }
+}
+
+/**
+ * dcn creates its objects in the schema of the user it connects as, while the grants, the
+ * network ACE and the callback's table names follow the schema setting: the two must be one user.
+ */
+export function checkSchemaIsUser(variables: Readonly<Record<string, string>>, user: string | undefined): void {
+  const schema = variables.app_schema;
+  if (user === undefined || schema === undefined || !IDENTIFIER.test(user) || user.toUpperCase() === schema) return;
+  throw new DcnError('config_invalid', `schema ${schema} is not the connecting user ${user.toUpperCase()}: the objects would be created in ${user.toUpperCase()}'s schema while the grants, the network ACE and the callback name ${schema}`, {
+    hint: `connect as ${schema} (DCN_USER), or leave the schema setting out: it defaults to the connecting user`,
+    meta: { setting: 'schema' },
+  });
 }

@@ -71,6 +71,8 @@ export interface ScriptOptions {
   readonly connect?: string;
   readonly adminUser?: string;
   readonly adminPrivilege?: AdminPrivilege;
+  /** The schema the migrations are rendered for: the script stops unless it runs as that user. */
+  readonly schema?: string;
 }
 
 /** Ends a statement for SQL*Plus: ';' after SQL, a '/' line after PL/SQL (and after SQL ending in a comment). */
@@ -99,6 +101,20 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
     'WHENEVER OSERROR EXIT FAILURE',
     '',
   );
+  if (options.schema !== undefined) {
+    // The objects go to the schema of whoever runs the script; grants, the ACE and the callback
+    // name options.schema. They must be the same user, or nothing would work together.
+    out.push(
+      `-- Run as ${options.schema}: the objects are created in the connected user's schema.`,
+      'BEGIN',
+      `  IF USER <> '${options.schema}' THEN`,
+      `    RAISE_APPLICATION_ERROR(-20000, 'dcn: run this script as ${options.schema} (the schema setting), not as ' || USER);`,
+      '  END IF;',
+      'END;',
+      '/',
+      '',
+    );
+  }
   if (needsAdmin) {
     out.push(
       "-- Remember who runs this script, to CONNECT back after the admin migrations.",

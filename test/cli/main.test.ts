@@ -183,6 +183,23 @@ describe('dcn migrate against the fake', () => {
   });
 });
 
+describe('one schema, consistently (issue 11)', () => {
+  it('refuses a schema other than the connecting user before connecting, naming both', async () => {
+    for (const args of [['migrate', '--schema', 'hr'], ['migrate', '--define', 'app_schema=hr'], ['migrate', 'status', '--schema', 'HR']]) {
+      const r = await runCli(args, { env: DB_ENV });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/schema HR is not the connecting user OE/);
+      expect(r.driverLoads()).toBe(0);
+    }
+    expect((await runCli(['migrate', 'status', '--schema', 'oe'], { env: DB_ENV })).code).toBe(0);
+  });
+
+  it('makes the plan script stop unless it runs as the schema', async () => {
+    const r = await runCli(['migrate', 'plan', '--schema', 'hr']);
+    expect(r.stdout).toMatch(/IF USER <> 'HR' THEN\s+RAISE_APPLICATION_ERROR\(-20000, 'dcn: run this script as HR \(the schema setting\), not as ' \|\| USER\);/);
+  });
+});
+
 describe('connections and secrets', () => {
   it('explains a missing connect string before loading the driver', async () => {
     const r = await run(['migrate', ...WITH_FIXTURES], { env: { DCN_USER: 'OE', DCN_PASSWORD: 'x' } });

@@ -124,6 +124,11 @@ describe('settings of the built-in migrations', () => {
     expect(resolveWith({ demoSchema: 'yes' }, {}, null).variables.demo_schema).toBe('yes');
   });
 
+  it('upper-case unquoted names from every source, --define and the file\'s "variables" too (Oracle stores them so)', () => {
+    expect(resolveWith({ define: ['app_schema=dcn_scratch', 'orders_table=orders'] }, {}, null).variables).toMatchObject({ app_schema: 'DCN_SCRATCH', orders_table: 'ORDERS' });
+    expect(resolveWith({}, {}, JSON.stringify({ variables: { order_items_table: 'line_items' } })).variables.order_items_table).toBe('LINE_ITEMS');
+  });
+
   const rejects = (flags: ConfigFlags, env: Record<string, string>, message: RegExp) => {
     let err: DcnError | undefined;
     try {

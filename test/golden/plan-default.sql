@@ -6,6 +6,14 @@ SET SQLBLANKLINES ON
 WHENEVER SQLERROR EXIT FAILURE
 WHENEVER OSERROR EXIT FAILURE
 
+-- Run as OE: the objects are created in the connected user's schema.
+BEGIN
+  IF USER <> 'OE' THEN
+    RAISE_APPLICATION_ERROR(-20000, 'dcn: run this script as OE (the schema setting), not as ' || USER);
+  END IF;
+END;
+/
+
 -- Remember who runs this script, to CONNECT back after the admin migrations.
 SET DEFINE ON
 DEFINE dcn_app_user = "&_USER"

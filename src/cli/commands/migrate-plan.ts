@@ -28,6 +28,7 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
     connect: config.connect,
     adminUser: config.adminUser,
     adminPrivilege: config.adminPrivilege as AdminPrivilege | undefined,
+    schema: config.variables.app_schema,
   });
   let outFile: string | undefined;
   if (flags.out !== undefined) {
