@@ -16,7 +16,9 @@ SELECT 'role' AS via
  WHERE table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
 
 -- name: param.job-queue-processes
-SELECT value FROM v$parameter WHERE name = 'job_queue_processes';
+-- CON_ID 0: not a CDB; 1: the root; 3 and up: a PDB, where the value seen is the PDB's own and a
+-- 0 in the root (which a PDB session cannot see) stops every callback all the same.
+SELECT value, SYS_CONTEXT('USERENV', 'CON_ID') AS con_id FROM v$parameter WHERE name = 'job_queue_processes';
 
 -- name: aces.user
 SELECT host, lower_port, upper_port, privilege, status FROM user_host_aces;

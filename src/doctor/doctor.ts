@@ -109,11 +109,32 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     add({ id: 'privileges', status: 'warn', summary: `cannot read the privileges: ${firstLine(err)}` });
   }
 
-  // job_queue_processes: PL/SQL callbacks run in job queue processes
+  // The last rows of the log: what the notifications did, and the proof that callbacks run at all.
+  let recent: Promise<LogRow[]> | undefined;
+  const lastLogged = () => (recent ??= new Tail({ connect: async () => session, schema: options.schema, filters: {} }).last(20));
+
+  // job_queue_processes: PL/SQL callbacks run as Scheduler jobs (AQ$_PLSQL_NTFN)
   try {
-    const value = Number((await rows('param.job-queue-processes'))[0]?.VALUE);
+    const row = (await rows('param.job-queue-processes'))[0];
+    const value = Number(row?.VALUE);
+    const inPdb = Number(row?.CON_ID ?? 0) > 1;
     if (value === 0) add({ id: 'job_queue_processes', status: 'fail', summary: 'job_queue_processes is 0: no PL/SQL callback can run', fix: '`dcn migrate` with the admin profile raises it (V1), or: ALTER SYSTEM SET job_queue_processes = 10;' });
-    else add({ id: 'job_queue_processes', status: 'ok', summary: `job_queue_processes = ${value}` });
+    else if (!inPdb) add({ id: 'job_queue_processes', status: 'ok', summary: `job_queue_processes = ${value}` });
+    else {
+      // A 0 in the CDB root stops Scheduler jobs in every PDB, whatever the PDB says (19c
+      // Multitenant Administrator's Guide), and a PDB session cannot read the root's value:
+      // only a logged call proves that callbacks run.
+      const last = (await lastLogged().catch(() => [])).at(-1);
+      if (last) add({ id: 'job_queue_processes', status: 'ok', summary: `job_queue_processes = ${value} in this PDB, and callbacks run: the last call was logged at ${last.time}` });
+      else {
+        add({
+          id: 'job_queue_processes',
+          status: 'warn',
+          summary: `job_queue_processes = ${value} in this PDB, but the CDB root's value cannot be seen from a PDB, and 0 there stops the callbacks of every PDB; nothing logged yet shows that one ran`,
+          fix: 'have a DBA check in CDB$ROOT: SHOW PARAMETER job_queue_processes (it must not be 0), or change a registered row and see `dcn tail`',
+        });
+      }
+    }
   } catch (err) {
     if (!MISSING_PRIVILEGE.has(oracleCode(err) ?? '')) throw err;
     add({ id: 'job_queue_processes', status: 'warn', summary: `cannot read job_queue_processes as ${options.schema} (${firstLine(err)})`, fix: 'have a DBA check: SHOW PARAMETER job_queue_processes (it must not be 0)' });
@@ -178,14 +199,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   // what the last notifications did
   try {
-    const recent = await new Tail({ connect: async () => session, schema: options.schema, filters: {} }).last(20);
-    const last = recent.at(-1);
-    const failures = recent.filter(isFailure);
+    const logged = await lastLogged();
+    const last = logged.at(-1);
+    const failures = logged.filter(isFailure);
     if (!last) add({ id: 'notifications', status: 'warn', summary: 'nothing logged yet', fix: `change a row of ${options.ordersTable} and commit, then \`dcn tail\`; if nothing comes, check job_queue_processes and the registration` });
     else if (isFailure(last)) {
       const d = diagnose(last, options.callbackUrl);
       add({ id: 'notifications', status: 'fail', summary: `the last call failed: ${d.summary}`, fix: d.fix, details: [`${last.time} ${last.table ?? ''} ${last.order ?? ''}: ${last.error ?? last.message ?? ''}`] });
-    } else add({ id: 'notifications', status: failures.length > 0 ? 'warn' : 'ok', summary: `last: ${last.status ?? ''} at ${last.time}${failures.length > 0 ? `; ${failures.length} of the last ${recent.length} failed` : ''}` });
+    } else add({ id: 'notifications', status: failures.length > 0 ? 'warn' : 'ok', summary: `last: ${last.status ?? ''} at ${last.time}${failures.length > 0 ? `; ${failures.length} of the last ${logged.length} failed` : ''}` });
   } catch (err) {
     add({ id: 'notifications', status: 'fail', summary: isDcnError(err) ? err.message : firstLine(err), fix: isDcnError(err) ? err.hint : undefined });
   }

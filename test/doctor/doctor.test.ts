@@ -81,6 +81,19 @@ describe('dcn doctor', () => {
     expect((await doctor(db)).check('privileges')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/GRANT CHANGE NOTIFICATION TO OE/) });
   });
 
+  it('in a PDB, does not call job_queue_processes ok on the PDB\'s value alone: the root\'s 0 stops every callback', async () => {
+    const db = await healthy();
+    db.containerId = 3; // FREEPDB1
+    db.nfresults.length = 0;
+    const unknown = (await doctor(db)).check('job_queue_processes');
+    expect(unknown).toMatchObject({ status: 'warn', summary: expect.stringMatching(/= 1000 in this PDB, but the CDB root's value cannot be seen from a PDB/), fix: expect.stringMatching(/CDB\$ROOT: SHOW PARAMETER job_queue_processes/) });
+    db.logNotification({ table: 'ORDERS', order: '2408', status: 200, message: '200 OK', at: new Date('2026-12-01T10:00:00Z') });
+    expect((await doctor(db)).check('job_queue_processes')).toMatchObject({ status: 'ok', summary: expect.stringMatching(/callbacks run: the last call was logged at 2026-12-01T10:00:00.000Z/) });
+    db.containerId = 0; // not a CDB: its own value is the whole story
+    db.nfresults.length = 0;
+    expect((await doctor(db)).check('job_queue_processes')).toMatchObject({ status: 'ok', summary: 'job_queue_processes = 1000' });
+  });
+
   it('warns when job_queue_processes cannot be read', async () => {
     const db = await healthy();
     db.parametersVisible = false;

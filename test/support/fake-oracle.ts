@@ -153,6 +153,8 @@ export class FakeDatabase {
   /** Users with EXECUTE on DBMS_CHANGE_NOTIFICATION through a role only. */
   readonly executeThroughRole = new Set<string>();
   jobQueueProcesses = 1000;
+  /** SYS_CONTEXT('USERENV', 'CON_ID'): 0 not a CDB, 1 the root, 3 and up a PDB. */
+  containerId = 0;
   /** False: V$PARAMETER is not visible to the app user (ORA-00942). */
   parametersVisible = true;
   /** Rows of NFRESULTS (upper-case column names), as the callback would insert them. */
@@ -487,7 +489,7 @@ export class FakeSession implements DbSession {
       }
       case 'param.job-queue-processes':
         if (!this.db.parametersVisible) throw oraError('ORA-00942: table or view does not exist');
-        return { rows: [{ VALUE: String(this.db.jobQueueProcesses) }], rowsAffected: 0 };
+        return { rows: [{ VALUE: String(this.db.jobQueueProcesses), CON_ID: String(this.db.containerId) }], rowsAffected: 0 };
       case 'aces.user':
         return {
           rows: this.db.hostAces.filter((a) => a.principal === this.user).map((a) => ({ HOST: a.host, LOWER_PORT: a.lower, UPPER_PORT: a.upper, PRIVILEGE: a.privilege, STATUS: 'GRANTED' })),
