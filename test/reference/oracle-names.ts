@@ -156,5 +156,8 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   },
 };
 
-/** Session context parameters. */
-export const USERENV: readonly string[] = ['SID', 'CURRENT_SCHEMA', 'SESSION_USER'];
+/**
+ * Session context parameters: SQL Language Reference, SYS_CONTEXT, "Predefined Parameters of
+ * Namespace USERENV" (CON_ID since 12.1: 0 in a non-CDB, 1 in the root, the PDB's id in a PDB).
+ */
+export const USERENV: readonly string[] = ['SID', 'CURRENT_SCHEMA', 'SESSION_USER', 'CON_ID'];
