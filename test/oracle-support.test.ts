@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { oracleTestEnv } from './oracle/env.js';
-import { logRowsAfter, waitFor, waitForLog } from './oracle/helpers.js';
+import { DEREGISTER_ALL, dropSchemaBlock, logRowsAfter, waitFor, waitForLog } from './oracle/helpers.js';
+import { syntaxErrors } from './support/plsql-grammar.js';
 import { FakeDatabase } from './support/fake-oracle.js';
 
 const root = join(import.meta.dirname, '..');
@@ -24,6 +25,12 @@ describe('the real-Oracle suite helpers, on the fake', () => {
     const rows = await waitForLog(session, 'OE', marker, (r) => r.some((x) => x.order === '2408'), 'order 2408', 5000);
     expect(rows.map((r) => [r.table, r.order, r.status])).toEqual([['ORDERS', '2408', 200]]);
     expect(await logRowsAfter(session, 'OE', marker + 1)).toEqual([]);
+  });
+
+  it('deregisters and drops with blocks that parse under the PL/SQL grammar', () => {
+    expect(syntaxErrors({ sql: DEREGISTER_ALL, plsql: true })).toEqual([]);
+    expect(syntaxErrors({ sql: dropSchemaBlock('DCN_SCRATCH'), plsql: true })).toEqual([]);
+    expect(DEREGISTER_ALL).toMatch(/SELECT DISTINCT regid FROM user_change_notification_regs/);
   });
 
   it('waitFor gives up after its timeout, saying what it waited for', async () => {

@@ -82,6 +82,15 @@ export interface RepairResult {
   readonly actions: readonly { version: string; action: 'removed-failed' | 'realigned-checksum'; detail: string }[];
 }
 
+/**
+ * A REVOKE of a privilege that is not there: ORA-01927 (an object privilege this user did not
+ * grant) or ORA-01952 (a system privilege not granted): shared/reference, corrections.
+ */
+function isAlreadyRevoked(sql: string, err: unknown): boolean {
+  const code = oracleCode(err);
+  return /^\s*REVOKE\b/i.test(sql) && (code === 'ORA-01927' || code === 'ORA-01952');
+}
+
 export type MigrationEvent =
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'migration-start'; version: string; description: string; direction: Direction; profile: Profile; statements: number; resumeFrom?: number }
@@ -384,6 +393,7 @@ export class Migrator {
     statements: readonly Statement[],
     from: number,
     compileWarnings: CompileProblem[],
+    notes: string[],
   ): Promise<number> {
     const script = direction === 'up' ? m.up : m.down!;
     const session = await this.#session(script.profile, app);
@@ -400,7 +410,10 @@ export class Migrator {
       } catch (err) {
         if (err instanceof DcnError) throw err;
         await session.rollback().catch(() => undefined);
-        problem = this.#statementFailure(err, m, direction, st, i, statements.length);
+        if (direction === 'down' && isAlreadyRevoked(st.sql, err)) {
+          // GRANT is not reference-counted: a DBA may have taken it back already. Its undo is done.
+          notes.push(`${st.file}:${st.line}: ${firstLine(st.sql)} — already gone (${firstLine(err)}); nothing to revoke`);
+        } else problem = this.#statementFailure(err, m, direction, st, i, statements.length);
       }
       if (problem) {
         const durationMs = Math.round(this.#now() - started);
@@ -567,7 +580,7 @@ export class Migrator {
       }
       await app.commit();
       try {
-        const durationMs = await this.#runScript(app, m, direction, statements, from, compileWarnings);
+        const durationMs = await this.#runScript(app, m, direction, statements, from, compileWarnings, warnings);
         if (direction === 'up') await this.#run(app, 'history.succeed', { version: m.version, execution_ms: durationMs });
         else await this.#run(app, 'history.delete', { version: m.version });
         await app.commit();

@@ -78,10 +78,66 @@ export function dropSchemaBlock(user: string): string {
   return `BEGIN\n  EXECUTE IMMEDIATE 'DROP USER ${u} CASCADE';\nEXCEPTION\n  WHEN OTHERS THEN\n    IF SQLCODE != -1918 THEN RAISE; END IF;\nEND;`;
 }
 
+/**
+ * Removes every registration of the connected user. DROP USER … CASCADE of a user that still has
+ * registrations can fail as SYSTEM with ORA-29972 (shared/reference, corrections), and only
+ * their owner (or SYS) may deregister them. One row per table and registration: DISTINCT.
+ */
+export const DEREGISTER_ALL = `BEGIN
+  FOR r IN (SELECT DISTINCT regid FROM user_change_notification_regs) LOOP
+    DBMS_CHANGE_NOTIFICATION.DEREGISTER(r.regid);
+  END LOOP;
+END;`;
+
+/** Deregisters what an earlier (perhaps aborted) run left, as the scratch user; nothing if it does not exist. */
+async function deregisterScratch(env: OracleTestEnv): Promise<void> {
+  let app: DbSession;
+  try {
+    app = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+  } catch {
+    return; // no such user (ORA-01017): nothing registered
+  }
+  try {
+    await app.execute(DEREGISTER_ALL);
+  } catch {
+    // no CHANGE NOTIFICATION or EXECUTE grant: it cannot have registrations either
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * The gvenzl images set JOB_QUEUE_PROCESSES=1 for the whole CDB: notifications then queue
+ * behind one job slave. Raised here where the admin account may; otherwise the waits allow for it.
+ */
+async function raiseJobQueueProcesses(admin: DbSession): Promise<void> {
+  try {
+    const value = Number((await admin.execute("SELECT value FROM v$parameter WHERE name = 'job_queue_processes'")).rows[0]?.VALUE);
+    if (value > 0 && value < 4) await admin.execute('ALTER SYSTEM SET job_queue_processes = 4');
+  } catch (err) {
+    process.stdout.write(`note: job_queue_processes left as it is (${(err as Error).message.split('\n')[0]}); notifications may queue behind one job slave\n`);
+  }
+}
+
+async function dropScratch(env: OracleTestEnv, admin: DbSession): Promise<void> {
+  await deregisterScratch(env);
+  try {
+    await admin.execute(dropSchemaBlock(env.appUser));
+  } catch (err) {
+    if (!/ORA-29972/.test((err as Error).message)) throw err;
+    throw new Error(
+      `DROP USER ${env.appUser} CASCADE failed with ORA-29972: the user still has registrations that could not be removed as ${env.appUser}. ` +
+        `Run \`dcn deregister --all --yes\` as ${env.appUser}, or drop the user as SYS, then run the suite again.`,
+      { cause: err },
+    );
+  }
+}
+
 export async function createScratchSchema(env: OracleTestEnv): Promise<void> {
   const admin = await adminSession(env);
   try {
-    await admin.execute(dropSchemaBlock(env.appUser));
+    await raiseJobQueueProcesses(admin);
+    await dropScratch(env, admin);
     for (const sql of scratchSchemaStatements(env.appUser, env.appPassword)) await admin.execute(sql);
   } finally {
     await admin.close();
@@ -91,7 +147,7 @@ export async function createScratchSchema(env: OracleTestEnv): Promise<void> {
 export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
   const admin = await adminSession(env);
   try {
-    await admin.execute(dropSchemaBlock(env.appUser));
+    await dropScratch(env, admin);
   } finally {
     await admin.close();
   }

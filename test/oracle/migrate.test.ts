@@ -23,7 +23,8 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
   async function userObjects(): Promise<string[]> {
     const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
     try {
-      const r = await s.execute(`SELECT object_type || ' ' || object_name AS o FROM user_objects WHERE object_type NOT IN ('LOB', 'INDEX') ORDER BY 1`);
+      // an identity column brings a system-made sequence, ISEQ$$_<object id>
+      const r = await s.execute(`SELECT object_type || ' ' || object_name AS o FROM user_objects WHERE object_type NOT IN ('LOB', 'INDEX') AND object_name NOT LIKE 'ISEQ$$%' ORDER BY 1`);
       return r.rows.map((row) => String(row.O));
     } finally {
       await s.close();
@@ -36,6 +37,12 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 migrations applied/);
     expect(await userObjects()).toEqual(['PROCEDURE LOG_MSG', 'TABLE APP_LOG', 'TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+  });
+
+  it('refuses a schema other than the connecting user before connecting', async () => {
+    const r = await dcn(env, ['migrate', '--schema', 'SYSTEM', '--with-demo-schema']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`schema SYSTEM is not the connecting user ${env.appUser}`));
   });
 
   it('shows them applied', async () => {

@@ -115,6 +115,8 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   });
 
   it('more rows than Oracle sends ROWIDs for: one table-level notification', async () => {
+    // the threshold set here, not assumed: 2,000 rows are far beyond 100
+    await app.execute('BEGIN DBMS_CHANGE_NOTIFICATION.SET_ROWID_THRESHOLD(:t, 100); END;', { t: `${env.appUser}.ORDER_ITEMS` });
     const marker = await lastId();
     await app.execute(`INSERT INTO orders (order_id, order_date, order_mode, customer_id, order_status, order_total)
                        SELECT 5000 + level, SYSTIMESTAMP, 'online', 101, 0, 0 FROM dual CONNECT BY level <= 5`);
@@ -131,6 +133,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     expect(regs).toHaveLength(1);
     expect(regs[0].tables).toEqual([`${env.appUser}.ORDERS`, `${env.appUser}.ORDER_ITEMS`]);
     expect(regs[0].qos).toEqual(['reliable', 'rowids']);
+    expect(regs[0].timeoutSeconds).toBeNull(); // TIMEOUT 4294967295: none
   });
 
   it('dcn tail --json shows the rows', async () => {
@@ -144,7 +147,15 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     writeFileSync(join(dir, 'V1__slow.sql'), 'BEGIN\n  DBMS_SESSION.SLEEP(4);\nEND;\n/\nCREATE TABLE dcn_concurrent (x NUMBER);\n');
     const args = ['migrate', '--migrations', dir, '--history-table', 'DCN_CONCURRENT_HISTORY', '--lock-timeout', '1'];
     const first = dcn(env, args);
-    await new Promise((r) => setTimeout(r, 1500)); // the first holds the lock and sleeps
+    // the first holds the lock once it has recorded V1 as begun (it records it under the lock)
+    await waitFor(
+      async () => {
+        const r = await app.execute("SELECT COUNT(*) AS n FROM dcn_concurrent_history WHERE version = '1'").catch(() => ({ rows: [] as Record<string, unknown>[] }));
+        return Number(r.rows[0]?.N ?? 0) > 0 ? true : undefined;
+      },
+      'the first run to hold the lock',
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const second = await dcn(env, args);
     expect(second.code).toBe(3);
     expect(second.stderr).toMatch(/the migration lock is held by dcn oracle suite/);

@@ -360,7 +360,10 @@ export class FakeSession implements DbSession {
     if (revoke) {
       for (const p of revoke[1]!.split(',')) {
         const key = `${revoke[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`;
-        if (!this.db.grants.delete(key)) throw oraError('ORA-01927: cannot REVOKE privileges you did not grant');
+        // what Oracle answers (shared/reference, corrections): an object privilege, ORA-01927; a system one, ORA-01952
+        if (!this.db.grants.delete(key)) {
+          throw oraError(/\sON\s/i.test(p) ? 'ORA-01927: cannot REVOKE privileges you did not grant' : `ORA-01952: system privileges not granted to '${revoke[2]!.toUpperCase()}'`);
+        }
       }
     }
     await this.commit(); // and after
