@@ -1,6 +1,7 @@
 /** The engine for the commands that connect: sessions, and engine events as progress lines. */
 import { checkSchemaIsUser } from '../config/schema-settings.js';
 import { Migrator, type MigrationEvent } from '../migrator/migrator.js';
+import { migrationLabel } from '../migrator/source.js';
 import type { CommandContext } from './context.js';
 import { configFrom, migrationSet } from './migration-setup.js';
 import { formatMs, type Output } from './output.js';
@@ -15,13 +16,13 @@ export function printEvent(event: MigrationEvent, out: Output): void {
       if (event.waitedMs >= 1000) out.line(c.dim(`waited ${formatMs(event.waitedMs)} for the migration lock`));
       break;
     case 'migration-start':
-      if (event.resumeFrom !== undefined) out.line(c.dim(`resuming V${event.version} at statement ${event.resumeFrom} of ${event.statements}`));
+      if (event.resumeFrom !== undefined) out.line(c.dim(`resuming ${migrationLabel(event.version)} at statement ${event.resumeFrom} of ${event.statements}`));
       break;
     case 'migration-done':
-      out.line(`${c.green('✓')} ${event.direction === 'down' ? 'undid ' : ''}V${event.version}  ${c.dim(formatMs(event.durationMs))}`);
+      out.line(`${c.green('✓')} ${event.direction === 'down' ? 'undid ' : ''}${migrationLabel(event.version)}  ${c.dim(formatMs(event.durationMs))}`);
       break;
     case 'migration-failed':
-      out.line(`${c.red('✗')} ${event.direction === 'down' ? 'undo of ' : ''}V${event.version} failed  ${c.dim(formatMs(event.durationMs))}`);
+      out.line(`${c.red('✗')} ${event.direction === 'down' ? 'undo of ' : ''}${migrationLabel(event.version)} failed  ${c.dim(formatMs(event.durationMs))}`);
       break;
     case 'statement-done':
       break;

@@ -17,7 +17,7 @@ import { loadNamedQueries, type NamedQuery } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
 import { truncateBytes } from '../oracle/varchar.js';
-import { compareVersions, isEnabled, normaliseVersion, type Migration, type Profile } from './source.js';
+import { compareVersions, isEnabled, isRepeatableVersion, migrationLabel, normaliseVersion, type Migration, type Profile } from './source.js';
 
 export interface SessionProvider {
   /** The schema owner's session: app migrations and the history table. */
@@ -28,7 +28,8 @@ export interface SessionProvider {
   lock(): Promise<DbSession>;
 }
 
-export type MigrationState = 'applied' | 'pending' | 'failed' | 'changed' | 'missing';
+/** outdated: a repeatable migration whose file or settings changed since it was applied. */
+export type MigrationState = 'applied' | 'pending' | 'failed' | 'changed' | 'missing' | 'outdated';
 
 export interface StatusEntry {
   readonly version: string;
@@ -49,6 +50,12 @@ export interface StatusEntry {
   readonly hasUndo: boolean;
   /** Pending, but a higher version is already applied. */
   readonly outOfOrder?: boolean;
+  /** An R__ script: applied after the versioned ones, and again when its rendered text changes. */
+  readonly repeatable?: boolean;
+  /** Why a repeatable migration is outdated: its file changed, or a setting it uses. */
+  readonly outdatedBy?: 'file' | 'settings';
+  /** The settings (substitution variables) the script uses. */
+  readonly uses?: readonly string[];
 }
 
 export interface StatusResult {
@@ -109,6 +116,13 @@ export interface MigratorOptions {
   readonly holder?: string;
   readonly onEvent?: (event: MigrationEvent) => void;
   readonly now?: () => number;
+}
+
+/** A migration to run: from which statement, and for a repeatable one whether it ran before. */
+interface QueueItem {
+  readonly migration: Migration;
+  readonly from: number;
+  readonly again?: boolean;
 }
 
 interface HistoryRow {
@@ -278,22 +292,47 @@ export class Migrator {
 
   // ---------------------------------------------------------------- status
 
+  /** The checksum the history holds for a script as it is now (see Rendered.checksum). */
+  #checksum(m: Migration): string {
+    return this.#rendered.get(m.version)!.checksum;
+  }
+
+  /** Is the recorded checksum this script's, or one of the earlier texts it accepts? */
+  #matches(m: Migration, recorded: string): boolean {
+    return recorded === this.#checksum(m) || (m.up.accepts ?? []).includes(recorded);
+  }
+
   #analyse(rows: readonly HistoryRow[]): StatusEntry[] {
     const byVersion = new Map(rows.map((r) => [r.version, r]));
     const entries: StatusEntry[] = [];
-    const appliedVersions = rows.filter((r) => r.success).map((r) => r.version);
+    const appliedVersions = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).map((r) => r.version);
     const highestApplied = appliedVersions.sort(compareVersions).at(-1);
     for (const m of this.#opts.migrations) {
       const row = byVersion.get(m.version);
-      const base = { version: m.version, description: m.description, script: m.up.file, profile: m.up.profile, checksum: m.up.checksum, hasUndo: m.down !== undefined };
+      const rendered = this.#rendered.get(m.version)!;
+      const base = {
+        version: m.version,
+        description: m.description,
+        script: m.up.file,
+        profile: m.up.profile,
+        checksum: rendered.checksum,
+        hasUndo: m.down !== undefined,
+        ...(m.repeatable ? { repeatable: true, uses: rendered.uses } : {}),
+      };
       if (!row) {
         // an optional migration that is switched off and was never applied is not part of the set
         if (!isEnabled(m, this.#opts.variables ?? {})) continue;
-        const outOfOrder = highestApplied !== undefined && compareVersions(m.version, highestApplied) < 0;
+        const outOfOrder = !m.repeatable && highestApplied !== undefined && compareVersions(m.version, highestApplied) < 0;
         entries.push({ ...base, state: 'pending', ...(outOfOrder ? { outOfOrder } : {}) });
         continue;
       }
-      const state: MigrationState = !row.success ? 'failed' : row.checksum !== m.up.checksum ? 'changed' : 'applied';
+      if (m.repeatable) {
+        const outdatedBy = row.checksum === rendered.checksum ? undefined : row.checksum.slice(0, 32) === rendered.checksum.slice(0, 32) ? 'settings' : 'file';
+        const state: MigrationState = !row.success ? 'failed' : outdatedBy ? 'outdated' : 'applied';
+        entries.push({ ...base, ...this.#recorded(row), state, ...(row.success && outdatedBy ? { outdatedBy } : {}) });
+        continue;
+      }
+      const state: MigrationState = !row.success ? 'failed' : !this.#matches(m, row.checksum) ? 'changed' : 'applied';
       entries.push({ ...base, ...this.#recorded(row), state });
     }
     for (const row of rows) {
@@ -307,9 +346,13 @@ export class Migrator {
         hasUndo: false,
         ...this.#recorded(row),
         state: row.success ? 'missing' : 'failed',
+        ...(isRepeatableVersion(row.version) ? { repeatable: true } : {}),
       });
     }
-    return entries.sort((a, b) => compareVersions(a.version, b.version));
+    // versioned in version order, then the repeatable ones by name
+    const versioned = entries.filter((e) => !e.repeatable).sort((a, b) => compareVersions(a.version, b.version));
+    const repeatable = entries.filter((e) => e.repeatable).sort((a, b) => (a.version < b.version ? -1 : 1));
+    return [...versioned, ...repeatable];
   }
 
   #recorded(row: HistoryRow) {
@@ -353,7 +396,7 @@ export class Migrator {
   #blockedError(row: HistoryRow): DcnError {
     const direction = row.operation === 'undo' ? 'down ' : '';
     const where = `statement ${row.statementsDone + 1} of ${row.statementsTotal}`;
-    const what = row.operation === 'undo' ? `the undo of V${row.version}` : `V${row.version} (${row.description})`;
+    const what = row.operation === 'undo' ? `the undo of ${migrationLabel(row.version)}` : `${migrationLabel(row.version)} (${row.description})`;
     return new DcnError('history_blocked', `${what} failed at ${where}${row.errorText ? `: ${row.errorText}` : ''}`, {
       hint:
         `statements before it are applied (Oracle commits DDL). Fix the script and run \`dcn migrate ${direction}--resume\` to continue from ${where}, ` +
@@ -363,9 +406,10 @@ export class Migrator {
   }
 
   #checkDrift(entries: readonly StatusEntry[], allowChanged: boolean, warnings: string[]): void {
-    const changed = entries.filter((e) => e.state === 'changed' || e.state === 'missing');
+    // a repeatable script that is gone leaves its objects as they are; it blocks nothing
+    const changed = entries.filter((e) => e.state === 'changed' || (e.state === 'missing' && !e.repeatable));
     if (changed.length === 0) return;
-    const list = changed.map((e) => `V${e.version} ${e.state === 'missing' ? `(${e.script}: file missing)` : `(${e.script} changed since it was applied)`}`);
+    const list = changed.map((e) => `${migrationLabel(e.version)} ${e.state === 'missing' ? `(${e.script}: file missing)` : `(${e.script} changed since it was applied)`}`);
     if (allowChanged) {
       warnings.push(...list.map((l) => `applied migration differs: ${l}`));
       return;
@@ -432,7 +476,7 @@ export class Migrator {
 
   #statementFailure(err: unknown, m: Migration, direction: Direction, st: Statement, index: number, total: number): DcnError {
     const code = oracleCode(err);
-    const name = direction === 'up' ? `V${m.version} (${m.description})` : `the undo of V${m.version}`;
+    const name = direction === 'up' ? `${migrationLabel(m.version)} (${m.description})` : `the undo of ${migrationLabel(m.version)}`;
     const resume = direction === 'up' ? 'dcn migrate --resume' : 'dcn migrate down --resume';
     const lost = code === 'NJS-500' || code === 'NJS-501' || code === 'NJS-521' || code === 'NJS-003';
     return new DcnError(lost ? 'connection_failed' : code === 'ORA-01031' ? 'privilege_missing' : 'migration_failed', `${name} failed at statement ${index + 1} of ${total}, ${st.file}:${st.line}: ${firstLine(err)}`, {
@@ -465,7 +509,7 @@ export class Migrator {
     const errors = problems.filter((p) => p.severity === 'error');
     compileWarnings.push(...problems.filter((p) => p.severity === 'warning'));
     if (errors.length === 0 && !(result.warning && problems.length === 0)) return undefined;
-    const name = direction === 'up' ? `V${m.version} (${m.description})` : `the undo of V${m.version}`;
+    const name = direction === 'up' ? `${migrationLabel(m.version)} (${m.description})` : `the undo of ${migrationLabel(m.version)}`;
     const listed = errors.length > 0 ? errors.map((e) => `  ${e.file}:${e.line}:${e.column}: ${e.text}`).join('\n') : `  ${st.file}:${st.line}: ${result.warning!.message}`;
     return new DcnError('compile_error', `${name}: ${object.type} ${object.owner ? `${object.owner}.` : ''}${object.name} was created with compilation errors (statement ${index + 1} of ${total}):\n${listed}`, {
       hint: `fix the errors and run \`dcn migrate ${direction === 'down' ? 'down ' : ''}--resume\`; the statement runs again from the start`,
@@ -486,7 +530,7 @@ export class Migrator {
       const warnings: string[] = [];
       const entries = this.#analyse(rows);
       const failed = this.#failedRow(rows);
-      let resume: { migration: Migration; from: number } | undefined;
+      let resume: QueueItem | undefined;
       if (failed) {
         if (!options.resume || failed.operation === 'undo') throw this.#blockedError(failed);
         resume = { migration: this.#requireFile(failed), from: this.#resumePoint(failed, 'up') };
@@ -500,8 +544,15 @@ export class Migrator {
           hint: 'dcn applies migrations in version order: give the new migration a version above the last applied one',
         });
       }
-      const pending = this.#opts.migrations.filter((m) => entries.find((e) => e.version === m.version)?.state === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0));
-      const queue: { migration: Migration; from: number }[] = resume ? [resume, ...pending.map((m) => ({ migration: m, from: 0 }))] : pending.map((m) => ({ migration: m, from: 0 }));
+      const stateOf = (m: Migration) => entries.find((e) => e.version === m.version)?.state;
+      const pending = this.#opts.migrations.filter((m) => !m.repeatable && stateOf(m) === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0));
+      // after every versioned one, and not with --to: they may need the latest version of everything
+      const repeatables = to !== undefined ? [] : this.#opts.migrations.filter((m) => m.repeatable && (stateOf(m) === 'pending' || stateOf(m) === 'outdated'));
+      const queue: QueueItem[] = [
+        ...(resume ? [resume] : []),
+        ...pending.map((m) => ({ migration: m, from: 0 })),
+        ...repeatables.filter((m) => m.version !== resume?.migration.version).map((m) => ({ migration: m, from: 0, again: stateOf(m) === 'outdated' })),
+      ];
       return this.#execute(app, 'up', queue, warnings, resume !== undefined);
     });
   }
@@ -522,26 +573,32 @@ export class Migrator {
       } else if (options.resume) {
         warnings.push('--resume: no failed undo to resume');
       }
-      const applied = rows.filter((r) => r.success).sort((a, b) => compareVersions(b.version, a.version));
+      const applied = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).sort((a, b) => compareVersions(b.version, a.version));
       const chosen = to !== undefined ? applied.filter((r) => compareVersions(r.version, to) > 0) : failed ? [] : applied.slice(0, options.steps ?? 1);
       for (const row of chosen) {
         const m = this.#requireFile(row);
         if (!m.down) {
-          throw new DcnError('script_invalid', `V${m.version} (${m.description}) has no undo script, so dcn cannot take it back`, {
+          throw new DcnError('script_invalid', `${migrationLabel(m.version)} (${m.description}) has no undo script, so dcn cannot take it back`, {
             hint: `add U${m.version}__${m.up.file.replace(/^V[^_]+__/, '')} next to ${m.up.file}; nothing was undone`,
           });
         }
-        if (row.checksum !== m.up.checksum) warnings.push(`V${m.version} changed since it was applied; undoing it with the current U script`);
+        if (!this.#matches(m, row.checksum)) warnings.push(`${migrationLabel(m.version)} changed since it was applied; undoing it with the current U script`);
         queue.push({ migration: m, from: 0 });
       }
-      return this.#execute(app, 'down', queue, warnings, failed !== undefined);
+      const result = await this.#execute(app, 'down', queue, warnings, failed !== undefined);
+      // What the repeatable scripts made may depend on what was undone, and the U scripts drop
+      // what they own: each is applied again by the next migrate.
+      const forget = result.results.some((r) => r.status === 'success') ? rows.filter((r) => isRepeatableVersion(r.version) && r.success) : [];
+      for (const r of forget) await this.#run(app, 'history.delete', { version: r.version });
+      if (forget.length > 0) await app.commit();
+      return result;
     });
   }
 
   #requireFile(row: HistoryRow): Migration {
     const m = this.#byVersion.get(row.version);
     if (!m) {
-      throw new DcnError('migration_changed', `V${row.version} is in the history table but ${row.script} is not in the migrations directory`, {
+      throw new DcnError('migration_changed', `${migrationLabel(row.version)} is in the history table but ${row.script} is not in the migrations directory`, {
         hint: 'restore the file, or check --migrations points at the right directory',
       });
     }
@@ -551,32 +608,32 @@ export class Migrator {
   #resumePoint(row: HistoryRow, direction: Direction): number {
     const rendered = this.#rendered.get(row.version)!;
     const statements = direction === 'up' ? rendered.up : rendered.down;
-    if (!statements) throw new DcnError('script_invalid', `the undo script of V${row.version} is gone; it cannot be resumed`, { hint: 'restore it, or run `dcn migrate repair`' });
+    if (!statements) throw new DcnError('script_invalid', `the undo script of ${migrationLabel(row.version)} is gone; it cannot be resumed`, { hint: 'restore it, or run `dcn migrate repair`' });
     const done = row.statementsDone;
     if (done > statements.length || (done > 0 && row.doneHash !== prefixHash(statements, done))) {
-      throw new DcnError('history_blocked', `cannot resume V${row.version}: the ${done} statement(s) that already ran are not the same in the file any more`, {
+      throw new DcnError('history_blocked', `cannot resume ${migrationLabel(row.version)}: the ${done} statement(s) that already ran are not the same in the file any more`, {
         hint: 'only change the failed statement and those after it; or undo by hand and run `dcn migrate repair`',
       });
     }
     return done;
   }
 
-  async #execute(app: DbSession, direction: Direction, queue: readonly { migration: Migration; from: number }[], warnings: string[], firstIsResume: boolean): Promise<RunResult> {
+  async #execute(app: DbSession, direction: Direction, queue: readonly QueueItem[], warnings: string[], firstIsResume: boolean): Promise<RunResult> {
     // Connect the admin profile before anything runs: a missing admin user or a wrong password
     // must not leave a migration half-done and marked failed.
     if (queue.some(({ migration: m }) => (direction === 'up' ? m.up : m.down!).profile === 'admin')) await this.#opts.sessions.admin();
     const results: MigrationRunResult[] = [];
     const compileWarnings: CompileProblem[] = [];
     for (let q = 0; q < queue.length; q++) {
-      const { migration: m, from } = queue[q]!;
+      const { migration: m, from, again } = queue[q]!;
       const rendered = this.#rendered.get(m.version)!;
       const statements = direction === 'up' ? rendered.up : rendered.down!;
       const resumed = q === 0 && firstIsResume;
-      if (direction === 'up' && !resumed) {
-        await this.#run(app, 'history.insert', { version: m.version, description: truncateBytes(m.description, 200), script: m.up.file, checksum: m.up.checksum, profile: m.up.profile, operation: 'migrate', statements_total: statements.length });
+      if (direction === 'up' && !resumed && !again) {
+        await this.#run(app, 'history.insert', { version: m.version, description: truncateBytes(m.description, 200), script: m.up.file, checksum: this.#checksum(m), profile: m.up.profile, operation: 'migrate', statements_total: statements.length });
       } else {
-        await this.#run(app, 'history.restart', { version: m.version, checksum: m.up.checksum, script: m.up.file, operation: direction === 'up' ? 'migrate' : 'undo', statements_total: statements.length });
-        if (direction === 'down' && !resumed) await this.#run(app, 'history.progress', { version: m.version, statements_done: 0, done_hash: null });
+        await this.#run(app, 'history.restart', { version: m.version, checksum: this.#checksum(m), script: m.up.file, operation: direction === 'up' ? 'migrate' : 'undo', statements_total: statements.length });
+        if (!resumed) await this.#run(app, 'history.progress', { version: m.version, statements_done: 0, done_hash: null });
       }
       await app.commit();
       try {
@@ -615,8 +672,8 @@ export class Migrator {
           continue;
         }
         const m = this.#byVersion.get(row.version);
-        if (m && m.up.checksum !== row.checksum) {
-          await this.#run(app, 'history.realign', { version: row.version, checksum: m.up.checksum, script: m.up.file });
+        if (m && !m.repeatable && !this.#matches(m, row.checksum)) {
+          await this.#run(app, 'history.realign', { version: row.version, checksum: this.#checksum(m), script: m.up.file });
           actions.push({ version: row.version, action: 'realigned-checksum', detail: `${m.up.file} accepted as applied` });
         }
       }

@@ -11,7 +11,7 @@ import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
 import { compiledObjectOf } from './compile-gate.js';
 import { prefixHash, renderMigrations } from './render.js';
-import { compareVersions, isEnabled, normaliseVersion, type Migration, type Profile } from './source.js';
+import { compareVersions, isEnabled, migrationLabel, normaliseVersion, type Migration, type Profile } from './source.js';
 import { usageError } from '../errors.js';
 
 export interface PlannedStatement {
@@ -23,6 +23,8 @@ export interface PlannedStatement {
 
 export interface PlannedMigration {
   readonly version: string;
+  /** An R__ script: in a plan for a fresh schema it runs once, after the versioned ones. */
+  readonly repeatable?: boolean;
   readonly description: string;
   readonly script: string;
   readonly profile: Profile;
@@ -46,19 +48,21 @@ export function buildPlan(options: PlanOptions): Plan {
   let to: string | undefined;
   if (options.to !== undefined) {
     to = normaliseVersion(options.to);
-    if (!/^\d+([._]\d+)*$/.test(options.to) || !options.migrations.some((m) => m.version === to)) {
+    if (!/^\d+([._]\d+)*$/.test(options.to) || !options.migrations.some((m) => !m.repeatable && m.version === to)) {
       throw usageError(`--to ${options.to}: there is no migration with that version`, `known versions: ${options.migrations.map((m) => m.version).join(', ') || 'none'}`);
     }
   }
   const rendered = renderMigrations(options.migrations, options.variables, { down: false });
   const migrations = options.migrations
-    .filter((m) => isEnabled(m, options.variables ?? {}) && (to === undefined || compareVersions(m.version, to) <= 0))
+    // with --to, as in dcn migrate, the repeatable ones wait for every version
+    .filter((m) => isEnabled(m, options.variables ?? {}) && (to === undefined ? true : !m.repeatable && compareVersions(m.version, to) <= 0))
     .map((m) => ({
       version: m.version,
+      ...(m.repeatable ? { repeatable: true } : {}),
       description: m.description,
       script: m.up.file,
       profile: m.up.profile,
-      checksum: m.up.checksum,
+      checksum: rendered.get(m.version)!.checksum,
       statements: rendered.get(m.version)!.up.map((s: Statement) => ({ file: s.file, line: s.line, plsql: s.plsql, sql: s.sql })),
     }));
   return { historyTable: options.historyTable, migrations };
@@ -152,7 +156,7 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
     '',
   );
   for (const m of plan.migrations) {
-    out.push(`-- V${m.version}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''})`);
+    out.push(`-- ${migrationLabel(m.version)}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
     if (m.profile === 'admin') out.push(...connectLine(admin, as));
     for (const st of m.statements) {
       out.push(`-- ${st.file}:${st.line}`, terminated(st));

@@ -1,7 +1,8 @@
 /**
  * Loads migrations from a directory: Flyway-style `V<version>__<description>.sql` with an
- * optional undo `U<version>__<description>.sql`, each a SQL*Plus script with an optional header
- * line `-- dcn: profile=admin` among its leading comments.
+ * optional undo `U<version>__<description>.sql`, and repeatable `R__<description>.sql` scripts
+ * (applied after the versioned ones, and again whenever their rendered text changes), each a
+ * SQL*Plus script with an optional header line `-- dcn: profile=admin` among its leading comments.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,19 +20,34 @@ export interface MigrationScript {
   readonly profile: Profile;
   /** Run only when this substitution variable is true (yes, true, 1, on): an optional migration. */
   readonly when?: string;
+  /** Checksums of earlier texts of this script that count as applied (`-- dcn: accepts=…`). */
+  readonly accepts?: readonly string[];
   readonly items: readonly ScriptItem[];
 }
 
 export interface Migration {
-  /** Normalised version: dot-separated whole numbers, e.g. "1", "2.1". */
+  /** Normalised version: dot-separated whole numbers, e.g. "1", "2.1"; R__<description> for a repeatable one. */
   readonly version: string;
+  /** An R__ script: no version, no undo, applied again when its rendered text changes. */
+  readonly repeatable?: boolean;
   readonly description: string;
   readonly up: MigrationScript;
   readonly down?: MigrationScript;
 }
 
 const FILE_PATTERN = /^([VU])(\d+(?:[._]\d+)*)__([A-Za-z0-9][A-Za-z0-9_.-]*)\.sql$/;
-const LOOKS_LIKE_MIGRATION = /^[VvUu]\d/;
+/** The description also names its history row (version R__<description>, at most 50 bytes). */
+const REPEATABLE_PATTERN = /^R__([A-Za-z0-9][A-Za-z0-9_.-]{0,46})\.sql$/;
+const LOOKS_LIKE_MIGRATION = /^([VvUu]\d|[RrUu]_|[Rr]\d)/;
+
+export function isRepeatableVersion(version: string): boolean {
+  return version.startsWith('R__');
+}
+
+/** How messages name a migration: V3, or R__sendNotification. */
+export function migrationLabel(version: string): string {
+  return isRepeatableVersion(version) ? version : `V${version}`;
+}
 
 /** Checksum of a script, independent of line endings and a byte-order mark. */
 export function checksumOf(text: string): string {
@@ -64,9 +80,10 @@ export function normaliseVersion(raw: string): string {
 }
 
 /** Reads the `-- dcn: key=value …` header among a script's leading comment lines. */
-export function parseHeader(text: string, file: string): { profile: Profile; when?: string } {
+export function parseHeader(text: string, file: string): { profile: Profile; when?: string; accepts?: string[] } {
   let profile: Profile = 'app';
   let when: string | undefined;
+  const accepts: string[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -89,9 +106,14 @@ export function parseHeader(text: string, file: string): { profile: Profile; whe
         when = value;
         continue;
       }
+      if (key === 'accepts') {
+        if (!/^[0-9a-f]{64}$/.test(value)) throw new DcnError('script_invalid', `${where}: accepts= takes the SHA-256 checksum of an earlier text of the script, not '${kv[2]}'`);
+        accepts.push(value);
+        continue;
+      }
       if (key !== 'profile') {
         throw new DcnError('script_invalid', `${where}: unknown header key '${kv[1]}'`, {
-          hint: 'the header knows: profile=app|admin, when=<variable>',
+          hint: 'the header knows: profile=app|admin, when=<variable>, accepts=<checksum>',
         });
       }
       if (value !== 'app' && value !== 'admin') {
@@ -100,12 +122,12 @@ export function parseHeader(text: string, file: string): { profile: Profile; whe
       profile = value;
     }
   }
-  return { profile, when };
+  return { profile, when, ...(accepts.length > 0 ? { accepts } : {}) };
 }
 
 export function loadScript(path: string, file: string, text: string): MigrationScript {
-  const { profile, when } = parseHeader(text, file);
-  return { file, path, checksum: checksumOf(text), profile, ...(when ? { when } : {}), items: splitScript(text, file) };
+  const { profile, when, accepts } = parseHeader(text, file);
+  return { file, path, checksum: checksumOf(text), profile, ...(when ? { when } : {}), ...(accepts ? { accepts } : {}), items: splitScript(text, file) };
 }
 
 /**
@@ -156,13 +178,20 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
   }
   const ups = new Map<string, { raw: string; description: string; file: string }>();
   const downs = new Map<string, string>();
+  const repeatables: Migration[] = [];
   for (const name of names.sort()) {
     if (!name.toLowerCase().endsWith('.sql')) continue;
+    const r = REPEATABLE_PATTERN.exec(name);
+    if (r) {
+      const path = join(dir, name);
+      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: loadScript(path, name, fs.readFile(path)) });
+      continue;
+    }
     const m = FILE_PATTERN.exec(name);
     if (!m) {
       if (LOOKS_LIKE_MIGRATION.test(name)) {
         throw new DcnError('script_invalid', `${join(dir, name)}: not a migration file name`, {
-          hint: 'name migrations V<version>__<description>.sql and undo scripts U<version>__<description>.sql (capital V/U, two underscores)',
+          hint: 'name migrations V<version>__<description>.sql, undo scripts U<version>__<description>.sql and repeatable ones R__<description>.sql (capital V/U/R, two underscores; a repeatable script has no version and no undo)',
         });
       }
       continue;
@@ -196,5 +225,6 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
       down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, fs.readFile),
     });
   }
-  return migrations.sort((a, b) => compareVersions(a.version, b.version));
+  // versioned in version order, then the repeatable ones by name (the order they are applied in)
+  return [...migrations.sort((a, b) => compareVersions(a.version, b.version)), ...repeatables];
 }

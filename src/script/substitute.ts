@@ -17,6 +17,8 @@ export function isTrue(value: string | undefined): boolean {
 
 export interface RenderedScript {
   readonly statements: readonly Statement[];
+  /** The configuration variables the script used (not those it DEFINEs itself), sorted. */
+  readonly uses: readonly string[];
 }
 
 function escapeRegExp(s: string): string {
@@ -45,14 +47,20 @@ export function renderScript(items: readonly ScriptItem[], variables: Variables 
   let prefix = '&';
   const statements: Statement[] = [];
   const missing: { name: string; file: string; line: number }[] = [];
+  const fromConfig = new Set(values.keys());
+  const uses = new Set<string>();
 
   for (const item of items) {
     switch (item.kind) {
       case 'define':
         values.set(item.name, item.value);
+        fromConfig.delete(item.name);
         break;
       case 'undefine':
-        for (const n of item.names) values.delete(n);
+        for (const n of item.names) {
+          values.delete(n);
+          fromConfig.delete(n);
+        }
         break;
       case 'set-define':
         enabled = item.enabled;
@@ -68,6 +76,7 @@ export function renderScript(items: readonly ScriptItem[], variables: Variables 
         }
         const sql = st.sql.replace(variablePattern(prefix), (whole: string, _double: string | undefined, name: string, _dot: string | undefined, offset: number) => {
           const value = values.get(name.toLowerCase());
+          if (fromConfig.has(name.toLowerCase())) uses.add(name.toLowerCase());
           if (value === undefined) {
             missing.push({ name, file: st.file, line: st.line + countNewlines(st.sql, offset) });
             return whole;
@@ -92,7 +101,7 @@ export function renderScript(items: readonly ScriptItem[], variables: Variables 
       },
     );
   }
-  return { statements };
+  return { statements, uses: [...uses].sort() };
 }
 
 function countNewlines(sql: string, index: number): number {

@@ -2,6 +2,7 @@ import type { RepairResult } from '../../migrator/migrator.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
+import { migrationLabel } from '../../migrator/source.js';
 import type { MigrateFlags } from '../program.js';
 
 export function run(flags: MigrateFlags, ctx: CommandContext, out: Output): Promise<RepairResult> {
@@ -14,6 +15,6 @@ export function print(result: RepairResult, out: Output): void {
     return;
   }
   for (const a of result.actions) {
-    out.line(`V${a.version}: ${a.action === 'removed-failed' ? 'removed the failed attempt' : 'accepted the changed file'} (${a.detail})`);
+    out.line(`${migrationLabel(a.version)}: ${a.action === 'removed-failed' ? 'removed the failed attempt' : 'accepted the changed file'} (${a.detail})`);
   }
 }

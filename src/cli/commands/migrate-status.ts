@@ -2,6 +2,7 @@ import type { MigrationState, StatusResult } from '../../migrator/migrator.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import { formatMs, table, type Output } from '../output.js';
+import { migrationLabel } from '../../migrator/source.js';
 import type { MigrateFlags } from '../program.js';
 
 export function run(flags: MigrateFlags, ctx: CommandContext, out: Output): Promise<StatusResult> {
@@ -16,6 +17,7 @@ export function print(result: StatusResult, out: Output): void {
     failed: c.red,
     changed: c.magenta,
     missing: c.magenta,
+    outdated: c.yellow,
   };
   if (result.migrations.length === 0) {
     out.line('No migrations found.');
@@ -33,12 +35,16 @@ export function print(result: StatusResult, out: Output): void {
   for (const line of table(['Version', 'Description', 'State', 'Checksum', 'Applied at', 'By', 'Duration'], rows)) out.line(line);
   for (const m of result.migrations) {
     if (m.state === 'failed') {
-      out.line(c.red(`V${m.version}: ${m.operation === 'undo' ? 'undo ' : ''}stopped after ${m.statementsDone} of ${m.statementsTotal} statements${m.error ? `: ${m.error.split('\n')[0]}` : ''}`));
+      out.line(c.red(`${migrationLabel(m.version)}: ${m.operation === 'undo' ? 'undo ' : ''}stopped after ${m.statementsDone} of ${m.statementsTotal} statements${m.error ? `: ${m.error.split('\n')[0]}` : ''}`));
       out.line(c.dim(`  fix ${m.script} and run \`dcn migrate ${m.operation === 'undo' ? 'down ' : ''}--resume\`, or \`dcn migrate repair\``));
     }
-    if (m.state === 'changed') out.line(c.magenta(`V${m.version}: ${m.script} changed since it was applied (recorded ${m.recordedChecksum?.slice(0, 12)})`));
-    if (m.state === 'missing') out.line(c.magenta(`V${m.version}: applied, but ${m.script} is not in the migrations directory`));
-    if (m.outOfOrder) out.line(c.yellow(`V${m.version}: pending below an applied version; \`dcn migrate\` will refuse it`));
+    if (m.state === 'changed') out.line(c.magenta(`${migrationLabel(m.version)}: ${m.script} changed since it was applied (recorded ${m.recordedChecksum?.slice(0, 12)})`));
+    if (m.state === 'missing') out.line(c.magenta(`${migrationLabel(m.version)}: applied, but ${m.script} is not in the migrations directory`));
+    if (m.state === 'outdated') {
+      const why = m.outdatedBy === 'settings' ? `made with other settings than now (it uses ${m.uses?.join(', ') || 'none'})` : `${m.script} changed since it was applied`;
+      out.line(c.yellow(`${m.version}: ${why}; \`dcn migrate\` applies it again`));
+    }
+    if (m.outOfOrder) out.line(c.yellow(`${migrationLabel(m.version)}: pending below an applied version; \`dcn migrate\` will refuse it`));
   }
   if (!result.historyExists) out.line(c.dim(`(${result.historyTable} does not exist yet: nothing has been applied)`));
 }
