@@ -1,4 +1,4 @@
--- dcn migrate plan: 5 migration(s) from the built-in migrations
+-- dcn migrate plan: 7 migration(s) from the built-in migrations
 -- Written by dcn 0.0.0-golden. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql
 -- It assumes no migration has been applied yet. Values are already substituted.
 SET DEFINE OFF
@@ -148,7 +148,23 @@ SELECT NVL(MAX(installed_rank), 0) + 1, '3', 'rdesc tab', 'V3__rdesc_tab.sql', '
 COMMIT;
 
 -- V4: sendNotification (V4__sendNotification.sql)
--- V4__sendNotification.sql:12
+INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
+                            operation, statements_done, statements_total, done_hash, success, installed_by)
+SELECT NVL(MAX(installed_rank), 0) + 1, '4', 'sendNotification', 'V4__sendNotification.sql', '08b2ca68396280bfeea36dc0af951c7f870a71d48e9b3a7039453db0c43eccea', 'app',
+       'migrate', 0, 0, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 1, USER
+  FROM DCN_SCHEMA_HISTORY;
+COMMIT;
+
+-- V5: orders nf callback (V5__orders_nf_callback.sql)
+INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
+                            operation, statements_done, statements_total, done_hash, success, installed_by)
+SELECT NVL(MAX(installed_rank), 0) + 1, '5', 'orders nf callback', 'V5__orders_nf_callback.sql', '97e0e10484c8a603f599ce040916150f31d94851bf9073cf2614bb17757cf60d', 'app',
+       'migrate', 0, 0, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 1, USER
+  FROM DCN_SCHEMA_HISTORY;
+COMMIT;
+
+-- R__01_sendNotification: 01 sendNotification (R__01_sendNotification.sql, repeatable)
+-- R__01_sendNotification.sql:12
 CREATE OR REPLACE PROCEDURE sendNotification (
   url      IN VARCHAR2,
   tblname  IN VARCHAR2,
@@ -159,14 +175,16 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   c_token   CONSTANT VARCHAR2(128) := 'tok-123';
   c_timeout CONSTANT PLS_INTEGER   := 5;
   c_amp     CONSTANT VARCHAR2(1)   := CHR(38); -- '&', kept out of the script for SQL*Plus
-  l_url       VARCHAR2(4000);
+  -- Large enough for any value they are given; cut to the columns' bytes (SUBSTRB) only when
+  -- logged: VARCHAR2 counts bytes, and SUBSTR counts characters (ORA-12899 on multibyte text).
+  l_url       VARCHAR2(32767);
   l_req       UTL_HTTP.REQ;
   l_resp      UTL_HTTP.RESP;
   l_have_req  BOOLEAN := FALSE;
   l_have_resp BOOLEAN := FALSE;
   l_status    PLS_INTEGER;
-  l_message   VARCHAR2(4000);
-  l_error     VARCHAR2(4000);
+  l_message   VARCHAR2(32767);
+  l_error     VARCHAR2(32767);
 
   -- An autonomous transaction: the log row is kept whatever the caller does next.
   PROCEDURE log_result IS
@@ -174,9 +192,9 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   BEGIN
     -- the parameters are qualified: nfresults has columns of the same names
     INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
-    VALUES (SUBSTR(sendNotification.tblname, 1, 261), SUBSTR(sendNotification.order_id, 1, 40), 'notify',
+    VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
             CASE WHEN sendNotification.order_id IS NULL THEN 'table' ELSE 'order' END,
-            l_status, SUBSTR(l_message, 1, 4000), SUBSTR(l_error, 1, 4000), sendNotification.regid);
+            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid);
     COMMIT;
   END log_result;
 BEGIN
@@ -203,8 +221,8 @@ BEGIN
   log_result;
 EXCEPTION
   WHEN OTHERS THEN
-    l_error := SUBSTR(SQLERRM || CASE WHEN UTL_HTTP.GET_DETAILED_SQLCODE <> SQLCODE THEN ': ' || UTL_HTTP.GET_DETAILED_SQLERRM END, 1, 4000);
-    l_message := SUBSTR('call failed: ' || l_url || CASE WHEN note IS NOT NULL THEN ' (' || note || ')' END, 1, 4000);
+    l_error := SQLERRM || CASE WHEN UTL_HTTP.GET_DETAILED_SQLCODE <> SQLCODE THEN ': ' || UTL_HTTP.GET_DETAILED_SQLERRM END;
+    l_message := 'call failed: ' || l_url || CASE WHEN note IS NOT NULL THEN ' (' || note || ')' END;
     IF l_have_resp THEN
       BEGIN
         UTL_HTTP.END_RESPONSE(l_resp);
@@ -241,13 +259,13 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '4', 'sendNotification', 'V4__sendNotification.sql', 'ed16d094d263bd2722c9751d5917a8af6951843227c6516507a6837a53fa0dab', 'app',
-       'migrate', 1, 1, '0a38471007748894f028b2e0e6de60541de6fbfa59b81eedbb9c89263f18b2a3', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', '44b4720265def4f4044239bd19e2e7a75172cd6bae0419b5de110055b8bc7b47', 'app',
+       'migrate', 1, 1, '5172cd6bae0419b5de110055b8bc7b476955e8593f2032020fb7d7a7501dccbe', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
--- V5: orders nf callback (V5__orders_nf_callback.sql)
--- V5__orders_nf_callback.sql:16
+-- R__02_orders_nf_callback: 02 orders nf callback (R__02_orders_nf_callback.sql, repeatable)
+-- R__02_orders_nf_callback.sql:16
 CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := 'http://localhost:8080/phpcache/dropResults.php';
   c_orders      CONSTANT VARCHAR2(261)  := 'OE.ORDERS';
@@ -261,7 +279,8 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
     INSERT INTO nfresults (tblname, event, operation, rslt_msg, error_text, regid)
-    VALUES (SUBSTR(p_table, 1, 261), p_event, SUBSTR(p_operation, 1, 60), SUBSTR(p_message, 1, 4000), SUBSTR(p_error, 1, 4000), ntfnds.registration_id);
+    -- SUBSTRB: the columns count bytes; cutting characters could raise ORA-12899 and lose the row
+    VALUES (SUBSTRB(p_table, 1, 261), p_event, SUBSTRB(p_operation, 1, 60), SUBSTRB(p_message, 1, 4000), SUBSTRB(p_error, 1, 4000), ntfnds.registration_id);
     COMMIT;
   END log_event;
 
@@ -388,9 +407,9 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '5', 'orders nf callback', 'V5__orders_nf_callback.sql', 'd12c052ca99e9266a7fb66c084c185a9f50a67e3f27d6666865622a3cb6992be', 'app',
-       'migrate', 1, 1, '2da5e86dfdb5439d2bd69942899eecf35366851b37ea9e1fc0afeab7bda9b20b', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', 'd2f68d6075279e7c090ff30fd8cf31101bfe2f53317a5b04e6a16a3253d4a0d6', 'app',
+       'migrate', 1, 1, '1bfe2f53317a5b04e6a16a3253d4a0d686aa2b0aa6ff46e664f5964612f0ea3b', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
-PROMPT dcn: 5 migration(s) applied
+PROMPT dcn: 7 migration(s) applied

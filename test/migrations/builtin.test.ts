@@ -41,25 +41,39 @@ function undone(sql: string): string[] {
   return out;
 }
 
+/** The versioned migration whose undo drops what a repeatable one makes (V4 for sendNotification, V5 for the callback). */
+const OWNER: Record<string, string> = { R__01_sendNotification: '4', R__02_orders_nf_callback: '5' };
+
 describe('undo scripts', () => {
   for (const [name, flags] of Object.entries(SETTINGS)) {
-    it(`take back everything their V script creates, grants or appends (${name} settings)`, () => {
+    it(`take back everything their V script (or the R script it hands on to) creates, grants or appends (${name} settings)`, () => {
       const rendered = renderMigrations(migrations, variablesFor(flags as Record<string, string>));
-      for (const m of migrations) {
+      for (const m of migrations.filter((x) => !x.repeatable)) {
         expect(m.down, `V${m.version} has an undo script`).toBeDefined();
         const r = rendered.get(m.version)!;
-        const needed = r.up.flatMap((s) => created(s.sql));
+        const handedOn = migrations.filter((x) => OWNER[x.version] === m.version);
+        const needed = [...r.up, ...handedOn.flatMap((x) => rendered.get(x.version)!.up)].flatMap((s) => created(s.sql));
         const done = r.down!.flatMap((s) => undone(s.sql));
         expect(needed.length, `V${m.version} creates something`).toBeGreaterThan(0);
         expect(done.sort(), `U${m.version}`).toEqual(needed.sort());
       }
+      for (const m of migrations.filter((x) => x.repeatable)) expect(OWNER[m.version], `${m.version} has a V whose undo drops what it makes`).toBeDefined();
     });
   }
 
   it('run in the reverse order of creation where objects depend on each other', () => {
-    // the callback uses sendNotification and rdesc_tab, which use nfresults: U5 runs before U4, U3, U2
-    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6']);
+    // the callback uses sendNotification and rdesc_tab, which use nfresults: U5 runs before U4,
+    // U3, U2; and sendNotification is made before the callback that calls it (R__01, R__02)
+    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     expect(migrations.find((m) => m.version === '6')!.up.when).toBe('demo_schema');
+  });
+
+  it('V4 and V5 run nothing now, and accept the texts that created the procedures in dcn 0.1', () => {
+    for (const v of ['4', '5']) {
+      const m = migrations.find((x) => x.version === v)!;
+      expect(m.up.items.filter((i) => i.kind === 'statement')).toEqual([]);
+      expect(m.up.accepts).toHaveLength(1);
+    }
   });
 });
 
@@ -68,7 +82,9 @@ describe('the built-in set on the fake', () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     const up = await migrator.migrate();
-    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success']]);
+    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
+    // each procedure created once
+    expect(db.log.filter((l) => /^CREATE OR REPLACE PROCEDURE/i.test(l.sql))).toHaveLength(2);
     expect(db.objectNames()).toEqual([
       'INDEX NFRESULTS_TABLE_TIME_IX',
       'PROCEDURE ORDERS_NF_CALLBACK',
@@ -84,14 +100,52 @@ describe('the built-in set on the fake', () => {
     const down = await migrator.down({ to: '0' });
     expect(down.results.map((r) => r.version)).toEqual(['6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
-    expect((await migrator.migrate()).results).toHaveLength(6);
+    expect((await migrator.migrate()).results).toHaveLength(8);
+  });
+
+  it('takes a database installed by dcn 0.1 forward: V4 and V5 count as applied, each procedure is created once more', async () => {
+    const db = new FakeDatabase();
+    const variables = variablesFor({ demoSchema: 'yes' });
+    const old = loadMigrations(join(import.meta.dirname, '..', 'fixtures', 'dcn-0.1-migrations'));
+    await new Migrator({ migrations: old, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate();
+    const before = db.log.length;
+    const now = new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    expect((await now.status()).migrations.map((m) => [m.version, m.state])).toEqual([
+      ['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied'], ['5', 'applied'], ['6', 'applied'],
+      ['R__01_sendNotification', 'pending'], ['R__02_orders_nf_callback', 'pending'],
+    ]);
+    const run = await now.migrate();
+    expect(run.results.map((r) => r.version)).toEqual(['R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(db.log.slice(before).filter((l) => /^CREATE\b/i.test(l.sql)).map((l) => l.sql.split('\n')[0])).toEqual([
+      'CREATE OR REPLACE PROCEDURE sendNotification (',
+      'CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS',
+    ]);
+    // and down to 0 from there still takes everything away
+    await now.down({ to: '0' });
+    expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+  });
+
+  it('applies the procedures again when the callback URL changes, and says which settings they use', async () => {
+    const db = new FakeDatabase();
+    const at = (url: string) => new Migrator({ migrations, variables: variablesFor({ callbackUrl: url }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await at('http://app:8080/phpcache/dropResults.php').migrate();
+    const moved = at('http://app2:9090/phpcache/dropResults.php');
+    const outdated = (await moved.status()).migrations.filter((m) => m.state === 'outdated');
+    // sendNotification is given the URL by the callback: only the callback holds it
+    expect(outdated.map((m) => [m.version, m.outdatedBy])).toEqual([['R__02_orders_nf_callback', 'settings']]);
+    expect(outdated[0]!.uses).toEqual(['app_schema', 'callback_url', 'order_items_table', 'orders_table']);
+    expect((await moved.status()).migrations.find((m) => m.version === 'R__01_sendNotification')!.uses).toEqual(['callback_token', 'http_timeout']);
+    const run = await moved.migrate();
+    expect(run.results.map((r) => r.version)).toEqual(['R__02_orders_nf_callback']);
+    expect(db.log.filter((l) => /app2:9090/.test(l.sql))).toHaveLength(1);
   });
 
   it('leaves the demo schema out unless asked for', async () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
-    expect((await migrator.migrate()).results.map((r) => r.version)).toEqual(['1', '2', '3', '4', '5']);
-    expect((await migrator.status()).migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5']);
+    const all = ['1', '2', '3', '4', '5', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
+    expect((await migrator.migrate()).results.map((r) => r.version)).toEqual(all);
+    expect((await migrator.status()).migrations.map((m) => m.version)).toEqual(all);
     expect(db.objects.has('TABLE ORDERS')).toBe(false);
   });
 });
@@ -107,8 +161,17 @@ describe('the default plan', () => {
 
 describe('what the scripts fix from the 2006 article (static checks; behaviour is in test/oracle)', () => {
   const text = (file: string) => readFileSync(join(builtInMigrationsDir(), file), 'utf8');
-  const callback = text('V5__orders_nf_callback.sql');
-  const send = text('V4__sendNotification.sql');
+  const callback = text('R__02_orders_nf_callback.sql');
+  const send = text('R__01_sendNotification.sql');
+
+  it('cut text for VARCHAR2 columns by bytes (SUBSTRB), never by characters: multibyte text raised ORA-12899 and lost the log row', () => {
+    for (const script of [send, callback]) {
+      expect(script).not.toMatch(/\bSUBSTR\([^;]*,\s*1,\s*(40|60|261|4000)\)/);
+      expect(script).toMatch(/SUBSTRB\([^;]*,\s*1,\s*4000\)/);
+    }
+    // PL/SQL variables that hold a message before it is cut are large enough for any message
+    expect(send).toMatch(/l_message\s+VARCHAR2\(32767\)/);
+  });
 
   it('tests opflags only with BITAND, never with =', () => {
     expect(callback).not.toMatch(/opflags\s*=/i);

@@ -65,7 +65,7 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     const up = await dcn(env, ['migrate', ...builtIn]);
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    expect(up.stdout).toMatch(/6 migrations applied/);
+    expect(up.stdout).toMatch(/8 migrations applied/);
     const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
     try {
       const r = await s.execute(

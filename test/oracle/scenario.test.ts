@@ -58,7 +58,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     const r = await dcn(env, ['migrate', ...settings()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/6 migrations applied/);
+    expect(r.stdout).toMatch(/8 migrations applied/);
   });
 
   it('dcn doctor finds the setup sound: only the registration and the log are still to come', async () => {

@@ -1,0 +1,89 @@
+-- Calls the application's callback URL, <url>?order_no=<id>&table=<table>, and logs the outcome
+-- in nfresults: the HTTP status and reason, or the error (ORA-24247 when the network ACL is
+-- missing, ORA-29273 with the details of a refused or timed-out call).
+--
+-- Unlike the 2006 article's version it escapes the values, bounds the call with a transfer
+-- timeout, always ends the response (also after an error, so no connection leaks), sends the
+-- optional shared token in a header, and never raises: a failed notification must not break
+-- the callback, and it is always in the log.
+--
+-- order_id NULL makes a table-level notification: no order_no parameter, the listener drops every
+-- cached result of that table. "note" says why, in the log.
+CREATE OR REPLACE PROCEDURE sendNotification (
+  url      IN VARCHAR2,
+  tblname  IN VARCHAR2,
+  order_id IN VARCHAR2 DEFAULT NULL,
+  regid    IN NUMBER   DEFAULT NULL,
+  note     IN VARCHAR2 DEFAULT NULL
+) IS
+  c_token   CONSTANT VARCHAR2(128) := '&callback_token';
+  c_timeout CONSTANT PLS_INTEGER   := &http_timeout;
+  c_amp     CONSTANT VARCHAR2(1)   := CHR(38); -- '&', kept out of the script for SQL*Plus
+  -- Large enough for any value they are given; cut to the columns' bytes (SUBSTRB) only when
+  -- logged: VARCHAR2 counts bytes, and SUBSTR counts characters (ORA-12899 on multibyte text).
+  l_url       VARCHAR2(32767);
+  l_req       UTL_HTTP.REQ;
+  l_resp      UTL_HTTP.RESP;
+  l_have_req  BOOLEAN := FALSE;
+  l_have_resp BOOLEAN := FALSE;
+  l_status    PLS_INTEGER;
+  l_message   VARCHAR2(32767);
+  l_error     VARCHAR2(32767);
+
+  -- An autonomous transaction: the log row is kept whatever the caller does next.
+  PROCEDURE log_result IS
+    PRAGMA AUTONOMOUS_TRANSACTION;
+  BEGIN
+    -- the parameters are qualified: nfresults has columns of the same names
+    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
+    VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
+            CASE WHEN sendNotification.order_id IS NULL THEN 'table' ELSE 'order' END,
+            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid);
+    COMMIT;
+  END log_result;
+BEGIN
+  l_url := url
+        || CASE WHEN INSTR(url, '?') > 0 THEN c_amp ELSE '?' END
+        || CASE WHEN order_id IS NOT NULL THEN 'order_no=' || UTL_URL.ESCAPE(order_id, TRUE) || c_amp END
+        || 'table=' || UTL_URL.ESCAPE(tblname, TRUE);
+
+  UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
+  l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);
+  l_have_req := TRUE;
+  UTL_HTTP.SET_HEADER(l_req, 'User-Agent', 'dcn-sendNotification');
+  IF c_token IS NOT NULL THEN
+    UTL_HTTP.SET_HEADER(l_req, 'X-Dcn-Token', c_token);
+  END IF;
+
+  l_resp := UTL_HTTP.GET_RESPONSE(l_req);
+  l_have_req := FALSE; -- GET_RESPONSE ends the request
+  l_have_resp := TRUE;
+  l_status := l_resp.status_code;
+  l_message := l_resp.status_code || ' ' || l_resp.reason_phrase || CASE WHEN note IS NOT NULL THEN ' (' || note || ')' END;
+  UTL_HTTP.END_RESPONSE(l_resp);
+  l_have_resp := FALSE;
+  log_result;
+EXCEPTION
+  WHEN OTHERS THEN
+    l_error := SQLERRM || CASE WHEN UTL_HTTP.GET_DETAILED_SQLCODE <> SQLCODE THEN ': ' || UTL_HTTP.GET_DETAILED_SQLERRM END;
+    l_message := 'call failed: ' || l_url || CASE WHEN note IS NOT NULL THEN ' (' || note || ')' END;
+    IF l_have_resp THEN
+      BEGIN
+        UTL_HTTP.END_RESPONSE(l_resp);
+      EXCEPTION
+        WHEN OTHERS THEN NULL;
+      END;
+    ELSIF l_have_req THEN
+      BEGIN
+        UTL_HTTP.END_REQUEST(l_req);
+      EXCEPTION
+        WHEN OTHERS THEN NULL;
+      END;
+    END IF;
+    BEGIN
+      log_result;
+    EXCEPTION
+      WHEN OTHERS THEN NULL; -- nothing left to tell: never raise out of a notification
+    END;
+END sendNotification;
+/
