@@ -1,8 +1,10 @@
 /**
- * An in-memory FAKE of the Oracle behaviour dcn depends on. It is not a database: it runs no
- * SQL. It recognises dcn's own named queries (sql/) by name, checks their bind variables the way
- * Oracle does, and treats every other statement by its first words, like Oracle would where it
- * matters to dcn:
+ * An in-memory FAKE of the Oracle behaviour dcn depends on. It is not a database. It recognises
+ * dcn's own named queries (sql/) by name and checks their bind variables the way Oracle does; a
+ * named query it does not know fails the test. The migration history's INSERT, UPDATE and DELETE
+ * it carries out as their SQL reads (columns, values, WHERE), against the column sizes and NOT
+ * NULLs of dcn's own DDL. Every other statement it treats by its first words, like Oracle would
+ * where it matters to dcn:
  * - DDL commits implicitly before and after it runs; DML waits for commit/rollback;
  * - CREATE of an existing object without OR REPLACE is ORA-00955, DROP of a missing one
  *   ORA-00942/ORA-04043;
@@ -11,6 +13,8 @@
  * - SELECT … FOR UPDATE [WAIT n | NOWAIT] blocks on a row another live session holds, and fails
  *   with ORA-30006 / ORA-00054; the lock ends with that session's commit, rollback, close or death.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BindValue, Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 
@@ -82,6 +86,24 @@ export interface CompileErrorSpec {
   text: string;
   attribute?: 'ERROR' | 'WARNING';
 }
+
+/** The history table's columns as dcn's own DDL (sql/migrator/history.sql, history.create) defines them. */
+const HISTORY_COLUMNS: ReadonlyMap<string, { kind: 'varchar' | 'number' | 'timestamp'; bytes?: number; notNull: boolean; defaultNow: boolean }> = (() => {
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'sql', 'migrator', 'history.sql'), 'utf8');
+  const block = text.slice(text.indexOf('-- name: history.create'), text.indexOf('-- name: lock.create'));
+  const columns = new Map<string, { kind: 'varchar' | 'number' | 'timestamp'; bytes?: number; notNull: boolean; defaultNow: boolean }>();
+  for (const line of block.split('\n')) {
+    const m = /^\s+(\w+)\s+(VARCHAR2\((\d+)\)|NUMBER(?:\(\d+\))?|TIMESTAMP)(.*)$/.exec(line);
+    if (!m || /^CONSTRAINT$/i.test(m[1]!)) continue;
+    columns.set(m[1]!.toUpperCase(), {
+      kind: m[2]!.startsWith('VARCHAR2') ? 'varchar' : m[2]!.startsWith('NUMBER') ? 'number' : 'timestamp',
+      ...(m[3] ? { bytes: Number(m[3]) } : {}),
+      notNull: /NOT NULL/i.test(m[4]!),
+      defaultNow: /DEFAULT SYSTIMESTAMP/i.test(m[4]!),
+    });
+  }
+  return columns;
+})();
 
 /** VARCHAR2(n) counts bytes by default: what does not fit raises ORA-12899, as Oracle does (shared/reference, corrections). */
 function fitColumn(table: string, column: string, maxBytes: number, value: unknown): unknown {
@@ -397,11 +419,6 @@ export class FakeSession implements DbSession {
 
   async #named(name: string, sql: string, b: Record<string, BindValue>): Promise<ExecuteResult> {
     const none: ExecuteResult = { rows: [], rowsAffected: 0 };
-    const history = (f: (h: Map<string, HistoryRecord>) => void) => {
-      this.pending.push((s) => f(s.history));
-      return { rows: [], rowsAffected: 1 };
-    };
-    const v = String(b.version ?? '');
     switch (name) {
       case 'table.exists':
         return { rows: this.db.hasTable(String(b.table_name)) ? [{ TABLE_NAME: b.table_name }] : [], rowsAffected: 0 };
@@ -423,60 +440,15 @@ export class FakeSession implements DbSession {
       }
       case 'history.select':
         return { rows: [...this.#view().history.values()].sort((a, b2) => a.INSTALLED_RANK - b2.INSTALLED_RANK).map((r) => ({ ...r })), rowsAffected: 0 };
-      case 'history.insert': {
-        const view = this.#view();
-        if (view.history.has(v)) throw oraError('ORA-00001: unique constraint violated');
-        const rank = Math.max(0, ...[...view.history.values()].map((r) => r.INSTALLED_RANK)) + 1;
-        const user = this.user;
-        return history((h) =>
-          h.set(v, {
-            INSTALLED_RANK: rank,
-            VERSION: v,
-            DESCRIPTION: String(fitColumn('DCN_SCHEMA_HISTORY', 'DESCRIPTION', 200, b.description)),
-            SCRIPT: String(fitColumn('DCN_SCHEMA_HISTORY', 'SCRIPT', 1000, b.script)),
-            CHECKSUM: String(b.checksum),
-            PROFILE: String(b.profile),
-            OPERATION: String(b.operation),
-            STATEMENTS_DONE: 0,
-            STATEMENTS_TOTAL: Number(b.statements_total),
-            DONE_HASH: null,
-            SUCCESS: 0,
-            ERROR_TEXT: null,
-            INSTALLED_BY: user,
-            INSTALLED_ON: new Date(),
-            EXECUTION_MS: null,
-          }),
-        );
-      }
+      case 'history.insert':
       case 'history.restart':
-        return history((h) => {
-          const r = h.get(v);
-          if (r) Object.assign(r, { CHECKSUM: b.checksum, SCRIPT: b.script, OPERATION: b.operation, STATEMENTS_TOTAL: Number(b.statements_total), SUCCESS: 0, ERROR_TEXT: null });
-        });
       case 'history.progress':
-        return history((h) => {
-          const r = h.get(v);
-          if (r) Object.assign(r, { STATEMENTS_DONE: Number(b.statements_done), DONE_HASH: b.done_hash });
-        });
-      case 'history.succeed': {
-        const user = this.user;
-        return history((h) => {
-          const r = h.get(v);
-          if (r) Object.assign(r, { SUCCESS: 1, ERROR_TEXT: null, EXECUTION_MS: Number(b.execution_ms), INSTALLED_ON: new Date(), INSTALLED_BY: user });
-        });
-      }
+      case 'history.succeed':
       case 'history.fail':
-        return history((h) => {
-          const r = h.get(v);
-          if (r) Object.assign(r, { SUCCESS: 0, ERROR_TEXT: fitColumn('DCN_SCHEMA_HISTORY', 'ERROR_TEXT', 4000, b.error_text), EXECUTION_MS: Number(b.execution_ms) });
-        });
       case 'history.delete':
-        return history((h) => h.delete(v));
       case 'history.realign':
-        return history((h) => {
-          const r = h.get(v);
-          if (r) Object.assign(r, { CHECKSUM: b.checksum, SCRIPT: b.script });
-        });
+        // what the SQL says, not what it is called: a dropped SET column or condition shows
+        return this.#historyDml(sql, b);
       case 'compile.errors': {
         const key = `${String(b.type)} ${String(b.name)}`;
         const rows = (this.db.errors.get(key) ?? []).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text, ATTRIBUTE: e.attribute ?? 'ERROR' }));
@@ -557,8 +529,89 @@ export class FakeSession implements DbSession {
           rowsAffected: 0,
         };
       default:
-        return none;
+        // a strict fake: a query it does not know fails the test instead of answering nothing
+        throw new Error(`the fake does not know the named query '${name}': teach it what Oracle would answer (test/support/fake-oracle.ts)`);
     }
+  }
+
+  /**
+   * The engine's history INSERT, UPDATE and DELETE statements, carried out as their SQL reads:
+   * columns, values (binds, numbers, NULL, USER, SYSTIMESTAMP) and the WHERE condition, with the
+   * columns' sizes and NOT NULL taken from dcn's own DDL (history.create). Anything else in them
+   * fails the test.
+   */
+  #historyDml(sql: string, b: Record<string, BindValue>): ExecuteResult {
+    const text = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const cannot = (what: string) => new Error(`the fake cannot read ${what} in: ${text}`);
+    const value = (expr: string): unknown => {
+      const e = expr.trim();
+      let m = /^:(\w+)$/.exec(e);
+      if (m) {
+        if (!(m[1]! in b)) throw cannot(`:${m[1]} (not bound)`);
+        return b[m[1]!];
+      }
+      if (/^-?\d+$/.test(e)) return Number(e);
+      if (/^NULL$/i.test(e)) return null;
+      if (/^USER$/i.test(e)) return this.user;
+      if (/^SYSTIMESTAMP$/i.test(e)) return new Date();
+      m = /^NVL\(MAX\((\w+)\), 0\) \+ 1$/i.exec(e);
+      if (m) return Math.max(0, ...[...this.#view().history.values()].map((r) => Number(r[m![1]!.toUpperCase() as keyof HistoryRecord]))) + 1;
+      throw cannot(`the value ${e}`);
+    };
+    const fitted = (column: string, raw: unknown): unknown => {
+      const def = HISTORY_COLUMNS.get(column);
+      if (!def) throw oraError(`ORA-00904: "${column}": invalid identifier`);
+      if (raw === null || raw === undefined || raw === '') {
+        if (def.notNull) throw oraError(`ORA-01400: cannot insert NULL into ("DCN_SCHEMA_HISTORY"."${column}")`);
+        return null;
+      }
+      if (def.kind === 'number') return Number(raw);
+      if (def.kind === 'timestamp') return raw;
+      return fitColumn('DCN_SCHEMA_HISTORY', column, def.bytes!, String(raw));
+    };
+    const keyOf = (condition: string): string => {
+      if (!/^version = :version$/i.test(condition.trim())) throw cannot(`the condition ${condition}`);
+      return String(b.version);
+    };
+    const view = this.#view();
+    let m = /^UPDATE \w+ SET (.+) WHERE (.+)$/i.exec(text);
+    if (m) {
+      const values = splitTopLevel(m[1]!, ',').map((a) => {
+        const set = /^\s*(\w+) = (.+)$/.exec(a);
+        if (!set) throw cannot(`the assignment ${a}`);
+        const column = set[1]!.toUpperCase();
+        return [column, fitted(column, value(set[2]!))] as const;
+      });
+      const key = keyOf(m[2]!);
+      const found = view.history.has(key);
+      this.pending.push((st) => {
+        const r = st.history.get(key);
+        if (r) Object.assign(r, Object.fromEntries(values));
+      });
+      return { rows: [], rowsAffected: found ? 1 : 0 };
+    }
+    m = /^DELETE FROM \w+ WHERE (.+)$/i.exec(text);
+    if (m) {
+      const key = keyOf(m[1]!);
+      const found = view.history.has(key);
+      this.pending.push((st) => st.history.delete(key));
+      return { rows: [], rowsAffected: found ? 1 : 0 };
+    }
+    m = /^INSERT INTO \w+ \((.+?)\) SELECT (.+) FROM \w+$/i.exec(text);
+    if (m) {
+      const columns = m[1]!.split(',').map((c) => c.trim().toUpperCase());
+      const exprs = splitTopLevel(m[2]!, ',');
+      if (columns.length !== exprs.length) throw oraError(columns.length > exprs.length ? 'ORA-00947: not enough values' : 'ORA-00913: too many values');
+      const given = new Map(columns.map((c, i) => [c, value(exprs[i]!)] as const));
+      const row: Record<string, unknown> = {};
+      for (const [column, def] of HISTORY_COLUMNS) row[column] = fitted(column, given.has(column) ? given.get(column) : def.defaultNow ? new Date() : null);
+      for (const c of columns) if (!HISTORY_COLUMNS.has(c)) throw oraError(`ORA-00904: "${c}": invalid identifier`);
+      const key = String(row.VERSION);
+      if (view.history.has(key) || [...view.history.values()].some((r) => r.INSTALLED_RANK === row.INSTALLED_RANK)) throw oraError('ORA-00001: unique constraint violated');
+      this.pending.push((st) => st.history.set(key, row as unknown as HistoryRecord));
+      return { rows: [], rowsAffected: 1 };
+    }
+    throw cannot('the statement');
   }
 
   /** Positional binds (:1, :2 …), as knex writes them. */

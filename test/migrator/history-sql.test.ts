@@ -1,0 +1,57 @@
+/**
+ * The fake carries out the engine's history statements as their SQL reads (issue 13), so a wrong
+ * statement in sql/migrator/history.sql fails the tests instead of passing on the statement's name.
+ */
+import { describe, expect, it } from 'vitest';
+import { Migrator } from '../../src/migrator/migrator.js';
+import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
+
+async function withHistoryRow() {
+  const db = new FakeDatabase();
+  const sessions = fakeSessions(db);
+  const migrator = new Migrator({ migrations: [], historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions });
+  await migrator.status();
+  const app = await sessions.app();
+  await app.execute(migrator.query('history.create').sql, {}, { name: 'history.create' });
+  const insert = { version: '1', description: 'x', script: 'V1__x.sql', checksum: 'c', profile: 'app', operation: 'migrate', statements_total: 2 };
+  await app.execute(migrator.query('history.insert').sql, insert, { name: 'history.insert' });
+  await app.commit();
+  return { db, app, migrator };
+}
+
+describe('the history SQL, carried out as it reads', () => {
+  it('marks a migration done only where the UPDATE sets success = 1', async () => {
+    const { db, app, migrator } = await withHistoryRow();
+    const succeed = migrator.query('history.succeed').sql;
+    await app.execute(succeed.replace('success = 1, ', ''), { version: '1', execution_ms: 5 }, { name: 'history.succeed' });
+    await app.commit();
+    expect(db.history()[0]).toMatchObject({ SUCCESS: 0, EXECUTION_MS: 5 });
+    await app.execute(succeed, { version: '1', execution_ms: 6 }, { name: 'history.succeed' });
+    await app.commit();
+    expect(db.history()[0]).toMatchObject({ SUCCESS: 1, EXECUTION_MS: 6, INSTALLED_BY: 'OE' });
+  });
+
+  it('touches only the row its WHERE names, and refuses a condition it cannot read', async () => {
+    const { db, app, migrator } = await withHistoryRow();
+    const progress = migrator.query('history.progress').sql;
+    const r = await app.execute(progress, { version: '2', statements_done: 1, done_hash: 'h' }, { name: 'history.progress' });
+    expect(r.rowsAffected).toBe(0);
+    await expect(app.execute(progress.replace('WHERE version = :version', 'WHERE 1 = 1'), { statements_done: 1, done_hash: 'h' }, { name: 'history.progress' })).rejects.toThrow(/cannot read/);
+    expect(db.history()[0]!.STATEMENTS_DONE).toBe(0);
+  });
+
+  it('checks an INSERT against the DDL: a NOT NULL column left out is ORA-01400, a value too long ORA-12899', async () => {
+    const { app, migrator } = await withHistoryRow();
+    const insert = migrator.query('history.insert').sql;
+    const binds = { version: '2', description: 'x', script: 'V2__x.sql', checksum: 'c', profile: 'app', operation: 'migrate', statements_total: 1 };
+    const withoutChecksum = insert.replace('checksum, profile', 'profile').replace(':checksum, :profile', ':profile');
+    const { checksum: _omitted, ...rest } = binds;
+    await expect(app.execute(withoutChecksum, rest, { name: 'history.insert' })).rejects.toThrow(/ORA-01400: cannot insert NULL into \("DCN_SCHEMA_HISTORY"\."CHECKSUM"\)/);
+    await expect(app.execute(insert, { ...binds, description: 'é'.repeat(101) }, { name: 'history.insert' })).rejects.toThrow(/ORA-12899/);
+  });
+
+  it('fails on a named query it does not know', async () => {
+    const { app } = await withHistoryRow();
+    await expect(app.execute('SELECT 1 FROM dual', {}, { name: 'no.such.query' })).rejects.toThrow(/does not know the named query 'no.such.query'/);
+  });
+});
