@@ -252,11 +252,18 @@ export class Migrator {
     const sidRow = (await this.#run(lock, 'lock.session-id')).rows[0];
     const sid = sidRow?.SID == null ? null : Number(sidRow.SID);
     const started = this.#now();
+    let locked: ExecuteResult;
     try {
-      await lock.execute(this.query('lock.acquire').sql, {}, { name: 'lock.acquire' });
+      locked = await lock.execute(this.query('lock.acquire').sql, {}, { name: 'lock.acquire' });
     } catch (err) {
       if (LOCK_BUSY.has(oracleCode(err) ?? '')) throw await this.#lockHeldError(app, err);
       throw statementError(err, 'taking the migration lock');
+    }
+    // FOR UPDATE of a row that is not there locks nothing: two runs would go on together
+    if (locked.rows.length !== 1) {
+      throw new DcnError('internal', `the migration lock row (id 1) is missing from ${this.#opts.historyTable}_LOCK, so no lock could be taken`, {
+        hint: `drop ${this.#opts.historyTable}_LOCK when no dcn migrate runs: the next run creates and seeds it again`,
+      });
     }
     this.#emit({ type: 'lock-acquired', waitedMs: Math.round(this.#now() - started) });
     try {

@@ -152,7 +152,9 @@ describe('the built-in set on the fake', () => {
 
 describe('the default plan', () => {
   const golden = join(import.meta.dirname, '..', 'golden', 'plan-default.sql');
-  it('is the checked-in golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
+  // Any change of a migration changes the plan: under npm run test:mutants it would kill every
+  // mutation without saying anything about behaviour, so the mutation run leaves it out.
+  it.skipIf(process.env.DCN_MUTANTS === '1')('is the checked-in golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
     const script = renderPlanScript(planFor({}), { dcnVersion: '0.0.0-golden', source: 'the built-in migrations', schema: 'OE' });
     if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, script);
     expect(script).toBe(readFileSync(golden, 'utf8'));

@@ -55,3 +55,14 @@ describe('the history SQL, carried out as it reads', () => {
     await expect(app.execute('SELECT 1 FROM dual', {}, { name: 'no.such.query' })).rejects.toThrow(/does not know the named query 'no.such.query'/);
   });
 });
+
+describe('the migration lock', () => {
+  it('refuses to run when the lock row is missing: FOR UPDATE of no row locks nothing', async () => {
+    const db = new FakeDatabase();
+    const sessions = fakeSessions(db);
+    const migrator = new Migrator({ migrations: [], historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions });
+    await migrator.migrate(); // creates and seeds the tables
+    db.lockRowsDelete(1);
+    await expect(migrator.migrate()).rejects.toThrow(/the migration lock row \(id 1\) is missing from DCN_SCHEMA_HISTORY_LOCK/);
+  });
+});

@@ -259,6 +259,18 @@ describe('Migrator.down', () => {
     expect(db.history()).toEqual([]);
   });
 
+  it('shows an undo cut off by a lost connection as failed, not applied', async () => {
+    const { db, migrator } = setup();
+    await migrator.migrate();
+    db.beforeExecute = (session, sql) => {
+      if (/^DROP PROCEDURE log_msg/.test(sql)) session.kill(); // the connection drops mid-undo
+    };
+    await expect(migrator.down()).rejects.toThrow();
+    db.beforeExecute = undefined;
+    const { migrator: later } = setup({ db });
+    expect((await later.status()).migrations.find((m) => m.version === '3')).toMatchObject({ state: 'failed', operation: 'undo' });
+  });
+
   it('undoes --steps N', async () => {
     const { db, migrator } = setup();
     await migrator.migrate();

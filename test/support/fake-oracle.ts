@@ -164,6 +164,11 @@ export class FakeDatabase {
   beforeExecute?: (session: FakeSession, sql: string, name?: string) => void | Promise<void>;
   /** The row lock on lock-table row 1: which session holds it. */
   lockHolder: FakeSession | undefined;
+
+  /** Deletes a committed row of the lock table, as a careless hand would. */
+  lockRowsDelete(id: number): void {
+    this.committed.lockRows.delete(id);
+  }
   /** The release the fake claims to be. */
   version = { major: 23, minor: 9 };
   /** "GRANTEE PRIVILEGE" entries, kept by GRANT and REVOKE. */
@@ -422,11 +427,15 @@ export class FakeSession implements DbSession {
     switch (name) {
       case 'table.exists':
         return { rows: this.db.hasTable(String(b.table_name)) ? [{ TABLE_NAME: b.table_name }] : [], rowsAffected: 0 };
-      case 'lock.seed':
+      case 'lock.seed': {
+        // the ids the SQL inserts ("SELECT n FROM dual UNION ALL …"), not the ones it is meant to
+        const ids = [...sql.matchAll(/SELECT (\d+) FROM dual/gi)].map((m) => Number(m[1]));
+        if (ids.length === 0 || new Set(ids).size !== ids.length) throw oraError('ORA-00001: unique constraint violated');
         this.pending.push((s) => {
-          for (const id of [1, 2]) s.lockRows.set(id, { ID: id, HOLDER: null, HOLDER_SID: null, ACQUIRED_ON: null });
+          for (const id of ids) s.lockRows.set(id, { ID: id, HOLDER: null, HOLDER_SID: null, ACQUIRED_ON: null });
         });
-        return { rows: [], rowsAffected: 2 };
+        return { rows: [], rowsAffected: ids.length };
+      }
       case 'lock.session-id':
         return { rows: [{ SID: String(this.sid) }], rowsAffected: 0 };
       case 'lock.acquire':
@@ -695,6 +704,9 @@ export class FakeSession implements DbSession {
   }
 
   async #acquire(sql: string): Promise<ExecuteResult> {
+    // SELECT … WHERE id = n FOR UPDATE locks that row, if there is one: no row, no lock
+    const id = Number(/\bWHERE id = (\d+)/i.exec(sql)?.[1]);
+    if (!this.#view().lockRows.has(id)) return { rows: [], rowsAffected: 0 };
     const nowait = /\bNOWAIT\b/i.test(sql);
     const wait = Number(/\bWAIT\s+(\d+)/i.exec(sql)?.[1] ?? 0);
     const deadline = Date.now() + wait * 1000;
@@ -702,7 +714,7 @@ export class FakeSession implements DbSession {
       const holder = this.db.lockHolder;
       if (!holder || holder === this || !holder.alive) {
         this.db.lockHolder = this;
-        return { rows: [{ ID: 1 }], rowsAffected: 0 };
+        return { rows: [{ ID: id }], rowsAffected: 0 };
       }
       if (nowait) throw oraError('ORA-00054: resource busy and acquire with NOWAIT specified or timeout expired');
       if (Date.now() >= deadline) throw oraError('ORA-30006: resource busy; acquire with WAIT timeout expired');
