@@ -116,7 +116,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   // job_queue_processes: PL/SQL callbacks run as Scheduler jobs (AQ$_PLSQL_NTFN)
   try {
     const row = (await rows('param.job-queue-processes'))[0];
-    const value = Number(row?.VALUE);
+    if (row === undefined) throw Object.assign(new Error('ORA-00942: job_queue_processes is not in V$PARAMETER for this user'), { code: 'ORA-00942' });
+    const value = Number(row.VALUE);
     const inPdb = Number(row?.CON_ID ?? 0) > 1;
     if (value === 0) add({ id: 'job_queue_processes', status: 'fail', summary: 'job_queue_processes is 0: no PL/SQL callback can run', fix: '`dcn migrate` with the admin profile raises it (V1), or: ALTER SYSTEM SET job_queue_processes = 10;' });
     else if (!inPdb) add({ id: 'job_queue_processes', status: 'ok', summary: `job_queue_processes = ${value}` });

@@ -94,6 +94,13 @@ describe('dcn doctor', () => {
     expect((await doctor(db)).check('job_queue_processes')).toMatchObject({ status: 'ok', summary: 'job_queue_processes = 1000' });
   });
 
+  it('counts only EXECUTE on the package as the grant the callback needs', async () => {
+    const db = await healthy();
+    db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
+    db.grants.add('OE DEBUG ON DBMS_CHANGE_NOTIFICATION');
+    expect((await doctor(db)).check('privileges')).toMatchObject({ status: 'fail', summary: 'OE lacks EXECUTE on DBMS_CHANGE_NOTIFICATION' });
+  });
+
   it('warns when job_queue_processes cannot be read', async () => {
     const db = await healthy();
     db.parametersVisible = false;

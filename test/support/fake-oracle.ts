@@ -466,14 +466,29 @@ export class FakeSession implements DbSession {
       case 'privs.change-notification':
         return { rows: this.db.grants.has(`${this.user} CHANGE NOTIFICATION`) ? [{ PRIVILEGE: 'CHANGE NOTIFICATION' }] : [], rowsAffected: 0 };
       case 'privs.execute-package': {
-        const rows = [];
-        if (this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) rows.push({ VIA: 'direct' });
-        if (this.db.executeThroughRole.has(this.user)) rows.push({ VIA: 'role' });
+        // USER_TAB_PRIVS (direct) and ROLE_TAB_PRIVS rows, filtered by the query's own
+        // "table_name IN (…) AND privilege = '…'" in each branch of its UNION ALL
+        const direct = [...this.db.grants]
+          .map((g) => /^(\S+) (\w+) ON (\w+)$/.exec(g))
+          .filter((m): m is RegExpExecArray => m !== null && m[1] === this.user)
+          .map((m) => ({ TABLE_NAME: m[3]!, PRIVILEGE: m[2]! }));
+        const viaRole = this.db.executeThroughRole.has(this.user) ? [{ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: 'EXECUTE' }] : [];
+        const rows: Record<string, unknown>[] = [];
+        for (const branch of sql.split(/\bUNION ALL\b/i)) {
+          const via = /'(\w+)' AS via/i.exec(branch)?.[1];
+          const names = /table_name IN \(([^)]*)\)/i.exec(branch)?.[1]?.match(/'(\w+)'/g)?.map((n) => n.slice(1, -1)) ?? [];
+          const privilege = /\bprivilege = '(\w+)'/i.exec(branch)?.[1];
+          const source = /\bFROM role_tab_privs\b/i.test(branch) ? viaRole : direct;
+          for (const r of source) if (names.includes(r.TABLE_NAME) && (privilege === undefined || r.PRIVILEGE === privilege)) rows.push({ VIA: via });
+        }
         return { rows, rowsAffected: 0 };
       }
-      case 'param.job-queue-processes':
+      case 'param.job-queue-processes': {
         if (!this.db.parametersVisible) throw oraError('ORA-00942: table or view does not exist');
-        return { rows: [{ VALUE: String(this.db.jobQueueProcesses), CON_ID: String(this.db.containerId) }], rowsAffected: 0 };
+        // V$PARAMETER has one row per parameter: the one the query names
+        const named = /\bname = '(\w+)'/i.exec(sql)?.[1];
+        return { rows: named === 'job_queue_processes' ? [{ VALUE: String(this.db.jobQueueProcesses), CON_ID: String(this.db.containerId) }] : [], rowsAffected: 0 };
+      }
       case 'aces.user':
         return {
           rows: this.db.hostAces.filter((a) => a.principal === this.user).map((a) => ({ HOST: a.host, LOWER_PORT: a.lower, UPPER_PORT: a.upper, PRIVILEGE: a.privilege, STATUS: 'GRANTED' })),
@@ -681,7 +696,10 @@ export class FakeSession implements DbSession {
         const o = m ? this.db.objects.get(`TABLE ${m[2]}`) : undefined;
         if (!o || (o.owner ?? 'OE') !== owner) throw oraError('ORA-44002: invalid object name');
         return `${owner}.${m![2]}`;
-      });
+      })
+      // Registered: the tables whose query runs between NEW_REG_START/ENABLE_REG and REG_END, as
+      // the block's loop over them says ("FOR i IN n .. l_tables.COUNT" after the registration starts).
+      .slice(registrationLoopStart(sql) - 1);
     if (name === 'register.enable') {
       const r = this.db.registrations.get(Number(b.regid));
       if (!r || r.user !== this.user) throw oraError('ORA-29970: Specified registration id does not exist');
@@ -739,6 +757,14 @@ function splitTopLevel(text: string, separator: string): string[] {
   }
   parts.push(text.slice(start));
   return parts;
+}
+
+/** Where the loop that opens the tables' queries inside the registration starts (1 in dcn's block). */
+function registrationLoopStart(sql: string): number {
+  const after = sql.slice(Math.max(sql.search(/NEW_REG_START|ENABLE_REG/i), 0));
+  const m = /FOR i IN (\d+) \.\. l_tables\.COUNT LOOP\s+OPEN l_rows/i.exec(after);
+  if (!m) throw oraError('PLS-00103: the fake cannot find the loop that opens the tables\' queries');
+  return Number(m[1]);
 }
 
 /** One condition of a knex WHERE clause, against a row. */
