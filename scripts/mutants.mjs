@@ -27,10 +27,8 @@ const TARGETS = [
  * suite instead (npm run test:oracle).
  */
 const EXPLAINED = [
-  [/^sql\/registrations\/registrations\.sql: 1 becomes 2$/, 'the DBMS_ASSERT loop: skipping the first name changes nothing for names dcn has already validated (src/oracle/identifiers.ts); it guards against names that cannot reach it'],
-  [/^sql\/migrator\/history\.sql: (1 becomes 2|'ERROR' becomes 'ERRORx')$/, "plan.record and plan.compile-gate run only in SQL*Plus, from the plan script; their text is pinned by the golden plan (test/golden), which this run leaves out because it fails on any change"],
-  [/^migrations\/R__01_sendNotification\.sql: ('>' becomes '>='|0 becomes 1)$/, "INSTR(url, '?') > 0 chooses '?' or '&' in the URL: PL/SQL the fake does not run; the real-Oracle scenario's notifications reach the listener"],
-  [/^migrations\/R__02_orders_nf_callback\.sql: 0 becomes 1$/, 'l_rows.COUNT > 0 in the callback: PL/SQL the fake does not run; the real-Oracle scenario changes rows and sees one call per order'],
+  [/^sql\/registrations\/registrations\.sql: 1 becomes 2$/, 'the DBMS_ASSERT loop: skipping the first name changes nothing for names dcn has already validated (src/oracle/identifiers.ts) and sent as binds; it guards against names that cannot reach it'],
+  [/^sql\/migrator\/history\.sql: 'ERROR' becomes 'ERRORx'$/, 'plan.compile-gate is PL/SQL that runs only in SQL*Plus, from the plan script, and the fake does not run PL/SQL; its text is pinned by the golden plan (test/golden), which this run leaves out because it fails on any change'],
 ];
 const explanation = (m) => EXPLAINED.find(([re]) => re.test(`${m.file}: ${m.what}`))?.[1];
 

@@ -99,6 +99,8 @@ describe('dcn doctor', () => {
     db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
     db.grants.add('OE DEBUG ON DBMS_CHANGE_NOTIFICATION');
     expect((await doctor(db)).check('privileges')).toMatchObject({ status: 'fail', summary: 'OE lacks EXECUTE on DBMS_CHANGE_NOTIFICATION' });
+    db.roleTabPrivs.set('OE', ['DEBUG']); // and a role that holds another privilege on it
+    expect((await doctor(db)).check('privileges')).toMatchObject({ status: 'fail', summary: 'OE lacks EXECUTE on DBMS_CHANGE_NOTIFICATION' });
   });
 
   it('warns when job_queue_processes cannot be read', async () => {

@@ -77,4 +77,10 @@ describe('the PL/SQL', () => {
     expect(tests.length).toBeGreaterThanOrEqual(4);
     for (const t of tests) expect(t).toBe('<> 0');
   });
+
+  it('tests "contains" and "not empty" as > 0: INSTR(…) > 0, .COUNT > 0', () => {
+    const tests = statements.flatMap((s) => [...s.sql.matchAll(/(INSTR\((?:[^()]|\([^()]*\))*\)|\w+\.COUNT)\s*(=|<>|!=|>=|<=|>|<)\s*(-?\d+)/gi)].map((m) => `${m[1]!.replace(/\(.*/s, '(…)')} ${m[2]} ${m[3]}`));
+    expect(tests.length).toBeGreaterThanOrEqual(2);
+    for (const t of tests) expect(t).toMatch(/ > 0$/);
+  });
 });

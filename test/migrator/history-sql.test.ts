@@ -3,7 +3,10 @@
  * statement in sql/migrator/history.sql fails the tests instead of passing on the statement's name.
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { Migrator } from '../../src/migrator/migrator.js';
+import { buildPlan, renderPlanScript } from '../../src/migrator/plan.js';
+import { loadMigrations } from '../../src/migrator/source.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 
 async function withHistoryRow() {
@@ -64,5 +67,23 @@ describe('the migration lock', () => {
     await migrator.migrate(); // creates and seeds the tables
     db.lockRowsDelete(1);
     await expect(migrator.migrate()).rejects.toThrow(/the migration lock row \(id 1\) is missing from DCN_SCHEMA_HISTORY_LOCK/);
+  });
+});
+
+describe('the plan script', () => {
+  it('records rows that dcn migrate status reads as applied, when SQL*Plus runs them', async () => {
+    const migrations = loadMigrations(join(import.meta.dirname, '..', 'fixtures', 'basic'));
+    const variables = { app_user: 'OE' };
+    const script = renderPlanScript(buildPlan({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY' }), { dcnVersion: '0', source: 'fixtures' });
+    const records = [...script.matchAll(/^INSERT INTO DCN_SCHEMA_HISTORY [\s\S]*?;$/gm)].map((m) => m[0].slice(0, -1));
+    expect(records).toHaveLength(3);
+    const db = new FakeDatabase();
+    const sessions = fakeSessions(db);
+    const migrator = new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions });
+    const app = await sessions.app();
+    await app.execute(migrator.query('history.create').sql, {}, { name: 'history.create' });
+    for (const sql of records) await app.execute(sql, {}, { name: 'plan.record' });
+    await app.commit();
+    expect((await migrator.status()).migrations.map((m) => [m.version, m.state])).toEqual([['1', 'applied'], ['2', 'applied'], ['3', 'applied']]);
   });
 });

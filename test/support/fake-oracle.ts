@@ -179,6 +179,8 @@ export class FakeDatabase {
   readonly hostAces: { host: string; lower: number; upper: number; principal: string; privilege: string }[] = [];
   /** Users with EXECUTE on DBMS_CHANGE_NOTIFICATION through a role only. */
   readonly executeThroughRole = new Set<string>();
+  /** Other privileges on DBMS_CHANGE_NOTIFICATION a user holds through a role (ROLE_TAB_PRIVS). */
+  readonly roleTabPrivs = new Map<string, string[]>();
   jobQueueProcesses = 1000;
   /** SYS_CONTEXT('USERENV', 'CON_ID'): 0 not a CDB, 1 the root, 3 and up a PDB. */
   containerId = 0;
@@ -456,6 +458,7 @@ export class FakeSession implements DbSession {
       case 'history.fail':
       case 'history.delete':
       case 'history.realign':
+      case 'plan.record':
         // what the SQL says, not what it is called: a dropped SET column or condition shows
         return this.#historyDml(sql, b);
       case 'compile.errors': {
@@ -472,7 +475,10 @@ export class FakeSession implements DbSession {
           .map((g) => /^(\S+) (\w+) ON (\w+)$/.exec(g))
           .filter((m): m is RegExpExecArray => m !== null && m[1] === this.user)
           .map((m) => ({ TABLE_NAME: m[3]!, PRIVILEGE: m[2]! }));
-        const viaRole = this.db.executeThroughRole.has(this.user) ? [{ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: 'EXECUTE' }] : [];
+        const viaRole = [
+          ...(this.db.executeThroughRole.has(this.user) ? [{ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: 'EXECUTE' }] : []),
+          ...(this.db.roleTabPrivs.get(this.user) ?? []).map((p) => ({ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: p })),
+        ];
         const rows: Record<string, unknown>[] = [];
         for (const branch of sql.split(/\bUNION ALL\b/i)) {
           const via = /'(\w+)' AS via/i.exec(branch)?.[1];
@@ -575,6 +581,8 @@ export class FakeSession implements DbSession {
         return b[m[1]!];
       }
       if (/^-?\d+$/.test(e)) return Number(e);
+      m = /^'((?:[^']|'')*)'$/.exec(e);
+      if (m) return m[1]!.replace(/''/g, "'");
       if (/^NULL$/i.test(e)) return null;
       if (/^USER$/i.test(e)) return this.user;
       if (/^SYSTIMESTAMP$/i.test(e)) return new Date();
