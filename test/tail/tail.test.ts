@@ -25,6 +25,24 @@ function withLog(rows = 30): FakeDatabase {
 
 const ids = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as number);
 
+/**
+ * Runs `dcn tail -f` on the fake; before each poll `onPoll(n, session)` may change the log, and
+ * the run is stopped (as by Ctrl-C) after poll `stopAt`.
+ */
+async function follow(db: FakeDatabase, args: string[], stopAt: number, onPoll: (poll: number, session: Parameters<NonNullable<FakeDatabase['beforeExecute']>>[0]) => void) {
+  let polls = 0;
+  let stop!: (s: string) => void;
+  const stopped = new Promise<string>((r) => (stop = r));
+  db.beforeExecute = (session, _sql, name) => {
+    if (name !== 'tail.select') return;
+    polls++;
+    onPoll(polls, session);
+    if (polls === stopAt) stop('SIGINT');
+  };
+  const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', ...args], { env: DB_ENV, db, stop: stopped });
+  return { ...r, polls };
+}
+
 describe('dcn tail', () => {
   it('prints the last 20 rows, oldest first, in aligned columns', async () => {
     const r = await runCli(['tail'], { env: DB_ENV, db: withLog() });
@@ -75,20 +93,13 @@ describe('dcn tail', () => {
 
   it('follows new rows in batches, across a dropped connection, without losing or repeating one; Ctrl-C exits 0', async () => {
     const db = withLog(5);
-    let polls = 0;
-    let stop!: (s: string) => void;
-    const stopped = new Promise<string>((r) => (stop = r));
-    db.beforeExecute = (session, _sql, name) => {
-      if (name !== 'tail.select') return;
-      polls++;
+    const r = await follow(db, ['-n', '2'], 14, (poll, session) => {
       // rows keep arriving: 3 before most polls, 1,200 at once before the 4th
-      if (polls === 4) for (let i = 0; i < 1200; i++) db.logNotification({ table: 'ORDERS', order: '1', status: 200, message: '200 OK' });
-      else if (polls < 12) for (let i = 0; i < 3; i++) db.logNotification({ table: 'ORDERS', order: String(polls), status: 200, message: '200 OK' });
+      if (poll === 4) for (let i = 0; i < 1200; i++) db.logNotification({ table: 'ORDERS', order: '1', status: 200, message: '200 OK' });
+      else if (poll < 12) for (let i = 0; i < 3; i++) db.logNotification({ table: 'ORDERS', order: String(poll), status: 200, message: '200 OK' });
       // the database connection drops during the 7th poll and the first retry
-      if (polls === 7 || polls === 8) session.kill();
-      if (polls === 14) stop('SIGINT');
-    };
-    const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', '-n', '2'], { env: DB_ENV, db, stop: stopped });
+      if (poll === 7 || poll === 8) session.kill();
+    });
     expect(r.code).toBe(0);
     // the first query (-n 2) came after 3 more rows: it printed 7 and 8; then every new row once
     expect(ids(r.stdout)).toEqual(Array.from({ length: db.nfresults.length - 6 }, (_, i) => i + 7));
@@ -107,42 +118,28 @@ describe('dcn tail', () => {
 describe('dcn tail -f misses nothing (issue 11)', () => {
   it('prints a row whose lower id commits after a higher one: 5, 7, then 6, each once', async () => {
     const db = withLog(4);
-    let polls = 0;
-    let stop!: (s: string) => void;
-    const stopped = new Promise<string>((r) => (stop = r));
-    db.beforeExecute = (_session, _sql, name) => {
-      if (name !== 'tail.select') return;
-      polls++;
-      if (polls === 2) db.logNotification({ id: 5, table: 'ORDERS', order: '5', status: 200, message: '200 OK' });
-      if (polls === 3) db.logNotification({ id: 7, table: 'ORDERS', order: '7', status: 200, message: '200 OK' });
-      if (polls === 5) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 200, message: '200 OK' }); // id 6 was taken before 7, committed after
-      if (polls === 8) stop('SIGINT');
-    };
-    const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', '-n', '0'], { env: DB_ENV, db, stop: stopped });
+    const r = await follow(db, ['-n', '0'], 8, (poll) => {
+      if (poll === 2) db.logNotification({ id: 5, table: 'ORDERS', order: '5', status: 200, message: '200 OK' });
+      if (poll === 3) db.logNotification({ id: 7, table: 'ORDERS', order: '7', status: 200, message: '200 OK' });
+      if (poll === 5) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 200, message: '200 OK' }); // id 6 was taken before 7, committed after
+    });
     expect(r.code).toBe(0);
     expect(ids(r.stdout)).toEqual([5, 7, 6]);
     // still one query per poll, and the late row asked for by its id
     const queries = db.log.filter((l) => l.name === 'tail.select');
-    expect(queries.length).toBe(polls);
+    expect(queries.length).toBe(r.polls);
     expect(queries.some((q) => /"ID" in \(:\d+\)/.test(q.sql))).toBe(true);
   });
 
   it('follows with filters, and a late row that matches them is printed too', async () => {
     const db = withLog(4);
-    let polls = 0;
-    let stop!: (s: string) => void;
-    const stopped = new Promise<string>((r) => (stop = r));
-    db.beforeExecute = (_session, _sql, name) => {
-      if (name !== 'tail.select') return;
-      polls++;
-      if (polls === 2) {
+    const r = await follow(db, ['-n', '0', '--table', 'ORDERS'], 6, (poll) => {
+      if (poll === 2) {
         db.logNotification({ id: 5, table: 'ORDERS', order: '5', status: 200, message: '200 OK' });
         db.logNotification({ id: 7, table: 'ORDER_ITEMS', order: '7', status: 200, message: '200 OK' });
       }
-      if (polls === 4) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 500, message: '500 Internal Server Error' });
-      if (polls === 6) stop('SIGINT');
-    };
-    const r = await runCli(['tail', '-f', '--json', '--interval', '0.1', '-n', '0', '--table', 'ORDERS'], { env: DB_ENV, db, stop: stopped });
+      if (poll === 4) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 500, message: '500 Internal Server Error' });
+    });
     expect(ids(r.stdout)).toEqual([5, 6]);
   });
 });
