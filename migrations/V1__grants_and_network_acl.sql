@@ -1,8 +1,31 @@
 -- dcn: profile=admin
+-- dcn: accepts=e15ba921741d87361f4916fd3fc12201526f1a5288ebab5334e78871120c7ae3
 --
 -- Run by a DBA (the admin profile): lets &app_schema register for change notification and call
 -- the application's callback URL over HTTP from the notification callback.
 -- In a multitenant database, connect to the PDB (e.g. FREEPDB1), not to the root.
+
+-- What the schema already holds, before V1 gives it anything. GRANT is not reference-counted: a
+-- REVOKE would also take back what a DBA granted before dcn, and REMOVE_HOST_ACE an ACE a DBA
+-- appended. U1 takes back only what is not listed here, then drops the list.
+CREATE TABLE &app_schema..dcn_held_before (
+  what VARCHAR2(1100) NOT NULL,
+  CONSTRAINT dcn_held_before_pk PRIMARY KEY (what)
+);
+
+INSERT INTO &app_schema..dcn_held_before (what)
+SELECT 'CHANGE NOTIFICATION' FROM dba_sys_privs
+ WHERE grantee = '&app_schema' AND privilege = 'CHANGE NOTIFICATION';
+
+INSERT INTO &app_schema..dcn_held_before (what)
+SELECT DISTINCT 'EXECUTE ON DBMS_CHANGE_NOTIFICATION' FROM dba_tab_privs
+ WHERE grantee = '&app_schema' AND owner = 'SYS'
+   AND table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
+
+INSERT INTO &app_schema..dcn_held_before (what)
+SELECT DISTINCT 'ACE &callback_host:&callback_port' FROM dba_host_aces
+ WHERE LOWER(host) = LOWER('&callback_host') AND lower_port = &callback_port AND upper_port = &callback_port
+   AND principal = '&app_schema' AND UPPER(privilege) = 'CONNECT' AND grant_type = 'GRANT';
 
 -- CHANGE NOTIFICATION: create registrations. EXECUTE: the package's constants and calls.
 -- DBMS_CHANGE_NOTIFICATION is the package also known as DBMS_CQ_NOTIFICATION.

@@ -57,11 +57,30 @@ COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
 SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 &dcn_unless_connected
 SET DEFINE OFF
--- V1__grants_and_network_acl.sql:9
+-- V1__grants_and_network_acl.sql:11
+CREATE TABLE OE.dcn_held_before (
+  what VARCHAR2(1100) NOT NULL,
+  CONSTRAINT dcn_held_before_pk PRIMARY KEY (what)
+);
+-- V1__grants_and_network_acl.sql:16
+INSERT INTO OE.dcn_held_before (what)
+SELECT 'CHANGE NOTIFICATION' FROM dba_sys_privs
+ WHERE grantee = 'OE' AND privilege = 'CHANGE NOTIFICATION';
+-- V1__grants_and_network_acl.sql:20
+INSERT INTO OE.dcn_held_before (what)
+SELECT DISTINCT 'EXECUTE ON DBMS_CHANGE_NOTIFICATION' FROM dba_tab_privs
+ WHERE grantee = 'OE' AND owner = 'SYS'
+   AND table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
+-- V1__grants_and_network_acl.sql:25
+INSERT INTO OE.dcn_held_before (what)
+SELECT DISTINCT 'ACE localhost:8080' FROM dba_host_aces
+ WHERE LOWER(host) = LOWER('localhost') AND lower_port = 8080 AND upper_port = 8080
+   AND principal = 'OE' AND UPPER(privilege) = 'CONNECT' AND grant_type = 'GRANT';
+-- V1__grants_and_network_acl.sql:32
 GRANT CHANGE NOTIFICATION TO OE;
--- V1__grants_and_network_acl.sql:10
+-- V1__grants_and_network_acl.sql:33
 GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;
--- V1__grants_and_network_acl.sql:15
+-- V1__grants_and_network_acl.sql:38
 DECLARE
   l_value NUMBER;
 BEGIN
@@ -71,7 +90,7 @@ BEGIN
   END IF;
 END;
 /
--- V1__grants_and_network_acl.sql:27
+-- V1__grants_and_network_acl.sql:50
 BEGIN
   DBMS_NETWORK_ACL_ADMIN.APPEND_HOST_ACE(
     host       => 'localhost',
@@ -91,8 +110,8 @@ SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 SET DEFINE OFF
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', 'e15ba921741d87361f4916fd3fc12201526f1a5288ebab5334e78871120c7ae3', 'admin',
-       'migrate', 4, 4, '92510632ee84bf24addd3aaee21b905697f6890f52a001e47c168629188c330b', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', '0a14afea9040bde2388cd0c872bc2b4cc7f2f7c7943b2680f76d8ff47c95e842', 'admin',
+       'migrate', 8, 8, '5749cdb2879b1456006350890ca3503e827f2c2cab853ee52c6ee01078ead515', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 

@@ -18,7 +18,7 @@ const migrations = loadMigrations(builtInMigrationsDir());
 const variablesFor = (flags: Record<string, string>) =>
   resolveConfig({ flags, env: {}, cwd: '/', readFile: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } }).variables;
 
-const IDENT = String.raw`("?[\w$#]+"?)`;
+const IDENT = String.raw`(?:"?[\w$#]+"?\.)?("?[\w$#]+"?)`;
 function created(sql: string): string[] {
   const out: string[] = [];
   const create = new RegExp(String.raw`^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|TYPE|PROCEDURE|FUNCTION|PACKAGE|VIEW|SEQUENCE|TRIGGER)\s+${IDENT}`, 'i').exec(sql);
@@ -36,8 +36,13 @@ function undone(sql: string): string[] {
   if (drop) out.push(`DROP ${drop[1]!.toUpperCase()} ${drop[2]!.toUpperCase()}`);
   const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
   if (revoke) out.push(`REVOKE ${revoke[1]!.toUpperCase()} FROM ${revoke[2]!.toUpperCase()}`);
-  const ace = /REMOVE_HOST_ACE\s*\(([\s\S]*?),\s*remove_empty_acl\s*=>\s*TRUE\);\s*END;/i.exec(sql);
+  const ace = /REMOVE_HOST_ACE\s*\(([\s\S]*?),\s*remove_empty_acl\s*=>\s*TRUE\);/i.exec(sql);
   if (ace) out.push(`REMOVE_HOST_ACE ${ace[1]!.replace(/\s+/g, ' ').trim()}`);
+  // U1 revokes through revoke_given('…'), skipping what was held before dcn
+  const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\S+)'/.exec(sql)?.[1];
+  if (grantee) for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gm)) out.push(`REVOKE ${m[1]!.toUpperCase()} FROM ${grantee.toUpperCase()}`);
+  const dynamicDrop = new RegExp(String.raw`EXECUTE IMMEDIATE 'DROP\s+(TABLE)\s+${IDENT}'`, 'i').exec(sql);
+  if (dynamicDrop) out.push(`DROP ${dynamicDrop[1]!.toUpperCase()} ${dynamicDrop[2]!.toUpperCase()}`);
   return out;
 }
 
@@ -89,6 +94,7 @@ describe('the built-in set on the fake', () => {
       'INDEX NFRESULTS_TABLE_TIME_IX',
       'PROCEDURE ORDERS_NF_CALLBACK',
       'PROCEDURE SENDNOTIFICATION',
+      'TABLE DCN_HELD_BEFORE',
       'TABLE DCN_SCHEMA_HISTORY',
       'TABLE DCN_SCHEMA_HISTORY_LOCK',
       'TABLE NFRESULTS',
@@ -101,6 +107,26 @@ describe('the built-in set on the fake', () => {
     expect(down.results.map((r) => r.version)).toEqual(['6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
     expect((await migrator.migrate()).results).toHaveLength(8);
+  });
+
+  it('takes back only what V1 gave: a grant and an ACE a DBA made before dcn stay', async () => {
+    const db = new FakeDatabase();
+    db.grants.add('OE CHANGE NOTIFICATION'); // granted by a DBA before dcn
+    db.hostAces.push({ host: 'localhost', lower: 8080, upper: 8080, principal: 'OE', privilege: 'CONNECT' });
+    const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await migrator.migrate();
+    expect([...db.heldBefore].sort()).toEqual(['ACE localhost:8080', 'CHANGE NOTIFICATION']);
+    await migrator.down({ to: '0' });
+    expect([...db.grants].filter((g) => g.startsWith('OE '))).toEqual(['OE CHANGE NOTIFICATION']);
+    expect(db.hostAces).toHaveLength(1);
+    expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+    // and what V1 gave itself goes
+    const fresh = new FakeDatabase();
+    const again = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(fresh) });
+    await again.migrate();
+    await again.down({ to: '0' });
+    expect([...fresh.grants].filter((g) => g.startsWith('OE '))).toEqual([]);
+    expect(fresh.hostAces).toEqual([]);
   });
 
   it('takes a database installed by dcn 0.1 forward: V4 and V5 count as applied, each procedure is created once more', async () => {
@@ -120,9 +146,11 @@ describe('the built-in set on the fake', () => {
       'CREATE OR REPLACE PROCEDURE sendNotification (',
       'CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS',
     ]);
-    // and down to 0 from there still takes everything away
+    // and down to 0 from there still takes everything away: without V1's list, as dcn 0.1 did
     await now.down({ to: '0' });
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+    expect([...db.grants].filter((g) => g.startsWith('OE '))).toEqual([]);
+    expect(db.hostAces).toEqual([]);
   });
 
   it('applies the procedures again when the callback URL changes, and says which settings they use', async () => {

@@ -78,6 +78,13 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     const down = await dcn(env, ['migrate', 'down', '--to', '0', ...builtIn]);
     expect(down.stderr).toBe('');
     expect(down.code).toBe(0);
+    // the fixtures' V2 had granted CHANGE NOTIFICATION before the built-in V1 ran: it stays
+    const after = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    try {
+      expect((await after.execute("SELECT privilege FROM session_privs WHERE privilege = 'CHANGE NOTIFICATION'")).rows).toHaveLength(1);
+    } finally {
+      await after.close();
+    }
   });
 
   it('undoes everything, and applies it all again', async () => {

@@ -143,6 +143,12 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   SESSION_PRIVS: { source: 'Database Reference: SESSION_PRIVS (the privileges currently available to the user)', columns: ['privilege'] },
   USER_TAB_PRIVS: { source: 'Database Reference: USER_TAB_PRIVS', columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'] },
   ROLE_TAB_PRIVS: { source: 'Database Reference: ROLE_TAB_PRIVS', columns: ['role', 'owner', 'table_name', 'column_name', 'privilege'] },
+  DBA_SYS_PRIVS: { source: 'Database Reference: DBA_SYS_PRIVS (system privileges granted to users and roles)', columns: ['grantee', 'privilege', 'admin_option'] },
+  DBA_TAB_PRIVS: { source: 'Database Reference: DBA_TAB_PRIVS (object grants)', columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'] },
+  DBA_HOST_ACES: {
+    source: 'Database Reference: DBA_HOST_ACES (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_HOST_ACES.html)',
+    columns: ['host', 'lower_port', 'upper_port', 'ace_order', 'start_date', 'end_date', 'grant_type', 'inverted_principal', 'principal', 'principal_type', 'privilege'],
+  },
   USER_HOST_ACES: { source: 'Database Reference: USER_HOST_ACES (12c and later; DBA_NETWORK_ACL_PRIVILEGES is deprecated)', columns: ['host', 'lower_port', 'upper_port', 'privilege', 'status'] },
   ALL_TABLES: { source: 'Database Reference: ALL_TABLES', columns: ['owner', 'table_name'] },
   ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },

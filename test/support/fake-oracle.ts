@@ -179,6 +179,8 @@ export class FakeDatabase {
   readonly hostAces: { host: string; lower: number; upper: number; principal: string; privilege: string }[] = [];
   /** Users with EXECUTE on DBMS_CHANGE_NOTIFICATION through a role only. */
   readonly executeThroughRole = new Set<string>();
+  /** The rows of V1's list dcn_held_before: what the schema held before dcn gave it anything. */
+  readonly heldBefore = new Set<string>();
   /** Other privileges on DBMS_CHANGE_NOTIFICATION a user holds through a role (ROLE_TAB_PRIVS). */
   readonly roleTabPrivs = new Map<string, string[]>();
   jobQueueProcesses = 1000;
@@ -399,11 +401,62 @@ export class FakeSession implements DbSession {
     return { rows: [], rowsAffected: 0, warning };
   }
 
+  /**
+   * V1's list of what the schema held before dcn, and U1's block that takes back only what is not
+   * on it: carried out as their SQL says, for the dictionary rows the fake keeps (grants, ACEs).
+   */
+  #heldBefore(sql: string): ExecuteResult | undefined {
+    const insert = /^\s*INSERT INTO (?:\w+\.)?dcn_held_before \(what\)\s+SELECT (?:DISTINCT )?'([^']+)' FROM (dba_sys_privs|dba_tab_privs|dba_host_aces)\s+WHERE ([\s\S]+)$/i.exec(sql);
+    if (insert) {
+      if (!this.db.hasTable('DCN_HELD_BEFORE')) throw oraError('ORA-00942: table or view does not exist');
+      const [, what, view, where] = insert as unknown as [string, string, string, string];
+      const literal = (column: string) => new RegExp(`\\b${column} = '([^']*)'`, 'i').exec(where)?.[1];
+      let held: boolean;
+      if (/dba_sys_privs/i.test(view)) held = this.db.grants.has(`${literal('grantee')} ${literal('privilege')}`);
+      else if (/dba_tab_privs/i.test(view)) {
+        const names = /table_name IN \(([^)]*)\)/i.exec(where)?.[1]?.match(/'(\w+)'/g)?.map((n) => n.slice(1, -1)) ?? [];
+        held = literal('owner') === 'SYS' && names.some((n) => this.db.grants.has(`${literal('grantee')} ${literal('privilege')} ON ${n}`));
+      } else {
+        const host = /LOWER\(host\) = LOWER\('([^']+)'\)/i.exec(where)?.[1]?.toLowerCase();
+        const lower = Number(/\blower_port = (\d+)/i.exec(where)?.[1]);
+        const upper = Number(/\bupper_port = (\d+)/i.exec(where)?.[1]);
+        const privilege = /UPPER\(privilege\) = '(\w+)'/i.exec(where)?.[1];
+        held = this.db.hostAces.some((a) => a.host.toLowerCase() === host && a.lower === lower && a.upper === upper && a.principal === literal('principal') && a.privilege === privilege);
+      }
+      if (held) this.pending.push(() => this.db.heldBefore.add(what));
+      return { rows: [], rowsAffected: held ? 1 : 0 };
+    }
+    if (/FUNCTION held_before/i.test(sql)) {
+      // no list (dcn 0.1): nothing counts as held before
+      const held = (what: string) => this.db.hasTable('DCN_HELD_BEFORE') && this.db.heldBefore.has(what);
+      const ace = /IF NOT held_before\('([^']+)'\) THEN\s+DBMS_NETWORK_ACL_ADMIN\.REMOVE_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?principal_name\s*=>\s*'([^']+)'/i.exec(sql);
+      if (!ace) throw new Error('the fake cannot read the guarded REMOVE_HOST_ACE of U1');
+      if (!held(ace[1]!)) {
+        const i = this.db.hostAces.findIndex((a) => a.host === ace[2] && a.lower === Number(ace[3]) && a.upper === Number(ace[4]) && a.principal === ace[5] && a.privilege === 'CONNECT');
+        if (i !== -1) this.db.hostAces.splice(i, 1);
+      }
+      const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\w+)'/i.exec(sql)?.[1];
+      if (!grantee) throw new Error('the fake cannot read the REVOKE of U1');
+      for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gim)) if (!held(m[1]!)) this.db.grants.delete(`${grantee.toUpperCase()} ${m[1]}`);
+      return { rows: [], rowsAffected: 0 };
+    }
+    const drop = /^\s*BEGIN\s+EXECUTE IMMEDIATE 'DROP TABLE (?:\w+\.)?(\w+)';\s+EXCEPTION\s+WHEN OTHERS THEN\s+IF SQLCODE != -942 THEN RAISE; END IF;\s+END;\s*$/i.exec(sql);
+    if (drop) {
+      const name = drop[1]!.toUpperCase();
+      this.db.objects.delete(`TABLE ${name}`);
+      if (name === 'DCN_HELD_BEFORE') this.db.heldBefore.clear();
+      return { rows: [], rowsAffected: 0 };
+    }
+    return undefined;
+  }
+
   async #other(sql: string): Promise<ExecuteResult> {
+    const held = this.#heldBefore(sql);
+    if (held) return held;
     const ace = /DBMS_NETWORK_ACL_ADMIN\.(APPEND|REMOVE)_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)'/i.exec(sql);
     if (ace) {
       const entry = { host: ace[2]!, lower: Number(ace[3]), upper: Number(ace[4]), privilege: ace[5]!.toUpperCase(), principal: ace[6]! };
-      const i = this.db.hostAces.findIndex((a) => JSON.stringify(a) === JSON.stringify(entry));
+      const i = this.db.hostAces.findIndex((a) => a.host === entry.host && a.lower === entry.lower && a.upper === entry.upper && a.privilege === entry.privilege && a.principal === entry.principal);
       if (ace[1]!.toUpperCase() === 'APPEND') {
         if (i === -1) this.db.hostAces.push(entry);
       } else if (i !== -1) this.db.hostAces.splice(i, 1);
