@@ -427,8 +427,21 @@ export class FakeSession implements DbSession {
       return { rows: [], rowsAffected: held ? 1 : 0 };
     }
     if (/FUNCTION held_before/i.test(sql)) {
-      // no list (dcn 0.1): nothing counts as held before
-      const held = (what: string) => this.db.hasTable('DCN_HELD_BEFORE') && this.db.heldBefore.has(what);
+      // held_before: COUNT(*) of the list compared as its RETURN says; without the list (dcn 0.1)
+      // the SELECT raises ORA-00942, which its handler must turn into FALSE
+      const compare = /RETURN l_count (>=|>|=|<>) (\d+);/i.exec(sql);
+      if (!compare) throw new Error('the fake cannot read what held_before returns');
+      const held = (what: string) => {
+        if (!this.db.hasTable('DCN_HELD_BEFORE')) {
+          if (!/IF SQLCODE = -942 THEN RETURN FALSE; END IF;/i.test(sql)) throw oraError('ORA-00942: table or view does not exist');
+          return false;
+        }
+        const count = this.db.heldBefore.has(what) ? 1 : 0;
+        const n = Number(compare[2]);
+        return { '>=': count >= n, '>': count > n, '=': count === n, '<>': count !== n }[compare[1]!]!;
+      };
+      // revoke_given: a REVOKE of what is not there raises, unless its handler lists the code
+      const tolerated = (/IF SQLCODE NOT IN \(([^)]*)\) THEN RAISE;/i.exec(sql)?.[1] ?? '').split(',').map((c) => c.trim());
       const ace = /IF NOT held_before\('([^']+)'\) THEN\s+DBMS_NETWORK_ACL_ADMIN\.REMOVE_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?principal_name\s*=>\s*'([^']+)'/i.exec(sql);
       if (!ace) throw new Error('the fake cannot read the guarded REMOVE_HOST_ACE of U1');
       if (!held(ace[1]!)) {
@@ -437,7 +450,12 @@ export class FakeSession implements DbSession {
       }
       const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\w+)'/i.exec(sql)?.[1];
       if (!grantee) throw new Error('the fake cannot read the REVOKE of U1');
-      for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gim)) if (!held(m[1]!)) this.db.grants.delete(`${grantee.toUpperCase()} ${m[1]}`);
+      for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gim)) {
+        if (held(m[1]!)) continue;
+        if (this.db.grants.delete(`${grantee.toUpperCase()} ${m[1]}`)) continue;
+        const code = /\sON\s/i.test(m[1]!) ? '-1927' : '-1952';
+        if (!tolerated.includes(code)) throw oraError(code === '-1927' ? 'ORA-01927: cannot REVOKE privileges you did not grant' : `ORA-01952: system privileges not granted to '${grantee.toUpperCase()}'`);
+      }
       return { rows: [], rowsAffected: 0 };
     }
     const drop = /^\s*BEGIN\s+EXECUTE IMMEDIATE 'DROP TABLE (?:\w+\.)?(\w+)';\s+EXCEPTION\s+WHEN OTHERS THEN\s+IF SQLCODE != -942 THEN RAISE; END IF;\s+END;\s*$/i.exec(sql);
