@@ -277,9 +277,9 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     options: (c) =>
       commonOptions(c)
         .option('--port <n>', 'port (default 8080; 0 picks a free one)')
-        .option('--host <address>', 'address to bind (default 127.0.0.1)')
+        .option('--host <address>', 'address to bind (default 127.0.0.1; beyond loopback, set DCN_CALLBACK_TOKEN or it warns)')
         .option('--path <path>', 'notification path (default /phpcache/dropResults.php, as in the article)')
-        .option('--cache-dir <dir>', "the application's result cache directory (default ./dcn-cache)")
+        .option('--cache-dir <dir>', "the application's result cache directory (default ./dcn-cache; created if missing, must be writable)")
         .option('--map <TABLE=function>', 'which cached function a table drops; repeatable (default ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems)', collect)
         .option('--refresh <module>', 'module exporting those functions: compute a dropped result again at once')
         .option('--lifetime <seconds>', 'lifetime of refreshed results (default 3600)'),
