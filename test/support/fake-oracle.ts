@@ -564,7 +564,9 @@ export class FakeSession implements DbSession {
         if (!this.db.parametersVisible) throw oraError('ORA-00942: table or view does not exist');
         // V$PARAMETER has one row per parameter: the one the query names
         const named = /\bname = '(\w+)'/i.exec(sql)?.[1];
-        return { rows: named === 'job_queue_processes' ? [{ VALUE: String(this.db.jobQueueProcesses), CON_ID: String(this.db.containerId) }] : [], rowsAffected: 0 };
+        // and the container id only where the query selects it
+        const row = { VALUE: String(this.db.jobQueueProcesses), ...(/\bAS con_id\b/i.test(sql) ? { CON_ID: String(this.db.containerId) } : {}) };
+        return { rows: named === 'job_queue_processes' ? [row] : [], rowsAffected: 0 };
       }
       case 'aces.user':
         return {
