@@ -27,7 +27,10 @@ export interface ExecuteResult {
 }
 
 export interface ExecuteOptions {
-  /** Name of the dcn query (from sql/), for logs and for the fake; real drivers ignore it. */
+  /**
+   * Name of the dcn query (from sql/): the Oracle driver sets it as the session's action, so a DBA
+   * sees in V$SESSION which dcn step runs; the test fake checks it against the SQL it is given.
+   */
   readonly name?: string;
 }
 

@@ -3,7 +3,7 @@
  * so commands that need no database never pay for it.
  */
 import type OracleDB from 'oracledb';
-import { isOutBind, type AdminPrivilege, type Binds, type ConnectOptions, type DbSession, type Driver, type ExecuteResult } from './driver.js';
+import { isOutBind, type AdminPrivilege, type Binds, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult } from './driver.js';
 
 let loaded: Promise<typeof OracleDB> | undefined;
 
@@ -16,7 +16,8 @@ async function loadOracledb(): Promise<typeof OracleDB> {
   return loaded;
 }
 
-const PRIVILEGES: Record<AdminPrivilege, keyof typeof OracleDB> = {
+/** The oracledb constant of each privilege an admin connection may ask for. */
+export const PRIVILEGES: Record<AdminPrivilege, keyof typeof OracleDB> = {
   sysdba: 'SYSDBA',
   sysoper: 'SYSOPER',
   sysasm: 'SYSASM',
@@ -25,13 +26,33 @@ const PRIVILEGES: Record<AdminPrivilege, keyof typeof OracleDB> = {
   syskm: 'SYSKM',
 };
 
-class OracleSession implements DbSession {
-  constructor(
-    private readonly connection: OracleDB.Connection,
-    private readonly oracledb: typeof OracleDB,
-  ) {}
+/** What a DBA sees in V$SESSION.MODULE for a dcn session. */
+export const SESSION_MODULE = 'dcn';
+/** V$SESSION.ACTION holds at most 64 bytes (DBMS_APPLICATION_INFO.SET_ACTION); dcn's names are ASCII. */
+const ACTION_BYTES = 64;
 
-  async execute(sql: string, binds: Binds = {}): Promise<ExecuteResult> {
+/** The part of an oracledb connection a session uses (so tests can hand it a recording stand-in). */
+export type OracleConnection = Pick<OracleDB.Connection, 'execute' | 'commit' | 'rollback' | 'close' | 'oracleServerVersion'> & { action: string; module: string };
+
+export class OracleSession implements DbSession {
+  /** The action last set: set again only when it changes. */
+  #action = '';
+
+  constructor(
+    private readonly connection: OracleConnection,
+    private readonly oracledb: typeof OracleDB,
+  ) {
+    // end-to-end tracing: sent with the next round trip, never one of its own
+    connection.module = SESSION_MODULE;
+  }
+
+  async execute(sql: string, binds: Binds = {}, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    // the dcn query that runs (history.insert, lock.acquire …) shows in V$SESSION.ACTION
+    const action = (options.name ?? '').slice(0, ACTION_BYTES);
+    if (action !== this.#action) {
+      this.connection.action = action;
+      this.#action = action;
+    }
     let oracleBinds: Record<string, unknown> | unknown[];
     if (Array.isArray(binds)) oracleBinds = [...binds];
     else {
@@ -101,7 +122,7 @@ export class OracleDriver implements Driver {
     const connecting = oracledb.getConnection(attributes);
     try {
       const connection = await Promise.race([connecting, guard]);
-      return new OracleSession(connection, oracledb);
+      return new OracleSession(connection as unknown as OracleConnection, oracledb);
     } catch (err) {
       // If the guard fired first, close the connection should it still arrive.
       connecting.then((c) => c.close()).catch(() => undefined);
