@@ -12,7 +12,7 @@ import type { Binds, DbSession, ExecuteResult } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
 import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
-import { prefixHash, renderMigrations, type Rendered } from './render.js';
+import { prefixHash, renderMigrations, repeatableOutdatedBy, type Rendered } from './render.js';
 import { loadNamedQueries, type NamedQuery } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
@@ -56,6 +56,8 @@ export interface StatusEntry {
   readonly outdatedBy?: 'file' | 'settings';
   /** The settings (substitution variables) the script uses. */
   readonly uses?: readonly string[];
+  /** Of those, the ones whose value changed since it was applied (when the history can tell). */
+  readonly changedSettings?: readonly string[];
 }
 
 export interface StatusResult {
@@ -334,9 +336,10 @@ export class Migrator {
         continue;
       }
       if (m.repeatable) {
-        const outdatedBy = row.checksum === rendered.checksum ? undefined : row.checksum.slice(0, 32) === rendered.checksum.slice(0, 32) ? 'settings' : 'file';
-        const state: MigrationState = !row.success ? 'failed' : outdatedBy ? 'outdated' : 'applied';
-        entries.push({ ...base, ...this.#recorded(row), state, ...(row.success && outdatedBy ? { outdatedBy } : {}) });
+        const outdated = repeatableOutdatedBy(row.checksum, rendered.checksum, rendered.uses);
+        const state: MigrationState = !row.success ? 'failed' : outdated ? 'outdated' : 'applied';
+        const why = row.success && outdated ? { outdatedBy: outdated.by, ...(outdated.by === 'settings' && outdated.settings ? { changedSettings: outdated.settings } : {}) } : {};
+        entries.push({ ...base, ...this.#recorded(row), state, ...why });
         continue;
       }
       const state: MigrationState = !row.success ? 'failed' : !this.#matches(m, row.checksum) ? 'changed' : 'applied';

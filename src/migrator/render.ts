@@ -11,10 +11,38 @@ export interface Rendered {
   readonly uses: readonly string[];
   /**
    * What the history records of the script: the file's checksum for a versioned migration; for a
-   * repeatable one, half of it and half of the rendered statements' hash, so that a change of a
-   * setting it uses makes it outdated, and status can say whether the file or a setting changed.
+   * repeatable one, see repeatableChecksum.
    */
   readonly checksum: string;
+}
+
+/** How many settings a repeatable script's checksum fingerprints one by one (4 hex digits each). */
+const FINGERPRINTED_SETTINGS = 8;
+
+/**
+ * A repeatable script's history checksum (at most 64 characters, the column's size): 16 hex
+ * digits of the file's hash, 16 of the rendered statements' hash, then 4 per setting it uses
+ * (in name order, when it uses at most 8). A change of the file or of a setting makes the script
+ * outdated; the parts tell status which one, and which settings. A fingerprint is 16 bits of a
+ * hash of the value, so it shows that a value changed without showing the value.
+ */
+function repeatableChecksum(fileChecksum: string, statements: readonly Statement[], uses: readonly string[], variables: Variables): string {
+  const settings = uses.length <= FINGERPRINTED_SETTINGS ? uses.map((name) => settingFingerprint(name, variables[name] ?? '')).join('') : '';
+  return `${fileChecksum.slice(0, 16)}${renderedHash(statements).slice(0, 16)}${settings}`;
+}
+
+function settingFingerprint(name: string, value: string): string {
+  return createHash('sha256').update(name).update('\0').update(value).digest('hex').slice(0, 4);
+}
+
+/** Why a repeatable script's recorded checksum is not today's: undefined when it is. */
+export function repeatableOutdatedBy(recorded: string, current: string, uses: readonly string[]): { by: 'file' } | { by: 'settings'; settings?: string[] } | undefined {
+  if (recorded === current) return undefined;
+  if (recorded.slice(0, 16) !== current.slice(0, 16)) return { by: 'file' };
+  // the same file: the settings' fingerprints say which changed, when both runs recorded them
+  if (recorded.length !== current.length || current.length === 32) return { by: 'settings' };
+  const settings = uses.filter((_, i) => recorded.slice(32 + 4 * i, 36 + 4 * i) !== current.slice(32 + 4 * i, 36 + 4 * i));
+  return { by: 'settings', ...(settings.length > 0 ? { settings } : {}) };
 }
 
 /** The hash of what runs: every rendered statement. */
@@ -39,7 +67,7 @@ export function renderMigrations(migrations: readonly Migration[], variables: Va
       up: up.statements,
       down: withDown && m.down ? renderScript(m.down.items, variables).statements : undefined,
       uses: up.uses,
-      checksum: m.repeatable ? `${m.up.checksum.slice(0, 32)}${renderedHash(up.statements).slice(0, 32)}` : m.up.checksum,
+      checksum: m.repeatable ? repeatableChecksum(m.up.checksum, up.statements, up.uses, variables) : m.up.checksum,
     });
   }
   return out;

@@ -63,6 +63,21 @@ describe('repeatable migrations', () => {
     expect(db.history().map((h) => h.VERSION)).toEqual(['1', 'R__notify_app']);
   });
 
+  it('name the settings whose values changed, among those they use', async () => {
+    const dir = dirWith({ 'R__two.sql': "CREATE OR REPLACE PROCEDURE two AS\n  c_url CONSTANT VARCHAR2(200) := '&callback_url';\n  c_wait CONSTANT PLS_INTEGER := &http_timeout;\nBEGIN\n  NULL;\nEND;\n/\n" });
+    const db = new FakeDatabase();
+    const at = (variables: Record<string, string>) => new Migrator({ migrations: loadMigrations(dir), variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await at({ callback_url: 'http://app/cb', http_timeout: '5', unused: 'a' }).migrate();
+    const entry = async (variables: Record<string, string>) => (await at(variables).status()).migrations[0]!;
+    expect(await entry({ callback_url: 'http://app/cb', http_timeout: '5', unused: 'b' })).toMatchObject({ state: 'applied' });
+    const timeout = await entry({ callback_url: 'http://app/cb', http_timeout: '9', unused: 'a' });
+    expect(timeout).toMatchObject({ state: 'outdated', outdatedBy: 'settings', uses: ['callback_url', 'http_timeout'], changedSettings: ['http_timeout'] });
+    expect((await entry({ callback_url: 'http://app2/cb', http_timeout: '9' })).changedSettings).toEqual(['callback_url', 'http_timeout']);
+    // the checksum holds no value, only fingerprints of them
+    expect(db.history()[0]!.CHECKSUM).not.toContain('app');
+    expect(db.history()[0]!.CHECKSUM).toMatch(/^[0-9a-f]{40}$/);
+  });
+
   it('are outdated when their file changes', async () => {
     const { db, dir, migrator } = setup();
     await migrator.migrate();
@@ -101,7 +116,7 @@ describe('repeatable migrations', () => {
   it('are in the plan, after the versioned ones, marked repeatable', () => {
     const plan = buildPlan({ migrations: loadMigrations(dirWith(FILES)), variables: { callback_url: 'http://x/cb' }, historyTable: 'DCN_SCHEMA_HISTORY' });
     expect(plan.migrations.map((m) => [m.version, m.repeatable ?? false])).toEqual([['1', false], ['R__notify_app', true]]);
-    expect(plan.migrations[1]!.checksum).toHaveLength(64);
+    expect(plan.migrations[1]!.checksum).toHaveLength(36) // 16 file + 16 rendered + 4 for its one setting;
   });
 
   it('refuse an R__ script with an undo script or a version', () => {

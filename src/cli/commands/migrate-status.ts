@@ -41,7 +41,8 @@ export function print(result: StatusResult, out: Output): void {
     if (m.state === 'changed') out.line(c.magenta(`${migrationLabel(m.version)}: ${m.script} changed since it was applied (recorded ${m.recordedChecksum?.slice(0, 12)})`));
     if (m.state === 'missing') out.line(c.magenta(`${migrationLabel(m.version)}: applied, but ${m.script} is not in the migrations directory`));
     if (m.state === 'outdated') {
-      const why = m.outdatedBy === 'settings' ? `made with other settings than now (it uses ${m.uses?.join(', ') || 'none'})` : `${m.script} changed since it was applied`;
+      const settings = m.changedSettings ? `${m.changedSettings.join(', ')} changed` : `it uses ${m.uses?.join(', ') || 'none'}`;
+      const why = m.outdatedBy === 'settings' ? `made with other settings than now (${settings})` : `${m.script} changed since it was applied`;
       out.line(c.yellow(`${m.version}: ${why}; \`dcn migrate\` applies it again`));
     }
     if (m.outOfOrder) out.line(c.yellow(`${migrationLabel(m.version)}: pending below an applied version; \`dcn migrate\` will refuse it`));
