@@ -1,13 +1,14 @@
 -- dcn: profile=admin
 -- dcn: accepts=e15ba921741d87361f4916fd3fc12201526f1a5288ebab5334e78871120c7ae3
 --
--- Run by a DBA (the admin profile): lets &app_schema register for change notification and call
--- the application's callback URL over HTTP from the notification callback.
+-- Run by a DBA (the admin profile): lets &app_schema register for change notification. The
+-- network ACE that lets its callback call the application's URL is R__00_network_acl's: it follows
+-- the callback URL when that changes.
 -- In a multitenant database, connect to the PDB (e.g. FREEPDB1), not to the root.
 
 -- What the schema already holds, before V1 gives it anything. GRANT is not reference-counted: a
--- REVOKE would also take back what a DBA granted before dcn, and REMOVE_HOST_ACE an ACE a DBA
--- appended. U1 takes back only what is not listed here, then drops the list.
+-- REVOKE would also take back what a DBA granted before dcn. U1 takes back only what is not
+-- listed here, then drops the list.
 CREATE TABLE &app_schema..dcn_held_before (
   what VARCHAR2(1100) NOT NULL,
   CONSTRAINT dcn_held_before_pk PRIMARY KEY (what)
@@ -21,11 +22,6 @@ INSERT INTO &app_schema..dcn_held_before (what)
 SELECT DISTINCT 'EXECUTE ON DBMS_CHANGE_NOTIFICATION' FROM dba_tab_privs
  WHERE grantee = '&app_schema' AND owner = 'SYS'
    AND table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
-
-INSERT INTO &app_schema..dcn_held_before (what)
-SELECT DISTINCT 'ACE &callback_host:&callback_port' FROM dba_host_aces
- WHERE LOWER(host) = LOWER('&callback_host') AND lower_port = &callback_port AND upper_port = &callback_port
-   AND principal = '&app_schema' AND UPPER(privilege) = 'CONNECT' AND grant_type = 'GRANT';
 
 -- CHANGE NOTIFICATION: create registrations. EXECUTE: the package's constants and calls.
 -- DBMS_CHANGE_NOTIFICATION is the package also known as DBMS_CQ_NOTIFICATION.
@@ -42,18 +38,5 @@ BEGIN
   IF l_value = 0 THEN
     EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
   END IF;
-END;
-/
-
--- Without this, every notification fails with ORA-24247 (network access denied by access
--- control list). One ACE: connect, for the callback's host and port only (12c and later).
-BEGIN
-  DBMS_NETWORK_ACL_ADMIN.APPEND_HOST_ACE(
-    host       => '&callback_host',
-    lower_port => &callback_port,
-    upper_port => &callback_port,
-    ace        => xs$ace_type(privilege_list => xs$name_list('connect'),
-                              principal_name => '&app_schema',
-                              principal_type => xs_acl.ptype_db));
 END;
 /

@@ -64,7 +64,7 @@ export function aceCovers(ace: { host: string; lower: number | null; upper: numb
 /** What the errors in nfresults mean, most specific first. */
 export function diagnose(row: LogRow, url: string): { summary: string; fix: string } {
   const text = `${row.error ?? ''} ${row.message ?? ''}`;
-  if (/ORA-24247/.test(text)) return { summary: 'calls are refused by the network ACL (ORA-24247)', fix: 'run `dcn migrate` (V1 appends the host ACE) with callbackUrl set to this URL, or have a DBA append one for its host and port' };
+  if (/ORA-24247/.test(text)) return { summary: 'calls are refused by the network ACL (ORA-24247)', fix: 'run `dcn migrate` with callbackUrl set to this URL (R__00_network_acl appends the host ACE, and follows the URL when it changes), or have a DBA append one for its host and port' };
   if (/ORA-12541|ORA-12543|connection refused|ORA-29261/i.test(text)) return { summary: `nothing answers at ${url}: the listener is down or unreachable from the database (${firstLine(row.error ?? '')})`, fix: 'start `dcn listen` (or your application), and check the URL is one the database host can reach' };
   if (/ORA-29276|transfer timeout/i.test(text)) return { summary: 'the listener did not answer in time (transfer timeout)', fix: 'check the listener is not overloaded, or raise httpTimeout and run `dcn migrate` again' };
   if (/ORA-29024|ORA-28759|certificate|wallet/i.test(text)) return { summary: 'the HTTPS call failed: no wallet or an untrusted certificate', fix: 'use an http URL, or set up a wallet for UTL_HTTP (not done by dcn)' };

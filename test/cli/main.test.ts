@@ -132,6 +132,15 @@ describe('dcn migrate against the fake', () => {
     expect(lines[3]).toMatch(/^2\s+grant notification\s+pending\s+[0-9a-f]{12}$/);
   });
 
+  it('says which settings an outdated repeatable script was made with, and that migrate applies it again', async () => {
+    const { db } = await run(['migrate', '--callback-url', 'http://app:8080/cb'], { env: DB_ENV });
+    const r = await run(['migrate', 'status', '--callback-url', 'http://app2:8080/cb'], { env: DB_ENV, db });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('R__00_network_acl: made with other settings than now (callback_host changed); `dcn migrate` applies it again');
+    expect(r.stdout).toContain('R__02_orders_nf_callback: made with other settings than now (callback_url changed)');
+    expect(r.stdout).not.toContain('R__01_sendNotification:');
+  });
+
   it.each([
     ['a failed statement', (db: FakeDatabase) => db.failOn(/^CREATE INDEX/, 'ORA-01652: unable to extend temp segment'), 1, /V1 \(create log\) failed at statement 2 of 2, V1__create_log\.sql:8: ORA-01652/],
     ['a compile error', (db: FakeDatabase) => db.compileErrorsOn(/log_msg/, [{ line: 4, position: 3, text: 'PL/SQL: SQL Statement ignored' }]), 5, /V3__log_procedure\.sql:5:3: PL\/SQL: SQL Statement ignored/],

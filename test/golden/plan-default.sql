@@ -1,4 +1,4 @@
--- dcn migrate plan: 7 migration(s) from the built-in migrations
+-- dcn migrate plan: 8 migration(s) from the built-in migrations
 -- Written by dcn 0.0.0-golden. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql
 -- It assumes no migration has been applied yet. Values are already substituted.
 SET DEFINE OFF
@@ -57,30 +57,25 @@ COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
 SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 &dcn_unless_connected
 SET DEFINE OFF
--- V1__grants_and_network_acl.sql:11
+-- V1__grants_and_network_acl.sql:12
 CREATE TABLE OE.dcn_held_before (
   what VARCHAR2(1100) NOT NULL,
   CONSTRAINT dcn_held_before_pk PRIMARY KEY (what)
 );
--- V1__grants_and_network_acl.sql:16
+-- V1__grants_and_network_acl.sql:17
 INSERT INTO OE.dcn_held_before (what)
 SELECT 'CHANGE NOTIFICATION' FROM dba_sys_privs
  WHERE grantee = 'OE' AND privilege = 'CHANGE NOTIFICATION';
--- V1__grants_and_network_acl.sql:20
+-- V1__grants_and_network_acl.sql:21
 INSERT INTO OE.dcn_held_before (what)
 SELECT DISTINCT 'EXECUTE ON DBMS_CHANGE_NOTIFICATION' FROM dba_tab_privs
  WHERE grantee = 'OE' AND owner = 'SYS'
    AND table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
--- V1__grants_and_network_acl.sql:25
-INSERT INTO OE.dcn_held_before (what)
-SELECT DISTINCT 'ACE localhost:8080' FROM dba_host_aces
- WHERE LOWER(host) = LOWER('localhost') AND lower_port = 8080 AND upper_port = 8080
-   AND principal = 'OE' AND UPPER(privilege) = 'CONNECT' AND grant_type = 'GRANT';
--- V1__grants_and_network_acl.sql:32
+-- V1__grants_and_network_acl.sql:28
 GRANT CHANGE NOTIFICATION TO OE;
--- V1__grants_and_network_acl.sql:33
+-- V1__grants_and_network_acl.sql:29
 GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;
--- V1__grants_and_network_acl.sql:38
+-- V1__grants_and_network_acl.sql:34
 DECLARE
   l_value NUMBER;
 BEGIN
@@ -88,17 +83,6 @@ BEGIN
   IF l_value = 0 THEN
     EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
   END IF;
-END;
-/
--- V1__grants_and_network_acl.sql:50
-BEGIN
-  DBMS_NETWORK_ACL_ADMIN.APPEND_HOST_ACE(
-    host       => 'localhost',
-    lower_port => 8080,
-    upper_port => 8080,
-    ace        => xs$ace_type(privilege_list => xs$name_list('connect'),
-                              principal_name => 'OE',
-                              principal_type => xs_acl.ptype_db));
 END;
 /
 SET DEFINE ON
@@ -110,8 +94,8 @@ SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 SET DEFINE OFF
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', '0a14afea9040bde2388cd0c872bc2b4cc7f2f7c7943b2680f76d8ff47c95e842', 'admin',
-       'migrate', 8, 8, '5749cdb2879b1456006350890ca3503e827f2c2cab853ee52c6ee01078ead515', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', 'f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0', 'admin',
+       'migrate', 6, 6, '3c8fbc804f62b1b3f5a747ec0843b15f3db64de9951785d54d626f9c2096bd7c', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
@@ -179,6 +163,95 @@ INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, ch
                             operation, statements_done, statements_total, done_hash, success, installed_by)
 SELECT NVL(MAX(installed_rank), 0) + 1, '5', 'orders nf callback', 'V5__orders_nf_callback.sql', '97e0e10484c8a603f599ce040916150f31d94851bf9073cf2614bb17757cf60d', 'app',
        'migrate', 0, 0, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 1, USER
+  FROM DCN_SCHEMA_HISTORY;
+COMMIT;
+
+-- R__00_network_acl: 00 network acl (R__00_network_acl.sql, admin profile, repeatable)
+SET DEFINE ON
+CONNECT &&dcn_admin_user@&dcn_connect
+DEFINE dcn_unless_connected = "EXIT FAILURE"
+COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
+SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
+&dcn_unless_connected
+SET DEFINE OFF
+-- R__00_network_acl.sql:18
+DECLARE
+  l_v1_list NUMBER;
+BEGIN
+  EXECUTE IMMEDIATE 'CREATE TABLE OE.dcn_given_aces (
+    host VARCHAR2(1000) NOT NULL,
+    port NUMBER(5)      NOT NULL,
+    CONSTRAINT dcn_given_aces_pk PRIMARY KEY (host, port))';
+  SELECT COUNT(*) INTO l_v1_list FROM dba_tables WHERE owner = 'OE' AND table_name = 'DCN_HELD_BEFORE';
+  IF l_v1_list = 0 THEN
+    EXECUTE IMMEDIATE 'INSERT INTO OE.dcn_given_aces (host, port)
+      SELECT DISTINCT host, lower_port FROM dba_host_aces
+       WHERE LOWER(host) = LOWER(:host) AND lower_port = :port AND upper_port = :port
+         AND principal = ''OE'' AND UPPER(privilege) = ''CONNECT'' AND grant_type = ''GRANT'''
+      USING 'localhost', 8080, 8080;
+  END IF;
+EXCEPTION
+  WHEN OTHERS THEN
+    IF SQLCODE != -955 THEN RAISE; END IF; -- ORA-00955: the list is there already
+END;
+/
+-- R__00_network_acl.sql:39
+DECLARE
+  c_host CONSTANT VARCHAR2(1000) := LOWER('localhost');
+  c_port CONSTANT PLS_INTEGER    := 8080;
+  l_listed NUMBER;
+
+  -- A connect ACE for exactly this host (in any case) and port, granted to the schema?
+  FUNCTION ace_there (p_host VARCHAR2, p_port PLS_INTEGER) RETURN BOOLEAN IS
+    l_count NUMBER;
+  BEGIN
+    SELECT COUNT(*) INTO l_count FROM dba_host_aces
+     WHERE LOWER(host) = LOWER(p_host) AND lower_port = p_port AND upper_port = p_port
+       AND principal = 'OE' AND UPPER(privilege) = 'CONNECT' AND grant_type = 'GRANT';
+    RETURN l_count > 0;
+  END ace_there;
+BEGIN
+  -- what dcn appended for a host or port the callback no longer calls (the host as it was given)
+  FOR stale IN (SELECT host, port FROM OE.dcn_given_aces WHERE LOWER(host) != c_host OR port != c_port) LOOP
+    IF ace_there(stale.host, stale.port) THEN
+      DBMS_NETWORK_ACL_ADMIN.REMOVE_HOST_ACE(
+        host             => stale.host,
+        lower_port       => stale.port,
+        upper_port       => stale.port,
+        ace              => xs$ace_type(privilege_list => xs$name_list('connect'),
+                                        principal_name => 'OE',
+                                        principal_type => xs_acl.ptype_db),
+        remove_empty_acl => TRUE);
+    END IF;
+  END LOOP;
+  DELETE FROM OE.dcn_given_aces WHERE LOWER(host) != c_host OR port != c_port;
+
+  -- the callback's host and port (the list now holds at most that): appended and listed, unless
+  -- dcn did so before, or the schema had the ACE already
+  SELECT COUNT(*) INTO l_listed FROM OE.dcn_given_aces;
+  IF l_listed = 0 AND NOT ace_there(c_host, c_port) THEN
+    DBMS_NETWORK_ACL_ADMIN.APPEND_HOST_ACE(
+      host       => c_host,
+      lower_port => c_port,
+      upper_port => c_port,
+      ace        => xs$ace_type(privilege_list => xs$name_list('connect'),
+                                principal_name => 'OE',
+                                principal_type => xs_acl.ptype_db));
+    INSERT INTO OE.dcn_given_aces (host, port) VALUES (c_host, c_port);
+  END IF;
+END;
+/
+SET DEFINE ON
+CONNECT &dcn_app_user@&dcn_connect
+DEFINE dcn_unless_connected = "EXIT FAILURE"
+COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
+SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
+&dcn_unless_connected
+SET DEFINE OFF
+INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
+                            operation, statements_done, statements_total, done_hash, success, installed_by)
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__00_network_acl', '00 network acl', 'R__00_network_acl.sql', '163a347d2535268f6f16cdb732b9b0d45dc44c5f0bb1', 'admin',
+       'migrate', 2, 2, '6f16cdb732b9b0d4a0da4335ba78eb119fdd79a1bd16e202eba0a8a74eb4f87c', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
@@ -278,7 +351,7 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', '44b4720265def4f4044239bd19e2e7a75172cd6bae0419b5de110055b8bc7b47', 'app',
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', '44b4720265def4f45172cd6bae0419b5128e5322', 'app',
        'migrate', 1, 1, '5172cd6bae0419b5de110055b8bc7b476955e8593f2032020fb7d7a7501dccbe', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
@@ -426,9 +499,9 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', 'd2f68d6075279e7c090ff30fd8cf31101bfe2f53317a5b04e6a16a3253d4a0d6', 'app',
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', 'd2f68d6075279e7c1bfe2f53317a5b045dc47c98337d0036', 'app',
        'migrate', 1, 1, '1bfe2f53317a5b04e6a16a3253d4a0d686aa2b0aa6ff46e664f5964612f0ea3b', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
-PROMPT dcn: 7 migration(s) applied
+PROMPT dcn: 8 migration(s) applied

@@ -25,8 +25,10 @@ function created(sql: string): string[] {
   if (create) out.push(`DROP ${create[1]!.toUpperCase()} ${create[2]!.toUpperCase()}`);
   const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
   if (grant) out.push(`REVOKE ${grant[1]!.toUpperCase()} FROM ${grant[2]!.toUpperCase()}`);
-  const ace = /APPEND_HOST_ACE\s*\(([\s\S]*?)\);\s*END;/i.exec(sql);
-  if (ace) out.push(`REMOVE_HOST_ACE ${ace[1]!.replace(/\s+/g, ' ').trim()}`);
+  const ace = /APPEND_HOST_ACE\s*\([\s\S]*?principal_name\s*=>\s*'([^']+)'/i.exec(sql);
+  if (ace) out.push(`REMOVE_HOST_ACE for ${ace[1]}`);
+  const dynamicCreate = new RegExp(String.raw`EXECUTE IMMEDIATE 'CREATE\s+(TABLE)\s+${IDENT}`, 'i').exec(sql);
+  if (dynamicCreate) out.push(`DROP ${dynamicCreate[1]!.toUpperCase()} ${dynamicCreate[2]!.toUpperCase()}`);
   return out;
 }
 
@@ -36,8 +38,8 @@ function undone(sql: string): string[] {
   if (drop) out.push(`DROP ${drop[1]!.toUpperCase()} ${drop[2]!.toUpperCase()}`);
   const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
   if (revoke) out.push(`REVOKE ${revoke[1]!.toUpperCase()} FROM ${revoke[2]!.toUpperCase()}`);
-  const ace = /REMOVE_HOST_ACE\s*\(([\s\S]*?),\s*remove_empty_acl\s*=>\s*TRUE\);/i.exec(sql);
-  if (ace) out.push(`REMOVE_HOST_ACE ${ace[1]!.replace(/\s+/g, ' ').trim()}`);
+  const ace = /REMOVE_HOST_ACE\s*\([\s\S]*?principal_name\s*=>\s*'([^']+)'[\s\S]*?remove_empty_acl\s*=>\s*TRUE\);/i.exec(sql);
+  if (ace) out.push(`REMOVE_HOST_ACE for ${ace[1]}`);
   // U1 revokes through revoke_given('…'), skipping what was held before dcn
   const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\S+)'/.exec(sql)?.[1];
   if (grantee) for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gm)) out.push(`REVOKE ${m[1]!.toUpperCase()} FROM ${grantee.toUpperCase()}`);
@@ -47,7 +49,7 @@ function undone(sql: string): string[] {
 }
 
 /** The versioned migration whose undo drops what a repeatable one makes (V4 for sendNotification, V5 for the callback). */
-const OWNER: Record<string, string> = { R__01_sendNotification: '4', R__02_orders_nf_callback: '5' };
+const OWNER: Record<string, string> = { R__00_network_acl: '1', R__01_sendNotification: '4', R__02_orders_nf_callback: '5' };
 
 describe('undo scripts', () => {
   for (const [name, flags] of Object.entries(SETTINGS)) {
@@ -69,7 +71,7 @@ describe('undo scripts', () => {
   it('run in the reverse order of creation where objects depend on each other', () => {
     // the callback uses sendNotification and rdesc_tab, which use nfresults: U5 runs before U4,
     // U3, U2; and sendNotification is made before the callback that calls it (R__01, R__02)
-    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     expect(migrations.find((m) => m.version === '6')!.up.when).toBe('demo_schema');
   });
 
@@ -87,13 +89,14 @@ describe('the built-in set on the fake', () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     const up = await migrator.migrate();
-    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
+    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['R__00_network_acl', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
     // each procedure created once
     expect(db.log.filter((l) => /^CREATE OR REPLACE PROCEDURE/i.test(l.sql))).toHaveLength(2);
     expect(db.objectNames()).toEqual([
       'INDEX NFRESULTS_TABLE_TIME_IX',
       'PROCEDURE ORDERS_NF_CALLBACK',
       'PROCEDURE SENDNOTIFICATION',
+      'TABLE DCN_GIVEN_ACES',
       'TABLE DCN_HELD_BEFORE',
       'TABLE DCN_SCHEMA_HISTORY',
       'TABLE DCN_SCHEMA_HISTORY_LOCK',
@@ -106,7 +109,7 @@ describe('the built-in set on the fake', () => {
     const down = await migrator.down({ to: '0' });
     expect(down.results.map((r) => r.version)).toEqual(['6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
-    expect((await migrator.migrate()).results).toHaveLength(8);
+    expect((await migrator.migrate()).results).toHaveLength(9);
   });
 
   it('takes back only what V1 gave: a grant and an ACE a DBA made before dcn stay', async () => {
@@ -116,7 +119,8 @@ describe('the built-in set on the fake', () => {
     db.hostAces.push({ host: 'localhost', lower: 8080, upper: 8080, principal: 'OE', privilege: 'CONNECT' });
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     await migrator.migrate();
-    expect([...db.heldBefore].sort()).toEqual(['ACE localhost:8080', 'CHANGE NOTIFICATION', 'EXECUTE ON DBMS_CHANGE_NOTIFICATION']);
+    expect([...db.heldBefore].sort()).toEqual(['CHANGE NOTIFICATION', 'EXECUTE ON DBMS_CHANGE_NOTIFICATION']);
+    expect(db.givenAces).toEqual(new Set()); // the ACE was there: not dcn's to remove
     await migrator.down({ to: '0' });
     expect([...db.grants].filter((g) => g.startsWith('OE ')).sort()).toEqual(['OE CHANGE NOTIFICATION', 'OE EXECUTE ON DBMS_CHANGE_NOTIFICATION']);
     expect(db.hostAces).toHaveLength(1);
@@ -145,10 +149,12 @@ describe('the built-in set on the fake', () => {
     const now = new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     expect((await now.status()).migrations.map((m) => [m.version, m.state])).toEqual([
       ['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied'], ['5', 'applied'], ['6', 'applied'],
-      ['R__01_sendNotification', 'pending'], ['R__02_orders_nf_callback', 'pending'],
+      ['R__00_network_acl', 'pending'], ['R__01_sendNotification', 'pending'], ['R__02_orders_nf_callback', 'pending'],
     ]);
     const run = await now.migrate();
-    expect(run.results.map((r) => r.version)).toEqual(['R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(run.results.map((r) => r.version)).toEqual(['R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    // dcn 0.1's V1 appended the ACE and kept no list: it goes on the new one, so it can be taken back
+    expect(db.givenAces).toEqual(new Set(['localhost:8080']));
     expect(db.log.slice(before).filter((l) => /^CREATE\b/i.test(l.sql)).map((l) => l.sql.split('\n')[0])).toEqual([
       'CREATE OR REPLACE PROCEDURE sendNotification (',
       'CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS',
@@ -160,6 +166,79 @@ describe('the built-in set on the fake', () => {
     expect(db.hostAces).toEqual([]);
   });
 
+  it('moves the network ACE with the callback URL: the new host and port get one, the one dcn appended for the old goes, a DBA\'s stays', async () => {
+    const db = new FakeDatabase();
+    const dbas = { host: 'dba-host', lower: 7000, upper: 7000, principal: 'OE', privilege: 'CONNECT' };
+    db.hostAces.push({ ...dbas });
+    const at = (url: string) => new Migrator({ migrations, variables: variablesFor({ callbackUrl: url }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    const aces = () => db.hostAces.map((a) => `${a.host}:${a.lower}-${a.upper} ${a.privilege} ${a.principal}`).sort();
+    await at('http://App:8080/phpcache/dropResults.php').migrate();
+    expect(aces()).toEqual(['app:8080-8080 CONNECT OE', 'dba-host:7000-7000 CONNECT OE']);
+    const moved = at('http://app2:9090/phpcache/dropResults.php');
+    const acl = (await moved.status()).migrations.find((m) => m.version === 'R__00_network_acl')!;
+    expect([acl.state, acl.outdatedBy, acl.changedSettings]).toEqual(['outdated', 'settings', ['callback_host', 'callback_port']]);
+    expect(acl.uses).toEqual(['app_schema', 'callback_host', 'callback_port']);
+    expect((await moved.migrate()).results.map((r) => r.version)).toEqual(['R__00_network_acl', 'R__02_orders_nf_callback']);
+    expect(aces()).toEqual(['app2:9090-9090 CONNECT OE', 'dba-host:7000-7000 CONNECT OE']);
+    // to the host a DBA had given: nothing appended, the one dcn appended goes
+    await at('http://dba-host:7000/phpcache/dropResults.php').migrate();
+    expect(aces()).toEqual(['dba-host:7000-7000 CONNECT OE']);
+    expect(db.givenAces).toEqual(new Set());
+    await at('http://app3/phpcache/dropResults.php').migrate();
+    expect(aces()).toEqual(['app3:80-80 CONNECT OE', 'dba-host:7000-7000 CONNECT OE']);
+    // an ACE dcn appended that a DBA removed by hand is no failure, and down leaves the DBA's
+    db.hostAces.splice(db.hostAces.findIndex((a) => a.host === 'app3'), 1);
+    await at('http://app3/phpcache/dropResults.php').down({ to: '0' });
+    expect(aces()).toEqual(['dba-host:7000-7000 CONNECT OE']);
+    expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+  });
+
+  it('appends the ACE for the schema, host and port exactly: another user\'s, or another port\'s, is not it, and stays', async () => {
+    const db = new FakeDatabase();
+    const others = [
+      { host: 'localhost', lower: 8080, upper: 8080, principal: 'HR', privilege: 'CONNECT' },
+      { host: 'localhost', lower: 7000, upper: 7000, principal: 'OE', privilege: 'CONNECT' },
+      { host: 'localhost', lower: 7000, upper: 8080, principal: 'OE', privilege: 'CONNECT' },
+    ];
+    db.hostAces.push(...others.map((a) => ({ ...a })));
+    const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await migrator.migrate();
+    expect(db.hostAces).toContainEqual({ host: 'localhost', lower: 8080, upper: 8080, principal: 'OE', privilege: 'CONNECT' });
+    expect(db.givenAces).toEqual(new Set(['localhost:8080']));
+    await migrator.down({ to: '0' });
+    expect(db.hostAces).toEqual(others);
+  });
+
+  it('on a dcn 0.1 database lists only the ACE dcn 0.1 appended for the schema, not another user\'s', async () => {
+    const variables = variablesFor({});
+    const db = new FakeDatabase();
+    await new Migrator({ migrations: loadMigrations(join(import.meta.dirname, '..', 'fixtures', 'dcn-0.1-migrations')), variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate();
+    // a DBA removed OE's by hand, and HR has one for the same host and port
+    db.hostAces.splice(0, db.hostAces.length, { host: 'localhost', lower: 8080, upper: 8080, principal: 'HR', privilege: 'CONNECT' });
+    await new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate();
+    expect(db.hostAces.map((a) => a.principal).sort()).toEqual(['HR', 'OE']);
+    expect(db.givenAces).toEqual(new Set(['localhost:8080']));
+  });
+
+  it('U1 without R__00\'s list: a dcn 0.1 database loses the ACE dcn 0.1 appended, a newer one keeps a DBA\'s', async () => {
+    const variables = variablesFor({});
+    const old = loadMigrations(join(import.meta.dirname, '..', 'fixtures', 'dcn-0.1-migrations'));
+    const db01 = new FakeDatabase();
+    await new Migrator({ migrations: old, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db01) }).migrate();
+    expect(db01.hostAces).toHaveLength(1);
+    // straight down with this dcn, before any migrate made the list
+    await new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db01) }).down({ to: '0' });
+    expect(db01.hostAces).toEqual([]);
+    // V1 of this dcn ran, R__00 never did (migrate --to 1): the callback host's ACE is a DBA's
+    const db = new FakeDatabase();
+    const dbas = { host: 'localhost', lower: 8080, upper: 8080, principal: 'OE', privilege: 'CONNECT' };
+    db.hostAces.push({ ...dbas });
+    const now = new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await now.migrate({ to: '1' });
+    await now.down({ to: '0' });
+    expect(db.hostAces).toEqual([dbas]);
+  });
+
   it('applies the procedures again when the callback URL changes, and says which settings they use', async () => {
     const db = new FakeDatabase();
     const at = (url: string) => new Migrator({ migrations, variables: variablesFor({ callbackUrl: url }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
@@ -167,18 +246,18 @@ describe('the built-in set on the fake', () => {
     const moved = at('http://app2:9090/phpcache/dropResults.php');
     const outdated = (await moved.status()).migrations.filter((m) => m.state === 'outdated');
     // sendNotification is given the URL by the callback: only the callback holds it
-    expect(outdated.map((m) => [m.version, m.outdatedBy])).toEqual([['R__02_orders_nf_callback', 'settings']]);
-    expect(outdated[0]!.uses).toEqual(['app_schema', 'callback_url', 'order_items_table', 'orders_table']);
+    expect(outdated.map((m) => [m.version, m.outdatedBy])).toEqual([['R__00_network_acl', 'settings'], ['R__02_orders_nf_callback', 'settings']]);
+    expect(outdated[1]!.uses).toEqual(['app_schema', 'callback_url', 'order_items_table', 'orders_table']);
     expect((await moved.status()).migrations.find((m) => m.version === 'R__01_sendNotification')!.uses).toEqual(['callback_token', 'http_timeout']);
     const run = await moved.migrate();
-    expect(run.results.map((r) => r.version)).toEqual(['R__02_orders_nf_callback']);
+    expect(run.results.map((r) => r.version)).toEqual(['R__00_network_acl', 'R__02_orders_nf_callback']);
     expect(db.log.filter((l) => /app2:9090/.test(l.sql))).toHaveLength(1);
   });
 
   it('leaves the demo schema out unless asked for', async () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
-    const all = ['1', '2', '3', '4', '5', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
+    const all = ['1', '2', '3', '4', '5', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
     expect((await migrator.migrate()).results.map((r) => r.version)).toEqual(all);
     expect((await migrator.status()).migrations.map((m) => m.version)).toEqual(all);
     expect(db.objects.has('TABLE ORDERS')).toBe(false);

@@ -9,7 +9,7 @@ import { syntaxErrors } from '../support/plsql-grammar.js';
 describe.each(Object.entries(SETTINGS))('the built-in plan with %s settings', (_name, flags) => {
   const plan = planFor(flags);
   it('has the migrations in order', () => {
-    const repeatable = ['R__01_sendNotification', 'R__02_orders_nf_callback'];
+    const repeatable = ['R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
     expect(plan.migrations.map((m) => m.version)).toEqual(flags.demoSchema ? ['1', '2', '3', '4', '5', '6', ...repeatable] : ['1', '2', '3', '4', '5', ...repeatable]);
   });
   for (const m of plan.migrations) {

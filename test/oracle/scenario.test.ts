@@ -193,6 +193,24 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     expect((await app.execute("SELECT index_name FROM user_indexes WHERE index_name = 'DCN_KILLED_IX'")).rows).toHaveLength(1);
   });
 
+  it('a change of the callback URL moves the network ACE: the new host gets one, the old one\'s goes, and back', async () => {
+    const aces = async () => (await app.execute("SELECT LOWER(host) AS host, lower_port, upper_port FROM user_host_aces WHERE privilege = 'CONNECT' ORDER BY 1, 2")).rows.map((r) => `${r.HOST}:${r.LOWER_PORT}-${r.UPPER_PORT}`);
+    const before = await aces();
+    expect(before).toContain(`${env.callbackHost.toLowerCase()}:${env.listenPort}-${env.listenPort}`);
+    const moved = ['--callback-url', 'http://dcn-moved.example:9099/phpcache/dropResults.php', '--with-demo-schema'];
+    const status = await dcn(env, ['migrate', 'status', ...moved]);
+    expect(status.stdout).toContain('R__00_network_acl: made with other settings than now (callback_host, callback_port changed)');
+    const r = await dcn(env, ['migrate', ...moved]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const after = await aces();
+    expect(after).toContain('dcn-moved.example:9099-9099');
+    expect(after).not.toContain(`${env.callbackHost.toLowerCase()}:${env.listenPort}-${env.listenPort}`);
+    const back = await dcn(env, ['migrate', ...settings()]);
+    expect(back.code).toBe(0);
+    expect(await aces()).toEqual(before);
+  });
+
   it('dcn deregister removes the registration', async () => {
     expect((await dcn(env, ['deregister', '--all', '--yes'])).code).toBe(0);
     expect(JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations).toEqual([]);

@@ -151,6 +151,7 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   },
   USER_HOST_ACES: { source: 'Database Reference: USER_HOST_ACES (12c and later; DBA_NETWORK_ACL_PRIVILEGES is deprecated)', columns: ['host', 'lower_port', 'upper_port', 'privilege', 'status'] },
   ALL_TABLES: { source: 'Database Reference: ALL_TABLES', columns: ['owner', 'table_name'] },
+  DBA_TABLES: { source: 'Database Reference: DBA_TABLES (all relational tables in the database; columns as ALL_TABLES)', columns: ['owner', 'table_name'] },
   ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },
   USER_CHANGE_NOTIFICATION_REGS: {
     source: 'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BindValue, Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
+import { runNetworkAclBlock } from './fake-network-acl.js';
 
 export interface FakeRegistration {
   regid: number;
@@ -181,6 +182,8 @@ export class FakeDatabase {
   readonly executeThroughRole = new Set<string>();
   /** The rows of V1's list dcn_held_before: what the schema held before dcn gave it anything. */
   readonly heldBefore = new Set<string>();
+  /** The rows of R__00's list dcn_given_aces, as "host:port": the ACEs dcn appended. */
+  readonly givenAces = new Set<string>();
   /** Other privileges on DBMS_CHANGE_NOTIFICATION a user holds through a role (ROLE_TAB_PRIVS). */
   readonly roleTabPrivs = new Map<string, string[]>();
   jobQueueProcesses = 1000;
@@ -406,7 +409,7 @@ export class FakeSession implements DbSession {
    * on it: carried out as their SQL says, for the dictionary rows the fake keeps (grants, ACEs).
    */
   #heldBefore(sql: string): ExecuteResult | undefined {
-    const insert = /^\s*INSERT INTO (?:\w+\.)?dcn_held_before \(what\)\s+SELECT (?:DISTINCT )?'([^']+)' FROM (dba_sys_privs|dba_tab_privs|dba_host_aces)\s+WHERE ([\s\S]+)$/i.exec(sql);
+    const insert = /^\s*INSERT INTO (?:\w+\.)?dcn_held_before \(what\)\s+SELECT (?:DISTINCT )?'([^']+)' FROM (dba_sys_privs|dba_tab_privs)\s+WHERE ([\s\S]+)$/i.exec(sql);
     if (insert) {
       if (!this.db.hasTable('DCN_HELD_BEFORE')) throw oraError('ORA-00942: table or view does not exist');
       const [, what, view, where] = insert as unknown as [string, string, string, string];
@@ -442,12 +445,6 @@ export class FakeSession implements DbSession {
       };
       // revoke_given: a REVOKE of what is not there raises, unless its handler lists the code
       const tolerated = (/IF SQLCODE NOT IN \(([^)]*)\) THEN RAISE;/i.exec(sql)?.[1] ?? '').split(',').map((c) => c.trim());
-      const ace = /IF NOT held_before\('([^']+)'\) THEN\s+DBMS_NETWORK_ACL_ADMIN\.REMOVE_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?principal_name\s*=>\s*'([^']+)'/i.exec(sql);
-      if (!ace) throw new Error('the fake cannot read the guarded REMOVE_HOST_ACE of U1');
-      if (!held(ace[1]!)) {
-        const i = this.db.hostAces.findIndex((a) => a.host === ace[2] && a.lower === Number(ace[3]) && a.upper === Number(ace[4]) && a.principal === ace[5] && a.privilege === 'CONNECT');
-        if (i !== -1) this.db.hostAces.splice(i, 1);
-      }
       const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\w+)'/i.exec(sql)?.[1];
       if (!grantee) throw new Error('the fake cannot read the REVOKE of U1');
       for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gim)) {
@@ -463,6 +460,7 @@ export class FakeSession implements DbSession {
       const name = drop[1]!.toUpperCase();
       this.db.objects.delete(`TABLE ${name}`);
       if (name === 'DCN_HELD_BEFORE') this.db.heldBefore.clear();
+      if (name === 'DCN_GIVEN_ACES') this.db.givenAces.clear();
       return { rows: [], rowsAffected: 0 };
     }
     return undefined;
@@ -471,6 +469,13 @@ export class FakeSession implements DbSession {
   async #other(sql: string): Promise<ExecuteResult> {
     const held = this.#heldBefore(sql);
     if (held) return held;
+    const acl = runNetworkAclBlock(sql, {
+      hostAces: this.db.hostAces,
+      givenAces: this.db.givenAces,
+      hasTable: (name) => this.db.hasTable(name),
+      createTable: (name) => this.db.objects.set(`TABLE ${name}`, { type: 'TABLE', name, owner: this.user, status: 'VALID' }),
+    });
+    if (acl) return { rows: [], rowsAffected: 0 };
     const ace = /DBMS_NETWORK_ACL_ADMIN\.(APPEND|REMOVE)_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)'/i.exec(sql);
     if (ace) {
       const entry = { host: ace[2]!, lower: Number(ace[3]), upper: Number(ace[4]), privilege: ace[5]!.toUpperCase(), principal: ace[6]! };
