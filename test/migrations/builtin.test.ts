@@ -254,6 +254,15 @@ describe('the built-in set on the fake', () => {
     expect(db.log.filter((l) => /app2:9090/.test(l.sql))).toHaveLength(1);
   });
 
+  it('V1 raises JOB_QUEUE_PROCESSES from 0 to 10, and never lowers or touches another value', async () => {
+    for (const [before, after] of [[0, 10], [1, 1], [1000, 1000]] as const) {
+      const db = new FakeDatabase();
+      db.jobQueueProcesses = before;
+      await new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate({ to: '1' });
+      expect(db.jobQueueProcesses, `from ${before}`).toBe(after);
+    }
+  });
+
   it('leaves the demo schema out unless asked for', async () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });

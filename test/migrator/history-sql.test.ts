@@ -56,6 +56,9 @@ describe('the history SQL, carried out as it reads', () => {
   it('fails on a named query it does not know', async () => {
     const { app } = await withHistoryRow();
     await expect(app.execute('SELECT 1 FROM dual', {}, { name: 'no.such.query' })).rejects.toThrow(/does not know the named query 'no.such.query'/);
+    // and on an unnamed statement it cannot read, instead of answering "no rows"
+    await expect(app.execute('BEGIN dbms_lock.sleep(1); END;')).rejects.toThrow(/does not understand this statement/);
+    await expect(app.execute('SELECT * FROM nfresults WHERE id > :1', [1], { name: 'tail.other' })).rejects.toThrow(/does not understand the positional-bind query tail.other/);
   });
 });
 

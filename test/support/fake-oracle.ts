@@ -492,6 +492,30 @@ export class FakeSession implements DbSession {
       this.pending.push((s) => s.data.set(table, (s.data.get(table) ?? 0) + 1));
       return { rows: [], rowsAffected: 1 };
     }
+    const parameter = this.#raiseParameter(sql);
+    if (parameter) return parameter;
+    // A strict fake: what it cannot read fails the test, instead of passing as "no rows".
+    throw new Error(`the fake does not understand this statement (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
+  }
+
+  /**
+   * V1's block that raises an initialisation parameter only when it is at a value: the parameter
+   * read from V$PARAMETER, compared as the IF says, set as the ALTER SYSTEM says. SELECT … INTO
+   * of a parameter that does not exist raises NO_DATA_FOUND (ORA-01403).
+   */
+  #raiseParameter(sql: string): ExecuteResult | undefined {
+    const block = /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+END IF;\s+END;\s*$/i.exec(sql);
+    if (!block) return undefined;
+    const [, , read, op, against, set, value] = block as unknown as string[];
+    const parameters: Record<string, number> = { job_queue_processes: this.db.jobQueueProcesses };
+    if (!(read!.toLowerCase() in parameters)) throw oraError('ORA-01403: no data found');
+    const current = parameters[read!.toLowerCase()]!;
+    const n = Number(against);
+    const holds = { '=': current === n, '<>': current !== n, '>': current > n, '>=': current >= n, '<': current < n, '<=': current <= n }[op!]!;
+    if (holds) {
+      if (set!.toLowerCase() !== 'job_queue_processes') throw oraError('ORA-02065: illegal option for ALTER SYSTEM');
+      this.db.jobQueueProcesses = Number(value);
+    }
     return { rows: [], rowsAffected: 0 };
   }
 
@@ -732,7 +756,7 @@ export class FakeSession implements DbSession {
       if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
       return { rows: [{ MAX_ID: this.db.nfresults.at(-1)?.ID ?? null }], rowsAffected: 0 };
     }
-    if (name !== 'tail.select') return { rows: [], rowsAffected: 0 };
+    if (name !== 'tail.select') throw new Error(`the fake does not understand the positional-bind query ${name ?? '(unnamed)'}: ${sql.slice(0, 200)}`);
     if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
     const m = /^select \* from \(select (.+?) from "NFRESULTS"(?: where (.+?))? order by "ID" (asc|desc)\) where rownum <= :(\d+)$/.exec(sql);
     if (!m) throw oraError('ORA-00933: SQL command not properly ended (the fake reads only the tail query)');
