@@ -1,6 +1,6 @@
 // Shared helpers of the benchmarks: timing, the machine, and the results file.
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export const root = new URL('..', import.meta.url).pathname;
 
@@ -41,3 +41,35 @@ export function machine() {
 
 export const fmt = (n, digits = 1) => n.toFixed(digits);
 export const verdict = (ok) => (ok ? 'met' : '**not met**');
+
+/**
+ * Wall times in ms of whole processes, the competitors alternating round by round (A B C, C B A,
+ * …) so that drift in the machine's load falls on all of them alike. Returns, per competitor, one
+ * time per round (after `warmup` rounds).
+ */
+export function interleavedSpawn(competitors, { rounds = 20, warmup = 2, cwd = root } = {}) {
+  const times = competitors.map(() => []);
+  for (let r = 0; r < warmup + rounds; r++) {
+    const order = competitors.map((_, i) => (r % 2 === 0 ? i : competitors.length - 1 - i));
+    for (const i of order) {
+      const { cmd, args, stdout = 'ignore' } = competitors[i];
+      const start = process.hrtime.bigint();
+      const res = spawnSync(cmd, args, { cwd, stdio: ['ignore', stdout, 'pipe'], maxBuffer: 1 << 30 });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${res.status}: ${res.stderr}`);
+      if (r >= warmup) times[i].push(ms);
+    }
+  }
+  return times;
+}
+
+/** min and median of the per-round ratios a[i] / b[i]. */
+export function roundRatios(a, b) {
+  const r = a.map((x, i) => x / b[i]);
+  return { min: Math.min(...r), median: median(r) };
+}
+
+/** The machine's load while a bench ran: 1, 5 and 15 minute averages. */
+export function load() {
+  return loadavg().map((n) => n.toFixed(2)).join(', ');
+}

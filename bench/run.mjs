@@ -3,11 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { coldStart } from './cold-start.mjs';
 import { machine } from './lib.mjs';
 import { splitterThroughput } from './splitter.mjs';
+import { planThroughput } from './plan.mjs';
 import { listenThroughput } from './listen.mjs';
 import { cacheThroughput } from './cache.mjs';
 import { tailPollCost } from './tail.mjs';
 
-const sections = [coldStart(), splitterThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost()];
 const text = [
   '# Benchmark results',
   '',

@@ -44,7 +44,7 @@ function normaliseName(ident: string): string {
 }
 
 /** The object a statement creates, when the compile gate must check it; undefined otherwise. */
-export function compiledObjectOf(statement: Statement): CompiledObject | undefined {
+export function compiledObjectOf(statement: Pick<Statement, 'sql' | 'column'>): CompiledObject | undefined {
   const sql = stripLeadingComments(statement.sql);
   const m = CREATE_RE.exec(sql.text);
   if (!m) return undefined;

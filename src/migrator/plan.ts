@@ -155,16 +155,19 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
     '/',
     '',
   );
+  // The compile gate is rendered once, with markers where the object goes: rendering the named
+  // query for each of thousands of procedures was a fifth of a large plan (bench/RESULTS.md).
+  const MARK = { owner: '\u0001owner\u0001', name: '\u0001name\u0001', type: '\u0001type\u0001' };
+  const gateTemplate = `${queries.render('plan.compile-gate', { object_owner: MARK.owner, object_name: MARK.name, object_type: MARK.type }).sql}\n/`;
+  const gateFor = (object: { owner?: string; name: string; type: string }) =>
+    gateTemplate.replaceAll(MARK.owner, object.owner ?? '').replaceAll(MARK.name, object.name.replace(/'/g, "''")).replaceAll(MARK.type, object.type);
   for (const m of plan.migrations) {
     out.push(`-- ${migrationLabel(m.version)}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
     if (m.profile === 'admin') out.push(...connectLine(admin, as));
     for (const st of m.statements) {
       out.push(`-- ${st.file}:${st.line}`, terminated(st));
-      const object = compiledObjectOf({ ...st, column: 1 });
-      if (object) {
-        const gate = queries.render('plan.compile-gate', { object_owner: object.owner ?? '', object_name: object.name.replace(/'/g, "''"), object_type: object.type });
-        out.push(`${gate.sql}\n/`);
-      }
+      const object = compiledObjectOf({ sql: st.sql, column: 1 });
+      if (object) out.push(gateFor(object));
     }
     if (m.profile === 'admin') out.push(...connectLine('&dcn_app_user', ''));
     const record = queries.render('plan.record', {
@@ -175,7 +178,7 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
       checksum: m.checksum,
       profile: m.profile,
       statements_total: String(m.statements.length),
-      done_hash: prefixHash(m.statements.map((s) => ({ ...s, column: 1 })), m.statements.length),
+      done_hash: prefixHash(m.statements, m.statements.length),
     });
     out.push(`${record.sql};`, 'COMMIT;', '');
   }

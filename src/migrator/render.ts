@@ -51,7 +51,7 @@ function renderedHash(statements: readonly Statement[]): string {
 }
 
 /** Hash of the first `count` statements: lets --resume prove the part already run is unchanged. */
-export function prefixHash(statements: readonly Statement[], count: number): string {
+export function prefixHash(statements: readonly Pick<Statement, 'sql'>[], count: number): string {
   const h = createHash('sha256');
   for (let i = 0; i < count; i++) h.update(statements[i]!.sql).update('\0');
   return h.digest('hex');

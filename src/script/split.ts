@@ -108,12 +108,17 @@ const CLIENT_COMMANDS: ReadonlyArray<readonly [string, number, CommandAction]> =
   ['SHUTDOWN', 8, 'unsupported'],
 ];
 
-function lookupCommand(word: string): readonly [string, number, CommandAction] | undefined {
-  const upper = word.toUpperCase();
+/** Every accepted spelling of each command (its abbreviations too), upper-case; the first listed wins. */
+const COMMAND_SPELLINGS: ReadonlyMap<string, readonly [string, number, CommandAction]> = (() => {
+  const spellings = new Map<string, readonly [string, number, CommandAction]>();
   for (const entry of CLIENT_COMMANDS) {
-    if (upper.length >= entry[1] && entry[0].startsWith(upper)) return entry;
+    for (let n = entry[1]; n <= entry[0].length; n++) if (!spellings.has(entry[0].slice(0, n))) spellings.set(entry[0].slice(0, n), entry);
   }
-  return undefined;
+  return spellings;
+})();
+
+function lookupCommand(word: string): readonly [string, number, CommandAction] | undefined {
+  return word.length > 0 ? COMMAND_SPELLINGS.get(word.toUpperCase()) : undefined;
 }
 
 /** SET options that change how SQL*Plus reads the script: dcn cannot follow them. */
@@ -370,18 +375,25 @@ class Splitter {
     if (!this.mayBeCommand(this.pos)) return false;
     const text = this.text;
     const first = text.charCodeAt(this.pos);
-    const eol = this.endOfLine(this.pos);
-    const lineText = text.slice(this.pos, eol).replace(/\s+$/, '');
     const line = this.line;
     if (first === 64 /* @ */ || first === 33 /* ! */ || first === 36 /* $ */) {
+      const lineText = text.slice(this.pos, this.endOfLine(this.pos)).replace(/\s+$/, '');
       this.fail(`SQL*Plus command '${lineText}' cannot be run by dcn`, line, 'put the statements of the called script into the migration itself');
     }
-    const m = /^([A-Za-z]+)(?=\s|;|$)/.exec(lineText);
-    if (!m) return false;
-    const entry = lookupCommand(m[1]!);
+    // The first word, read in place: most lines that may start a command are statements, and
+    // slicing each of them cost a sixth of a large plan (bench/RESULTS.md).
+    let end = this.pos;
+    for (let c = text.charCodeAt(end); (c >= 65 && c <= 90) || (c >= 97 && c <= 122); c = text.charCodeAt(++end));
+    if (end === this.pos) return false;
+    const after = text.charCodeAt(end);
+    if (end < text.length && !(after === 32 || after === 9 || after === 10 || after === 13 || after === 59 || after === 11 || after === 12)) return false;
+    const word = text.slice(this.pos, end);
+    const entry = lookupCommand(word);
     if (!entry) return false;
+    const eol = this.endOfLine(this.pos);
+    const lineText = text.slice(this.pos, eol).replace(/\s+$/, '');
     const [name, , action] = entry;
-    const rest = lineText.slice(m[1]!.length).trim();
+    const rest = lineText.slice(word.length).trim();
     const done = (): true => {
       this.advance(eol);
       this.lastWasStatement = false;

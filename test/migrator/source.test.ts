@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checksumOf, compareVersions, loadMigrations, parseHeader } from '../../src/migrator/source.js';
+import { checksumOf, checksumOfBytes, compareVersions, loadMigrations, loadScript, parseHeader } from '../../src/migrator/source.js';
 import { DcnError } from '../../src/errors.js';
 
 function dirWith(files: Record<string, string>): string {
@@ -73,5 +73,26 @@ describe('compareVersions / parseHeader', () => {
   it('reads the header only among leading comments', () => {
     expect(parseHeader('-- a comment\n-- dcn: profile=admin\nSELECT 1 FROM dual;', 'f').profile).toBe('admin');
     expect(parseHeader('SELECT 1 FROM dual;\n-- dcn: profile=admin', 'f').profile).toBe('app');
+  });
+});
+
+describe('a script read as bytes', () => {
+  it('has the checksum of its text, whatever its line endings, byte-order mark or encoding faults', () => {
+    const texts = [
+      Buffer.from('CREATE TABLE t (x NUMBER);\n'),
+      Buffer.from("INSERT INTO t VALUES ('Grüße, 東京');\n"),
+      Buffer.from('CREATE TABLE t (x NUMBER);\r\n'),
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('CREATE TABLE t (x NUMBER);\n')]),
+      Buffer.concat([Buffer.from("INSERT INTO t VALUES ('"), Buffer.from([0xff, 0xc3]), Buffer.from("');\n")]),
+    ];
+    for (const bytes of texts) {
+      const fromBytes = loadScript('/m/V1__t.sql', 'V1__t.sql', bytes);
+      const fromText = loadScript('/m/V1__t.sql', 'V1__t.sql', bytes.toString('utf8'));
+      expect(fromBytes.checksum, JSON.stringify(bytes.toString('latin1'))).toBe(fromText.checksum);
+      expect(fromBytes.items).toEqual(fromText.items);
+    }
+    // and the byte path is the one taken where it can be
+    expect(checksumOfBytes(texts[1]!)).toBe(checksumOf(texts[1]!.toString('utf8')));
+    for (const i of [2, 3, 4]) expect(checksumOfBytes(texts[i]!)).toBeUndefined();
   });
 });

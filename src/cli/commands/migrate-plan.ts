@@ -22,6 +22,8 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
   const config = configFrom(flags, ctx);
   const { dir, migrations } = migrationSet(config);
   const plan = buildPlan({ migrations, variables: config.variables, historyTable: config.historyTable, to: flags.to });
+  // --json lists the statements instead of the script: render it only when it is printed or written
+  if (out.json && flags.out === undefined) return Promise.resolve({ ...plan, source: dir });
   const script = renderPlanScript(plan, {
     dcnVersion: packageVersion(),
     source: config.migrationsDir === undefined ? 'the built-in migrations' : dir,
