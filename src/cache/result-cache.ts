@@ -20,7 +20,7 @@
  * Hits are served from memory after one stat() of the claim, which is what lets another
  * process's drop be seen by the very next call.
  */
-import { hash as oneShotHash, randomBytes } from 'node:crypto';
+import { hash as oneShotHash, randomBytes, randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   closeSync,
@@ -561,7 +561,13 @@ export class ResultCache extends EventEmitter {
         mkdirSync(p.dir, { recursive: true });
         this.#dirs.add(p.dir);
       }
-      this.#writeAtomic(p.key, `{"t":"${token}"}`);
+      // A claim is known by (inode, mtime). A filesystem hands a freed inode out again at once
+      // (ext4 does), and a kernel before 6.13 stamps files from a clock that ticks every few ms:
+      // a claim made right after a drop could carry the dropped one's identity, and a process
+      // that remembers the old value would serve it. So each claim gets an mtime of its own, a
+      // random instant of the last second, stored to the nanosecond whatever the clock's tick.
+      const now = this.#now();
+      this.#writeAtomic(p.key, `{"t":"${token}"}`, { atime: now, mtime: now - randomInt(1, 1_000_000) / 1000 });
       return statSync(p.key, { throwIfNoEntry: false });
     } catch (err) {
       this.#dirs.delete(p.dir); // dropAll() may have moved the directory away: make it again next time

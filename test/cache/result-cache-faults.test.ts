@@ -52,6 +52,29 @@ describe('never stale', () => {
     expect(await cache.call('getOrderFields', q, 2408)).toBe('new');
   });
 
+  it('serves no remembered value once another process dropped it and claimed the key again, even in the same clock tick', async () => {
+    // File times come from the kernel's coarse clock, and ext4 hands a freed inode out again at
+    // once: a claim made right after a drop can look like the dropped one by (inode, mtime).
+    const dir = tempDir();
+    const reader = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const other = new ResultCache({ dir, sweepIntervalSeconds: 0 }); // another process, as far as memory goes
+    let stale = 0;
+    for (let i = 0; i < 300; i++) {
+      expect(await reader.call('getOrderFields', () => `v${i}`, i)).toBe(`v${i}`); // remembered
+      await other.drop('getOrderFields', i);
+      expect(await other.call('getOrderFields', () => `w${i}`, i)).toBe(`w${i}`); // claimed and computed again
+      if ((await reader.call('getOrderFields', () => 'never', i)) !== `w${i}`) stale++;
+    }
+    expect(stale).toBe(0);
+    // This kernel stamps files finely, so the loop above passes here either way; on one that
+    // stamps them from a coarse tick it is each claim's own mtime that tells the claims apart:
+    // set by dcn (so not the clock's: not the ctime), and never the same twice.
+    const claims = readdirSync(join(dir, 'getOrderFields')).filter((f) => f.endsWith('.key')).map((f) => statSync(join(dir, 'getOrderFields', f)));
+    expect(claims.length).toBe(300);
+    expect(claims.filter((c) => c.mtimeMs === c.ctimeMs)).toEqual([]);
+    expect(new Set(claims.map((c) => c.mtimeMs)).size).toBe(300);
+  });
+
   it('does not let it join one whose claim another process dropped', async () => {
     const dir = tempDir();
     const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
