@@ -164,12 +164,20 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     const onEvent = options.onEvent;
     // one clock reading for the batch: its notifications were all read in the same turn
     const time = onEvent ? now().toISOString() : '';
+    // The same entry named twice in a batch is dropped once: every change the batch reports was
+    // committed before the batch began, so whatever is computed after its first drop already
+    // reads them all.
+    const dropped = new Set<string>();
     for (const { res, table, fn, order } of notifications) {
-      try {
-        options.cache.dropSync(fn, order);
-      } catch (err) {
-        failed(res, table, fn, err);
-        continue;
+      const entry = `${fn}\u0000${order}`;
+      if (!dropped.has(entry)) {
+        try {
+          options.cache.dropSync(fn, order);
+        } catch (err) {
+          failed(res, table, fn, err);
+          continue;
+        }
+        dropped.add(entry);
       }
       onEvent?.({ time, status: 200, action: 'dropped', table, function: fn, order });
       replyOk(res, 'dropped', table, fn, order);

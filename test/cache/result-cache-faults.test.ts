@@ -232,6 +232,15 @@ describe('results that cannot be stored', () => {
     expect(hit).toEqual(miss);
   });
 
+  it('reads back from disk values of every size up to the limit, around the read buffer\'s 64 KiB too', async () => {
+    const dir = tempDir();
+    const writer = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const sizes = [0, 1, 65_000, 65_536 - 40, 65_536, 70_000, 1_000_000];
+    for (const n of sizes) await writer.call('f', () => 'é'.repeat(n / 2) + 'x'.repeat(n % 2), n);
+    const reader = new ResultCache({ dir, sweepIntervalSeconds: 0 }); // nothing in memory: all from disk
+    for (const n of sizes) expect(await reader.call('f', () => 'computed again', n), `${n}`).toBe('é'.repeat(n / 2) + 'x'.repeat(n % 2));
+  });
+
   it('returns a value larger than maxValueBytes uncached, with a warning', async () => {
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, maxValueBytes: 1000 });
     const warnings = collectWarnings(cache);

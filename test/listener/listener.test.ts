@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
-import { startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+import { createNotificationHandler, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
 import { runCli } from '../support/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -120,6 +120,31 @@ describe('the listener over real HTTP', () => {
 });
 
 describe('the listener under concurrent notifications', () => {
+  it('drops an entry named twice in one batch once, and answers both', async () => {
+    const drops: unknown[] = [];
+    class CountingCache extends ResultCache {
+      override dropSync(name: string, ...args: unknown[]): boolean {
+        drops.push(args[0]);
+        return super.dropSync(name, ...args);
+      }
+    }
+    const cache = new CountingCache({ dir: tempDir() });
+    await cache.call('getOrderFields', () => ({ order_id: 7 }), 7);
+    const handler = createNotificationHandler({ cache });
+    const answers: { status: number; body: string }[] = [];
+    const res = () => {
+      const answer = { status: 0, body: '' };
+      answers.push(answer);
+      return { writeHead: (status: number) => (answer.status = status), end: (body: string) => (answer.body = body) } as never;
+    };
+    // read in one turn of the event loop: one batch
+    for (const order of [7, 8, 7]) handler({ url: `${P}?order_no=${order}&table=ORDERS`, method: 'GET', headers: {} } as never, res());
+    await new Promise((r) => setImmediate(r));
+    expect(drops).toEqual([7, 8]);
+    expect(answers.map((a) => [a.status, JSON.parse(a.body).order])).toEqual([[200, 7], [200, 8], [200, 7]]);
+    expect(await cache.has('getOrderFields', 7)).toBe(false);
+  });
+
   it('drops each order before answering it, and a failing drop answers 500 without holding up the others', async () => {
     class FailingCache extends ResultCache {
       override dropSync(name: string, ...args: unknown[]): boolean {
