@@ -14,7 +14,15 @@ export function processContext(): CommandContext {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
+      // `> /dev/full`, a full disk: say so once, without a stack trace (stderr may still work)
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`dcn: error: cannot write the output: ${err.message}\n  hint: free space on that device, or send the output elsewhere\n`);
+        } catch {
+          // stderr is gone too: the exit code still tells
+        }
+      }
+      process.exit(EXIT_CODES.unavailable);
     });
   }
   return {

@@ -4,7 +4,7 @@
  * nothing else.
  */
 import { Command, Option } from 'commander';
-import { DcnError } from '../errors.js';
+import { DcnError, usageError } from '../errors.js';
 import type { CommandContext } from './context.js';
 import type { Output } from './output.js';
 
@@ -124,6 +124,25 @@ interface CommandSpec {
   readonly action: (...args: never[]) => Promise<void>;
 }
 
+/** Edit distance, for "did you mean": two words one typo apart are 1 or 2 apart. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // a swap of two neighbours (stauts) counts as one
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function unknownSubcommand(parent: string, word: string, known: readonly string[]): DcnError {
+  const near = known.filter((k) => distance(word.toLowerCase(), k) <= 2).sort((x, y) => distance(word.toLowerCase(), x) - distance(word.toLowerCase(), y));
+  return usageError(`unknown command '${word}' for dcn ${parent}${near.length ? `: did you mean ${near[0]}?` : ''}`, `dcn ${parent} takes: ${known.join(', ')} (or no command: apply pending migrations)`);
+}
+
 function define(parent: Command, name: string, spec: CommandSpec): Command {
   const cmd = parent.command(name).description(spec.description).usage(spec.argument ? `[options] ${spec.argument[0]}` : '[options]');
   if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
@@ -155,8 +174,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
         .option('--resume', 'continue a failed migration from the statement that failed, after fixing it')
         .option('--allow-changed', 'run even though applied migrations changed since they ran')
         .passThroughOptions(),
-    action: (flags: MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean }) => invoke(ctx, flags, () => import('./commands/migrate-up.js')),
-  }).hook('preSubcommand', (_parent, sub) => attachOptions(sub));
+    action: (flags: MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean }, cmd: Command) => {
+      // `dcn migrate stauts` reaches migrate itself with a word left over: name the subcommand meant
+      if (cmd.args.length > 0) throw unknownSubcommand('migrate', cmd.args[0]!, cmd.commands.map((c) => c.name()));
+      return invoke(ctx, flags, () => import('./commands/migrate-up.js'));
+    },
+  })
+    .allowExcessArguments(true)
+    .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
   define(migrate, 'status', {
     description: 'show every migration: applied, pending, failed, changed or missing',

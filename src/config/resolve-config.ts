@@ -97,6 +97,13 @@ export interface ResolveInput {
 
 type Setting = keyof typeof ENV_NAMES;
 
+/** Where a setting came from, for a message that must not show its value. */
+function sourceName(key: Setting, source: Source | undefined): string {
+  if (source === 'flag') return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (source === 'env') return ENV_NAMES[key];
+  return `"${key}" in the config file`;
+}
+
 function invalid(message: string, hint: string): DcnError {
   return new DcnError('config_invalid', message, { hint });
 }
@@ -111,7 +118,8 @@ function readConfigFile(path: string, explicit: boolean, readFile: (p: string) =
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // an editor's UTF-8 byte-order mark is not part of the JSON
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (err) {
     throw invalid(`${path} is not valid JSON: ${(err as Error).message}`, 'fix the file, or remove it');
   }
@@ -191,6 +199,16 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   const connect = pick('connect');
   const user = pick('user');
   const adminUser = pick('adminUser');
+  // SQL*Plus habits: "scott/tiger" as the user, "scott/tiger@db/svc" as the connect string. The
+  // value holds a password: refused without ever being printed.
+  for (const [key, value] of [['user', user], ['adminUser', adminUser]] as const) {
+    if (value?.includes('/')) {
+      throw invalid(`the ${key} setting (${sourceName(key, sources[key])}) holds a password (user/password): dcn takes passwords only from ${key === 'user' ? 'DCN_PASSWORD or --password-stdin' : 'DCN_ADMIN_PASSWORD or --admin-password-stdin'}`, `set it to the user name alone, e.g. OE`);
+    }
+  }
+  if (connect !== undefined && connect.includes('@') && !/^\s*\(/.test(connect)) {
+    throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`, 'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD');
+  }
   const privilegeRaw = pick('adminPrivilege');
   let adminPrivilege: AdminPrivilege | undefined;
   if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {

@@ -5,8 +5,7 @@
  * control character, the token and timeout are narrow.
  */
 import { DcnError } from '../errors.js';
-import { UNQUOTED_NAME as IDENTIFIER } from '../oracle/identifiers.js';
-import { isTrue } from '../script/substitute.js';
+import { isReservedWord, UNQUOTED_NAME as IDENTIFIER } from '../oracle/identifiers.js';
 
 export interface SchemaSettingsInput {
   /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
@@ -51,7 +50,17 @@ function identifier(setting: string, value: string): string {
   if (!IDENTIFIER.test(value)) {
     throw bad(setting, value, 'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)', 'OE or ORDER_ITEMS');
   }
+  // the same rule as dcn register's table names: unquoted, a reserved word is a syntax error
+  if (isReservedWord(value)) throw bad(setting, value, 'is a word Oracle reserves, which cannot name an object unquoted', 'OE or ORDER_ITEMS');
   return value.toUpperCase();
+}
+
+/** yes/no settings: a value that is neither is an error, never a silent no. */
+export function yesNo(setting: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (/^(1|true|yes|on)$/i.test(value.trim())) return true;
+  if (/^(0|false|no|off)$/i.test(value.trim())) return false;
+  throw bad(setting, value, 'is not yes or no', 'yes, no, true, false, 1, 0, on or off');
 }
 
 /** http(s) URL of the listener, host and port split out for the network ACL. */
@@ -71,9 +80,16 @@ export function parseCallbackUrl(setting: string, value: string): { url: string;
   if (parsed.username !== '' || parsed.password !== '' || parsed.hash !== '') {
     throw bad(setting, value, 'must not hold a user, password or #fragment', 'http://10.0.0.5:8080/phpcache/dropResults.php');
   }
+  // "http:///p" parses as the host "p": an empty host is refused, not guessed
+  if (!/^https?:\/\/[^/?#]/i.test(value) || parsed.hostname === '') {
+    throw bad(setting, value, 'has no host', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  }
+  if (parsed.port === '0') throw bad(setting, value, 'names port 0, where nothing can listen', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  // The URL as WHATWG normalises it (percent-encoded host decoded, an IDN in punycode, the
+  // default port left out): the ACE is made for this host, so the procedures call this URL.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = parsed.port !== '' ? parsed.port : parsed.protocol === 'https:' ? '443' : '80';
-  return { url: value, host, port };
+  return { url: parsed.href, host, port };
 }
 
 /** Validated substitution variables for the built-in migrations. */
@@ -100,7 +116,7 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
     callback_port: callback.port,
     callback_token: token,
     http_timeout: String(Number(timeout)),
-    demo_schema: isTrue(input.demoSchema) ? 'yes' : 'no',
+    demo_schema: yesNo('demoSchema', input.demoSchema) ? 'yes' : 'no',
   };
 }
 

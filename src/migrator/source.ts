@@ -196,6 +196,42 @@ const nodeFs: SourceFs = {
   readFile: (path) => readFileSync(path),
 };
 
+/** The byte offset of the first byte that is not UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    const n = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) if (i + k >= bytes.length || (bytes[i + k]! & 0xc0) !== 0x80) return i;
+    const c = n === 0 ? b : n === 1 ? ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f) : n === 2 ? ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f) : ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
+    if ((n === 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (n === 3 && (c < 0x10000 || c > 0x10ffff))) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * A migration file's content: a directory with a migration's name, or bytes that are not UTF-8
+ * (a Latin-1 "café" would become U+FFFD in the plan and in the database), are refused.
+ */
+function readMigrationFile(fs: SourceFs, path: string): string | Buffer {
+  let content: string | Buffer;
+  try {
+    content = fs.readFile(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new DcnError('script_invalid', `${path} is a directory, not a migration file`, { hint: 'rename the directory, or move it out of the migrations directory', cause });
+    throw new DcnError('script_invalid', `cannot read ${path}: ${(cause as Error).message}`, { hint: 'check the file and its permissions', cause });
+  }
+  if (typeof content !== 'string' && !isUtf8(content)) {
+    const at = firstInvalidUtf8(content);
+    throw new DcnError('script_invalid', `${path}: byte ${at} (line ${content.subarray(0, at).toString('latin1').split('\n').length}) is not UTF-8`, {
+      hint: 'save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)',
+    });
+  }
+  return content;
+}
+
 /** Loads and splits every migration in `dir`, sorted by version. Throws on a malformed set. */
 export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] {
   let names: string[];
@@ -207,7 +243,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
       cause,
     });
   }
-  const ups = new Map<string, { raw: string; description: string; file: string }>();
+  const ups = new Map<string, { version: string; raw: string; description: string; file: string }>();
   const downs = new Map<string, string>();
   const repeatables: Migration[] = [];
   for (const name of names.sort()) {
@@ -215,7 +251,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     const r = REPEATABLE_PATTERN.exec(name);
     if (r) {
       const path = join(dir, name);
-      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: loadScript(path, name, fs.readFile(path)) });
+      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: loadScript(path, name, readMigrationFile(fs, path)) });
       continue;
     }
     const m = FILE_PATTERN.exec(name);
@@ -227,33 +263,36 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
       }
       continue;
     }
+    // versions compare as numbers, so V1, V1.0 and V1_0_0 are one version: one key for all
     const version = normaliseVersion(m[2]!);
+    const key = version.replace(/(\.0)+$/, '');
     const target = m[1] === 'V' ? ups : downs;
-    const previous = m[1] === 'V' ? ups.get(version)?.file : downs.get(version);
+    const previous = m[1] === 'V' ? ups.get(key)?.file : downs.get(key);
     if (previous !== undefined) {
-      throw new DcnError('script_invalid', `two ${m[1]} scripts for version ${version}: ${previous} and ${name}`, {
-        hint: 'give each migration its own version number',
+      throw new DcnError('script_invalid', `two ${m[1]} scripts for version ${key}: ${previous} and ${name}`, {
+        hint: 'give each migration its own version number (versions compare as numbers: 1, 1.0 and 1_0 are one version)',
       });
     }
-    if (target === ups) ups.set(version, { raw: m[2]!, description: m[3]!.replace(/_/g, ' '), file: name });
-    else downs.set(version, name);
+    if (target === ups) ups.set(key, { version, raw: m[2]!, description: m[3]!.replace(/_/g, ' '), file: name });
+    else downs.set(key, name);
   }
-  for (const [version, file] of downs) {
-    if (!ups.has(version)) {
+  for (const [key, file] of downs) {
+    if (!ups.has(key)) {
+      const version = key;
       throw new DcnError('script_invalid', `${file} undoes version ${version}, but there is no V${version}__*.sql`, {
         hint: 'rename the undo script to match its migration, or remove it',
       });
     }
   }
   const migrations: Migration[] = [];
-  for (const [version, up] of ups) {
+  for (const [key, up] of ups) {
     const upPath = join(dir, up.file);
-    const downFile = downs.get(version);
+    const downFile = downs.get(key);
     migrations.push({
-      version,
+      version: up.version,
       description: up.description,
-      up: loadScript(upPath, up.file, fs.readFile(upPath)),
-      down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, fs.readFile),
+      up: loadScript(upPath, up.file, readMigrationFile(fs, upPath)),
+      down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, (p) => readMigrationFile(fs, p)),
     });
   }
   // versioned in version order, then the repeatable ones by name (the order they are applied in)

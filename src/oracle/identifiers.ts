@@ -79,6 +79,11 @@ function identifier(what: string, input: string, part: string, maxBytes: number)
   return upper;
 }
 
+/** Is this an unquoted name Oracle reserves (SELECT, TABLE …)? One rule for every setting and flag. */
+export function isReservedWord(name: string): boolean {
+  return RESERVED.has(name.toUpperCase());
+}
+
 /** Parses NAME or SCHEMA.NAME; throws a usage error naming what is wrong. */
 export function parseQualifiedName(input: string, what = 'table', maxBytes = 128): QualifiedName {
   if (input.length === 0 || input.length > 2 * maxBytes + 10) throw invalid(what, input, input.length === 0 ? 'is empty' : 'is too long');

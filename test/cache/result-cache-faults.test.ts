@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { argumentsHash, encodeArguments, ResultCache, type CacheWarning } from '../../src/cache/result-cache.js';
+import { smallTmpfs } from '../support/tmpfs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const distCache = join(root, 'dist', 'src', 'cache', 'result-cache.js');
@@ -346,19 +347,6 @@ describe('bounded disk', () => {
     expect(cache.stats()).toMatchObject({ entries: 5, bytes: report.bytes });
   });
 });
-
-/** A small tmpfs, mounted for one test where this machine allows it (root, as CI runs). */
-function smallTmpfs(sizeKb: number): { dir: string; remountReadOnly(): void; umount(): void } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'dcn-tmpfs-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir]);
-  if (r.status !== 0) return undefined;
-  return {
-    dir,
-    remountReadOnly: () => void spawnSync('mount', ['-o', 'remount,ro', dir]),
-    umount: () => void spawnSync('umount', [dir]),
-  };
-}
 
 describe('a sick disk degrades the cache, never the application', () => {
   const mounts: { umount(): void }[] = [];

@@ -3,10 +3,11 @@
  * that vitest would forgive, and checks behaviour only a real process has.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { smallTmpfs } from '../support/tmpfs.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'dcn.js');
@@ -39,5 +40,30 @@ describe('bin/dcn.js under plain node', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('where the output cannot go', () => {
+  it('says so once, with no stack trace, when stdout is a full device (> /dev/full), and exits 6', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" migrate plan > /dev/full`], { encoding: 'utf8' });
+    expect(r.status).toBe(6);
+    expect(r.stderr).toBe('dcn: error: cannot write the output: ENOSPC: no space left on device, write\n  hint: free space on that device, or send the output elsewhere\n');
+  });
+
+  const fs = smallTmpfs(64);
+  (fs ? it : it.skip)('leaves the old plan whole when --out meets a full disk (a small tmpfs, as root)', () => {
+    try {
+      const out = join(fs!.dir, 'plan.sql');
+      writeFileSync(out, '-- the old plan\n');
+      const big = mkdtempSync(join(tmpdir(), 'dcn-big-'));
+      writeFileSync(join(big, 'V1__big.sql'), Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join('\n'));
+      const r = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--migrations', big, '--out', out], { encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/cannot write .*plan\.sql: ENOSPC/);
+      expect(readFileSync(out, 'utf8')).toBe('-- the old plan\n');
+      expect(readdirSync(fs!.dir)).toEqual(['plan.sql']); // no temporary file left
+    } finally {
+      fs!.umount();
+    }
   });
 });

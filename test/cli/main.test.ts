@@ -40,6 +40,15 @@ describe('help and version', () => {
     expect((await run(['help', 'nonsense'])).code).toBe(2);
   });
 
+  it('suggests the subcommand meant by a typo: dcn migrate stauts', async () => {
+    const r = await run(['migrate', 'stauts', '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'usage', message: "unknown command 'stauts' for dcn migrate: did you mean status?" });
+    expect((await run(['migrate', 'plna'])).stderr).toMatch(/did you mean plan\?/);
+    expect((await run(['migrate', 'frobnicate'])).stderr).toMatch(/^dcn: error: unknown command 'frobnicate' for dcn migrate\n/);
+    expect(r.driverLoads()).toBe(0);
+  });
+
   it('rejects an unknown option or command with exit 2', async () => {
     expect((await run(['migrate', '--frobnicate'])).code).toBe(2);
     expect((await run(['nonsense'])).code).toBe(2);

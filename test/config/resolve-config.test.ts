@@ -158,3 +158,56 @@ describe('settings of the built-in migrations', () => {
     [{ define: ['app_schema=a.b'] }, {}, /app_schema \(schema/],
   ])('rejects %j %j', (flags, env, message) => rejects(flags as ConfigFlags, env as Record<string, string>, message));
 });
+
+describe('inputs that used to slip through', () => {
+  const refused = (flags: ConfigFlags, env: Record<string, string>, file: string | null = null) => {
+    try {
+      resolveWith(flags, env, file);
+    } catch (e) {
+      return e as DcnError;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('refuses a password in the user or connect setting, and never prints it', () => {
+    for (const [flags, env, where] of [
+      [{}, { DCN_USER: 'OE/s3cret' }, 'DCN_USER'],
+      [{ user: 'OE/s3cret' }, {}, '--user'],
+      [{}, { DCN_ADMIN_USER: 'system/s3cret' }, 'DCN_ADMIN_USER'],
+      [{}, { DCN_CONNECT: 'scott/s3cret@db:1521/svc' }, 'DCN_CONNECT'],
+    ] as const) {
+      const e = refused(flags, env);
+      expect(e.code).toBe('config_invalid');
+      expect(e.message).toContain(where);
+      expect(JSON.stringify({ message: e.message, hint: e.hint, meta: e.meta })).not.toContain('s3cret');
+    }
+    // a full descriptor may hold an @ elsewhere; host:port/service has none
+    expect(resolveWith({}, { DCN_CONNECT: 'db:1521/svc' }, null).connect).toBe('db:1521/svc');
+  });
+
+  it('reads a config file that starts with a UTF-8 byte-order mark', () => {
+    expect(resolveWith({}, {}, `\uFEFF${FILE}`).connect).toBe('file-host:1521/FILEPDB');
+  });
+
+  it('refuses a demo-schema value that is neither yes nor no, from the environment and the file', () => {
+    expect(refused({}, { DCN_DEMO_SCHEMA: 'banana' }).message).toMatch(/demoSchema: 'banana' is not yes or no/);
+    expect(refused({}, {}, JSON.stringify({ demoSchema: 'banana' })).code).toBe('config_invalid');
+    for (const [value, expected] of [['yes', 'yes'], ['ON', 'yes'], ['0', 'no'], ['false', 'no']]) {
+      expect(resolveWith({}, { DCN_DEMO_SCHEMA: value! }, null).variables.demo_schema, value).toBe(expected);
+    }
+  });
+
+  it('refuses a reserved word as a table or schema name, as dcn register does', () => {
+    expect(refused({ ordersTable: 'SELECT' } as ConfigFlags, {}).message).toMatch(/ordersTable: 'SELECT' is a word Oracle reserves/);
+    expect(refused({}, { DCN_SCHEMA: 'table' }).code).toBe('config_invalid');
+  });
+
+  it('normalises the callback URL once, so the ACE and the URL name one host; refuses no host and port 0', () => {
+    const url = (u: string) => resolveWith({ callbackUrl: u } as ConfigFlags, {}, null).variables;
+    expect(url('http://ex%41mple.com/p')).toMatchObject({ callback_url: 'http://example.com/p', callback_host: 'example.com', callback_port: '80' });
+    expect(url('http://münchen.de:8080/p')).toMatchObject({ callback_url: 'http://xn--mnchen-3ya.de:8080/p', callback_host: 'xn--mnchen-3ya.de' });
+    expect(url('HTTP://App:80/p')).toMatchObject({ callback_url: 'http://app/p', callback_host: 'app', callback_port: '80' });
+    expect(refused({ callbackUrl: 'http:///p' } as ConfigFlags, {}).message).toMatch(/has no host/);
+    expect(refused({ callbackUrl: 'http://h:0/p' } as ConfigFlags, {}).message).toMatch(/port 0/);
+  });
+});

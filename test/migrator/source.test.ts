@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,47 @@ describe('a script read as bytes', () => {
     // and the byte path is the one taken where it can be
     expect(checksumOfBytes(texts[1]!)).toBe(checksumOf(texts[1]!.toString('utf8')));
     for (const i of [2, 3, 4]) expect(checksumOfBytes(texts[i]!)).toBeUndefined();
+  });
+});
+
+describe('migration directories that used to slip through', () => {
+  const refusal = (dir: string) => {
+    try {
+      loadMigrations(dir);
+    } catch (e) {
+      return e as DcnError;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('refuses V1 and V1.0 (and V1_0) as two migrations: versions compare as numbers', () => {
+    for (const other of ['V1.0__b.sql', 'V1_0_0__b.sql', 'V01__b.sql']) {
+      const e = refusal(dirWith({ 'V1__a.sql': 'SELECT 1 FROM dual;\n', [other]: 'SELECT 2 FROM dual;\n' }));
+      expect(e.code, other).toBe('script_invalid');
+      expect(e.message).toMatch(/two V scripts for version 1: /);
+    }
+    expect(loadMigrations(dirWith({ 'V1__a.sql': 'SELECT 1 FROM dual;\n', 'V1.1__b.sql': 'SELECT 2 FROM dual;\n' })).map((m) => m.version)).toEqual(['1', '1.1']);
+  });
+
+  it('refuses a directory named like a migration, naming it', () => {
+    const dir = dirWith({});
+    mkdirSync(join(dir, 'V1__dir.sql'));
+    const e = refusal(dir);
+    expect([e.code, e.message]).toEqual(['script_invalid', `${join(dir, 'V1__dir.sql')} is a directory, not a migration file`]);
+  });
+
+  it('refuses a file that is not UTF-8, with the byte offset and line of the first bad byte', () => {
+    const dir = dirWith({});
+    writeFileSync(join(dir, 'V1__latin.sql'), Buffer.concat([Buffer.from("SELECT 1 FROM dual;\nINSERT INTO t VALUES ('caf"), Buffer.from([0xe9]), Buffer.from("');\n")]));
+    const e = refusal(dir);
+    expect(e.code).toBe('script_invalid');
+    expect(e.message).toBe(`${join(dir, 'V1__latin.sql')}: byte 46 (line 2) is not UTF-8`);
+    expect(e.hint).toMatch(/iconv/);
+    // each kind of bad sequence, after good ones of every length
+    const good = Buffer.from("-- a é, a € and a 😀\n");
+    for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0xe0, 0x80, 0x80], [0xf0, 0x80, 0x80, 0x80], [0x80], [0xf8]]) {
+      writeFileSync(join(dir, 'V1__latin.sql'), Buffer.concat([good, Buffer.from(bad), Buffer.from('\nSELECT 1 FROM dual;\n')]));
+      expect(refusal(dir).message, JSON.stringify(bad)).toBe(`${join(dir, 'V1__latin.sql')}: byte ${good.length} (line 2) is not UTF-8`);
+    }
   });
 });

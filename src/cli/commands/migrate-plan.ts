@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
@@ -35,10 +35,14 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
   let outFile: string | undefined;
   if (flags.out !== undefined) {
     outFile = resolve(ctx.cwd, flags.out);
+    // written whole to a temporary file, then renamed: a full disk leaves the old plan as it was
+    const tmp = `${outFile}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      writeFileSync(outFile, script);
+      writeFileSync(tmp, script);
+      renameSync(tmp, outFile);
     } catch (cause) {
-      throw new DcnError('usage', `cannot write ${outFile}: ${(cause as Error).message}`, { hint: 'choose a writable path for --out', cause });
+      rmSync(tmp, { force: true });
+      throw new DcnError('usage', `cannot write ${outFile}: ${(cause as Error).message}`, { hint: 'choose a writable path with room for the plan', cause });
     }
   }
   return Promise.resolve({ ...plan, source: dir, outFile, ...(out.json ? {} : { script }) });
