@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'unavailable' // a local resource dcn needs is taken or missing (a port in use)
   | 'lock_held' // another dcn holds the migration lock
   | 'migration_changed' // an applied migration's file changed or is missing
+  | 'out_of_order' // a new migration's version is below one already applied
   | 'history_blocked' // a failed migration must be resumed or repaired first
   | 'compile_error' // PL/SQL created with compilation errors
   | 'migration_failed' // a statement of a migration raised an error
@@ -30,6 +31,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   unavailable: 6,
   lock_held: 3,
   migration_changed: 4,
+  out_of_order: 8,
   history_blocked: 7,
   compile_error: 5,
   migration_failed: 1,

@@ -173,8 +173,9 @@ export function createProgram(ctx: CommandContext, version: string): Command {
         .option('--to <version>', 'apply up to and including this version')
         .option('--resume', 'continue a failed migration from the statement that failed, after fixing it')
         .option('--allow-changed', 'run even though applied migrations changed since they ran')
+        .option('--out-of-order', 'also apply new migrations whose version is below one already applied')
         .passThroughOptions(),
-    action: (flags: MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean }, cmd: Command) => {
+    action: (flags: MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean }, cmd: Command) => {
       // `dcn migrate stauts` reaches migrate itself with a word left over: name the subcommand meant
       if (cmd.args.length > 0) throw unknownSubcommand('migrate', cmd.args[0]!, cmd.commands.map((c) => c.name()));
       return invoke(ctx, flags, () => import('./commands/migrate-up.js'));

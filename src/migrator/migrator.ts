@@ -533,7 +533,7 @@ export class Migrator {
   }
 
   /** Applies pending migrations up to `to` (all when undefined). */
-  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean } = {}): Promise<RunResult> {
+  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean } = {}): Promise<RunResult> {
     const to = this.#checkTarget(options.to, false);
     return this.#withLock(async (app) => {
       const rows = await this.#readHistory(app);
@@ -548,11 +548,16 @@ export class Migrator {
         warnings.push('--resume: no failed migration to resume');
       }
       this.#checkDrift(entries, options.allowChanged ?? false, warnings);
-      const outOfOrder = entries.filter((e) => e.outOfOrder);
+      const outOfOrder = entries.filter((e) => e.outOfOrder && (to === undefined || compareVersions(e.version, to) <= 0));
       if (outOfOrder.length > 0) {
-        throw new DcnError('migration_changed', `V${outOfOrder.map((e) => e.version).join(', V')} ${outOfOrder.length > 1 ? 'are' : 'is'} new but a higher version is already applied`, {
-          hint: 'dcn applies migrations in version order: give the new migration a version above the last applied one',
-        });
+        const which = `V${outOfOrder.map((e) => e.version).join(', V')}`;
+        if (!options.outOfOrder) {
+          throw new DcnError('out_of_order', `${which} ${outOfOrder.length > 1 ? 'are' : 'is'} new but a higher version is already applied`, {
+            hint: 'give the new migration a version above the last applied one, or apply it where it stands with the out-of-order option (if it does not depend on what the higher versions did)',
+            meta: { versions: outOfOrder.map((e) => e.version) },
+          });
+        }
+        warnings.push(`${which}: applied out of order, below a higher version already applied`);
       }
       const stateOf = (m: Migration) => entries.find((e) => e.version === m.version)?.state;
       const pending = this.#opts.migrations.filter((m) => !m.repeatable && stateOf(m) === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0));

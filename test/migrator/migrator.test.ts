@@ -198,7 +198,7 @@ describe('Migrator.migrate', () => {
   it('reports an applied migration whose file is gone as missing, and one added below the applied ones as out of order', async () => {
     const { db, migrator } = setup();
     await migrator.migrate();
-    const files = { ...BASE, 'V1_5__late.sql': 'SELECT 1 FROM dual;' } as Record<string, string>;
+    const files = { ...BASE, 'V1_5__late.sql': 'CREATE TABLE late_t (x NUMBER);' } as Record<string, string>;
     delete files['V3__log_proc.sql'];
     delete files['U3__log_proc.sql'];
     const later = setup({ db, files });
@@ -211,6 +211,13 @@ describe('Migrator.migrate', () => {
     ]);
     const err = await rejection(later.migrator.migrate({ allowChanged: true }));
     expect(err.message).toBe('V1.5 is new but a higher version is already applied');
+    expect([err.code, err.meta.versions]).toEqual(['out_of_order', ['1.5']]); // its own code (exit 8), not "changed"
+    expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2', '3']); // nothing ran
+    // asked for, it is applied where it stands, with a warning
+    const run = await later.migrator.migrate({ allowChanged: true, outOfOrder: true });
+    expect(run.results.map((r) => [r.version, r.status])).toEqual([['1.5', 'success']]);
+    expect(run.warnings).toContain('V1.5: applied out of order, below a higher version already applied');
+    expect((await later.migrator.status()).migrations.find((m) => m.version === '1.5')).toMatchObject({ state: 'applied' });
   });
 
   it('connects the admin profile before applying anything, so a missing admin leaves nothing half-done', async () => {

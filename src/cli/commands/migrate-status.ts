@@ -45,7 +45,7 @@ export function print(result: StatusResult, out: Output): void {
       const why = m.outdatedBy === 'settings' ? `made with other settings than now (${settings})` : `${m.script} changed since it was applied`;
       out.line(c.yellow(`${m.version}: ${why}; \`dcn migrate\` applies it again`));
     }
-    if (m.outOfOrder) out.line(c.yellow(`${migrationLabel(m.version)}: pending below an applied version; \`dcn migrate\` will refuse it`));
+    if (m.outOfOrder) out.line(c.yellow(`${migrationLabel(m.version)}: pending below an applied version; \`dcn migrate\` refuses it (exit 8) unless given --out-of-order`));
   }
   if (!result.historyExists) out.line(c.dim(`(${result.historyTable} does not exist yet: nothing has been applied)`));
 }

@@ -5,10 +5,10 @@ import type { Output } from '../output.js';
 import type { MigrateFlags } from '../program.js';
 import { printRunSummary } from './run-summary.js';
 
-export type MigrateUpFlags = MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean };
+export type MigrateUpFlags = MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean };
 
 export function run(flags: MigrateUpFlags, ctx: CommandContext, out: Output): Promise<RunResult> {
-  return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged }));
+  return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged, outOfOrder: flags.outOfOrder }));
 }
 
 export function print(result: RunResult, out: Output): void {
