@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
 import { splitScript, type ScriptItem } from '../script/split.js';
 import { isTrue } from '../script/substitute.js';
@@ -152,21 +152,74 @@ export function parseHeader(text: string, file: string): { profile: Profile; whe
   return { profile, when, ...(accepts.length > 0 ? { accepts } : {}) };
 }
 
-/** A script from its text, or from its file's bytes (read once, checksummed without a copy). */
-export function loadScript(path: string, file: string, source: string | Buffer): MigrationScript {
+/** Where a script's @ and @@ includes are read from. */
+export interface IncludeSource {
+  /** `@file` is relative to this directory; `@@file` to the including script's. */
+  readonly migrationsDir: string;
+  readonly read: (path: string) => string | Buffer;
+}
+
+/**
+ * Replaces each @/@@/START item with the included script's items (recursively), keeping each
+ * statement's own file and line. Returns the checksum parts of what was included, in order.
+ */
+function expandIncludes(items: readonly ScriptItem[], path: string, source: IncludeSource | undefined, stack: readonly string[]): { items: ScriptItem[]; parts: string[] } {
+  if (!items.some((i) => i.kind === 'include')) return { items: items as ScriptItem[], parts: [] };
+  const out: ScriptItem[] = [];
+  const parts: string[] = [];
+  for (const item of items) {
+    if (item.kind !== 'include') {
+      out.push(item);
+      continue;
+    }
+    const where = `${item.file}:${item.line}`;
+    const spelled = `@${item.nested ? '@' : ''}${item.target}`;
+    if (!source) throw new DcnError('script_invalid', `${where}: ${spelled}: includes are read only from a migrations directory`);
+    const target = resolve(item.nested ? dirname(path) : source.migrationsDir, item.target);
+    const name = relative(source.migrationsDir, target) || target;
+    if (stack.includes(target)) {
+      throw new DcnError('script_invalid', `${where}: ${spelled} includes itself: ${[...stack, target].map((p) => relative(source.migrationsDir, p)).join(' → ')}`, { hint: 'break the cycle of includes' });
+    }
+    let content: string | Buffer;
+    try {
+      content = source.read(target);
+    } catch (err) {
+      const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException)).code;
+      if (code === 'ENOENT') {
+        throw new DcnError('script_invalid', `${where}: ${spelled}: no such file (${target})`, {
+          hint: item.nested ? '@@ is relative to the including script' : '@ is relative to the migrations directory; @@ to the including script',
+        });
+      }
+      throw err;
+    }
+    const text = typeof content === 'string' ? content : content.toString('utf8');
+    const inner = expandIncludes(splitScript(text, name), target, source, [...stack, target]);
+    out.push(...inner.items);
+    parts.push(`${name}\u0000${checksumOf(text)}`, ...inner.parts);
+  }
+  return { items: out, parts };
+}
+
+/**
+ * A script from its text, or from its file's bytes (read once, checksummed without a copy), its
+ * includes expanded. The checksum covers what it includes: a change there is a change of it.
+ */
+export function loadScript(path: string, file: string, source: string | Buffer, includes?: IncludeSource): MigrationScript {
   const text = typeof source === 'string' ? source : source.toString('utf8');
-  const checksum = (typeof source === 'string' ? undefined : checksumOfBytes(source)) ?? checksumOf(text);
+  const own = (typeof source === 'string' ? undefined : checksumOfBytes(source)) ?? checksumOf(text);
   const { profile, when, accepts } = parseHeader(text, file);
-  return { file, path, checksum, profile, ...(when ? { when } : {}), ...(accepts ? { accepts } : {}), items: splitScript(text, file) };
+  const expanded = expandIncludes(splitScript(text, file), resolve(path), includes, [resolve(path)]);
+  const checksum = expanded.parts.length === 0 ? own : createHash('sha256').update([own, ...expanded.parts].join('\n')).digest('hex');
+  return { file, path, checksum, profile, ...(when ? { when } : {}), ...(accepts ? { accepts } : {}), items: expanded.items };
 }
 
 /**
  * An undo script, read and split on first use: `migrate` and `plan` never need them. A broken
  * undo script is then reported when it is needed (by `migrate down`), not before.
  */
-function lazyScript(path: string, file: string, readFile: (p: string) => string | Buffer): MigrationScript {
+function lazyScript(path: string, file: string, readFile: (p: string) => string | Buffer, includes?: IncludeSource): MigrationScript {
   let loaded: MigrationScript | undefined;
-  const load = () => (loaded ??= loadScript(path, file, readFile(path)));
+  const load = () => (loaded ??= loadScript(path, file, readFile(path), includes));
   return {
     file,
     path,
@@ -243,6 +296,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
       cause,
     });
   }
+  const includes: IncludeSource = { migrationsDir: resolve(dir), read: (p) => readMigrationFile(fs, p) };
   const ups = new Map<string, { version: string; raw: string; description: string; file: string }>();
   const downs = new Map<string, string>();
   const repeatables: Migration[] = [];
@@ -251,7 +305,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     const r = REPEATABLE_PATTERN.exec(name);
     if (r) {
       const path = join(dir, name);
-      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: loadScript(path, name, readMigrationFile(fs, path)) });
+      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: loadScript(path, name, readMigrationFile(fs, path), includes) });
       continue;
     }
     const m = FILE_PATTERN.exec(name);
@@ -291,8 +345,8 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     migrations.push({
       version: up.version,
       description: up.description,
-      up: loadScript(upPath, up.file, readMigrationFile(fs, upPath)),
-      down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, (p) => readMigrationFile(fs, p)),
+      up: loadScript(upPath, up.file, readMigrationFile(fs, upPath), includes),
+      down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, (p) => readMigrationFile(fs, p), includes),
     });
   }
   // versioned in version order, then the repeatable ones by name (the order they are applied in)

@@ -34,7 +34,9 @@ export type ScriptItem =
   | { readonly kind: 'define'; readonly name: string; readonly value: string; readonly line: number }
   | { readonly kind: 'undefine'; readonly names: readonly string[]; readonly line: number }
   | { readonly kind: 'set-define'; readonly enabled: boolean; readonly prefix?: string; readonly line: number }
-  | { readonly kind: 'skipped'; readonly command: string; readonly text: string; readonly line: number };
+  | { readonly kind: 'skipped'; readonly command: string; readonly text: string; readonly line: number }
+  // @file, @@file or START file: expanded into the included script's items when migrations load
+  | { readonly kind: 'include'; readonly target: string; readonly nested: boolean; readonly file: string; readonly line: number };
 
 const NL = 10;
 const CR = 13;
@@ -72,6 +74,7 @@ type CommandAction =
   | 'whenever'
   | 'exec'
   | 'exit'
+  | 'include'
   | 'unsupported';
 
 /** SQL*Plus commands: full name, shortest accepted abbreviation, and what dcn does with it. */
@@ -97,7 +100,7 @@ const CLIENT_COMMANDS: ReadonlyArray<readonly [string, number, CommandAction]> =
   ['CONNECT', 4, 'unsupported'],
   ['DISCONNECT', 4, 'unsupported'],
   ['HOST', 2, 'unsupported'],
-  ['START', 3, 'unsupported'],
+  ['START', 3, 'include'],
   ['PAUSE', 3, 'unsupported'],
   ['ACCEPT', 3, 'unsupported'],
   ['VARIABLE', 3, 'unsupported'],
@@ -370,15 +373,28 @@ class Splitter {
     return true;
   }
 
+  /** `@file`, `@@file` or `START file`: one file, no parameters (&1 …), default suffix .sql. */
+  private include(lineText: string, line: number): true {
+    const m = /^(?:(@@?)|[A-Za-z]+(?=\s|$))\s*(\S+)?\s*(.*)$/.exec(lineText)!; // @, @@, or START and its abbreviations
+    const target = (m[2] ?? '').replace(/;$/, '');
+    if (target === '') this.fail(`'${lineText}' names no script`, line, 'write @file.sql or @@file.sql');
+    if (m[3] !== '') this.fail(`'${lineText}': parameters to an included script are not supported`, line, 'use DEFINE before the @ line instead of &1, &2 …');
+    this.items.push({ kind: 'include', target: /\.[^./\\]*$/.test(target) ? target : `${target}.sql`, nested: m[1] === '@@', file: this.file, line });
+    this.advance(this.endOfLine(this.pos));
+    this.lastWasStatement = false;
+    return true;
+  }
+
   /** Handles a SQL*Plus command at this.pos; false when the line is SQL. */
   private clientCommand(): boolean {
     if (!this.mayBeCommand(this.pos)) return false;
     const text = this.text;
     const first = text.charCodeAt(this.pos);
     const line = this.line;
-    if (first === 64 /* @ */ || first === 33 /* ! */ || first === 36 /* $ */) {
+    if (first === 64 /* @ */) return this.include(text.slice(this.pos, this.endOfLine(this.pos)).replace(/\s+$/, ''), line);
+    if (first === 33 /* ! */ || first === 36 /* $ */) {
       const lineText = text.slice(this.pos, this.endOfLine(this.pos)).replace(/\s+$/, '');
-      this.fail(`SQL*Plus command '${lineText}' cannot be run by dcn`, line, 'put the statements of the called script into the migration itself');
+      this.fail(`SQL*Plus command '${lineText}' cannot be run by dcn`, line, 'run host commands outside the migration');
     }
     // The first word, read in place: most lines that may start a command are statements, and
     // slicing each of them cost a sixth of a large plan (bench/RESULTS.md).
@@ -442,6 +458,8 @@ class Splitter {
         this.advance(text.length);
         this.stopped = true;
         return true;
+      case 'include':
+        return this.include(lineText, line);
       case 'unsupported':
         return this.fail(
           `SQL*Plus command '${lineText}' cannot be run by dcn`,

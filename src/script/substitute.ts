@@ -68,6 +68,9 @@ export function renderScript(items: readonly ScriptItem[], variables: Variables 
         break;
       case 'skipped':
         break;
+      case 'include':
+        // expanded when the migration loads (source.ts); one left here was never resolved
+        throw new DcnError('script_invalid', `${item.file}:${item.line}: @${item.nested ? '@' : ''}${item.target} is an include dcn did not resolve`, { hint: 'includes are read when migrations load from a directory' });
       case 'statement': {
         const st: Statement = item;
         if (!enabled || !st.sql.includes(prefix)) {

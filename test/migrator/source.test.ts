@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checksumOf, checksumOfBytes, compareVersions, loadMigrations, loadScript, parseHeader } from '../../src/migrator/source.js';
 import { DcnError } from '../../src/errors.js';
+import { buildPlan } from '../../src/migrator/plan.js';
 
 function dirWith(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'dcn-src-'));
@@ -136,5 +137,60 @@ describe('migration directories that used to slip through', () => {
       writeFileSync(join(dir, 'V1__latin.sql'), Buffer.concat([good, Buffer.from(bad), Buffer.from('\nSELECT 1 FROM dual;\n')]));
       expect(refusal(dir).message, JSON.stringify(bad)).toBe(`${join(dir, 'V1__latin.sql')}: byte ${good.length} (line 2) is not UTF-8`);
     }
+  });
+});
+
+describe('includes: @file, @@file and START file', () => {
+  function set(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-inc-'));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return dir;
+  }
+  const statements = (dir: string) => loadMigrations(dir)[0]!.up.items.flatMap((i) => (i.kind === 'statement' ? [`${i.file}:${i.line} ${i.sql}`] : []));
+
+  it('expands them in place, @ from the migrations directory and @@ from the including script, keeping file:line', () => {
+    const dir = set({
+      'V1__main.sql': 'CREATE TABLE a (x NUMBER);\n@inc/tables\nSTART inc/more.sql\nCREATE TABLE z (x NUMBER);\n',
+      'inc/tables.sql': '-- tables\nCREATE TABLE b (x NUMBER);\n@@sub/c.sql\n',
+      'inc/sub/c.sql': 'CREATE TABLE c (x NUMBER);\n',
+      'inc/more.sql': 'DEFINE t = d\nCREATE TABLE &t (x NUMBER);\n',
+    });
+    expect(statements(dir)).toEqual([
+      'V1__main.sql:1 CREATE TABLE a (x NUMBER)',
+      'inc/tables.sql:2 CREATE TABLE b (x NUMBER)',
+      'inc/sub/c.sql:1 CREATE TABLE c (x NUMBER)',
+      'inc/more.sql:2 CREATE TABLE &t (x NUMBER)',
+      'V1__main.sql:4 CREATE TABLE z (x NUMBER)',
+    ]);
+    // a DEFINE in an included script holds for what follows, as in SQL*Plus
+    const plan = buildPlan({ migrations: loadMigrations(dir), historyTable: 'DCN_SCHEMA_HISTORY' });
+    expect(plan.migrations[0]!.statements.map((st) => st.sql)).toContain('CREATE TABLE d (x NUMBER)');
+  });
+
+  it('checksums what a migration includes: a change there is a change of the migration', () => {
+    const dir = set({ 'V1__main.sql': '@inc/b.sql\n', 'inc/b.sql': 'CREATE TABLE b (x NUMBER);\n', 'V2__plain.sql': 'CREATE TABLE p (x NUMBER);\n' });
+    const [before, plain] = loadMigrations(dir).map((m) => m.up.checksum);
+    expect(plain).toBe(checksumOf('CREATE TABLE p (x NUMBER);\n')); // no includes: as before
+    writeFileSync(join(dir, 'inc/b.sql'), 'CREATE TABLE b (x NUMBER, y NUMBER);\n');
+    expect(loadMigrations(dir)[0]!.up.checksum).not.toBe(before);
+  });
+
+  it('refuses a missing file, a cycle and parameters, with file:line (exit 2)', () => {
+    const refusal = (files: Record<string, string>) => {
+      try {
+        loadMigrations(set(files));
+      } catch (e) {
+        return e as DcnError;
+      }
+      throw new Error('expected a refusal');
+    };
+    const missing = refusal({ 'V1__main.sql': 'CREATE TABLE a (x NUMBER);\n@@nope\n' });
+    expect([missing.code, missing.message.replace(/\(\/.*\)/, '(…)')]).toEqual(['script_invalid', 'V1__main.sql:2: @@nope.sql: no such file (…)']);
+    const cycle = refusal({ 'V1__main.sql': '@a.sql\n', 'a.sql': '@@b.sql\n', 'b.sql': '@a.sql\n' });
+    expect(cycle.message).toBe('b.sql:1: @a.sql includes itself: V1__main.sql → a.sql → b.sql → a.sql');
+    expect(refusal({ 'V1__main.sql': '@a.sql ORDERS\n', 'a.sql': 'SELECT 1 FROM dual;\n' }).message).toMatch(/^V1__main\.sql:1: '@a\.sql ORDERS': parameters to an included script are not supported/);
   });
 });

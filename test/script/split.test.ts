@@ -163,10 +163,20 @@ describe('splitScript: SQL*Plus commands', () => {
     expect(sqls('UPDATE t\nSET x = 1;')).toEqual(['UPDATE t\nSET x = 1']);
   });
 
+  it('reads @file, @@file and START file as includes (expanded when migrations load; test/migrator/source.test.ts)', () => {
+    const items = splitScript('SELECT 1 FROM dual;\n@other\n@@sub/x.sql\nSTA more.sql\n', 'test.sql');
+    expect(items.filter((i) => i.kind === 'include')).toEqual([
+      { kind: 'include', target: 'other.sql', nested: false, file: 'test.sql', line: 2 },
+      { kind: 'include', target: 'sub/x.sql', nested: true, file: 'test.sql', line: 3 },
+      { kind: 'include', target: 'more.sql', nested: false, file: 'test.sql', line: 4 },
+    ]);
+  });
+
   it.each([
-    ['@other.sql', /cannot be run by dcn/],
-    ['@@other.sql', /cannot be run by dcn/],
-    ['START other.sql', /cannot be run by dcn/],
+    ['@other.sql x', /parameters to an included script are not supported/],
+    ['@@', /names no script/],
+    ['START', /names no script/],
+    ['!ls', /cannot be run by dcn/],
     ['CONNECT sys/x AS SYSDBA', /profile=admin/],
     ['HOST rm -rf /', /cannot be run by dcn/],
     ['ACCEPT x PROMPT "x?"', /cannot be run by dcn/],
