@@ -6,9 +6,13 @@ import { checksumOf, checksumOfBytes, compareVersions, loadMigrations, loadScrip
 import { DcnError } from '../../src/errors.js';
 import { buildPlan } from '../../src/migrator/plan.js';
 
+/** A migrations directory holding these files (names may hold subdirectories). */
 function dirWith(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'dcn-src-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   return dir;
 }
 
@@ -141,14 +145,7 @@ describe('migration directories that used to slip through', () => {
 });
 
 describe('includes: @file, @@file and START file', () => {
-  function set(files: Record<string, string>): string {
-    const dir = mkdtempSync(join(tmpdir(), 'dcn-inc-'));
-    for (const [name, text] of Object.entries(files)) {
-      mkdirSync(join(dir, name, '..'), { recursive: true });
-      writeFileSync(join(dir, name), text);
-    }
-    return dir;
-  }
+  const set = dirWith;
   const statements = (dir: string) => loadMigrations(dir)[0]!.up.items.flatMap((i) => (i.kind === 'statement' ? [`${i.file}:${i.line} ${i.sql}`] : []));
 
   it('expands them in place, @ from the migrations directory and @@ from the including script, keeping file:line', () => {
