@@ -93,6 +93,19 @@ UPDATE &history_table
    SET success = 0, error_text = :error_text, execution_ms = :execution_ms
  WHERE version = :version;
 
+-- name: history.baseline
+-- `dcn migrate baseline`: a migration whose objects were made without dcn, recorded as applied
+-- without running it (operation 'baseline', no statement run).
+INSERT INTO &history_table (installed_rank, version, description, script, checksum, profile,
+                            operation, statements_done, statements_total, success, installed_by)
+SELECT NVL(MAX(installed_rank), 0) + 1, :version, :description, :script, :checksum, :profile,
+       'baseline', 0, :statements_total, 1, USER
+  FROM &history_table;
+
+-- name: baseline.objects
+-- What the schema holds, by type and name: baseline checks that what a migration would create is there.
+SELECT object_type, object_name FROM user_objects;
+
 -- name: history.delete
 DELETE FROM &history_table WHERE version = :version;
 

@@ -166,7 +166,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
   const migrate = define(program, 'migrate', {
-    description: 'apply pending migrations (subcommands: status, down, plan, repair)',
+    description: 'apply pending migrations (subcommands: status, down, plan, repair, baseline)',
     examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json'],
     options: (c) =>
       lockOption(migrationSetOptions(connectionOptions(commonOptions(c))))
@@ -221,6 +221,13 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     examples: ['dcn migrate repair'],
     options: (c) => lockOption(migrationSetOptions(connectionOptions(commonOptions(c)))),
     action: (flags: MigrateFlags) => invoke(ctx, flags, () => import('./commands/migrate-repair.js')),
+  });
+
+  define(migrate, 'baseline', {
+    description: 'record migrations up to --version as applied without running them, when their objects are already there',
+    examples: ['dcn migrate baseline --version 3', 'dcn migrate baseline --version 3 --json'],
+    options: (c) => lockOption(migrationSetOptions(connectionOptions(commonOptions(c)))).option('--version <version>', 'the last migration whose objects were made without dcn'),
+    action: (flags: MigrateFlags & { version?: string }) => invoke(ctx, flags, () => import('./commands/migrate-baseline.js')),
   });
 
   define(program, 'register', {

@@ -43,7 +43,7 @@ export interface StatusEntry {
   readonly appliedAt?: string;
   readonly appliedBy?: string;
   readonly durationMs?: number;
-  readonly operation?: 'migrate' | 'undo';
+  readonly operation?: 'migrate' | 'undo' | 'baseline';
   readonly statementsDone?: number;
   readonly statementsTotal?: number;
   readonly error?: string;
@@ -86,6 +86,16 @@ export interface RunResult {
   readonly compileWarnings: readonly CompileProblem[];
   readonly warnings: readonly string[];
 }
+
+export interface BaselineResult {
+  /** Recorded as applied without running: their objects are there. */
+  readonly baselined: readonly { version: string; description: string; objects: readonly string[] }[];
+  /** Admin-profile migrations below the baseline: they give grants and ACEs, which dcn must know it gave; the next migrate runs them. */
+  readonly deferred: readonly { version: string; description: string }[];
+}
+
+/** What a statement creates, as USER_OBJECTS names it; owner given only when the statement names one. */
+const CREATES = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NO)?FORCE\s+)?(?:(?:NON)?EDITIONABLE\s+)?(?:GLOBAL\s+TEMPORARY\s+|UNIQUE\s+|BITMAP\s+)?(TABLE|VIEW|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|PACKAGE\s+BODY|PACKAGE|SEQUENCE|TRIGGER|INDEX|SYNONYM)\s+(?:("?[\w$#]+"?)\s*\.\s*)?("?[\w$#]+"?)/i;
 
 export interface RepairResult {
   readonly actions: readonly { version: string; action: 'removed-failed' | 'realigned-checksum'; detail: string }[];
@@ -134,7 +144,7 @@ interface HistoryRow {
   readonly script: string;
   readonly checksum: string;
   readonly profile: Profile;
-  readonly operation: 'migrate' | 'undo';
+  readonly operation: 'migrate' | 'undo' | 'baseline';
   readonly statementsDone: number;
   readonly statementsTotal: number;
   readonly doneHash: string | null;
@@ -233,7 +243,7 @@ export class Migrator {
       script: String(row.SCRIPT),
       checksum: String(row.CHECKSUM),
       profile: row.PROFILE === 'admin' ? 'admin' : 'app',
-      operation: row.OPERATION === 'undo' ? 'undo' : 'migrate',
+      operation: row.OPERATION === 'undo' ? 'undo' : row.OPERATION === 'baseline' ? 'baseline' : 'migrate',
       statementsDone: Number(row.STATEMENTS_DONE),
       statementsTotal: Number(row.STATEMENTS_TOTAL),
       doneHash: row.DONE_HASH == null ? null : String(row.DONE_HASH),
@@ -316,6 +326,8 @@ export class Migrator {
     const entries: StatusEntry[] = [];
     const appliedVersions = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).map((r) => r.version);
     const highestApplied = appliedVersions.sort(compareVersions).at(-1);
+    // an admin migration a baseline left for the next run is not out of order below the baselined ones
+    const highestRun = rows.filter((r) => r.success && !isRepeatableVersion(r.version) && r.operation !== 'baseline').map((r) => r.version).sort(compareVersions).at(-1);
     for (const m of this.#opts.migrations) {
       const row = byVersion.get(m.version);
       const rendered = this.#rendered.get(m.version)!;
@@ -331,7 +343,8 @@ export class Migrator {
       if (!row) {
         // an optional migration that is switched off and was never applied is not part of the set
         if (!isEnabled(m, this.#opts.variables ?? {})) continue;
-        const outOfOrder = !m.repeatable && highestApplied !== undefined && compareVersions(m.version, highestApplied) < 0;
+        const above = m.up.profile === 'admin' ? highestRun : highestApplied;
+        const outOfOrder = !m.repeatable && above !== undefined && compareVersions(m.version, above) < 0;
         entries.push({ ...base, state: 'pending', ...(outOfOrder ? { outOfOrder } : {}) });
         continue;
       }
@@ -676,6 +689,58 @@ export class Migrator {
   }
 
   /** Forgets failed attempts and accepts changed files as applied. */
+  /**
+   * Records the versioned migrations up to `version` as applied without running them, for a
+   * database whose objects were made without dcn: only on a history that holds nothing yet, and
+   * only when every object they would create is in the schema (USER_OBJECTS), else nothing is
+   * recorded and the missing ones are named. Admin-profile migrations are not recorded: the grants
+   * and ACEs they give cannot be told from a DBA's, so the next migrate runs them (and lists what
+   * the schema held before).
+   */
+  async baseline(version: string): Promise<BaselineResult> {
+    const to = this.#checkTarget(version, false)!;
+    if (this.#byVersion.get(to)!.repeatable) throw usageError(`${version} is a repeatable migration: baseline takes a version`);
+    return this.#withLock(async (app) => {
+      const rows = await this.#readHistory(app);
+      if (rows.length > 0) {
+        throw usageError(`${this.#opts.historyTable} already holds ${rows.length} row(s): baseline is for a database dcn has not migrated yet`, 'use dcn migrate status to see what is recorded');
+      }
+      const upTo = this.#opts.migrations.filter((m) => !m.repeatable && isEnabled(m, this.#opts.variables ?? {}) && compareVersions(m.version, to) <= 0);
+      const schema = (this.#opts.variables?.app_schema ?? '').toUpperCase();
+      const present = new Set((await this.#run(app, 'baseline.objects', {})).rows.map((r) => `${String(r.OBJECT_TYPE)} ${String(r.OBJECT_NAME)}`));
+      const name = (ident: string) => (ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase());
+      const baselined: { version: string; description: string; objects: string[]; m: Migration }[] = [];
+      const deferred: { version: string; description: string }[] = [];
+      const missing: string[] = [];
+      for (const m of upTo) {
+        if (m.up.profile === 'admin') {
+          deferred.push({ version: m.version, description: m.description });
+          continue;
+        }
+        const objects: string[] = [];
+        for (const st of this.#rendered.get(m.version)!.up) {
+          const c = CREATES.exec(st.sql);
+          if (!c || (c[2] !== undefined && schema !== '' && name(c[2]) !== schema)) continue;
+          const object = `${c[1]!.toUpperCase().replace(/\s+/, ' ')} ${name(c[3]!)}`;
+          objects.push(object);
+          if (!present.has(object)) missing.push(`V${m.version} (${m.description}) creates ${object}: not in the schema`);
+        }
+        baselined.push({ version: m.version, description: m.description, objects, m });
+      }
+      if (missing.length > 0) {
+        throw new DcnError('not_found', `cannot baseline to V${to}: ${missing.join('; ')}`, {
+          hint: 'create what is missing by hand, as the migration would, and baseline again; or baseline a lower version and let dcn migrate create the rest',
+          meta: { missing },
+        });
+      }
+      for (const b of baselined) {
+        await this.#run(app, 'history.baseline', { version: b.version, description: truncateBytes(b.description, 200), script: b.m.up.file, checksum: this.#checksum(b.m), profile: b.m.up.profile, statements_total: this.#rendered.get(b.version)!.up.length });
+      }
+      await app.commit();
+      return { baselined: baselined.map(({ version: v, description, objects }) => ({ version: v, description, objects })), deferred };
+    });
+  }
+
   async repair(): Promise<RepairResult> {
     return this.#withLock(async (app) => {
       const rows = await this.#readHistory(app);

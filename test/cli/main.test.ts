@@ -26,7 +26,7 @@ describe('help and version', () => {
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version);
   });
 
-  it.each(['migrate', 'migrate status', 'migrate down', 'migrate plan', 'migrate repair', 'register', 'enable-reg', 'regs', 'deregister', 'tail', 'doctor', 'listen'])('dcn %s --help shows an example', async (cmd) => {
+  it.each(['migrate', 'migrate status', 'migrate down', 'migrate plan', 'migrate repair', 'migrate baseline', 'register', 'enable-reg', 'regs', 'deregister', 'tail', 'doctor', 'listen'])('dcn %s --help shows an example', async (cmd) => {
     const r = await run([...cmd.split(' '), '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`Examples?:\\n {2}\\$ (\\S+=\\S+ )*dcn ${cmd}`));
@@ -38,6 +38,21 @@ describe('help and version', () => {
     expect(r.stdout).toMatch(/^Usage: dcn migrate plan \[options\]/);
     expect(r.stdout).toContain('--out <file>');
     expect((await run(['help', 'nonsense'])).code).toBe(2);
+  });
+
+  it('dcn migrate baseline --version V records what is there, says what is not, and needs --version', async () => {
+    const db = new FakeDatabase();
+    db.objects.set('TABLE APP_LOG', { type: 'TABLE', name: 'APP_LOG', owner: 'OE', status: 'VALID' });
+    expect((await run(['migrate', 'baseline', ...WITH_FIXTURES], { env: DB_ENV, db })).stderr).toMatch(/--version is required/);
+    const refused = await run(['migrate', 'baseline', '--version', '1', '--json', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'not_found', message: 'cannot baseline to V1: V1 (create log) creates INDEX APP_LOG_MSG_IX: not in the schema' });
+    db.objects.set('INDEX APP_LOG_MSG_IX', { type: 'INDEX', name: 'APP_LOG_MSG_IX', owner: 'OE', status: 'VALID', table: 'APP_LOG' });
+    const r = await run(['migrate', 'baseline', '--version', '1', '--json', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, baselined: [{ version: '1' }] });
+    const text = await run(['migrate', 'status', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(text.stdout).toMatch(/^1\s+create log\s+applied/m);
   });
 
   it('suggests the subcommand meant by a typo: dcn migrate stauts', async () => {

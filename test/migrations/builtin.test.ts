@@ -13,6 +13,7 @@ import { builtInMigrationsDir } from '../../src/paths.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 import { planFor, SETTINGS } from '../support/builtin-settings.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
+import type { DcnError } from '../../src/errors.js';
 
 const migrations = loadMigrations(builtInMigrationsDir());
 const variablesFor = (flags: Record<string, string>) =>
@@ -261,6 +262,41 @@ describe('the built-in set on the fake', () => {
       await new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate({ to: '1' });
       expect(db.jobQueueProcesses, `from ${before}`).toBe(after);
     }
+  });
+
+  it('baselines a database set up by hand from the article: records V2–V5, leaves V1 (admin) to the next migrate', async () => {
+    const db = new FakeDatabase();
+    // what the 2006 article's hand-run scripts left: the log table, the type, the procedures, the grants
+    db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+    db.objects.set('TYPE RDESC_TAB', { type: 'TYPE', name: 'RDESC_TAB', owner: 'OE', status: 'VALID' });
+    // …and the index dcn's V2 adds, made by hand after baseline's first refusal named it
+    db.objects.set('INDEX NFRESULTS_TABLE_TIME_IX', { type: 'INDEX', name: 'NFRESULTS_TABLE_TIME_IX', owner: 'OE', status: 'VALID', table: 'NFRESULTS' });
+    db.grants.add('OE CHANGE NOTIFICATION');
+    const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    const result = await migrator.baseline('5');
+    expect(result.baselined.map((b) => [b.version, b.objects])).toEqual([['2', ['TABLE NFRESULTS', 'INDEX NFRESULTS_TABLE_TIME_IX']], ['3', ['TYPE RDESC_TAB']], ['4', []], ['5', []]]);
+    expect(result.deferred.map((d) => d.version)).toEqual(['1']);
+    expect(db.history().map((h) => [h.VERSION, h.OPERATION, h.SUCCESS, h.STATEMENTS_DONE])).toEqual([['2', 'baseline', 1, 0], ['3', 'baseline', 1, 0], ['4', 'baseline', 1, 0], ['5', 'baseline', 1, 0]]);
+    const status = await migrator.status();
+    expect(status.migrations.filter((m) => m.state === 'pending').map((m) => [m.version, m.outOfOrder ?? false])).toEqual([['1', false], ['R__00_network_acl', false], ['R__01_sendNotification', false], ['R__02_orders_nf_callback', false]]);
+    const run = await migrator.migrate();
+    expect(run.results.map((r) => r.version)).toEqual(['1', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(db.heldBefore.has('CHANGE NOTIFICATION')).toBe(true); // the hand-made grant is a DBA's: U1 keeps it
+  });
+
+  it('refuses to baseline when an object is missing, or the history already holds rows, and records nothing', async () => {
+    const db = new FakeDatabase();
+    db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+    const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    const missing = await migrator.baseline('3').then(() => undefined, (e: DcnError) => e);
+    expect(missing?.code).toBe('not_found');
+    expect(missing?.message).toMatch(/V2 \(nfresults\) creates INDEX NFRESULTS_TABLE_TIME_IX: not in the schema; V3 \(rdesc tab\) creates TYPE RDESC_TAB: not in the schema$/);
+    expect(db.history()).toEqual([]);
+    const used = new FakeDatabase();
+    const usedMigrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(used) });
+    await usedMigrator.migrate({ to: '2' });
+    const again = await usedMigrator.baseline('2').then(() => undefined, (e: DcnError) => e);
+    expect([again?.code, again?.message]).toEqual(['usage', 'DCN_SCHEMA_HISTORY already holds 2 row(s): baseline is for a database dcn has not migrated yet']);
   });
 
   it('leaves the demo schema out unless asked for', async () => {

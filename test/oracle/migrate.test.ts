@@ -51,6 +51,27 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect(JSON.parse(r.stdout).migrations.map((m: { state: string }) => m.state)).toEqual(['applied', 'applied', 'applied']);
   });
 
+  it('baselines objects made by hand: refuses while one is missing, then records without running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-baseline-'));
+    writeFileSync(join(dir, 'V1__hand_made.sql'), 'CREATE TABLE dcn_hand_made (x NUMBER);\nCREATE INDEX dcn_hand_made_ix ON dcn_hand_made (x);\n');
+    const args = ['--migrations', dir, '--history-table', 'DCN_BASELINE_HISTORY'];
+    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    try {
+      await s.execute('CREATE TABLE dcn_hand_made (x NUMBER)');
+      const refused = await dcn(env, ['migrate', 'baseline', '--version', '1', ...args]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/V1 \(hand made\) creates INDEX DCN_HAND_MADE_IX: not in the schema/);
+      await s.execute('CREATE INDEX dcn_hand_made_ix ON dcn_hand_made (x)');
+      expect((await dcn(env, ['migrate', 'baseline', '--version', '1', ...args])).code).toBe(0);
+      const status = await dcn(env, ['migrate', 'status', '--json', ...args]);
+      expect(JSON.parse(status.stdout).migrations.map((m: { state: string }) => m.state)).toEqual(['applied']);
+      expect((await dcn(env, ['migrate', ...args])).code).toBe(0); // nothing runs: the table would be ORA-00955
+    } finally {
+      await s.execute('DROP TABLE dcn_hand_made').catch(() => undefined);
+      await s.close();
+    }
+  });
+
   it('fails on a procedure with compile errors, at its file, line and column', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-broken-'));
     writeFileSync(join(dir, 'V1__broken.sql'), 'CREATE OR REPLACE PROCEDURE dcn_broken AS\nBEGIN\n  no_such_proc;\nEND;\n/\n');

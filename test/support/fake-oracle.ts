@@ -558,6 +558,7 @@ export class FakeSession implements DbSession {
       case 'history.fail':
       case 'history.delete':
       case 'history.realign':
+      case 'history.baseline':
       case 'plan.record':
         // what the SQL says, not what it is called: a dropped SET column or condition shows
         return this.#historyDml(sql, b);
@@ -655,6 +656,9 @@ export class FakeSession implements DbSession {
         this.db.registrations.delete(r.regid);
         return none;
       }
+      case 'baseline.objects':
+        if (!/^SELECT object_type, object_name FROM user_objects$/i.test(sql.trim())) throw new Error(`the fake reads baseline.objects only as dcn wrote it: ${sql}`);
+        return { rows: [...this.db.objects.values()].filter((o) => (o.owner ?? this.user) === this.user).map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })), rowsAffected: 0 };
       case 'objects.invalid':
         return {
           rows: [...this.db.objects.values()].filter((o) => o.status === 'INVALID').map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
