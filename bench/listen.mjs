@@ -106,7 +106,7 @@ export async function listenThroughput() {
       '',
       `wrk, 1 thread, 32 connections, ${ROUNDS} rounds of ${SECONDS} s per server after a 1 s warm-up, the two servers alternating (A B, B A, …)${pin ? '; servers pinned to core 0, wrk to core 1' : ''}.`,
       `Every request is a valid notification for a new order (0, 1, 2, …). Before each of its rounds the cache \`dcn listen\` drops from`,
-      `is restored to ${SEEDED.toLocaleString('en')} entries, so each notification drops a real entry (an existence check and the unlink of its claim)`,
+      `is restored to ${SEEDED.toLocaleString('en')} entries, so each notification drops a real entry (the unlink of its claim)`,
       `and logs a line (to /dev/null)${outran ? `; in ${outran} round(s) wrk sent more requests than there were entries` : ''}. The baseline is a bare \`node:http\` server that answers 200 and does nothing else.`,
       `Load while measured: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (1, 5, 15 min).`,
       '',
