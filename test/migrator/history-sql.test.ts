@@ -34,6 +34,14 @@ describe('the history SQL, carried out as it reads', () => {
     expect(db.history()[0]).toMatchObject({ SUCCESS: 1, EXECUTION_MS: 6, INSTALLED_BY: 'OE' });
   });
 
+  it('records who completed a migration: a run resumed by another user is that user\'s', async () => {
+    const { db, migrator } = await withHistoryRow();
+    const other = await db.connect('OE_DEPLOY');
+    await other.execute(migrator.query('history.succeed').sql, { version: '1', execution_ms: 7 }, { name: 'history.succeed' });
+    await other.commit();
+    expect(db.history()[0]).toMatchObject({ SUCCESS: 1, INSTALLED_BY: 'OE_DEPLOY' });
+  });
+
   it('touches only the row its WHERE names, and refuses a condition it cannot read', async () => {
     const { db, app, migrator } = await withHistoryRow();
     const progress = migrator.query('history.progress').sql;
