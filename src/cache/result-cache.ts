@@ -799,12 +799,10 @@ export class ResultCache extends EventEmitter {
       const files: string[] = [];
       const names = new Set<string>();
       try {
-        const listing = await opendir(path, { bufferSize: 1024 });
-        let n = 0;
-        for await (const entry of listing) {
+        // each batch of 1,024 is read on the thread pool: the loop gets its turn between them
+        for await (const entry of await opendir(path, { bufferSize: 1024 })) {
           files.push(entry.name);
           names.add(entry.name);
-          if (++n % 4096 === 0) await yieldToEventLoop();
         }
       } catch {
         continue; // a file, or dropped meanwhile

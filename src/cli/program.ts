@@ -185,7 +185,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
   define(migrate, 'status', {
-    description: 'show every migration: applied, pending, failed, changed or missing',
+    description: 'show every migration: applied, pending, outdated, failed, changed or missing',
     examples: ['dcn migrate status'],
     options: (c) => migrationSetOptions(connectionOptions(commonOptions(c))),
     action: (flags: MigrateFlags) => invoke(ctx, flags, () => import('./commands/migrate-status.js')),
@@ -226,8 +226,8 @@ export function createProgram(ctx: CommandContext, version: string): Command {
   define(migrate, 'baseline', {
     description: 'record migrations up to --version as applied without running them, when their objects are already there',
     examples: ['dcn migrate baseline --version 3', 'dcn migrate baseline --version 3 --json'],
-    options: (c) => lockOption(migrationSetOptions(connectionOptions(commonOptions(c)))).option('--version <version>', 'the last migration whose objects were made without dcn'),
-    action: (flags: MigrateFlags & { version?: string }) => invoke(ctx, flags, () => import('./commands/migrate-baseline.js')),
+    options: (c) => lockOption(migrationSetOptions(connectionOptions(commonOptions(c)))).requiredOption('--version <version>', 'the last migration whose objects were made without dcn'),
+    action: (flags: MigrateFlags & { version: string }) => invoke(ctx, flags, () => import('./commands/migrate-baseline.js')),
   });
 
   define(program, 'register', {

@@ -232,6 +232,8 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
     httpTimeout: pick('httpTimeout'),
     demoSchema: pick('demoSchema'),
   });
+  /** The variables set by name (config file "variables", --define), over the settings. */
+  const overridden = new Set<string>();
   const fileVariables = file?.variables;
   if (fileVariables !== undefined) {
     if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
@@ -242,13 +244,15 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
       if (typeof value !== 'string' && typeof value !== 'number') throw invalid(`${filePath}: variable "${name}" must be a string or number`, 'fix the config file');
       checkVariableValue(`${filePath}: variable "${name}"`, String(value));
       variables[name.toLowerCase()] = String(value);
+      overridden.add(name.toLowerCase());
     }
   }
   for (const entry of flags.define ?? []) {
     const [name, value] = parseDefine(entry);
     variables[name] = value;
+    overridden.add(name);
   }
-  checkSchemaVariables(variables);
+  checkSchemaVariables(variables, overridden);
 
   // A relative path in the config file is relative to that file, like tsconfig.json's.
   const baseFor = (key: Setting) => (sources[key] === 'file' ? dirname(filePath) : cwd);

@@ -125,12 +125,22 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
  * route lets an unchecked value into the scripts, and upper-cases the unquoted names, as Oracle
  * stores them: app_schema=dcn_scratch must name the user DCN_SCRATCH in the ACE and the callback.
  */
-export function checkSchemaVariables(variables: Record<string, string>): void {
+export function checkSchemaVariables(variables: Record<string, string>, overridden: ReadonlySet<string> = new Set()): void {
   const v = variables;
   for (const name of ['app_schema', 'orders_table', 'order_items_table']) {
     if (v[name] !== undefined) v[name] = identifier(`${name} (${SCHEMA_VARIABLES[name]})`, v[name]!);
   }
-  if (v.callback_url !== undefined) parseCallbackUrl(`callback_url (${SCHEMA_VARIABLES.callback_url})`, v.callback_url);
+  if (v.callback_url !== undefined) {
+    const callback = parseCallbackUrl(`callback_url (${SCHEMA_VARIABLES.callback_url})`, v.callback_url);
+    // a URL given as a variable brings its own host and port, or the ACE would be for the
+    // default URL's host while the procedures call this one (ORA-24247); a host or port given
+    // as a variable too (a wildcard ACE, say) is left as given
+    v.callback_url = callback.url;
+    if (overridden.has('callback_url')) {
+      if (!overridden.has('callback_host')) v.callback_host = callback.host;
+      if (!overridden.has('callback_port')) v.callback_port = callback.port;
+    }
+  }
   if (v.callback_host !== undefined && !/^[A-Za-z0-9.:*-]{1,255}$/.test(v.callback_host)) {
     throw bad('callback_host', v.callback_host, 'is not a host name or address', '10.0.0.5');
   }

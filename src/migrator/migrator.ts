@@ -401,13 +401,13 @@ export class Migrator {
 
   // ---------------------------------------------------------------- checks
 
-  #checkTarget(to: string | undefined, allowZero: boolean): string | undefined {
+  #checkTarget(to: string | undefined, allowZero: boolean, option = '--to'): string | undefined {
     if (to === undefined) return undefined;
-    if (!/^\d+([._]\d+)*$/.test(to)) throw usageError(`--to ${to} is not a version`, 'give a version such as 3 or 2.1');
+    if (!/^\d+([._]\d+)*$/.test(to)) throw usageError(`${option} ${to} is not a version`, 'give a version such as 3 or 2.1');
     const v = normaliseVersion(to);
     if (allowZero && v === '0') return v;
     if (!this.#byVersion.has(v)) {
-      throw usageError(`--to ${to}: there is no migration with that version`, `known versions: ${[...this.#byVersion.keys()].join(', ') || 'none'}${allowZero ? ', or 0 for all' : ''}`);
+      throw usageError(`${option} ${to}: there is no migration with that version`, `known versions: ${[...this.#byVersion.keys()].join(', ') || 'none'}${allowZero ? ', or 0 for all' : ''}`);
     }
     return v;
   }
@@ -688,7 +688,6 @@ export class Migrator {
     return { direction, results, invalidObjects, compileWarnings, warnings };
   }
 
-  /** Forgets failed attempts and accepts changed files as applied. */
   /**
    * Records the versioned migrations up to `version` as applied without running them, for a
    * database whose objects were made without dcn: only on a history that holds nothing yet, and
@@ -698,7 +697,7 @@ export class Migrator {
    * the schema held before).
    */
   async baseline(version: string): Promise<BaselineResult> {
-    const to = this.#checkTarget(version, false)!;
+    const to = this.#checkTarget(version, false, '--version')!;
     if (this.#byVersion.get(to)!.repeatable) throw usageError(`${version} is a repeatable migration: baseline takes a version`);
     return this.#withLock(async (app) => {
       const rows = await this.#readHistory(app);
@@ -741,6 +740,7 @@ export class Migrator {
     });
   }
 
+  /** Forgets failed attempts and accepts changed files as applied. */
   async repair(): Promise<RepairResult> {
     return this.#withLock(async (app) => {
       const rows = await this.#readHistory(app);

@@ -43,7 +43,9 @@ describe('help and version', () => {
   it('dcn migrate baseline --version V records what is there, says what is not, and needs --version', async () => {
     const db = new FakeDatabase();
     db.objects.set('TABLE APP_LOG', { type: 'TABLE', name: 'APP_LOG', owner: 'OE', status: 'VALID' });
-    expect((await run(['migrate', 'baseline', ...WITH_FIXTURES], { env: DB_ENV, db })).stderr).toMatch(/--version is required/);
+    const noVersion = await run(['migrate', 'baseline', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect([noVersion.code, noVersion.stderr]).toEqual([2, expect.stringMatching(/required option '--version <version>' not specified/)]);
+    expect((await run(['migrate', 'baseline', '--version', '9', ...WITH_FIXTURES], { env: DB_ENV, db })).stderr).toMatch(/^dcn: error: --version 9: there is no migration with that version/);
     const refused = await run(['migrate', 'baseline', '--version', '1', '--json', ...WITH_FIXTURES], { env: DB_ENV, db });
     expect(refused.code).toBe(2);
     expect(JSON.parse(refused.stdout).error).toMatchObject({ code: 'not_found', message: 'cannot baseline to V1: V1 (create log) creates INDEX APP_LOG_MSG_IX: not in the schema' });

@@ -211,3 +211,12 @@ describe('inputs that used to slip through', () => {
     expect(refused({ callbackUrl: 'http://h:0/p' } as ConfigFlags, {}).message).toMatch(/port 0/);
   });
 });
+
+describe('a callback URL given as a variable', () => {
+  it('brings its own host and port to the ACE, unless they are given as variables too', () => {
+    const vars = (define: string[], file: string | null = null) => resolveWith({ define } as ConfigFlags, {}, file).variables;
+    expect(vars(['callback_url=http://Other.example:9999/cb'])).toMatchObject({ callback_url: 'http://other.example:9999/cb', callback_host: 'other.example', callback_port: '9999' });
+    expect(vars([], JSON.stringify({ variables: { callback_url: 'https://app.example/cb' } }))).toMatchObject({ callback_host: 'app.example', callback_port: '443' });
+    expect(vars(['callback_url=http://a.example.com/cb', 'callback_host=*.example.com'])).toMatchObject({ callback_host: '*.example.com', callback_port: '80' });
+  });
+});

@@ -1,15 +1,13 @@
 import type { BaselineResult } from '../../migrator/migrator.js';
-import { usageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
 import type { MigrateFlags } from '../program.js';
 
-export type MigrateBaselineFlags = MigrateFlags & { version?: string };
+export type MigrateBaselineFlags = MigrateFlags & { version: string };
 
 export function run(flags: MigrateBaselineFlags, ctx: CommandContext, out: Output): Promise<BaselineResult> {
-  if (flags.version === undefined) return Promise.reject(usageError('--version is required', 'name the last migration whose objects are already there, e.g. --version 3'));
-  return withMigrator(flags, ctx, out, (m) => m.baseline(flags.version!));
+  return withMigrator(flags, ctx, out, (m) => m.baseline(flags.version));
 }
 
 export function print(result: BaselineResult, out: Output): void {
