@@ -4,6 +4,7 @@
  * stderr. chalk is used only through this module, and loaded only when there is colour to show:
  * piped and CI runs do not pay for it.
  */
+import { ChunkedText, writeJson } from './chunked-text.js';
 import type { CommandContext } from './context.js';
 
 /** The few styles dcn uses. */
@@ -56,7 +57,10 @@ export class Output {
 
   /** The one JSON document of a --json run. */
   document(value: unknown): void {
-    this.ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    const chunks = new ChunkedText((text) => this.ctx.stdout.write(text));
+    writeJson(value, chunks.add);
+    chunks.add('\n');
+    chunks.flush();
   }
 
   /** Raw text on stdout (e.g. the plan script). */

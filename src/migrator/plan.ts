@@ -85,10 +85,28 @@ function terminated(st: PlannedStatement): string {
   return st.plsql || lastLine.includes('--') ? `${st.sql}\n/` : `${st.sql};`;
 }
 
+/** The SQL*Plus script of a plan, as one string. */
 export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
+  let script = '';
+  writePlanScript(plan, options, (text) => {
+    script += text;
+  });
+  return script;
+}
+
+/**
+ * The SQL*Plus script of a plan, handed to `write` piece by piece: a plan of a large migration
+ * is written without ever being one string (bench/RESULTS.md).
+ */
+export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text: string) => void): void {
   const queries = loadNamedQueries(sqlPath('migrator', 'history.sql'));
   const createHistory = queries.render('history.create', { history_table: plan.historyTable }).sql;
-  const out: string[] = [];
+  // each line is written with its newline as it is made
+  const out = {
+    push(...lines: string[]): void {
+      for (const line of lines) write(`${line}\n`);
+    },
+  };
   const needsAdmin = plan.migrations.some((m) => m.profile === 'admin');
   const connect = options.connect ?? '&dcn_connect';
   const admin = options.adminUser ?? '&&dcn_admin_user';
@@ -165,9 +183,9 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
     out.push(`-- ${migrationLabel(m.version)}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
     if (m.profile === 'admin') out.push(...connectLine(admin, as));
     for (const st of m.statements) {
-      out.push(`-- ${st.file}:${st.line}`, terminated(st));
+      write(`-- ${st.file}:${st.line}\n${terminated(st)}\n`);
       const object = compiledObjectOf({ sql: st.sql, column: 1 });
-      if (object) out.push(gateFor(object));
+      if (object) write(`${gateFor(object)}\n`);
     }
     if (m.profile === 'admin') out.push(...connectLine('&dcn_app_user', ''));
     const record = queries.render('plan.record', {
@@ -182,6 +200,5 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
     });
     out.push(`${record.sql};`, 'COMMIT;', '');
   }
-  out.push(`PROMPT dcn: ${plan.migrations.length} migration(s) applied`, '');
-  return out.join('\n');
+  out.push(`PROMPT dcn: ${plan.migrations.length} migration(s) applied`);
 }

@@ -99,6 +99,23 @@ describe('dcn migrate plan', () => {
     expect(readFileSync(join(cwd, 'plan.sql'), 'utf8')).toMatch(/PROMPT dcn: 3 migration\(s\) applied/);
   });
 
+  it('writes a plan larger than its 64 KiB pieces whole, the same to stdout and to --out, and as JSON', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dcn-plan-'));
+    const statements = Array.from({ length: 3000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'é;${'x'.repeat(40)}');`);
+    writeFileSync(join(cwd, 'V1__big.sql'), `${statements.join('\n')}\nBEGIN\n  NULL;\nEND;\n/\n`);
+    const toStdout = await run(['migrate', 'plan', '--migrations', cwd]);
+    const toFile = await run(['migrate', 'plan', '--migrations', cwd, '--out', 'plan.sql'], { cwd });
+    const asJson = await run(['migrate', 'plan', '--migrations', cwd, '--json']);
+    expect([toStdout.code, toFile.code, asJson.code]).toEqual([0, 0, 0]);
+    expect(toStdout.stdout.length).toBeGreaterThan(3 * 64 * 1024);
+    expect(readFileSync(join(cwd, 'plan.sql'), 'utf8')).toBe(toStdout.stdout);
+    expect(toStdout.stdout).toMatch(/INSERT INTO t VALUES \(2999, 'é;x{40}'\);\n[\s\S]*PROMPT dcn: 1 migration\(s\) applied\n$/);
+    const doc = JSON.parse(asJson.stdout);
+    expect(asJson.stdout).toBe(`${JSON.stringify(doc, null, 2)}\n`);
+    expect(doc.migrations[0].statements).toHaveLength(3001);
+    expect(doc.migrations[0].statements[2999].sql).toBe(statements[2999]!.slice(0, -1));
+  });
+
   it('prints only one JSON document with --json', async () => {
     const r = await run(['migrate', 'plan', ...WITH_FIXTURES, '--json']);
     expect(r.code).toBe(0);
