@@ -1,37 +1,51 @@
-/** What every migrate command shares, plan included: configuration and the migration set. */
-import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
+/** Configuration as each command uses it, resolved once per command from its flags, and the migration set. */
+import { resolveCallbackToken, resolveConnectionConfig, resolveMigrationSetConfig, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
 import type { CommonFlags, ConnectionFlags, MigrationSetFlags } from './program.js';
 
-export function configFrom(flags: CommonFlags & Partial<ConnectionFlags> & MigrationSetFlags & { lockTimeout?: string }, ctx: CommandContext): ResolvedConfig {
-  return resolveConfig({
-    flags: {
-      config: flags.config,
-      connect: flags.connect,
-      user: flags.user,
-      adminUser: flags.adminUser,
-      adminPrivilege: flags.adminPrivilege,
-      connectTimeout: flags.connectTimeout,
-      tnsAdmin: flags.tnsAdmin,
-      migrations: flags.migrations,
-      historyTable: flags.historyTable,
-      lockTimeout: flags.lockTimeout,
-      define: flags.define,
-      schema: flags.schema,
-      ordersTable: flags.ordersTable,
-      orderItemsTable: flags.orderItemsTable,
-      callbackUrl: flags.callbackUrl,
-      httpTimeout: flags.httpTimeout,
-      demoSchema: flags.withDemoSchema ? 'yes' : undefined,
-    },
-    env: ctx.env,
-    cwd: ctx.cwd,
-  });
+type SettingFlags = CommonFlags & Partial<ConnectionFlags> & MigrationSetFlags & { lockTimeout?: string };
+
+function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
+  const settings: ConfigFlags = {
+    config: flags.config,
+    connect: flags.connect,
+    user: flags.user,
+    adminUser: flags.adminUser,
+    adminPrivilege: flags.adminPrivilege,
+    connectTimeout: flags.connectTimeout,
+    tnsAdmin: flags.tnsAdmin,
+    migrations: flags.migrations,
+    historyTable: flags.historyTable,
+    lockTimeout: flags.lockTimeout,
+    define: flags.define,
+    schema: flags.schema,
+    ordersTable: flags.ordersTable,
+    orderItemsTable: flags.orderItemsTable,
+    callbackUrl: flags.callbackUrl,
+    httpTimeout: flags.httpTimeout,
+    demoSchema: flags.withDemoSchema ? 'yes' : undefined,
+  };
+  return { flags: settings, env: ctx.env, cwd: ctx.cwd };
 }
 
-export function migrationSet(config: ResolvedConfig): { dir: string; migrations: Migration[] } {
+/** For the migrate commands, plan and doctor. */
+export function migrationSetConfig(flags: SettingFlags, ctx: CommandContext): MigrationSetConfig {
+  return resolveMigrationSetConfig(input(flags, ctx));
+}
+
+/** For the commands that connect and use no migration settings: regs, tail, register … */
+export function connectionConfig(flags: CommonFlags & Partial<ConnectionFlags>, ctx: CommandContext): ConnectionConfig {
+  return resolveConnectionConfig(input(flags, ctx));
+}
+
+/** For dcn listen, which reads only the callback token. */
+export function callbackToken(flags: CommonFlags, ctx: CommandContext): string | undefined {
+  return resolveCallbackToken(input(flags, ctx));
+}
+
+export function migrationSet(config: MigrationSetConfig): { dir: string; migrations: Migration[] } {
   const dir = config.migrationsDir ?? builtInMigrationsDir();
   return { dir, migrations: loadMigrations(dir) };
 }

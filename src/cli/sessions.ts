@@ -6,7 +6,7 @@ import { DcnError } from '../errors.js';
 import type { DbSession } from '../db/driver.js';
 import { connectError } from '../db/oracle-errors.js';
 import type { SessionProvider } from '../migrator/migrator.js';
-import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { ConnectionConfig } from '../config/resolve-config.js';
 import type { CommandContext } from './context.js';
 import type { Secrets } from './secrets.js';
 
@@ -18,7 +18,7 @@ export class CliSessions implements SessionProvider {
 
   constructor(
     private readonly ctx: CommandContext,
-    private readonly config: ResolvedConfig,
+    private readonly config: ConnectionConfig,
     private readonly secrets: Secrets,
   ) {}
 

@@ -3,7 +3,7 @@ import { checkSchemaIsUser } from '../config/schema-settings.js';
 import { Migrator, type MigrationEvent } from '../migrator/migrator.js';
 import { migrationLabel } from '../migrator/source.js';
 import type { CommandContext } from './context.js';
-import { configFrom, migrationSet } from './migration-setup.js';
+import { migrationSetConfig, migrationSet } from './migration-setup.js';
 import { formatMs, type Output } from './output.js';
 import type { MigrateFlags } from './program.js';
 import { Secrets } from './secrets.js';
@@ -31,7 +31,7 @@ export function printEvent(event: MigrationEvent, out: Output): void {
 
 /** Builds the engine for one command and closes every session it opened, whatever happens. */
 export async function withMigrator<T>(flags: MigrateFlags, ctx: CommandContext, out: Output, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
-  const config = configFrom(flags, ctx);
+  const config = migrationSetConfig(flags, ctx);
   checkSchemaIsUser(config.variables, config.user);
   const secrets = new Secrets(ctx, flags);
   const { migrations } = migrationSet(config);

@@ -1,12 +1,14 @@
 /** Sessions for the commands that connect without the migration engine, closed at the end. */
+import type { ConnectionConfig } from '../config/resolve-config.js';
 import type { CommandContext } from './context.js';
-import { configFrom } from './migration-setup.js';
+import { connectionConfig } from './migration-setup.js';
 import type { CommonFlags, ConnectionFlags } from './program.js';
 import { Secrets } from './secrets.js';
 import { CliSessions } from './sessions.js';
 
-export async function withSessions<T>(flags: CommonFlags & ConnectionFlags, ctx: CommandContext, fn: (sessions: CliSessions) => Promise<T>): Promise<T> {
-  const sessions = new CliSessions(ctx, configFrom(flags, ctx), new Secrets(ctx, flags));
+/** `config`: the command's own, when it resolved more than the connection (doctor); else resolved here. */
+export async function withSessions<T>(flags: CommonFlags & ConnectionFlags, ctx: CommandContext, fn: (sessions: CliSessions) => Promise<T>, config: ConnectionConfig = connectionConfig(flags, ctx)): Promise<T> {
+  const sessions = new CliSessions(ctx, config, new Secrets(ctx, flags));
   try {
     return await fn(sessions);
   } finally {

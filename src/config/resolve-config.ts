@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
-import type { AdminPrivilege } from '../db/driver.js';
-import { checkSchemaVariables, schemaVariables } from './schema-settings.js';
+import { ADMIN_PRIVILEGES, type AdminPrivilege } from '../db/driver.js';
+import { checkCallbackToken, checkSchemaVariables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
 
@@ -35,13 +35,21 @@ export interface ConfigFlags {
   readonly demoSchema?: string;
 }
 
-export interface ResolvedConfig {
+/** What every command that connects uses: where to, as whom, how long to wait. */
+export interface ConnectionConfig {
   readonly connect?: string;
   readonly user?: string;
   readonly adminUser?: string;
   readonly adminPrivilege?: AdminPrivilege;
   readonly connectTimeoutSeconds: number;
   readonly tnsAdmin?: string;
+  readonly configFile?: string;
+  /** Where each setting read came from, for `--verbose` and tests. */
+  readonly sources: Readonly<Record<string, Source>>;
+}
+
+/** What the migrate commands, plan and doctor use besides the connection. */
+export interface MigrationSetConfig extends ConnectionConfig {
   /** Absolute path; undefined means the migrations built into dcn. */
   readonly migrationsDir?: string;
   readonly historyTable: string;
@@ -51,9 +59,6 @@ export interface ResolvedConfig {
    * config file's "variables", then --define on top; checked again after merging.
    */
   readonly variables: Readonly<Record<string, string>>;
-  readonly configFile?: string;
-  /** Where each setting came from, for `--verbose` and tests. */
-  readonly sources: Readonly<Record<string, Source>>;
 }
 
 export const DEFAULTS = {
@@ -86,7 +91,6 @@ const FILE_KEYS = new Set([
   'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
   'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema',
 ]);
-const PRIVILEGES: readonly AdminPrivilege[] = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'];
 
 export interface ResolveInput {
   readonly flags: ConfigFlags;
@@ -163,42 +167,72 @@ function checkVariableValue(where: string, value: string): void {
   if (/[\r\n]/.test(value)) throw invalid(`${where}: a substitution value cannot span lines`, 'put it on one line');
 }
 
-export function resolveConfig(input: ResolveInput): ResolvedConfig {
-  const { flags, env, cwd } = input;
-  const readFile = input.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const sources: Record<string, Source> = {};
-  const configPath = flags.config ?? env[ENV_NAMES.config];
-  const explicit = configPath !== undefined && configPath !== '';
-  const filePath = resolve(cwd, explicit ? configPath : 'dcn.config.json');
-  const file = readConfigFile(filePath, explicit, readFile);
+/** The config file, read once, and each setting picked by precedence as it is asked for. */
+class SettingsReader {
+  readonly sources: Record<string, Source> = {};
+  readonly filePath: string;
+  readonly file: Record<string, unknown> | undefined;
+
+  constructor(private readonly input: ResolveInput) {
+    const { flags, env, cwd } = input;
+    const configPath = flags.config ?? env[ENV_NAMES.config];
+    const explicit = configPath !== undefined && configPath !== '';
+    this.filePath = resolve(cwd, explicit ? configPath : 'dcn.config.json');
+    this.file = readConfigFile(this.filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
+  }
 
   /** One setting, by precedence. Empty environment values count as unset. */
-  const pick = (key: Setting): string | undefined => {
-    const flag = (flags as Record<string, unknown>)[key];
+  pick(key: Setting): string | undefined {
+    const flag = (this.input.flags as Record<string, unknown>)[key];
     if (typeof flag === 'string') {
-      sources[key] = 'flag';
+      this.sources[key] = 'flag';
       return flag;
     }
-    const fromEnv = env[ENV_NAMES[key]];
+    const fromEnv = this.input.env[ENV_NAMES[key]];
     if (fromEnv !== undefined && fromEnv !== '') {
-      sources[key] = 'env';
+      this.sources[key] = 'env';
       return fromEnv;
     }
-    const fromFile = file?.[key];
+    const fromFile = this.file?.[key];
     if (fromFile !== undefined && fromFile !== null) {
       if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
-        throw invalid(`${filePath}: "${key}" must be a string, a number or true/false`, 'fix the config file');
+        throw invalid(`${this.filePath}: "${key}" must be a string, a number or true/false`, 'fix the config file');
       }
-      sources[key] = 'file';
+      this.sources[key] = 'file';
       return String(fromFile);
     }
-    sources[key] = 'default';
+    this.sources[key] = 'default';
     return undefined;
-  };
+  }
 
-  const connect = pick('connect');
-  const user = pick('user');
-  const adminUser = pick('adminUser');
+  /** A relative path in the config file is relative to that file, like tsconfig.json's. */
+  path(key: Setting, value: string | undefined): string | undefined {
+    return value === undefined ? undefined : resolve(this.sources[key] === 'file' ? dirname(this.filePath) : this.input.cwd, value);
+  }
+
+  /** The config file's "variables", checked. */
+  fileVariables(): Record<string, string> {
+    const fileVariables = this.file?.variables;
+    const variables: Record<string, string> = {};
+    if (fileVariables === undefined) return variables;
+    if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
+      throw invalid(`${this.filePath}: "variables" must be an object of name: value`, 'e.g. "variables": {"app_schema": "OE"}');
+    }
+    for (const [name, value] of Object.entries(fileVariables)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(`${this.filePath}: variable name "${name}" is not valid`, 'use letters, digits and _');
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(`${this.filePath}: variable "${name}" must be a string or number`, 'fix the config file');
+      checkVariableValue(`${this.filePath}: variable "${name}"`, String(value));
+      variables[name.toLowerCase()] = String(value);
+    }
+    return variables;
+  }
+}
+
+function connectionPart(reader: SettingsReader): ConnectionConfig {
+  const connect = reader.pick('connect');
+  const user = reader.pick('user');
+  const adminUser = reader.pick('adminUser');
+  const sources = reader.sources;
   // SQL*Plus habits: "scott/tiger" as the user, "scott/tiger@db/svc" as the connect string. The
   // value holds a password: refused without ever being printed.
   for (const [key, value] of [['user', user], ['adminUser', adminUser]] as const) {
@@ -209,66 +243,80 @@ export function resolveConfig(input: ResolveInput): ResolvedConfig {
   if (connect !== undefined && connect.includes('@') && !/^\s*\(/.test(connect)) {
     throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`, 'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD');
   }
-  const privilegeRaw = pick('adminPrivilege');
+  const privilegeRaw = reader.pick('adminPrivilege');
   let adminPrivilege: AdminPrivilege | undefined;
   if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {
     const p = privilegeRaw.toLowerCase() as AdminPrivilege;
-    if (!PRIVILEGES.includes(p)) throw invalid(`admin privilege '${privilegeRaw}' is not one of ${PRIVILEGES.join(', ')}, none`, 'e.g. --admin-privilege sysdba for SYS');
+    if (!ADMIN_PRIVILEGES.includes(p)) throw invalid(`admin privilege '${privilegeRaw}' is not one of ${ADMIN_PRIVILEGES.join(', ')}, none`, 'e.g. --admin-privilege sysdba for SYS');
     adminPrivilege = p;
   }
-  const timeoutRaw = pick('connectTimeout');
-  const lockRaw = pick('lockTimeout');
-  const tnsAdmin = pick('tnsAdmin');
-  const migrations = pick('migrations');
-  const historyRaw = pick('historyTable');
-
-  const variables: Record<string, string> = schemaVariables({
-    schema: pick('schema'),
-    user,
-    ordersTable: pick('ordersTable'),
-    orderItemsTable: pick('orderItemsTable'),
-    callbackUrl: pick('callbackUrl'),
-    callbackToken: pick('callbackToken'),
-    httpTimeout: pick('httpTimeout'),
-    demoSchema: pick('demoSchema'),
-  });
-  /** The variables set by name (config file "variables", --define), over the settings. */
-  const overridden = new Set<string>();
-  const fileVariables = file?.variables;
-  if (fileVariables !== undefined) {
-    if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
-      throw invalid(`${filePath}: "variables" must be an object of name: value`, 'e.g. "variables": {"app_schema": "OE"}');
-    }
-    for (const [name, value] of Object.entries(fileVariables)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(`${filePath}: variable name "${name}" is not valid`, 'use letters, digits and _');
-      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(`${filePath}: variable "${name}" must be a string or number`, 'fix the config file');
-      checkVariableValue(`${filePath}: variable "${name}"`, String(value));
-      variables[name.toLowerCase()] = String(value);
-      overridden.add(name.toLowerCase());
-    }
-  }
-  for (const entry of flags.define ?? []) {
-    const [name, value] = parseDefine(entry);
-    variables[name] = value;
-    overridden.add(name);
-  }
-  checkSchemaVariables(variables, overridden);
-
-  // A relative path in the config file is relative to that file, like tsconfig.json's.
-  const baseFor = (key: Setting) => (sources[key] === 'file' ? dirname(filePath) : cwd);
-
+  const timeoutRaw = reader.pick('connectTimeout');
   return {
     connect,
     user,
     adminUser,
     adminPrivilege,
     connectTimeoutSeconds: timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
-    tnsAdmin: tnsAdmin === undefined ? undefined : resolve(baseFor('tnsAdmin'), tnsAdmin),
-    migrationsDir: migrations === undefined ? undefined : resolve(baseFor('migrations'), migrations),
+    tnsAdmin: reader.path('tnsAdmin', reader.pick('tnsAdmin')),
+    configFile: reader.file === undefined ? undefined : reader.filePath,
+    sources,
+  };
+}
+
+/** The settings of a command that connects and uses no migrations (regs, tail, register …). */
+export function resolveConnectionConfig(input: ResolveInput): ConnectionConfig {
+  return connectionPart(new SettingsReader(input));
+}
+
+/** The settings of the migrate commands, plan and doctor: the connection and the migration set. */
+export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConfig {
+  const reader = new SettingsReader(input);
+  const connection = connectionPart(reader);
+  const lockRaw = reader.pick('lockTimeout');
+  const migrations = reader.pick('migrations');
+  const historyRaw = reader.pick('historyTable');
+
+  const variables: Record<string, string> = schemaVariables({
+    schema: reader.pick('schema'),
+    user: connection.user,
+    ordersTable: reader.pick('ordersTable'),
+    orderItemsTable: reader.pick('orderItemsTable'),
+    callbackUrl: reader.pick('callbackUrl'),
+    callbackToken: reader.pick('callbackToken'),
+    httpTimeout: reader.pick('httpTimeout'),
+    demoSchema: reader.pick('demoSchema'),
+  });
+  /** The variables set by name (config file "variables", --define), over the settings. */
+  const overridden = new Set<string>();
+  for (const [name, value] of Object.entries(reader.fileVariables())) {
+    variables[name] = value;
+    overridden.add(name);
+  }
+  for (const entry of input.flags.define ?? []) {
+    const [name, value] = parseDefine(entry);
+    variables[name] = value;
+    overridden.add(name);
+  }
+  checkSchemaVariables(variables, overridden);
+
+  return {
+    ...connection,
+    migrationsDir: reader.path('migrations', migrations),
     historyTable: historyRaw === undefined ? DEFAULTS.historyTable : simpleIdentifier('history table', historyRaw),
     lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
     variables,
-    configFile: file === undefined ? undefined : filePath,
-    sources,
   };
+}
+
+/**
+ * The one setting `dcn listen` uses: the token the callback sends (DCN_CALLBACK_TOKEN,
+ * "callbackToken", or "variables": {"callback_token": …} in the config file, which wins as it
+ * does for the migrations). Nothing else is read, so nothing else can stop the listener.
+ */
+export function resolveCallbackToken(input: ResolveInput): string | undefined {
+  const reader = new SettingsReader(input);
+  const fromVariables = reader.fileVariables().callback_token;
+  const token = fromVariables ?? reader.pick('callbackToken');
+  if (token !== undefined) checkCallbackToken(token, fromVariables === undefined ? 'callbackToken' : 'callback_token');
+  return token === '' ? undefined : token;
 }

@@ -97,12 +97,7 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
   const schema = input.schema ?? (input.user !== undefined && IDENTIFIER.test(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
   const callback = parseCallbackUrl('callbackUrl', input.callbackUrl ?? SCHEMA_DEFAULTS.callbackUrl);
   const token = input.callbackToken ?? '';
-  if (!/^[A-Za-z0-9._~-]{0,128}$/.test(token)) {
-    throw new DcnError('config_invalid', 'callbackToken: must be at most 128 letters, digits, or . _ ~ -', {
-      hint: 'generate one with: openssl rand -hex 32',
-      meta: { setting: 'callbackToken' },
-    });
-  }
+  checkCallbackToken(token);
   const timeout = input.httpTimeout ?? SCHEMA_DEFAULTS.httpTimeout;
   if (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 300) {
     throw bad('httpTimeout', timeout, 'must be a whole number of seconds from 1 to 300', '5');
@@ -147,8 +142,16 @@ export function checkSchemaVariables(variables: Record<string, string>, overridd
   for (const name of ['callback_port', 'http_timeout']) {
     if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
   }
-  if (v.callback_token !== undefined && !/^[A-Za-z0-9._~-]{0,128}$/.test(v.callback_token)) {
-    throw bad('callback_token', '…', 'must be at most 128 letters, digits, or . _ ~ -', 'a value from openssl rand -hex 32');
+  if (v.callback_token !== undefined) checkCallbackToken(v.callback_token, 'callback_token');
+}
+
+/** The token the callback sends in X-Dcn-Token: it goes into a header and a PL/SQL literal. Never printed. */
+export function checkCallbackToken(token: string, setting = 'callbackToken'): void {
+  if (!/^[A-Za-z0-9._~-]{0,128}$/.test(token)) {
+    throw new DcnError('config_invalid', `${setting}: must be at most 128 letters, digits, or . _ ~ -`, {
+      hint: 'generate one with: openssl rand -hex 32',
+      meta: { setting },
+    });
   }
 }
 

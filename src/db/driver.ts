@@ -43,7 +43,9 @@ export interface DbSession {
   serverVersion(): { major: number; minor: number } | undefined;
 }
 
-export type AdminPrivilege = 'sysdba' | 'sysoper' | 'sysasm' | 'sysbackup' | 'sysdg' | 'syskm';
+/** The administrative privileges a connection can be made with (AS SYSDBA …). */
+export const ADMIN_PRIVILEGES = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'] as const;
+export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 
 export interface ConnectOptions {
   readonly user: string;

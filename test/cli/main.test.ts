@@ -298,3 +298,42 @@ describe('connections and secrets', () => {
     expect(r.driverLoads()).toBe(0);
   });
 });
+
+describe('configuration per command (issue 15): a command reads only the settings it uses', () => {
+  const BAD_MIGRATION_SETTINGS = { DCN_HTTP_TIMEOUT: 'abc', DCN_CALLBACK_URL: 'not a url', DCN_HISTORY_TABLE: 'a-b', DCN_LOCK_TIMEOUT: 'soon' };
+
+  it.each([['regs'], ['tail', '-n', '1'], ['deregister', '--all', '--yes'], ['register', '--table', 'OE.ORDERS']])('dcn %s runs despite bad migration-set settings', async (...args) => {
+    const db = new FakeDatabase();
+    db.grants.add('OE CHANGE NOTIFICATION');
+    db.grants.add('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
+    db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID' });
+    db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+    const r = await run(args, { env: { ...DB_ENV, ...BAD_MIGRATION_SETTINGS }, db });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+  });
+
+  it('dcn listen runs despite them, and still refuses a bad callback token', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'dcn-listen-'));
+    const ok = await run(['listen', '--port', '0', '--cache-dir', cacheDir], { env: BAD_MIGRATION_SETTINGS, stop: Promise.resolve('SIGTERM') });
+    expect(ok.code).toBe(0);
+    const bad = await run(['listen', '--port', '0', '--cache-dir', cacheDir], { env: { DCN_CALLBACK_TOKEN: 'has space' }, stop: Promise.resolve('SIGTERM') });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/callbackToken: must be at most 128 letters/);
+    expect(bad.stderr).not.toContain('has space');
+  });
+
+  it('dcn listen takes the token from the config file\'s "variables" as the migrations do', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'dcn-listen-'));
+    writeFileSync(join(cwd, 'dcn.config.json'), JSON.stringify({ callbackToken: 'from-setting', variables: { callback_token: 'bad token!' } }));
+    const r = await run(['listen', '--port', '0', '--cache-dir', cwd], { cwd, stop: Promise.resolve('SIGTERM') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/callback_token: must be at most 128 letters/);
+  });
+
+  it('the migrate commands still refuse them', async () => {
+    const r = await run(['migrate', 'status', ...WITH_FIXTURES], { env: { ...DB_ENV, DCN_HTTP_TIMEOUT: 'abc' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/httpTimeout/);
+  });
+});

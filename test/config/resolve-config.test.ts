@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
+import { resolveMigrationSetConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
 import { DcnError } from '../../src/errors.js';
 
 const FILE = JSON.stringify({ connect: 'file-host:1521/FILEPDB', user: 'FILE_USER', connectTimeout: 30, lockTimeout: 5, historyTable: 'file_history', migrations: 'db/migrations', variables: { app_user: 'FROM_FILE' } });
 
 /** `file` null: there is no config file. */
 function resolveWith(flags: ConfigFlags, env: Record<string, string>, file: string | null = FILE) {
-  return resolveConfig({
+  return resolveMigrationSetConfig({
     flags,
     env,
     cwd: '/work/app',
@@ -17,7 +17,7 @@ function resolveWith(flags: ConfigFlags, env: Record<string, string>, file: stri
   });
 }
 
-describe('resolveConfig precedence: flag > environment > config file > default', () => {
+describe('resolveMigrationSetConfig precedence: flag > environment > config file > default', () => {
   it.each([
     // setting, flags, env, expected value, expected source
     ['connect', { connect: 'flag-host/PDB' }, { DCN_CONNECT: 'env-host/PDB' }, 'flag-host/PDB', 'flag'],
@@ -62,13 +62,13 @@ describe('resolveConfig precedence: flag > environment > config file > default',
 
   it('reads the file named by --config or DCN_CONFIG, relative to the working directory', () => {
     const seen: string[] = [];
-    resolveConfig({ flags: { config: 'conf/dcn.json' }, env: {}, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
-    resolveConfig({ flags: {}, env: { DCN_CONFIG: '/abs/x.json' }, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
+    resolveMigrationSetConfig({ flags: { config: 'conf/dcn.json' }, env: {}, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
+    resolveMigrationSetConfig({ flags: {}, env: { DCN_CONFIG: '/abs/x.json' }, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
     expect(seen).toEqual(['/w/conf/dcn.json', '/abs/x.json']);
   });
 });
 
-describe('resolveConfig rejects bad values, naming the setting', () => {
+describe('resolveMigrationSetConfig rejects bad values, naming the setting', () => {
   const error = (f: () => unknown): DcnError => {
     try {
       f();

@@ -12,12 +12,12 @@ import { loadMigrations } from '../../src/migrator/source.js';
 import { builtInMigrationsDir } from '../../src/paths.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 import { planFor, SETTINGS } from '../support/builtin-settings.js';
-import { resolveConfig } from '../../src/config/resolve-config.js';
+import { resolveMigrationSetConfig } from '../../src/config/resolve-config.js';
 import type { DcnError } from '../../src/errors.js';
 
 const migrations = loadMigrations(builtInMigrationsDir());
 const variablesFor = (flags: Record<string, string>) =>
-  resolveConfig({ flags, env: {}, cwd: '/', readFile: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } }).variables;
+  resolveMigrationSetConfig({ flags, env: {}, cwd: '/', readFile: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } }).variables;
 
 const IDENT = String.raw`(?:"?[\w$#]+"?\.)?("?[\w$#]+"?)`;
 function created(sql: string): string[] {

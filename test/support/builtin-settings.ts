@@ -1,5 +1,5 @@
 /** Settings the built-in migrations are tested with, and their plans. */
-import { resolveConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
+import { resolveMigrationSetConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
 import { buildPlan } from '../../src/migrator/plan.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 import { builtInMigrationsDir } from '../../src/paths.js';
@@ -17,7 +17,7 @@ export const SETTINGS: Record<string, ConfigFlags> = {
 };
 
 export function planFor(flags: ConfigFlags, env: Record<string, string> = {}) {
-  const config = resolveConfig({ flags, env: { DCN_CALLBACK_TOKEN: 'tok-123', ...env }, cwd: '/', readFile: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } });
+  const config = resolveMigrationSetConfig({ flags, env: { DCN_CALLBACK_TOKEN: 'tok-123', ...env }, cwd: '/', readFile: () => { throw Object.assign(new Error('none'), { code: 'ENOENT' }); } });
   return buildPlan({ migrations: loadMigrations(builtInMigrationsDir()), variables: config.variables, historyTable: config.historyTable });
 }
 

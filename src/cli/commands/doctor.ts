@@ -1,6 +1,6 @@
 import { runDoctor, type DoctorReport } from '../../doctor/doctor.js';
 import type { CommandContext } from '../context.js';
-import { migrationSet, configFrom } from '../migration-setup.js';
+import { migrationSet, migrationSetConfig } from '../migration-setup.js';
 import { Migrator } from '../../migrator/migrator.js';
 import type { Output } from '../output.js';
 import type { MigrateFlags } from '../program.js';
@@ -22,7 +22,7 @@ async function probe(url: string): Promise<{ status?: number; error?: string }> 
 }
 
 export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<DoctorReport> {
-  const config = configFrom(flags, ctx);
+  const config = migrationSetConfig(flags, ctx);
   const v = config.variables;
   const { migrations } = migrationSet(config);
   return withSessions(flags, ctx, async (sessions) => {
@@ -39,7 +39,7 @@ export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<Doct
       migrator,
       probe: flags.probe ? probe : undefined,
     });
-  });
+  }, config);
 }
 
 export function print(report: DoctorReport, out: Output): void {

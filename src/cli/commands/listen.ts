@@ -6,7 +6,7 @@ import { UNQUOTED_NAME } from '../../oracle/identifiers.js';
 import { DEFAULT_PATH, DEFAULT_TABLES, startListener, type NotificationEvent } from '../../listener/listener.js';
 import { portOwner } from '../../listener/port-owner.js';
 import type { CommandContext } from '../context.js';
-import { configFrom } from '../migration-setup.js';
+import { callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { CommonFlags } from '../program.js';
 
@@ -72,7 +72,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const lifetime = flags.lifetime === undefined ? undefined : Number(flags.lifetime);
   if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0)) throw usageError(`--lifetime ${flags.lifetime} is not a whole number of seconds`);
   const tables = parseMap(flags.map);
-  const token = configFrom(flags, ctx).variables.callback_token || undefined;
+  const token = callbackToken(flags, ctx);
   const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
   const cache = new ResultCache({ dir: resolve(ctx.cwd, flags.cacheDir ?? 'dcn-cache'), lifetimeSeconds: lifetime });
   try {

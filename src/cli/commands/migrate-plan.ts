@@ -6,7 +6,7 @@ import { buildPlan, writePlanScript, type Plan, type ScriptOptions } from '../..
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
-import { configFrom, migrationSet } from '../migration-setup.js';
+import { migrationSetConfig, migrationSet } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { CommonFlags, MigrationSetFlags } from '../program.js';
 
@@ -23,7 +23,7 @@ export interface PlanResult extends Plan {
 }
 
 export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): Promise<PlanResult> {
-  const config = configFrom(flags, ctx);
+  const config = migrationSetConfig(flags, ctx);
   const { dir, migrations } = migrationSet(config);
   const plan = buildPlan({ migrations, variables: config.variables, historyTable: config.historyTable, to: flags.to });
   // --json lists the statements instead of the script: render it only when it is printed or written
