@@ -3,9 +3,7 @@ import { resolveCallbackToken, resolveConnectionConfig, resolveMigrationSetConfi
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
-import type { CommonFlags, ConnectionFlags, MigrationSetFlags } from './program.js';
-
-type SettingFlags = CommonFlags & Partial<ConnectionFlags> & MigrationSetFlags & { lockTimeout?: string };
+import type { SettingFlags } from './options.js';
 
 function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
   const settings: ConfigFlags = {
@@ -36,12 +34,12 @@ export function migrationSetConfig(flags: SettingFlags, ctx: CommandContext): Mi
 }
 
 /** For the commands that connect and use no migration settings: regs, tail, register … */
-export function connectionConfig(flags: CommonFlags & Partial<ConnectionFlags>, ctx: CommandContext): ConnectionConfig {
+export function connectionConfig(flags: SettingFlags, ctx: CommandContext): ConnectionConfig {
   return resolveConnectionConfig(input(flags, ctx));
 }
 
 /** For dcn listen, which reads only the callback token. */
-export function callbackToken(flags: CommonFlags, ctx: CommandContext): string | undefined {
+export function callbackToken(flags: SettingFlags, ctx: CommandContext): string | undefined {
   return resolveCallbackToken(input(flags, ctx));
 }
 

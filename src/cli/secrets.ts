@@ -3,6 +3,7 @@
  * --password-stdin / --admin-password-stdin, or asked for with a hidden prompt on a terminal.
  * Never from a flag or a file, and never printed, logged or put in JSON.
  */
+import { PASSWORD_ENV_NAMES } from '../config/settings.js';
 import { DcnError } from '../errors.js';
 import type { CommandContext } from './context.js';
 
@@ -47,7 +48,7 @@ export class Secrets {
   }
 
   async #obtain(profile: 'app' | 'admin', who: string): Promise<string> {
-    const envName = profile === 'app' ? 'DCN_PASSWORD' : 'DCN_ADMIN_PASSWORD';
+    const envName = PASSWORD_ENV_NAMES[profile];
     const fromEnv = this.ctx.env[envName];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     const viaStdin = profile === 'app' ? this.flags.passwordStdin : this.flags.adminPasswordStdin;

@@ -5,7 +5,7 @@ import { migrationLabel } from '../migrator/source.js';
 import type { CommandContext } from './context.js';
 import { migrationSetConfig, migrationSet } from './migration-setup.js';
 import { formatMs, type Output } from './output.js';
-import type { MigrateFlags } from './program.js';
+import type { MigrateCommonFlags, SettingFlags } from './options.js';
 import { Secrets } from './secrets.js';
 import { CliSessions } from './sessions.js';
 
@@ -30,7 +30,7 @@ export function printEvent(event: MigrationEvent, out: Output): void {
 }
 
 /** Builds the engine for one command and closes every session it opened, whatever happens. */
-export async function withMigrator<T>(flags: MigrateFlags, ctx: CommandContext, out: Output, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+export async function withMigrator<T>(flags: MigrateCommonFlags & SettingFlags, ctx: CommandContext, out: Output, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
   const config = migrationSetConfig(flags, ctx);
   checkSchemaIsUser(config.variables, config.user);
   const secrets = new Secrets(ctx, flags);

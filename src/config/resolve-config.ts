@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
 import { ADMIN_PRIVILEGES, type AdminPrivilege } from '../db/driver.js';
+import { DEFAULTS, ENV_NAMES } from './settings.js';
 import { checkCallbackToken, checkSchemaVariables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
@@ -60,32 +61,6 @@ export interface MigrationSetConfig extends ConnectionConfig {
    */
   readonly variables: Readonly<Record<string, string>>;
 }
-
-export const DEFAULTS = {
-  connectTimeoutSeconds: 10,
-  historyTable: 'DCN_SCHEMA_HISTORY',
-  lockTimeoutSeconds: 30,
-} as const;
-
-export const ENV_NAMES = {
-  connect: 'DCN_CONNECT',
-  user: 'DCN_USER',
-  adminUser: 'DCN_ADMIN_USER',
-  adminPrivilege: 'DCN_ADMIN_PRIVILEGE',
-  connectTimeout: 'DCN_CONNECT_TIMEOUT',
-  tnsAdmin: 'TNS_ADMIN',
-  migrations: 'DCN_MIGRATIONS',
-  historyTable: 'DCN_HISTORY_TABLE',
-  lockTimeout: 'DCN_LOCK_TIMEOUT',
-  config: 'DCN_CONFIG',
-  schema: 'DCN_SCHEMA',
-  ordersTable: 'DCN_ORDERS_TABLE',
-  orderItemsTable: 'DCN_ORDER_ITEMS_TABLE',
-  callbackUrl: 'DCN_CALLBACK_URL',
-  callbackToken: 'DCN_CALLBACK_TOKEN',
-  httpTimeout: 'DCN_HTTP_TIMEOUT',
-  demoSchema: 'DCN_DEMO_SCHEMA',
-} as const;
 
 const FILE_KEYS = new Set([
   'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
@@ -177,7 +152,7 @@ class SettingsReader {
     const { flags, env, cwd } = input;
     const configPath = flags.config ?? env[ENV_NAMES.config];
     const explicit = configPath !== undefined && configPath !== '';
-    this.filePath = resolve(cwd, explicit ? configPath : 'dcn.config.json');
+    this.filePath = resolve(cwd, explicit ? configPath : DEFAULTS.configFile);
     this.file = readConfigFile(this.filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
   }
 

@@ -5,6 +5,7 @@
  * control character, the token and timeout are narrow.
  */
 import { DcnError } from '../errors.js';
+import { SCHEMA_DEFAULTS } from './settings.js';
 import { isReservedWord, UNQUOTED_NAME as IDENTIFIER } from '../oracle/identifiers.js';
 
 export interface SchemaSettingsInput {
@@ -18,16 +19,6 @@ export interface SchemaSettingsInput {
   readonly httpTimeout?: string;
   readonly demoSchema?: string;
 }
-
-export const SCHEMA_DEFAULTS = {
-  schema: 'OE',
-  ordersTable: 'ORDERS',
-  orderItemsTable: 'ORDER_ITEMS',
-  // The article's endpoint, served by `dcn listen` (default port 8080). The database calls it:
-  // "localhost" is the database host, so set this to an address the database can reach.
-  callbackUrl: 'http://localhost:8080/phpcache/dropResults.php',
-  httpTimeout: '5',
-} as const;
 
 /** The variables the built-in migrations use, and the setting each comes from (for messages). */
 export const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {

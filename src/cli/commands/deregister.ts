@@ -4,10 +4,9 @@ import { parseCallback, parseRegid, planDeregister, Registrations } from '../../
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import type { Output } from '../output.js';
-import type { CommonFlags, ConnectionFlags } from '../program.js';
+import type { DeregisterFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-export type DeregisterFlags = CommonFlags & ConnectionFlags & { regids?: string[]; callback?: string; all?: boolean; yes?: boolean; dryRun?: boolean };
 type Deregistered = { deregistered: number[] };
 
 async function confirm(ctx: CommandContext, question: string): Promise<boolean> {

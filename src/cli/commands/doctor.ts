@@ -3,10 +3,9 @@ import type { CommandContext } from '../context.js';
 import { migrationSet, migrationSetConfig } from '../migration-setup.js';
 import { Migrator } from '../../migrator/migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateFlags } from '../program.js';
+import type { DoctorFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-export type DoctorFlags = MigrateFlags & { probe?: boolean };
 
 /** One GET on a fresh connection (no pooled keep-alive socket), 5 s at most. */
 async function probe(url: string): Promise<{ status?: number; error?: string }> {

@@ -3,10 +3,9 @@ import { parseCallback, parseRegid, parseTables, planEnable, Registrations } fro
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import type { Output } from '../output.js';
-import type { CommonFlags, ConnectionFlags } from '../program.js';
+import type { EnableRegFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-export type EnableRegFlags = CommonFlags & ConnectionFlags & { regid?: string; table?: string[]; callback?: string; dryRun?: boolean };
 type Enabled = Awaited<ReturnType<Registrations['enable']>>;
 
 export async function run(flags: EnableRegFlags, ctx: CommandContext): Promise<Enabled | DryRun> {

@@ -8,9 +8,8 @@ import { portOwner } from '../../listener/port-owner.js';
 import type { CommandContext } from '../context.js';
 import { callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { CommonFlags } from '../program.js';
+import type { ListenFlags } from '../options.js';
 
-export type ListenFlags = CommonFlags & { port?: string; host?: string; path?: string; cacheDir?: string; map?: string[]; refresh?: string; lifetime?: string };
 
 export interface ListenResult {
   readonly url: string;

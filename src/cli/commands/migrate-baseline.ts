@@ -2,9 +2,8 @@ import type { BaselineResult } from '../../migrator/migrator.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateFlags } from '../program.js';
+import type { MigrateBaselineFlags } from '../options.js';
 
-export type MigrateBaselineFlags = MigrateFlags & { version: string };
 
 export function run(flags: MigrateBaselineFlags, ctx: CommandContext, out: Output): Promise<BaselineResult> {
   return withMigrator(flags, ctx, out, (m) => m.baseline(flags.version));

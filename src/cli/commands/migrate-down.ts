@@ -3,10 +3,9 @@ import type { RunResult } from '../../migrator/migrator.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateFlags } from '../program.js';
+import type { MigrateDownFlags } from '../options.js';
 import { printRunSummary } from './run-summary.js';
 
-export type MigrateDownFlags = MigrateFlags & { to?: string; steps?: string; resume?: boolean };
 
 export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): Promise<RunResult> {
   let steps: number | undefined;

@@ -8,9 +8,8 @@ import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
 import { migrationSetConfig, migrationSet } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { CommonFlags, MigrationSetFlags } from '../program.js';
+import type { MigratePlanFlags } from '../options.js';
 
-export type MigratePlanFlags = CommonFlags & MigrationSetFlags & { to?: string; out?: string; connect?: string; adminUser?: string; adminPrivilege?: string };
 
 export interface PlanResult extends Plan {
   readonly source: string;

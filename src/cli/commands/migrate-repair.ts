@@ -3,9 +3,9 @@ import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
 import { migrationLabel } from '../../migrator/source.js';
-import type { MigrateFlags } from '../program.js';
+import type { MigrateRepairFlags } from '../options.js';
 
-export function run(flags: MigrateFlags, ctx: CommandContext, out: Output): Promise<RepairResult> {
+export function run(flags: MigrateRepairFlags, ctx: CommandContext, out: Output): Promise<RepairResult> {
   return withMigrator(flags, ctx, out, (m) => m.repair());
 }
 

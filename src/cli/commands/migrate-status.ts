@@ -3,9 +3,9 @@ import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import { formatMs, table, type Output } from '../output.js';
 import { migrationLabel } from '../../migrator/source.js';
-import type { MigrateFlags } from '../program.js';
+import type { MigrateStatusFlags } from '../options.js';
 
-export function run(flags: MigrateFlags, ctx: CommandContext, out: Output): Promise<StatusResult> {
+export function run(flags: MigrateStatusFlags, ctx: CommandContext, out: Output): Promise<StatusResult> {
   return withMigrator(flags, ctx, out, (m) => m.status());
 }
 
@@ -26,7 +26,7 @@ export function print(result: StatusResult, out: Output): void {
   const rows = result.migrations.map((m) => [
     m.version,
     m.description,
-    paint[m.state](m.state + (m.profile === 'admin' ? '' : '')),
+    paint[m.state](m.state),
     m.checksum.slice(0, 12),
     m.appliedAt ? m.appliedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '',
     m.appliedBy ?? '',

@@ -2,10 +2,9 @@ import type { RunResult } from '../../migrator/migrator.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateFlags } from '../program.js';
+import type { MigrateUpFlags } from '../options.js';
 import { printRunSummary } from './run-summary.js';
 
-export type MigrateUpFlags = MigrateFlags & { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean };
 
 export function run(flags: MigrateUpFlags, ctx: CommandContext, out: Output): Promise<RunResult> {
   return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged, outOfOrder: flags.outOfOrder }));

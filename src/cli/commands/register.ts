@@ -3,10 +3,9 @@ import { DEFAULT_QOS, parseCallback, parseTables, parseTimeout, planRegister, Re
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import type { Output } from '../output.js';
-import type { CommonFlags, ConnectionFlags } from '../program.js';
+import type { RegisterFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-export type RegisterFlags = CommonFlags & ConnectionFlags & { table?: string[]; callback?: string; qos?: string[]; operations?: string[]; timeout?: string; dryRun?: boolean; quiet?: boolean };
 type Registered = Awaited<ReturnType<Registrations['register']>>;
 
 export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Registered | DryRun> {

@@ -1,10 +1,9 @@
 import { Registrations, type Registration } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { table, type Output } from '../output.js';
-import type { CommonFlags, ConnectionFlags } from '../program.js';
+import type { RegsFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-export type RegsFlags = CommonFlags & ConnectionFlags & { all?: boolean };
 
 export async function run(flags: RegsFlags, ctx: CommandContext): Promise<{ registrations: Registration[] }> {
   return withSessions(flags, ctx, async (sessions) => ({ registrations: await new Registrations(sessions).list({ all: flags.all }) }));

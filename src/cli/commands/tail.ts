@@ -3,10 +3,9 @@ import { UNQUOTED_NAME } from '../../oracle/identifiers.js';
 import { isFailure, parseSince, Tail, type LogRow, type TailFilters } from '../../tail/tail.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
-import type { CommonFlags, ConnectionFlags } from '../program.js';
+import type { TailFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-export type TailFlags = CommonFlags & ConnectionFlags & { lines?: string; follow?: boolean; interval?: string; table?: string; order?: string; since?: string; errors?: boolean };
 
 export const ndjson = 'rows-only';
 
