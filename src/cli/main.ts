@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { EXIT_CODES, DcnError, isDcnError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { CommandContext } from './context.js';
-import { createProgram } from './program.js';
+import { createProgram, outputFlags } from './program.js';
 
 export function processContext(): CommandContext {
   // `dcn migrate plan | head`: when the reader goes away, stop quietly, as cat and grep do.
@@ -63,13 +63,12 @@ function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: bool
 }
 
 export async function main(argv: readonly string[], ctx: CommandContext = processContext()): Promise<number> {
-  const args = argv.slice(2);
-  const json = args.includes('--json');
-  const verbose = args.includes('--verbose');
+  const program = createProgram(ctx, packageVersion());
   try {
-    await createProgram(ctx, packageVersion()).parseAsync([...argv]);
+    await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
+    const { json, verbose } = outputFlags(program);
     if (err instanceof CommanderError) {
       // commander has printed its message (or the help) already
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;

@@ -70,7 +70,13 @@ function example(cmd: Command, ...lines: string[]): Command {
  */
 const pendingOptions = new WeakMap<Command, (cmd: Command) => void>();
 
+/** The command being run, per program: its options say whether --json and --verbose were given. */
+const running = new WeakMap<Command, Command>();
+
 function attachOptions(cmd: Command): void {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  running.set(root, cmd);
   const configure = pendingOptions.get(cmd);
   if (configure) {
     pendingOptions.delete(cmd);
@@ -115,6 +121,15 @@ function define<G extends OptionGroup, A extends unknown[] = []>(parent: Command
   return cmd;
 }
 
+/**
+ * --json and --verbose as commander parsed them for the command being run, also when parsing
+ * failed on a later argument (so `dcn migrate plan --json --bogus` still answers in JSON).
+ */
+export function outputFlags(program: Command): { json: boolean; verbose: boolean } {
+  const opts = (running.get(program) ?? program).opts<{ json?: boolean; verbose?: boolean }>();
+  return { json: opts.json === true, verbose: opts.verbose === true };
+}
+
 export function createProgram(ctx: CommandContext, version: string): Command {
   const program = new Command('dcn')
     .description('Set up and operate Oracle Database Change Notification: migrations, registrations, notification log.')
@@ -136,7 +151,11 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     configure: (c) => c.passThroughOptions(),
     action: (flags, cmd) => {
       // `dcn migrate stauts` reaches migrate itself with a word left over: name the subcommand meant
-      if (cmd.args.length > 0) throw unknownSubcommand('migrate', cmd.args[0]!, cmd.commands.map((c) => c.name()));
+      if (cmd.args.length > 0) {
+        // passThroughOptions left the words after the unknown one unparsed: --json among them still asks for JSON
+        if (cmd.args.includes('--json')) cmd.setOptionValue('json', true);
+        throw unknownSubcommand('migrate', cmd.args[0]!, cmd.commands.map((c) => c.name()));
+      }
       return invoke(ctx, flags, () => import('./commands/migrate-up.js'));
     },
   })

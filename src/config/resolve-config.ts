@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
 import { ADMIN_PRIVILEGES, type AdminPrivilege } from '../db/driver.js';
+import { isUnquotedName } from '../oracle/identifiers.js';
 import { DEFAULTS, ENV_NAMES } from './settings.js';
 import { checkCallbackToken, checkSchemaVariables, schemaVariables } from './schema-settings.js';
 
@@ -125,7 +126,8 @@ function wholeSeconds(name: string, value: string, min: number, max: number): nu
 
 /** A plain (unquoted) Oracle identifier, returned in upper case. */
 export function simpleIdentifier(setting: string, value: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_$#]{0,122}$/.test(value)) {
+  // 123: the lock table's name, the history table's with _LOCK appended, stays within 128
+  if (!isUnquotedName(value, 123)) {
     throw invalid(`${setting} '${value}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
   }
   return value.toUpperCase();

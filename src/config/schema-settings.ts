@@ -6,7 +6,7 @@
  */
 import { DcnError } from '../errors.js';
 import { SCHEMA_DEFAULTS } from './settings.js';
-import { isReservedWord, UNQUOTED_NAME as IDENTIFIER } from '../oracle/identifiers.js';
+import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
 
 export interface SchemaSettingsInput {
   /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
@@ -38,7 +38,7 @@ function bad(setting: string, value: string, rule: string, example: string): Dcn
 }
 
 function identifier(setting: string, value: string): string {
-  if (!IDENTIFIER.test(value)) {
+  if (!isUnquotedName(value)) {
     throw bad(setting, value, 'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)', 'OE or ORDER_ITEMS');
   }
   // the same rule as dcn register's table names: unquoted, a reserved word is a syntax error
@@ -85,7 +85,7 @@ export function parseCallbackUrl(setting: string, value: string): { url: string;
 
 /** Validated substitution variables for the built-in migrations. */
 export function schemaVariables(input: SchemaSettingsInput): Record<string, string> {
-  const schema = input.schema ?? (input.user !== undefined && IDENTIFIER.test(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
+  const schema = input.schema ?? (input.user !== undefined && isUnquotedName(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
   const callback = parseCallbackUrl('callbackUrl', input.callbackUrl ?? SCHEMA_DEFAULTS.callbackUrl);
   const token = input.callbackToken ?? '';
   checkCallbackToken(token);
@@ -152,7 +152,7 @@ export function checkCallbackToken(token: string, setting = 'callbackToken'): vo
  */
 export function checkSchemaIsUser(variables: Readonly<Record<string, string>>, user: string | undefined): void {
   const schema = variables.app_schema;
-  if (user === undefined || schema === undefined || !IDENTIFIER.test(user) || user.toUpperCase() === schema) return;
+  if (user === undefined || schema === undefined || !isUnquotedName(user) || user.toUpperCase() === schema) return;
   throw new DcnError('config_invalid', `schema ${schema} is not the connecting user ${user.toUpperCase()}: the objects would be created in ${user.toUpperCase()}'s schema while the grants, the network ACE and the callback name ${schema}`, {
     hint: `connect as ${schema} (DCN_USER), or leave the schema setting out: it defaults to the connecting user`,
     meta: { setting: 'schema' },

@@ -25,6 +25,24 @@ export function firstLine(err: unknown): string {
   return /^ORA-06550/.test(first) && pls ? `${first} ${pls.trim()}` : first;
 }
 
+/**
+ * A connection that was made and is gone: NJS-500 (broken; Thin maps ORA-03113/03114/12537 to it,
+ * ../shared/reference/oracle-change-notification.md), NJS-501, NJS-521, NJS-003 (closed), and the
+ * ORA- codes themselves for a driver that passes them on (ORA-03135: connection lost contact).
+ */
+const CONNECTION_LOST = new Set(['NJS-500', 'NJS-501', 'NJS-521', 'NJS-003', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537']);
+
+export function isConnectionLost(err: unknown): boolean {
+  const code = oracleCode(err);
+  return code !== undefined && CONNECTION_LOST.has(code);
+}
+
+/** A connect that found no server: refused, timed out, no such host. */
+export function isUnreachable(err: unknown): boolean {
+  const code = oracleCode(err);
+  return code !== undefined && UNREACHABLE.has(code);
+}
+
 const UNREACHABLE = new Set(['NJS-503', 'NJS-510', 'NJS-511', 'NJS-530', 'NJS-500', 'NJS-501', 'NJS-521', 'ORA-12541', 'ORA-12170', 'ORA-12543', 'ORA-12545']);
 const NO_SERVICE = new Set(['NJS-518', 'NJS-519', 'ORA-12514', 'ORA-12505']);
 const TNS = new Set(['NJS-516', 'NJS-517', 'NJS-520']);
@@ -80,7 +98,7 @@ export function statementError(err: unknown, what: string): DcnError {
       cause: err,
     });
   }
-  if (code !== undefined && (code === 'NJS-500' || code === 'NJS-501' || code === 'NJS-521' || code === 'NJS-003')) {
+  if (isConnectionLost(err)) {
     return new DcnError('connection_failed', `${what}: the connection was lost (${firstLine(err)})`, {
       hint: 'check the database and the network, then run the command again',
       meta: { oracleCode: code },

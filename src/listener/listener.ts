@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { ResultCache } from '../cache/result-cache.js';
-import { UNQUOTED_NAME as TABLE } from '../oracle/identifiers.js';
+import { isUnquotedName } from '../oracle/identifiers.js';
 
 export const DEFAULT_PATH = '/phpcache/dropResults.php';
 export const DEFAULT_TABLES: Readonly<Record<string, string>> = { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' };
@@ -131,7 +131,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
 
     const query = parseQuery(q === -1 ? '' : url.slice(q + 1));
     if (query.bad) return reject(res, 400, 'table and order_no must each be given at most once, and decode');
-    if (query.table === undefined || !TABLE.test(query.table)) return reject(res, 400, 'table must be given once, as a table name');
+    if (query.table === undefined || !isUnquotedName(query.table)) return reject(res, 400, 'table must be given once, as a table name');
     if (query.order !== undefined && !ORDER.test(query.order)) return reject(res, 400, 'order_no must be a whole number, given at most once');
     const table = query.table.toUpperCase();
     const fn = tables[table];

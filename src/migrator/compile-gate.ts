@@ -3,6 +3,7 @@
  * and only warns about it. dcn reads the errors back (ALL_ERRORS) and reports each one at its
  * place in the migration script.
  */
+import { UNQUOTED_NAME_PATTERN } from '../oracle/identifiers.js';
 import type { Statement } from '../script/split.js';
 
 export interface CompiledObject {
@@ -31,7 +32,7 @@ export interface CompileProblem {
   readonly severity: 'error' | 'warning';
 }
 
-const IDENT = String.raw`(?:"[^"]+"|[A-Za-z][A-Za-z0-9_$#]*)`;
+const IDENT = `(?:"[^"]+"|${UNQUOTED_NAME_PATTERN})`;
 const CREATE_RE = new RegExp(
   String.raw`^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:EDITIONABLE|NONEDITIONABLE|EDITIONING)\s+)?(?:(?:NO\s+)?FORCE\s+)?` +
     String.raw`(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|LIBRARY)\s+` +

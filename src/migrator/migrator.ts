@@ -9,7 +9,7 @@
  */
 import { DcnError, usageError } from '../errors.js';
 import type { Binds, DbSession, ExecuteResult } from '../db/driver.js';
-import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
+import { firstLine, isConnectionLost, oracleCode, statementError } from '../db/oracle-errors.js';
 import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
 import { prefixHash, renderMigrations, repeatableOutdatedBy, type Rendered } from './render.js';
@@ -501,7 +501,7 @@ export class Migrator {
     const code = oracleCode(err);
     const name = direction === 'up' ? `${migrationLabel(m.version)} (${m.description})` : `the undo of ${migrationLabel(m.version)}`;
     const resume = direction === 'up' ? 'dcn migrate --resume' : 'dcn migrate down --resume';
-    const lost = code === 'NJS-500' || code === 'NJS-501' || code === 'NJS-521' || code === 'NJS-003';
+    const lost = isConnectionLost(err);
     return new DcnError(lost ? 'connection_failed' : code === 'ORA-01031' ? 'privilege_missing' : 'migration_failed', `${name} failed at statement ${index + 1} of ${total}, ${st.file}:${st.line}: ${firstLine(err)}`, {
       hint:
         (code === 'ORA-01031' ? 'the connected user lacks a privilege: run the migration on the admin profile (-- dcn: profile=admin) or grant it; then ' : '') +

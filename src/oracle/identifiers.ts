@@ -13,8 +13,14 @@ export interface QualifiedName {
   readonly name: string;
 }
 
-/** A plain (unquoted) Oracle name of at most 128 characters: a letter, then letters, digits, _ $ #. */
-export const UNQUOTED_NAME = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
+/** The shape of a plain (unquoted) Oracle name, to build patterns from: a letter, then letters, digits, _ $ #. */
+export const UNQUOTED_NAME_PATTERN = '[A-Za-z][A-Za-z0-9_$#]*';
+const UNQUOTED_WORD = new RegExp(`^${UNQUOTED_NAME_PATTERN}$`);
+
+/** Is this a plain (unquoted) Oracle name, at most `maxLength` characters (reserved words are not checked here)? */
+export function isUnquotedName(value: string, maxLength = 128): boolean {
+  return value.length <= maxLength && UNQUOTED_WORD.test(value);
+}
 
 /** Oracle SQL reserved words (V$RESERVED_WORDS, RESERVED = 'Y'): not allowed unquoted. */
 const RESERVED = new Set(
@@ -70,7 +76,7 @@ function identifier(what: string, input: string, part: string, maxBytes: number)
     return inner;
   }
   if (part === '') throw invalid(what, input, 'has an empty name');
-  if (!/^[A-Za-z][A-Za-z0-9_$#]*$/.test(part)) {
+  if (!UNQUOTED_WORD.test(part)) {
     throw invalid(what, input, /^\s|\s$/.test(part) ? 'has spaces around a name' : 'is not a valid Oracle name');
   }
   if (part.length > maxBytes) throw invalid(what, input, `has a name longer than ${maxBytes} bytes`);

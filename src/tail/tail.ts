@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { DcnError } from '../errors.js';
 import type { BindValue, DbSession } from '../db/driver.js';
-import { firstLine, oracleCode } from '../db/oracle-errors.js';
+import { firstLine, isConnectionLost, isUnreachable, oracleCode } from '../db/oracle-errors.js';
 
 export interface TailFilters {
   /** Table name as sendNotification logs it (ORDERS), also matched as SCHEMA.TABLE. */
@@ -126,10 +126,9 @@ function toRow(r: Record<string, unknown>): LogRow {
   };
 }
 
-const LOST = new Set(['NJS-500', 'NJS-501', 'NJS-503', 'NJS-510', 'NJS-521', 'NJS-003', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537']);
-
+/** Lost, or not there again yet when following: tail -f waits for the database to come back. */
 export function isConnectionLoss(err: unknown): boolean {
-  return LOST.has(oracleCode(err) ?? '') || (err instanceof DcnError && err.code === 'connection_failed');
+  return isConnectionLost(err) || isUnreachable(err) || (err instanceof DcnError && err.code === 'connection_failed');
 }
 
 export interface TailOptions {

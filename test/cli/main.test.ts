@@ -66,6 +66,13 @@ describe('help and version', () => {
     expect(r.driverLoads()).toBe(0);
   });
 
+  it('answers in JSON only when commander parsed --json as the flag, not as a value of another option', async () => {
+    const r = await run(['migrate', 'plan', ...WITH_FIXTURES, '--define', '--json', '--to', '99']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^dcn: error: --define --json: expected name=value/);
+  });
+
   it('rejects an unknown option or command with exit 2', async () => {
     expect((await run(['migrate', '--frobnicate'])).code).toBe(2);
     expect((await run(['nonsense'])).code).toBe(2);

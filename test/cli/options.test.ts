@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as options from '../../src/cli/options.js';
 import type { OptionGroup } from '../../src/cli/options.js';
 
-const groups = Object.entries(options).filter((e): e is [string, OptionGroup] => typeof e[1] === 'object' && e[1] !== null);
+const groups: [string, OptionGroup][] = Object.entries(options as Record<string, unknown>).filter((e): e is [string, OptionGroup] => typeof e[1] === 'object' && e[1] !== null);
 
 describe('option definitions', () => {
   it.each(groups)('%s: each key is the name commander gives its flag, so the types match what commands receive', (_name, group) => {

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTION_NAME, ResultCache, type CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
-import { UNQUOTED_NAME } from '../../oracle/identifiers.js';
+import { isUnquotedName } from '../../oracle/identifiers.js';
 import { DEFAULT_PATH, DEFAULT_TABLES, startListener, type NotificationEvent } from '../../listener/listener.js';
 import { portOwner } from '../../listener/port-owner.js';
 import type { CommandContext } from '../context.js';
@@ -22,7 +22,7 @@ function parseMap(entries: readonly string[] | undefined): Record<string, string
   const map: Record<string, string> = {};
   for (const e of entries) {
     const [table = '', fn = '', ...rest] = e.split('=');
-    if (rest.length > 0 || !UNQUOTED_NAME.test(table) || !FUNCTION_NAME.test(fn)) {
+    if (rest.length > 0 || !isUnquotedName(table) || !FUNCTION_NAME.test(fn)) {
       throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
     }
     map[table.toUpperCase()] = fn;

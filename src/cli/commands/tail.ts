@@ -1,5 +1,5 @@
 import { usageError } from '../../errors.js';
-import { UNQUOTED_NAME } from '../../oracle/identifiers.js';
+import { isUnquotedName } from '../../oracle/identifiers.js';
 import { isFailure, parseSince, Tail, type LogRow, type TailFilters } from '../../tail/tail.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
@@ -10,7 +10,7 @@ import { withSessions } from '../with-sessions.js';
 export const ndjson = 'rows-only';
 
 function filtersFrom(flags: TailFlags): TailFilters {
-  if (flags.table !== undefined && !UNQUOTED_NAME.test(flags.table)) throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
+  if (flags.table !== undefined && !isUnquotedName(flags.table)) throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
   if (flags.order !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(flags.order)) throw usageError(`--order ${flags.order} is not an order number`, 'e.g. --order 2408');
   return {
     ...(flags.table !== undefined ? { table: flags.table.toUpperCase() } : {}),
