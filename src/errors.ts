@@ -41,9 +41,24 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   internal: 1,
 };
 
+/**
+ * What the user can do next, as the engine knows it. The engine never names a command or a flag;
+ * the CLI words each remedy with its own (src/cli/remedies.ts).
+ */
+export type Remedy =
+  | { readonly kind: 'resume'; readonly direction: 'up' | 'down' }
+  | { readonly kind: 'repair' }
+  | { readonly kind: 'wait-longer' }
+  | { readonly kind: 'allow-changed' }
+  | { readonly kind: 'out-of-order' }
+  | { readonly kind: 'migrations-dir' }
+  | { readonly kind: 'status' };
+
 export interface DcnErrorOptions {
   /** What to do about it, in one sentence. */
   hint?: string;
+  /** The steps the CLI words after the hint. */
+  remedies?: readonly Remedy[];
   /** JSON-safe details for --json output. Never holds a password. */
   meta?: Record<string, unknown>;
   cause?: unknown;
@@ -54,6 +69,7 @@ export interface DcnErrorOptions {
 export class DcnError extends Error {
   readonly code: ErrorCode;
   readonly hint?: string;
+  readonly remedies: readonly Remedy[];
   readonly meta: Record<string, unknown>;
   readonly reported: boolean;
 
@@ -62,6 +78,7 @@ export class DcnError extends Error {
     this.name = 'DcnError';
     this.code = code;
     this.hint = options.hint;
+    this.remedies = options.remedies ?? [];
     this.meta = options.meta ?? {};
     this.reported = options.reported ?? false;
   }

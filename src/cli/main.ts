@@ -8,6 +8,7 @@ import { EXIT_CODES, DcnError, isDcnError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import { createProgram, outputFlags } from './program.js';
+import { wordedHint } from './remedies.js';
 
 export function processContext(): CommandContext {
   // `dcn migrate plan | head`: when the reader goes away, stop quietly, as cat and grep do.
@@ -51,14 +52,15 @@ function causeChain(err: unknown): string[] {
   return lines;
 }
 
-function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean): void {
+function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean): void {
   const paint = !(ctx.env.NO_COLOR ?? '') && ctx.stderr.isTTY;
   const red = (s: string) => (paint ? `\u001b[31m${s}\u001b[39m` : s);
   ctx.stderr.write(`${red('dcn: error:')} ${err.message}\n`);
-  if (err.hint) ctx.stderr.write(`  hint: ${err.hint}\n`);
+  const hint = wordedHint(err);
+  if (hint) ctx.stderr.write(`  hint: ${hint}\n`);
   if (verbose) for (const line of causeChain(err)) ctx.stderr.write(`  cause: ${line}\n`);
   if (json) {
-    ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message: err.message, hint: err.hint, ...err.meta } }, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message: err.message, hint, ...err.meta } }, null, ndjson ? undefined : 2)}\n`);
   }
 }
 
@@ -68,7 +70,7 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
-    const { json, verbose } = outputFlags(program);
+    const { json, verbose, ndjson } = outputFlags(program);
     if (err instanceof CommanderError) {
       // commander has printed its message (or the help) already
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
@@ -77,7 +79,7 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     }
     if (isDcnError(err) && err.reported) return err.exitCode;
     const dcnError = isDcnError(err) ? err : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { hint: 'this is a bug in dcn: please report it with the output of --verbose', cause: err });
-    report(dcnError, ctx, json, verbose || dcnError.code === 'internal');
+    report(dcnError, ctx, json, verbose || dcnError.code === 'internal', ndjson);
     return dcnError.exitCode;
   }
 }

@@ -30,17 +30,19 @@ export interface CommandModule<F, R> {
   // properties, not methods: TypeScript then checks a command's flags strictly against its options
   readonly run: (flags: F, ctx: CommandContext, out: Output) => Promise<R>;
   readonly print: (result: R, out: Output, flags: F) => void;
-  /** With --json, the command prints NDJSON lines as it goes; its closing document is one line too ('rows-only': none). */
-  readonly ndjson?: boolean | 'rows-only';
 }
 
-async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
+/** With --json, a command that prints NDJSON lines as it goes: its closing document is one line too ('rows-only': none), and so is an error. */
+type Ndjson = boolean | 'rows-only';
+
+async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, cmd: Command, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
+  const ndjson = ndjsonCommands.get(cmd) ?? false;
   const [mod, { Output }] = await Promise.all([load(), import('./output.js')]);
   const out = await Output.create(ctx, { json: flags.json });
   const result = await mod.run(flags, ctx, out);
   if (out.json) {
-    if (mod.ndjson === 'rows-only') return;
-    if (mod.ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
+    if (ndjson === 'rows-only') return;
+    if (ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
     else out.document({ ok: true, ...(result as object) });
   } else mod.print(result, out, flags);
   // a result that says it is not ok (dcn doctor) ends with exit 1, after its report
@@ -72,6 +74,7 @@ const pendingOptions = new WeakMap<Command, (cmd: Command) => void>();
 
 /** The command being run, per program: its options say whether --json and --verbose were given. */
 const running = new WeakMap<Command, Command>();
+const ndjsonCommands = new WeakMap<Command, Ndjson>();
 
 function attachOptions(cmd: Command): void {
   let root = cmd;
@@ -91,6 +94,7 @@ interface CommandSpec<G extends OptionGroup, A extends unknown[] = []> {
   readonly options: G;
   /** Anything beyond the options (passThroughOptions, …). */
   readonly configure?: (cmd: Command) => Command;
+  readonly ndjson?: Ndjson;
   readonly action: (...args: [...A, FlagsOf<G>, Command]) => Promise<void>;
 }
 
@@ -117,6 +121,7 @@ function define<G extends OptionGroup, A extends unknown[] = []>(parent: Command
   const cmd = parent.command(name).description(spec.description).usage(spec.argument ? `[options] ${spec.argument[0]}` : '[options]');
   if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
   cmd.action(spec.action as (...args: unknown[]) => Promise<void>);
+  if (spec.ndjson) ndjsonCommands.set(cmd, spec.ndjson);
   pendingOptions.set(cmd, (c) => example((spec.configure ?? ((x: Command) => x))(addOptions(c, spec.options)), ...spec.examples));
   return cmd;
 }
@@ -125,9 +130,10 @@ function define<G extends OptionGroup, A extends unknown[] = []>(parent: Command
  * --json and --verbose as commander parsed them for the command being run, also when parsing
  * failed on a later argument (so `dcn migrate plan --json --bogus` still answers in JSON).
  */
-export function outputFlags(program: Command): { json: boolean; verbose: boolean } {
-  const opts = (running.get(program) ?? program).opts<{ json?: boolean; verbose?: boolean }>();
-  return { json: opts.json === true, verbose: opts.verbose === true };
+export function outputFlags(program: Command): { json: boolean; verbose: boolean; ndjson: boolean } {
+  const cmd = running.get(program) ?? program;
+  const opts = cmd.opts<{ json?: boolean; verbose?: boolean }>();
+  return { json: opts.json === true, verbose: opts.verbose === true, ndjson: ndjsonCommands.has(cmd) };
 }
 
 export function createProgram(ctx: CommandContext, version: string): Command {
@@ -156,7 +162,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
         if (cmd.args.includes('--json')) cmd.setOptionValue('json', true);
         throw unknownSubcommand('migrate', cmd.args[0]!, cmd.commands.map((c) => c.name()));
       }
-      return invoke(ctx, flags, () => import('./commands/migrate-up.js'));
+      return invoke(ctx, cmd, flags, () => import('./commands/migrate-up.js'));
     },
   })
     .allowExcessArguments(true)
@@ -166,35 +172,35 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     description: 'show every migration: applied, pending, outdated, failed, changed or missing',
     examples: ['dcn migrate status'],
     options: MIGRATE_STATUS,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/migrate-status.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-status.js')),
   });
 
   define(migrate, 'down', {
     description: 'undo applied migrations with their U scripts, newest first (default: the last one)',
     examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0'],
     options: MIGRATE_DOWN,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/migrate-down.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-down.js')),
   });
 
   define(migrate, 'plan', {
     description: 'print the SQL*Plus script that `dcn migrate` would run on a fresh schema (no database needed)',
     examples: ['dcn migrate plan --out plan.sql && sqlplus oe@localhost:1521/FREEPDB1 @plan.sql', 'dcn migrate plan --json | jq ".migrations[].statements | length"'],
     options: MIGRATE_PLAN,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/migrate-plan.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-plan.js')),
   });
 
   define(migrate, 'repair', {
     description: 'forget failed attempts and accept changed files as applied (drops nothing)',
     examples: ['dcn migrate repair'],
     options: MIGRATE_REPAIR,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/migrate-repair.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-repair.js')),
   });
 
   define(migrate, 'baseline', {
     description: 'record migrations up to --version as applied without running them, when their objects are already there',
     examples: ['dcn migrate baseline --version 3', 'dcn migrate baseline --version 3 --json'],
     options: MIGRATE_BASELINE,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/migrate-baseline.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-baseline.js')),
   });
 
   define(program, 'register', {
@@ -205,7 +211,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
       'dcn register --table ORDERS --qos reliable,rowids --operations insert,update,delete --dry-run',
     ],
     options: REGISTER,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/register.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/register.js')),
   });
 
   define<typeof ENABLE_REG, [string | undefined]>(program, 'enable-reg', {
@@ -213,14 +219,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     argument: ['[regid]', 'the registration to add tables to (dcn regs shows them)'],
     examples: ['dcn enable-reg 41 --table OE.ORDER_ITEMS', 'dcn enable-reg --callback orders_nf_callback --table OE.ORDER_ITEMS'],
     options: ENABLE_REG,
-    action: (regid: string | undefined, flags) => invoke(ctx, { ...flags, regid }, () => import('./commands/enable-reg.js')),
+    action: (regid: string | undefined, flags, cmd) => invoke(ctx, cmd, { ...flags, regid }, () => import('./commands/enable-reg.js')),
   });
 
   define(program, 'regs', {
     description: 'list registrations: tables, callback, QoS, operations, timeout',
     examples: ['dcn regs', 'dcn regs --json | jq ".registrations[].regid"'],
     options: REGS,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/regs.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/regs.js')),
   });
 
   define<typeof DEREGISTER, [string[]]>(program, 'deregister', {
@@ -228,28 +234,30 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     argument: ['[regids...]', 'registrations to remove'],
     examples: ['dcn deregister 41', 'dcn deregister --callback orders_nf_callback --yes'],
     options: DEREGISTER,
-    action: (regids: string[], flags) => invoke(ctx, { ...flags, regids }, () => import('./commands/deregister.js')),
+    action: (regids: string[], flags, cmd) => invoke(ctx, cmd, { ...flags, regids }, () => import('./commands/deregister.js')),
   });
 
   define(program, 'tail', {
     description: 'print the notification log (nfresults): the last rows, and with -f the new ones as they come',
     examples: ['dcn tail', 'dcn tail -f --table ORDERS --since 10m', 'dcn tail --errors --json | jq .error'],
     options: TAIL,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/tail.js')),
+    ndjson: 'rows-only',
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/tail.js')),
   });
 
   define(program, 'doctor', {
     description: 'check the whole chain: connection, grants, job queue, network ACL, objects, registration, history, last notifications',
     examples: ['dcn doctor', 'dcn doctor --probe --json'],
     options: DOCTOR,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/doctor.js')),
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/doctor.js')),
   });
 
   define(program, 'listen', {
     description: 'serve the URL the database calls for each change, and drop the cached results it names',
     examples: ['dcn listen --port 8080 --cache-dir /var/cache/orders', 'dcn listen --map ORDERS=getOrderFields --refresh ./dist/order-queries.js --json'],
     options: LISTEN,
-    action: (flags) => invoke(ctx, flags, () => import('./commands/listen.js')),
+    ndjson: true,
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/listen.js')),
   });
 
   // `dcn help <command>`: commander's own help command would show a command before its options exist

@@ -344,3 +344,18 @@ describe('configuration per command (issue 15): a command reads only the setting
     expect(r.stderr).toMatch(/httpTimeout/);
   });
 });
+
+describe('errors with --json (issue 15)', () => {
+  it('are one line for the commands that print NDJSON (tail, listen), one pretty document otherwise', async () => {
+    const tail = await run(['tail', '--json', '--since', 'yesterday-ish'], { env: DB_ENV });
+    expect(tail.code).toBe(2);
+    expect(tail.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(tail.stdout).error).toMatchObject({ code: 'usage', message: "--since 'yesterday-ish' is neither a duration nor a date" });
+    const listen = await run(['listen', '--json', '--port', 'x']);
+    expect(listen.code).toBe(2);
+    expect(listen.stdout.trim().split('\n')).toHaveLength(1);
+    const plan = await run(['migrate', 'plan', '--json', '--to', '99']);
+    expect(plan.code).toBe(2);
+    expect(plan.stdout.trim().split('\n').length).toBeGreaterThan(1);
+  });
+});

@@ -144,7 +144,6 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   return { url: listener.url, stoppedBy, notifications };
 }
 
-export const ndjson = true;
 
 export function print(): void {
   // the events were printed as they came, and the stop on stderr

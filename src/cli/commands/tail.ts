@@ -7,7 +7,6 @@ import type { TailFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
 
-export const ndjson = 'rows-only';
 
 function filtersFrom(flags: TailFlags): TailFilters {
   if (flags.table !== undefined && !isUnquotedName(flags.table)) throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
