@@ -86,6 +86,11 @@ export class DcnError extends Error {
   get exitCode(): number {
     return EXIT_CODES[this.code];
   }
+
+  /** What --json shows beyond the code, message and hint. */
+  jsonMeta(): Record<string, unknown> {
+    return this.meta;
+  }
 }
 
 export function isDcnError(value: unknown): value is DcnError {

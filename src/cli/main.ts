@@ -8,7 +8,7 @@ import { EXIT_CODES, DcnError, isDcnError } from '../errors.js';
 import { packageVersion } from '../version.js';
 import type { CommandContext } from './context.js';
 import { createProgram, outputFlags } from './program.js';
-import { wordedHint } from './remedies.js';
+import { wordedHint, wordedMessage } from './remedies.js';
 
 export function processContext(): CommandContext {
   // `dcn migrate plan | head`: when the reader goes away, stop quietly, as cat and grep do.
@@ -55,12 +55,13 @@ function causeChain(err: unknown): string[] {
 function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean): void {
   const paint = !(ctx.env.NO_COLOR ?? '') && ctx.stderr.isTTY;
   const red = (s: string) => (paint ? `\u001b[31m${s}\u001b[39m` : s);
-  ctx.stderr.write(`${red('dcn: error:')} ${err.message}\n`);
+  const message = wordedMessage(err);
+  ctx.stderr.write(`${red('dcn: error:')} ${message}\n`);
   const hint = wordedHint(err);
   if (hint) ctx.stderr.write(`  hint: ${hint}\n`);
   if (verbose) for (const line of causeChain(err)) ctx.stderr.write(`  cause: ${line}\n`);
   if (json) {
-    ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message: err.message, hint, ...err.meta } }, null, ndjson ? undefined : 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message, hint, ...err.jsonMeta() } }, null, ndjson ? undefined : 2)}\n`);
   }
 }
 

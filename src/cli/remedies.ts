@@ -30,3 +30,13 @@ export function wordedHint(err: DcnError): string | undefined {
   const commands = `\`${err.remedies.map(command).join('` or `')}\``;
   return err.hint === undefined ? commands : `${err.hint}: ${commands}`;
 }
+
+/**
+ * The message as printed: an error about an engine option's value (meta.option, meta.value) is
+ * prefixed with the flag that gave it, e.g. "--to 9: there is no migration with that version".
+ */
+export function wordedMessage(err: DcnError): string {
+  const { option, value } = err.meta;
+  if (typeof option !== 'string' || value === undefined) return err.message;
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(value)}: ${err.message}`;
+}

@@ -5,7 +5,7 @@
 import { DcnError } from '../errors.js';
 import type { DbSession } from '../db/driver.js';
 import { connectError } from '../db/oracle-errors.js';
-import type { SessionProvider } from '../migrator/migrator.js';
+import type { SessionProvider } from '../migrator/types.js';
 import type { ConnectionConfig } from '../config/resolve-config.js';
 import type { CommandContext } from './context.js';
 import type { Secrets } from './secrets.js';

@@ -1,6 +1,7 @@
 /** The engine for the commands that connect: sessions, and engine events as progress lines. */
 import { checkSchemaIsUser } from '../config/schema-settings.js';
-import { Migrator, type MigrationEvent } from '../migrator/migrator.js';
+import { Migrator } from '../migrator/migrator.js';
+import type { MigrationEvent } from '../migrator/types.js';
 import { migrationLabel } from '../migrator/source.js';
 import type { CommandContext } from './context.js';
 import { migrationSetConfig, migrationSet } from './migration-setup.js';
@@ -25,6 +26,9 @@ export function printEvent(event: MigrationEvent, out: Output): void {
       out.line(`${c.red('✗')} ${event.direction === 'down' ? 'undo of ' : ''}${migrationLabel(event.version)} failed  ${c.dim(formatMs(event.durationMs))}`);
       break;
     case 'statement-done':
+      break;
+    case 'warning':
+      out.note(c.yellow(`dcn: warning: ${event.message}`));
       break;
   }
 }

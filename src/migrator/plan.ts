@@ -11,8 +11,7 @@ import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
 import { compiledObjectOf } from './compile-gate.js';
 import { prefixHash, renderMigrations } from './render.js';
-import { compareVersions, isEnabled, migrationLabel, normaliseVersion, type Migration, type Profile } from './source.js';
-import { usageError } from '../errors.js';
+import { compareVersions, isEnabled, migrationLabel, versionTarget, type Migration, type Profile } from './source.js';
 
 export interface PlannedStatement {
   readonly file: string;
@@ -45,14 +44,8 @@ export interface PlanOptions {
 }
 
 export function buildPlan(options: PlanOptions): Plan {
-  let to: string | undefined;
-  if (options.to !== undefined) {
-    to = normaliseVersion(options.to);
-    if (!/^\d+([._]\d+)*$/.test(options.to) || !options.migrations.some((m) => !m.repeatable && m.version === to)) {
-      throw usageError(`--to ${options.to}: there is no migration with that version`, `known versions: ${options.migrations.map((m) => m.version).join(', ') || 'none'}`);
-    }
-  }
-  const rendered = renderMigrations(options.migrations, options.variables, { down: false });
+  const to = options.to === undefined ? undefined : versionTarget(options.to, options.migrations.filter((m) => !m.repeatable).map((m) => m.version), 'to');
+  const rendered = renderMigrations(options.migrations, options.variables);
   const migrations = options.migrations
     // with --to, as in dcn migrate, the repeatable ones wait for every version
     .filter((m) => isEnabled(m, options.variables ?? {}) && (to === undefined ? true : !m.repeatable && compareVersions(m.version, to) <= 0))

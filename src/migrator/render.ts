@@ -6,7 +6,11 @@ import type { Migration } from './source.js';
 
 export interface Rendered {
   readonly up: readonly Statement[];
-  readonly down?: readonly Statement[];
+  /**
+   * The undo script's statements, rendered on first use: only `migrate down` needs them, so a
+   * broken U script does not stop migrate, status or doctor.
+   */
+  down(): readonly Statement[] | undefined;
   /** The configuration variables the V or R script uses. */
   readonly uses: readonly string[];
   /**
@@ -57,15 +61,15 @@ export function prefixHash(statements: readonly Pick<Statement, 'sql'>[], count:
   return h.digest('hex');
 }
 
-/** Renders every statement of every migration; throws before any connection on a bad script. */
-export function renderMigrations(migrations: readonly Migration[], variables: Variables = {}, options: { down?: boolean } = {}): Map<string, Rendered> {
+/** Renders every statement of every migration (undo scripts on first use); throws before any connection on a bad script. */
+export function renderMigrations(migrations: readonly Migration[], variables: Variables = {}): Map<string, Rendered> {
   const out = new Map<string, Rendered>();
-  const withDown = options.down ?? true;
   for (const m of migrations) {
     const up = renderScript(m.up.items, variables);
+    let down: readonly Statement[] | undefined;
     out.set(m.version, {
       up: up.statements,
-      down: withDown && m.down ? renderScript(m.down.items, variables).statements : undefined,
+      down: () => (down ??= m.down ? renderScript(m.down.items, variables).statements : undefined),
       uses: up.uses,
       checksum: m.repeatable ? repeatableChecksum(m.up.checksum, up.statements, up.uses, variables) : m.up.checksum,
     });

@@ -90,6 +90,21 @@ export function normaliseVersion(raw: string): string {
     .join('.');
 }
 
+/**
+ * A target version as given (3, 2.1, 2_1), normalised, and checked against the migrations' own:
+ * `option` names the engine option it came in, which the CLI words as its flag.
+ */
+export function versionTarget(raw: string, versions: readonly string[], option: 'to' | 'version', allowZero = false): string {
+  const meta = { option, value: raw };
+  if (!/^\d+([._]\d+)*$/.test(raw)) throw new DcnError('usage', 'that is not a version', { hint: 'give a version such as 3 or 2.1', meta });
+  const v = normaliseVersion(raw);
+  if (allowZero && v === '0') return v;
+  if (!versions.includes(v)) {
+    throw new DcnError('usage', 'there is no migration with that version', { hint: `known versions: ${versions.join(', ') || 'none'}${allowZero ? ', or 0 for all' : ''}`, meta });
+  }
+  return v;
+}
+
 /** The lines up to the first that is neither empty nor a comment: all a header can be in. */
 function leadingLines(text: string): string[] {
   const lines: string[] = [];

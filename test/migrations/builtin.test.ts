@@ -61,7 +61,7 @@ describe('undo scripts', () => {
         const r = rendered.get(m.version)!;
         const handedOn = migrations.filter((x) => OWNER[x.version] === m.version);
         const needed = [...r.up, ...handedOn.flatMap((x) => rendered.get(x.version)!.up)].flatMap((s) => created(s.sql));
-        const done = r.down!.flatMap((s) => undone(s.sql));
+        const done = r.down()!.flatMap((s) => undone(s.sql));
         expect(needed.length, `V${m.version} creates something`).toBeGreaterThan(0);
         expect(done.sort(), `U${m.version}`).toEqual(needed.sort());
       }

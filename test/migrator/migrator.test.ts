@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DcnError } from '../../src/errors.js';
-import { Migrator, type MigrationEvent } from '../../src/migrator/migrator.js';
+import { Migrator } from '../../src/migrator/migrator.js';
+import type { MigrationEvent } from '../../src/migrator/types.js';
+import { RunFailedError } from '../../src/migrator/run-loop.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 
@@ -110,8 +112,11 @@ describe('Migrator.migrate', () => {
     const err = await rejection(migrator.migrate());
     expect(err.code).toBe('privilege_missing');
     expect(err.message).toBe('V1 (create log) failed at statement 2 of 3, V1__create_log.sql:2: ORA-01031: insufficient privileges');
-    expect(err.hint).toMatch(/dcn migrate --resume/);
-    expect(err.meta.results).toMatchObject([
+    // what can be done next, as remedies the CLI words: the engine names no command or flag
+    expect(err.hint).not.toMatch(/dcn migrate|--[a-z]/);
+    expect(err.remedies).toEqual([{ kind: 'resume', direction: 'up' }, { kind: 'repair' }]);
+    expect(err).toBeInstanceOf(RunFailedError);
+    expect((err as RunFailedError).results).toMatchObject([
       { version: '1', status: 'failed', statementsDone: 1 },
       { version: '2', status: 'not-executed' },
       { version: '3', status: 'not-executed' },
@@ -127,7 +132,8 @@ describe('Migrator.migrate', () => {
     const blocked = await rejection(migrator.migrate());
     expect(blocked.code).toBe('history_blocked');
     expect(blocked.message).toMatch(/V1 \(create log\) failed at statement 2 of 3: .*ORA-01031/);
-    expect(blocked.hint).toMatch(/--resume.*dcn migrate repair/);
+    expect(blocked.hint).toMatch(/resume from statement 2 of 3, or repair/);
+    expect(blocked.remedies).toEqual([{ kind: 'resume', direction: 'up' }, { kind: 'repair' }]);
 
     const before = db.log.length;
     const resumed = await migrator.migrate({ resume: true });
@@ -302,13 +308,13 @@ describe('Migrator.down', () => {
     db.failOn(/^REVOKE CHANGE/, 'ORA-01031: insufficient privileges', 1);
     const err = await rejection(migrator.down({ steps: 2 }));
     expect(err.message).toMatch(/^the undo of V2 failed at statement 2 of 2, U2__grants\.sql:3: ORA-01031/);
-    expect(err.hint).toMatch(/dcn migrate down --resume/);
+    expect(err.remedies).toContainEqual({ kind: 'resume', direction: 'down' });
     expect(db.history().map((h) => [h.VERSION, h.SUCCESS, h.OPERATION, h.STATEMENTS_DONE])).toEqual([
       ['1', 1, 'migrate', 3],
       ['2', 0, 'undo', 1],
     ]);
     const blocked = await rejection(migrator.migrate({ resume: true }));
-    expect(blocked.hint).toMatch(/dcn migrate down --resume/);
+    expect(blocked.remedies).toContainEqual({ kind: 'resume', direction: 'down' });
     const resumed = await migrator.down({ resume: true });
     expect(resumed.results.map((r) => [r.version, r.resumedFrom])).toEqual([['2', 2]]);
     expect(db.history().map((h) => h.VERSION)).toEqual(['1']);
@@ -316,8 +322,10 @@ describe('Migrator.down', () => {
 
   it('rejects --to and --steps together, and bad steps', async () => {
     const { migrator } = setup();
-    expect((await rejection(migrator.down({ to: '1', steps: 1 }))).message).toMatch(/--to and --steps together/);
-    expect((await rejection(migrator.down({ steps: 0 }))).code).toBe('usage');
+    expect((await rejection(migrator.down({ to: '1', steps: 1 }))).message).toMatch(/a version to undo down to or a number of steps, not both/);
+    const steps = await rejection(migrator.down({ steps: 0 }));
+    expect(steps.code).toBe('usage');
+    expect(steps.meta).toMatchObject({ option: 'steps', value: 0 });
   });
 });
 
@@ -422,5 +430,37 @@ describe('repair', () => {
     // the leftover table makes a plain rerun fail, exactly as it would on Oracle
     const err = await rejection(migrator.migrate());
     expect(err.message).toMatch(/ORA-00955/);
+  });
+});
+
+describe('the engine in parts (issue 15)', () => {
+  it('renders an undo script only when it is needed: a broken U script stops only migrate down', async () => {
+    const { migrator, db } = setup({ files: { ...BASE, 'U3__log_proc.sql': 'DROP PROCEDURE &no_such_variable;\n' } });
+    expect((await migrator.migrate()).results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
+    expect((await migrator.status()).migrations.map((m) => m.state)).toEqual(['applied', 'applied', 'applied']);
+    const err = await rejection(migrator.down());
+    expect(err.code).toBe('script_invalid');
+    expect(err.message).toMatch(/no_such_variable/);
+    expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2', '3']);
+  });
+
+  it('a lock that cannot be released at once is a warning, and the run stands', async () => {
+    const db = new FakeDatabase();
+    const sessions = fakeSessions(db);
+    const events: MigrationEvent[] = [];
+    const migrator = new Migrator({
+      migrations: loadMigrations(dirWith(BASE)),
+      variables: { app_user: 'OE' },
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      lockTimeoutSeconds: 0,
+      sessions,
+      onEvent: (e) => {
+        events.push(e);
+        // the lock session dies while the run goes on: its rollback, the release, then fails
+        if (e.type === 'lock-acquired') sessions.lockSession!.kill();
+      },
+    });
+    expect((await migrator.migrate()).results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
+    expect(events.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: expect.stringMatching(/^could not release the migration lock at once \(NJS-500: .*\); it is released when its session closes$/) }]);
   });
 });

@@ -1,5 +1,5 @@
 import { usageError } from '../../errors.js';
-import type { RunResult } from '../../migrator/migrator.js';
+import type { RunResult } from '../../migrator/types.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';

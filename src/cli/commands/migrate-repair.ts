@@ -1,4 +1,4 @@
-import type { RepairResult } from '../../migrator/migrator.js';
+import type { RepairResult } from '../../migrator/types.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';

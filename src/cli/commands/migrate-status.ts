@@ -1,4 +1,4 @@
-import type { MigrationState, StatusResult } from '../../migrator/migrator.js';
+import type { MigrationState, StatusResult } from '../../migrator/status.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import { formatMs, table, type Output } from '../output.js';

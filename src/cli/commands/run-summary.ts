@@ -1,4 +1,4 @@
-import type { RunResult } from '../../migrator/migrator.js';
+import type { RunResult } from '../../migrator/types.js';
 import type { Output } from '../output.js';
 
 /** The closing lines of `migrate` and `migrate down`, after the per-migration progress lines. */
