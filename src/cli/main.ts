@@ -52,9 +52,10 @@ function causeChain(err: unknown): string[] {
   return lines;
 }
 
-function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean): void {
-  const paint = !(ctx.env.NO_COLOR ?? '') && ctx.stderr.isTTY;
-  const red = (s: string) => (paint ? `\u001b[31m${s}\u001b[39m` : s);
+async function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean): Promise<void> {
+  // output.js only when there is an error to print: a run that succeeds does not load it here
+  const { painterFor } = await import('./output.js');
+  const { red } = await painterFor(ctx.stderr, ctx.env);
   const message = wordedMessage(err);
   ctx.stderr.write(`${red('dcn: error:')} ${message}\n`);
   const hint = wordedHint(err);
@@ -80,7 +81,7 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     }
     if (isDcnError(err) && err.reported) return err.exitCode;
     const dcnError = isDcnError(err) ? err : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { hint: 'this is a bug in dcn: please report it with the output of --verbose', cause: err });
-    report(dcnError, ctx, json, verbose || dcnError.code === 'internal', ndjson);
+    await report(dcnError, ctx, json, verbose || dcnError.code === 'internal', ndjson);
     return dcnError.exitCode;
   }
 }

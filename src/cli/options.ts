@@ -5,8 +5,7 @@
  * otherwise true or absent). test/cli/options.test.ts checks each key is the name commander
  * gives the flag.
  */
-import { DEFAULTS, ENV_NAMES, PASSWORD_ENV_NAMES, SCHEMA_DEFAULTS } from '../config/settings.js';
-import { ADMIN_PRIVILEGES } from '../db/driver.js';
+import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, PASSWORD_ENV_NAMES, SCHEMA_DEFAULTS } from '../config/settings.js';
 
 export interface OptionSpec {
   /** As commander takes them: '--lock-timeout <seconds>', '-n, --lines <n>', '--json'. */
@@ -84,7 +83,7 @@ export const MIGRATE_UP = {
 } as const;
 export type MigrateUpFlags = FlagsOf<typeof MIGRATE_UP>;
 
-export const MIGRATE_STATUS = MIGRATE_COMMON;
+export const MIGRATE_STATUS = { ...MIGRATE_COMMON } as const;
 export type MigrateStatusFlags = FlagsOf<typeof MIGRATE_STATUS>;
 
 export const MIGRATE_DOWN = {

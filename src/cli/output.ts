@@ -20,9 +20,12 @@ export interface Painter {
 const plain = (s: string) => s;
 const PLAIN: Painter = { green: plain, red: plain, yellow: plain, magenta: plain, dim: plain, bold: plain };
 
-export function wantsColor(ctx: CommandContext, json: boolean): boolean {
-  const noColor = ctx.env.NO_COLOR !== undefined && ctx.env.NO_COLOR !== '';
-  return !json && !noColor && ctx.stdout.isTTY === true;
+/** Colour for a stream: only on a terminal, and not with NO_COLOR (no-color.org). chalk loads only then. */
+export async function painterFor(stream: { isTTY?: boolean }, env: CommandContext['env']): Promise<Painter> {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  if (noColor || stream.isTTY !== true) return PLAIN;
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level: 1 });
 }
 
 export class Output {
@@ -40,9 +43,7 @@ export class Output {
 
   static async create(ctx: CommandContext, options: { json?: boolean } = {}): Promise<Output> {
     const json = options.json ?? false;
-    if (!wantsColor(ctx, json)) return new Output(ctx, json, PLAIN);
-    const { Chalk } = await import('chalk');
-    return new Output(ctx, json, new Chalk({ level: 1 }));
+    return new Output(ctx, json, json ? PLAIN : await painterFor(ctx.stdout, ctx.env));
   }
 
   /** A line of human output; suppressed in JSON mode. */
@@ -67,22 +68,6 @@ export class Output {
   raw(text: string): void {
     this.ctx.stdout.write(text);
   }
-}
-
-/** Left-aligned columns for a human table. */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
-  const fmt = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visibleLength(c))))
-      .join('  ')
-      .trimEnd();
-  return [fmt(headers), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
-}
-
-function visibleLength(s: string): number {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\u001b\[[0-9;]*m/g, '').length;
 }
 
 export function formatMs(ms: number | undefined): string {

@@ -10,7 +10,7 @@ import type { MigrateCommonFlags, SettingFlags } from './options.js';
 import { Secrets } from './secrets.js';
 import { CliSessions } from './sessions.js';
 
-export function printEvent(event: MigrationEvent, out: Output): void {
+function printEvent(event: MigrationEvent, out: Output): void {
   const c = out.color;
   switch (event.type) {
     case 'lock-acquired':

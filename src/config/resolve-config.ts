@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
-import { ADMIN_PRIVILEGES, type AdminPrivilege } from '../db/driver.js';
+import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
-import { DEFAULTS, ENV_NAMES } from './settings.js';
+import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES } from './settings.js';
 import { checkCallbackToken, checkSchemaVariables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';

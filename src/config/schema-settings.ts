@@ -21,7 +21,7 @@ export interface SchemaSettingsInput {
 }
 
 /** The variables the built-in migrations use, and the setting each comes from (for messages). */
-export const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
+const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
   app_schema: 'schema (--schema, DCN_SCHEMA; default: the app user, else OE)',
   orders_table: 'ordersTable (--orders-table)',
   order_items_table: 'orderItemsTable (--order-items-table)',
@@ -47,7 +47,7 @@ function identifier(setting: string, value: string): string {
 }
 
 /** yes/no settings: a value that is neither is an error, never a silent no. */
-export function yesNo(setting: string, value: string | undefined): boolean {
+function yesNo(setting: string, value: string | undefined): boolean {
   if (value === undefined) return false;
   if (/^(1|true|yes|on)$/i.test(value.trim())) return true;
   if (/^(0|false|no|off)$/i.test(value.trim())) return false;
@@ -55,7 +55,8 @@ export function yesNo(setting: string, value: string | undefined): boolean {
 }
 
 /** http(s) URL of the listener, host and port split out for the network ACL. */
-export function parseCallbackUrl(setting: string, value: string): { url: string; host: string; port: string } {
+function parseCallbackUrl(setting: string, value: string): { url: string; host: string; port: string } {
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   if (value.length > 2000 || /[\s'"`\\<>{}|^]/.test(value) || /[\u0000-\u001f\u007f]/.test(value)) {
     throw bad(setting, value, 'must be an http(s) URL without quotes, spaces or control characters', 'http://10.0.0.5:8080/phpcache/dropResults.php');
   }

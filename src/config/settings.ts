@@ -24,6 +24,9 @@ export const ENV_NAMES = {
   demoSchema: 'DCN_DEMO_SCHEMA',
 } as const;
 
+/** The administrative privileges a connection can be made with (AS SYSDBA …). */
+export const ADMIN_PRIVILEGES = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'] as const;
+
 export const PASSWORD_ENV_NAMES = { app: 'DCN_PASSWORD', admin: 'DCN_ADMIN_PASSWORD' } as const;
 
 export const DEFAULTS = {

@@ -4,6 +4,7 @@
  * where dcn depends on it (implicit DDL commit, compile warnings, ORA- errors, row locks).
  */
 
+import type { ADMIN_PRIVILEGES } from '../config/settings.js';
 export type BindValue = string | number | Date | null;
 /** An OUT bind: the value comes back in ExecuteResult.outBinds. */
 export interface OutBind {
@@ -43,8 +44,6 @@ export interface DbSession {
   serverVersion(): { major: number; minor: number } | undefined;
 }
 
-/** The administrative privileges a connection can be made with (AS SYSDBA …). */
-export const ADMIN_PRIVILEGES = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'] as const;
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 
 export interface ConnectOptions {

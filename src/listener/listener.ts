@@ -15,8 +15,8 @@ import { isUnquotedName } from '../oracle/identifiers.js';
 
 export const DEFAULT_PATH = '/phpcache/dropResults.php';
 export const DEFAULT_TABLES: Readonly<Record<string, string>> = { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' };
-export const MAX_URL_LENGTH = 2048;
-export const MAX_HEADER_BYTES = 8192;
+const MAX_URL_LENGTH = 2048;
+const MAX_HEADER_BYTES = 8192;
 
 export interface NotificationEvent {
   readonly time: string;

@@ -34,7 +34,7 @@ export function toIso(value: unknown): string | undefined {
 }
 
 /** A row of `history.select`, typed. */
-export function historyRowOf(row: Readonly<Record<string, unknown>>): HistoryRow {
+function historyRowOf(row: Readonly<Record<string, unknown>>): HistoryRow {
   return {
     rank: Number(row.INSTALLED_RANK),
     version: String(row.VERSION),

@@ -82,7 +82,7 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-export function normaliseVersion(raw: string): string {
+function normaliseVersion(raw: string): string {
   return raw
     .replace(/_/g, '.')
     .split('.')

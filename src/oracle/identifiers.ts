@@ -71,6 +71,7 @@ function identifier(what: string, input: string, part: string, maxBytes: number)
     const inner = part.slice(1, -1);
     if (inner === '') throw invalid(what, input, 'has an empty quoted name');
     if (inner.includes('"')) throw invalid(what, input, 'has a double quote inside a quoted name');
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     if (/[\u0000-\u001f\u007f]/.test(inner)) throw invalid(what, input, 'has a control character');
     if (Buffer.byteLength(inner, 'utf8') > maxBytes) throw invalid(what, input, `has a name longer than ${maxBytes} bytes`);
     return inner;
@@ -99,11 +100,6 @@ export function parseQualifiedName(input: string, what = 'table', maxBytes = 128
   if (p.some((x) => !x.startsWith('"') && x.includes('@'))) throw invalid(what, input, 'names a database link, which change notification does not support');
   if (p.length === 1) return { name: identifier(what, input, p[0]!, maxBytes) };
   return { schema: identifier(what, input, p[0]!, maxBytes), name: identifier(what, input, p[1]!, maxBytes) };
-}
-
-/** The canonical, always-quoted form Oracle accepts everywhere: "OE"."ORDERS". */
-export function quotedName(name: QualifiedName, defaultSchema: string): string {
-  return `"${name.schema ?? defaultSchema}"."${name.name}"`;
 }
 
 /** For people: OE.ORDERS, with quotes only where they are needed. */

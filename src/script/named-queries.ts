@@ -16,7 +16,7 @@ export interface NamedQuery {
   readonly line: number;
 }
 
-export class NamedQueries {
+class NamedQueries {
   /** Each block's text, with blank lines before it so that line numbers stay those of the file. */
   readonly #texts = new Map<string, string>();
   readonly #blocks = new Map<string, readonly ScriptItem[]>();

@@ -90,7 +90,7 @@ export async function tailQuery(
  * The filters of tailQuery, on a row that has been read: following reads every new row, because
  * a row that a filter leaves out still tells which ids are taken (see Tail.follow).
  */
-export function matchesFilters(row: LogRow, filters: TailFilters, schema: string): boolean {
+function matchesFilters(row: LogRow, filters: TailFilters, schema: string): boolean {
   if (filters.table !== undefined && row.table !== filters.table && row.table !== `${schema}.${filters.table}`) return false;
   if (filters.order !== undefined && row.order !== filters.order) return false;
   if (filters.since !== undefined && !(Date.parse(row.time) >= filters.since.getTime())) return false;
@@ -127,7 +127,7 @@ function toRow(r: Record<string, unknown>): LogRow {
 }
 
 /** Lost, or not there again yet when following: tail -f waits for the database to come back. */
-export function isConnectionLoss(err: unknown): boolean {
+function isConnectionLoss(err: unknown): boolean {
   return isConnectionLost(err) || isUnreachable(err) || (err instanceof DcnError && err.code === 'connection_failed');
 }
 

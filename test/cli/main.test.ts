@@ -166,6 +166,7 @@ describe('dcn migrate against the fake', () => {
     ]);
     expect(r.driver.connects[0]!.password).toBe(SECRET);
     expect(r.db.sessions.every((s) => s.closed)).toBe(true);
+    // eslint-disable-next-line no-control-regex -- ESC starts a colour
     expect(r.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
 
     const again = await run(['migrate', ...WITH_FIXTURES, '--json'], { env: DB_ENV, db: r.db });

@@ -56,7 +56,7 @@ describe('dcn doctor', () => {
     const r = await runCli(['doctor', '--with-demo-schema'], { env: DB_ENV, db });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ok {6}connection {11}connected as oe@db/m);
-    expect(r.stdout).toMatch(/^fail {4}job_queue_processes  job_queue_processes is 0: no PL\/SQL callback can run\n {29}fix: `dcn migrate` with the admin profile raises it/m);
+    expect(r.stdout).toMatch(/^fail {4}job_queue_processes {2}job_queue_processes is 0: no PL\/SQL callback can run\n {29}fix: `dcn migrate` with the admin profile raises it/m);
     expect(r.stdout).toMatch(/1 check\(s\) failed, 0 warning\(s\)\.\n$/);
     expect(r.stderr).toBe('');
   });

@@ -51,7 +51,7 @@ export function waitForLog(session: DbSession, schema: string, afterId: number, 
   }, what, { timeoutMs });
 }
 
-export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
+async function adminSession(env: OracleTestEnv): Promise<DbSession> {
   return new OracleDriver().connect({
     user: env.adminUser,
     password: env.adminPassword,

@@ -51,7 +51,7 @@ function operand(text: string, row: Readonly<Record<string, Value>>, vars: Reado
 }
 
 /** A WHERE of ANDs (and ORs, without parentheses) of =, != and <> comparisons. */
-export function whereHolds(where: string, row: Readonly<Record<string, Value>>, vars: Readonly<Record<string, Value>> = {}): boolean {
+function whereHolds(where: string, row: Readonly<Record<string, Value>>, vars: Readonly<Record<string, Value>> = {}): boolean {
   return where.split(/\s+OR\s+/i).some((conjunction) =>
     conjunction.split(/\s+AND\s+/i).every((term) => {
       const m = /^\s*(.+?)\s*(!=|<>|=)\s*(.+?)\s*$/.exec(term);

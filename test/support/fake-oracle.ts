@@ -281,7 +281,7 @@ export class FakeDatabase {
   }
 }
 
-export class FakeSession implements DbSession {
+class FakeSession implements DbSession {
   alive = true;
   closed = false;
   pending: ((s: State) => void)[] = [];

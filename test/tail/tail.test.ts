@@ -50,7 +50,7 @@ describe('dcn tail', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(20);
     expect(lines[0]).toBe('2026-11-26 10:10:00.000  ORDERS         2400     200    200 OK');
-    expect(lines[19]).toMatch(/^2026-11-26 10:29:00\.000  ORDER_ITEMS    2404     -      call failed: .* — ORA-29273: HTTP request failed: ORA-24247/);
+    expect(lines[19]).toMatch(/^2026-11-26 10:29:00\.000 {2}ORDER_ITEMS {4}2404 {5}- {6}call failed: .* — ORA-29273: HTTP request failed: ORA-24247/);
   });
 
   it('prints NDJSON with --json, and filters by table, order, time and failure', async () => {

@@ -1,7 +1,8 @@
 import type { MigrationState, StatusResult } from '../../migrator/status.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
-import { formatMs, table, type Output } from '../output.js';
+import { formatMs, type Output } from '../output.js';
+import { table } from '../table.js';
 import { migrationLabel } from '../../migrator/source.js';
 import type { MigrateStatusFlags } from '../options.js';
 

@@ -1,6 +1,7 @@
 import { Registrations, type Registration } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
-import { table, type Output } from '../output.js';
+import type { Output } from '../output.js';
+import { table } from '../table.js';
 import type { RegsFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
