@@ -307,7 +307,8 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     names = fs.readdir(dir);
   } catch (cause) {
     throw new DcnError('config_invalid', `cannot read the migrations directory ${dir}`, {
-      hint: 'point --migrations (or "migrations" in dcn.config.json) at a directory of V<n>__<name>.sql files',
+      hint: 'point the migrations setting at a directory of V<n>__<name>.sql files',
+      remedies: [{ kind: 'migrations-dir' }],
       cause,
     });
   }

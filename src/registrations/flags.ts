@@ -2,7 +2,7 @@
  * QoS flags and operation filters of a registration, by name: what users type, the package
  * constant the PL/SQL block uses, and the bit it stands for (to decode USER_CHANGE_NOTIFICATION_REGS).
  */
-import { usageError } from '../errors.js';
+import { DcnError, usageError } from '../errors.js';
 
 interface Flag {
   readonly constant: string;
@@ -41,10 +41,10 @@ export function parseNames(kind: 'qos' | 'operations', values: readonly string[]
     // With QOS_QUERY a change arrives as EVENT_QUERYCHANGE, its tables inside query_desc_array
     // (shared/reference, corrections): the callback would log it and call nobody. Refused rather
     // than registered to be dropped in silence; best-effort has a meaning only with it.
-    throw usageError(
-      `--qos ${names.includes('query') ? 'query' : 'best-effort'}: query-result change notification arrives as EVENT_QUERYCHANGE, which the callback does not turn into calls; dcn registers object change notification only`,
-      'leave it out: --qos reliable,rowids notifies every committed change to the tables',
-    );
+    throw new DcnError('usage', 'query-result change notification arrives as EVENT_QUERYCHANGE, which the callback does not turn into calls; dcn registers object change notification only', {
+      hint: 'leave it out: reliable,rowids notifies every committed change to the tables',
+      meta: { option: 'qos', value: names.includes('query') ? 'query' : 'best-effort' },
+    });
   }
   return [...new Set(names)];
 }

@@ -84,7 +84,7 @@ export function planDeregister(regid: number): PlannedCall {
 
 /** Validates what users type for a registration; every failure is a usage error (exit 2). */
 export function parseTables(inputs: readonly string[], maxBytes = 128): QualifiedName[] {
-  if (inputs.length === 0) throw usageError('no --table given', 'name at least one: --table OE.ORDERS');
+  if (inputs.length === 0) throw new DcnError('usage', 'no table given', { hint: 'name at least one, e.g. OE.ORDERS', meta: { option: 'table' } });
   if (inputs.length > MAX_TABLES) throw usageError(`${inputs.length} tables: at most ${MAX_TABLES} in one command`, 'split them over several enable-reg calls');
   const tables = inputs.map((i) => parseQualifiedName(i, 'table', maxBytes));
   const seen = new Set<string>();
@@ -104,7 +104,7 @@ export function parseRegid(input: string): number {
 export function parseTimeout(input: string | undefined): number {
   if (input === undefined) return 0;
   if (!/^\d{1,10}$/.test(input.trim()) || Number(input) > 2147483647) {
-    throw usageError(`--timeout '${input}' is not a whole number of seconds`, 'e.g. --timeout 3600, or 0 for a registration that never expires');
+    throw new DcnError('usage', 'not a whole number of seconds', { hint: 'e.g. 3600, or 0 for a registration that never expires', meta: { option: 'timeout', value: input } });
   }
   return Number(input);
 }
@@ -253,8 +253,8 @@ export class Registrations {
       return groupRegistrations((await session.execute(q.sql, {}, { name: q.name })).rows);
     } catch (err) {
       if (options.all && (oracleCode(err) === 'ORA-00942' || oracleCode(err) === 'ORA-01031')) {
-        throw new DcnError('privilege_missing', `dcn regs --all: the admin user cannot read DBA_CHANGE_NOTIFICATION_REGS (${firstLine(err)})`, {
-          hint: 'use a DBA for the admin profile (DCN_ADMIN_USER), or leave out --all to list your own registrations',
+        throw new DcnError('privilege_missing', `the admin user cannot read DBA_CHANGE_NOTIFICATION_REGS, which lists every user's registrations (${firstLine(err)})`, {
+          hint: 'use a DBA for the admin profile (DCN_ADMIN_USER), or list only your own registrations',
           cause: err,
         });
       }
@@ -275,7 +275,7 @@ export class Registrations {
       }
       if (target.exactlyOne && found.length > 1) {
         throw new DcnError('usage', `${found.length} registrations use the callback ${displayName(target.callback)}: ${found.map((r) => r.regid).join(', ')}`, {
-          hint: 'give the REGID instead of --callback',
+          hint: 'name the registration by its id instead of its callback',
         });
       }
       return found;

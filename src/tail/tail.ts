@@ -246,5 +246,5 @@ export function parseSince(input: string, now: Date = new Date()): Date {
     const d = new Date(input.trim());
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new DcnError('usage', `--since '${input}' is neither a duration nor a date`, { hint: 'e.g. --since 10m, --since 2h, --since 2026-11-26T10:00' });
+  throw new DcnError('usage', 'neither a duration nor a date', { hint: 'e.g. 10m, 2h, 2026-11-26T10:00', meta: { option: 'since', value: input } });
 }

@@ -351,7 +351,7 @@ describe('errors with --json (issue 15)', () => {
     const tail = await run(['tail', '--json', '--since', 'yesterday-ish'], { env: DB_ENV });
     expect(tail.code).toBe(2);
     expect(tail.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(tail.stdout).error).toMatchObject({ code: 'usage', message: "--since 'yesterday-ish' is neither a duration nor a date" });
+    expect(JSON.parse(tail.stdout).error).toMatchObject({ code: 'usage', message: '--since yesterday-ish: neither a duration nor a date' });
     const listen = await run(['listen', '--json', '--port', 'x']);
     expect(listen.code).toBe(2);
     expect(listen.stdout.trim().split('\n')).toHaveLength(1);

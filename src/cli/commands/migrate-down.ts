@@ -13,7 +13,6 @@ export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): 
     if (!/^\d+$/.test(flags.steps) || Number(flags.steps) < 1) throw usageError(`--steps ${flags.steps} is not a whole number of 1 or more`, 'e.g. --steps 2');
     steps = Number(flags.steps);
   }
-  if (flags.to !== undefined && steps !== undefined) throw usageError("can't give --to and --steps together", 'use one of them');
   return withMigrator(flags, ctx, out, (m) => m.down({ to: flags.to, steps, resume: flags.resume }));
 }
 
