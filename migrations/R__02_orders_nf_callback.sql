@@ -8,6 +8,9 @@
 --   - deleted rows cannot be looked up by ROWID (the article's SELECT INTO raised NO_DATA_FOUND):
 --     they, and any row no longer found, become one table-level notification;
 --   - one call per distinct order per table per notification, however many rows changed;
+--   - an UPDATE of ORDER_ITEMS may move an item to another order, and the notification names
+--     only the row as it is now: the old order's cached items would stay stale for good. So it is
+--     notified at table level, unless the orderItemsKeyImmutable setting says items never move;
 --   - DROP and ALTER of a registered table are logged, and notified at table level;
 --   - other events (startup, shutdown, deregistration, …) are logged, not ignored;
 --   - nothing raises out of the callback: an error is logged in nfresults.
@@ -17,6 +20,9 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := '&callback_url';
   c_orders      CONSTANT VARCHAR2(261)  := '&app_schema..&orders_table';
   c_order_items CONSTANT VARCHAR2(261)  := '&app_schema..&order_items_table';
+  -- ORDERS is keyed by its primary key, taken as immutable; ORDER_ITEMS by ORDER_ID, which an
+  -- UPDATE can change unless the setting orderItemsKeyImmutable says it never does.
+  c_items_key_fixed CONSTANT BOOLEAN := '&order_items_key_immutable' = 'yes';
 
   TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
@@ -82,6 +88,9 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       FOR j IN 1 .. p_tdesc.row_desc_array.COUNT LOOP
         IF BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.DELETEOP) <> 0 THEN
           l_why := 'rows deleted: their orders cannot be looked up';
+        ELSIF p_table = c_order_items AND NOT c_items_key_fixed
+              AND BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.UPDATEOP) <> 0 THEN
+          l_why := 'items updated: an update may have moved an item from another order, whose results it does not name';
         ELSE
           l_rows.EXTEND;
           l_rows(l_rows.LAST) := p_tdesc.row_desc_array(j);

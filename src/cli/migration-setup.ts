@@ -24,6 +24,7 @@ function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
     callbackUrl: flags.callbackUrl,
     httpTimeout: flags.httpTimeout,
     demoSchema: flags.withDemoSchema ? 'yes' : undefined,
+    orderItemsKeyImmutable: flags.orderItemsKeyImmutable ? 'yes' : undefined,
   };
   return { flags: settings, env: ctx.env, cwd: ctx.cwd };
 }

@@ -63,6 +63,7 @@ export const MIGRATION_SET = {
   callbackUrl: { flags: '--callback-url <url>', description: `URL the database calls for each change (env ${ENV_NAMES.callbackUrl}; default ${SCHEMA_DEFAULTS.callbackUrl})` },
   httpTimeout: { flags: '--http-timeout <seconds>', description: `transfer timeout of that call (env ${ENV_NAMES.httpTimeout}; default ${SCHEMA_DEFAULTS.httpTimeout})` },
   withDemoSchema: { flags: '--with-demo-schema', description: `also create a minimal ORDERS/ORDER_ITEMS with the order 2408 (env ${ENV_NAMES.demoSchema})` },
+  orderItemsKeyImmutable: { flags: '--order-items-key-immutable', description: `items never move to another order: an update of an item drops its order's results, not every order's (env ${ENV_NAMES.orderItemsKeyImmutable})` },
 } as const;
 
 export const LOCK = {

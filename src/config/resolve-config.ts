@@ -35,6 +35,8 @@ export interface ConfigFlags {
   readonly httpTimeout?: string;
   /** 'yes' from --with-demo-schema. */
   readonly demoSchema?: string;
+  /** 'yes' from --order-items-key-immutable. */
+  readonly orderItemsKeyImmutable?: string;
 }
 
 /** What every command that connects uses: where to, as whom, how long to wait. */
@@ -65,7 +67,7 @@ export interface MigrationSetConfig extends ConnectionConfig {
 
 const FILE_KEYS = new Set([
   'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
-  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema',
+  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable',
 ]);
 
 export interface ResolveInput {
@@ -262,6 +264,7 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     callbackToken: reader.pick('callbackToken'),
     httpTimeout: reader.pick('httpTimeout'),
     demoSchema: reader.pick('demoSchema'),
+    orderItemsKeyImmutable: reader.pick('orderItemsKeyImmutable'),
   });
   /** The variables set by name (config file "variables", --define), over the settings. */
   const overridden = new Set<string>();

@@ -18,6 +18,8 @@ export interface SchemaSettingsInput {
   readonly callbackToken?: string;
   readonly httpTimeout?: string;
   readonly demoSchema?: string;
+  /** yes: an item never moves to another order, so an UPDATE of ORDER_ITEMS names its order. */
+  readonly orderItemsKeyImmutable?: string;
 }
 
 /** The variables the built-in migrations use, and the setting each comes from (for messages). */
@@ -31,6 +33,7 @@ const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
   callback_token: 'callbackToken (DCN_CALLBACK_TOKEN)',
   http_timeout: 'httpTimeout (--http-timeout, DCN_HTTP_TIMEOUT)',
   demo_schema: 'demoSchema (--with-demo-schema, DCN_DEMO_SCHEMA)',
+  order_items_key_immutable: 'orderItemsKeyImmutable (--order-items-key-immutable, DCN_ORDER_ITEMS_KEY_IMMUTABLE)',
 };
 
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
@@ -104,6 +107,7 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
     callback_token: token,
     http_timeout: String(Number(timeout)),
     demo_schema: yesNo('demoSchema', input.demoSchema) ? 'yes' : 'no',
+    order_items_key_immutable: yesNo('orderItemsKeyImmutable', input.orderItemsKeyImmutable) ? 'yes' : 'no',
   };
 }
 
@@ -131,6 +135,8 @@ export function checkSchemaVariables(variables: Record<string, string>, overridd
   if (v.callback_host !== undefined && !/^[A-Za-z0-9.:*-]{1,255}$/.test(v.callback_host)) {
     throw bad('callback_host', v.callback_host, 'is not a host name or address', '10.0.0.5');
   }
+  // the callback compares it with 'yes': anything else given by name must not mean no in silence
+  if (v.order_items_key_immutable !== undefined) v.order_items_key_immutable = yesNo(`order_items_key_immutable (${SCHEMA_VARIABLES.order_items_key_immutable})`, v.order_items_key_immutable) ? 'yes' : 'no';
   for (const name of ['callback_port', 'http_timeout']) {
     if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
   }

@@ -22,6 +22,7 @@ export const ENV_NAMES = {
   callbackToken: 'DCN_CALLBACK_TOKEN',
   httpTimeout: 'DCN_HTTP_TIMEOUT',
   demoSchema: 'DCN_DEMO_SCHEMA',
+  orderItemsKeyImmutable: 'DCN_ORDER_ITEMS_KEY_IMMUTABLE',
 } as const;
 
 /** The administrative privileges a connection can be made with (AS SYSDBA …). */

@@ -113,6 +113,7 @@ describe('settings of the built-in migrations', () => {
       callback_token: '',
       http_timeout: '5',
       demo_schema: 'no',
+      order_items_key_immutable: 'no',
     });
     expect(resolveWith({ user: 'scott' }, {}, null).variables.app_schema).toBe('SCOTT');
   });

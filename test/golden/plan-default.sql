@@ -357,11 +357,14 @@ SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotifi
 COMMIT;
 
 -- R__02_orders_nf_callback: 02 orders nf callback (R__02_orders_nf_callback.sql, repeatable)
--- R__02_orders_nf_callback.sql:16
+-- R__02_orders_nf_callback.sql:19
 CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := 'http://localhost:8080/phpcache/dropResults.php';
   c_orders      CONSTANT VARCHAR2(261)  := 'OE.ORDERS';
   c_order_items CONSTANT VARCHAR2(261)  := 'OE.ORDER_ITEMS';
+  -- ORDERS is keyed by its primary key, taken as immutable; ORDER_ITEMS by ORDER_ID, which an
+  -- UPDATE can change unless the setting orderItemsKeyImmutable says it never does.
+  c_items_key_fixed CONSTANT BOOLEAN := 'no' = 'yes';
 
   TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
@@ -427,6 +430,9 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       FOR j IN 1 .. p_tdesc.row_desc_array.COUNT LOOP
         IF BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.DELETEOP) <> 0 THEN
           l_why := 'rows deleted: their orders cannot be looked up';
+        ELSIF p_table = c_order_items AND NOT c_items_key_fixed
+              AND BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.UPDATEOP) <> 0 THEN
+          l_why := 'items updated: an update may have moved an item from another order, whose results it does not name';
         ELSE
           l_rows.EXTEND;
           l_rows(l_rows.LAST) := p_tdesc.row_desc_array(j);
@@ -499,8 +505,8 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', 'd2f68d6075279e7c1bfe2f53317a5b045dc47c98337d0036', 'app',
-       'migrate', 1, 1, '1bfe2f53317a5b04e6a16a3253d4a0d686aa2b0aa6ff46e664f5964612f0ea3b', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', '7dad0cf87ba3de1f742ed089b9218f5e5dc47c980402337d0036', 'app',
+       'migrate', 1, 1, '742ed089b9218f5eac017bf1b8bd8dad457f2311af12a4f9d32b339a644bcab0', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 

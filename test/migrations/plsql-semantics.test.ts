@@ -84,3 +84,23 @@ describe('the PL/SQL', () => {
     for (const t of tests) expect(t).toMatch(/ > 0$/);
   });
 });
+
+describe('a key that changes (issue 16)', () => {
+  const callbackOf = (flags: Parameters<typeof planFor>[0]) => planFor(flags).migrations.flatMap((m) => m.statements).find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql;
+
+  it('an UPDATE of ORDER_ITEMS becomes a table-level notification before any row is looked up, unless items never move', () => {
+    const callback = callbackOf({});
+    expect(callback).toMatch(/c_items_key_fixed CONSTANT BOOLEAN := 'no' = 'yes';/);
+    // in the loop over the changed rows: the delete rule, then this one, then the rows to look up
+    const loop = /FOR j IN 1 \.\. p_tdesc\.row_desc_array\.COUNT LOOP([\s\S]*?)END LOOP;/.exec(callback)![1]!;
+    const branches = loop.split(/\n\s*(?:ELSIF|ELSE)\b/);
+    expect(branches).toHaveLength(3);
+    expect(branches[1]).toMatch(/^\s*p_table = c_order_items AND NOT c_items_key_fixed\s+AND BITAND\(p_tdesc\.row_desc_array\(j\)\.opflags, DBMS_CHANGE_NOTIFICATION\.UPDATEOP\) <> 0 THEN\s+l_why := '[^']+';\s*$/);
+    expect(branches[2]).toMatch(/l_rows\.EXTEND;/);
+  });
+
+  it('orderItemsKeyImmutable=yes keeps per-order notifications for item updates', () => {
+    expect(callbackOf({ orderItemsKeyImmutable: 'yes' })).toMatch(/c_items_key_fixed CONSTANT BOOLEAN := 'yes' = 'yes';/);
+    expect(() => planFor({ define: ['order_items_key_immutable=maybe'] })).toThrow(/order_items_key_immutable .*'maybe' is not yes or no/);
+  });
+});

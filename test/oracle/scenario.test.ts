@@ -95,13 +95,27 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     expect(r.code).toBe(0);
   });
 
-  it('two items of one order changed in one transaction: exactly one notification for that order', async () => {
+  it('an item moved to another order: one table-level notification, so the order it left is dropped too (issue 16)', async () => {
+    const marker = await lastId();
+    await run('UPDATE order_items SET order_id = 2409, line_item_id = 99 WHERE order_id = 2408 AND line_item_id = 3');
+    const rows = await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDER_ITEMS', null).length > 0, 'the table-level notification of the moved item');
+    expect(rowsFor(rows, 'ORDER_ITEMS', null)[0]).toMatchObject({ status: 200, message: expect.stringMatching(/items updated/) });
+    expect(rowsFor(rows, 'ORDER_ITEMS', '2409')).toEqual([]); // not only the order it went to
+    expect(seen).toContainEqual(expect.objectContaining({ action: 'dropped-all', table: 'ORDER_ITEMS' }));
+  });
+
+  it('with orderItemsKeyImmutable, two items of one order changed in one transaction: exactly one notification for that order', async () => {
+    const r = await dcn(env, ['migrate', ...settings(), '--order-items-key-immutable']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
     const marker = await lastId();
     await run('UPDATE order_items SET quantity = quantity + 1 WHERE order_id = 2408 AND line_item_id IN (1, 2)');
     await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDER_ITEMS', '2408').length > 0, 'the notification of the items of 2408');
     await new Promise((r) => setTimeout(r, 3000)); // a second one would have come by now
     const rows = await logRowsAfter(app, env.appUser, marker);
     expect(rowsFor(rows, 'ORDER_ITEMS', '2408')).toHaveLength(1);
+    expect(rowsFor(rows, 'ORDER_ITEMS', null)).toEqual([]);
+    expect((await dcn(env, ['migrate', ...settings()])).code).toBe(0); // back to the default
   });
 
   it('a deleted order is notified at table level, and nothing raises NO_DATA_FOUND', async () => {

@@ -13,7 +13,7 @@ export const SETTINGS: Record<string, ConfigFlags> = {
     callbackUrl: 'http://10.1.2.3:9000/cache/drop?tenant=acme&region=eu-1',
     httpTimeout: '20',
   },
-  'https on IPv6 with the demo schema': { callbackUrl: 'https://[2001:db8::1]/dcn', demoSchema: 'yes', schema: 'APP$1' },
+  'https on IPv6 with the demo schema, items never moving': { callbackUrl: 'https://[2001:db8::1]/dcn', demoSchema: 'yes', schema: 'APP$1', orderItemsKeyImmutable: 'yes' },
 };
 
 export function planFor(flags: ConfigFlags, env: Record<string, string> = {}) {
