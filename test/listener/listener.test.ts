@@ -206,8 +206,9 @@ describe('dcn listen as a process', () => {
       const code = await new Promise((r) => cli.child.on('exit', r));
       expect(code).toBe(0);
       const lines = cli.stdout().trim().split('\n').map((l) => JSON.parse(l));
-      expect(lines[0]).toMatchObject({ status: 200, action: 'dropped', table: 'ORDERS', order: 2408 });
-      expect(lines[1]).toMatchObject({ status: 400, action: 'rejected' });
+      expect(lines[0]).toMatchObject({ status: 200, action: 'dropped-all-at-start', functions: ['getOrderFields', 'getOrderItems'] });
+      expect(lines[1]).toMatchObject({ status: 200, action: 'dropped', table: 'ORDERS', order: 2408 });
+      expect(lines[2]).toMatchObject({ status: 400, action: 'rejected' });
       expect(lines.at(-1)).toMatchObject({ ok: true, stoppedBy: signal, notifications: 1 });
       expect(cli.stderr()).toMatch(new RegExp(`stopped \\(${signal}\\) after 1 notification`));
     }
@@ -334,5 +335,43 @@ describe('dcn listen never says "dropped" when nothing was (issue 12)', () => {
     } finally {
       await holder.close();
     }
+  });
+});
+
+describe('dcn listen at start (issue 16: no notification lost for good)', () => {
+  async function seeded() {
+    const dir = tempDir();
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    await cache.call('getOrderFields', () => ({ order_id: 2408, status: 'stale?' }), 2408);
+    await cache.call('getOrderItems', () => [{ line: 1 }], 2408);
+    await cache.call('getCustomer', () => ({ id: 7 }), 7);
+    cache.close();
+    const cached = async () => {
+      const c = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+      const hits = [];
+      for (const [fn, arg] of [['getOrderFields', 2408], ['getOrderItems', 2408], ['getCustomer', 7]] as const) {
+        if ((await c.callWith(fn, {}, () => null, arg)).hit) hits.push(fn);
+      }
+      c.close();
+      return hits;
+    };
+    return { dir, cached };
+  }
+
+  it('drops every result of the mapped functions once it answers: what a notification sent while it was down would have dropped may be stale', async () => {
+    const { dir, cached } = await seeded();
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir, '--json'], { stop: Promise.resolve('SIGTERM') });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/dropped every getOrderFields\(\) and getOrderItems\(\) result cached before it answered/);
+    expect(JSON.parse(r.stdout.split('\n')[0]!)).toMatchObject({ action: 'dropped-all-at-start', functions: ['getOrderFields', 'getOrderItems'] });
+    expect(await cached()).toEqual(['getCustomer']); // a function it does not drop for is not its business
+  });
+
+  it('--keep-cache keeps them', async () => {
+    const { dir, cached } = await seeded();
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir, '--keep-cache'], { stop: Promise.resolve('SIGTERM') });
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/dropped every/);
+    expect(await cached()).toEqual(['getOrderFields', 'getOrderItems', 'getCustomer']);
   });
 });

@@ -134,6 +134,17 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   if (!token && !isLoopback(host)) {
     warn('no_token', `listening on ${host} without a token: anyone who reaches this port can drop cached results; set DCN_CALLBACK_TOKEN (sendNotification sends it)`);
   }
+  // A notification sent while no listener answered is lost (sendNotification logs it as failed),
+  // and what it would have dropped may still be cached: stale until it expires. So once this
+  // listener answers, every result of the functions it drops for goes; from then on each
+  // notification drops its own. Dropped after listening, not before, so none falls in between.
+  if (!flags.keepCache) {
+    const functions = [...new Set(Object.values(tables))];
+    for (const fn of functions) await cache.dropAll(fn);
+    const message = `dropped every ${functions.map((f) => `${f}()`).join(' and ')} result cached before it answered: notifications sent while no listener answered are lost (--keep-cache keeps them)`;
+    out.note(`dcn listen: ${message}`);
+    if (out.json) log(JSON.stringify({ time: new Date().toISOString(), status: 200, action: 'dropped-all-at-start', functions, reason: message }));
+  }
   void cache.sweep().catch(() => undefined); // entries and bytes for /healthz, leftovers reclaimed
   out.note(`dcn listen: ${listener.url} → ${Object.entries(tables).map(([t, f]) => `${t}=${f}`).join(', ')}; cache ${cache.dir}${token ? '; token required' : ''}. Ctrl-C stops.`);
   const stoppedBy = await ctx.waitForStop();
