@@ -4,6 +4,8 @@
  * and the hint once. Engine code throws these and never exits the process.
  */
 
+import type { ENV_NAMES } from './config/settings.js';
+
 export type ErrorCode =
   | 'usage' // bad flag, bad value, bad name: nothing was done
   | 'not_found' // a named registration, table or object does not exist: nothing was done
@@ -52,7 +54,11 @@ export type Remedy =
   | { readonly kind: 'allow-changed' }
   | { readonly kind: 'out-of-order' }
   | { readonly kind: 'migrations-dir' }
-  | { readonly kind: 'status' };
+  | { readonly kind: 'status' }
+  /** Change this setting (the CLI names its flag and environment variable). */
+  | { readonly kind: 'setting'; readonly name: keyof typeof ENV_NAMES }
+  /** The driver's own error says more. */
+  | { readonly kind: 'verbose' };
 
 export interface DcnErrorOptions {
   /** What to do about it, in one sentence. */

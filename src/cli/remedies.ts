@@ -3,6 +3,7 @@
  * and which remedies apply, and never names a command or a flag (as umzug leaves wording to its
  * CLI); here each remedy becomes the command a user types.
  */
+import { ENV_NAMES } from '../config/settings.js';
 import type { DcnError, Remedy } from '../errors.js';
 
 function command(remedy: Remedy): string {
@@ -21,6 +22,10 @@ function command(remedy: Remedy): string {
       return '--migrations DIR (or DCN_MIGRATIONS)';
     case 'status':
       return 'dcn migrate status';
+    case 'setting':
+      return `--${remedy.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} … (or ${ENV_NAMES[remedy.name]})`;
+    case 'verbose':
+      return '--verbose';
   }
 }
 

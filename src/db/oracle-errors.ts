@@ -2,7 +2,7 @@
  * Turns node-oracledb errors into DcnErrors that say what went wrong and how to fix it.
  * The original error stays as `cause` (shown with --verbose).
  */
-import { DcnError } from '../errors.js';
+import { DcnError, type Remedy } from '../errors.js';
 
 /** The ORA-/NJS-/DPI- code at the start of a driver error message, if any. */
 export function oracleCode(err: unknown): string | undefined {
@@ -60,10 +60,10 @@ export function connectError(err: unknown, ctx: ConnectContext): DcnError {
   const code = oracleCode(err);
   const where = `${ctx.user}@${ctx.connectString} (${ctx.profile} profile)`;
   const meta = { profile: ctx.profile, user: ctx.user, connect: ctx.connectString, oracleCode: code };
-  const make = (message: string, hint: string) =>
-    new DcnError('connection_failed', `cannot connect as ${where}: ${message}`, { hint, meta, cause: err });
+  const make = (message: string, hint: string, remedies?: readonly Remedy[]) =>
+    new DcnError('connection_failed', `cannot connect as ${where}: ${message}`, { hint, remedies, meta, cause: err });
   if (code === 'NJS-510') {
-    return make(`no answer within ${ctx.connectTimeoutSeconds} s`, 'check host and port, firewalls, and that the listener runs; raise --connect-timeout for a slow network');
+    return make(`no answer within ${ctx.connectTimeoutSeconds} s`, 'check host and port, firewalls, and that the listener runs; raise the connect timeout for a slow network', [{ kind: 'setting', name: 'connectTimeout' }]);
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
     return make(firstLine(err), 'check the host and port in the connect string (host:port/service) and that the database listener is running');
@@ -72,20 +72,22 @@ export function connectError(err: unknown, ctx: ConnectContext): DcnError {
     return make(firstLine(err), 'the listener answered but does not know that service: check the service name (e.g. FREEPDB1) with lsnrctl status');
   }
   if (code !== undefined && TNS.has(code)) {
-    return make(firstLine(err), 'set --tns-admin (or TNS_ADMIN) to the directory holding tnsnames.ora, or use host:port/service');
+    return make(firstLine(err), 'name the directory holding tnsnames.ora, or use host:port/service', [{ kind: 'setting', name: 'tnsAdmin' }]);
   }
   if (code !== undefined && BAD_CONNECT_STRING.has(code)) {
     return make(firstLine(err), 'write the connect string as host:port/service, a tnsnames.ora alias, or a full (DESCRIPTION=…)');
   }
   if (code === 'ORA-01017') {
-    return make('invalid user name or password (ORA-01017)', ctx.profile === 'admin' ? 'check DCN_ADMIN_USER and DCN_ADMIN_PASSWORD (and --admin-privilege for SYS)' : 'check DCN_USER and DCN_PASSWORD');
+    if (ctx.profile === 'admin') return make('invalid user name or password (ORA-01017)', 'check DCN_ADMIN_USER and DCN_ADMIN_PASSWORD (and the admin privilege for SYS)', [{ kind: 'setting', name: 'adminPrivilege' }]);
+    return make('invalid user name or password (ORA-01017)', 'check DCN_USER and DCN_PASSWORD');
   }
   if (code === 'ORA-28000') return make('the account is locked (ORA-28000)', `unlock it: ALTER USER ${ctx.user} ACCOUNT UNLOCK`);
   if (code === 'ORA-28001') return make('the password has expired (ORA-28001)', `set a new one: ALTER USER ${ctx.user} IDENTIFIED BY …`);
   if (code === 'ORA-01031' || code === 'ORA-01045') {
-    return make(firstLine(err), ctx.profile === 'admin' ? 'the admin user lacks the privilege to connect that way: check --admin-privilege' : `grant it: GRANT CREATE SESSION TO ${ctx.user}`);
+    if (ctx.profile === 'admin') return make(firstLine(err), 'the admin user lacks the privilege to connect that way: check the admin privilege', [{ kind: 'setting', name: 'adminPrivilege' }]);
+    return make(firstLine(err), `grant it: GRANT CREATE SESSION TO ${ctx.user}`);
   }
-  return make(firstLine(err), 'run with --verbose to see the driver error');
+  return make(firstLine(err), 'the driver error says more', [{ kind: 'verbose' }]);
 }
 
 /** Explains a failed statement outside a migration (dcn's own queries). */
