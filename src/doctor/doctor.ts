@@ -11,6 +11,7 @@ import type { Migrator } from '../migrator/migrator.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { DEFAULT_CALLBACK, Registrations } from '../registrations/registrations.js';
+import { NO_MAP_REASON } from '../listener/listener.js';
 import { isFailure, Tail, type LogRow } from '../tail/tail.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
@@ -69,6 +70,7 @@ export function diagnose(row: LogRow, url: string): { summary: string; fix: stri
   if (/ORA-29276|transfer timeout/i.test(text)) return { summary: 'the listener did not answer in time (transfer timeout)', fix: 'check the listener is not overloaded, or raise httpTimeout and run `dcn migrate` again' };
   if (/ORA-29024|ORA-28759|certificate|wallet/i.test(text)) return { summary: 'the HTTPS call failed: no wallet or an untrusted certificate', fix: 'use an http URL, or set up a wallet for UTL_HTTP (not done by dcn)' };
   if (row.status === 401) return { summary: 'the listener rejects the token (401)', fix: 'give dcn listen and `dcn migrate` the same DCN_CALLBACK_TOKEN' };
+  if (row.status === 404 && row.message?.includes(NO_MAP_REASON)) return { summary: `the listener has no cached function for table ${row.table ?? '?'} (404)`, fix: `map one: dcn listen --map ${row.table ?? 'TABLE'}=function` };
   if (row.status === 404) return { summary: 'the listener does not know the path (404)', fix: 'make the callback URL path and dcn listen --path the same' };
   if (row.status === 400) return { summary: `the listener rejects the call (400): ${row.message ?? ''}`, fix: 'check dcn listen --map covers the table' };
   if (row.status !== null && row.status >= 400) return { summary: `the listener answers ${row.status}`, fix: "check the listener's log" };

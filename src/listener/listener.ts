@@ -45,9 +45,14 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const ORDER = /^\d{1,15}$/;
 
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+/** The reason phrase of a 404 for a table the listener has no map for: sendNotification logs it, so `dcn tail` and doctor can tell it from a wrong path. */
+export const NO_MAP_REASON = 'No Map For Table';
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}, reason?: string): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  const head = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers };
+  if (reason === undefined) res.writeHead(status, head);
+  else res.writeHead(status, reason, head);
   res.end(text);
 }
 
@@ -108,9 +113,9 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
   const now = options.now ?? (() => new Date());
   const emit = (event: Omit<NotificationEvent, 'time'>) => options.onEvent?.({ time: now().toISOString(), ...event });
   let batch: { res: ServerResponse; table: string; fn: string; order: number }[] = [];
-  const reject = (res: ServerResponse, status: number, reason: string, headers?: Record<string, string>) => {
+  const reject = (res: ServerResponse, status: number, reason: string, headers?: Record<string, string>, phrase?: string) => {
     emit({ status, action: 'rejected', reason });
-    reply(res, status, { ok: false, error: reason }, headers);
+    reply(res, status, { ok: false, error: reason }, headers, phrase);
   };
 
   return (req, res) => {
@@ -135,7 +140,9 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (query.order !== undefined && !ORDER.test(query.order)) return reject(res, 400, 'order_no must be a whole number, given at most once');
     const table = query.table.toUpperCase();
     const fn = tables[table];
-    if (fn === undefined) return reject(res, 400, `no cached function for table ${table}`);
+    // a table this listener does not drop for: not a bad request, but nothing here for it (404),
+    // with a reason phrase the database logs, so the log tells it from a wrong path
+    if (fn === undefined) return reject(res, 404, `no cached function for table ${table}`, undefined, NO_MAP_REASON);
     const order = query.order === undefined ? undefined : Number(query.order);
 
     if (order === undefined) {

@@ -13,6 +13,7 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-listen-'));
 
 interface Reply {
   status: number;
+  reason?: string;
   body: string;
   headers: Record<string, string | string[] | undefined>;
 }
@@ -23,7 +24,7 @@ function http(base: string, path: string, options: { method?: string; headers?: 
     const req = request({ host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage, body, headers: res.headers }));
     });
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
@@ -93,7 +94,7 @@ describe('the listener over real HTTP', () => {
     ['a wrong token', 401, `${P}?order_no=1&table=ORDERS`, { 'x-dcn-token': 'tok-124' }],
     ['no table', 400, `${P}?order_no=1`, withToken],
     ['a bad table', 400, `${P}?order_no=1&table=ORD%27ERS`, withToken],
-    ['an unknown table', 400, `${P}?order_no=1&table=CUSTOMERS`, withToken],
+    ['an unknown table', 404, `${P}?order_no=1&table=CUSTOMERS`, withToken],
     ['a bad order', 400, `${P}?order_no=12a&table=ORDERS`, withToken],
     ['a negative order', 400, `${P}?order_no=-1&table=ORDERS`, withToken],
     ['two orders', 400, `${P}?order_no=1&order_no=2&table=ORDERS`, withToken],
@@ -104,6 +105,14 @@ describe('the listener over real HTTP', () => {
     const r = await http(base(), path, { headers: headers as Record<string, string> });
     expect(r.status).toBe(status);
     expect(JSON.parse(r.body).ok).toBe(false);
+  });
+
+  it('answers a table it has no cached function for with 404 and a reason phrase the database logs (issue 16)', async () => {
+    const r = await http(base(), `${P}?order_no=1&table=CUSTOMERS`, { headers: withToken });
+    expect([r.status, r.reason]).toEqual([404, 'No Map For Table']);
+    expect(JSON.parse(r.body)).toEqual({ ok: false, error: 'no cached function for table CUSTOMERS' });
+    const path = await http(base(), '/dropResults.php?order_no=1&table=ORDERS', { headers: withToken });
+    expect([path.status, path.reason]).toEqual([404, 'Not Found']);
   });
 
   it('answers other methods with 405, a body with 413, oversized headers with 431', async () => {
