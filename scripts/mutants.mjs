@@ -16,6 +16,7 @@ const ALL_TARGETS = [
   { file: 'sql/migrator/history.sql', tests: ['test/migrator', 'test/cli/main.test.ts', 'test/migrations'] },
   { file: 'sql/doctor/doctor.sql', tests: ['test/doctor'] },
   { file: 'sql/registrations/registrations.sql', tests: ['test/registrations'] },
+  { file: 'sql/replay/replay.sql', tests: ['test/replay', 'test/doctor'] },
   ...readdirSync(join(root, 'migrations'))
     .filter((f) => f.endsWith('.sql'))
     .map((f) => ({ file: `migrations/${f}`, tests: ['test/migrations', 'test/reference', 'test/sql'] })),

@@ -1,4 +1,4 @@
--- dcn migrate plan: 8 migration(s) from the built-in migrations
+-- dcn migrate plan: 9 migration(s) from the built-in migrations
 -- Written by dcn 0.0.0-golden. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql
 -- It assumes no migration has been applied yet. Values are already substituted.
 SET DEFINE OFF
@@ -163,6 +163,16 @@ INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, ch
                             operation, statements_done, statements_total, done_hash, success, installed_by)
 SELECT NVL(MAX(installed_rank), 0) + 1, '5', 'orders nf callback', 'V5__orders_nf_callback.sql', '97e0e10484c8a603f599ce040916150f31d94851bf9073cf2614bb17757cf60d', 'app',
        'migrate', 0, 0, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 1, USER
+  FROM DCN_SCHEMA_HISTORY;
+COMMIT;
+
+-- V7: nfresults replay (V7__nfresults_replay.sql)
+-- V7__nfresults_replay.sql:5
+ALTER TABLE nfresults ADD (replayed_by NUMBER);
+INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
+                            operation, statements_done, statements_total, done_hash, success, installed_by)
+SELECT NVL(MAX(installed_rank), 0) + 1, '7', 'nfresults replay', 'V7__nfresults_replay.sql', '2a3a126986d71c37c9daad0449a851316defe3067965e5296d80372d4dc93672', 'app',
+       'migrate', 1, 1, '1a6a2d36819cd0d2231a23e8893a71dbcc69365f12f90fb616381db6d918667b', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
@@ -510,4 +520,4 @@ SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders n
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
-PROMPT dcn: 8 migration(s) applied
+PROMPT dcn: 9 migration(s) applied

@@ -28,6 +28,8 @@ function created(sql: string): string[] {
   if (grant) out.push(`REVOKE ${grant[1]!.toUpperCase()} FROM ${grant[2]!.toUpperCase()}`);
   const ace = /APPEND_HOST_ACE\s*\([\s\S]*?principal_name\s*=>\s*'([^']+)'/i.exec(sql);
   if (ace) out.push(`REMOVE_HOST_ACE for ${ace[1]}`);
+  const added = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+${IDENT}\s+ADD\s*\(\s*("?[\w$#]+"?)`, 'i').exec(sql);
+  if (added) out.push(`DROP COLUMN ${added[1]!.toUpperCase()}.${added[2]!.toUpperCase()}`);
   const dynamicCreate = new RegExp(String.raw`EXECUTE IMMEDIATE 'CREATE\s+(TABLE)\s+${IDENT}`, 'i').exec(sql);
   if (dynamicCreate) out.push(`DROP ${dynamicCreate[1]!.toUpperCase()} ${dynamicCreate[2]!.toUpperCase()}`);
   return out;
@@ -44,6 +46,8 @@ function undone(sql: string): string[] {
   // U1 revokes through revoke_given('…'), skipping what was held before dcn
   const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\S+)'/.exec(sql)?.[1];
   if (grantee) for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gm)) out.push(`REVOKE ${m[1]!.toUpperCase()} FROM ${grantee.toUpperCase()}`);
+  const droppedColumn = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+${IDENT}\s+DROP\s+COLUMN\s+("?[\w$#]+"?)`, 'i').exec(sql);
+  if (droppedColumn) out.push(`DROP COLUMN ${droppedColumn[1]!.toUpperCase()}.${droppedColumn[2]!.toUpperCase()}`);
   const dynamicDrop = new RegExp(String.raw`EXECUTE IMMEDIATE 'DROP\s+(TABLE)\s+${IDENT}'`, 'i').exec(sql);
   if (dynamicDrop) out.push(`DROP ${dynamicDrop[1]!.toUpperCase()} ${dynamicDrop[2]!.toUpperCase()}`);
   return out;
@@ -72,7 +76,7 @@ describe('undo scripts', () => {
   it('run in the reverse order of creation where objects depend on each other', () => {
     // the callback uses sendNotification and rdesc_tab, which use nfresults: U5 runs before U4,
     // U3, U2; and sendNotification is made before the callback that calls it (R__01, R__02)
-    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     expect(migrations.find((m) => m.version === '6')!.up.when).toBe('demo_schema');
   });
 
@@ -90,7 +94,7 @@ describe('the built-in set on the fake', () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     const up = await migrator.migrate();
-    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['R__00_network_acl', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
+    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['7', 'success'], ['R__00_network_acl', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
     // each procedure created once
     expect(db.log.filter((l) => /^CREATE OR REPLACE PROCEDURE/i.test(l.sql))).toHaveLength(2);
     expect(db.objectNames()).toEqual([
@@ -108,9 +112,9 @@ describe('the built-in set on the fake', () => {
     ]);
     expect(db.connect().dataRows('ORDERS')).toBe(3);
     const down = await migrator.down({ to: '0' });
-    expect(down.results.map((r) => r.version)).toEqual(['6', '5', '4', '3', '2', '1']);
+    expect(down.results.map((r) => r.version)).toEqual(['7', '6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
-    expect((await migrator.migrate()).results).toHaveLength(9);
+    expect((await migrator.migrate()).results).toHaveLength(10);
   });
 
   it('takes back only what V1 gave: a grant and an ACE a DBA made before dcn stay', async () => {
@@ -149,11 +153,11 @@ describe('the built-in set on the fake', () => {
     const before = db.log.length;
     const now = new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     expect((await now.status()).migrations.map((m) => [m.version, m.state])).toEqual([
-      ['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied'], ['5', 'applied'], ['6', 'applied'],
+      ['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied'], ['5', 'applied'], ['6', 'applied'], ['7', 'pending'],
       ['R__00_network_acl', 'pending'], ['R__01_sendNotification', 'pending'], ['R__02_orders_nf_callback', 'pending'],
     ]);
     const run = await now.migrate();
-    expect(run.results.map((r) => r.version)).toEqual(['R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(run.results.map((r) => r.version)).toEqual(['7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     // dcn 0.1's V1 appended the ACE and kept no list: it goes on the new one, so it can be taken back
     expect(db.givenAces).toEqual(new Set(['localhost:8080']));
     expect(db.log.slice(before).filter((l) => /^CREATE\b/i.test(l.sql)).map((l) => l.sql.split('\n')[0])).toEqual([
@@ -278,9 +282,9 @@ describe('the built-in set on the fake', () => {
     expect(result.deferred.map((d) => d.version)).toEqual(['1']);
     expect(db.history().map((h) => [h.VERSION, h.OPERATION, h.SUCCESS, h.STATEMENTS_DONE])).toEqual([['2', 'baseline', 1, 0], ['3', 'baseline', 1, 0], ['4', 'baseline', 1, 0], ['5', 'baseline', 1, 0]]);
     const status = await migrator.status();
-    expect(status.migrations.filter((m) => m.state === 'pending').map((m) => [m.version, m.outOfOrder ?? false])).toEqual([['1', false], ['R__00_network_acl', false], ['R__01_sendNotification', false], ['R__02_orders_nf_callback', false]]);
+    expect(status.migrations.filter((m) => m.state === 'pending').map((m) => [m.version, m.outOfOrder ?? false])).toEqual([['1', false], ['7', false], ['R__00_network_acl', false], ['R__01_sendNotification', false], ['R__02_orders_nf_callback', false]]);
     const run = await migrator.migrate();
-    expect(run.results.map((r) => r.version)).toEqual(['1', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(run.results.map((r) => r.version)).toEqual(['1', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     expect(db.heldBefore.has('CHANGE NOTIFICATION')).toBe(true); // the hand-made grant is a DBA's: U1 keeps it
   });
 
@@ -302,7 +306,7 @@ describe('the built-in set on the fake', () => {
   it('leaves the demo schema out unless asked for', async () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
-    const all = ['1', '2', '3', '4', '5', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
+    const all = ['1', '2', '3', '4', '5', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
     expect((await migrator.migrate()).results.map((r) => r.version)).toEqual(all);
     expect((await migrator.status()).migrations.map((m) => m.version)).toEqual(all);
     expect(db.objects.has('TABLE ORDERS')).toBe(false);

@@ -86,6 +86,11 @@ export function catalogOf(scripts: readonly string[]): Map<string, Set<string>> 
           .map(bare);
         catalog.set(bare(m[1]!), new Set(columns));
       }
+      // ALTER TABLE t ADD (column type, …): the columns a later migration adds
+      for (const m of text.matchAll(/\bALTER\s+TABLE\s+([\w$#."]+)\s+ADD\s*\(/gi)) {
+        const added = topLevel(parenthesised(text, m.index + m[0].length - 1)).map((item) => /^("?[\w$#]+"?)/.exec(item)?.[1] ?? '').filter(Boolean).map(bare);
+        for (const column of added) catalog.get(bare(m[1]!))?.add(column);
+      }
     }
   }
   catalog.set('DUAL', new Set(['DUMMY']));

@@ -33,6 +33,7 @@ describe.each([
   ['migrator', 'history.sql'],
   ['registrations', 'registrations.sql'],
   ['doctor', 'doctor.sql'],
+  ['replay', 'replay.sql'],
 ])('sql/%s/%s', (dir, file) => {
   const queries = loadNamedQueries(sqlPath(dir, file));
   for (const name of queries.names()) {

@@ -193,6 +193,12 @@ export class FakeDatabase {
   parametersVisible = true;
   /** Rows of NFRESULTS (upper-case column names), as the callback would insert them. */
   readonly nfresults: Record<string, unknown>[] = [];
+  /** Columns added by ALTER TABLE … ADD, per table: a query naming one that is not there fails (ORA-00904). */
+  readonly addedColumns = new Map<string, Set<string>>();
+  /** What the listener answers a call sendNotification makes (null: the call fails, as when nothing listens). */
+  callbackAnswer: number | null = 200;
+  /** The URLs sendNotification was called with, in order. */
+  readonly calls: string[] = [];
   /** Rows read from NFRESULTS by all queries: a cost measure for the tail benchmark. */
   nfresultsRowsRead = 0;
 
@@ -386,8 +392,10 @@ class FakeSession implements DbSession {
       if (type === 'PACKAGE') this.db.objects.delete(`PACKAGE BODY ${normName(drop[2]!)}`);
       if (type === 'TABLE') {
         for (const [k, o] of this.db.objects) if (o.table === normName(drop[2]!)) this.db.objects.delete(k);
+        this.db.addedColumns.delete(normName(drop[2]!));
       }
     }
+    if (/^\s*ALTER\s+TABLE\b/i.test(sql)) this.#alterTable(sql);
     const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
     if (grant) for (const p of grant[1]!.split(',')) this.db.grants.add(`${grant[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`);
     const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
@@ -402,6 +410,77 @@ class FakeSession implements DbSession {
     }
     await this.commit(); // and after
     return { rows: [], rowsAffected: 0, warning };
+  }
+
+  /**
+   * dcn replay's statements, carried out as their SQL says: each condition of the failed-call
+   * query is read from the text (a dropped one is not applied, and a test sees it), and the send
+   * block must call sendNotification with the row's values and mark the row only while unmarked.
+   */
+  #replay(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
+    if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
+    if (!this.db.addedColumns.get('NFRESULTS')?.has('REPLAYED_BY')) throw oraError('ORA-00904: "REPLAYED_BY": invalid identifier');
+    const flat = sql.replace(/\s+/g, ' ');
+    const failedCall = (r: Record<string, unknown>) =>
+      (!/\bevent = 'notify'/i.test(flat) || r.EVENT === 'notify') &&
+      (!/\breplayed_by IS NULL\b/i.test(flat) || r.REPLAYED_BY == null) &&
+      (!/\(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)/i.test(flat) || r.STATUS_CODE == null || Number(r.STATUS_CODE) < 200 || Number(r.STATUS_CODE) > 299);
+    if (name === 'replay.pending') {
+      const rows = this.db.nfresults.filter(failedCall);
+      return { rows: [{ FAILED: rows.length, SINCE: rows[0]?.OPERDATE ?? null }], rowsAffected: 0 };
+    }
+    if (name === 'replay.failed') {
+      const limit = Number(/\bFETCH FIRST (\d+) ROWS ONLY\b/i.exec(flat)?.[1] ?? Infinity);
+      if (!/\bORDER BY id\b/i.test(flat)) throw new Error('the fake reads failed calls in id order only');
+      const since = b.since instanceof Date ? b.since : null;
+      const rows = this.db.nfresults
+        .filter((r) => failedCall(r) &&
+          (!/\bid > :after_id\b/i.test(flat) || Number(r.ID) > Number(b.after_id)) &&
+          (!/\(:since IS NULL OR operdate >= :since\)/i.test(flat) || since === null || (r.OPERDATE as Date) >= since) &&
+          (!/\(:tbl IS NULL OR tblname = :tbl\)/i.test(flat) || b.tbl == null || r.TBLNAME === b.tbl))
+        .slice(0, limit)
+        .map((r) => ({ ID: r.ID, OPERDATE: r.OPERDATE, TBLNAME: r.TBLNAME, ORDER_ID: r.ORDER_ID, REGID: r.REGID }));
+      this.db.nfresultsRowsRead += rows.length;
+      return { rows, rowsAffected: 0 };
+    }
+    // replay.send: sendNotification(url, tblname, order_id, regid, note), as R__01 takes them
+    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
+    if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
+    const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}`;
+    this.db.calls.push(url);
+    const status = this.db.callbackAnswer;
+    const newId = this.db.logNotification({
+      table: b.tblname == null ? null : String(b.tblname),
+      order: b.order_id == null ? null : String(b.order_id),
+      status,
+      message: status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`,
+      error: status === null ? 'ORA-29273: HTTP request failed' : null,
+    });
+    const old = this.db.nfresults.find((r) => r.ID === Number(b.id));
+    const marked = old !== undefined && old.REPLAYED_BY == null;
+    if (marked) old.REPLAYED_BY = newId;
+    return { rows: [], rowsAffected: 0, outBinds: { marked: marked ? 1 : 0, status, new_id: newId } };
+  }
+
+  /**
+   * ALTER TABLE t ADD (column type, …) and ALTER TABLE t DROP COLUMN column, as Oracle answers
+   * them: ORA-00942 for no such table, ORA-01430 for a column already there, ORA-00904 for one
+   * that is not. Any other ALTER TABLE is not understood.
+   */
+  #alterTable(sql: string): void {
+    const m = /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|DROP\s+COLUMN\s+("?[\w$#]+"?))\s*$/i.exec(sql);
+    if (!m) throw new Error(`the fake does not understand this ALTER TABLE (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
+    const table = normName(m[1]!);
+    if (!this.db.hasTable(table)) throw oraError('ORA-00942: table or view does not exist');
+    const columns = this.db.addedColumns.get(table) ?? new Set<string>();
+    this.db.addedColumns.set(table, columns);
+    if (m[2] !== undefined) {
+      for (const item of m[2].split(',')) {
+        const name = normName(/^\s*("?[\w$#]+"?)/.exec(item)![1]!);
+        if (columns.has(name)) throw oraError('ORA-01430: column being added already exists in table');
+        columns.add(name);
+      }
+    } else if (!columns.delete(normName(m[3]!))) throw oraError(`ORA-00904: "${normName(m[3]!)}": invalid identifier`);
   }
 
   /**
@@ -615,6 +694,10 @@ class FakeSession implements DbSession {
           rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === 'ERROR').map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
           rowsAffected: 0,
         };
+      case 'replay.failed':
+      case 'replay.send':
+      case 'replay.pending':
+        return this.#replay(name, sql, b);
       case 'session.user':
         return { rows: [{ SESSION_USER: this.user, CURRENT_SCHEMA: this.user }], rowsAffected: 0 };
       case 'table.visible': {

@@ -1,0 +1,45 @@
+-- The queries of dcn replay, one per "-- name:" block. All run as the app schema, which owns
+-- nfresults and sendNotification.
+
+-- name: replay.failed
+-- The next failed calls not sent again yet, oldest first: a 'notify' row without a 2xx status.
+-- Read a page at a time after :after_id (keyset on the primary key), so a backlog of any size
+-- is read in constant memory.
+SELECT id, operdate, tblname, order_id, regid
+  FROM nfresults
+ WHERE event = 'notify'
+   AND replayed_by IS NULL
+   AND (status_code IS NULL OR status_code NOT BETWEEN 200 AND 299)
+   AND id > :after_id
+   AND (:since IS NULL OR operdate >= :since)
+   AND (:tbl IS NULL OR tblname = :tbl)
+ ORDER BY id
+ FETCH FIRST 500 ROWS ONLY;
+
+-- name: replay.send
+-- Sends one failed call again through sendNotification, which calls the URL and logs the new
+-- call (its message ends with the note), then marks the failed row with the new row's id, unless
+-- another replay marked it first. Sent, then marked: a crash in between sends it once more next
+-- time, a second drop of the same results, which is harmless; marked first, it could be lost.
+DECLARE
+  l_before NUMBER;
+  l_new    NUMBER;
+BEGIN
+  SELECT NVL(MAX(id), 0) INTO l_before FROM nfresults;
+  sendNotification(:url, :tblname, :order_id, :regid, :note);
+  SELECT MAX(id) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%(' || :note || ')';
+  UPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;
+  :marked := SQL%ROWCOUNT;
+  SELECT status_code INTO :status FROM nfresults WHERE id = l_new;
+  :new_id := l_new;
+  COMMIT;
+END;
+/
+
+-- name: replay.pending
+-- How many failed calls are not sent again yet, and since when (dcn doctor).
+SELECT COUNT(*) AS failed, MIN(operdate) AS since
+  FROM nfresults
+ WHERE event = 'notify'
+   AND replayed_by IS NULL
+   AND (status_code IS NULL OR status_code NOT BETWEEN 200 AND 299);

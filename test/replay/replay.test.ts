@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { pendingReplays, replay, type ReplayedCall } from '../../src/replay/replay.js';
+import { FakeDatabase } from '../support/fake-oracle.js';
+
+const URL = 'http://app:8080/phpcache/dropResults.php';
+const t0 = Date.parse('2026-12-02T10:00:00Z');
+
+/** nfresults with V7's column, and a log: calls that failed while the listener was down, among answered ones. */
+function withLog(): FakeDatabase {
+  const db = new FakeDatabase();
+  db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+  db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY']));
+  const failed = (table: string, order: string | null, minute: number) => ({ table, order, status: null, message: `call failed: ${URL}`, error: 'ORA-29273: HTTP request failed\nORA-12541: TNS:no listener', at: new Date(t0 + minute * 60_000) });
+  db.logNotification({ table: 'ORDERS', order: '2400', status: 200, message: '200 OK', at: new Date(t0) });
+  db.logNotification(failed('ORDERS', '2408', 1));
+  db.logNotification(failed('ORDER_ITEMS', '2408', 2));
+  db.logNotification({ table: 'ORDERS', order: '2401', status: 500, message: '500 Internal Server Error', at: new Date(t0 + 3 * 60_000) });
+  db.logNotification(failed('ORDERS', null, 4));
+  db.logNotification({ event: 'objchange', table: 'ORDERS', message: 'table drop', at: new Date(t0 + 5 * 60_000) });
+  return db;
+}
+
+async function run(db: FakeDatabase, options: Partial<Parameters<typeof replay>[1]> = {}) {
+  const seen: ReplayedCall[] = [];
+  const result = await replay(db.connect('OE'), { url: URL, ...options, onCall: (c) => seen.push(c) });
+  return { result, seen };
+}
+
+describe('dcn replay', () => {
+  it('sends every failed call again, oldest first, through sendNotification, and marks each with its new call', async () => {
+    const db = withLog();
+    const { result, seen } = await run(db);
+    expect(result).toEqual({ dryRun: false, calls: 4, answered: 4 });
+    expect(seen.map((c) => [c.id, c.table, c.order, c.sent?.status])).toEqual([
+      [2, 'ORDERS', '2408', 200],
+      [3, 'ORDER_ITEMS', '2408', 200],
+      [4, 'ORDERS', '2401', 200], // a 500 is a failed call too
+      [5, 'ORDERS', null, 200], // a table-level one stays table-level
+    ]);
+    expect(db.calls).toEqual([`${URL}?order_no=2408&table=ORDERS`, `${URL}?order_no=2408&table=ORDER_ITEMS`, `${URL}?order_no=2401&table=ORDERS`, `${URL}?table=ORDERS`]);
+    // each failed row names the row of its new call, which says what it replays
+    for (const c of seen) {
+      expect(db.nfresults.find((r) => r.ID === c.id)!.REPLAYED_BY).toBe(c.sent!.id);
+      expect(db.nfresults.find((r) => r.ID === c.sent!.id)!.RSLT_MSG).toBe(`200 OK (replay of #${c.id})`);
+    }
+  });
+
+  it('sends nothing twice: a second replay finds nothing', async () => {
+    const db = withLog();
+    await run(db);
+    const again = await run(db);
+    expect(again.result).toEqual({ dryRun: false, calls: 0, answered: 0 });
+    expect(db.calls).toHaveLength(4);
+    expect(await pendingReplays(db.connect('OE'))).toEqual({ failed: 0 });
+  });
+
+  it('stops at the first call that fails again: it and the rest stay to be replayed, nothing is lost', async () => {
+    const db = withLog();
+    db.callbackAnswer = null; // still nothing listens
+    const { result } = await run(db);
+    expect(result.calls).toBe(1);
+    expect(result.stoppedAt).toMatchObject({ id: 2, sent: { status: null, ok: false } });
+    // the failed replay is itself a failed call, the next replay sends it; the others were not touched
+    expect(await pendingReplays(db.connect('OE'))).toMatchObject({ failed: 4 });
+    db.callbackAnswer = 200;
+    const later = await run(db);
+    expect(later.seen.map((c) => [c.table, c.order])).toEqual([['ORDER_ITEMS', '2408'], ['ORDERS', '2401'], ['ORDERS', null], ['ORDERS', '2408']]);
+    expect(await pendingReplays(db.connect('OE'))).toEqual({ failed: 0 });
+  });
+
+  it('takes only the calls since a time, or of one table; a dry run sends nothing', async () => {
+    const db = withLog();
+    expect((await run(db, { dryRun: true })).seen.map((c) => c.id)).toEqual([2, 3, 4, 5]);
+    expect(db.calls).toEqual([]);
+    expect((await run(db, { dryRun: true, since: new Date(t0 + 2 * 60_000) })).seen.map((c) => c.id)).toEqual([3, 4, 5]);
+    expect((await run(db, { dryRun: true, table: 'ORDER_ITEMS' })).seen.map((c) => c.id)).toEqual([3]);
+    const some = await run(db, { table: 'ORDERS', since: new Date(t0 + 2 * 60_000) });
+    expect(some.seen.map((c) => c.id)).toEqual([4, 5]);
+    expect(await pendingReplays(db.connect('OE'))).toEqual({ failed: 2, since: new Date(t0 + 60_000).toISOString() });
+  });
+
+  it('reads a backlog a page at a time, in order, each row once', async () => {
+    const db = withLog();
+    for (let i = 0; i < 1200; i++) db.logNotification({ table: 'ORDERS', order: String(3000 + i), status: null, message: 'call failed', error: 'ORA-29273' });
+    db.nfresultsRowsRead = 0;
+    const { result, seen } = await run(db);
+    expect(result.calls).toBe(1204);
+    expect(seen.map((c) => c.id)).toEqual([...seen.map((c) => c.id)].sort((a, b) => a - b));
+    expect(new Set(seen.map((c) => c.id)).size).toBe(1204);
+    // pages of 500 rows (the query's FETCH FIRST): 3 pages, then an empty one
+    expect(db.log.filter((l) => l.name === 'replay.failed')).toHaveLength(4);
+    expect(db.nfresultsRowsRead).toBe(1204);
+  });
+
+  it('needs V7 (the replayed_by column)', async () => {
+    const db = withLog();
+    db.addedColumns.clear();
+    await expect(run(db)).rejects.toThrow(/ORA-00904: "REPLAYED_BY": invalid identifier/);
+  });
+});
