@@ -446,6 +446,8 @@ class FakeSession implements DbSession {
     // replay.send: sendNotification(url, tblname, order_id, regid, note), as R__01 takes them
     if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
     if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
+    // the new call's row: logged after the block began, a 'notify' row, and the one with this note
+    if (!/\bSELECT MAX\(id\) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%\(' \|\| :note \|\| '\)';/i.test(flat)) throw new Error(`the fake does not understand how this block finds the new call: ${flat.slice(0, 200)}`);
     const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}`;
     this.db.calls.push(url);
     const status = this.db.callbackAnswer;
