@@ -11,10 +11,16 @@ SELECT id, operdate, tblname, order_id, regid
    AND replayed_by IS NULL
    AND (status_code IS NULL OR status_code NOT BETWEEN 200 AND 299)
    AND id > :after_id
+   AND id <= :up_to
    AND (:since IS NULL OR operdate >= :since)
    AND (:tbl IS NULL OR tblname = :tbl)
  ORDER BY id
  FETCH FIRST 500 ROWS ONLY;
+
+-- name: replay.last-id
+-- The last row when a replay begins: it sends only calls logged before it, never the rows its
+-- own calls log (a failed one waits for the next replay).
+SELECT NVL(MAX(id), 0) AS last_id FROM nfresults;
 
 -- name: replay.send
 -- Sends one failed call again through sendNotification, which calls the URL and logs the new

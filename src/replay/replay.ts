@@ -55,13 +55,22 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
   const q = queries();
   const failed = q.render('replay.failed');
   const send = q.render('replay.send');
+  const lastId = q.render('replay.last-id');
+  // only what was logged before this replay: its own calls log rows too, and one that a wrong
+  // condition counted as failed would otherwise be sent again, and again
+  let upTo: number;
+  try {
+    upTo = Number((await session.execute(lastId.sql, {}, { name: lastId.name })).rows[0]?.LAST_ID ?? 0);
+  } catch (err) {
+    throw statementError(err, 'reading the failed calls');
+  }
   let afterId = 0;
   let calls = 0;
   let answered = 0;
   for (;;) {
     let page;
     try {
-      page = await session.execute(failed.sql, { after_id: afterId, since: options.since ?? null, tbl: options.table ?? null }, { name: failed.name });
+      page = await session.execute(failed.sql, { after_id: afterId, up_to: upTo, since: options.since ?? null, tbl: options.table ?? null }, { name: failed.name });
     } catch (err) {
       throw statementError(err, 'reading the failed calls');
     }

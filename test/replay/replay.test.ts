@@ -92,6 +92,21 @@ describe('dcn replay', () => {
     expect(db.nfresultsRowsRead).toBe(1204);
   });
 
+  it('sends only calls logged before it began: a call failing meanwhile waits for the next replay', async () => {
+    const db = withLog();
+    let logged = false;
+    db.beforeExecute = (_session, _sql, name) => {
+      if (name === 'replay.send' && !logged) {
+        logged = true;
+        db.logNotification({ table: 'ORDERS', order: '9999', status: null, message: 'call failed', error: 'ORA-29273' });
+      }
+    };
+    const { result } = await run(db);
+    expect(result.calls).toBe(4);
+    expect(db.calls.some((c) => c.includes('9999'))).toBe(false);
+    expect(await pendingReplays(db.connect('OE'))).toMatchObject({ failed: 1 });
+  });
+
   it('needs V7 (the replayed_by column)', async () => {
     const db = withLog();
     db.addedColumns.clear();

@@ -425,6 +425,10 @@ class FakeSession implements DbSession {
       (!/\bevent = 'notify'/i.test(flat) || r.EVENT === 'notify') &&
       (!/\breplayed_by IS NULL\b/i.test(flat) || r.REPLAYED_BY == null) &&
       (!/\(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)/i.test(flat) || r.STATUS_CODE == null || Number(r.STATUS_CODE) < 200 || Number(r.STATUS_CODE) > 299);
+    if (name === 'replay.last-id') {
+      if (!/^SELECT NVL\(MAX\(id\), 0\) AS last_id FROM nfresults;?$/i.test(flat.trim())) throw new Error(`the fake does not understand this query: ${flat}`);
+      return { rows: [{ LAST_ID: this.db.nfresults.reduce((m, r) => Math.max(m, Number(r.ID)), 0) }], rowsAffected: 0 };
+    }
     if (name === 'replay.pending') {
       const rows = this.db.nfresults.filter(failedCall);
       return { rows: [{ FAILED: rows.length, SINCE: rows[0]?.OPERDATE ?? null }], rowsAffected: 0 };
@@ -436,6 +440,7 @@ class FakeSession implements DbSession {
       const rows = this.db.nfresults
         .filter((r) => failedCall(r) &&
           (!/\bid > :after_id\b/i.test(flat) || Number(r.ID) > Number(b.after_id)) &&
+          (!/\bid <= :up_to\b/i.test(flat) || Number(r.ID) <= Number(b.up_to)) &&
           (!/\(:since IS NULL OR operdate >= :since\)/i.test(flat) || since === null || (r.OPERDATE as Date) >= since) &&
           (!/\(:tbl IS NULL OR tblname = :tbl\)/i.test(flat) || b.tbl == null || r.TBLNAME === b.tbl))
         .slice(0, limit)
@@ -446,6 +451,9 @@ class FakeSession implements DbSession {
     // replay.send: sendNotification(url, tblname, order_id, regid, note), as R__01 takes them
     if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
     if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
+    // the mark is committed in the block: dcn never commits this session itself, so without it the
+    // mark would be rolled back when the session closes and the call sent again by the next replay
+    if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim())) throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
     // the new call's row: logged after the block began, a 'notify' row, and the one with this note
     if (!/\bSELECT MAX\(id\) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%\(' \|\| :note \|\| '\)';/i.test(flat)) throw new Error(`the fake does not understand how this block finds the new call: ${flat.slice(0, 200)}`);
     const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}`;
@@ -697,6 +705,7 @@ class FakeSession implements DbSession {
           rowsAffected: 0,
         };
       case 'replay.failed':
+      case 'replay.last-id':
       case 'replay.send':
       case 'replay.pending':
         return this.#replay(name, sql, b);
