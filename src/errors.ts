@@ -55,6 +55,8 @@ export type Remedy =
   | { readonly kind: 'out-of-order' }
   | { readonly kind: 'migrations-dir' }
   | { readonly kind: 'status' }
+  /** Apply the pending migrations. */
+  | { readonly kind: 'migrate' }
   /** Change this setting (the CLI names its flag and environment variable). */
   | { readonly kind: 'setting'; readonly name: keyof typeof ENV_NAMES }
   /** The driver's own error says more. */

@@ -173,6 +173,17 @@ export const TAIL = {
 } as const;
 export type TailFlags = FlagsOf<typeof TAIL>;
 
+export const REPLAY = {
+  ...COMMON,
+  ...CONNECTION,
+  callbackUrl: MIGRATION_SET.callbackUrl,
+  define: MIGRATION_SET.define,
+  since: { flags: '--since <when>', description: 'only calls logged since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)' },
+  table: { flags: '--table <name>', description: 'only calls for this table (ORDERS, ORDER_ITEMS, …)' },
+  dryRun: { flags: '--dry-run', description: 'list the calls it would send, and send nothing' },
+} as const;
+export type ReplayFlags = FlagsOf<typeof REPLAY>;
+
 export const DOCTOR = {
   ...MIGRATE_COMMON,
   probe: { flags: '--probe', description: 'also check that the callback URL answers (from where dcn runs)' },

@@ -19,6 +19,7 @@ import {
   MIGRATE_UP,
   REGISTER,
   REGS,
+  REPLAY,
   TAIL,
   type FlagsOf,
   type OptionGroup,
@@ -243,6 +244,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     options: TAIL,
     ndjson: 'rows-only',
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/tail.js')),
+  });
+
+  define(program, 'replay', {
+    description: 'send again, oldest first, the notifications whose calls failed (listener down), each once',
+    examples: ['dcn replay --since 1h --dry-run', 'dcn replay --table ORDERS --json'],
+    options: REPLAY,
+    ndjson: true,
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/replay.js')),
   });
 
   define(program, 'doctor', {

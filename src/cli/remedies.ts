@@ -22,6 +22,8 @@ function command(remedy: Remedy): string {
       return '--migrations DIR (or DCN_MIGRATIONS)';
     case 'status':
       return 'dcn migrate status';
+    case 'migrate':
+      return 'dcn migrate';
     case 'setting':
       return `--${remedy.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} … (or ${ENV_NAMES[remedy.name]})`;
     case 'verbose':

@@ -12,6 +12,7 @@ import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { DEFAULT_CALLBACK, Registrations } from '../registrations/registrations.js';
 import { NO_MAP_REASON } from '../listener/listener.js';
+import { pendingReplays } from '../replay/replay.js';
 import { isFailure, Tail, type LogRow } from '../tail/tail.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skipped';
@@ -90,7 +91,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     add({ id: 'connection', status: 'ok', summary: `connected as ${options.who}${v ? `, Oracle ${v.major}.${v.minor}` : ''}` });
   } catch (err) {
     add({ id: 'connection', status: 'fail', summary: err instanceof Error ? err.message : String(err), fix: isDcnError(err) ? err.hint : undefined });
-    for (const id of ['privileges', 'job_queue_processes', 'network_acl', 'objects', 'registration', 'migrations', 'notifications', ...(options.probe ? ['probe'] : [])]) {
+    for (const id of ['privileges', 'job_queue_processes', 'network_acl', 'objects', 'registration', 'migrations', 'notifications', 'replay', ...(options.probe ? ['probe'] : [])]) {
       add({ id, status: 'skipped', summary: 'needs a connection' });
     }
     return { ok: false, checks };
@@ -212,6 +213,24 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     } else add({ id: 'notifications', status: failures.length > 0 ? 'warn' : 'ok', summary: `last: ${last.status ?? ''} at ${last.time}${failures.length > 0 ? `; ${failures.length} of the last ${logged.length} failed` : ''}` });
   } catch (err) {
     add({ id: 'notifications', status: 'fail', summary: isDcnError(err) ? err.message : firstLine(err), fix: isDcnError(err) ? err.hint : undefined });
+  }
+
+  // calls that failed and were not sent again: their cached results stay stale until they expire
+  try {
+    const pending = await pendingReplays(session);
+    if (pending.failed === 0) add({ id: 'replay', status: 'ok', summary: 'no failed call waits to be sent again' });
+    else {
+      add({
+        id: 'replay',
+        status: 'warn',
+        summary: `${pending.failed} failed call${pending.failed === 1 ? '' : 's'} not sent again since ${pending.since}: their cached results may be stale`,
+        fix: 'once the listener answers: `dcn replay` (`dcn replay --dry-run` lists them)',
+      });
+    }
+  } catch (err) {
+    // no log, or no V7 yet: the objects and migrations checks say what to install
+    if (isDcnError(err) && err.code === 'not_found') add({ id: 'replay', status: 'skipped', summary: err.message });
+    else add({ id: 'replay', status: 'warn', summary: `cannot count the failed calls: ${isDcnError(err) ? err.message : firstLine(err)}` });
   }
 
   if (options.probe) {

@@ -6,7 +6,8 @@
  * Never prints and never exits.
  */
 import type { DbSession } from '../db/driver.js';
-import { statementError } from '../db/oracle-errors.js';
+import { DcnError } from '../errors.js';
+import { oracleCode, statementError } from '../db/oracle-errors.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 
@@ -47,6 +48,14 @@ export interface ReplayOptions extends ReplayFilter {
 
 const queries = () => loadNamedQueries(sqlPath('replay', 'replay.sql'));
 
+/** A log without V7's column (or without the log): install it first, else the error as it is. */
+function readError(err: unknown): DcnError {
+  const code = oracleCode(err);
+  if (code === 'ORA-00942') return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', { hint: 'install it, or connect as the schema that owns it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
+  if (code === 'ORA-00904') return new DcnError('not_found', 'NFRESULTS has no REPLAYED_BY column: migration V7 is not applied', { hint: 'apply it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
+  return statementError(err, 'reading the failed calls');
+}
+
 function time(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value ?? '');
 }
@@ -62,7 +71,7 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
   try {
     upTo = Number((await session.execute(lastId.sql, {}, { name: lastId.name })).rows[0]?.LAST_ID ?? 0);
   } catch (err) {
-    throw statementError(err, 'reading the failed calls');
+    throw readError(err);
   }
   let afterId = 0;
   let calls = 0;
@@ -72,7 +81,7 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
     try {
       page = await session.execute(failed.sql, { after_id: afterId, up_to: upTo, since: options.since ?? null, tbl: options.table ?? null }, { name: failed.name });
     } catch (err) {
-      throw statementError(err, 'reading the failed calls');
+      throw readError(err);
     }
     if (page.rows.length === 0) break;
     for (const row of page.rows) {
@@ -107,7 +116,12 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
 /** How many failed calls wait to be sent again, and the oldest one's time (dcn doctor). */
 export async function pendingReplays(session: DbSession): Promise<{ failed: number; since?: string }> {
   const q = queries().render('replay.pending');
-  const row = (await session.execute(q.sql, {}, { name: q.name })).rows[0] ?? {};
+  let row;
+  try {
+    row = (await session.execute(q.sql, {}, { name: q.name })).rows[0] ?? {};
+  } catch (err) {
+    throw readError(err);
+  }
   const failed = Number(row.FAILED ?? 0);
   return failed > 0 ? { failed, since: time(row.SINCE) } : { failed };
 }

@@ -43,6 +43,7 @@ describe('dcn doctor', () => {
       ['registration', 'ok'],
       ['migrations', 'ok'],
       ['notifications', 'ok'],
+      ['replay', 'ok'],
     ]);
     expect(r.code).toBe(0);
     expect(r.check('connection').summary).toBe('connected as oe@db:1521/FREEPDB1, Oracle 23.9');
@@ -156,6 +157,25 @@ describe('dcn doctor', () => {
     expect((await doctor(db)).check('notifications').summary).toMatch(/nothing answers at http:\/\/localhost:8080\/phpcache\/dropResults\.php: the listener is down/);
     db.logNotification({ table: 'ORDERS', order: '2408', status: 200, message: '200 OK' });
     expect((await doctor(db)).check('notifications')).toMatchObject({ status: 'warn', summary: expect.stringMatching(/; 2 of the last 3 failed$/) });
+  });
+
+  it('warns of failed calls not replayed yet, until dcn replay sends them', async () => {
+    const db = await healthy();
+    expect((await doctor(db)).check('replay')).toMatchObject({ status: 'ok', summary: 'no failed call waits to be sent again' });
+    db.logNotification({ table: 'ORDERS', order: '2408', message: 'call failed', error: 'ORA-29273: HTTP request failed', at: new Date('2026-12-02T10:00:00Z') });
+    db.logNotification({ table: 'ORDERS', order: '2409', status: 500, message: '500 Internal Server Error' });
+    db.logNotification({ table: 'ORDERS', order: '2410', status: 200, message: '200 OK' });
+    expect((await doctor(db)).check('replay')).toEqual({
+      id: 'replay',
+      status: 'warn',
+      summary: '2 failed calls not sent again since 2026-12-02T10:00:00.000Z: their cached results may be stale',
+      fix: 'once the listener answers: `dcn replay` (`dcn replay --dry-run` lists them)',
+    });
+    expect((await runCli(['replay'], { env: DB_ENV, db })).code).toBe(0);
+    expect((await doctor(db)).check('replay').status).toBe('ok');
+    // before V7, the migrations check says what is pending; this one says why it cannot tell
+    db.addedColumns.clear();
+    expect((await doctor(db)).check('replay')).toMatchObject({ status: 'skipped', summary: 'NFRESULTS has no REPLAYED_BY column: migration V7 is not applied' });
   });
 
   it('probes the callback URL with --probe: dcn listen, something else, nothing', async () => {

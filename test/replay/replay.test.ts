@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pendingReplays, replay, type ReplayedCall } from '../../src/replay/replay.js';
+import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
 
 const URL = 'http://app:8080/phpcache/dropResults.php';
@@ -107,9 +108,80 @@ describe('dcn replay', () => {
     expect(await pendingReplays(db.connect('OE'))).toMatchObject({ failed: 1 });
   });
 
-  it('needs V7 (the replayed_by column)', async () => {
+  it('needs V7 (the replayed_by column), and says to migrate', async () => {
     const db = withLog();
     db.addedColumns.clear();
-    await expect(run(db)).rejects.toThrow(/ORA-00904: "REPLAYED_BY": invalid identifier/);
+    await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/no REPLAYED_BY column: migration V7/), remedies: [{ kind: 'migrate' }] });
+  });
+});
+
+describe('dcn replay (command)', () => {
+  const env = { ...DB_ENV, DCN_CALLBACK_URL: URL };
+
+  it('prints each call it sent with its answer, then a summary; exit 0', async () => {
+    const db = withLog();
+    const r = await runCli(['replay'], { env, db });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^#2 {2}2026-12-02 10:01:00 {2}ORDERS {9}order 2408 {2}→ 200 \(logged as #7\)$/);
+    expect(lines[3]).toMatch(/^#5 .*ORDERS {9}whole table {2}→ 200/);
+    expect(lines[4]).toBe(`4 failed calls sent again to ${URL}, all answered.`);
+    expect(db.calls).toHaveLength(4);
+    expect((await runCli(['replay'], { env, db })).stdout).toBe('No failed calls to replay.\n');
+  });
+
+  it('sends to the callback URL setting, as the callback does', async () => {
+    const db = withLog();
+    await runCli(['replay', '--table', 'order_items', '--callback-url', 'http://other:9090/drop'], { env, db });
+    expect(db.calls).toEqual(['http://other:9090/drop?order_no=2408&table=ORDER_ITEMS']);
+  });
+
+  it('stops with exit 1 when a call fails again, and says what to do', async () => {
+    const db = withLog();
+    db.callbackAnswer = null;
+    const r = await runCli(['replay'], { env, db });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^#2 .*→ no answer \(logged as #7\)\nCall #2 failed again: stopped\. 0 of the calls were answered; the rest stay to be replayed\.\n {2}hint: .*dcn doctor --probe.*dcn replay/);
+    expect(db.calls).toHaveLength(1);
+  });
+
+  it('prints NDJSON with --json: one line per call, then the summary with ok', async () => {
+    const db = withLog();
+    db.callbackAnswer = 503;
+    const r = await runCli(['replay', '--json', '--since', '2026-12-02T10:02:00Z'], { env, db });
+    expect(r.code).toBe(1);
+    const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs).toEqual([
+      { call: { id: 3, time: '2026-12-02T10:02:00.000Z', table: 'ORDER_ITEMS', order: '2408', sent: { id: 7, status: 503, ok: false } } },
+      { ok: false, dryRun: false, calls: 1, answered: 0, stoppedAt: docs[0].call, url: URL },
+    ]);
+  });
+
+  it('--dry-run lists the calls and sends nothing', async () => {
+    const db = withLog();
+    const r = await runCli(['replay', '--dry-run'], { env, db });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe(`4 failed calls would be sent again to ${URL} (dry run: nothing sent).`);
+    expect(r.stdout).not.toMatch(/→/);
+    expect(db.calls).toEqual([]);
+  });
+
+  it('refuses a bad --since or --table before connecting (exit 2)', async () => {
+    for (const args of [['--since', 'yesterday'], ['--table', 'ORDERS;drop']]) {
+      const r = await runCli(['replay', ...args], { env, db: withLog() });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`dcn: error: ${args.join(' ').replace(/[.*+?^${}()|[\]\\;]/g, '\\$&')}`));
+      expect(r.driverLoads()).toBe(0);
+    }
+  });
+
+  it('says to run dcn migrate when V7 is not applied (exit 2)', async () => {
+    const db = withLog();
+    db.addedColumns.clear();
+    const r = await runCli(['replay'], { env, db });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/NFRESULTS has no REPLAYED_BY column: migration V7 is not applied\n {2}hint: apply it: `dcn migrate`/);
   });
 });
