@@ -7,8 +7,9 @@ import { planThroughput } from './plan.mjs';
 import { listenThroughput } from './listen.mjs';
 import { cacheThroughput } from './cache.mjs';
 import { tailPollCost } from './tail.mjs';
+import { replayBacklog } from './replay.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog()];
 const text = [
   '# Benchmark results',
   '',
