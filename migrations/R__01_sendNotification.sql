@@ -8,13 +8,16 @@
 -- the callback, and it is always in the log.
 --
 -- order_id NULL makes a table-level notification: no order_no parameter, the listener drops every
--- cached result of that table. "note" says why, in the log.
+-- cached result of that table. "note" says why, in the log. key_values, for a table routed by its
+-- own key (V8), is the escaped key=…&key=… the callback made: <url>?table=<table>&key=…; it is
+-- logged with the call, so `dcn replay` can send the same call again.
 CREATE OR REPLACE PROCEDURE sendNotification (
   url      IN VARCHAR2,
   tblname  IN VARCHAR2,
   order_id IN VARCHAR2 DEFAULT NULL,
   regid    IN NUMBER   DEFAULT NULL,
-  note     IN VARCHAR2 DEFAULT NULL
+  note     IN VARCHAR2 DEFAULT NULL,
+  key_values IN VARCHAR2 DEFAULT NULL
 ) IS
   c_token   CONSTANT VARCHAR2(128) := '&callback_token';
   c_timeout CONSTANT PLS_INTEGER   := &http_timeout;
@@ -35,17 +38,19 @@ CREATE OR REPLACE PROCEDURE sendNotification (
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
     -- the parameters are qualified: nfresults has columns of the same names
-    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
+    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values)
     VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
-            CASE WHEN sendNotification.order_id IS NULL THEN 'table' ELSE 'order' END,
-            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid);
+            CASE WHEN sendNotification.order_id IS NOT NULL THEN 'order' WHEN sendNotification.key_values IS NOT NULL THEN 'key' ELSE 'table' END,
+            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
+            SUBSTRB(sendNotification.key_values, 1, 4000));
     COMMIT;
   END log_result;
 BEGIN
   l_url := url
         || CASE WHEN INSTR(url, '?') > 0 THEN c_amp ELSE '?' END
         || CASE WHEN order_id IS NOT NULL THEN 'order_no=' || UTL_URL.ESCAPE(order_id, TRUE) || c_amp END
-        || 'table=' || UTL_URL.ESCAPE(tblname, TRUE);
+        || 'table=' || UTL_URL.ESCAPE(tblname, TRUE)
+        || CASE WHEN key_values IS NOT NULL THEN c_amp || key_values END;
 
   UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
   l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);

@@ -12,6 +12,11 @@
 --     only the row as it is now: the old order's cached items would stay stale for good. So it is
 --     notified at table level, unless the orderItemsKeyImmutable setting says items never move;
 --   - DROP and ALTER of a registered table are logged, and notified at table level;
+--   - any other table is routed by its row in dcn_routes (V8, written by dcn register): one call
+--     per distinct key, ?table=<table>&key=…&key=… (one key per key column, in the route's order),
+--     the keys looked up by ROWID in one statement per table per notification; a table with no
+--     route or no key columns gets table-level notifications, and an UPDATE of a table whose key
+--     may change (key_immutable = 'no') too, as for ORDER_ITEMS;
 --   - other events (startup, shutdown, deregistration, …) are logged, not ignored;
 --   - nothing raises out of the callback: an error is logged in nfresults.
 -- The tables are named in dynamic SQL, so this compiles before they exist (and with the demo
@@ -27,6 +32,11 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
   TYPE t_seen   IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
+  TYPE t_keys   IS TABLE OF VARCHAR2(32767);
+  TYPE t_seen_keys IS TABLE OF BOOLEAN INDEX BY VARCHAR2(32767);
+  -- separates a row's key values in the lookup's result: a control character no key holds
+  c_key_sep     CONSTANT VARCHAR2(1) := CHR(31);
+  c_amp         CONSTANT VARCHAR2(1) := CHR(38); -- '&', kept out of the script for SQL*Plus
 
   PROCEDURE log_event (p_table VARCHAR2, p_event VARCHAR2, p_operation VARCHAR2, p_message VARCHAR2, p_error VARCHAR2 DEFAULT NULL) IS
     PRAGMA AUTONOMOUS_TRANSACTION;
@@ -122,6 +132,108 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       END LOOP;
     END IF;
   END notify_table;
+
+  -- "key=v1", "key=v2" … joined by c_amp, from the values the lookup joined with c_key_sep, each
+  -- escaped for the URL.
+  FUNCTION key_query (p_values VARCHAR2) RETURN VARCHAR2 IS
+    l_query VARCHAR2(32767);
+    l_from  PLS_INTEGER := 1;
+    l_to    PLS_INTEGER;
+  BEGIN
+    LOOP
+      l_to := INSTR(p_values, c_key_sep, l_from);
+      l_query := l_query || CASE WHEN l_query IS NOT NULL THEN c_amp END || 'key='
+                 || UTL_URL.ESCAPE(SUBSTR(p_values, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(p_values) + 1 - l_from END), TRUE);
+      EXIT WHEN l_to = 0;
+      l_from := l_to + 1;
+    END LOOP;
+    RETURN l_query;
+  END key_query;
+
+  -- A table other than orders and order items: routed by its row in dcn_routes. Its owner, name
+  -- and key columns are quoted by DBMS_ASSERT before they reach the lookup's text (dcn checked
+  -- them when it wrote the route); the ROWIDs are bound.
+  PROCEDURE notify_routed (p_tdesc SYS.CHNF$_TDESC) IS
+    l_table   CONSTANT VARCHAR2(261) := UPPER(p_tdesc.table_name);
+    l_owner   CONSTANT VARCHAR2(128) := SUBSTR(l_table, 1, INSTR(l_table, '.') - 1);
+    l_short   CONSTANT VARCHAR2(128) := SUBSTR(l_table, INSTR(l_table, '.') + 1);
+    l_columns VARCHAR2(4000);
+    l_fixed   VARCHAR2(3);
+    l_routed  BOOLEAN := TRUE;
+    l_select  VARCHAR2(32767);
+    l_from    PLS_INTEGER := 1;
+    l_to      PLS_INTEGER;
+    l_rows    rdesc_tab := rdesc_tab();
+    l_found   t_rowids;
+    l_values  t_keys;
+    l_seen    t_seen_keys;
+    l_key     VARCHAR2(32767);
+    l_why     VARCHAR2(200);
+  BEGIN
+    BEGIN
+      SELECT key_columns, key_immutable INTO l_columns, l_fixed
+        FROM dcn_routes
+       WHERE table_owner = l_owner AND table_name = l_short;
+    EXCEPTION
+      WHEN NO_DATA_FOUND THEN l_routed := FALSE;
+    END;
+
+    IF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP) <> 0 THEN
+      l_why := 'table ' || operation_names(BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP));
+      log_event(l_table, 'objchange', operation_names(p_tdesc.opflags), l_why || ': check the registration (dcn regs)');
+    ELSIF NOT l_routed THEN
+      l_why := 'no route for this table: dcn register writes one';
+    ELSIF l_columns IS NULL THEN
+      l_why := 'the route names no key columns';
+    ELSIF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.ALL_ROWS) <> 0 OR p_tdesc.row_desc_array IS NULL THEN
+      l_why := 'all rows: ' || NVL(TO_CHAR(p_tdesc.numrows), 'unknown') || ' row(s) changed, no ROWIDs';
+    ELSE
+      FOR j IN 1 .. p_tdesc.row_desc_array.COUNT LOOP
+        IF BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.DELETEOP) <> 0 THEN
+          l_why := 'rows deleted: their keys cannot be looked up';
+        ELSIF l_fixed <> 'yes' AND BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.UPDATEOP) <> 0 THEN
+          l_why := 'rows updated: an update may have changed a key, whose old value it does not name';
+        ELSE
+          l_rows.EXTEND;
+          l_rows(l_rows.LAST) := p_tdesc.row_desc_array(j);
+        END IF;
+      END LOOP;
+      IF l_why IS NULL AND l_rows.COUNT > 0 THEN
+        -- TO_CHAR(t."COL1") || CHR(31) || TO_CHAR(t."COL2") …, in the route's order
+        LOOP
+          l_to := INSTR(l_columns, ',', l_from);
+          l_select := l_select || CASE WHEN l_select IS NOT NULL THEN ' || CHR(31) || ' END || 'TO_CHAR(t.'
+                      || DBMS_ASSERT.ENQUOTE_NAME(SUBSTR(l_columns, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(l_columns) + 1 - l_from END), FALSE) || ')';
+          EXIT WHEN l_to = 0;
+          l_from := l_to + 1;
+        END LOOP;
+        -- one statement for all the changed rows of the table, however many
+        EXECUTE IMMEDIATE
+          'SELECT ROWIDTOCHAR(t.ROWID), ' || l_select || ' FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
+          || 'LEFT JOIN ' || DBMS_ASSERT.ENQUOTE_NAME(l_owner, FALSE) || '.' || DBMS_ASSERT.ENQUOTE_NAME(l_short, FALSE)
+          || ' t ON t.ROWID = CHARTOROWID(d.row_id)'
+          BULK COLLECT INTO l_found, l_values
+          USING l_rows;
+        FOR k IN 1 .. l_found.COUNT LOOP
+          IF l_found(k) IS NULL THEN
+            l_why := 'a changed row is no longer there: its key cannot be looked up';
+          ELSE
+            l_seen(key_query(l_values(k))) := TRUE;
+          END IF;
+        END LOOP;
+      END IF;
+    END IF;
+
+    IF l_why IS NOT NULL THEN
+      sendNotification(c_url, l_short, NULL, ntfnds.registration_id, l_why);
+    ELSE
+      l_key := l_seen.FIRST;
+      WHILE l_key IS NOT NULL LOOP
+        sendNotification(url => c_url, tblname => l_short, regid => ntfnds.registration_id, key_values => l_key);
+        l_key := l_seen.NEXT(l_key);
+      END LOOP;
+    END IF;
+  END notify_routed;
 BEGIN
   IF ntfnds.event_type = DBMS_CHANGE_NOTIFICATION.EVENT_OBJCHANGE THEN
     FOR i IN 1 .. NVL(ntfnds.numtables, 0) LOOP
@@ -131,8 +243,7 @@ BEGIN
         WHEN c_order_items THEN
           notify_table(c_order_items, ntfnds.table_desc_array(i));
         ELSE
-          log_event(ntfnds.table_desc_array(i).table_name, 'objchange', operation_names(ntfnds.table_desc_array(i).opflags),
-                    'not a table orders_nf_callback handles: ignored');
+          notify_routed(ntfnds.table_desc_array(i));
       END CASE;
     END LOOP;
   ELSE

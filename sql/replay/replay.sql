@@ -5,7 +5,7 @@
 -- The next failed calls not sent again yet, oldest first: a 'notify' row without a 2xx status.
 -- Read a page at a time after :after_id (keyset on the primary key), so a backlog of any size
 -- is read in constant memory.
-SELECT id, operdate, tblname, order_id, regid
+SELECT id, operdate, tblname, order_id, key_values, regid
   FROM nfresults
  WHERE event = 'notify'
    AND replayed_by IS NULL
@@ -23,8 +23,8 @@ SELECT id, operdate, tblname, order_id, regid
 SELECT NVL(MAX(id), 0) AS last_id FROM nfresults;
 
 -- name: replay.send
--- Sends one failed call again through sendNotification, which calls the URL and logs the new
--- call (its message ends with the note), then marks the failed row with the new row's id, unless
+-- Sends one failed call again through sendNotification (with its key values, for a table routed
+-- by its own key), which calls the URL and logs the new call (its message ends with the note), then marks the failed row with the new row's id, unless
 -- another replay marked it first. Sent, then marked: a crash in between sends it once more next
 -- time, a second drop of the same results, which is harmless; marked first, it could be lost.
 DECLARE
@@ -32,7 +32,7 @@ DECLARE
   l_new    NUMBER;
 BEGIN
   SELECT NVL(MAX(id), 0) INTO l_before FROM nfresults;
-  sendNotification(:url, :tblname, :order_id, :regid, :note);
+  sendNotification(:url, :tblname, :order_id, :regid, :note, :key_values);
   SELECT MAX(id) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%(' || :note || ')';
   UPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;
   :marked := SQL%ROWCOUNT;

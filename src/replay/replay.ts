@@ -7,7 +7,7 @@
  */
 import type { DbSession } from '../db/driver.js';
 import { DcnError } from '../errors.js';
-import { oracleCode, statementError } from '../db/oracle-errors.js';
+import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 
@@ -24,6 +24,8 @@ export interface ReplayedCall {
   readonly time: string;
   readonly table: string | null;
   readonly order: string | null;
+  /** For a table routed by its own key: key=…&key=…, as the call sent them. */
+  readonly keys: string | null;
   /** Absent in a dry run. */
   readonly sent?: { readonly id: number; readonly status: number | null; readonly ok: boolean };
 }
@@ -52,7 +54,7 @@ const queries = () => loadNamedQueries(sqlPath('replay', 'replay.sql'));
 function readError(err: unknown): DcnError {
   const code = oracleCode(err);
   if (code === 'ORA-00942') return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', { hint: 'install it, or connect as the schema that owns it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
-  if (code === 'ORA-00904') return new DcnError('not_found', 'NFRESULTS has no REPLAYED_BY column: migration V7 is not applied', { hint: 'apply it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
+  if (code === 'ORA-00904') return new DcnError('not_found', `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migrations V7 and V8 are not both applied`, { hint: 'apply them', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
   return statementError(err, 'reading the failed calls');
 }
 
@@ -85,7 +87,7 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
     }
     if (page.rows.length === 0) break;
     for (const row of page.rows) {
-      const call = { id: Number(row.ID), time: time(row.OPERDATE), table: row.TBLNAME == null ? null : String(row.TBLNAME), order: row.ORDER_ID == null ? null : String(row.ORDER_ID) };
+      const call = { id: Number(row.ID), time: time(row.OPERDATE), table: row.TBLNAME == null ? null : String(row.TBLNAME), order: row.ORDER_ID == null ? null : String(row.ORDER_ID), keys: row.KEY_VALUES == null ? null : String(row.KEY_VALUES) };
       afterId = call.id;
       calls++;
       if (options.dryRun) {
@@ -96,7 +98,7 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
       try {
         result = await session.execute(
           send.sql,
-          { url: options.url, tblname: call.table, order_id: call.order, regid: row.REGID == null ? null : Number(row.REGID), note: `replay of #${call.id}`, id: call.id, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } },
+          { url: options.url, tblname: call.table, order_id: call.order, regid: row.REGID == null ? null : Number(row.REGID), note: `replay of #${call.id}`, key_values: call.keys, id: call.id, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } },
           { name: send.name },
         );
       } catch (err) {

@@ -19,7 +19,7 @@ describe('bin/dcn.js under plain node', () => {
     expect(help.stdout).toMatch(/^Usage: dcn /);
     const plan = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--json'], { encoding: 'utf8' });
     expect(plan.status).toBe(0);
-    expect(JSON.parse(plan.stdout).migrations.map((m: { version: string }) => m.version)).toEqual(['1', '2', '3', '4', '5', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: string }) => m.version)).toEqual(['1', '2', '3', '4', '5', '7', '8', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
   });
 
   it('exits 2 on a usage error', () => {

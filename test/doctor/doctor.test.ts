@@ -175,7 +175,7 @@ describe('dcn doctor', () => {
     expect((await doctor(db)).check('replay').status).toBe('ok');
     // before V7, the migrations check says what is pending; this one says why it cannot tell
     db.addedColumns.clear();
-    expect((await doctor(db)).check('replay')).toMatchObject({ status: 'skipped', summary: 'NFRESULTS has no REPLAYED_BY column: migration V7 is not applied' });
+    expect((await doctor(db)).check('replay')).toMatchObject({ status: 'skipped', summary: 'NFRESULTS has no REPLAYED_BY column: migrations V7 and V8 are not both applied' });
   });
 
   it('probes the callback URL with --probe: dcn listen, something else, nothing', async () => {

@@ -1,4 +1,4 @@
--- dcn migrate plan: 9 migration(s) from the built-in migrations
+-- dcn migrate plan: 10 migration(s) from the built-in migrations
 -- Written by dcn 0.0.0-golden. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql
 -- It assumes no migration has been applied yet. Values are already substituted.
 SET DEFINE OFF
@@ -176,6 +176,27 @@ SELECT NVL(MAX(installed_rank), 0) + 1, '7', 'nfresults replay', 'V7__nfresults_
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
+-- V8: routes (V8__routes.sql)
+-- V8__routes.sql:7
+CREATE TABLE dcn_routes (
+  table_owner   VARCHAR2(128) NOT NULL,
+  table_name    VARCHAR2(128) NOT NULL,
+  key_columns   VARCHAR2(4000),
+  key_immutable VARCHAR2(3)   DEFAULT 'yes' NOT NULL,
+  CONSTRAINT dcn_routes_pk PRIMARY KEY (table_owner, table_name),
+  CONSTRAINT dcn_routes_immutable_ck CHECK (key_immutable IN ('yes', 'no'))
+);
+-- V8__routes.sql:16
+COMMENT ON TABLE dcn_routes IS 'dcn: the key columns of each registered table, read by orders_nf_callback';
+-- V8__routes.sql:20
+ALTER TABLE nfresults ADD (key_values VARCHAR2(4000));
+INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
+                            operation, statements_done, statements_total, done_hash, success, installed_by)
+SELECT NVL(MAX(installed_rank), 0) + 1, '8', 'routes', 'V8__routes.sql', '35518f5f6b15d21233355cdb69c3db17a03af17c4fed8690edc809359209733f', 'app',
+       'migrate', 3, 3, 'd00fb86304e8e3e55a0f8a5336a9f4010d8bae2c4b77fc4d4ec802b4dd7b6aac', 1, USER
+  FROM DCN_SCHEMA_HISTORY;
+COMMIT;
+
 -- R__00_network_acl: 00 network acl (R__00_network_acl.sql, admin profile, repeatable)
 SET DEFINE ON
 CONNECT &&dcn_admin_user@&dcn_connect
@@ -266,13 +287,14 @@ SELECT NVL(MAX(installed_rank), 0) + 1, 'R__00_network_acl', '00 network acl', '
 COMMIT;
 
 -- R__01_sendNotification: 01 sendNotification (R__01_sendNotification.sql, repeatable)
--- R__01_sendNotification.sql:12
+-- R__01_sendNotification.sql:14
 CREATE OR REPLACE PROCEDURE sendNotification (
   url      IN VARCHAR2,
   tblname  IN VARCHAR2,
   order_id IN VARCHAR2 DEFAULT NULL,
   regid    IN NUMBER   DEFAULT NULL,
-  note     IN VARCHAR2 DEFAULT NULL
+  note     IN VARCHAR2 DEFAULT NULL,
+  key_values IN VARCHAR2 DEFAULT NULL
 ) IS
   c_token   CONSTANT VARCHAR2(128) := 'tok-123';
   c_timeout CONSTANT PLS_INTEGER   := 5;
@@ -293,17 +315,19 @@ CREATE OR REPLACE PROCEDURE sendNotification (
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
     -- the parameters are qualified: nfresults has columns of the same names
-    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
+    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values)
     VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
-            CASE WHEN sendNotification.order_id IS NULL THEN 'table' ELSE 'order' END,
-            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid);
+            CASE WHEN sendNotification.order_id IS NOT NULL THEN 'order' WHEN sendNotification.key_values IS NOT NULL THEN 'key' ELSE 'table' END,
+            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
+            SUBSTRB(sendNotification.key_values, 1, 4000));
     COMMIT;
   END log_result;
 BEGIN
   l_url := url
         || CASE WHEN INSTR(url, '?') > 0 THEN c_amp ELSE '?' END
         || CASE WHEN order_id IS NOT NULL THEN 'order_no=' || UTL_URL.ESCAPE(order_id, TRUE) || c_amp END
-        || 'table=' || UTL_URL.ESCAPE(tblname, TRUE);
+        || 'table=' || UTL_URL.ESCAPE(tblname, TRUE)
+        || CASE WHEN key_values IS NOT NULL THEN c_amp || key_values END;
 
   UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
   l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);
@@ -361,13 +385,13 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', '44b4720265def4f45172cd6bae0419b5128e5322', 'app',
-       'migrate', 1, 1, '5172cd6bae0419b5de110055b8bc7b476955e8593f2032020fb7d7a7501dccbe', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', 'b726d29e73be2dad17714e7ed4a4d69f128e5322', 'app',
+       'migrate', 1, 1, '17714e7ed4a4d69f50a2afbbaf214a348cd69b853f6c142869f107d0e16858e5', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
 -- R__02_orders_nf_callback: 02 orders nf callback (R__02_orders_nf_callback.sql, repeatable)
--- R__02_orders_nf_callback.sql:19
+-- R__02_orders_nf_callback.sql:24
 CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := 'http://localhost:8080/phpcache/dropResults.php';
   c_orders      CONSTANT VARCHAR2(261)  := 'OE.ORDERS';
@@ -379,6 +403,11 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
   TYPE t_seen   IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
+  TYPE t_keys   IS TABLE OF VARCHAR2(32767);
+  TYPE t_seen_keys IS TABLE OF BOOLEAN INDEX BY VARCHAR2(32767);
+  -- separates a row's key values in the lookup's result: a control character no key holds
+  c_key_sep     CONSTANT VARCHAR2(1) := CHR(31);
+  c_amp         CONSTANT VARCHAR2(1) := CHR(38); -- '&', kept out of the script for SQL*Plus
 
   PROCEDURE log_event (p_table VARCHAR2, p_event VARCHAR2, p_operation VARCHAR2, p_message VARCHAR2, p_error VARCHAR2 DEFAULT NULL) IS
     PRAGMA AUTONOMOUS_TRANSACTION;
@@ -474,6 +503,108 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       END LOOP;
     END IF;
   END notify_table;
+
+  -- "key=v1", "key=v2" … joined by c_amp, from the values the lookup joined with c_key_sep, each
+  -- escaped for the URL.
+  FUNCTION key_query (p_values VARCHAR2) RETURN VARCHAR2 IS
+    l_query VARCHAR2(32767);
+    l_from  PLS_INTEGER := 1;
+    l_to    PLS_INTEGER;
+  BEGIN
+    LOOP
+      l_to := INSTR(p_values, c_key_sep, l_from);
+      l_query := l_query || CASE WHEN l_query IS NOT NULL THEN c_amp END || 'key='
+                 || UTL_URL.ESCAPE(SUBSTR(p_values, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(p_values) + 1 - l_from END), TRUE);
+      EXIT WHEN l_to = 0;
+      l_from := l_to + 1;
+    END LOOP;
+    RETURN l_query;
+  END key_query;
+
+  -- A table other than orders and order items: routed by its row in dcn_routes. Its owner, name
+  -- and key columns are quoted by DBMS_ASSERT before they reach the lookup's text (dcn checked
+  -- them when it wrote the route); the ROWIDs are bound.
+  PROCEDURE notify_routed (p_tdesc SYS.CHNF$_TDESC) IS
+    l_table   CONSTANT VARCHAR2(261) := UPPER(p_tdesc.table_name);
+    l_owner   CONSTANT VARCHAR2(128) := SUBSTR(l_table, 1, INSTR(l_table, '.') - 1);
+    l_short   CONSTANT VARCHAR2(128) := SUBSTR(l_table, INSTR(l_table, '.') + 1);
+    l_columns VARCHAR2(4000);
+    l_fixed   VARCHAR2(3);
+    l_routed  BOOLEAN := TRUE;
+    l_select  VARCHAR2(32767);
+    l_from    PLS_INTEGER := 1;
+    l_to      PLS_INTEGER;
+    l_rows    rdesc_tab := rdesc_tab();
+    l_found   t_rowids;
+    l_values  t_keys;
+    l_seen    t_seen_keys;
+    l_key     VARCHAR2(32767);
+    l_why     VARCHAR2(200);
+  BEGIN
+    BEGIN
+      SELECT key_columns, key_immutable INTO l_columns, l_fixed
+        FROM dcn_routes
+       WHERE table_owner = l_owner AND table_name = l_short;
+    EXCEPTION
+      WHEN NO_DATA_FOUND THEN l_routed := FALSE;
+    END;
+
+    IF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP) <> 0 THEN
+      l_why := 'table ' || operation_names(BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP));
+      log_event(l_table, 'objchange', operation_names(p_tdesc.opflags), l_why || ': check the registration (dcn regs)');
+    ELSIF NOT l_routed THEN
+      l_why := 'no route for this table: dcn register writes one';
+    ELSIF l_columns IS NULL THEN
+      l_why := 'the route names no key columns';
+    ELSIF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.ALL_ROWS) <> 0 OR p_tdesc.row_desc_array IS NULL THEN
+      l_why := 'all rows: ' || NVL(TO_CHAR(p_tdesc.numrows), 'unknown') || ' row(s) changed, no ROWIDs';
+    ELSE
+      FOR j IN 1 .. p_tdesc.row_desc_array.COUNT LOOP
+        IF BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.DELETEOP) <> 0 THEN
+          l_why := 'rows deleted: their keys cannot be looked up';
+        ELSIF l_fixed <> 'yes' AND BITAND(p_tdesc.row_desc_array(j).opflags, DBMS_CHANGE_NOTIFICATION.UPDATEOP) <> 0 THEN
+          l_why := 'rows updated: an update may have changed a key, whose old value it does not name';
+        ELSE
+          l_rows.EXTEND;
+          l_rows(l_rows.LAST) := p_tdesc.row_desc_array(j);
+        END IF;
+      END LOOP;
+      IF l_why IS NULL AND l_rows.COUNT > 0 THEN
+        -- TO_CHAR(t."COL1") || CHR(31) || TO_CHAR(t."COL2") …, in the route's order
+        LOOP
+          l_to := INSTR(l_columns, ',', l_from);
+          l_select := l_select || CASE WHEN l_select IS NOT NULL THEN ' || CHR(31) || ' END || 'TO_CHAR(t.'
+                      || DBMS_ASSERT.ENQUOTE_NAME(SUBSTR(l_columns, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(l_columns) + 1 - l_from END), FALSE) || ')';
+          EXIT WHEN l_to = 0;
+          l_from := l_to + 1;
+        END LOOP;
+        -- one statement for all the changed rows of the table, however many
+        EXECUTE IMMEDIATE
+          'SELECT ROWIDTOCHAR(t.ROWID), ' || l_select || ' FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
+          || 'LEFT JOIN ' || DBMS_ASSERT.ENQUOTE_NAME(l_owner, FALSE) || '.' || DBMS_ASSERT.ENQUOTE_NAME(l_short, FALSE)
+          || ' t ON t.ROWID = CHARTOROWID(d.row_id)'
+          BULK COLLECT INTO l_found, l_values
+          USING l_rows;
+        FOR k IN 1 .. l_found.COUNT LOOP
+          IF l_found(k) IS NULL THEN
+            l_why := 'a changed row is no longer there: its key cannot be looked up';
+          ELSE
+            l_seen(key_query(l_values(k))) := TRUE;
+          END IF;
+        END LOOP;
+      END IF;
+    END IF;
+
+    IF l_why IS NOT NULL THEN
+      sendNotification(c_url, l_short, NULL, ntfnds.registration_id, l_why);
+    ELSE
+      l_key := l_seen.FIRST;
+      WHILE l_key IS NOT NULL LOOP
+        sendNotification(url => c_url, tblname => l_short, regid => ntfnds.registration_id, key_values => l_key);
+        l_key := l_seen.NEXT(l_key);
+      END LOOP;
+    END IF;
+  END notify_routed;
 BEGIN
   IF ntfnds.event_type = DBMS_CHANGE_NOTIFICATION.EVENT_OBJCHANGE THEN
     FOR i IN 1 .. NVL(ntfnds.numtables, 0) LOOP
@@ -483,8 +614,7 @@ BEGIN
         WHEN c_order_items THEN
           notify_table(c_order_items, ntfnds.table_desc_array(i));
         ELSE
-          log_event(ntfnds.table_desc_array(i).table_name, 'objchange', operation_names(ntfnds.table_desc_array(i).opflags),
-                    'not a table orders_nf_callback handles: ignored');
+          notify_routed(ntfnds.table_desc_array(i));
       END CASE;
     END LOOP;
   ELSE
@@ -515,9 +645,9 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', '7dad0cf87ba3de1f742ed089b9218f5e5dc47c980402337d0036', 'app',
-       'migrate', 1, 1, '742ed089b9218f5eac017bf1b8bd8dad457f2311af12a4f9d32b339a644bcab0', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', '8039446ba9365ee9b8c3021e1871b64f5dc47c980402337d0036', 'app',
+       'migrate', 1, 1, 'b8c3021e1871b64f32310cae0cfc42bdab65d1cfc39d6db6d4bee778c1cd3872', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
-PROMPT dcn: 9 migration(s) applied
+PROMPT dcn: 10 migration(s) applied

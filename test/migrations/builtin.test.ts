@@ -76,7 +76,7 @@ describe('undo scripts', () => {
   it('run in the reverse order of creation where objects depend on each other', () => {
     // the callback uses sendNotification and rdesc_tab, which use nfresults: U5 runs before U4,
     // U3, U2; and sendNotification is made before the callback that calls it (R__01, R__02)
-    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(migrations.map((m) => m.version)).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     expect(migrations.find((m) => m.version === '6')!.up.when).toBe('demo_schema');
   });
 
@@ -94,7 +94,7 @@ describe('the built-in set on the fake', () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     const up = await migrator.migrate();
-    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['7', 'success'], ['R__00_network_acl', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
+    expect(up.results.map((r) => [r.version, r.status])).toEqual([['1', 'success'], ['2', 'success'], ['3', 'success'], ['4', 'success'], ['5', 'success'], ['6', 'success'], ['7', 'success'], ['8', 'success'], ['R__00_network_acl', 'success'], ['R__01_sendNotification', 'success'], ['R__02_orders_nf_callback', 'success']]);
     // each procedure created once
     expect(db.log.filter((l) => /^CREATE OR REPLACE PROCEDURE/i.test(l.sql))).toHaveLength(2);
     expect(db.objectNames()).toEqual([
@@ -103,6 +103,7 @@ describe('the built-in set on the fake', () => {
       'PROCEDURE SENDNOTIFICATION',
       'TABLE DCN_GIVEN_ACES',
       'TABLE DCN_HELD_BEFORE',
+      'TABLE DCN_ROUTES',
       'TABLE DCN_SCHEMA_HISTORY',
       'TABLE DCN_SCHEMA_HISTORY_LOCK',
       'TABLE NFRESULTS',
@@ -112,9 +113,9 @@ describe('the built-in set on the fake', () => {
     ]);
     expect(db.connect().dataRows('ORDERS')).toBe(3);
     const down = await migrator.down({ to: '0' });
-    expect(down.results.map((r) => r.version)).toEqual(['7', '6', '5', '4', '3', '2', '1']);
+    expect(down.results.map((r) => r.version)).toEqual(['8', '7', '6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
-    expect((await migrator.migrate()).results).toHaveLength(10);
+    expect((await migrator.migrate()).results).toHaveLength(11);
   });
 
   it('takes back only what V1 gave: a grant and an ACE a DBA made before dcn stay', async () => {
@@ -153,14 +154,15 @@ describe('the built-in set on the fake', () => {
     const before = db.log.length;
     const now = new Migrator({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
     expect((await now.status()).migrations.map((m) => [m.version, m.state])).toEqual([
-      ['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied'], ['5', 'applied'], ['6', 'applied'], ['7', 'pending'],
+      ['1', 'applied'], ['2', 'applied'], ['3', 'applied'], ['4', 'applied'], ['5', 'applied'], ['6', 'applied'], ['7', 'pending'], ['8', 'pending'],
       ['R__00_network_acl', 'pending'], ['R__01_sendNotification', 'pending'], ['R__02_orders_nf_callback', 'pending'],
     ]);
     const run = await now.migrate();
-    expect(run.results.map((r) => r.version)).toEqual(['7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(run.results.map((r) => r.version)).toEqual(['7', '8', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     // dcn 0.1's V1 appended the ACE and kept no list: it goes on the new one, so it can be taken back
     expect(db.givenAces).toEqual(new Set(['localhost:8080']));
     expect(db.log.slice(before).filter((l) => /^CREATE\b/i.test(l.sql)).map((l) => l.sql.split('\n')[0])).toEqual([
+      'CREATE TABLE dcn_routes (',
       'CREATE OR REPLACE PROCEDURE sendNotification (',
       'CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS',
     ]);
@@ -282,9 +284,9 @@ describe('the built-in set on the fake', () => {
     expect(result.deferred.map((d) => d.version)).toEqual(['1']);
     expect(db.history().map((h) => [h.VERSION, h.OPERATION, h.SUCCESS, h.STATEMENTS_DONE])).toEqual([['2', 'baseline', 1, 0], ['3', 'baseline', 1, 0], ['4', 'baseline', 1, 0], ['5', 'baseline', 1, 0]]);
     const status = await migrator.status();
-    expect(status.migrations.filter((m) => m.state === 'pending').map((m) => [m.version, m.outOfOrder ?? false])).toEqual([['1', false], ['7', false], ['R__00_network_acl', false], ['R__01_sendNotification', false], ['R__02_orders_nf_callback', false]]);
+    expect(status.migrations.filter((m) => m.state === 'pending').map((m) => [m.version, m.outOfOrder ?? false])).toEqual([['1', false], ['7', false], ['8', false], ['R__00_network_acl', false], ['R__01_sendNotification', false], ['R__02_orders_nf_callback', false]]);
     const run = await migrator.migrate();
-    expect(run.results.map((r) => r.version)).toEqual(['1', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(run.results.map((r) => r.version)).toEqual(['1', '7', '8', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
     expect(db.heldBefore.has('CHANGE NOTIFICATION')).toBe(true); // the hand-made grant is a DBA's: U1 keeps it
   });
 
@@ -306,7 +308,7 @@ describe('the built-in set on the fake', () => {
   it('leaves the demo schema out unless asked for', async () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
-    const all = ['1', '2', '3', '4', '5', '7', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
+    const all = ['1', '2', '3', '4', '5', '7', '8', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
     expect((await migrator.migrate()).results.map((r) => r.version)).toEqual(all);
     expect((await migrator.status()).migrations.map((m) => m.version)).toEqual(all);
     expect(db.objects.has('TABLE ORDERS')).toBe(false);

@@ -34,6 +34,10 @@ const NFRESULTS = (() => {
   const ddl = statements.find((s) => /^CREATE TABLE nfresults/i.test(s.sql))!.sql;
   const columns = new Map<string, number | undefined>();
   for (const m of ddl.matchAll(/^\s+(\w+)\s+(VARCHAR2\((\d+)\)|NUMBER|TIMESTAMP)/gim)) columns.set(m[1]!.toLowerCase(), m[3] ? Number(m[3]) : undefined);
+  // and the columns later migrations add (V7, V8)
+  for (const s of statements.filter((x) => /^ALTER TABLE nfresults ADD/i.test(x.sql))) {
+    for (const m of s.sql.matchAll(/\(\s*(\w+)\s+(VARCHAR2\((\d+)\)|NUMBER)/gi)) columns.set(m[1]!.toLowerCase(), m[3] ? Number(m[3]) : undefined);
+  }
   return columns;
 })();
 
@@ -102,5 +106,65 @@ describe('a key that changes (issue 16)', () => {
   it('orderItemsKeyImmutable=yes keeps per-order notifications for item updates', () => {
     expect(callbackOf({ orderItemsKeyImmutable: 'yes' })).toMatch(/c_items_key_fixed CONSTANT BOOLEAN := 'yes' = 'yes';/);
     expect(() => planFor({ define: ['order_items_key_immutable=maybe'] })).toThrow(/order_items_key_immutable .*'maybe' is not yes or no/);
+  });
+});
+
+describe('routes: any table, keyed by its own columns (issue 16)', () => {
+  const callback = statements.find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql;
+  const procedure = (name: string) => new RegExp(`PROCEDURE ${name} [\\s\\S]*?END ${name};`).exec(callback)![0];
+  /** How many loops are open at each EXECUTE IMMEDIATE of a procedure. */
+  const loopDepthAtLookups = (body: string) =>
+    [...body.matchAll(/EXECUTE IMMEDIATE/g)].map((m) => {
+      const before = body.slice(0, m.index).replace(/--[^\n]*/g, '');
+      return (before.match(/\bLOOP\b/g) ?? []).length - 2 * (before.match(/\bEND LOOP\b/g) ?? []).length;
+    });
+
+  it('sends every table other than orders and order items to its route', () => {
+    const other = /CASE UPPER\(ntfnds\.table_desc_array\(i\)\.table_name\)([\s\S]*?)END CASE;/.exec(callback)![1]!;
+    expect(other.split(/\bELSE\b/)[1]!.trim()).toBe('notify_routed(ntfnds.table_desc_array(i));');
+    expect(procedure('notify_routed')).toMatch(/SELECT key_columns, key_immutable INTO l_columns, l_fixed\s+FROM dcn_routes\s+WHERE table_owner = l_owner AND table_name = l_short;/);
+  });
+
+  it('looks the keys up in one statement per table per notification, outside the loop over the rows', () => {
+    for (const name of ['notify_table', 'notify_routed']) expect(loopDepthAtLookups(procedure(name)), name).toEqual([0]);
+  });
+
+  it('quotes every name it puts into the lookup with DBMS_ASSERT.ENQUOTE_NAME, and binds the ROWIDs', () => {
+    const body = procedure('notify_routed');
+    const lookup = /EXECUTE IMMEDIATE([\s\S]*?)BULK COLLECT/.exec(body)![1]!;
+    expect(lookup).toMatch(/DBMS_ASSERT\.ENQUOTE_NAME\(l_owner, FALSE\) \|\| '\.' \|\| DBMS_ASSERT\.ENQUOTE_NAME\(l_short, FALSE\)/);
+    expect(lookup.replace(/DBMS_ASSERT\.ENQUOTE_NAME\((l_owner|l_short), FALSE\)/g, '')).not.toMatch(/l_owner|l_short|l_columns/);
+    // the column list: each column of the route quoted on its own
+    expect(body).toMatch(/'TO_CHAR\(t\.'\s+\|\| DBMS_ASSERT\.ENQUOTE_NAME\(SUBSTR\(l_columns, [^;]*, FALSE\) \|\| '\)'/);
+    expect(/USING (\w+);/.exec(body.slice(body.indexOf('EXECUTE IMMEDIATE')))![1]).toBe('l_rows');
+  });
+
+  it('a key that may change: an UPDATE is notified at table level before any row is looked up, unless the route says the key is immutable', () => {
+    const loop = /FOR j IN 1 \.\. p_tdesc\.row_desc_array\.COUNT LOOP([\s\S]*?)END LOOP;/.exec(procedure('notify_routed'))![1]!;
+    const branches = loop.split(/\n\s*(?:ELSIF|ELSE)\b/);
+    expect(branches).toHaveLength(3);
+    expect(branches[0]).toMatch(/DELETEOP\) <> 0 THEN\s+l_why := /);
+    expect(branches[1]).toMatch(/^\s*l_fixed <> 'yes' AND BITAND\(p_tdesc\.row_desc_array\(j\)\.opflags, DBMS_CHANGE_NOTIFICATION\.UPDATEOP\) <> 0 THEN\s+l_why := '[^']+';\s*$/);
+    expect(branches[2]).toMatch(/l_rows\.EXTEND;/);
+    // dcn_routes holds only yes or no, and says yes unless told
+    const ddl = statements.find((s) => /^CREATE TABLE dcn_routes/i.test(s.sql))!.sql;
+    expect(ddl).toMatch(/key_immutable VARCHAR2\(3\)\s+DEFAULT 'yes' NOT NULL/);
+    expect(ddl).toMatch(/CHECK \(key_immutable IN \('yes', 'no'\)\)/);
+  });
+
+  it('no route, no key columns, all rows, deleted or vanished rows: one table-level call, never silence', () => {
+    const body = procedure('notify_routed');
+    for (const why of ['NOT l_routed', 'l_columns IS NULL', 'ALL_ROWS', 'DELETEOP', 'l_found\\(k\\) IS NULL']) expect(body).toMatch(new RegExp(`${why}[^;]*THEN\\s+l_why := '`));
+    expect(body).toMatch(/IF l_why IS NOT NULL THEN\s+sendNotification\(c_url, l_short, NULL, ntfnds\.registration_id, l_why\);/);
+    expect(body).toMatch(/sendNotification\(url => c_url, tblname => l_short, regid => ntfnds\.registration_id, key_values => l_key\);/);
+  });
+
+  it('sendNotification appends the keys after the table and logs them with the call', () => {
+    const send = statements.find((s) => /PROCEDURE sendNotification/i.test(s.sql))!.sql;
+    expect(send).toMatch(/\|\| 'table=' \|\| UTL_URL\.ESCAPE\(tblname, TRUE\)\s+\|\| CASE WHEN key_values IS NOT NULL THEN c_amp \|\| key_values END;/);
+    expect(send).toMatch(/WHEN sendNotification\.key_values IS NOT NULL THEN 'key'/);
+    // each key value escaped on its own, joined by '&' (c_amp), as key=…
+    expect(procedure('notify_routed')).toBeDefined();
+    expect(callback).toMatch(/l_query := l_query \|\| CASE WHEN l_query IS NOT NULL THEN c_amp END \|\| 'key='\s+\|\| UTL_URL\.ESCAPE\(SUBSTR\(p_values/);
   });
 });

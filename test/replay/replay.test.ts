@@ -6,11 +6,11 @@ import { FakeDatabase } from '../support/fake-oracle.js';
 const URL = 'http://app:8080/phpcache/dropResults.php';
 const t0 = Date.parse('2026-12-02T10:00:00Z');
 
-/** nfresults with V7's column, and a log: calls that failed while the listener was down, among answered ones. */
+/** nfresults with V7's and V8's columns, and a log: calls that failed while the listener was down, among answered ones. */
 function withLog(): FakeDatabase {
   const db = new FakeDatabase();
   db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
-  db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY']));
+  db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY', 'KEY_VALUES']));
   const failed = (table: string, order: string | null, minute: number) => ({ table, order, status: null, message: `call failed: ${URL}`, error: 'ORA-29273: HTTP request failed\nORA-12541: TNS:no listener', at: new Date(t0 + minute * 60_000) });
   db.logNotification({ table: 'ORDERS', order: '2400', status: 200, message: '200 OK', at: new Date(t0) });
   db.logNotification(failed('ORDERS', '2408', 1));
@@ -108,10 +108,23 @@ describe('dcn replay', () => {
     expect(await pendingReplays(db.connect('OE'))).toMatchObject({ failed: 1 });
   });
 
-  it('needs V7 (the replayed_by column), and says to migrate', async () => {
+  it('needs V7 and V8 (the replayed_by and key_values columns), and says to migrate', async () => {
     const db = withLog();
+    db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY']));
+    await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: 'NFRESULTS has no KEY_VALUES column: migrations V7 and V8 are not both applied', remedies: [{ kind: 'migrate' }] });
     db.addedColumns.clear();
-    await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/no REPLAYED_BY column: migration V7/), remedies: [{ kind: 'migrate' }] });
+    await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/^NFRESULTS has no REPLAYED_BY column/) });
+  });
+
+  it('sends a call for a table routed by its own key with the same keys', async () => {
+    const db = withLog();
+    db.nfresults.length = 0;
+    db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: null, message: 'call failed', error: 'ORA-29273' });
+    db.logNotification({ table: 'JOB_HISTORY', keys: 'key=101&key=1993-01-13', status: null, message: 'call failed', error: 'ORA-29273' });
+    const { seen } = await run(db);
+    expect(seen.map((c) => [c.table, c.order, c.keys])).toEqual([['EMPLOYEES', null, 'key=7'], ['JOB_HISTORY', null, 'key=101&key=1993-01-13']]);
+    expect(db.calls).toEqual([`${URL}?table=EMPLOYEES&key=7`, `${URL}?table=JOB_HISTORY&key=101&key=1993-01-13`]);
+    expect(db.nfresults.slice(2).map((r) => [r.OPERATION, r.KEY_VALUES])).toEqual([['key', 'key=7'], ['key', 'key=101&key=1993-01-13']]);
   });
 });
 
@@ -154,7 +167,7 @@ describe('dcn replay (command)', () => {
     expect(r.code).toBe(1);
     const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(docs).toEqual([
-      { call: { id: 3, time: '2026-12-02T10:02:00.000Z', table: 'ORDER_ITEMS', order: '2408', sent: { id: 7, status: 503, ok: false } } },
+      { call: { id: 3, time: '2026-12-02T10:02:00.000Z', table: 'ORDER_ITEMS', order: '2408', keys: null, sent: { id: 7, status: 503, ok: false } } },
       { ok: false, dryRun: false, calls: 1, answered: 0, stoppedAt: docs[0].call, url: URL },
     ]);
   });
@@ -182,6 +195,6 @@ describe('dcn replay (command)', () => {
     db.addedColumns.clear();
     const r = await runCli(['replay'], { env, db });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/NFRESULTS has no REPLAYED_BY column: migration V7 is not applied\n {2}hint: apply it: `dcn migrate`/);
+    expect(r.stderr).toMatch(/NFRESULTS has no REPLAYED_BY column: migrations V7 and V8 are not both applied\n {2}hint: apply them: `dcn migrate`/);
   });
 });

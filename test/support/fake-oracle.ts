@@ -203,7 +203,7 @@ export class FakeDatabase {
   nfresultsRowsRead = 0;
 
   /** Inserts a log row as sendNotification or the callback would (committed). */
-  logNotification(row: { id?: number; table?: string | null; order?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
+  logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
     // An identity value is taken at INSERT and seen at COMMIT: concurrent job sessions (and
     // RAC instances with their own cached ranges) commit ids out of order (shared/reference,
     // corrections). Given an id, the row is committed now, in its place by id.
@@ -216,11 +216,12 @@ export class FakeDatabase {
       TBLNAME: row.table ?? null,
       ORDER_ID: row.order ?? null,
       EVENT: row.event ?? 'notify',
-      OPERATION: row.order ? 'order' : 'table',
+      OPERATION: row.order ? 'order' : row.keys ? 'key' : 'table',
       STATUS_CODE: row.status ?? null,
       RSLT_MSG: row.message ?? null,
       ERROR_TEXT: row.error ?? null,
       REGID: 41,
+      ...(row.keys ? { KEY_VALUES: row.keys } : {}),
     });
     return id;
   }
@@ -419,8 +420,11 @@ class FakeSession implements DbSession {
    */
   #replay(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
     if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
-    if (!this.db.addedColumns.get('NFRESULTS')?.has('REPLAYED_BY')) throw oraError('ORA-00904: "REPLAYED_BY": invalid identifier');
     const flat = sql.replace(/\s+/g, ' ');
+    // the columns later migrations add (V7, V8): a statement naming one that is not there fails
+    for (const column of ['REPLAYED_BY', 'KEY_VALUES']) {
+      if (new RegExp(`\\b${column}\\b`, 'i').test(flat) && !this.db.addedColumns.get('NFRESULTS')?.has(column)) throw oraError(`ORA-00904: "${column}": invalid identifier`);
+    }
     const failedCall = (r: Record<string, unknown>) =>
       (!/\bevent = 'notify'/i.test(flat) || r.EVENT === 'notify') &&
       (!/\breplayed_by IS NULL\b/i.test(flat) || r.REPLAYED_BY == null) &&
@@ -444,24 +448,25 @@ class FakeSession implements DbSession {
           (!/\(:since IS NULL OR operdate >= :since\)/i.test(flat) || since === null || (r.OPERDATE as Date) >= since) &&
           (!/\(:tbl IS NULL OR tblname = :tbl\)/i.test(flat) || b.tbl == null || r.TBLNAME === b.tbl))
         .slice(0, limit)
-        .map((r) => ({ ID: r.ID, OPERDATE: r.OPERDATE, TBLNAME: r.TBLNAME, ORDER_ID: r.ORDER_ID, REGID: r.REGID }));
+        .map((r) => ({ ID: r.ID, OPERDATE: r.OPERDATE, TBLNAME: r.TBLNAME, ORDER_ID: r.ORDER_ID, REGID: r.REGID, ...(/^SELECT [^;]*\bkey_values\b[^;]* FROM nfresults/i.test(flat) ? { KEY_VALUES: r.KEY_VALUES ?? null } : {}) }));
       this.db.nfresultsRowsRead += rows.length;
       return { rows, rowsAffected: 0 };
     }
     // replay.send: sendNotification(url, tblname, order_id, regid, note), as R__01 takes them
-    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
+    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
     if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
     // the mark is committed in the block: dcn never commits this session itself, so without it the
     // mark would be rolled back when the session closes and the call sent again by the next replay
     if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim())) throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
     // the new call's row: logged after the block began, a 'notify' row, and the one with this note
     if (!/\bSELECT MAX\(id\) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%\(' \|\| :note \|\| '\)';/i.test(flat)) throw new Error(`the fake does not understand how this block finds the new call: ${flat.slice(0, 200)}`);
-    const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}`;
+    const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}${b.key_values == null ? '' : `&${String(b.key_values)}`}`;
     this.db.calls.push(url);
     const status = this.db.callbackAnswer;
     const newId = this.db.logNotification({
       table: b.tblname == null ? null : String(b.tblname),
       order: b.order_id == null ? null : String(b.order_id),
+      keys: b.key_values == null ? null : String(b.key_values),
       status,
       message: status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`,
       error: status === null ? 'ORA-29273: HTTP request failed' : null,
