@@ -20,7 +20,7 @@ const URL = 'http://app:8080/phpcache/dropResults.php';
 function backlog(rows: number): FakeDatabase {
   const db = new FakeDatabase();
   db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
-  db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY']));
+  db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY', 'KEY_VALUES']));
   for (let i = 0; i < rows; i++) db.logNotification({ table: i % 3 ? 'ORDERS' : 'ORDER_ITEMS', order: String(10_000 + i), status: null, message: `call failed: ${URL}`, error: 'ORA-29273: HTTP request failed' });
   return db;
 }
@@ -50,7 +50,7 @@ export async function measure(rows: number): Promise<ReplayCost> {
   const controlSamples: number[] = [heap()];
   for (let i = 1; i <= rows; i++) {
     const row = control.nfresults[i - 1]!;
-    await controlSession.execute(send.sql, { url: URL, tblname: row.TBLNAME, order_id: row.ORDER_ID, regid: row.REGID, note: `replay of #${i}`, id: i, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } }, { name: send.name });
+    await controlSession.execute(send.sql, { url: URL, tblname: String(row.TBLNAME), order_id: String(row.ORDER_ID), regid: Number(row.REGID), note: `replay of #${i}`, key_values: null, id: i, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } }, { name: send.name });
     if (i % 500 === 0) {
       control.log.length = 0;
       controlSamples.push(heap());
