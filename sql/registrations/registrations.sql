@@ -101,3 +101,44 @@ BEGIN
   DBMS_CHANGE_NOTIFICATION.DEREGISTER(:regid);
 END;
 /
+
+-- name: table.primary-key
+-- The primary key's columns, in key order: a table's route by default.
+SELECT cc.column_name
+  FROM all_constraints c
+  JOIN all_cons_columns cc
+    ON cc.owner = c.owner AND cc.constraint_name = c.constraint_name AND cc.table_name = c.table_name
+ WHERE c.owner = :owner
+   AND c.table_name = :table_name
+   AND c.constraint_type = 'P'
+ ORDER BY cc.position;
+
+-- name: table.columns
+-- The table's columns, to check the key columns a user names.
+SELECT column_name FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;
+
+-- name: routes.available
+-- Is dcn_routes there (migration V8)? Asked before registering, so a route is never left unwritten.
+SELECT COUNT(*) AS routes FROM user_tables WHERE table_name = 'DCN_ROUTES';
+
+-- name: routes.save
+-- A table's route: written with its registration, replaced when the table is registered again.
+BEGIN
+  UPDATE dcn_routes
+     SET key_columns = :key_columns, key_immutable = :key_immutable
+   WHERE table_owner = :owner AND table_name = :table_name;
+  IF SQL%ROWCOUNT = 0 THEN
+    INSERT INTO dcn_routes (table_owner, table_name, key_columns, key_immutable)
+    VALUES (:owner, :table_name, :key_columns, :key_immutable);
+  END IF;
+END;
+/
+
+-- name: routes.list
+SELECT table_owner, table_name, key_columns, key_immutable
+  FROM dcn_routes
+ ORDER BY table_owner, table_name;
+
+-- name: routes.delete
+-- A table no registration covers any more has no route.
+DELETE FROM dcn_routes WHERE table_owner = :owner AND table_name = :table_name;

@@ -119,6 +119,14 @@ export type MigrateBaselineFlags = FlagsOf<typeof MIGRATE_BASELINE>;
 
 const DRY_RUN = { dryRun: { flags: '--dry-run', description: 'print the PL/SQL and binds it would run, without connecting' } } as const;
 
+/** How a registered table's changes name its cached results (its route). */
+const ROUTE = {
+  key: { flags: '--key <columns>', description: "COL[,COL…]: the columns whose values name the table's cached results, sent as ?table=T&key=…&key=… (default: the primary key; with neither, table-level notifications); one table at a time" },
+  keyImmutable: { flags: '--key-immutable', description: 'the --key columns never change: an update is notified per key, not for the whole table (a primary key is taken as immutable)' },
+  ordersTable: MIGRATION_SET.ordersTable,
+  orderItemsTable: MIGRATION_SET.orderItemsTable,
+} as const;
+
 export const REGISTER = {
   ...COMMON,
   ...CONNECTION,
@@ -127,6 +135,7 @@ export const REGISTER = {
   qos: { flags: '--qos <names>', description: 'comma-separated: reliable, rowids, dereg-nfy (default reliable,rowids; query and best-effort are refused: the callback handles object changes only)', repeatable: true },
   operations: { flags: '--operations <names>', description: 'comma-separated: insert, update, delete, alter, drop, or all (default all)', repeatable: true },
   timeout: { flags: '--timeout <seconds>', description: 'remove the registration after this long (default 0: never)' },
+  ...ROUTE,
   ...DRY_RUN,
   quiet: { flags: '--quiet', description: 'print only the new registration id' },
 } as const;
@@ -137,6 +146,7 @@ export const ENABLE_REG = {
   ...CONNECTION,
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to add; repeatable', repeatable: true },
   callback: { flags: '--callback <procedure>', description: 'find the registration by its callback instead of a REGID' },
+  ...ROUTE,
   ...DRY_RUN,
 } as const;
 /** With the optional [regid] argument. */
@@ -146,6 +156,8 @@ export const REGS = {
   ...COMMON,
   ...CONNECTION,
   all: { flags: '--all', description: "every user's registrations (admin profile, DBA_CHANGE_NOTIFICATION_REGS)" },
+  ordersTable: MIGRATION_SET.ordersTable,
+  orderItemsTable: MIGRATION_SET.orderItemsTable,
 } as const;
 export type RegsFlags = FlagsOf<typeof REGS>;
 

@@ -9,7 +9,7 @@ import { DcnError } from '../errors.js';
 import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES } from './settings.js';
-import { checkCallbackToken, checkSchemaVariables, schemaVariables } from './schema-settings.js';
+import { checkCallbackToken, checkSchemaVariables, orderTables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
 
@@ -286,6 +286,12 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
     variables,
   };
+}
+
+/** The orders and order items table settings alone: dcn register and enable-reg route them the article's way. */
+export function resolveOrderTables(input: ResolveInput): string[] {
+  const reader = new SettingsReader(input);
+  return orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') });
 }
 
 /**

@@ -40,6 +40,11 @@ function bad(setting: string, value: string, rule: string, example: string): Dcn
   return new DcnError('config_invalid', `${setting}: '${value}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
 }
 
+/** The orders and order items tables alone (dcn register: they keep the article's route). */
+export function orderTables(input: { ordersTable?: string; orderItemsTable?: string }): string[] {
+  return [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
+}
+
 function identifier(setting: string, value: string): string {
   if (!isUnquotedName(value)) {
     throw bad(setting, value, 'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)', 'OE or ORDER_ITEMS');

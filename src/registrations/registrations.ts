@@ -12,6 +12,7 @@ import { displayName, maxIdentifierBytes, parseQualifiedName, type QualifiedName
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { decodeFlags, flagExpression } from './flags.js';
+import { deleteRoute, listRoutes, planRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
 
 export interface PlannedCall {
   readonly name: string;
@@ -20,7 +21,18 @@ export interface PlannedCall {
   readonly binds: Readonly<Record<string, string | number | OutBind>>;
 }
 
-export interface RegisterRequest {
+/** How the tables are routed (issue 16). */
+export interface RouteRequest {
+  /** The key of the table (one table only): its columns, or the primary key. */
+  readonly key?: KeyRequest;
+  /** The orders and order items tables (unqualified, in the connected schema): the callback keeps the article's ?order_no=… for them, and reads no route. */
+  readonly builtIn?: readonly string[];
+}
+
+/** A table's route as a command reports it: a route, or the article's built-in one. */
+export type TableRoute = Route | { readonly table: string; readonly keyFrom: 'order_no' };
+
+export interface RegisterRequest extends RouteRequest {
   readonly tables: readonly QualifiedName[];
   readonly callback: QualifiedName;
   readonly qos: readonly string[];
@@ -235,15 +247,51 @@ export class Registrations {
     }
   }
 
-  async register(req: RegisterRequest): Promise<{ regid: number; tables: string[]; callback: string; qos: readonly string[]; operations: readonly string[]; timeoutSeconds: number }> {
+  /**
+   * The routes of these tables, checked against the dictionary before anything is registered:
+   * the built-in ones for the orders tables, and `routes: false` when dcn_routes is missing
+   * (other tables then get table-level notifications, and a key asked for is refused).
+   */
+  async #planRoutes(session: DbSession, tables: readonly QualifiedName[], schema: string, req: RouteRequest): Promise<{ routes: TableRoute[]; missing: string[] }> {
+    const builtIn = new Set((req.builtIn ?? []).map((t) => `${schema}.${t.toUpperCase()}`));
+    const names = tables.map((t) => ({ owner: t.schema ?? schema, table: t.name }));
+    const routed = names.filter((n) => !builtIn.has(`${n.owner}.${n.table}`));
+    if (req.key && routed.length !== names.length) throw usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+    const available = routed.length === 0 || (await routesAvailable(session));
+    if (!available && req.key) throw new DcnError('not_found', 'dcn_routes, where a table\'s key is kept, does not exist: migration V8 is not applied', { hint: 'apply it', remedies: [{ kind: 'migrate' }] });
+    const routes: TableRoute[] = [];
+    const missing: string[] = [];
+    for (const n of names) {
+      const table = `${n.owner}.${n.table}`;
+      if (builtIn.has(table)) routes.push({ table, keyFrom: 'order_no' });
+      else if (!available) missing.push(table);
+      else routes.push(await planRoute(session, n.owner, n.table, req.key));
+    }
+    return { routes, missing };
+  }
+
+  async #saveRoutes(session: DbSession, routes: readonly TableRoute[]): Promise<void> {
+    for (const r of routes) if (r.keyFrom !== 'order_no') await saveRoute(session, r);
+  }
+
+  async register(req: RegisterRequest): Promise<{ regid: number; tables: string[]; callback: string; qos: readonly string[]; operations: readonly string[]; timeoutSeconds: number; routes: TableRoute[]; unrouted: string[] }> {
     const session = await this.sessions.app();
     const { user, schema } = await this.#user(session);
     await this.#checkTables(session, req.tables, schema, user);
+    const { routes, missing } = await this.#planRoutes(session, req.tables, schema, req);
     const call = planRegister(req);
     const result = await this.#run(session, call, call.binds, 'registering', user);
-    await session.commit();
     const regid = Number(result.outBinds?.regid);
-    return { regid, tables: req.tables.map((t) => displayName(t, schema)), callback: displayName(req.callback), qos: req.qos, operations: req.operations.length ? req.operations : ['all'], timeoutSeconds: req.timeoutSeconds };
+    try {
+      await this.#saveRoutes(session, routes);
+    } catch (err) {
+      // a registration without its routes would notify at table level: take it back
+      await session.rollback();
+      await this.#run(session, planDeregister(regid), planDeregister(regid).binds, `taking back registration ${regid}`, user);
+      throw err;
+    }
+    await session.commit();
+    return { regid, tables: req.tables.map((t) => displayName(t, schema)), callback: displayName(req.callback), qos: req.qos, operations: req.operations.length ? req.operations : ['all'], timeoutSeconds: req.timeoutSeconds, routes, unrouted: missing };
   }
 
   async list(options: { all?: boolean } = {}): Promise<Registration[]> {
@@ -290,27 +338,48 @@ export class Registrations {
     return regs.filter((r) => target.regids.includes(r.regid));
   }
 
-  async enable(regid: number, tables: readonly QualifiedName[]): Promise<{ regid: number; added: string[] }> {
+  /** Each registered table's route, by OWNER.TABLE (none when dcn_routes is missing). */
+  async routes(): Promise<Map<string, Route>> {
+    const session = await this.sessions.app();
+    return (await routesAvailable(session)) ? listRoutes(session) : new Map();
+  }
+
+  async enable(regid: number, tables: readonly QualifiedName[], routing: RouteRequest = {}): Promise<{ regid: number; added: string[]; routes: TableRoute[]; unrouted: string[] }> {
     const session = await this.sessions.app();
     const { user, schema } = await this.#user(session);
     await this.resolve({ regids: [regid] });
     await this.#checkTables(session, tables, schema, user);
+    const { routes, missing } = await this.#planRoutes(session, tables, schema, routing);
     const call = planEnable(regid, tables);
     await this.#run(session, call, call.binds, `adding tables to registration ${regid}`, user);
+    // the tables are in the registration now: their routes follow, in the same transaction
+    await this.#saveRoutes(session, routes);
     await session.commit();
-    return { regid, added: tables.map((t) => displayName(t, schema)) };
+    return { regid, added: tables.map((t) => displayName(t, schema)), routes, unrouted: missing };
   }
 
-  async deregister(regids: readonly number[]): Promise<{ deregistered: number[] }> {
+  /** Removes the registrations, and the routes of tables no registration of this user covers any more. */
+  async deregister(regids: readonly number[]): Promise<{ deregistered: number[]; routesRemoved: string[] }> {
     const session = await this.sessions.app();
     const { user } = await this.#user(session); // names the user in a missing-grant hint
+    const before = await this.list();
     const done: number[] = [];
     for (const regid of regids) {
       const call = planDeregister(regid);
       await this.#run(session, call, call.binds, `deregistering ${regid}`, user);
       done.push(regid);
     }
+    const stillCovered = new Set(before.filter((r) => !done.includes(r.regid)).flatMap((r) => r.tables));
+    const uncovered = [...new Set(before.filter((r) => done.includes(r.regid)).flatMap((r) => r.tables))].filter((t) => !stillCovered.has(t));
+    const routesRemoved: string[] = [];
+    if (uncovered.length > 0 && (await routesAvailable(session))) {
+      const routes = await listRoutes(session);
+      for (const table of uncovered.filter((t) => routes.has(t))) {
+        await deleteRoute(session, table);
+        routesRemoved.push(table);
+      }
+    }
     await session.commit();
-    return { deregistered: done };
+    return { deregistered: done, routesRemoved };
   }
 }

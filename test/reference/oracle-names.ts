@@ -95,7 +95,7 @@ export const PACKAGES: Readonly<Record<string, PackageReference>> = {
     members: { ESCAPE: undefined, UNESCAPE: undefined },
   },
   DBMS_ASSERT: {
-    source: 'PL/SQL Packages and Types Reference: DBMS_ASSERT.SQL_OBJECT_NAME (raises ORA-44002 when the name is not an existing object)',
+    source: 'PL/SQL Packages and Types Reference: DBMS_ASSERT.SQL_OBJECT_NAME (raises ORA-44002 when the name is not an existing object); ENQUOTE_NAME(str, capitalize => FALSE) encloses a name in double quotes as it is, and raises when it is not a valid quoted name (https://docs.oracle.com/database/122/ARPLS/DBMS_ASSERT.htm)',
     members: { SQL_OBJECT_NAME: undefined, ENQUOTE_NAME: undefined },
   },
   DBMS_UTILITY: {
@@ -153,6 +153,9 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   ALL_TABLES: { source: 'Database Reference: ALL_TABLES', columns: ['owner', 'table_name'] },
   DBA_TABLES: { source: 'Database Reference: DBA_TABLES (all relational tables in the database; columns as ALL_TABLES)', columns: ['owner', 'table_name'] },
   ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },
+  ALL_CONSTRAINTS: { source: "Database Reference: ALL_CONSTRAINTS (constraint_type 'P': primary key)", columns: ['owner', 'constraint_name', 'constraint_type', 'table_name'] },
+  ALL_CONS_COLUMNS: { source: 'Database Reference: ALL_CONS_COLUMNS (position: the column\'s place in the key)', columns: ['owner', 'constraint_name', 'table_name', 'column_name', 'position'] },
+  ALL_TAB_COLUMNS: { source: 'Database Reference: ALL_TAB_COLUMNS', columns: ['owner', 'table_name', 'column_name'] },
   USER_CHANGE_NOTIFICATION_REGS: {
     source: 'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',
     columns: ['regid', 'regflags', 'callback', 'operations_filter', 'changelag', 'timeout', 'table_name'],

@@ -189,7 +189,7 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     const db = await migrated();
     await run(db, ['register', '--table', 'ORDERS']);
     const byCallback = await run(db, ['enable-reg', '--callback', 'orders_nf_callback', '--table', 'ORDER_ITEMS']);
-    expect(byCallback.stdout).toBe('Registration 41 now also covers OE.ORDER_ITEMS.\n');
+    expect(byCallback.stdout).toBe("Registration 41 now also covers OE.ORDER_ITEMS.\n  OE.ORDER_ITEMS: ?order_no=…&table=ORDER_ITEMS (the article's route)\n");
     const unknown = await run(db, ['enable-reg', '99', '--table', 'ORDER_ITEMS']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no registration 99 for this user\n {2}hint: registrations: 41 \(dcn regs\)/);

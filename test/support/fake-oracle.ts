@@ -72,6 +72,23 @@ interface DbObject {
   status: 'VALID' | 'INVALID';
   /** For an index: its table, dropped with it. */
   table?: string;
+  /** For a table: its columns and primary key columns (in key order), as its CREATE TABLE says. */
+  columns?: string[];
+  primaryKey?: string[];
+}
+
+/** The columns and primary key of a CREATE TABLE: a column line, an inline or an out-of-line PRIMARY KEY. */
+function tableShape(sql: string): { columns: string[]; primaryKey: string[] } {
+  const body = sql.replace(/--[^\n]*/g, '');
+  const columns: string[] = [];
+  const primaryKey: string[] = [];
+  for (const m of body.matchAll(/^\s+("?[\w$#]+"?)\s+(NUMBER|VARCHAR2|NVARCHAR2|CHAR|DATE|TIMESTAMP|CLOB|RAW|INTEGER)\b([^\n]*)/gim)) {
+    columns.push(normName(m[1]!));
+    if (/\bPRIMARY KEY\b/i.test(m[3]!)) primaryKey.push(normName(m[1]!));
+  }
+  const outOfLine = /\bPRIMARY KEY\s*\(([^)]*)\)/i.exec(body);
+  if (outOfLine) primaryKey.push(...outOfLine[1]!.split(',').map((c) => normName(c.trim())));
+  return { columns, primaryKey };
 }
 
 interface State {
@@ -197,6 +214,8 @@ export class FakeDatabase {
   readonly addedColumns = new Map<string, Set<string>>();
   /** What the listener answers a call sendNotification makes (null: the call fails, as when nothing listens). */
   callbackAnswer: number | null = 200;
+  /** The rows of dcn_routes, by OWNER.TABLE. */
+  readonly routes = new Map<string, { keyColumns: string | null; keyImmutable: string }>();
   /** The URLs sendNotification was called with, in order. */
   readonly calls: string[] = [];
   /** Rows read from NFRESULTS by all queries: a cost measure for the tail benchmark. */
@@ -378,7 +397,7 @@ class FakeSession implements DbSession {
       if (this.db.objects.has(key) && !create[1]) throw oraError('ORA-00955: name is already used by an existing object');
       const errors = COMPILED.has(type) ? this.db.compileFault(sql) : undefined;
       const table = type === 'INDEX' ? /\bON\s+(?:\S+\.)?("?[\w$#]+"?)/i.exec(sql)?.[1] : undefined;
-      this.db.objects.set(key, { type, name, owner: this.user, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}) });
+      this.db.objects.set(key, { type, name, owner: this.user, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}), ...(type === 'TABLE' ? tableShape(sql) : {}) });
       if (errors) {
         this.db.errors.set(key, errors);
         warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
@@ -389,6 +408,7 @@ class FakeSession implements DbSession {
       const type = drop[1]!.toUpperCase().replace(/\s+/, ' ');
       const key = `${type} ${normName(drop[2]!)}`;
       if (!this.db.objects.delete(key)) throw oraError(type === 'TABLE' || type === 'VIEW' ? 'ORA-00942: table or view does not exist' : 'ORA-04043: object does not exist');
+      if (key === 'TABLE DCN_ROUTES') this.db.routes.clear();
       this.db.errors.delete(key);
       if (type === 'PACKAGE') this.db.objects.delete(`PACKAGE BODY ${normName(drop[2]!)}`);
       if (type === 'TABLE') {
@@ -411,6 +431,50 @@ class FakeSession implements DbSession {
     }
     await this.commit(); // and after
     return { rows: [], rowsAffected: 0, warning };
+  }
+
+  /**
+   * The dictionary reads and dcn_routes statements of register, enable-reg, regs and deregister,
+   * carried out as their SQL says: a condition or column that is not there is not applied.
+   */
+  #routes(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
+    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const expect = (pattern: RegExp) => {
+      if (!pattern.test(flat)) throw new Error(`the fake does not understand ${name} as written: ${flat.slice(0, 300)}`);
+    };
+    const table = () => {
+      const o = this.db.objects.get(`TABLE ${String(b.table_name)}`);
+      return o && (o.owner ?? 'OE') === b.owner ? o : undefined;
+    };
+    if (name === 'table.primary-key') {
+      expect(/^SELECT cc\.column_name FROM all_constraints c JOIN all_cons_columns cc ON cc\.owner = c\.owner AND cc\.constraint_name = c\.constraint_name AND cc\.table_name = c\.table_name WHERE c\.owner = :owner AND c\.table_name = :table_name AND c\.constraint_type = 'P' ORDER BY cc\.position;?$/i);
+      return { rows: (table()?.primaryKey ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
+    }
+    if (name === 'table.columns') {
+      expect(/^SELECT column_name FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i);
+      return { rows: (table()?.columns ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
+    }
+    if (name === 'routes.available') {
+      expect(/^SELECT COUNT\(\*\) AS routes FROM user_tables WHERE table_name = 'DCN_ROUTES';?$/i);
+      return { rows: [{ ROUTES: this.db.hasTable('DCN_ROUTES') ? 1 : 0 }], rowsAffected: 0 };
+    }
+    if (!this.db.hasTable('DCN_ROUTES')) throw oraError('ORA-00942: table or view does not exist');
+    const key = `${String(b.owner)}.${String(b.table_name)}`;
+    if (name === 'routes.save') {
+      expect(/^BEGIN UPDATE dcn_routes SET key_columns = :key_columns, key_immutable = :key_immutable WHERE table_owner = :owner AND table_name = :table_name; IF SQL%ROWCOUNT = 0 THEN INSERT INTO dcn_routes \(table_owner, table_name, key_columns, key_immutable\) VALUES \(:owner, :table_name, :key_columns, :key_immutable\); END IF; END;?$/i);
+      if (b.key_immutable !== 'yes' && b.key_immutable !== 'no') throw oraError('ORA-02290: check constraint (OE.DCN_ROUTES_IMMUTABLE_CK) violated');
+      this.db.routes.set(key, { keyColumns: b.key_columns == null ? null : String(b.key_columns), keyImmutable: b.key_immutable });
+      return { rows: [], rowsAffected: 1 };
+    }
+    if (name === 'routes.delete') {
+      expect(/^DELETE FROM dcn_routes WHERE table_owner = :owner AND table_name = :table_name;?$/i);
+      return { rows: [], rowsAffected: this.db.routes.delete(key) ? 1 : 0 };
+    }
+    expect(/^SELECT table_owner, table_name, key_columns, key_immutable FROM dcn_routes ORDER BY table_owner, table_name;?$/i);
+    return {
+      rows: [...this.db.routes.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([k, r]) => ({ TABLE_OWNER: k.split('.')[0], TABLE_NAME: k.slice(k.indexOf('.') + 1), KEY_COLUMNS: r.keyColumns, KEY_IMMUTABLE: r.keyImmutable })),
+      rowsAffected: 0,
+    };
   }
 
   /**
@@ -727,6 +791,13 @@ class FakeSession implements DbSession {
       case 'register.new':
       case 'register.enable':
         return this.#register(name, sql, b);
+      case 'table.primary-key':
+      case 'table.columns':
+      case 'routes.available':
+      case 'routes.save':
+      case 'routes.list':
+      case 'routes.delete':
+        return this.#routes(name, sql, b);
       case 'regs.user':
       case 'regs.all': {
         if (name === 'regs.all' && !['SYS', 'SYSTEM'].includes(this.user)) throw oraError('ORA-00942: table or view does not exist');

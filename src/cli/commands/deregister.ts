@@ -7,7 +7,7 @@ import type { Output } from '../output.js';
 import type { DeregisterFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-type Deregistered = { deregistered: number[] };
+type Deregistered = { deregistered: number[]; routesRemoved: string[] };
 
 async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr });
@@ -35,12 +35,12 @@ export async function run(flags: DeregisterFlags, ctx: CommandContext, out: Outp
   return withSessions(flags, ctx, async (sessions) => {
     const regs = new Registrations(sessions);
     const targets = await regs.resolve(regids.length > 0 ? { regids } : callback ? { callback, exactlyOne: false } : { all: true });
-    if (targets.length === 0) return { deregistered: [] };
+    if (targets.length === 0) return { deregistered: [], routesRemoved: [] };
     if (targets.length > 1 && !flags.yes) {
       const list = targets.map((t) => `${t.regid} (${t.tables.join(', ')})`).join(', ');
       if (!(await confirm(ctx, `Deregister ${targets.length} registrations: ${list}?`))) {
         out.note('Nothing was deregistered.');
-        return { deregistered: [] };
+        return { deregistered: [], routesRemoved: [] };
       }
     }
     return regs.deregister(targets.map((t) => t.regid));
@@ -50,4 +50,6 @@ export async function run(flags: DeregisterFlags, ctx: CommandContext, out: Outp
 export function print(result: Deregistered | DryRun, out: Output): void {
   if ('dryRun' in result) return printDryRun(result, out);
   out.line(result.deregistered.length ? `Deregistered ${result.deregistered.join(', ')}.` : 'Nothing was deregistered.');
+  // a table no registration covers any more has no route either
+  if (result.routesRemoved.length > 0) out.line(`Removed the routes of ${result.routesRemoved.join(', ')}.`);
 }

@@ -2,6 +2,8 @@ import { usageError } from '../../errors.js';
 import { parseCallback, parseRegid, parseTables, planEnable, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
+import { orderTables } from '../migration-setup.js';
+import { printRoutes, routeRequest } from '../routes.js';
 import type { Output } from '../output.js';
 import type { EnableRegFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
@@ -14,6 +16,7 @@ export async function run(flags: EnableRegFlags, ctx: CommandContext): Promise<E
   const regid = flags.regid === undefined ? undefined : parseRegid(flags.regid);
   const callback = flags.callback === undefined ? undefined : parseCallback(flags.callback);
   const tables = parseTables(flags.table ?? []);
+  const routing = routeRequest({ ...flags, table: flags.table ?? [] }, orderTables(flags, ctx));
   if (flags.dryRun) {
     if (regid === undefined) throw usageError('--dry-run needs a REGID: finding it by --callback needs a connection', 'give the REGID shown by `dcn regs`');
     return { dryRun: true, command: 'dcn enable-reg', statements: [planEnable(regid, tables)] };
@@ -21,11 +24,12 @@ export async function run(flags: EnableRegFlags, ctx: CommandContext): Promise<E
   return withSessions(flags, ctx, async (sessions) => {
     const regs = new Registrations(sessions);
     const id = regid ?? (await regs.resolve({ callback: callback!, exactlyOne: true }))[0]!.regid;
-    return regs.enable(id, tables);
+    return regs.enable(id, tables, routing);
   });
 }
 
 export function print(result: Enabled | DryRun, out: Output): void {
   if ('dryRun' in result) return printDryRun(result, out);
   out.line(`Registration ${result.regid} now also covers ${result.added.join(', ')}.`);
+  printRoutes(result, out);
 }

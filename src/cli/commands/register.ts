@@ -2,6 +2,8 @@ import { parseNames } from '../../registrations/flags.js';
 import { DEFAULT_QOS, parseCallback, parseTables, parseTimeout, planRegister, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
+import { orderTables } from '../migration-setup.js';
+import { printRoutes, routeRequest } from '../routes.js';
 import type { Output } from '../output.js';
 import type { RegisterFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
@@ -16,6 +18,7 @@ export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Re
     qos: flags.qos ? parseNames('qos', flags.qos) : DEFAULT_QOS,
     operations: flags.operations ? parseNames('operations', flags.operations) : [],
     timeoutSeconds: parseTimeout(flags.timeout),
+    ...routeRequest(flags, orderTables(flags, ctx)),
   };
   if (flags.dryRun) return { dryRun: true, command: 'dcn register', statements: [planRegister(request)] };
   return withSessions(flags, ctx, (sessions) => new Registrations(sessions).register(request));
@@ -25,4 +28,5 @@ export function print(result: Registered | DryRun, out: Output, flags: RegisterF
   if ('dryRun' in result) return printDryRun(result, out);
   if (flags.quiet) return out.line(String(result.regid));
   out.line(`Registered ${result.regid}: ${result.tables.join(', ')} → ${result.callback} (qos ${result.qos.join(',') || 'none'}, operations ${result.operations.join(',')}, timeout ${result.timeoutSeconds || 'none'})`);
+  printRoutes(result, out);
 }

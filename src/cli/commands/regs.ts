@@ -1,16 +1,33 @@
-import { Registrations, type Registration } from '../../registrations/registrations.js';
+import { Registrations, type Registration, type TableRoute } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
+import { orderTables } from '../migration-setup.js';
 import type { Output } from '../output.js';
+import { describeRoute } from '../routes.js';
 import { table } from '../table.js';
 import type { RegsFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
+/** With each registered table's route (your own registrations only: routes live in your schema). */
+type Listed = { registrations: Registration[]; routes?: Record<string, TableRoute | null> };
 
-export async function run(flags: RegsFlags, ctx: CommandContext): Promise<{ registrations: Registration[] }> {
-  return withSessions(flags, ctx, async (sessions) => ({ registrations: await new Registrations(sessions).list({ all: flags.all }) }));
+export async function run(flags: RegsFlags, ctx: CommandContext): Promise<Listed> {
+  const builtIn = flags.all ? [] : orderTables(flags, ctx);
+  return withSessions(flags, ctx, async (sessions) => {
+    const regs = new Registrations(sessions);
+    const registrations = await regs.list({ all: flags.all });
+    if (flags.all) return { registrations };
+    const routes = await regs.routes();
+    const schemaOf = (t: string) => t.slice(0, t.indexOf('.'));
+    const byTable: Record<string, TableRoute | null> = {};
+    for (const t of registrations.flatMap((r) => r.tables)) {
+      const short = t.slice(t.indexOf('.') + 1);
+      byTable[t] = builtIn.includes(short) && schemaOf(t) === (sessions.appUser() ?? '').toUpperCase() ? { table: t, keyFrom: 'order_no' } : (routes.get(t) ?? null);
+    }
+    return { registrations, routes: byTable };
+  });
 }
 
-export function print(result: { registrations: Registration[] }, out: Output, flags: RegsFlags): void {
+export function print(result: Listed, out: Output, flags: RegsFlags): void {
   if (result.registrations.length === 0) {
     out.line('No registrations. Create one with: dcn register --table OE.ORDERS');
     return;
@@ -26,4 +43,10 @@ export function print(result: { registrations: Registration[] }, out: Output, fl
     r.tables.join(', '),
   ]);
   for (const line of table(headers, rows)) out.line(line);
+  if (!result.routes) return;
+  out.line('');
+  out.line('Routes (what a change of each table calls):');
+  for (const [name, route] of Object.entries(result.routes).sort(([a], [b]) => a.localeCompare(b))) {
+    out.line(`  ${name}: ${route ? describeRoute(route) : `?table=${name.slice(name.indexOf('.') + 1)}: no route (register it again to write one), so every change drops all of the table's results`}`);
+  }
 }

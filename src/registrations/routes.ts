@@ -1,0 +1,102 @@
+/**
+ * Routes (issue 16): for each registered table, the columns whose values name its cached results.
+ * orders_nf_callback reads them from dcn_routes (migration V8) for every table other than the
+ * orders and order items tables, which keep the article's ?order_no=… contract. A table's route
+ * is its primary key unless the user names other columns; a table with neither gets table-level
+ * notifications. A primary key is taken as immutable; other key columns may change unless the
+ * user says they never do, and an UPDATE of a table whose key may change is notified at table
+ * level (the notification names only the new key). Never prints, never exits.
+ */
+import { DcnError, usageError } from '../errors.js';
+import type { DbSession } from '../db/driver.js';
+import { statementError } from '../db/oracle-errors.js';
+import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
+import { loadNamedQueries } from '../script/named-queries.js';
+import { sqlPath } from '../paths.js';
+
+/** What the user asked of a table's key. */
+export interface KeyRequest {
+  /** Key columns, in the order the URL gives their values; absent: the primary key. */
+  readonly columns?: readonly string[];
+  /** The named columns never change (a primary key is taken as such). */
+  readonly immutable?: boolean;
+}
+
+export interface Route {
+  /** OWNER.TABLE */
+  readonly table: string;
+  /** null: no key, table-level notifications. */
+  readonly key: readonly string[] | null;
+  readonly keyImmutable: boolean;
+  /** Where the key came from. */
+  readonly keyFrom: 'primary key' | 'named' | 'none';
+}
+
+const queries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
+
+/** --key COL[,COL…]: unquoted column names, upper-cased, each once. */
+export function parseKeyColumns(inputs: readonly string[]): string[] {
+  const columns = inputs.flatMap((i) => i.split(',')).map((c) => c.trim());
+  for (const c of columns) {
+    if (!isUnquotedName(c) || isReservedWord(c)) throw new DcnError('usage', `'${c}' is not a column name`, { hint: 'name the key columns as the dictionary does, comma-separated: e.g. EMPLOYEE_ID or EMPLOYEE_ID,START_DATE', meta: { option: 'key', value: inputs.join(',') } });
+  }
+  const upper = columns.map((c) => c.toUpperCase());
+  const twice = upper.find((c, i) => upper.indexOf(c) !== i);
+  if (twice) throw new DcnError('usage', `${twice} is named twice`, { hint: 'name each key column once', meta: { option: 'key', value: inputs.join(',') } });
+  return upper;
+}
+
+async function rows(session: DbSession, name: string, binds: Record<string, string | null>, what: string) {
+  const q = queries().render(name);
+  try {
+    return (await session.execute(q.sql, binds, { name: q.name })).rows;
+  } catch (err) {
+    throw statementError(err, what);
+  }
+}
+
+/** Is dcn_routes there (migration V8)? */
+export async function routesAvailable(session: DbSession): Promise<boolean> {
+  return Number((await rows(session, 'routes.available', {}, 'looking for dcn_routes'))[0]?.ROUTES ?? 0) > 0;
+}
+
+/** The route a table gets: checked against the dictionary before anything is registered. */
+export async function planRoute(session: DbSession, owner: string, table: string, request: KeyRequest = {}): Promise<Route> {
+  const name = `${owner}.${table}`;
+  if (request.columns && request.columns.length > 0) {
+    const existing = new Set((await rows(session, 'table.columns', { owner, table_name: table }, `reading the columns of ${name}`)).map((r) => String(r.COLUMN_NAME)));
+    const missing = request.columns.filter((c) => !existing.has(c));
+    if (missing.length > 0) throw usageError(`${name} has no column ${missing.join(', ')}`, `name key columns of ${name}: ${[...existing].sort().join(', ')}`);
+    return { table: name, key: [...request.columns], keyImmutable: request.immutable ?? false, keyFrom: 'named' };
+  }
+  const primaryKey = (await rows(session, 'table.primary-key', { owner, table_name: table }, `reading the primary key of ${name}`)).map((r) => String(r.COLUMN_NAME));
+  if (primaryKey.length === 0) return { table: name, key: null, keyImmutable: true, keyFrom: 'none' };
+  return { table: name, key: primaryKey, keyImmutable: true, keyFrom: 'primary key' };
+}
+
+function split(route: Route): { owner: string; table_name: string } {
+  const dot = route.table.indexOf('.');
+  return { owner: route.table.slice(0, dot), table_name: route.table.slice(dot + 1) };
+}
+
+/** Writes a route (in the caller's transaction: the caller commits). */
+export async function saveRoute(session: DbSession, route: Route): Promise<void> {
+  await rows(session, 'routes.save', { ...split(route), key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' }, `writing the route of ${route.table}`);
+}
+
+export async function deleteRoute(session: DbSession, table: string): Promise<void> {
+  const dot = table.indexOf('.');
+  await rows(session, 'routes.delete', { owner: table.slice(0, dot), table_name: table.slice(dot + 1) }, `removing the route of ${table}`);
+}
+
+/** Every route, by OWNER.TABLE. */
+export async function listRoutes(session: DbSession): Promise<Map<string, Route>> {
+  const found = await rows(session, 'routes.list', {}, 'reading the routes');
+  return new Map(
+    found.map((r) => {
+      const table = `${String(r.TABLE_OWNER)}.${String(r.TABLE_NAME)}`;
+      const key = r.KEY_COLUMNS == null ? null : String(r.KEY_COLUMNS).split(',');
+      return [table, { table, key, keyImmutable: r.KEY_IMMUTABLE === 'yes', keyFrom: key ? 'named' : 'none' } satisfies Route];
+    }),
+  );
+}
