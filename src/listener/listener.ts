@@ -1,7 +1,8 @@
 /**
  * The HTTP endpoint that the database's sendNotification calls: GET <path>?order_no=…&table=…
  * drops the cached results of that order (or, without order_no, of the whole table) and, when
- * refresh functions are given, computes them again. The default path is the article's
+ * refresh functions are given, computes them again. A table routed by its own key (issue 16) is
+ * called ?table=T&key=…&key=…: that drops function(...keys). The default path is the article's
  * /phpcache/dropResults.php, so its callback URL works unchanged.
  *
  * Every request is answered and nothing a client sends is kept: bad input gets 400, a wrong
@@ -24,6 +25,8 @@ export interface NotificationEvent {
   readonly action: 'dropped' | 'dropped-all' | 'refreshed' | 'refresh-failed' | 'rejected';
   readonly table?: string;
   readonly order?: number;
+  /** The key values of a table routed by its own key, as the database sent them. */
+  readonly keys?: readonly string[];
   readonly function?: string;
   readonly reason?: string;
 }
@@ -63,14 +66,18 @@ function replyOk(res: ServerResponse, action: string, table: string, fn: string,
   res.end(text);
 }
 
+/** At most this many key values: each number among them is dropped as a number and as text, 2^n entries. */
+const MAX_KEYS = 6;
+
 interface NotificationQuery {
   table?: string;
   order?: string;
+  keys?: string[];
   /** A parameter given twice, or one that does not decode. */
   bad?: boolean;
 }
 
-/** Reads table and order_no from a query string; other parameters are ignored. */
+/** Reads table, order_no and the key parameters from a query string; other parameters are ignored. */
 function parseQuery(query: string): NotificationQuery {
   const out: NotificationQuery = {};
   let start = 0;
@@ -80,7 +87,7 @@ function parseQuery(query: string): NotificationQuery {
     const eq = query.indexOf('=', start);
     if (eq !== -1 && eq < end) {
       const name = query.slice(start, eq);
-      if (name === 'table' || name === 'order_no') {
+      if (name === 'table' || name === 'order_no' || name === 'key') {
         let value = query.slice(eq + 1, end);
         if (value.includes('%') || value.includes('+')) {
           try {
@@ -89,14 +96,35 @@ function parseQuery(query: string): NotificationQuery {
             out.bad = true;
           }
         }
-        const key = name === 'table' ? 'table' : 'order';
-        if (out[key] !== undefined) out.bad = true;
-        out[key] = value;
+        if (name === 'key') (out.keys ??= []).push(value);
+        else {
+          const key = name === 'table' ? 'table' : 'order';
+          if (out[key] !== undefined) out.bad = true;
+          out[key] = value;
+        }
       }
     }
     start = end + 1;
   }
   return out;
+}
+
+/** A number as Oracle's TO_CHAR writes one: 7, -3, 2.5, .5 */
+const NUMBER_TEXT = /^-?(\d+(\.\d+)?|\.\d+)$/;
+
+/**
+ * The argument lists a keyed notification drops: the database sends every key as text, and the
+ * application may have cached the function with a number (getEmployee(7)) or with text
+ * (getEmployee('7')). A value that reads as a number is dropped both ways: a drop too many costs
+ * a recomputation, a drop too few serves a stale result.
+ */
+function keyArguments(keys: readonly string[]): unknown[][] {
+  let lists: unknown[][] = [[]];
+  for (const key of keys) {
+    const forms: unknown[] = NUMBER_TEXT.test(key) && Number.isSafeInteger(Math.trunc(Number(key))) ? [key, Number(key)] : [key];
+    lists = lists.flatMap((list) => forms.map((f) => [...list, f]));
+  }
+  return lists;
 }
 
 function sameToken(given: string | string[] | undefined, expected: Buffer): boolean {
@@ -138,6 +166,8 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (query.bad) return reject(res, 400, 'table and order_no must each be given at most once, and decode');
     if (query.table === undefined || !isUnquotedName(query.table)) return reject(res, 400, 'table must be given once, as a table name');
     if (query.order !== undefined && !ORDER.test(query.order)) return reject(res, 400, 'order_no must be a whole number, given at most once');
+    if (query.keys && query.order !== undefined) return reject(res, 400, 'a notification names an order (order_no) or keys (key), not both');
+    if (query.keys && query.keys.length > MAX_KEYS) return reject(res, 400, `at most ${MAX_KEYS} key values`);
     const table = query.table.toUpperCase();
     const fn = tables[table];
     // a table this listener does not drop for: not a bad request, but nothing here for it (404),
@@ -145,6 +175,16 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (fn === undefined) return reject(res, 404, `no cached function for table ${table}`, undefined, NO_MAP_REASON);
     const order = query.order === undefined ? undefined : Number(query.order);
 
+    if (query.keys) {
+      const keys = query.keys;
+      try {
+        for (const args of keyArguments(keys)) options.cache.dropSync(fn, ...args);
+      } catch (err) {
+        return failed(res, table, fn, err);
+      }
+      emit({ status: 200, action: 'dropped', table, function: fn, keys });
+      return reply(res, 200, { ok: true, action: 'dropped', table, function: fn, keys });
+    }
     if (order === undefined) {
       options.cache.dropAll(fn).then(
         () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { createNotificationHandler, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+import { formatEvent } from '../../src/cli/commands/listen.js';
 import { runCli } from '../support/cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -125,6 +126,54 @@ describe('the listener over real HTTP', () => {
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'x-big': 'a'.repeat(10_000) } })).status).toBe(431);
     // and it still serves valid notifications afterwards
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: withToken })).status).toBe(200);
+  });
+});
+
+describe('the listener for tables routed by their own key (issue 16)', () => {
+  let listener: RunningListener;
+  let cache: ResultCache;
+  const events: NotificationEvent[] = [];
+  const base = () => listener.url.replace(P, '');
+
+  beforeAll(async () => {
+    cache = new ResultCache({ dir: tempDir() });
+    listener = await startListener({ cache, port: 0, tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee', JOB_HISTORY: 'getJobHistory' }, onEvent: (e) => events.push(e) });
+  });
+  afterAll(() => listener.close());
+
+  it('drops function(...keys): ?table=EMPLOYEES&key=7 drops getEmployee(7), whether the application passed 7 or "7"', async () => {
+    await cache.call('getEmployee', () => 'number seven', 7);
+    await cache.call('getEmployee', () => 'string seven', '7');
+    await cache.call('getEmployee', () => 'eight', 8);
+    const r = await http(base(), `${P}?table=EMPLOYEES&key=7`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ ok: true, action: 'dropped', table: 'EMPLOYEES', function: 'getEmployee', keys: ['7'] });
+    expect(await cache.has('getEmployee', 7)).toBe(false);
+    expect(await cache.has('getEmployee', '7')).toBe(false);
+    expect(await cache.has('getEmployee', 8)).toBe(true);
+    expect(events.at(-1)).toMatchObject({ status: 200, action: 'dropped', table: 'EMPLOYEES', function: 'getEmployee', keys: ['7'] });
+    expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7")');
+  });
+
+  it('takes one key parameter per key column, in order, each decoded', async () => {
+    await cache.call('getJobHistory', () => 'x', 101, '13-JAN-93');
+    await cache.call('getJobHistory', () => 'y', 101, '24-MAR-97');
+    await cache.call('getJobHistory', () => 'z', 'a&b', 'c d');
+    expect((await http(base(), `${P}?table=JOB_HISTORY&key=101&key=13-JAN-93`)).status).toBe(200);
+    expect(await cache.has('getJobHistory', 101, '13-JAN-93')).toBe(false);
+    expect(await cache.has('getJobHistory', 101, '24-MAR-97')).toBe(true);
+    // the callback escapes each value (UTL_URL.ESCAPE with reserved characters)
+    expect((await http(base(), `${P}?table=JOB_HISTORY&key=a%26b&key=c%20d`)).status).toBe(200);
+    expect(await cache.has('getJobHistory', 'a&b', 'c d')).toBe(false);
+  });
+
+  it('drops every entry of the function without keys, and refuses keys with an order number, or more keys than it can try (400)', async () => {
+    await cache.call('getEmployee', () => 'nine', 9);
+    expect(JSON.parse((await http(base(), `${P}?table=EMPLOYEES`)).body)).toMatchObject({ action: 'dropped-all' });
+    expect(await cache.has('getEmployee', 9)).toBe(false);
+    expect((await http(base(), `${P}?table=ORDERS&order_no=1&key=1`)).status).toBe(400);
+    expect((await http(base(), `${P}?table=EMPLOYEES&${Array.from({ length: 9 }, (_, i) => `key=${i}`).join('&')}`)).status).toBe(400);
+    expect((await http(base(), `${P}?table=EMPLOYEES&key=%E0%A4%A`)).status).toBe(400);
   });
 });
 

@@ -53,9 +53,10 @@ function isLoopback(host: string): boolean {
 }
 
 export function formatEvent(e: NotificationEvent): string {
-  const what = e.order !== undefined ? `${e.table} order ${e.order}` : e.table ? `${e.table} (whole table)` : '';
+  const keys = e.keys?.map((k) => JSON.stringify(k)).join(', ');
+  const what = e.order !== undefined ? `${e.table} order ${e.order}` : keys !== undefined ? `${e.table} key ${keys}` : e.table ? `${e.table} (whole table)` : '';
   const action =
-    e.action === 'dropped' ? `dropped ${e.function}(${e.order})`
+    e.action === 'dropped' ? `dropped ${e.function}(${keys ?? e.order})`
     : e.action === 'dropped-all' ? `dropped every ${e.function}() result`
     : e.action === 'refreshed' ? `refreshed ${e.function}(${e.order})`
     : e.action === 'refresh-failed' ? `refresh of ${e.function}(${e.order}) failed: ${e.reason}`
