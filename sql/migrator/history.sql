@@ -106,6 +106,10 @@ SELECT NVL(MAX(installed_rank), 0) + 1, :version, :description, :script, :checks
 -- What the schema holds, by type and name: baseline checks that what a migration would create is there.
 SELECT object_type, object_name FROM user_objects;
 
+-- name: baseline.columns
+-- The columns of the schema's tables: baseline checks that the columns a migration adds are there.
+SELECT table_name, column_name FROM user_tab_columns;
+
 -- name: history.delete
 DELETE FROM &history_table WHERE version = :version;
 

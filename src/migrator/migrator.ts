@@ -24,6 +24,26 @@ import type { BaselineResult, Direction, MigrationEvent, RepairResult, RunResult
 
 /** What a statement creates, as USER_OBJECTS names it; owner given only when the statement names one. */
 const CREATES = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NO)?FORCE\s+)?(?:(?:NON)?EDITIONABLE\s+)?(?:GLOBAL\s+TEMPORARY\s+|UNIQUE\s+|BITMAP\s+)?(TABLE|VIEW|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|PACKAGE\s+BODY|PACKAGE|SEQUENCE|TRIGGER|INDEX|SYNONYM)\s+(?:("?[\w$#]+"?)\s*\.\s*)?("?[\w$#]+"?)/i;
+/** ALTER TABLE [schema.]table ADD (column type, …): the columns a migration adds. */
+const ADDS_COLUMNS = /^\s*ALTER\s+TABLE\s+(?:("?[\w$#]+"?)\s*\.\s*)?("?[\w$#]+"?)\s+ADD\s*\(([\s\S]*)\)\s*;?\s*$/i;
+
+/** The column names of an ADD list: the first word of each part between commas outside parentheses. */
+function addedColumnNames(list: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= list.length; i++) {
+    const c = list[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (i === list.length || (c === ',' && depth === 0)) {
+      const word = /^\s*("?[\w$#]+"?)/.exec(list.slice(start, i))?.[1];
+      if (word) names.push(word);
+      start = i + 1;
+    }
+  }
+  return names;
+}
 
 export interface MigratorOptions {
   readonly migrations: readonly Migration[];
@@ -239,6 +259,9 @@ export class Migrator {
       const upTo = this.#opts.migrations.filter((m) => !m.repeatable && isEnabled(m, this.#opts.variables ?? {}) && compareVersions(m.version, to) <= 0);
       const schema = (this.#opts.variables?.app_schema ?? '').toUpperCase();
       const present = new Set((await this.#history.run(app, 'baseline.objects', {})).rows.map((r) => `${String(r.OBJECT_TYPE)} ${String(r.OBJECT_NAME)}`));
+      // the columns, only when a migration adds some: a schema's column list can be long
+      const addsColumns = upTo.some((m) => m.up.profile !== 'admin' && this.#rendered.get(m.version)!.up.some((st) => ADDS_COLUMNS.test(st.sql)));
+      if (addsColumns) for (const r of (await this.#history.run(app, 'baseline.columns', {})).rows) present.add(`COLUMN ${String(r.TABLE_NAME)}.${String(r.COLUMN_NAME)}`);
       const name = (ident: string) => (ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase());
       const baselined: { version: string; description: string; objects: string[]; m: Migration }[] = [];
       const deferred: { version: string; description: string }[] = [];
@@ -250,6 +273,15 @@ export class Migrator {
         }
         const objects: string[] = [];
         for (const st of this.#rendered.get(m.version)!.up) {
+          const a = ADDS_COLUMNS.exec(st.sql);
+          if (a && (a[1] === undefined || schema === '' || name(a[1]) === schema)) {
+            for (const column of addedColumnNames(a[3]!)) {
+              const object = `COLUMN ${name(a[2]!)}.${name(column)}`;
+              objects.push(object);
+              if (!present.has(object)) missing.push(`V${m.version} (${m.description}) adds ${object}: not in the schema`);
+            }
+            continue;
+          }
           const c = CREATES.exec(st.sql);
           if (!c || (c[2] !== undefined && schema !== '' && name(c[2]) !== schema)) continue;
           const object = `${c[1]!.toUpperCase().replace(/\s+/, ' ')} ${name(c[3]!)}`;

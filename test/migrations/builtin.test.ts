@@ -305,6 +305,20 @@ describe('the built-in set on the fake', () => {
     expect([again?.code, again?.message]).toEqual(['usage', 'DCN_SCHEMA_HISTORY already holds 2 row(s): baseline is for a database dcn has not migrated yet']);
   });
 
+  it('baselines columns a migration adds only when they are there (V7, V8: ALTER TABLE … ADD)', async () => {
+    const db = new FakeDatabase();
+    for (const [type, name] of [['TABLE', 'NFRESULTS'], ['TYPE', 'RDESC_TAB'], ['TABLE', 'DCN_ROUTES']] as const) db.objects.set(`${type} ${name}`, { type, name, owner: 'OE', status: 'VALID' });
+    db.objects.set('INDEX NFRESULTS_TABLE_TIME_IX', { type: 'INDEX', name: 'NFRESULTS_TABLE_TIME_IX', owner: 'OE', status: 'VALID', table: 'NFRESULTS' });
+    db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY']));
+    const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    const refused = await migrator.baseline('8').then(() => undefined, (e: DcnError) => e);
+    expect(refused?.message).toBe('cannot baseline to V8: V8 (routes) adds COLUMN NFRESULTS.KEY_VALUES: not in the schema');
+    expect(db.history()).toEqual([]);
+    db.addedColumns.get('NFRESULTS')!.add('KEY_VALUES');
+    const result = await migrator.baseline('8');
+    expect(result.baselined.filter((b) => Number(b.version) >= 7).map((b) => [b.version, b.objects])).toEqual([['7', ['COLUMN NFRESULTS.REPLAYED_BY']], ['8', ['TABLE DCN_ROUTES', 'COLUMN NFRESULTS.KEY_VALUES']]]);
+  });
+
   it('leaves the demo schema out unless asked for', async () => {
     const db = new FakeDatabase();
     const migrator = new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });

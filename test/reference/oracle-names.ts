@@ -156,6 +156,7 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   ALL_CONSTRAINTS: { source: "Database Reference: ALL_CONSTRAINTS (constraint_type 'P': primary key)", columns: ['owner', 'constraint_name', 'constraint_type', 'table_name'] },
   ALL_CONS_COLUMNS: { source: 'Database Reference: ALL_CONS_COLUMNS (position: the column\'s place in the key)', columns: ['owner', 'constraint_name', 'table_name', 'column_name', 'position'] },
   ALL_TAB_COLUMNS: { source: 'Database Reference: ALL_TAB_COLUMNS', columns: ['owner', 'table_name', 'column_name'] },
+  USER_TAB_COLUMNS: { source: 'Database Reference: USER_TAB_COLUMNS (ALL_TAB_COLUMNS without OWNER)', columns: ['table_name', 'column_name'] },
   USER_CHANGE_NOTIFICATION_REGS: {
     source: 'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',
     columns: ['regid', 'regflags', 'callback', 'operations_filter', 'changelag', 'timeout', 'table_name'],

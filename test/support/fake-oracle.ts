@@ -829,6 +829,14 @@ class FakeSession implements DbSession {
       case 'baseline.objects':
         if (!/^SELECT object_type, object_name FROM user_objects$/i.test(sql.trim())) throw new Error(`the fake reads baseline.objects only as dcn wrote it: ${sql}`);
         return { rows: [...this.db.objects.values()].filter((o) => (o.owner ?? this.user) === this.user).map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })), rowsAffected: 0 };
+      case 'baseline.columns':
+        if (!/^SELECT table_name, column_name FROM user_tab_columns;?$/i.test(sql.trim())) throw new Error(`the fake reads baseline.columns only as dcn wrote it: ${sql}`);
+        return {
+          rows: [...this.db.objects.values()]
+            .filter((o) => o.type === 'TABLE' && (o.owner ?? this.user) === this.user)
+            .flatMap((o) => [...(o.columns ?? []), ...(this.db.addedColumns.get(o.name) ?? [])].map((c) => ({ TABLE_NAME: o.name, COLUMN_NAME: c }))),
+          rowsAffected: 0,
+        };
       case 'objects.invalid':
         return {
           rows: [...this.db.objects.values()].filter((o) => o.status === 'INVALID').map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
