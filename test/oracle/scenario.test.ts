@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import type { DbSession } from '../../src/db/driver.js';
 import { OracleDriver } from '../../src/db/oracle-driver.js';
-import { startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+import { DEFAULT_TABLES, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
 import type { LogRow } from '../../src/tail/tail.js';
 import { oracleTestEnv, type OracleTestEnv } from './env.js';
 import { createScratchSchema, dcn, dropScratchSchema, logRowsAfter, waitFor, waitForLog } from './helpers.js';
@@ -27,6 +27,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   const settings = () => ['--callback-url', callbackUrl(), '--with-demo-schema'];
   const seen: NotificationEvent[] = [];
   let listener: RunningListener;
+  let cache: ResultCache;
   let app: DbSession;
 
   const lastId = async () => Number((await app.execute('SELECT NVL(MAX(id), 0) AS m FROM nfresults')).rows[0]!.M);
@@ -38,8 +39,11 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
 
   beforeAll(async () => {
     await createScratchSchema(env);
+    cache = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-oracle-cache-')) });
     listener = await startListener({
-      cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-oracle-cache-')) }),
+      cache,
+      // the article's tables, and two HR-style tables routed by their own keys (issue 16)
+      tables: { ...DEFAULT_TABLES, EMPLOYEES: 'getEmployee', JOB_HISTORY: 'getJobHistory' },
       host: env.listenHost,
       port: env.listenPort,
       onEvent: (e) => seen.push(e),
@@ -58,13 +62,13 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     const r = await dcn(env, ['migrate', ...settings()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/8 migrations applied/);
+    expect(r.stdout).toMatch(/11 migrations applied/); // V1–V8 with the demo schema, and the three R__ scripts
   });
 
   it('dcn doctor finds the setup sound: only the registration and the log are still to come', async () => {
     const r = await dcn(env, ['doctor', '--json', ...settings()]);
     const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { id: string; status: string }) => [c.id, c.status]));
-    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', migrations: 'ok', notifications: 'warn' });
+    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', migrations: 'ok', notifications: 'warn', replay: 'ok' });
   });
 
   it('dcn register ORDERS', async () => {
@@ -154,6 +158,76 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     const r = await dcn(env, ['tail', '--json', '--table', 'ORDERS', '--order', '2408']);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.some((row) => row.status === 200)).toBe(true);
+  });
+
+  describe('any table, keyed by its own columns (issue 16)', () => {
+    /** The calls logged after `marker` for a table: their key values and status. */
+    const keyedCalls = async (marker: number, table: string) =>
+      (await app.execute(`SELECT key_values, status_code, rslt_msg FROM nfresults WHERE id > :m AND event = 'notify' AND tblname = :t ORDER BY id`, { m: marker, t: table })).rows.map((r) => ({ keys: r.KEY_VALUES as string | null, status: Number(r.STATUS_CODE), message: String(r.RSLT_MSG) }));
+
+    it('dcn register takes the primary key of each table, a composite one too', async () => {
+      await run('CREATE TABLE employees (employee_id NUMBER(6) PRIMARY KEY, email VARCHAR2(25) NOT NULL, department_id NUMBER(4))');
+      await run('CREATE TABLE job_history (employee_id NUMBER(6), start_date DATE, job_id VARCHAR2(10), CONSTRAINT job_history_pk PRIMARY KEY (employee_id, start_date))');
+      await run("INSERT INTO employees VALUES (7, 'SEVEN', 10)");
+      await run("INSERT INTO employees VALUES (8, 'EIGHT', 10)");
+      await run("INSERT INTO job_history VALUES (101, DATE '1993-01-13', 'AC_ACCOUNT')");
+      const r = await dcn(env, ['register', '--table', 'EMPLOYEES', '--table', 'JOB_HISTORY', '--json']);
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout).routes).toEqual([
+        { table: `${env.appUser}.EMPLOYEES`, key: ['EMPLOYEE_ID'], keyImmutable: true, keyFrom: 'primary key' },
+        { table: `${env.appUser}.JOB_HISTORY`, key: ['EMPLOYEE_ID', 'START_DATE'], keyImmutable: true, keyFrom: 'primary key' },
+      ]);
+    });
+
+    it('an update of employee 7 calls ?table=EMPLOYEES&key=7 once and drops getEmployee(7), not 8', async () => {
+      await cache.call('getEmployee', () => 'stale seven', 7);
+      await cache.call('getEmployee', () => 'eight', 8);
+      const marker = await lastId();
+      await run("UPDATE employees SET email = 'SEVEN7' WHERE employee_id = 7");
+      const calls = await waitFor(async () => {
+        const c = await keyedCalls(marker, 'EMPLOYEES');
+        return c.length > 0 ? c : undefined;
+      }, 'the keyed call for employee 7');
+      expect(calls).toEqual([{ keys: 'key=7', status: 200, message: expect.stringMatching(/^200 /) }]);
+      expect(await cache.has('getEmployee', 7)).toBe(false);
+      expect(await cache.has('getEmployee', 8)).toBe(true);
+    });
+
+    it('a composite key sends one key per column, in key order', async () => {
+      const marker = await lastId();
+      await run("UPDATE job_history SET job_id = 'AC_MGR' WHERE employee_id = 101");
+      const calls = await waitFor(async () => {
+        const c = await keyedCalls(marker, 'JOB_HISTORY');
+        return c.length > 0 ? c : undefined;
+      }, 'the keyed call for job history 101');
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.keys).toMatch(/^key=101&key=[^&]+$/);
+      expect(seen).toContainEqual(expect.objectContaining({ action: 'dropped', table: 'JOB_HISTORY', keys: [ '101', expect.any(String) ] }));
+    });
+
+    it('a --key that may change: an update is one table-level call', async () => {
+      // registered again with another key: the route is the table's, so both registrations' calls follow it
+      const r = await dcn(env, ['register', '--table', 'EMPLOYEES', '--key', 'DEPARTMENT_ID']);
+      expect(r.code).toBe(0);
+      const marker = await lastId();
+      await run('UPDATE employees SET department_id = 20 WHERE employee_id = 8');
+      const calls = await waitFor(async () => {
+        const c = await keyedCalls(marker, 'EMPLOYEES');
+        return c.length > 0 ? c : undefined;
+      }, 'the table-level call for a department change');
+      expect(calls[0]).toMatchObject({ keys: null, status: 200, message: expect.stringMatching(/may have changed a key/) });
+      expect(seen).toContainEqual(expect.objectContaining({ action: 'dropped-all', table: 'EMPLOYEES' }));
+    });
+
+    it('dcn deregister removes the routes of the tables no registration covers', async () => {
+      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; tables: string[] }[];
+      const hr = regs.filter((x) => x.tables.some((t) => /\.(EMPLOYEES|JOB_HISTORY)$/.test(t))).map((x) => String(x.regid));
+      expect(hr).toHaveLength(2);
+      const r = await dcn(env, ['deregister', ...hr, '--yes', '--json']);
+      expect(JSON.parse(r.stdout).routesRemoved.sort()).toEqual([`${env.appUser}.EMPLOYEES`, `${env.appUser}.JOB_HISTORY`]);
+      await run('DROP TABLE job_history PURGE');
+      await run('DROP TABLE employees PURGE');
+    });
   });
 
   it('two concurrent dcn migrate runs: one fails on the lock, the history stays consistent', async () => {
