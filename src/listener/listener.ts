@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { keyArguments, MAX_KEYS } from '../cache/key-arguments.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 
@@ -66,9 +67,6 @@ function replyOk(res: ServerResponse, action: string, table: string, fn: string,
   res.end(text);
 }
 
-/** At most this many key values: each number among them is dropped as a number and as text, 2^n entries. */
-const MAX_KEYS = 6;
-
 interface NotificationQuery {
   table?: string;
   order?: string;
@@ -107,24 +105,6 @@ function parseQuery(query: string): NotificationQuery {
     start = end + 1;
   }
   return out;
-}
-
-/** A number as Oracle's TO_CHAR writes one: 7, -3, 2.5, .5 */
-const NUMBER_TEXT = /^-?(\d+(\.\d+)?|\.\d+)$/;
-
-/**
- * The argument lists a keyed notification drops: the database sends every key as text, and the
- * application may have cached the function with a number (getEmployee(7)) or with text
- * (getEmployee('7')). A value that reads as a number is dropped both ways: a drop too many costs
- * a recomputation, a drop too few serves a stale result.
- */
-function keyArguments(keys: readonly string[]): unknown[][] {
-  let lists: unknown[][] = [[]];
-  for (const key of keys) {
-    const forms: unknown[] = NUMBER_TEXT.test(key) && Number.isSafeInteger(Math.trunc(Number(key))) ? [key, Number(key)] : [key];
-    lists = lists.flatMap((list) => forms.map((f) => [...list, f]));
-  }
-  return lists;
 }
 
 function sameToken(given: string | string[] | undefined, expected: Buffer): boolean {

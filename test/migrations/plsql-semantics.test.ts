@@ -89,6 +89,17 @@ describe('the PL/SQL', () => {
   });
 });
 
+describe('positions found by INSTR', () => {
+  it('are compared with 0, never another number: INSTR returns 0 when the text is not there, and positions start at 1', () => {
+    const comparisons = statements.flatMap((s) => {
+      const vars = [...s.sql.matchAll(/(\w+) := INSTR\(/g)].map((m) => m[1]!);
+      return vars.flatMap((v) => [...s.sql.matchAll(new RegExp(`\\b${v}\\s*(=|<>|>=|<=|>|<)\\s*(-?\\d+)`, 'g'))].map((m) => `${v} ${m[1]} ${m[2]}`));
+    });
+    expect(comparisons.length).toBeGreaterThanOrEqual(4);
+    for (const c of comparisons) expect(c).toMatch(/ (> 0|= 0)$/);
+  });
+});
+
 describe('a key that changes (issue 16)', () => {
   const callbackOf = (flags: Parameters<typeof planFor>[0]) => planFor(flags).migrations.flatMap((m) => m.statements).find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql;
 
