@@ -1,5 +1,5 @@
 /** Configuration as each command uses it, resolved once per command from its flags, and the migration set. */
-import { resolveCallbackToken, resolveConnectionConfig, resolveMigrationSetConfig, resolveOrderTables, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
+import { resolveCallbackToken, resolveConnectionConfig, resolveMigrationSetConfig, resolveOrderTables, resolveWatchSettings, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
@@ -42,6 +42,11 @@ export function connectionConfig(flags: SettingFlags, ctx: CommandContext): Conn
 /** For dcn register and enable-reg: the orders and order items tables, which keep the article's route. */
 export function orderTables(flags: SettingFlags, ctx: CommandContext): string[] {
   return resolveOrderTables(input(flags, ctx));
+}
+
+/** For dcn watch: the orders tables and orderItemsKeyImmutable. */
+export function watchSettings(flags: SettingFlags, ctx: CommandContext): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
+  return resolveWatchSettings(input(flags, ctx));
 }
 
 /** For dcn listen, which reads only the callback token. */

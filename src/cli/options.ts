@@ -215,5 +215,19 @@ export const LISTEN = {
 } as const;
 export type ListenFlags = FlagsOf<typeof LISTEN>;
 
+export const WATCH = {
+  ...COMMON,
+  ...CONNECTION,
+  table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to watch; repeatable', repeatable: true },
+  cacheDir: LISTEN.cacheDir,
+  map: LISTEN.map,
+  timeout: { flags: '--timeout <seconds>', description: 'the database drops the subscription after this long unless renewed (default 300): one left by a killed watch goes away' },
+  checkInterval: { flags: '--check-interval <seconds>', description: 'how often the notification channel and the connection are checked (default 10)' },
+  ordersTable: MIGRATION_SET.ordersTable,
+  orderItemsTable: MIGRATION_SET.orderItemsTable,
+  orderItemsKeyImmutable: MIGRATION_SET.orderItemsKeyImmutable,
+} as const;
+export type WatchFlags = FlagsOf<typeof WATCH>;
+
 /** The flags that carry settings, as any command may have them (each command has a subset). */
 export type SettingFlags = Partial<FlagsOf<typeof COMMON> & FlagsOf<typeof CONNECTION> & FlagsOf<typeof MIGRATION_SET> & FlagsOf<typeof LOCK>>;

@@ -21,6 +21,7 @@ import {
   REGS,
   REPLAY,
   TAIL,
+  WATCH,
   type FlagsOf,
   type OptionGroup,
 } from './options.js';
@@ -267,6 +268,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     options: LISTEN,
     ndjson: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/listen.js')),
+  });
+
+  define(program, 'watch', {
+    description: 'subscribe to the tables\' changes from here (no UTL_HTTP, no ACL, no open port) and drop the cached results they name',
+    examples: ['dcn watch --table OE.ORDERS --table OE.ORDER_ITEMS --cache-dir /var/cache/orders', 'dcn watch --table HR.EMPLOYEES --map EMPLOYEES=getEmployee --json'],
+    options: WATCH,
+    ndjson: true,
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/watch.js')),
   });
 
   // `dcn help <command>`: commander's own help command would show a command before its options exist

@@ -9,7 +9,7 @@ import { DcnError } from '../errors.js';
 import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES } from './settings.js';
-import { checkCallbackToken, checkSchemaVariables, orderTables, schemaVariables } from './schema-settings.js';
+import { checkCallbackToken, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
 
@@ -292,6 +292,15 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
 export function resolveOrderTables(input: ResolveInput): string[] {
   const reader = new SettingsReader(input);
   return orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') });
+}
+
+/** What dcn watch reads beyond the connection: the orders tables and whether items move between orders. */
+export function resolveWatchSettings(input: ResolveInput): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
+  const reader = new SettingsReader(input);
+  return {
+    orderTables: orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') }),
+    orderItemsKeyImmutable: orderItemsKeyImmutable(reader.pick('orderItemsKeyImmutable')),
+  };
 }
 
 /**

@@ -45,6 +45,11 @@ export function orderTables(input: { ordersTable?: string; orderItemsTable?: str
   return [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
 }
 
+/** The orderItemsKeyImmutable setting alone (dcn watch decides as the callback does). */
+export function orderItemsKeyImmutable(value: string | undefined): boolean {
+  return yesNo('orderItemsKeyImmutable', value);
+}
+
 function identifier(setting: string, value: string): string {
   if (!isUnquotedName(value)) {
     throw bad(setting, value, 'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)', 'OE or ORDER_ITEMS');

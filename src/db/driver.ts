@@ -44,6 +44,50 @@ export interface DbSession {
   serverVersion(): { major: number; minor: number } | undefined;
 }
 
+/**
+ * A change notification as node-oracledb's subscribe() delivers it: SubscriptionMessage and
+ * SubscriptionTable in @types/oracledb 7.0 (index.d.ts), decoded by oracledb 26 Thin in
+ * lib/thin/protocol/messages/notification.js. type: the SUBSCR_EVENT_TYPE_* constants (6 an
+ * object change, 5 a deregistration: the timeout ran out, or the server stopped it); operation:
+ * the CQN_OPCODE_* bits (the DBMS_CHANGE_NOTIFICATION values); rows only with ROWIDs asked for
+ * and not ALL_ROWS.
+ */
+export interface ChangeMessage {
+  readonly type: number;
+  readonly registered?: boolean;
+  readonly tables?: readonly {
+    readonly name: string;
+    readonly operation: number;
+    readonly rows?: readonly { readonly operation: number; readonly rowid: string }[];
+  }[];
+}
+
+export interface SubscribeRequest {
+  /** A query reading the table: the objects it reads are what the subscription covers. */
+  readonly sql: string;
+  /** The server drops the subscription after this long (renewed by subscribing again). */
+  readonly timeoutSeconds: number;
+  readonly callback: (message: ChangeMessage) => void;
+}
+
+/**
+ * A session that can subscribe to change notifications, client-initiated (node-oracledb 26 Thin:
+ * the database sends the changes down a connection the client opened; Oracle 19.4 and later).
+ * A second subscribe() with the same name adds its query to the subscription, or, when the
+ * subscription's notification channel had stopped, replaces it with a new registration
+ * (lib/thin/connection.js, subscribe()): its regId then changes.
+ */
+export interface SubscribingSession extends DbSession {
+  /** Thin mode; Thick mode would need the database to connect back to this host. */
+  readonly thin: boolean;
+  subscribe(name: string, request: SubscribeRequest): Promise<{ regId: number }>;
+  unsubscribe(name: string): Promise<void>;
+}
+
+export function canSubscribe(session: DbSession): session is SubscribingSession {
+  return typeof (session as Partial<SubscribingSession>).subscribe === 'function';
+}
+
 export type AdminPrivilege = (typeof ADMIN_PRIVILEGES)[number];
 
 export interface ConnectOptions {

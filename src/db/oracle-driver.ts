@@ -3,7 +3,7 @@
  * so commands that need no database never pay for it.
  */
 import type OracleDB from 'oracledb';
-import { isOutBind, type AdminPrivilege, type Binds, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult } from './driver.js';
+import { isOutBind, type AdminPrivilege, type Binds, type ChangeMessage, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from './driver.js';
 
 let loaded: Promise<typeof OracleDB> | undefined;
 
@@ -32,9 +32,9 @@ export const SESSION_MODULE = 'dcn';
 const ACTION_BYTES = 64;
 
 /** The part of an oracledb connection a session uses (so tests can hand it a recording stand-in). */
-export type OracleConnection = Pick<OracleDB.Connection, 'execute' | 'commit' | 'rollback' | 'close' | 'oracleServerVersion'> & { action: string; module: string };
+export type OracleConnection = Pick<OracleDB.Connection, 'execute' | 'commit' | 'rollback' | 'close' | 'oracleServerVersion' | 'subscribe' | 'unsubscribe'> & { action: string; module: string; thin?: boolean };
 
-export class OracleSession implements DbSession {
+export class OracleSession implements SubscribingSession {
   /** The action last set: set again only when it changes. */
   #action = '';
 
@@ -80,6 +80,27 @@ export class OracleSession implements DbSession {
     // e.g. 1903000000 for 19.3.0.0.0
     const v = this.connection.oracleServerVersion;
     return typeof v === 'number' && v > 0 ? { major: Math.floor(v / 100000000), minor: Math.floor(v / 1000000) % 100 } : undefined;
+  }
+
+  get thin(): boolean {
+    return this.connection.thin === true;
+  }
+
+  async subscribe(name: string, request: SubscribeRequest): Promise<{ regId: number }> {
+    const result = await this.connection.subscribe(name, {
+      sql: request.sql,
+      namespace: this.oracledb.SUBSCR_NAMESPACE_DBCHANGE,
+      qos: this.oracledb.SUBSCR_QOS_ROWIDS,
+      timeout: request.timeoutSeconds,
+      // the database sends changes down a connection this side opened: no port, no ACL
+      clientInitiated: true,
+      callback: (message) => request.callback(message as unknown as ChangeMessage),
+    });
+    return { regId: Number((result as { regId?: number } | undefined)?.regId ?? 0) };
+  }
+
+  async unsubscribe(name: string): Promise<void> {
+    await this.connection.unsubscribe(name);
   }
 
   async commit(): Promise<void> {

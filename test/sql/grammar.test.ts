@@ -27,6 +27,10 @@ const VARIABLES = {
   table_binds: ':table_1, :table_2',
   qosflags: 'DBMS_CHANGE_NOTIFICATION.QOS_RELIABLE + DBMS_CHANGE_NOTIFICATION.QOS_ROWIDS',
   operations: 'DBMS_CHANGE_NOTIFICATION.ALL_OPERATIONS',
+  // sql/watch: names dcn read from the dictionary, quoted
+  table: '"HR"."JOB_HISTORY"',
+  key_list: 'TO_CHAR(t."EMPLOYEE_ID") AS k1, TO_CHAR(t."START_DATE") AS k2',
+  rowid_binds: ':r1, :r2, :r3',
 };
 
 describe.each([
@@ -34,6 +38,7 @@ describe.each([
   ['registrations', 'registrations.sql'],
   ['doctor', 'doctor.sql'],
   ['replay', 'replay.sql'],
+  ['watch', 'watch.sql'],
 ])('sql/%s/%s', (dir, file) => {
   const queries = loadNamedQueries(sqlPath(dir, file));
   for (const name of queries.names()) {

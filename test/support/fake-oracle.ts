@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BindValue, Binds, ConnectOptions, DbSession, Driver, ExecuteOptions, ExecuteResult } from '../../src/db/driver.js';
+import type { BindValue, Binds, ChangeMessage, ConnectOptions, Driver, ExecuteOptions, ExecuteResult, SubscribeRequest, SubscribingSession } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { runNetworkAclBlock } from './fake-network-acl.js';
 
@@ -214,6 +214,40 @@ export class FakeDatabase {
   readonly addedColumns = new Map<string, Set<string>>();
   /** What the listener answers a call sendNotification makes (null: the call fails, as when nothing listens). */
   callbackAnswer: number | null = 200;
+  /**
+   * Client-initiated change notification, at the level of node-oracledb's subscribe() (oracledb
+   * 26 Thin, lib/thin/connection.js and lib/thin/subscr.js): subscriptions by name, each with the
+   * tables its queries read and whether its notification channel is up. A same-name subscribe adds
+   * a table to a live one, and replaces a stopped one with a new regId, as Thin does.
+   */
+  readonly subscriptions = new Map<string, FakeSubscription>();
+  nextSubscriptionId = 9001;
+  /** False: the driver is in Thick mode (no client-initiated subscriptions here). */
+  thin = true;
+  /** The rows of the tables dcn watch looks keys up in, by OWNER.TABLE, each with its ROWID. */
+  readonly tableRows = new Map<string, Record<string, unknown>[]>();
+
+  /** A committed change, sent to every live subscription that covers the table (as the database does, after the commit). */
+  change(table: string, operation: number, rows?: { operation: number; rowid: string }[]): void {
+    const message: ChangeMessage = { type: 6, registered: true, tables: [{ name: table, operation, ...(rows ? { rows } : {}) }] };
+    for (const sub of this.subscriptions.values()) {
+      if (sub.channel === 'up' && sub.tables.has(table)) setImmediate(() => sub.callback(message));
+    }
+  }
+
+  /** The notification channels stop, as a failed EMON connection does in Thin: nothing tells the callback. */
+  stopChannels(): void {
+    for (const sub of this.subscriptions.values()) sub.channel = 'stopped';
+  }
+
+  /** The server ends a subscription (its timeout ran out): a deregistration message, then it is gone. */
+  endSubscription(name: string): void {
+    const sub = this.subscriptions.get(name);
+    if (!sub) return;
+    this.subscriptions.delete(name);
+    if (sub.channel === 'up') setImmediate(() => sub.callback({ type: 5, registered: false }));
+  }
+
   /** The rows of dcn_routes, by OWNER.TABLE. */
   readonly routes = new Map<string, { keyColumns: string | null; keyImmutable: string }>();
   /** The URLs sendNotification was called with, in order. */
@@ -307,7 +341,17 @@ export class FakeDatabase {
   }
 }
 
-class FakeSession implements DbSession {
+interface FakeSubscription {
+  readonly name: string;
+  readonly regId: number;
+  readonly tables: Set<string>;
+  readonly callback: (message: ChangeMessage) => void;
+  readonly timeoutSeconds: number;
+  readonly session: FakeSession;
+  channel: 'up' | 'stopped';
+}
+
+class FakeSession implements SubscribingSession {
   alive = true;
   closed = false;
   pending: ((s: State) => void)[] = [];
@@ -322,11 +366,43 @@ class FakeSession implements DbSession {
     return this.db.version;
   }
 
-  /** The session dies as a killed process's would: its transaction rolls back, its locks go. */
+  /** The session dies as a killed process's would: its transaction rolls back, its locks go, its subscriptions' channels stop. */
   kill(): void {
     this.alive = false;
     this.pending = [];
     this.#releaseLocks();
+    for (const sub of this.db.subscriptions.values()) if (sub.session === this) sub.channel = 'stopped';
+  }
+
+  get thin(): boolean {
+    return this.db.thin;
+  }
+
+  async subscribe(name: string, request: SubscribeRequest): Promise<{ regId: number }> {
+    this.#check();
+    this.db.log.push({ session: this.sid, sql: request.sql, name: `subscribe ${name}`, binds: {} });
+    if (!this.db.thin) throw oraError('NJS-089: server initiated subscription is not supported by node-oracledb in Thin mode');
+    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-29972: user does not have privilege to change/ create registration');
+    const m = /^SELECT ROWID FROM "([^"]+)"\."([^"]+)" WHERE ROWNUM = 1$/.exec(request.sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim());
+    if (!m) throw new Error(`the fake subscribes only to SELECT ROWID FROM "OWNER"."TABLE" WHERE ROWNUM = 1: ${request.sql}`);
+    const o = this.db.objects.get(`TABLE ${m[2]}`);
+    if (!o || (o.owner ?? 'OE') !== m[1]) throw oraError('ORA-00942: table or view does not exist');
+    const table = `${m[1]}.${m[2]}`;
+    const existing = this.db.subscriptions.get(name);
+    if (existing && existing.channel === 'up') {
+      existing.tables.add(table);
+      return { regId: existing.regId };
+    }
+    // a stopped one is deregistered and replaced (Thin's same-name recovery): a new regId
+    const sub: FakeSubscription = { name, regId: this.db.nextSubscriptionId++, tables: new Set([table]), callback: request.callback, timeoutSeconds: request.timeoutSeconds, session: this, channel: 'up' };
+    this.db.subscriptions.set(name, sub);
+    return { regId: sub.regId };
+  }
+
+  async unsubscribe(name: string): Promise<void> {
+    this.#check();
+    this.db.log.push({ session: this.sid, sql: '', name: `unsubscribe ${name}`, binds: {} });
+    if (!this.db.subscriptions.delete(name)) throw oraError('NJS-061: invalid subscription');
   }
 
   #releaseLocks(): void {
@@ -431,6 +507,34 @@ class FakeSession implements DbSession {
     }
     await this.commit(); // and after
     return { rows: [], rowsAffected: 0, warning };
+  }
+
+  /** dcn watch's key lookup, as its SQL reads: the ROWIDs from their binds, the table and key columns from the text. */
+  #watchKeys(sql: string, b: Record<string, BindValue>): ExecuteResult {
+    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const m = /^SELECT r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(SYS\.ODCIVARCHAR2LIST\(([^)]*)\)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(flat);
+    if (!m) throw new Error(`the fake does not understand this key lookup: ${flat}`);
+    const keys = m[1]!.split(', ').map((k) => {
+      const c = /^TO_CHAR\(t\."([^"]+)"\) AS (k\d+)$/i.exec(k);
+      if (!c) throw new Error(`the fake does not understand the key ${k}`);
+      return { column: c[1]!, alias: c[2]!.toUpperCase() };
+    });
+    const o = this.db.objects.get(`TABLE ${m[4]}`);
+    if (!o || (o.owner ?? 'OE') !== m[3]) throw oraError('ORA-00942: table or view does not exist');
+    for (const k of keys) if (!(o.columns ?? []).includes(k.column)) throw oraError(`ORA-00904: "T"."${k.column}": invalid identifier`);
+    const rows = this.db.tableRows.get(`${m[3]}.${m[4]}`) ?? [];
+    const rowids = m[2]!.split(', ').map((bind) => {
+      const name = /^:(\w+)$/.exec(bind)?.[1];
+      if (!name || !(name in b)) throw new Error(`the fake cannot read the ROWID bind ${bind}`);
+      return String(b[name]);
+    });
+    return {
+      rows: rowids.map((rid) => {
+        const row = rows.find((r) => r.ROWID === rid);
+        return { RID: rid, FOUND: row ? rid : null, ...Object.fromEntries(keys.map((k) => [k.alias, row && row[k.column] != null ? String(row[k.column]) : null])) };
+      }),
+      rowsAffected: 0,
+    };
   }
 
   /**
@@ -791,6 +895,8 @@ class FakeSession implements DbSession {
       case 'register.new':
       case 'register.enable':
         return this.#register(name, sql, b);
+      case 'watch.keys':
+        return this.#watchKeys(sql, b);
       case 'table.primary-key':
       case 'table.columns':
       case 'routes.available':

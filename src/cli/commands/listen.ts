@@ -1,11 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTION_NAME, ResultCache, type CacheWarning } from '../../cache/result-cache.js';
+import type { CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
-import { isUnquotedName } from '../../oracle/identifiers.js';
-import { DEFAULT_PATH, DEFAULT_TABLES, startListener, type NotificationEvent } from '../../listener/listener.js';
+import { DEFAULT_PATH, startListener, type NotificationEvent } from '../../listener/listener.js';
 import { portOwner } from '../../listener/port-owner.js';
 import type { CommandContext } from '../context.js';
+import { openCache, parseMap } from '../cache-setup.js';
 import { callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { ListenFlags } from '../options.js';
@@ -15,19 +15,6 @@ export interface ListenResult {
   readonly url: string;
   readonly stoppedBy: string;
   readonly notifications: number;
-}
-
-function parseMap(entries: readonly string[] | undefined): Record<string, string> {
-  if (!entries || entries.length === 0) return { ...DEFAULT_TABLES };
-  const map: Record<string, string> = {};
-  for (const e of entries) {
-    const [table = '', fn = '', ...rest] = e.split('=');
-    if (rest.length > 0 || !isUnquotedName(table) || !FUNCTION_NAME.test(fn)) {
-      throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
-    }
-    map[table.toUpperCase()] = fn;
-  }
-  return map;
 }
 
 async function loadRefresh(module: string, cwd: string, functions: readonly string[]): Promise<Record<string, (...args: never[]) => unknown>> {
@@ -74,17 +61,8 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const tables = parseMap(flags.map);
   const token = callbackToken(flags, ctx);
   const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
-  const cache = new ResultCache({ dir: resolve(ctx.cwd, flags.cacheDir ?? 'dcn-cache'), lifetimeSeconds: lifetime });
-  try {
-    // A listener that cannot reach its cache would answer "dropped" while dropping nothing.
-    cache.checkWritable();
-  } catch (cause) {
-    cache.close();
-    throw new DcnError('usage', `cannot use cache directory ${cache.dir}: ${(cause as Error).message}`, {
-      hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
-      cause,
-    });
-  }
+  // A listener that cannot reach its cache would answer "dropped" while dropping nothing.
+  const cache = openCache(ctx, flags.cacheDir, lifetime);
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).

@@ -1,0 +1,90 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import { DB_ENV, runCli } from '../support/cli.js';
+import { FakeDatabase } from '../support/fake-oracle.js';
+
+const UPDATE = 4; // CQN_OPCODE_UPDATE
+
+function database(): FakeDatabase {
+  const db = new FakeDatabase();
+  db.grants.add('OE CHANGE NOTIFICATION');
+  db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID'], primaryKey: ['ORDER_ID'] });
+  db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
+  return db;
+}
+
+async function until(ok: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('dcn watch (the command)', () => {
+  it('prints a line per event, drops what a change names, and stops cleanly on a signal (exit 0)', async () => {
+    const db = database();
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'));
+    const cache = new ResultCache({ dir });
+    let stop!: (s: string) => void;
+    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', dir], { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) });
+    await until(() => db.subscriptions.size === 1);
+    await new Promise((r) => setTimeout(r, 20)); // the drop at start
+    await cache.call('getOrderFields', () => 'stale', 2408);
+    db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR1' }]);
+    await until(async () => !(await cache.has('getOrderFields', 2408)));
+    stop('SIGTERM');
+    const r = await running;
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\S+Z subscribed: subscription 9001$/);
+    expect(lines[1]).toMatch(/^\S+Z dropped every getOrderFields\(\) result: at start: changes made before this watch subscribed were not seen$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^\S+Z OE\.ORDERS update order 2408: dropped getOrderFields\(2408\)$/));
+    expect(lines.at(-1)).toMatch(/ stopped$/);
+    expect(r.stderr).toMatch(/dcn watch: stopped \(SIGTERM\) after 1 notification\(s\)\./);
+    expect(db.subscriptions.size).toBe(0);
+  });
+
+  it('prints NDJSON with --json, and a closing summary line', async () => {
+    const db = database();
+    let stop!: (s: string) => void;
+    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-')), '--json'], { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) });
+    await until(() => db.subscriptions.size === 1);
+    stop('SIGINT');
+    const docs = (await running).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs[0]).toMatchObject({ action: 'subscribed' });
+    expect(docs.at(-1)).toEqual({ ok: true, stoppedBy: 'SIGINT', notifications: 0, drops: 1, reconnects: 0 });
+  });
+
+  it('refuses bad input before connecting (exit 2)', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /no table given/],
+      [['--table', 'ORDERS;x'], /table 'ORDERS;x'/],
+      [['--table', 'HR.EMPLOYEES'], /no cached function for EMPLOYEES: its changes would drop nothing\n {2}hint: map it: --map EMPLOYEES=function/],
+      [['--table', 'ORDERS', '--timeout', '5'], /--timeout 5 is not a number of seconds from 30 to 86400/],
+      [['--table', 'ORDERS', '--timeout', '60', '--check-interval', '40'], /--check-interval 40 is more than half of --timeout 60/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['watch', ...args, '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database() });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.driverLoads()).toBe(0);
+    }
+  });
+
+  it('says clearly when the database or driver cannot do it (exit 6), and when the grant is missing (exit 1)', async () => {
+    const old = database();
+    old.version = { major: 19, minor: 3 };
+    const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: old });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toMatch(/Oracle 19\.3 cannot send notifications down a client's connection: client-initiated subscriptions need 19\.4 or later\n {2}hint: use the HTTP callback/);
+    const ungranted = database();
+    ungranted.grants.clear();
+    const g = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: ungranted });
+    expect(g.code).toBe(1);
+    expect(g.stderr).toMatch(/lacks CHANGE NOTIFICATION/);
+  });
+});
