@@ -199,6 +199,9 @@ export type ReplayFlags = FlagsOf<typeof REPLAY>;
 export const DOCTOR = {
   ...MIGRATE_COMMON,
   probe: { flags: '--probe', description: 'also check that the callback URL answers (from where dcn runs)' },
+  watch: { flags: '--watch', description: 'check what dcn watch needs instead: Oracle 19.4+, Thin mode, CHANGE NOTIFICATION, the tables, a subscription made and removed' },
+  table: { flags: '--table <name>', description: 'with --watch: a table to watch; repeatable (default: the orders tables)', repeatable: true },
+  map: { flags: '--map <TABLE=function>', description: 'with --watch: as dcn watch takes it', repeatable: true },
 } as const;
 export type DoctorFlags = FlagsOf<typeof DOCTOR>;
 

@@ -134,6 +134,10 @@ export async function planTables(session: DbSession, options: Pick<WatchOptions,
     const table = `${owner}.${t.name}`;
     const fn = options.functions[t.name];
     if (fn === undefined) throw new DcnError('usage', `no cached function for ${table}: its changes would drop nothing`, { hint: `map it: ${t.name}=function`, meta: { option: 'map', value: t.name } });
+    const visible = registrationQueries().render('table.visible');
+    if ((await session.execute(visible.sql, { owner, table_name: t.name }, { name: visible.name })).rows.length === 0) {
+      throw new DcnError('usage', `table ${table} does not exist or is not visible to this user`, { hint: `check the name; a table in another schema must be granted (GRANT SELECT ON ${table} TO the user)` });
+    }
     if (owner === schema && options.orderTables.includes(t.name)) {
       const items = t.name === options.orderTables[1];
       planned.push({ table, function: fn, byOrder: true, key: ['ORDER_ID'], keyImmutable: !items || options.orderItemsKeyImmutable === true });

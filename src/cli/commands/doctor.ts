@@ -1,6 +1,10 @@
 import { runDoctor, type DoctorReport } from '../../doctor/doctor.js';
 import type { CommandContext } from '../context.js';
-import { migrationSet, migrationSetConfig } from '../migration-setup.js';
+import { runWatchDoctor } from '../../doctor/watch-doctor.js';
+import { usageError } from '../../errors.js';
+import { parseTables } from '../../registrations/registrations.js';
+import { parseMap } from '../cache-setup.js';
+import { connectionConfig, migrationSet, migrationSetConfig, watchSettings } from '../migration-setup.js';
 import { Migrator } from '../../migrator/migrator.js';
 import type { Output } from '../output.js';
 import type { DoctorFlags } from '../options.js';
@@ -20,7 +24,28 @@ async function probe(url: string): Promise<{ status?: number; error?: string }> 
   });
 }
 
+/** dcn doctor --watch: the chain dcn watch needs, and only that. */
+async function runForWatch(flags: DoctorFlags, ctx: CommandContext): Promise<DoctorReport> {
+  const settings = watchSettings(flags, ctx);
+  const tables = parseTables(flags.table?.length ? flags.table : settings.orderTables);
+  const functions = parseMap(flags.map);
+  const config = connectionConfig(flags, ctx);
+  return withSessions(flags, ctx, (sessions) =>
+    runWatchDoctor({
+      connect: () => sessions.app(),
+      who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
+      schema: (config.user ?? 'OE').toUpperCase(),
+      tables,
+      functions,
+      orderTables: settings.orderTables,
+      orderItemsKeyImmutable: settings.orderItemsKeyImmutable,
+    }),
+  config);
+}
+
 export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<DoctorReport> {
+  if (flags.watch) return runForWatch(flags, ctx);
+  if (flags.table !== undefined || flags.map !== undefined) throw usageError('--table and --map go with --watch', 'dcn doctor --watch --table OE.ORDERS');
   const config = migrationSetConfig(flags, ctx);
   const v = config.variables;
   const { migrations } = migrationSet(config);
