@@ -8,8 +8,9 @@ import { listenThroughput } from './listen.mjs';
 import { cacheThroughput } from './cache.mjs';
 import { tailPollCost } from './tail.mjs';
 import { replayBacklog } from './replay.mjs';
+import { watchLatency } from './watch.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency()];
 const text = [
   '# Benchmark results',
   '',
