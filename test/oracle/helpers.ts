@@ -153,10 +153,14 @@ export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
   }
 }
 
-export async function dcn(env: OracleTestEnv, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs dcn in process; a long-running command (watch) stops when `options.stop` resolves, and `onOutput` sees its stdout as it comes. */
+export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const out = new PassThrough().on('data', (c: Buffer) => (stdout += c));
+  const out = new PassThrough().on('data', (c: Buffer) => {
+    stdout += c;
+    options.onOutput?.(stdout);
+  });
   const err = new PassThrough().on('data', (c: Buffer) => (stderr += c));
   const ctx: CommandContext = {
     env: {
@@ -173,7 +177,7 @@ export async function dcn(env: OracleTestEnv, args: string[]): Promise<{ code: n
     stderr: err,
     loadDriver: async () => new OracleDriver(),
     holder: 'dcn oracle suite',
-    waitForStop: () => new Promise(() => undefined),
+    waitForStop: () => options.stop ?? new Promise(() => undefined),
   };
   const code = await main(['node', 'dcn', ...args], ctx);
   await new Promise((r) => setImmediate(r));

@@ -230,6 +230,34 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     });
   });
 
+  describe('dcn watch: the same drops without the callback (issue 17)', () => {
+    it('dcn doctor --watch finds the chain sound', async () => {
+      const r = await dcn(env, ['doctor', '--watch', '--json']);
+      const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+      expect(checks).toEqual({ connection: 'ok', driver: 'ok', privileges: 'ok', tables: 'ok', subscription: 'ok' });
+    });
+
+    it('subscribes, drops an updated order, shows in dcn regs with its timeout, and unsubscribes on a signal', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dcn-oracle-watch-'));
+      const cache = new ResultCache({ dir });
+      let stop!: (s: string) => void;
+      let output = '';
+      const running = dcn(env, ['watch', '--table', 'ORDERS', '--cache-dir', dir, '--json', '--timeout', '120'], { stop: new Promise((r) => (stop = r)), onOutput: (text) => (output = text) });
+      await waitFor(async () => (/"action":"dropped-all"/.test(output) ? true : undefined), 'the watch subscribed');
+      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; timeoutSeconds: number | null }[];
+      expect(regs.some((r) => r.timeoutSeconds === 120)).toBe(true);
+      await cache.call('getOrderFields', () => 'stale', 2409);
+      await run('UPDATE orders SET order_total = order_total + 1 WHERE order_id = 2409');
+      await waitFor(async () => (!(await cache.has('getOrderFields', 2409)) ? true : undefined), 'the drop of order 2409');
+      expect(output).toMatch(/"action":"dropped","table":"[^"]+\.ORDERS","operation":"update","function":"getOrderFields","order":2409/);
+      stop('SIGTERM');
+      const r = await running;
+      expect(r.code).toBe(0);
+      const after = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { timeoutSeconds: number | null }[];
+      expect(after.some((x) => x.timeoutSeconds === 120)).toBe(false); // unsubscribed, not left to time out
+    });
+  });
+
   it('two concurrent dcn migrate runs: one fails on the lock, the history stays consistent', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-concurrent-'));
     writeFileSync(join(dir, 'V1__slow.sql'), 'BEGIN\n  DBMS_SESSION.SLEEP(4);\nEND;\n/\nCREATE TABLE dcn_concurrent (x NUMBER);\n');
