@@ -39,6 +39,7 @@ import {
 } from 'node:fs';
 import { opendir, readdir, rm as rmAsync, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { BusMessage, BusState, CacheBus } from './bus.js';
 
 export interface ResultCacheOptions {
   /** The directory shared by the application and the listener. */
@@ -57,6 +58,15 @@ export interface ResultCacheOptions {
   readonly leftoverAgeSeconds?: number;
   /** At most one warning of a kind per function in this many seconds. Default 60. */
   readonly warningIntervalSeconds?: number;
+  /**
+   * A bus that keeps caches on other hosts coherent: redis://[user:password@]host[:port][/db] or
+   * rediss:// (TLS), or a CacheBus. Every drop is published, every drop published by another
+   * instance on the same channel is applied here, and while the subscription is down nothing is
+   * served from the cache (every call computes), then everything is dropped once it is back.
+   */
+  readonly bus?: string | CacheBus;
+  /** The bus channel (default dcn:cache): the instances that share one are kept coherent. */
+  readonly channel?: string;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -75,7 +85,7 @@ export interface CallResult<T> {
 /** JSON-shaped data: what a cached result is stored and returned as. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
-export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed';
+export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed' | 'bus_down' | 'bus_up';
 
 /** Emitted as the 'warning' event: the cache degraded, the application was served all the same. */
 export interface CacheWarning {
@@ -306,6 +316,10 @@ export class ResultCache extends EventEmitter {
   #sweeping: Promise<SweepReport> | undefined;
   #lastSweep: SweepReport | undefined;
   #reachable = false;
+  /** The bus, once created; undefined without one. */
+  #bus: CacheBus | undefined;
+  #busState: BusState | undefined;
+  #busReady: Promise<void> | undefined;
 
   constructor(options: ResultCacheOptions) {
     super();
@@ -326,12 +340,89 @@ export class ResultCache extends EventEmitter {
       // unref'd: a process that only drops once and exits is not held up by it
       this.#timer = setInterval(() => void this.sweep().catch(() => undefined), sweepMs).unref();
     }
+    if (options.bus !== undefined) {
+      this.#busState = 'connecting';
+      this.#busReady = this.#startBus(options.bus, options.channel ?? 'dcn:cache');
+      this.#busReady.catch(() => undefined); // told by ready(), and by the bypass meanwhile
+    }
   }
 
-  /** Stops the periodic sweep. */
+  async #startBus(bus: string | CacheBus, channel: string): Promise<void> {
+    this.#bus = typeof bus === 'string' ? new (await import('./redis-bus.js')).RedisBus(bus, channel) : bus;
+    await this.#bus.start({
+      message: (m) => this.#applyRemote(m),
+      down: (reason) => {
+        this.#busState = 'down';
+        this.#warn('bus_down', undefined, `${reason} (${this.#bus!.where}): every call computes, nothing is served from the cache until it is back`);
+      },
+      up: () => void this.#busUp(),
+    });
+    this.#busState = 'up';
+  }
+
+  /**
+   * Back on the bus: drops published meanwhile were lost (pub/sub delivers at most once), so
+   * every entry goes before anything is served again.
+   */
+  async #busUp(): Promise<void> {
+    try {
+      await this.#dropEverything();
+    } catch (err) {
+      this.#warn('bus_down', undefined, `back on the bus, but the entries could not be dropped (${(err as Error).message}): still computing every call`, err);
+      return;
+    }
+    this.#busState = 'up';
+    this.#warn('bus_up', undefined, `back on the bus (${this.#bus!.where}): every entry was dropped, drops published while it was down were lost`);
+  }
+
+  /** Resolves once the bus is up (at once without one); rejects when it could not be reached at start. */
+  ready(): Promise<void> {
+    return this.#busReady ?? Promise.resolve();
+  }
+
+  /** The bus's state, for /healthz; undefined without a bus. */
+  busState(): BusState | undefined {
+    return this.#busState;
+  }
+
+  /** While a bus is configured but not up, the cache neither serves nor stores. */
+  #bypassed(): boolean {
+    return this.#busState !== undefined && this.#busState !== 'up';
+  }
+
+  #applyRemote(m: BusMessage): void {
+    try {
+      if (m.op === 'drop') this.#dropHash(m.name, m.hash);
+      else this.#dropAllLocal(m.name);
+    } catch (err) {
+      // this instance's directory is gone or sick: it cannot be trusted to be coherent
+      this.#busState = 'down';
+      this.#warn('bus_down', m.name, `a drop from the bus could not be applied (${(err as Error).message}): every call computes until the bus reconnects`, err);
+    }
+  }
+
+  /** Every entry of every function, and what this process remembers of them. */
+  async #dropEverything(): Promise<void> {
+    let names: string[];
+    try {
+      names = (await readdir(this.dir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+    } catch (err) {
+      if (isMissing(err)) names = [];
+      else throw err;
+    }
+    this.#memory.clear();
+    this.#memorySize = 0;
+    this.#inflight.clear();
+    for (const name of names) this.#dropAllLocal(name);
+  }
+
+  /** Stops the periodic sweep, and leaves the bus. */
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    const bus = this.#bus;
+    this.#bus = undefined;
+    if (bus) void bus.close();
   }
 
   /** What the last sweep of this process found, if it swept. */
@@ -577,6 +668,8 @@ export class ResultCache extends EventEmitter {
     const hash = argumentsHash(args);
     const lifetimeMs = options.lifetimeSeconds === undefined ? this.#lifetimeMs : options.lifetimeSeconds * 1000;
     if (!(lifetimeMs > 0)) throw new TypeError('result cache: lifetimeSeconds must be more than 0');
+    // off the bus, a cached value may have missed its drop: computed, neither served nor stored
+    if (this.#bypassed()) return { value: await (fn as (...a: unknown[]) => T | Promise<T>)(...args), hit: false };
     const found = this.#lookup(name, hash);
     if (found.hit) return { value: found.value as T, hit: true };
     const flightKey = `${name}\u0000${hash}`;
@@ -684,6 +777,7 @@ export class ResultCache extends EventEmitter {
   /** Is fn(...args) cached (and not expired)? */
   async has(name: string, ...args: unknown[]): Promise<boolean> {
     checkName(name);
+    if (this.#bypassed()) return false;
     return this.#lookup(name, argumentsHash(args)).hit;
   }
 
@@ -697,13 +791,33 @@ export class ResultCache extends EventEmitter {
    * a cache that cannot be reached.
    */
   async drop(name: string, ...args: unknown[]): Promise<boolean> {
-    return this.dropSync(name, ...args);
+    const dropped = this.dropSync(name, ...args);
+    await this.publishDrop(name, ...args);
+    return dropped;
   }
 
-  /** drop(), without a promise: for a server that drops on its request path. */
+  /**
+   * Publishes a drop made with dropSync() to the bus (nothing without one); rejects when it did
+   * not reach it: the other instances would keep the entry, so the caller must not say it is gone.
+   */
+  async publishDrop(name: string, ...args: unknown[]): Promise<void> {
+    if (this.#busState === undefined) return;
+    checkName(name);
+    await this.#publish({ op: 'drop', name, hash: argumentsHash(args) });
+  }
+
+  async #publish(m: BusMessage): Promise<void> {
+    await this.#busReady;
+    await this.#bus!.publish(m);
+  }
+
+  /** drop(), without a promise and on this instance only (publishDrop() tells the bus): for a server that drops on its request path. */
   dropSync(name: string, ...args: unknown[]): boolean {
     checkName(name);
-    const hash = argumentsHash(args);
+    return this.#dropHash(name, argumentsHash(args));
+  }
+
+  #dropHash(name: string, hash: string): boolean {
     this.#forget(name, hash);
     this.#inflight.delete(`${name}\u0000${hash}`);
     // unlink and learn from its error, not ask first: one path lookup, not two
@@ -736,6 +850,11 @@ export class ResultCache extends EventEmitter {
    */
   async dropAll(name: string): Promise<void> {
     checkName(name);
+    this.#dropAllLocal(name);
+    if (this.#busState !== undefined) await this.#publish({ op: 'dropAll', name });
+  }
+
+  #dropAllLocal(name: string): void {
     this.#forget(name);
     for (const key of this.#inflight.keys()) if (key.startsWith(`${name}\u0000`)) this.#inflight.delete(key);
     const dir = join(this.dir, name);

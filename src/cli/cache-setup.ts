@@ -20,9 +20,13 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
   return map;
 }
 
-/** The cache in --cache-dir (created if missing), refused unless this process can write there: a drop that reaches no cache drops nothing. */
-export function openCache(ctx: CommandContext, cacheDir: string | undefined, lifetimeSeconds?: number): ResultCache {
-  const cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds });
+/**
+ * The cache in --cache-dir (created if missing), refused unless this process can write there: a
+ * drop that reaches no cache drops nothing. With a bus, on it before anything is dropped: an
+ * unreachable bus is exit 6 before the command answers anything.
+ */
+export async function openCache(ctx: CommandContext, cacheDir: string | undefined, options: { lifetimeSeconds?: number; bus?: { url: string; channel: string } } = {}): Promise<ResultCache> {
+  const cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel } : {}) });
   try {
     cache.checkWritable();
   } catch (cause) {
@@ -31,6 +35,12 @@ export function openCache(ctx: CommandContext, cacheDir: string | undefined, lif
       hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
       cause,
     });
+  }
+  try {
+    await cache.ready();
+  } catch (cause) {
+    cache.close();
+    throw new DcnError('unavailable', (cause as Error).message, { hint: 'start Redis, or check the bus URL and the network (the password is not shown)', cause });
   }
   return cache;
 }

@@ -1,5 +1,5 @@
 /** Configuration as each command uses it, resolved once per command from its flags, and the migration set. */
-import { resolveCallbackToken, resolveConnectionConfig, resolveMigrationSetConfig, resolveOrderTables, resolveWatchSettings, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
+import { resolveCallbackToken, resolveConnectionConfig, resolveBus, resolveMigrationSetConfig, resolveOrderTables, resolveWatchSettings, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
@@ -25,6 +25,8 @@ function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
     httpTimeout: flags.httpTimeout,
     demoSchema: flags.withDemoSchema ? 'yes' : undefined,
     orderItemsKeyImmutable: flags.orderItemsKeyImmutable ? 'yes' : undefined,
+    bus: flags.bus,
+    busChannel: flags.busChannel,
   };
   return { flags: settings, env: ctx.env, cwd: ctx.cwd };
 }
@@ -47,6 +49,11 @@ export function orderTables(flags: SettingFlags, ctx: CommandContext): string[] 
 /** For dcn watch: the orders tables and orderItemsKeyImmutable. */
 export function watchSettings(flags: SettingFlags, ctx: CommandContext): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
   return resolveWatchSettings(input(flags, ctx));
+}
+
+/** For dcn listen and dcn watch: the cache bus, if one is configured. */
+export function busSetting(flags: SettingFlags, ctx: CommandContext): { url: string; channel: string } | undefined {
+  return resolveBus(input(flags, ctx));
 }
 
 /** For dcn listen, which reads only the callback token. */

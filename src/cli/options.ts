@@ -205,6 +205,12 @@ export const DOCTOR = {
 } as const;
 export type DoctorFlags = FlagsOf<typeof DOCTOR>;
 
+/** The cache bus (issue 18): every drop published, so every application server's cache drops it too. */
+const BUS = {
+  bus: { flags: '--bus <url>', description: `publish every drop to this Redis, for the caches of the other application servers: redis://[user:password@]host[:port][/db] or rediss:// (env ${ENV_NAMES.bus})` },
+  busChannel: { flags: '--bus-channel <name>', description: `the channel on that bus (env ${ENV_NAMES.busChannel}; default dcn:cache)` },
+} as const;
+
 export const LISTEN = {
   ...COMMON,
   port: { flags: '--port <n>', description: 'port (default 8080; 0 picks a free one)' },
@@ -215,6 +221,7 @@ export const LISTEN = {
   refresh: { flags: '--refresh <module>', description: 'module exporting those functions: compute a dropped result again at once' },
   lifetime: { flags: '--lifetime <seconds>', description: 'lifetime of refreshed results (default 3600)' },
   keepCache: { flags: '--keep-cache', description: 'keep the cached results at start (default: drop those of the mapped functions once: notifications sent while no listener answered are lost)' },
+  ...BUS,
 } as const;
 export type ListenFlags = FlagsOf<typeof LISTEN>;
 
@@ -229,8 +236,9 @@ export const WATCH = {
   ordersTable: MIGRATION_SET.ordersTable,
   orderItemsTable: MIGRATION_SET.orderItemsTable,
   orderItemsKeyImmutable: MIGRATION_SET.orderItemsKeyImmutable,
+  ...BUS,
 } as const;
 export type WatchFlags = FlagsOf<typeof WATCH>;
 
 /** The flags that carry settings, as any command may have them (each command has a subset). */
-export type SettingFlags = Partial<FlagsOf<typeof COMMON> & FlagsOf<typeof CONNECTION> & FlagsOf<typeof MIGRATION_SET> & FlagsOf<typeof LOCK>>;
+export type SettingFlags = Partial<FlagsOf<typeof COMMON> & FlagsOf<typeof CONNECTION> & FlagsOf<typeof MIGRATION_SET> & FlagsOf<typeof LOCK> & FlagsOf<typeof BUS>>;

@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
 import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
+import { parseBusUrl } from '../cache/bus.js';
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES } from './settings.js';
 import { checkCallbackToken, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
 
@@ -37,6 +38,8 @@ export interface ConfigFlags {
   readonly demoSchema?: string;
   /** 'yes' from --order-items-key-immutable. */
   readonly orderItemsKeyImmutable?: string;
+  readonly bus?: string;
+  readonly busChannel?: string;
 }
 
 /** What every command that connects uses: where to, as whom, how long to wait. */
@@ -67,7 +70,7 @@ export interface MigrationSetConfig extends ConnectionConfig {
 
 const FILE_KEYS = new Set([
   'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
-  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable',
+  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable', 'bus', 'busChannel',
 ]);
 
 export interface ResolveInput {
@@ -292,6 +295,21 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
 export function resolveOrderTables(input: ResolveInput): string[] {
   const reader = new SettingsReader(input);
   return orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') });
+}
+
+/** The cache bus of dcn listen and dcn watch (issue 18): its URL, checked, and its channel. */
+export function resolveBus(input: ResolveInput): { url: string; channel: string } | undefined {
+  const reader = new SettingsReader(input);
+  const url = reader.pick('bus');
+  if (url === undefined || url === '') return undefined;
+  try {
+    parseBusUrl(url);
+  } catch (err) {
+    throw new DcnError('usage', (err as Error).message, { hint: 'e.g. redis://cache.internal:6379/0, or rediss://user:password@host for TLS' });
+  }
+  const channel = reader.pick('busChannel') ?? 'dcn:cache';
+  if (!/^[\w:.-]{1,100}$/.test(channel)) throw new DcnError('usage', `${channel} is not a channel name (letters, digits, _ : . -)`, { hint: 'e.g. dcn:orders', meta: { option: 'busChannel', value: channel } });
+  return { url, channel };
 }
 
 /** What dcn watch reads beyond the connection: the orders tables and whether items move between orders. */

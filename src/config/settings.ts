@@ -23,6 +23,8 @@ export const ENV_NAMES = {
   httpTimeout: 'DCN_HTTP_TIMEOUT',
   demoSchema: 'DCN_DEMO_SCHEMA',
   orderItemsKeyImmutable: 'DCN_ORDER_ITEMS_KEY_IMMUTABLE',
+  bus: 'DCN_BUS',
+  busChannel: 'DCN_BUS_CHANNEL',
 } as const;
 
 /** The administrative privileges a connection can be made with (AS SYSDBA …). */

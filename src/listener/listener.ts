@@ -134,7 +134,8 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (requestPath === '/healthz') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'use GET', { allow: 'GET, HEAD' });
       const stats = options.cache.stats();
-      return reply(res, 200, { ok: true, cache: { dir: options.cache.dir, ...stats } });
+      const bus = options.cache.busState();
+      return reply(res, 200, { ok: true, cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
     }
     if (requestPath !== path) return reject(res, 404, 'no such path');
     if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET`, { allow: 'GET' });
@@ -157,13 +158,21 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
 
     if (query.keys) {
       const keys = query.keys;
+      const lists = keyArguments(keys);
       try {
-        for (const args of keyArguments(keys)) options.cache.dropSync(fn, ...args);
+        for (const args of lists) options.cache.dropSync(fn, ...args);
       } catch (err) {
         return failed(res, table, fn, err);
       }
-      emit({ status: 200, action: 'dropped', table, function: fn, keys });
-      return reply(res, 200, { ok: true, action: 'dropped', table, function: fn, keys });
+      // with a bus, answered only once every drop reached it: the other servers drop them too
+      Promise.all(lists.map((args) => options.cache.publishDrop(fn, ...args))).then(
+        () => {
+          emit({ status: 200, action: 'dropped', table, function: fn, keys });
+          reply(res, 200, { ok: true, action: 'dropped', table, function: fn, keys });
+        },
+        (err: unknown) => failed(res, table, fn, err),
+      );
+      return;
     }
     if (order === undefined) {
       options.cache.dropAll(fn).then(
@@ -195,6 +204,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     // committed before the batch began, so whatever is computed after its first drop already
     // reads them all.
     const dropped = new Set<string>();
+    const onBus = options.cache.busState() !== undefined;
     for (const { res, table, fn, order } of notifications) {
       const entry = `${fn}\u0000${order}`;
       if (!dropped.has(entry)) {
@@ -206,21 +216,37 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
         }
         dropped.add(entry);
       }
+      if (onBus) {
+        // answered only once the drop reached the bus: else the other servers keep the entry, and
+        // a 500 makes sendNotification log the call as failed (dcn replay sends it again)
+        options.cache.publishDrop(fn, order).then(
+          () => {
+            emit({ status: 200, action: 'dropped', table, function: fn, order });
+            replyOk(res, 'dropped', table, fn, order);
+            refreshAfter(table, fn, order);
+          },
+          (err: unknown) => failed(res, table, fn, err),
+        );
+        continue;
+      }
       onEvent?.({ time, status: 200, action: 'dropped', table, function: fn, order });
       replyOk(res, 'dropped', table, fn, order);
-      const compute = options.refresh?.[fn];
-      if (compute) {
-        // Refreshed after the answer: the database's call is not held up by the query.
-        options.cache.call(fn, compute, order).then(
-          () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
-          (err: unknown) => emit({ status: 500, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
-        );
-      }
+      refreshAfter(table, fn, order);
     }
   }
 
+  /** Refreshed after the answer: the database's call is not held up by the query. */
+  function refreshAfter(table: string, fn: string, order: number): void {
+    const compute = options.refresh?.[fn];
+    if (!compute) return;
+    options.cache.call(fn, compute, order).then(
+      () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
+      (err: unknown) => emit({ status: 500, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
+    );
+  }
+
   function failed(res: ServerResponse, table: string, fn: string, err: unknown): void {
-    const reason = `cache error: ${(err as Error).message}`;
+    const reason = (err as { code?: string }).code === 'ERR_BUS_PUBLISH' ? (err as Error).message : `cache error: ${(err as Error).message}`;
     emit({ status: 500, action: 'rejected', table, function: fn, reason });
     reply(res, 500, { ok: false, error: reason });
   }

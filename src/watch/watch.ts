@@ -37,6 +37,8 @@ const MIN_VERSION = { major: 19, minor: 4 };
 /** The drops a watch makes: a cache, or anything that drops as one does. */
 export interface Dropper {
   dropSync(name: string, ...args: unknown[]): boolean;
+  /** Tells the other caches on a bus (nothing without one); rejects when it did not reach it. */
+  publishDrop(name: string, ...args: unknown[]): Promise<void>;
   dropAll(name: string): Promise<void>;
 }
 
@@ -365,9 +367,13 @@ export class Watch {
         seen.add(id);
         if (t.byOrder) {
           this.#o.cache.dropSync(t.function, Number(keys[0]));
+          await this.#o.cache.publishDrop(t.function, Number(keys[0]));
           this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, order: Number(keys[0]) });
         } else {
-          for (const args of keyArguments(keys)) this.#o.cache.dropSync(t.function, ...args);
+          for (const args of keyArguments(keys)) {
+            this.#o.cache.dropSync(t.function, ...args);
+            await this.#o.cache.publishDrop(t.function, ...args);
+          }
           this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, keys });
         }
         this.#drops++;

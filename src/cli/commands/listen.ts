@@ -6,7 +6,7 @@ import { DEFAULT_PATH, startListener, type NotificationEvent } from '../../liste
 import { portOwner } from '../../listener/port-owner.js';
 import type { CommandContext } from '../context.js';
 import { openCache, parseMap } from '../cache-setup.js';
-import { callbackToken } from '../migration-setup.js';
+import { busSetting, callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { ListenFlags } from '../options.js';
 
@@ -62,7 +62,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const token = callbackToken(flags, ctx);
   const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
   // A listener that cannot reach its cache would answer "dropped" while dropping nothing.
-  const cache = openCache(ctx, flags.cacheDir, lifetime);
+  const cache = await openCache(ctx, flags.cacheDir, { lifetimeSeconds: lifetime, bus: busSetting(flags, ctx) });
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).

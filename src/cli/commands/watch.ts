@@ -3,7 +3,7 @@ import { parseTables } from '../../registrations/registrations.js';
 import { Watch, type WatchEvent } from '../../watch/watch.js';
 import { openCache, parseMap } from '../cache-setup.js';
 import type { CommandContext } from '../context.js';
-import { watchSettings } from '../migration-setup.js';
+import { busSetting, watchSettings } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { WatchFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
@@ -42,7 +42,7 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
   const checkSeconds = seconds('check-interval', flags.checkInterval, 10, 0.5, 3600);
   if (checkSeconds * 2 > timeoutSeconds) throw usageError(`--check-interval ${checkSeconds} is more than half of --timeout ${timeoutSeconds}: the subscription would run out before it is renewed`, 'check more often, or give a longer timeout');
   const settings = watchSettings(flags, ctx);
-  const cache = openCache(ctx, flags.cacheDir);
+  const cache = await openCache(ctx, flags.cacheDir, { bus: busSetting(flags, ctx) });
   const stop = new AbortController();
   let stoppedBy = '';
   void ctx.waitForStop().then((signal) => {

@@ -1,0 +1,191 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBusUrl } from '../../src/cache/bus.js';
+import { ResultCache, type CacheWarning } from '../../src/cache/result-cache.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'dcn-bus-'));
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('caches kept coherent through a real Redis (issue 18)', () => {
+  let redis: RedisServer;
+  const caches: ResultCache[] = [];
+  const onBus = async (channel = 'dcn:test') => {
+    const c = new ResultCache({ dir: dir(), bus: redis.url, channel, sweepIntervalSeconds: 0 });
+    caches.push(c);
+    await c.ready();
+    return c;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const c of caches) c.close();
+    await redis.stop();
+  });
+
+  it("applies another instance's drop and dropAll to its own directory", async () => {
+    const [a, b] = [await onBus(), await onBus()];
+    await b.call('getOrderFields', () => 'on b', 2408);
+    await b.call('getOrderFields', () => 'on b', 2409);
+    await b.call('getOrderItems', () => 'items on b', 2408);
+    expect(await a.drop('getOrderFields', 2408)).toBe(false); // nothing in a's own directory
+    await until('the drop on b', async () => !(await b.has('getOrderFields', 2408)));
+    expect(await b.has('getOrderFields', 2409)).toBe(true);
+    await a.dropAll('getOrderItems');
+    await until('the dropAll on b', async () => !(await b.has('getOrderItems', 2408)));
+    expect(await b.has('getOrderFields', 2409)).toBe(true);
+    expect(a.busState()).toBe('up');
+  });
+
+  it('keeps channels apart', async () => {
+    const [a, other] = [await onBus('dcn:one'), await onBus('dcn:two')];
+    await other.call('f', () => 1, 1);
+    await a.drop('f', 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await other.has('f', 1)).toBe(true);
+  });
+
+  it('serves nothing cached while the bus is down, refuses to say a drop reached it, and drops everything once back', async () => {
+    const [a, b] = [await onBus(), await onBus()];
+    const warnings: CacheWarning[] = [];
+    b.on('warning', (w: CacheWarning) => warnings.push(w));
+    await b.call('getOrderFields', () => 'cached before the outage', 2408);
+    await redis.kill();
+    await until('b down', () => b.busState() === 'down');
+    // a drop made now reaches no one: a says so instead of returning as if it had
+    await expect(a.drop('getOrderFields', 2408)).rejects.toThrow(/did not reach the bus/);
+    // b cannot know: it computes every call, and serves nothing it held
+    let runs = 0;
+    const compute = () => (runs++, 'computed during the outage');
+    expect(await b.call('getOrderFields', compute, 2408)).toBe('computed during the outage');
+    expect(await b.call('getOrderFields', compute, 2408)).toBe('computed during the outage');
+    expect(runs).toBe(2);
+    expect(await b.has('getOrderFields', 2408)).toBe(false);
+    await redis.restart();
+    await until('b up', () => b.busState() === 'up', 10_000);
+    // what it held before the outage is gone: drops published meanwhile were lost
+    expect(await b.has('getOrderFields', 2408)).toBe(false);
+    expect(await b.call('getOrderFields', () => 'fresh', 2408)).toBe('fresh');
+    await until('the bus_up warning', () => warnings.length >= 2);
+    expect(warnings.map((w) => w.code)).toEqual(['bus_down', 'bus_up']);
+    expect(warnings[0]!.message).toMatch(/every call computes, nothing is served from the cache until it is back/);
+    await until('a up', () => a.busState() === 'up', 10_000);
+  });
+
+  it('applies a flood of 100,000 drops, none lost', async () => {
+    const [a, b] = [await onBus('dcn:flood'), await onBus('dcn:flood')];
+    for (let i = 0; i < 200; i++) await b.call('f', () => i, i);
+    const sent: Promise<unknown>[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      sent.push(a.publishDrop('f', i % 1000 === 0 ? i / 1000 : 1_000_000 + i));
+      if (sent.length === 5000) await Promise.all(sent.splice(0));
+    }
+    await Promise.all(sent);
+    // the entries 0 … 99 were named in the flood; 100 … 199 were not
+    await until('the flood applied', async () => !(await b.has('f', 99)), 20_000);
+    for (let i = 0; i < 100; i++) expect(await b.has('f', i)).toBe(false);
+    for (let i = 100; i < 200; i++) expect(await b.has('f', i)).toBe(true);
+  }, 60_000);
+});
+
+describe('bus URLs', () => {
+  it('takes redis:// and rediss:// with a host, and never shows the password', () => {
+    expect(parseBusUrl('redis://cache.internal:6380/2').safe).toBe('redis://cache.internal:6380/2');
+    expect(parseBusUrl('rediss://app:s3cret@cache.internal/0').safe).toBe('rediss://app:***@cache.internal/0');
+    expect(parseBusUrl('redis://:s3cret@cache.internal').safe).toBe('redis://:***@cache.internal');
+    expect(() => parseBusUrl('http://cache')).toThrow(/scheme http is not supported: use redis:\/\/ or rediss:\/\//);
+    expect(() => parseBusUrl('cache:6379')).toThrow(/scheme cache is not supported/);
+    expect(() => parseBusUrl('not a url')).toThrow(/not a URL/);
+    expect(() => parseBusUrl('redis://cache/abc')).toThrow(/not a database number/);
+  });
+
+  it('an unreachable server: ready() rejects without the password, and the cache computes every call', async () => {
+    const c = new ResultCache({ dir: dir(), bus: 'redis://app:s3cret@127.0.0.1:1/0', sweepIntervalSeconds: 0 });
+    const err = await c.ready().then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/cannot reach the bus at redis:\/\/app:\*\*\*@127\.0\.0\.1:1\/0 channel dcn:cache/);
+    expect(err?.message).not.toContain('s3cret');
+    let runs = 0;
+    await c.call('f', () => runs++, 1);
+    await c.call('f', () => runs++, 1);
+    expect(runs).toBe(2);
+    c.close();
+  });
+});
+
+describe('dcn listen --bus: one listener serves a whole fleet', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  async function get(url: string): Promise<{ status: number; body: string }> {
+    const res = await fetch(url);
+    return { status: res.status, body: await res.text() };
+  }
+
+  it('publishes every drop before answering, shows the bus on /healthz, and answers 500 while the bus is down', async () => {
+    const { startListener } = await import('../../src/listener/listener.js');
+    const listenerCache = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:fleet', sweepIntervalSeconds: 0 });
+    await listenerCache.ready();
+    const server = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:fleet', sweepIntervalSeconds: 0 });
+    await server.ready();
+    const listener = await startListener({ cache: listenerCache, port: 0, tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee' } });
+    try {
+      const base = listener.url;
+      await server.call('getOrderFields', () => 'on another host', 2408);
+      await server.call('getEmployee', () => 'seven', 7);
+      await server.call('getOrderFields', () => 'on another host', 2409);
+      expect((await get(`${base}?order_no=2408&table=ORDERS`)).status).toBe(200);
+      await until('the order dropped on the other server', async () => !(await server.has('getOrderFields', 2408)));
+      expect((await get(`${base}?table=EMPLOYEES&key=7`)).status).toBe(200);
+      await until('the employee dropped on the other server', async () => !(await server.has('getEmployee', 7)));
+      expect(JSON.parse((await get(base.replace(/\/phpcache.*/, '/healthz'))).body)).toMatchObject({ ok: true, bus: 'up' });
+      await redis.kill();
+      await until('the listener off the bus', () => listenerCache.busState() === 'down');
+      const failed = await get(`${base}?order_no=2409&table=ORDERS`);
+      expect(failed.status).toBe(500);
+      expect(JSON.parse(failed.body).error).toMatch(/the drop did not reach the bus/);
+      expect((await get(`${base}?table=ORDERS`)).status).toBe(500); // a table-level one too
+      expect(JSON.parse((await get(base.replace(/\/phpcache.*/, '/healthz'))).body)).toMatchObject({ bus: 'down' });
+      await redis.restart();
+      await until('both back on the bus', () => listenerCache.busState() === 'up' && server.busState() === 'up', 10_000);
+      // the server dropped everything when it came back: 2409, whose drop was lost, is not served stale
+      expect(await server.has('getOrderFields', 2409)).toBe(false);
+    } finally {
+      await listener.close();
+      listenerCache.close();
+      server.close();
+    }
+  });
+});
+
+describe('dcn listen and dcn watch take --bus', () => {
+  it('refuse a malformed bus URL (exit 2) and an unreachable bus (exit 6) before they answer or connect, never printing the password', async () => {
+    const { runCli, DB_ENV } = await import('../support/cli.js');
+    const bad = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', 'http://cache:6379']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/the bus scheme http is not supported: use redis:\/\/ or rediss:\/\//);
+    const down = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', 'redis://app:s3cret@127.0.0.1:1']);
+    expect(down.code).toBe(6);
+    expect(down.stderr).toMatch(/cannot reach the bus at redis:\/\/app:\*\*\*@127\.0\.0\.1:1 channel dcn:cache/);
+    expect(down.stderr + down.stdout).not.toContain('s3cret');
+    const watch = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', dir(), '--bus', 'redis://127.0.0.1:1'], { env: { ...DB_ENV, DCN_BUS_CHANNEL: 'bad channel!' } });
+    expect(watch.code).toBe(2);
+    expect(watch.stderr).toMatch(/bad channel! is not a channel name/);
+    expect(watch.driverLoads()).toBe(0);
+  });
+});
