@@ -73,3 +73,14 @@ export function roundRatios(a, b) {
 export function load() {
   return loadavg().map((n) => n.toFixed(2)).join(', ');
 }
+
+/** Bundles a TypeScript bench module (it uses the test fake, which is TypeScript) with esbuild, and imports it. */
+export async function importTs(name) {
+  const { build } = await import('esbuild');
+  const { mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const out = join(root, 'bench', 'tmp', `${name}.mjs`);
+  mkdirSync(join(root, 'bench', 'tmp'), { recursive: true });
+  await build({ entryPoints: [join(root, 'bench', `${name}.ts`)], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  return import(out);
+}

@@ -1,14 +1,8 @@
 // Runs bench/replay-backlog.ts (it uses the test fake, which is TypeScript) through esbuild.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { fmt, root, verdict } from './lib.mjs';
+import { fmt, importTs, verdict } from './lib.mjs';
 
 export async function replayBacklog() {
-  const out = join(root, 'bench', 'tmp', 'replay-backlog.mjs');
-  mkdirSync(join(root, 'bench', 'tmp'), { recursive: true });
-  await build({ entryPoints: [join(root, 'bench', 'replay-backlog.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
-  const { measure } = await import(out);
+  const { measure } = await importTs('replay-backlog');
   const small = await measure(1_000);
   const large = await measure(10_000);
   const kib = (b) => fmt(b / 1024, 0);

@@ -1,14 +1,8 @@
 // Runs bench/tail-polls.ts (it uses the test fake, which is TypeScript) through esbuild.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { fmt, root, verdict } from './lib.mjs';
+import { fmt, importTs, verdict } from './lib.mjs';
 
 export async function tailPollCost() {
-  const out = join(root, 'bench', 'tmp', 'tail-polls.mjs');
-  mkdirSync(join(root, 'bench', 'tmp'), { recursive: true });
-  await build({ entryPoints: [join(root, 'bench', 'tail-polls.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
-  const { measure } = await import(out);
+  const { measure } = await importTs('tail-polls');
   const small = await measure(10);
   const large = await measure(1_000_000);
   const row = (c) => `| ${c.tableRows.toLocaleString('en')} | ${fmt(c.queriesPerPoll, 2)} | ${fmt(c.rowsReadPerPoll, 1)} | ${fmt(c.rowsPrintedPerPoll, 1)} |`;

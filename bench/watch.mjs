@@ -1,14 +1,8 @@
 // Runs bench/watch-latency.ts (it uses the test fake, which is TypeScript) through esbuild.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { build } from 'esbuild';
-import { fmt, root, verdict } from './lib.mjs';
+import { fmt, importTs, verdict } from './lib.mjs';
 
 export async function watchLatency() {
-  const out = join(root, 'bench', 'tmp', 'watch-latency.mjs');
-  mkdirSync(join(root, 'bench', 'tmp'), { recursive: true });
-  await build({ entryPoints: [join(root, 'bench', 'watch-latency.ts')], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
-  const { measure } = await import(out);
+  const { measure } = await importTs('watch-latency');
   const r = await measure();
   const heap = r.flood.heapMiB;
   const growth = Math.max(...heap) - heap[0];
