@@ -390,10 +390,12 @@ export class ResultCache extends EventEmitter {
     return this.#busState !== undefined && this.#busState !== 'up';
   }
 
+  /** Applies another instance's drop; then emits 'busDrop' (the drop), for monitoring and the bench. */
   #applyRemote(m: BusMessage): void {
     try {
       if (m.op === 'drop') this.#dropHash(m.name, m.hash);
       else this.#dropAllLocal(m.name);
+      this.emit('busDrop', m);
     } catch (err) {
       // this instance's directory is gone or sick: it cannot be trusted to be coherent
       this.#busState = 'down';

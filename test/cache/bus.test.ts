@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,4 +189,70 @@ describe('dcn listen and dcn watch take --bus', () => {
     expect(watch.stderr).toMatch(/bad channel! is not a channel name/);
     expect(watch.driverLoads()).toBe(0);
   });
+});
+
+describe('three cache processes on one bus', () => {
+  /** A cache in a process of its own, driven over IPC: cache values, ask what it holds, its bus state. */
+  function cacheProcess(url: string, channel: string) {
+    const code = `
+      const { ResultCache } = await import(${JSON.stringify(new URL('../../dist/src/cache/result-cache.js', import.meta.url).href)});
+      const { mkdtempSync } = await import('node:fs');
+      const cache = new ResultCache({ dir: mkdtempSync('/tmp/dcn-bus-proc-'), bus: ${JSON.stringify(url)}, channel: ${JSON.stringify(channel)}, sweepIntervalSeconds: 0 });
+      await cache.ready();
+      process.on('message', async (m) => {
+        if (m.op === 'fill') { for (const n of m.orders) await cache.call('getOrderFields', () => 'stale?', n); process.send({ id: m.id }); }
+        if (m.op === 'has') process.send({ id: m.id, held: await Promise.all(m.orders.map((n) => cache.has('getOrderFields', n))), state: cache.busState() });
+        if (m.op === 'exit') { cache.close(); process.exit(0); }
+      });
+      process.send({ ready: true });
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let next = 0;
+    const ask = <T>(m: Record<string, unknown>) =>
+      new Promise<T>((resolve) => {
+        const id = ++next;
+        const on = (r: { id?: number } & T) => {
+          if (r.id !== id) return;
+          child.off('message', on);
+          resolve(r);
+        };
+        child.on('message', on);
+        child.send({ ...m, id });
+      });
+    const ready = new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the cache process exited ${code}`)));
+    });
+    return {
+      ready,
+      fill: (orders: number[]) => ask({ op: 'fill', orders }),
+      has: (orders: number[]) => ask<{ held: boolean[]; state: string }>({ op: 'has', orders }),
+      exit: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.send({ op: 'exit' }))),
+    };
+  }
+
+  it('a drop in one reaches the other two; with the server killed and back, none of them serves what it held before', async () => {
+    const redis = await startRedis();
+    const a = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:three', sweepIntervalSeconds: 0 });
+    const [b, c] = [cacheProcess(redis.url, 'dcn:three'), cacheProcess(redis.url, 'dcn:three')];
+    try {
+      await Promise.all([a.ready(), b.ready, c.ready]);
+      await Promise.all([b.fill([1, 2, 3]), c.fill([1, 2, 3])]);
+      await a.drop('getOrderFields', 2);
+      for (const p of [b, c]) await until('the drop in the other process', async () => (await p.has([2])).held[0] === false);
+      expect((await b.has([1, 3])).held).toEqual([true, true]);
+      await redis.kill();
+      for (const p of [b, c]) await until('off the bus', async () => (await p.has([1])).state === 'down');
+      expect((await b.has([1, 3])).held).toEqual([false, false]); // served from nowhere while down
+      await expect(a.drop('getOrderFields', 3)).rejects.toThrow(/did not reach the bus/);
+      await redis.restart();
+      for (const p of [b, c]) await until('back on the bus', async () => (await p.has([1])).state === 'up', 10_000);
+      // everything held before was dropped on the way back: 3's drop, lost during the outage, cannot be served stale
+      expect((await c.has([1, 3])).held).toEqual([false, false]);
+    } finally {
+      a.close();
+      await Promise.all([b.exit(), c.exit()]);
+      await redis.stop();
+    }
+  }, 30_000);
 });
