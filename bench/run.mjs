@@ -9,8 +9,9 @@ import { cacheThroughput } from './cache.mjs';
 import { tailPollCost } from './tail.mjs';
 import { replayBacklog } from './replay.mjs';
 import { watchLatency } from './watch.mjs';
+import { busCost } from './bus.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost()];
 const text = [
   '# Benchmark results',
   '',
