@@ -67,6 +67,13 @@ export interface ResultCacheOptions {
   readonly bus?: string | CacheBus;
   /** The bus channel (default dcn:cache): the instances that share one are kept coherent. */
   readonly channel?: string;
+  /**
+   * With a bus: serve hits from this process's memory without a stat() of the entry on disk
+   * (true, or at most this many bytes of values). Every drop must then come through the bus: one
+   * made by a process that shares the directory without the bus is not seen until the entry
+   * expires. Bypassed while the bus is down, like the rest of the cache.
+   */
+  readonly memory?: boolean | number;
   /** Clock, for tests. */
   readonly now?: () => number;
 }
@@ -118,6 +125,8 @@ interface MemoryEntry {
   readonly mtimeMs: number;
   readonly expires: number;
   readonly value: unknown;
+  /** The value's size as stored (its JSON), for the memory tier's bound. */
+  readonly bytes: number;
   /** When this entry's use was last written to its value file's atime. */
   touched: number;
 }
@@ -320,6 +329,10 @@ export class ResultCache extends EventEmitter {
   #bus: CacheBus | undefined;
   #busState: BusState | undefined;
   #busReady: Promise<void> | undefined;
+  /** The memory tier (with a bus): hits without a stat(); its bound in bytes, if any. */
+  readonly #memoryTier: boolean;
+  readonly #memoryBytesLimit: number | undefined;
+  #memoryBytes = 0;
 
   constructor(options: ResultCacheOptions) {
     super();
@@ -340,6 +353,10 @@ export class ResultCache extends EventEmitter {
       // unref'd: a process that only drops once and exits is not held up by it
       this.#timer = setInterval(() => void this.sweep().catch(() => undefined), sweepMs).unref();
     }
+    this.#memoryTier = options.memory !== undefined && options.memory !== false;
+    this.#memoryBytesLimit = typeof options.memory === 'number' ? options.memory : undefined;
+    if (this.#memoryTier && options.bus === undefined) throw new TypeError('result cache: the memory tier needs a bus: without one, a drop in another process is seen only on disk');
+    if (this.#memoryBytesLimit !== undefined && !(this.#memoryBytesLimit > 0)) throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
     if (options.bus !== undefined) {
       this.#busState = 'connecting';
       this.#busReady = this.#startBus(options.bus, options.channel ?? 'dcn:cache');
@@ -414,6 +431,7 @@ export class ResultCache extends EventEmitter {
     }
     this.#memory.clear();
     this.#memorySize = 0;
+    this.#memoryBytes = 0;
     this.#inflight.clear();
     for (const name of names) this.#dropAllLocal(name);
   }
@@ -495,14 +513,20 @@ export class ResultCache extends EventEmitter {
       byHash = new Map();
       this.#memory.set(name, byHash);
     }
-    if (!byHash.delete(hash)) this.#memorySize++;
+    const previous = byHash.get(hash);
+    if (previous) {
+      byHash.delete(hash);
+      this.#memoryBytes -= previous.bytes;
+    } else this.#memorySize++;
     byHash.set(hash, entry);
-    while (this.#memorySize > this.#memoryEntries) {
+    this.#memoryBytes += entry.bytes;
+    while (this.#memorySize > this.#memoryEntries || (this.#memoryBytesLimit !== undefined && this.#memoryBytes > this.#memoryBytesLimit && this.#memorySize > 0)) {
       const [oldestName, oldest] = this.#memory.entries().next().value as [string, Map<string, MemoryEntry>];
-      const first = oldest.keys().next();
+      const first = oldest.entries().next();
       if (!first.done) {
-        oldest.delete(first.value);
+        oldest.delete(first.value[0]);
         this.#memorySize--;
+        this.#memoryBytes -= first.value[1].bytes;
       }
       if (oldest.size === 0) this.#memory.delete(oldestName);
     }
@@ -513,8 +537,15 @@ export class ResultCache extends EventEmitter {
     if (!byHash) return;
     if (hash === undefined) {
       this.#memorySize -= byHash.size;
+      for (const e of byHash.values()) this.#memoryBytes -= e.bytes;
       this.#memory.delete(name);
-    } else if (byHash.delete(hash)) this.#memorySize--;
+      return;
+    }
+    const entry = byHash.get(hash);
+    if (entry && byHash.delete(hash)) {
+      this.#memorySize--;
+      this.#memoryBytes -= entry.bytes;
+    }
   }
 
   /** The cached value, or the claim on disk (if any). Never throws: a sick disk is a miss. */
@@ -524,6 +555,13 @@ export class ResultCache extends EventEmitter {
     // Not in memory: the claim is read through one open file (its stat and its token), not
     // looked up by path twice. Path lookups are most of the cost of a key seen for the first time.
     if (!known) return this.#loadFresh(name, hash, p);
+    // the memory tier: every drop reaches this process through the bus (which is up: a cache off
+    // the bus never gets here), so the entry on disk need not be asked
+    if (this.#memoryTier) {
+      if (known.expires > this.#now()) return { hit: true, value: known.value };
+      this.#forget(name, hash);
+      return { hit: false };
+    }
     let claim: Stats | undefined;
     try {
       claim = statSync(p.key, { throwIfNoEntry: false });
@@ -610,7 +648,7 @@ export class ResultCache extends EventEmitter {
     if (typeof token !== 'string' || record.t !== token) return miss; // computed under another claim
     if (typeof record.e !== 'number' || record.e <= now) return miss;
     const value = deepFreeze(record.v);
-    const entry: MemoryEntry = { ino: claim.ino, mtimeMs: claim.mtimeMs, expires: record.e, value, touched: val.touched };
+    const entry: MemoryEntry = { ino: claim.ino, mtimeMs: claim.mtimeMs, expires: record.e, value, touched: val.touched, bytes: val.text.length };
     if (now - entry.touched > TOUCH_EVERY_MS) this.#touch(p.val, entry, now);
     this.#remember(name, hash, entry);
     return { hit: true, value };
@@ -759,7 +797,7 @@ export class ResultCache extends EventEmitter {
       return { value, hit: false };
     }
     // Visible only if no drop took our claim meanwhile; remember it only then.
-    if (this.#holds(p.key, claim)) this.#remember(name, hash, { ino: claim.ino, mtimeMs: claim.mtimeMs, expires, value, touched: now });
+    if (this.#holds(p.key, claim)) this.#remember(name, hash, { ino: claim.ino, mtimeMs: claim.mtimeMs, expires, value, touched: now, bytes: text.length });
     return { value, hit: false };
   }
 

@@ -256,3 +256,98 @@ describe('three cache processes on one bus', () => {
     }
   }, 30_000);
 });
+
+describe('the memory tier, made coherent by the bus', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  it('needs a bus', () => {
+    expect(() => new ResultCache({ dir: dir(), memory: true })).toThrow(/the memory tier needs a bus/);
+    expect(() => new ResultCache({ dir: dir(), bus: redis.url, memory: 0 })).toThrow(/memory must be true or a number of bytes/);
+  });
+
+  it('serves hits from memory without asking the disk, and drops through the bus still reach it', async () => {
+    const { renameSync } = await import('node:fs');
+    const a = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:mem', sweepIntervalSeconds: 0 });
+    const fast = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:mem', memory: true, sweepIntervalSeconds: 0 });
+    const disk = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:mem', sweepIntervalSeconds: 0 });
+    try {
+      await Promise.all([a.ready(), fast.ready(), disk.ready()]);
+      for (const c of [fast, disk]) {
+        await c.call('f', () => 'cached', 1);
+        await c.call('f', () => 'cached', 2);
+      }
+      // the directories go away: the memory tier does not look, the disk-checked cache does
+      for (const c of [fast, disk]) renameSync(c.dir, `${c.dir}.gone`);
+      expect(await fast.call('f', () => 'computed', 1)).toBe('cached');
+      expect(await disk.call('f', () => 'computed', 1)).toBe('computed');
+      for (const c of [fast, disk]) renameSync(`${c.dir}.gone`, c.dir);
+      await a.drop('f', 2);
+      await until('the drop in memory', async () => (await fast.call('f', () => 'fresh', 2)) === 'fresh');
+    } finally {
+      for (const c of [a, fast, disk]) c.close();
+    }
+  });
+
+  it('keeps to its bound in bytes, least recently used first', async () => {
+    const c = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:bound', memory: 1000, sweepIntervalSeconds: 0 });
+    try {
+      await c.ready();
+      for (let i = 0; i < 10; i++) await c.call('f', () => 'x'.repeat(200), i); // about 200 bytes each
+      const { renameSync } = await import('node:fs');
+      renameSync(c.dir, `${c.dir}.gone`); // only what is in memory can hit now
+      const held: number[] = [];
+      for (let i = 0; i < 10; i++) if ((await c.call('f', () => 'miss', i)) !== 'miss') held.push(i);
+      expect(held).toEqual([6, 7, 8, 9]); // 4 values of ~210 bytes fit in 1,000
+    } finally {
+      c.close();
+    }
+  });
+
+  it('is bypassed while the bus is down, and empty once it is back', async () => {
+    const c = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:memdown', memory: true, sweepIntervalSeconds: 0 });
+    try {
+      await c.ready();
+      await c.call('f', () => 'before', 1);
+      await redis.kill();
+      await until('down', () => c.busState() === 'down');
+      expect(await c.call('f', () => 'during', 1)).toBe('during');
+      await redis.restart();
+      await until('up', () => c.busState() === 'up', 10_000);
+      expect(await c.call('f', () => 'after', 1)).toBe('after');
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('a slow consumer', () => {
+  it('applies every drop that queued while it was busy, once it is free again', async () => {
+    const redis = await startRedis();
+    const a = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:slow', sweepIntervalSeconds: 0 });
+    const b = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:slow', sweepIntervalSeconds: 0 });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      for (let i = 0; i < 300; i++) await b.call('f', () => i, i);
+      // b's event loop is held for half a second by the first drop it applies
+      b.once('busDrop', () => {
+        const end = Date.now() + 500;
+        while (Date.now() < end) {
+          // busy: nothing else runs in this process
+        }
+      });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => a.publishDrop('f', i)));
+      await until('every drop applied', async () => !(await b.has('f', 299)));
+      for (let i = 0; i < 300; i++) expect(await b.has('f', i)).toBe(false);
+    } finally {
+      a.close();
+      b.close();
+      await redis.stop();
+    }
+  });
+});
