@@ -231,3 +231,23 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
     expect(unmapped.subscriptions.size).toBe(0);
   });
 });
+
+describe('dcn watch --bus', () => {
+  it('publishes each drop it makes, so the caches of the other servers drop it too', async () => {
+    const db = database();
+    const cache = await seeded();
+    const published: unknown[][] = [];
+    const onBus = Object.assign(Object.create(cache) as ResultCache, {
+      publishDrop: async (name: string, ...args: unknown[]) => void published.push([name, ...args]),
+      dropSync: (name: string, ...args: unknown[]) => cache.dropSync(name, ...args),
+      dropAll: (name: string) => cache.dropAll(name),
+    });
+    const w = start(db, onBus);
+    await until('subscribed', () => subscribed(w.events));
+    db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR1' }]);
+    db.change('HR.EMPLOYEES', UPDATE, [{ operation: UPDATE, rowid: 'AAAE7' }]);
+    await until('both published', () => published.length === 3);
+    expect(published).toEqual([['getOrderFields', 2408], ['getEmployee', '7'], ['getEmployee', 7]]);
+    await w.stop();
+  });
+});
