@@ -351,3 +351,24 @@ describe('a slow consumer', () => {
     }
   });
 });
+
+describe('a bus with a password', () => {
+  it('connects with the password in the URL, and a wrong one is refused without being printed', async () => {
+    const redis = await startRedis('s3cret-bus');
+    const url = `redis://:s3cret-bus@127.0.0.1:${redis.port}/0`;
+    const [a, b] = [new ResultCache({ dir: dir(), bus: url, sweepIntervalSeconds: 0 }), new ResultCache({ dir: dir(), bus: url, sweepIntervalSeconds: 0 })];
+    const wrong = new ResultCache({ dir: dir(), bus: `redis://:wrong-one@127.0.0.1:${redis.port}/0`, sweepIntervalSeconds: 0 });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await b.call('f', () => 1, 1);
+      await a.drop('f', 1);
+      await until('the drop', async () => !(await b.has('f', 1)));
+      const err = await wrong.ready().then(() => undefined, (e: Error) => e);
+      expect(err?.message).toMatch(/cannot reach the bus at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0/);
+      expect(err?.message).not.toMatch(/wrong-one|s3cret-bus/);
+    } finally {
+      for (const c of [a, b, wrong]) c.close();
+      await redis.stop();
+    }
+  });
+});

@@ -27,11 +27,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number): Promise<ChildProcess> {
+function launch(port: number, password?: string): Promise<ChildProcess> {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     throw new Error('redis-server is not installed: these tests need a real Redis (apt-get install redis-server; .ci/run installs it)');
   }
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...(password ? ['--requirepass', password] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}: ${out}`)), 10_000);
@@ -57,15 +57,16 @@ function killed(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** A server on a free loopback port; with a password, it requires it (AUTH). */
+export async function startRedis(password?: string): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port);
+  let child = await launch(port, password);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     kill: () => killed(child, 'SIGKILL'),
     restart: async () => {
-      child = await launch(port);
+      child = await launch(port, password);
     },
     stop: () => killed(child, 'SIGTERM'),
   };
