@@ -372,3 +372,33 @@ describe('a bus with a password', () => {
     }
   });
 });
+
+describe('a bus over TLS (rediss://)', () => {
+  it('keeps two caches coherent through a redis-server that speaks only TLS, trusting its certificate as Node does (NODE_EXTRA_CA_CERTS)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const certs = dir();
+    const [cert, key] = [join(certs, 'cert.pem'), join(certs, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const redis = await startRedis(undefined, { cert, key });
+    try {
+      expect(redis.url).toMatch(/^rediss:\/\//);
+      // Node reads NODE_EXTRA_CA_CERTS at start: the caches run in a process of their own
+      const code = `
+        const { ResultCache } = await import(${JSON.stringify(new URL('../../dist/src/cache/result-cache.js', import.meta.url).href)});
+        const { mkdtempSync } = await import('node:fs');
+        const open = () => new ResultCache({ dir: mkdtempSync('/tmp/dcn-bus-tls-'), bus: ${JSON.stringify(redis.url)}, sweepIntervalSeconds: 0 });
+        const [a, b] = [open(), open()];
+        await Promise.all([a.ready(), b.ready()]);
+        await b.call('f', () => 1, 1);
+        await a.drop('f', 1);
+        for (let i = 0; i < 200 && (await b.has('f', 1)); i++) await new Promise((r) => setTimeout(r, 10));
+        console.log(JSON.stringify({ held: await b.has('f', 1), state: b.busState() }));
+        a.close(); b.close();
+      `;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, encoding: 'utf8', timeout: 20_000 });
+      expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ held: false, state: 'up' });
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
+});

@@ -27,11 +27,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, password?: string): Promise<ChildProcess> {
+/** TLS: the server's certificate and key files (it then listens only on its TLS port). */
+export interface RedisTls {
+  readonly cert: string;
+  readonly key: string;
+}
+
+function launch(port: number, password?: string, tls?: RedisTls): Promise<ChildProcess> {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
     throw new Error('redis-server is not installed: these tests need a real Redis (apt-get install redis-server; .ci/run installs it)');
   }
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...(password ? ['--requirepass', password] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ports = tls ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.cert, '--tls-key-file', tls.key, '--tls-ca-cert-file', tls.cert, '--tls-auth-clients', 'no'] : ['--port', String(port)];
+  const child = spawn('redis-server', [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...(password ? ['--requirepass', password] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`redis-server did not start on port ${port}: ${out}`)), 10_000);
@@ -57,16 +64,16 @@ function killed(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   });
 }
 
-/** A server on a free loopback port; with a password, it requires it (AUTH). */
-export async function startRedis(password?: string): Promise<RedisServer> {
+/** A server on a free loopback port; with a password, it requires it (AUTH); with TLS, it speaks only TLS (rediss://). */
+export async function startRedis(password?: string, tls?: RedisTls): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launch(port, password);
+  let child = await launch(port, password, tls);
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     kill: () => killed(child, 'SIGKILL'),
     restart: async () => {
-      child = await launch(port, password);
+      child = await launch(port, password, tls);
     },
     stop: () => killed(child, 'SIGTERM'),
   };
