@@ -329,6 +329,9 @@ export class ResultCache extends EventEmitter {
   #bus: CacheBus | undefined;
   #busState: BusState | undefined;
   #busReady: Promise<void> | undefined;
+  /** The subscription itself is up (as the bus says), whatever this cache could apply. */
+  #busConnected = false;
+  #healTimer: NodeJS.Timeout | undefined;
   /** The memory tier (with a bus): hits without a stat(); its bound in bytes, if any. */
   readonly #memoryTier: boolean;
   readonly #memoryBytesLimit: number | undefined;
@@ -369,11 +372,16 @@ export class ResultCache extends EventEmitter {
     await this.#bus.start({
       message: (m) => this.#applyRemote(m),
       down: (reason) => {
+        this.#busConnected = false;
         this.#busState = 'down';
         this.#warn('bus_down', undefined, `${reason} (${this.#bus!.where}): every call computes, nothing is served from the cache until it is back`);
       },
-      up: () => void this.#busUp(),
+      up: () => {
+        this.#busConnected = true;
+        void this.#busUp();
+      },
     });
+    this.#busConnected = true;
     this.#busState = 'up';
   }
 
@@ -416,8 +424,32 @@ export class ResultCache extends EventEmitter {
     } catch (err) {
       // this instance's directory is gone or sick: it cannot be trusted to be coherent
       this.#busState = 'down';
-      this.#warn('bus_down', m.name, `a drop from the bus could not be applied (${(err as Error).message}): every call computes until the bus reconnects`, err);
+      this.#warn('bus_down', m.name, `a drop from the bus could not be applied (${(err as Error).message}): every call computes until every entry can be dropped`, err);
+      this.#healLater(1000);
     }
+  }
+
+  /**
+   * After a drop it could not apply: tries again to drop everything, backing off to 30 s, and is
+   * back only once that worked while the subscription itself is up (else its 'up' does it).
+   */
+  #healLater(ms: number): void {
+    if (this.#healTimer) return;
+    this.#healTimer = setTimeout(() => {
+      this.#healTimer = undefined;
+      if (this.#busState !== 'down' || !this.#busConnected || !this.#bus) return;
+      // the directory must be there again: one that comes back later could bring old entries back
+      if (!statSync(this.dir, { throwIfNoEntry: false })?.isDirectory()) return this.#healLater(Math.min(ms * 2, 30_000));
+      this.#dropEverything().then(
+        () => {
+          if (!this.#busConnected) return; // the bus went meanwhile: its 'up' will drop again
+          this.#busState = 'up';
+          this.#warn('bus_up', undefined, 'every entry was dropped after a drop from the bus could not be applied: serving again');
+        },
+        () => this.#healLater(Math.min(ms * 2, 30_000)),
+      );
+    }, ms);
+    this.#healTimer.unref();
   }
 
   /** Every entry of every function, and what this process remembers of them. */
@@ -440,6 +472,8 @@ export class ResultCache extends EventEmitter {
   close(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#healTimer);
+    this.#healTimer = undefined;
     const bus = this.#bus;
     this.#bus = undefined;
     if (bus) void bus.close();

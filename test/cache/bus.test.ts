@@ -402,3 +402,30 @@ describe('a bus over TLS (rediss://)', () => {
     }
   }, 30_000);
 });
+
+describe('a drop from the bus that cannot be applied', () => {
+  it('stops serving, then heals itself once every entry can be dropped', async () => {
+    const { renameSync } = await import('node:fs');
+    const redis = await startRedis();
+    const a = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:heal', sweepIntervalSeconds: 0 });
+    const b = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:heal', sweepIntervalSeconds: 0 });
+    b.on('warning', () => undefined);
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await b.call('g', () => 'kept?', 1);
+      renameSync(b.dir, `${b.dir}.away`); // b's directory is gone: a dropAll cannot be applied
+      await a.dropAll('f');
+      await until('b stops serving', () => b.busState() === 'down');
+      expect(await b.call('g', () => 'computed', 1)).toBe('computed');
+      await new Promise((r) => setTimeout(r, 1500)); // a retry while the directory is still gone
+      expect(b.busState()).toBe('down');
+      renameSync(`${b.dir}.away`, b.dir);
+      await until('b healed', () => b.busState() === 'up', 10_000);
+      expect(await b.has('g', 1)).toBe(false); // everything it held was dropped on the way back
+    } finally {
+      a.close();
+      b.close();
+      await redis.stop();
+    }
+  }, 20_000);
+});
