@@ -62,7 +62,8 @@ export interface ResultCacheOptions {
    * A bus that keeps caches on other hosts coherent: redis://[user:password@]host[:port][/db] or
    * rediss:// (TLS), or a CacheBus. Every drop is published, every drop published by another
    * instance on the same channel is applied here, and while the subscription is down nothing is
-   * served from the cache (every call computes), then everything is dropped once it is back.
+   * served from the cache (every call computes). Once subscribed, at start and after each
+   * reconnect, everything in the directory is dropped before anything is served.
    */
   readonly bus?: string | CacheBus;
   /** The bus channel (default dcn:cache): the instances that share one are kept coherent. */
@@ -382,6 +383,9 @@ export class ResultCache extends EventEmitter {
       },
     });
     this.#busConnected = true;
+    // What the directory holds may have missed drops published before this cache subscribed (its
+    // host was down, say): it goes before anything is served, as after a reconnect.
+    await this.#dropEverything();
     this.#busState = 'up';
   }
 

@@ -220,7 +220,7 @@ export const LISTEN = {
   map: { flags: '--map <TABLE=function>', description: 'which cached function a table drops: function(order) for ?order_no=…, function(...keys) for ?key=…&key=…; repeatable (default ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems)', repeatable: true },
   refresh: { flags: '--refresh <module>', description: 'module exporting those functions: compute a dropped result again at once' },
   lifetime: { flags: '--lifetime <seconds>', description: 'lifetime of refreshed results (default 3600)' },
-  keepCache: { flags: '--keep-cache', description: 'keep the cached results at start (default: drop those of the mapped functions once: notifications sent while no listener answered are lost)' },
+  keepCache: { flags: '--keep-cache', description: 'keep the cached results at start (default: drop those of the mapped functions once: notifications sent while no listener answered are lost); with --bus nothing is kept: a cache drops all it holds when it subscribes' },
   ...BUS,
 } as const;
 export type ListenFlags = FlagsOf<typeof LISTEN>;

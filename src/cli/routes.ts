@@ -1,7 +1,7 @@
 /** The route flags of register and enable-reg, and how a table's route is said. */
 import { usageError } from '../errors.js';
 import type { RouteRequest, TableRoute } from '../registrations/registrations.js';
-import { parseKeyColumns } from '../registrations/routes.js';
+import { ownerAndTable, parseKeyColumns } from '../registrations/routes.js';
 import type { Output } from './output.js';
 
 export function routeRequest(flags: { key?: string; keyImmutable?: boolean; table?: readonly string[] }, builtIn: readonly string[]): RouteRequest {
@@ -15,7 +15,7 @@ export function routeRequest(flags: { key?: string; keyImmutable?: boolean; tabl
 
 /** How a table's changes reach the listener, in words. */
 export function describeRoute(route: TableRoute): string {
-  const short = route.table.slice(route.table.indexOf('.') + 1);
+  const short = ownerAndTable(route.table).table;
   if (route.keyFrom === 'order_no') return `?order_no=…&table=${short} (the article's route)`;
   if (route.key === null) return `?table=${short}: no primary key and no --key, so every change drops all of the table's results`;
   const keys = route.key.map((k) => `key=<${k}>`).join('&');

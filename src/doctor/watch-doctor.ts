@@ -10,7 +10,7 @@ import { isDcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
-import { planTables } from '../watch/watch.js';
+import { planTables, subscriptionQuery } from '../watch/watch.js';
 import type { Check, DoctorReport } from './doctor.js';
 
 export interface WatchDoctorOptions {
@@ -24,7 +24,6 @@ export interface WatchDoctorOptions {
 }
 
 const doctorQueries = () => loadNamedQueries(sqlPath('doctor', 'doctor.sql'));
-const watchQueries = () => loadNamedQueries(sqlPath('watch', 'watch.sql'));
 
 export async function runWatchDoctor(options: WatchDoctorOptions): Promise<DoctorReport> {
   const checks: Check[] = [];
@@ -74,9 +73,8 @@ export async function runWatchDoctor(options: WatchDoctorOptions): Promise<Docto
     // the real thing: a subscription made and removed, over the connection dcn opened
     const name = 'dcn-doctor';
     const t = planned[0]!;
-    const sql = watchQueries().render('watch.subscribe', { table: t.table.split('.').map((p) => `"${p}"`).join('.') }).sql;
     try {
-      const { regId } = await subscriber.subscribe(name, { sql, timeoutSeconds: 60, callback: () => undefined });
+      const { regId } = await subscriber.subscribe(name, { sql: subscriptionQuery(t.table), timeoutSeconds: 60, callback: () => undefined });
       await subscriber.unsubscribe(name);
       add({ id: 'subscription', status: 'ok', summary: `subscribed to ${t.table} (registration ${regId}) and removed it again` });
     } catch (err) {

@@ -74,19 +74,24 @@ export async function planRoute(session: DbSession, owner: string, table: string
   return { table: name, key: primaryKey, keyImmutable: true, keyFrom: 'primary key' };
 }
 
-function split(route: Route): { owner: string; table_name: string } {
-  const dot = route.table.indexOf('.');
-  return { owner: route.table.slice(0, dot), table_name: route.table.slice(dot + 1) };
+/** OWNER.TABLE, as routes and the dictionary name a table (no quotes), in its two parts. */
+export function ownerAndTable(name: string): { owner: string; table: string } {
+  const dot = name.indexOf('.');
+  return { owner: name.slice(0, dot), table: name.slice(dot + 1) };
+}
+
+function binds(name: string): { owner: string; table_name: string } {
+  const { owner, table } = ownerAndTable(name);
+  return { owner, table_name: table };
 }
 
 /** Writes a route (in the caller's transaction: the caller commits). */
 export async function saveRoute(session: DbSession, route: Route): Promise<void> {
-  await rows(session, 'routes.save', { ...split(route), key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' }, `writing the route of ${route.table}`);
+  await rows(session, 'routes.save', { ...binds(route.table), key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' }, `writing the route of ${route.table}`);
 }
 
 export async function deleteRoute(session: DbSession, table: string): Promise<void> {
-  const dot = table.indexOf('.');
-  await rows(session, 'routes.delete', { owner: table.slice(0, dot), table_name: table.slice(dot + 1) }, `removing the route of ${table}`);
+  await rows(session, 'routes.delete', binds(table), `removing the route of ${table}`);
 }
 
 /** Every route, by OWNER.TABLE. */

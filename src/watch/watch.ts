@@ -22,7 +22,7 @@ import { firstLine, isConnectionLost, isUnreachable, oracleCode } from '../db/or
 import { DcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
-import { listRoutes, planRoute, routesAvailable, type Route } from '../registrations/routes.js';
+import { listRoutes, ownerAndTable, planRoute, routesAvailable, type Route } from '../registrations/routes.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 
 /** CQN_OPCODE_* (oracledb lib/constants.js), the DBMS_CHANGE_NOTIFICATION values. */
@@ -102,6 +102,12 @@ const registrationQueries = () => loadNamedQueries(sqlPath('registrations', 'reg
 function quoted(...parts: string[]): string {
   for (const p of parts) if (p.includes('"') || p.includes('\u0000')) throw new DcnError('usage', `${p}: a name with a double quote cannot be watched`);
   return parts.map((p) => `"${p}"`).join('.');
+}
+
+/** The query a subscription registers for one table (OWNER.TABLE): reading it is what the subscription covers. */
+export function subscriptionQuery(name: string): string {
+  const { owner, table } = ownerAndTable(name);
+  return queries().render('watch.subscribe', { table: quoted(owner, table) }).sql;
 }
 
 function operationNames(op: number): string {
@@ -250,8 +256,7 @@ export class Watch {
     const session = this.#session!;
     let regId = 0;
     for (const t of this.#tables.values()) {
-      const [owner, table] = [t.table.slice(0, t.table.indexOf('.')), t.table.slice(t.table.indexOf('.') + 1)];
-      const sql = queries().render('watch.subscribe', { table: quoted(owner, table) }).sql;
+      const sql = subscriptionQuery(t.table); // a name it cannot quote is refused, not retried
       try {
         regId = (await session.subscribe(name, { sql, timeoutSeconds: this.#o.timeoutSeconds, callback: (m) => this.#receive(name, m) })).regId;
       } catch (err) {
@@ -302,10 +307,9 @@ export class Watch {
   async #check(): Promise<void> {
     const current = this.#current!;
     const first = [...this.#tables.values()][0]!;
-    const [owner, table] = [first.table.slice(0, first.table.indexOf('.')), first.table.slice(first.table.indexOf('.') + 1)];
     let regId: number;
     try {
-      regId = (await this.#session!.subscribe(current.name, { sql: queries().render('watch.subscribe', { table: quoted(owner, table) }).sql, timeoutSeconds: this.#o.timeoutSeconds, callback: (m) => this.#receive(current.name, m) })).regId;
+      regId = (await this.#session!.subscribe(current.name, { sql: subscriptionQuery(first.table), timeoutSeconds: this.#o.timeoutSeconds, callback: (m) => this.#receive(current.name, m) })).regId;
     } catch (err) {
       throw this.#subscribeError(err, first.table);
     }
@@ -399,7 +403,7 @@ export class Watch {
 
   /** The keys of each ROWID, in one statement (a thousand ROWIDs a statement): null for a row no longer there. */
   async #lookup(t: WatchedTable, rowids: readonly string[]): Promise<(string[] | null)[]> {
-    const [owner, table] = [t.table.slice(0, t.table.indexOf('.')), t.table.slice(t.table.indexOf('.') + 1)];
+    const { owner, table } = ownerAndTable(t.table);
     const keyList = t.key!.map((c, i) => `TO_CHAR(t.${quoted(c)}) AS k${i + 1}`).join(', ');
     const found: (string[] | null)[] = [];
     for (let from = 0; from < rowids.length; from += ROWIDS_PER_LOOKUP) {

@@ -429,3 +429,51 @@ describe('a drop from the bus that cannot be applied', () => {
     }
   }, 20_000);
 });
+
+describe('a cache that joins the bus', () => {
+  it('drops what its directory held: drops published before it subscribed never reached it', async () => {
+    const redis = await startRedis();
+    const shared = dir();
+    const before = new ResultCache({ dir: shared, sweepIntervalSeconds: 0 });
+    await before.call('getOrderFields', () => 'computed before this server went down', 2408);
+    before.close();
+    const listener = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:join', sweepIntervalSeconds: 0 });
+    try {
+      await listener.ready();
+      await listener.drop('getOrderFields', 2408); // while no cache on `shared` listened
+      const joined = new ResultCache({ dir: shared, bus: redis.url, channel: 'dcn:join', sweepIntervalSeconds: 0 });
+      try {
+        await joined.ready();
+        expect(await joined.has('getOrderFields', 2408)).toBe(false);
+        expect(await joined.call('getOrderFields', () => 'fresh', 2408)).toBe('fresh');
+      } finally {
+        joined.close();
+      }
+    } finally {
+      listener.close();
+      await redis.stop();
+    }
+  });
+});
+
+describe('its own drops', () => {
+  it('are not applied again by the instance that published them', async () => {
+    const redis = await startRedis();
+    const [a, b] = [new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:own', sweepIntervalSeconds: 0 }), new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:own', sweepIntervalSeconds: 0 })];
+    const applied = { a: 0, b: 0 };
+    a.on('busDrop', () => applied.a++);
+    b.on('busDrop', () => applied.b++);
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await a.drop('f', 1);
+      await a.dropAll('g');
+      await until('b applied both', () => applied.b === 2);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(applied).toEqual({ a: 0, b: 2 });
+    } finally {
+      a.close();
+      b.close();
+      await redis.stop();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import { Registrations, type Registration, type TableRoute } from '../../registrations/registrations.js';
+import { ownerAndTable } from '../../registrations/routes.js';
 import type { CommandContext } from '../context.js';
 import { orderTables } from '../migration-setup.js';
 import type { Output } from '../output.js';
@@ -17,11 +18,10 @@ export async function run(flags: RegsFlags, ctx: CommandContext): Promise<Listed
     const registrations = await regs.list({ all: flags.all });
     if (flags.all) return { registrations };
     const routes = await regs.routes();
-    const schemaOf = (t: string) => t.slice(0, t.indexOf('.'));
     const byTable: Record<string, TableRoute | null> = {};
     for (const t of registrations.flatMap((r) => r.tables)) {
-      const short = t.slice(t.indexOf('.') + 1);
-      byTable[t] = builtIn.includes(short) && schemaOf(t) === (sessions.appUser() ?? '').toUpperCase() ? { table: t, keyFrom: 'order_no' } : (routes.get(t) ?? null);
+      const { owner, table } = ownerAndTable(t);
+      byTable[t] = builtIn.includes(table) && owner === (sessions.appUser() ?? '').toUpperCase() ? { table: t, keyFrom: 'order_no' } : (routes.get(t) ?? null);
     }
     return { registrations, routes: byTable };
   });
@@ -47,6 +47,6 @@ export function print(result: Listed, out: Output, flags: RegsFlags): void {
   out.line('');
   out.line('Routes (what a change of each table calls):');
   for (const [name, route] of Object.entries(result.routes).sort(([a], [b]) => a.localeCompare(b))) {
-    out.line(`  ${name}: ${route ? describeRoute(route) : `?table=${name.slice(name.indexOf('.') + 1)}: no route (register it again to write one), so every change drops all of the table's results`}`);
+    out.line(`  ${name}: ${route ? describeRoute(route) : `?table=${ownerAndTable(name).table}: no route (register it again to write one), so every change drops all of the table's results`}`);
   }
 }
