@@ -37,7 +37,7 @@ export type FlagsOf<G extends OptionGroup> = {
 const PRIVILEGE_CHOICES = [...ADMIN_PRIVILEGES, 'none'] as const;
 
 export const COMMON = {
-  json: { flags: '--json', description: 'print JSON on stdout: one document (tail and listen: one object per line)' },
+  json: { flags: '--json', description: 'print JSON on stdout: one document (tail, replay, listen and watch: one object per line)' },
   verbose: { flags: '--verbose', description: 'show the driver error behind a failure' },
   config: { flags: '--config <file>', description: `config file (default: ./${DEFAULTS.configFile}; env ${ENV_NAMES.config})` },
 } as const;
