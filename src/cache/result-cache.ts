@@ -5,11 +5,11 @@
  * has(), dropAll() for table-level notifications, per-call lifetimes, safety under concurrency,
  * a bounded directory, and a sick disk that degrades the cache instead of the application.
  *
- * On disk, per function <dir>/<name>/, each entry is two files:
- *   <hash>.key  a claim: a random token, written before the function runs;
- *   <hash>.val  the result, with the token of the claim it was computed under and its expiry.
- *               Its mtime is set to the expiry and its atime to its last use, so that a sweep
- *               finds expired and least recently used entries with one stat() each.
+ * On disk (the names and the ownership marker: cache-dir.ts), per function, each entry is two files:
+ *   <hash>.dcn-key  a claim: a random token, written before the function runs;
+ *   <hash>.dcn-val  the result, with the token of the claim it was computed under and its expiry.
+ *                   Its mtime is set to the expiry and its atime to its last use, so that a sweep
+ *                   finds expired and least recently used entries with one stat() each.
  * A result counts only while the claim holds its token. drop() unlinks the claim (a sweep
  * reclaims the value), and a computation that was running when the drop came can
  * never make its (stale) result visible: its claim is gone. Nor can a call that begins after the
@@ -20,26 +20,19 @@
  * Hits are served from memory after one stat() of the claim, which is what lets another
  * process's drop be seen by the very next call.
  */
-import { hash as oneShotHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rm,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-  type Stats,
-} from 'node:fs';
-import { opendir, readdir, rm as rmAsync, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import type { BusMessage, BusState, CacheBus } from './bus.js';
+import { CacheDirError, checkDirPath, droppedDir, FUNCTION_DIR, functionDir, KEY_SUFFIX, newToken, openDir, removeDropped, tempName, VALUE_SUFFIX } from './cache-dir.js';
+import { argumentsHash, checkName } from './cache-key.js';
+import { deepFreeze, storedText, Unstorable } from './stored-value.js';
+import { sweepDir, type SweepReport } from './sweep.js';
+
+export { FUNCTION_NAME } from './cache-dir.js';
+export { argumentsHash, encodeArguments } from './cache-key.js';
+export type { SweepReport } from './sweep.js';
 
 export interface ResultCacheOptions {
   /** The directory shared by the application and the listener. */
@@ -106,21 +99,6 @@ export interface CacheWarning {
   readonly cause?: unknown;
 }
 
-/** What a sweep found and did. */
-export interface SweepReport {
-  /** Entries (a claim with its value) left, and the bytes of every file left. */
-  readonly entries: number;
-  readonly bytes: number;
-  /** Expired entries and leftovers of dropped ones (values without a claim, abandoned claims). */
-  readonly removedEntries: number;
-  /** Entries evicted to keep under maxBytes. */
-  readonly evictedEntries: number;
-  /** Temporary files of writers that died, and directories of interrupted dropAll()s. */
-  readonly removedLeftovers: number;
-  readonly sweptAt: string;
-  readonly ms: number;
-}
-
 interface MemoryEntry {
   readonly ino: number;
   readonly mtimeMs: number;
@@ -140,149 +118,9 @@ interface Flight {
 
 type Lookup = { readonly hit: true; readonly value: unknown } | { readonly hit: false; readonly claim?: Stats };
 
-/** What a cached function's name may be: it names a directory. */
-export const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$.-]{0,99}$/;
-
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
 /** A use is written to the value file's atime at most this often per entry (for LRU eviction). */
 const TOUCH_EVERY_MS = 60_000;
-/** Evicting down to this share of maxBytes keeps a full cache from sweeping at every insert. */
-const EVICT_TO = 0.9;
-
-function checkName(name: string): void {
-  if (!FUNCTION_NAME.test(name)) throw new TypeError(`result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`);
-}
-
-function typeName(value: object): string {
-  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
-  return proto?.constructor?.name || 'object';
-}
-
-/**
- * The cache key of a call's arguments: a text in which different arguments never coincide.
- * Every type is written with its own mark (strings quoted, numbers bare, 1n, Date(0),
- * Buffer(61), Map(…), Set(…), undefined apart from null); object keys and the members of Maps
- * and Sets are sorted, so equal arguments give equal keys in any order. Anything else (a
- * function, a symbol, a class instance, a typed array other than Buffer and Uint8Array, a
- * circular structure) is refused with a TypeError, before the function runs.
- */
-export function encodeArguments(args: readonly unknown[]): string {
-  return encode(args, new Set());
-}
-
-function encode(value: unknown, seen: Set<object>): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return String(value); // NaN, Infinity and -Infinity stay apart from null; -0 is 0
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'undefined':
-      return 'undefined';
-    case 'bigint':
-      return `${value}n`;
-    case 'object':
-      if (value === null) return 'null';
-      if (seen.has(value)) throw new TypeError('result cache: a circular argument cannot be part of a cache key');
-      seen.add(value);
-      try {
-        return encodeObject(value, seen);
-      } finally {
-        seen.delete(value);
-      }
-    default:
-      throw new TypeError(`result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
-  }
-}
-
-function encodeObject(value: object, seen: Set<object>): string {
-  if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (let i = 0; i < value.length; i++) parts.push(encode(value[i], seen));
-    return `[${parts.join(',')}]`;
-  }
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto === Object.prototype || proto === null) {
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new TypeError('result cache: an argument with symbol keys cannot be part of a cache key');
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${encode(record[k], seen)}`).join(',')}}`;
-  }
-  if (value instanceof Date) return `Date(${value.getTime()})`;
-  if (Buffer.isBuffer(value)) return `Buffer(${value.toString('hex')})`;
-  if (proto === Uint8Array.prototype) return `Uint8Array(${Buffer.from(value as Uint8Array).toString('hex')})`;
-  if (proto === Map.prototype) {
-    const entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => `${encode(k, seen)}=>${encode(v, seen)}`);
-    return `Map(${entries.sort().join(',')})`;
-  }
-  if (proto === Set.prototype) return `Set(${[...(value as Set<unknown>)].map((v) => encode(v, seen)).sort().join(',')})`;
-  throw new TypeError(`result cache: an argument of type ${typeName(value)} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
-}
-
-/**
- * Recent keys and their hashes: an application and a listener see the same few order numbers
- * again and again, and under load the SHA-256 call costs more than the rest of a lookup.
- */
-const recentHashes = new Map<string, string>();
-const RECENT_HASHES = 10_000; // of keys up to 200 characters: at most a few MB
-
-export function argumentsHash(args: readonly unknown[]): string {
-  const key = encodeArguments(args);
-  let hash = recentHashes.get(key);
-  if (hash === undefined) {
-    hash = oneShotHash('sha256', key, 'hex').slice(0, 40);
-    if (key.length <= 200) {
-      if (recentHashes.size >= RECENT_HASHES) recentHashes.clear();
-      recentHashes.set(key, hash);
-    }
-  }
-  return hash;
-}
-
-class Unstorable extends Error {}
-
-/**
- * A result as stored: JSON, with Dates as ISO strings, NaN and ±Infinity as null, undefined as
- * null in arrays (and at the top) and left out of objects. What JSON would silently change into
- * something else (a Map into {}, a Buffer into {type, data}, a class instance into its fields)
- * or cannot hold at all (BigInt, a function, a Symbol, a circular structure) is not storable.
- */
-function storedText(value: unknown): string | Unstorable {
-  try {
-    return JSON.stringify(value === undefined ? null : value, function (this: Record<string, unknown>, key: string, v: unknown) {
-      const original = this[key];
-      switch (typeof original) {
-        case 'bigint':
-        case 'function':
-        case 'symbol':
-          throw new Unstorable(`a ${typeof original === 'bigint' ? 'BigInt' : typeof original}`);
-        case 'object': {
-          if (original === null || Array.isArray(original) || original instanceof Date) return v;
-          const proto = Object.getPrototypeOf(original) as unknown;
-          if (proto === Object.prototype || proto === null) return v;
-          throw new Unstorable(`a ${typeName(original)}`);
-        }
-        default:
-          return v;
-      }
-    });
-  } catch (err) {
-    if (err instanceof Unstorable) return err;
-    return new Unstorable(/circular/i.test((err as Error).message) ? 'a circular structure' : (err as Error).message);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
-  return value;
-}
-
-function newToken(): string {
-  return randomBytes(12).toString('base64url');
-}
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
@@ -296,16 +134,6 @@ const TOO_LARGE = Symbol('too large');
 const KEY_BUFFER = Buffer.alloc(256);
 /** Values up to this size are read with one read() into this buffer (decoded at once). */
 const VALUE_BUFFER = Buffer.alloc(64 * 1024);
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Runs `each` over the items, `size` at a time, letting timers and I/O in between. */
-async function inChunks<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) {
-    await Promise.all(items.slice(i, i + size).map(each));
-    await yieldToEventLoop();
-  }
-}
 
 export class ResultCache extends EventEmitter {
   readonly dir: string;
@@ -338,9 +166,17 @@ export class ResultCache extends EventEmitter {
   readonly #memoryBytesLimit: number | undefined;
   #memoryBytes = 0;
 
+  /**
+   * Takes the directory (creating it if missing): throws CacheDirError when it is not one dcn can
+   * prove is its own (see cache-dir.ts), or cannot be a cache directory at all (an empty path,
+   * /proc). A disk error (EACCES, EROFS) does not throw: every call computes, with a warning,
+   * until the directory can be opened.
+   */
   constructor(options: ResultCacheOptions) {
     super();
     this.dir = options.dir;
+    this.#root = checkDirPath(options.dir);
+    this.#tryOpen();
     this.#lifetimeMs = (options.lifetimeSeconds ?? 3600) * 1000;
     this.#memoryEntries = options.memoryEntries ?? 10_000;
     this.#maxBytes = options.maxBytes;
@@ -460,7 +296,11 @@ export class ResultCache extends EventEmitter {
   async #dropEverything(): Promise<void> {
     let names: string[];
     try {
-      names = (await readdir(this.dir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+      names = [];
+      for (const d of await readdir(this.#root, { withFileTypes: true })) {
+        const fn = d.isDirectory() ? FUNCTION_DIR.exec(d.name)?.[1] : undefined;
+        if (fn !== undefined) names.push(fn);
+      }
     } catch (err) {
       if (isMissing(err)) names = [];
       else throw err;
@@ -495,9 +335,9 @@ export class ResultCache extends EventEmitter {
    * listener that would otherwise answer "dropped" while reaching nothing.
    */
   checkWritable(): void {
-    mkdirSync(this.dir, { recursive: true });
-    if (!statSync(this.dir).isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
-    const probe = join(this.dir, `.probe-${newToken()}.tmp`);
+    openDir(this.#root);
+    this.#opened = true;
+    const probe = tempName(`${this.#root}/.dcn-probe`);
     writeFileSync(probe, '');
     unlinkSync(probe);
   }
@@ -519,18 +359,35 @@ export class ResultCache extends EventEmitter {
   }
 
   /** The cache directory, absolute and normalised once: paths below it are joined as text. */
-  #root: string | undefined;
+  readonly #root: string;
+  /** The directory is proved to be dcn's (marked): nothing is written or swept before. */
+  #opened = false;
+
+  /** Opens the directory; false (the error kept for the warning) on a disk error. */
+  #tryOpen(): boolean {
+    if (this.#opened) return true;
+    try {
+      openDir(this.#root);
+      this.#opened = true;
+      this.#openError = undefined;
+    } catch (err) {
+      if (err instanceof CacheDirError) throw err;
+      this.#openError = err;
+    }
+    return this.#opened;
+  }
+
+  #openError: unknown;
 
   #paths(name: string, hash: string) {
     // template strings, not path.join three times: a tenth of a hit's cost (issue 19)
-    this.#root ??= resolve(this.dir);
-    const dir = `${this.#root}/${name}`;
-    return { dir, key: `${dir}/${hash}.key`, val: `${dir}/${hash}.val` };
+    const dir = functionDir(this.#root, name);
+    return { dir, key: `${dir}/${hash}${KEY_SUFFIX}`, val: `${dir}/${hash}${VALUE_SUFFIX}` };
   }
 
   /** Writes a file whole: to a temporary name, then renamed into place; nothing is left on failure. */
   #writeAtomic(path: string, text: string, times?: { atime: number; mtime: number }): void {
-    const tmp = `${path}.${newToken()}.tmp`;
+    const tmp = tempName(path);
     try {
       writeFileSync(tmp, text);
       if (times) utimesSync(tmp, times.atime / 1000, times.mtime / 1000);
@@ -774,7 +631,14 @@ export class ResultCache extends EventEmitter {
   #claim(name: string, p: { dir: string; key: string }, token: string): Stats | undefined {
     try {
       if (!this.#dirs.has(p.dir)) {
-        mkdirSync(p.dir, { recursive: true });
+        if (!this.#tryOpen()) throw this.#openError;
+        // one level: a cache directory that is gone is not made again (a volume not mounted
+        // would be filled in its place), it is a miss and a failing drop
+        try {
+          mkdirSync(p.dir);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
         this.#dirs.add(p.dir);
       }
       // A claim is known by (inode, mtime). A filesystem hands a freed inode out again at once
@@ -935,9 +799,9 @@ export class ResultCache extends EventEmitter {
   #dropAllLocal(name: string): void {
     this.#forget(name);
     for (const key of this.#inflight.keys()) if (key.startsWith(`${name}\u0000`)) this.#inflight.delete(key);
-    const dir = join(this.dir, name);
+    const dir = functionDir(this.#root, name);
     this.#dirs.delete(dir);
-    const away = join(this.dir, `.dropped-${name}-${newToken()}`);
+    const away = droppedDir(this.#root, name);
     try {
       renameSync(dir, away);
     } catch (err) {
@@ -945,7 +809,8 @@ export class ResultCache extends EventEmitter {
       this.#checkReachable();
       return;
     }
-    rm(away, { recursive: true, force: true }, () => undefined);
+    // removed a batch of files at a time, off the request path (and by a sweep if this process dies first)
+    void removeDropped(away);
   }
 
   /**
@@ -962,105 +827,13 @@ export class ResultCache extends EventEmitter {
   }
 
   async #sweep(): Promise<SweepReport> {
-    const started = performance.now();
-    const startedAt = Date.now(); // the file system's clock, for ctimes
-    const now = this.#now();
-    const oldLeftover = now - this.#leftoverAgeMs;
-    let removedEntries = 0;
-    let removedLeftovers = 0;
-    let evictedEntries = 0;
-    let bytes = 0;
-    const live: { key: string; val: string; size: number; used: number }[] = [];
-    const unlinkQuietly = async (path: string) => unlink(path).then(() => true, () => false);
-    let top: string[];
-    try {
-      top = await readdir(this.dir);
-    } catch (err) {
+    const failed = (err: unknown) => {
       if (!isMissing(err)) this.#warn('sweep_failed', undefined, `cannot sweep ${this.dir}: ${(err as Error).message}`, err);
-      top = [];
-    }
-    for (const name of top) {
-      const path = join(this.dir, name);
-      if (name.startsWith('.dropped-')) {
-        await rmAsync(path, { recursive: true, force: true }).then(() => removedLeftovers++, () => undefined);
-        continue;
-      }
-      if (name.endsWith('.tmp')) {
-        const st = await stat(path).catch(() => undefined);
-        if (st && Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(path))) removedLeftovers++;
-        continue;
-      }
-      if (!FUNCTION_NAME.test(name)) continue;
-      // read a batch of names at a time: readdir() of 200,000 names turns them all into strings in
-      // one callback, which held the event loop over 100 ms (bench/RESULTS.md)
-      const files: string[] = [];
-      const names = new Set<string>();
-      try {
-        // each batch of 1,024 is read on the thread pool: the loop gets its turn between them
-        for await (const entry of await opendir(path, { bufferSize: 1024 })) {
-          files.push(entry.name);
-          names.add(entry.name);
-        }
-      } catch {
-        continue; // a file, or dropped meanwhile
-      }
-      // a few hundred stat()s at a time: in series they wait on the thread pool one by one
-      await inChunks(files, 256, async (file) => {
-        const filePath = join(path, file);
-        if (file.endsWith('.tmp')) {
-          // a writer's own file: its mtime moves while it writes, and a value's temporary file
-          // carries its expiry as mtime, so its age is the older of mtime and ctime
-          const st = await stat(filePath).catch(() => undefined);
-          if (!st) return;
-          if (Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(filePath))) removedLeftovers++;
-          else bytes += st.size;
-          return;
-        }
-        const base = file.slice(0, -4);
-        if (file.endsWith('.val')) {
-          const st = await stat(filePath).catch(() => undefined);
-          if (!st) return;
-          const key = join(path, `${base}.key`);
-          // (a value renamed into place after the directory was read has its claim unlisted)
-          if ((!names.has(`${base}.key`) && st.ctimeMs < startedAt) || st.mtimeMs <= now) {
-            // dropped (no claim: it can never count again) or expired: the claim goes first
-            if (names.has(`${base}.key`)) await unlinkQuietly(key);
-            if (await unlinkQuietly(filePath)) removedEntries++;
-            return;
-          }
-          const keyStat = await stat(key).catch(() => undefined);
-          if (!keyStat) return;
-          bytes += st.size + keyStat.size;
-          live.push({ key, val: filePath, size: st.size + keyStat.size, used: st.atimeMs });
-        } else if (file.endsWith('.key') && !names.has(`${base}.val`)) {
-          // a claim with no value: a computation running now, or one that died long ago
-          const st = await stat(filePath).catch(() => undefined);
-          if (!st) return;
-          if (st.mtimeMs < oldLeftover && (await unlinkQuietly(filePath))) removedEntries++;
-          else bytes += st.size;
-        }
-      });
-    }
-    if (this.#maxBytes !== undefined && bytes > this.#maxBytes) {
-      live.sort((a, b) => a.used - b.used);
-      const target = this.#maxBytes * EVICT_TO;
-      for (const entry of live) {
-        if (bytes <= target) break;
-        await unlinkQuietly(entry.key); // a drop: the claim first
-        await unlinkQuietly(entry.val);
-        bytes -= entry.size;
-        evictedEntries++;
-      }
-    }
-    const report: SweepReport = {
-      entries: live.length - evictedEntries,
-      bytes,
-      removedEntries,
-      evictedEntries,
-      removedLeftovers,
-      sweptAt: new Date(now).toISOString(),
-      ms: Math.round((performance.now() - started) * 10) / 10,
     };
+    // a directory not proved dcn's is not swept: nothing there is known to be its own
+    const report = this.#tryOpen()
+      ? await sweepDir(this.#root, { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes }, failed)
+      : { entries: 0, bytes: 0, removedEntries: 0, evictedEntries: 0, removedLeftovers: 0, sweptAt: new Date(this.#now()).toISOString(), ms: 0 };
     this.#lastSweep = report;
     return report;
   }

@@ -1,5 +1,6 @@
 /** What dcn listen and dcn watch share: the table → function map, and a cache directory proved writable before anything is dropped. */
 import { resolve } from 'node:path';
+import { CacheDirError } from '../cache/cache-dir.js';
 import { FUNCTION_NAME, ResultCache } from '../cache/result-cache.js';
 import { DcnError, usageError } from '../errors.js';
 import { DEFAULT_TABLES } from '../listener/listener.js';
@@ -26,11 +27,20 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
  * unreachable bus is exit 6 before the command answers anything.
  */
 export async function openCache(ctx: CommandContext, cacheDir: string | undefined, options: { lifetimeSeconds?: number; bus?: { url: string; channel: string } } = {}): Promise<ResultCache> {
-  const cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel } : {}) });
+  // resolve() would turn an empty path into the current directory
+  if (cacheDir !== undefined && cacheDir.trim() === '') throw usageError('--cache-dir is empty: it would mean the current directory', 'give the cache its own directory, e.g. --cache-dir /var/cache/orders');
+  let cache: ResultCache;
+  try {
+    cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel } : {}) });
+  } catch (cause) {
+    if (!(cause instanceof CacheDirError)) throw cause;
+    throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });
+  }
   try {
     cache.checkWritable();
   } catch (cause) {
     cache.close();
+    if (cause instanceof CacheDirError) throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });
     throw new DcnError('usage', `cannot use cache directory ${cache.dir}: ${(cause as Error).message}`, {
       hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
       cause,
