@@ -1,5 +1,5 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
 import { buildPlan, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
@@ -37,22 +37,11 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
   };
   if (flags.out === undefined) return Promise.resolve({ ...plan, source: dir, script });
   const outFile = resolve(ctx.cwd, flags.out);
-  // written whole to a temporary file, then renamed: a full disk leaves the old plan as it was
-  const tmp = `${outFile}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const chunks = new ChunkedText((text) => writeAllSync(fd, text));
-      writePlanScript(plan, script, chunks.add);
-      chunks.flush();
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, outFile);
-  } catch (cause) {
-    rmSync(tmp, { force: true });
-    throw new DcnError('usage', `cannot write ${outFile}: ${(cause as Error).message}`, { hint: 'choose a writable path with room for the plan', cause });
-  }
+  writePlanFile(outFile, (write) => {
+    const chunks = new ChunkedText(write);
+    writePlanScript(plan, script, chunks.add);
+    chunks.flush();
+  });
   return Promise.resolve({ ...plan, source: dir, outFile });
 }
 
@@ -74,4 +63,74 @@ export function print(result: PlanResult, out: Output): void {
 function writeAllSync(fd: number, text: string): void {
   const bytes = Buffer.from(text);
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+}
+
+/** Where --out really writes: the end of a chain of symbolic links (which may not exist yet), and what is there. */
+function finalTarget(path: string): { path: string; stats?: Stats } {
+  let current = path;
+  // 40: Linux's own limit on links followed in one lookup (ELOOP)
+  for (let hops = 0; hops <= 40; hops++) {
+    let stats: Stats;
+    try {
+      stats = lstatSync(current);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { path: current };
+      throw cause;
+    }
+    if (!stats.isSymbolicLink()) return { path: current, stats };
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw new Error('too many levels of symbolic links');
+}
+
+/**
+ * Writes the plan to `path` without replacing what is not a plan dcn may replace. A symbolic
+ * link is followed and stays: its target gets the plan. A FIFO or a character device
+ * (/dev/stdout, a terminal) is written into as it is, never renamed over. A regular file (or a
+ * new one) is written whole beside it and renamed over it, so a full disk leaves the old plan
+ * as it was. Anything else (a directory, a block device, a socket) is refused.
+ */
+function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode = 0o666): void {
+  const fail = (why: string, cause?: unknown, hint = 'choose a writable path with room for the plan') =>
+    cause instanceof DcnError ? cause : new DcnError('usage', `cannot write ${outFile}: ${why}`, { hint, cause });
+  let target: { path: string; stats?: Stats };
+  try {
+    target = finalTarget(outFile);
+  } catch (cause) {
+    throw fail((cause as Error).message, cause);
+  }
+  const where = target.path === outFile ? '' : ` (the target of its link, ${target.path})`;
+  const stats = target.stats;
+  if (stats !== undefined && (stats.isFIFO() || stats.isCharacterDevice())) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(target.path, 'w');
+      write((text) => writeAllSync(fd!, text));
+    } catch (cause) {
+      throw fail((cause as Error).message, cause);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    return;
+  }
+  if (stats !== undefined && !stats.isFile()) {
+    const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO nor a character device';
+    throw fail(`it is ${what}${where}`, undefined, 'give the path of a file to write the plan to');
+  }
+  // written whole to a temporary file beside the target, then renamed over it
+  const tmp = join(dirname(target.path), `.${basename(target.path)}.${Math.random().toString(36).slice(2)}.tmp`);
+  try {
+    // 'wx': never through whatever may already be at the temporary name
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      write((text) => writeAllSync(fd, text));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target.path);
+  } catch (cause) {
+    rmSync(tmp, { force: true });
+    throw fail(`${(cause as Error).message}${where}`, cause);
+  }
 }
