@@ -8,7 +8,7 @@
 import { DcnError, usageError } from '../errors.js';
 import type { Binds, DbSession, OutBind } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
-import { displayName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
+import { displayName, isReservedWord, isUnquotedName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { decodeFlags, flagExpression } from './flags.js';
@@ -104,6 +104,23 @@ export function parseTables(inputs: readonly string[], maxBytes = 128): Qualifie
     const key = boundName(t);
     if (seen.has(key)) throw usageError(`table ${displayName(t)} is given twice`, 'name each table once');
     seen.add(key);
+  }
+  return tables;
+}
+
+/**
+ * The tables of register and enable-reg: as parseTables, and only names the listener can serve.
+ * The callback sends ?table=<name as stored>, which dcn listen --map takes only as a plain name
+ * (upper-cased), so a quoted mixed-case table, or one in such a schema, would be notified and
+ * never dropped: refused here, the one place routes are written.
+ */
+export function parseRoutableTables(inputs: readonly string[]): QualifiedName[] {
+  const tables = parseTables(inputs);
+  for (const t of tables) {
+    const plain = (part: string) => isUnquotedName(part) && part === part.toUpperCase() && !isReservedWord(part);
+    if (!plain(t.name) || (t.schema !== undefined && !plain(t.schema))) {
+      throw usageError(`table ${displayName(t)}: the listener's table map and the callback's ?table= name tables by plain upper-case names only, so no listener could serve its notifications`, 'register tables whose names Oracle stores in upper case (created without quotes), e.g. OE.ORDERS');
+    }
   }
   return tables;
 }

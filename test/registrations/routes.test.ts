@@ -15,6 +15,7 @@ async function withHrTables(): Promise<FakeDatabase> {
   table('EMPLOYEES', ['EMPLOYEE_ID', 'EMAIL', 'DEPARTMENT_ID'], ['EMPLOYEE_ID']);
   table('JOB_HISTORY', ['EMPLOYEE_ID', 'START_DATE', 'JOB_ID'], ['EMPLOYEE_ID', 'START_DATE']);
   table('AUDIT_LOG', ['AT', 'WHAT'], []);
+  table('WIDE_KEY', ['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'D', 'E', 'F', 'G']);
   return db;
 }
 
@@ -71,6 +72,19 @@ describe('routes: dcn register --table, --key, --key-immutable', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(db.registrations.size).toBe(0);
+      expect(db.routes.size).toBe(0);
+    }
+  });
+
+  it('refuses a primary key of more than 6 columns, which no notification could carry, before registering anything', async () => {
+    for (const args of [['register', '--table', 'HR.WIDE_KEY'], ['enable-reg', '41', '--table', 'HR.WIDE_KEY']]) {
+      const db = await withHrTables();
+      if (args[0] === 'enable-reg') await run(db, ['register', '--table', 'ORDERS']);
+      const before = [...db.registrations.values()].map((r) => r.tables);
+      const r = await run(db, args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^dcn: error: HR\.WIDE_KEY: its primary key has 7 columns, and a notification carries at most 6 key values \(dcn listen answers 400 to more\)\n {2}hint: name at most 6 of its columns as its key: the arguments its cached function takes/);
+      expect([...db.registrations.values()].map((x) => x.tables)).toEqual(before);
       expect(db.routes.size).toBe(0);
     }
   });

@@ -1,5 +1,5 @@
 import { parseNames } from '../../registrations/flags.js';
-import { DEFAULT_QOS, parseCallback, parseTables, parseTimeout, planRegister, Registrations } from '../../registrations/registrations.js';
+import { DEFAULT_QOS, parseCallback, parseRoutableTables, parseTimeout, planRegister, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import { orderTables } from '../migration-setup.js';
@@ -13,7 +13,7 @@ type Registered = Awaited<ReturnType<Registrations['register']>>;
 export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Registered | DryRun> {
   // every input is checked before any connection
   const request = {
-    tables: parseTables(flags.table ?? []),
+    tables: parseRoutableTables(flags.table ?? []),
     callback: parseCallback(flags.callback),
     qos: flags.qos ? parseNames('qos', flags.qos) : DEFAULT_QOS,
     operations: flags.operations ? parseNames('operations', flags.operations) : [],
