@@ -12,7 +12,7 @@ import { displayName, isReservedWord, isUnquotedName, maxIdentifierBytes, parseQ
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { decodeFlags, flagExpression } from './flags.js';
-import { deleteRoute, listRoutes, planRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
+import { deleteRoute, listRoutes, planRoute, planSaveRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
 
 export interface PlannedCall {
   readonly name: string;
@@ -92,6 +92,34 @@ export function planEnable(regid: number, tables: readonly QualifiedName[]): Pla
 export function planDeregister(regid: number): PlannedCall {
   const q = queries().render('deregister');
   return { name: q.name, sql: q.sql, plsql: true, binds: { regid } };
+}
+
+const ordersTakeNoKey = () => usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+
+/**
+ * For a dry run: the writes to dcn_routes that go with a registration, where they can be known
+ * without connecting (a named key), then their commit. An unqualified table's owner is the
+ * session's schema, read into :owner first, as the run reads it. `readAtRun` names the tables
+ * whose route (their primary key) only the dictionary can tell, when the run connects.
+ */
+export function planRouteWrites(tables: readonly QualifiedName[], req: RouteRequest, user?: string): { statements: PlannedCall[]; readAtRun: string[] } {
+  const builtIn = new Set((req.builtIn ?? []).map((t) => t.toUpperCase()));
+  // the orders tables are the app schema's: the user's, when the settings name one
+  const routed = tables.filter((t) => !((t.schema === undefined || t.schema === user?.toUpperCase()) && builtIn.has(t.name)));
+  if (req.key && routed.length !== tables.length) throw ordersTakeNoKey();
+  const columns = req.key?.columns;
+  if (!columns || columns.length === 0) return { statements: [], readAtRun: routed.map((t) => displayName(t)) };
+  const statements: PlannedCall[] = [];
+  for (const t of routed) {
+    if (t.schema === undefined) {
+      const q = queries().render('session.schema');
+      statements.push({ name: q.name, sql: q.sql, plsql: true, binds: { owner: { out: 'string' } } });
+    }
+    const call = planSaveRoute({ table: `${t.schema ?? ''}.${t.name}`, key: [...columns], keyImmutable: req.key?.immutable ?? false, keyFrom: 'named' }, t.schema === undefined ? 'session' : 'bound');
+    statements.push({ name: call.name, sql: call.sql, plsql: true, binds: call.binds as Record<string, string> });
+  }
+  statements.push({ name: 'commit', sql: 'COMMIT', plsql: false, binds: {} });
+  return { statements, readAtRun: [] };
 }
 
 /** Validates what users type for a registration; every failure is a usage error (exit 2). */
@@ -273,7 +301,7 @@ export class Registrations {
     const builtIn = new Set((req.builtIn ?? []).map((t) => `${schema}.${t.toUpperCase()}`));
     const names = tables.map((t) => ({ owner: t.schema ?? schema, table: t.name }));
     const routed = names.filter((n) => !builtIn.has(`${n.owner}.${n.table}`));
-    if (req.key && routed.length !== names.length) throw usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+    if (req.key && routed.length !== names.length) throw ordersTakeNoKey();
     const available = routed.length === 0 || (await routesAvailable(session));
     if (!available && req.key) throw new DcnError('not_found', 'dcn_routes, where a table\'s key is kept, does not exist: migration V8 is not applied', { hint: 'apply it', remedies: [{ kind: 'migrate' }] });
     const routes: TableRoute[] = [];

@@ -91,9 +91,21 @@ function binds(name: string): { owner: string; table_name: string } {
   return { owner, table_name: table };
 }
 
+/** The write of a route, as run and as a dry run shows it (there without :owner when the session's schema fills it). */
+export function planSaveRoute(route: Route, owner: 'bound' | 'session' = 'bound'): { name: string; sql: string; binds: Record<string, string | null> } {
+  const q = queries().render('routes.save');
+  const { owner: bound, table_name } = binds(route.table);
+  return { name: q.name, sql: q.sql, binds: { ...(owner === 'bound' ? { owner: bound } : {}), table_name, key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' } };
+}
+
 /** Writes a route (in the caller's transaction: the caller commits). */
 export async function saveRoute(session: DbSession, route: Route): Promise<void> {
-  await rows(session, 'routes.save', { ...binds(route.table), key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' }, `writing the route of ${route.table}`);
+  const call = planSaveRoute(route);
+  try {
+    await session.execute(call.sql, call.binds, { name: call.name });
+  } catch (err) {
+    throw statementError(err, `writing the route of ${route.table}`);
+  }
 }
 
 export async function deleteRoute(session: DbSession, table: string): Promise<void> {
