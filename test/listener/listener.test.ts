@@ -303,7 +303,20 @@ describe('dcn listen as a process', () => {
     }
     const ok = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', 'line_items=getLines'], { stop: Promise.resolve('SIGTERM') });
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/→ LINE_ITEMS=getLines; cache /);
+    expect(ok.stderr).toMatch(/→ ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems, LINE_ITEMS=getLines; cache /);
+  });
+
+  it('with a --map for another table still drops for the orders tables; ORDERS=- leaves them out', async () => {
+    const cli = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee']);
+    expect((await http(cli.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(200);
+    expect((await http(cli.base, `${P}?table=EMPLOYEES&key=7`)).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    await new Promise((r) => cli.child.on('exit', r));
+    const only = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee', '--map', 'ORDERS=-', '--map', 'ORDER_ITEMS=-']);
+    expect(only.stderr()).toMatch(/→ EMPLOYEES=getEmployee; cache /);
+    expect((await http(only.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(404);
+    only.child.kill('SIGTERM');
+    await new Promise((r) => only.child.on('exit', r));
   });
 
   it('loads refresh functions from a module, and says which one is missing', async () => {
