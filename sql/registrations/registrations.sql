@@ -8,6 +8,14 @@ SELECT SYS_CONTEXT('USERENV', 'SESSION_USER') AS session_user,
        SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AS current_schema
   FROM dual;
 
+-- name: session.schema
+-- In a --dry-run script only: the schema an unqualified table resolves in, read into :owner for
+-- the route's write, as dcn reads CURRENT_SCHEMA (session.user) before it writes one.
+BEGIN
+  :owner := SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA');
+END;
+/
+
 -- name: table.visible
 SELECT owner, table_name FROM all_tables WHERE owner = :owner AND table_name = :table_name;
 

@@ -7,17 +7,22 @@ import { DEFAULT_TABLES } from '../listener/listener.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import type { CommandContext } from './context.js';
 
-/** --map TABLE=function, repeatable; the article's two tables by default. */
+/**
+ * --map TABLE=function, repeatable, added to the article's two tables' maps (a map for another
+ * table used to replace them, and every orders notification then answered 404); TABLE=- leaves
+ * a table out, the orders tables included. The last entry for a table wins.
+ */
 export function parseMap(entries: readonly string[] | undefined): Record<string, string> {
-  if (!entries || entries.length === 0) return { ...DEFAULT_TABLES };
-  const map: Record<string, string> = {};
-  for (const e of entries) {
+  const map: Record<string, string> = { ...DEFAULT_TABLES };
+  for (const e of entries ?? []) {
     const [table = '', fn = '', ...rest] = e.split('=');
-    if (rest.length > 0 || !isUnquotedName(table) || !FUNCTION_NAME.test(fn)) {
-      throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
+    if (rest.length > 0 || !isUnquotedName(table) || !(FUNCTION_NAME.test(fn) || fn === '-')) {
+      throw usageError(`--map ${e}: expected TABLE=function, or TABLE=- to leave a table out`, 'e.g. --map EMPLOYEES=getEmployee, --map ORDER_ITEMS=-');
     }
-    map[table.toUpperCase()] = fn;
+    if (fn === '-') delete map[table.toUpperCase()];
+    else map[table.toUpperCase()] = fn;
   }
+  if (Object.keys(map).length === 0) throw usageError('--map: every table is left out: nothing would be dropped', 'map at least one table, e.g. --map EMPLOYEES=getEmployee');
   return map;
 }
 

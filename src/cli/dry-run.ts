@@ -10,6 +10,8 @@ export interface DryRun {
   readonly dryRun: true;
   readonly command: string;
   readonly statements: readonly PlannedCall[];
+  /** What a dry run cannot show (it does not connect), said as comments at the end. */
+  readonly notes?: readonly string[];
 }
 
 function literal(value: string): string {
@@ -30,6 +32,7 @@ export function sqlplusScript(run: DryRun): string {
     lines.push(st.plsql ? `${st.sql}\n/` : `${st.sql};`);
     for (const [name, value] of Object.entries(st.binds)) if (isOutBind(value)) lines.push(`PRINT ${name}`);
   }
+  for (const note of run.notes ?? []) lines.push(`-- ${note.replace(/\n/g, ' ')}`);
   return `${lines.join('\n')}\n`;
 }
 

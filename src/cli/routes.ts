@@ -13,6 +13,11 @@ export function routeRequest(flags: { key?: string; keyImmutable?: boolean; tabl
   };
 }
 
+/** What a dry run says of the routes it cannot show: those only the dictionary can tell. */
+export function routeNotes(readAtRun: readonly string[]): string[] {
+  return readAtRun.map((t) => `${t}: its route (its primary key, read from the dictionary when this runs) is written to dcn_routes too; a dry run does not connect, so give --key to see that write`);
+}
+
 /** How a table's changes reach the listener, in words. */
 export function describeRoute(route: TableRoute): string {
   const short = ownerAndTable(route.table).table;

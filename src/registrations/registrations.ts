@@ -8,11 +8,11 @@
 import { DcnError, usageError } from '../errors.js';
 import type { Binds, DbSession, OutBind } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
-import { displayName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
+import { displayName, isReservedWord, isUnquotedName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { decodeFlags, flagExpression } from './flags.js';
-import { deleteRoute, listRoutes, planRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
+import { deleteRoute, listRoutes, planRoute, planSaveRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
 
 export interface PlannedCall {
   readonly name: string;
@@ -94,6 +94,34 @@ export function planDeregister(regid: number): PlannedCall {
   return { name: q.name, sql: q.sql, plsql: true, binds: { regid } };
 }
 
+const ordersTakeNoKey = () => usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+
+/**
+ * For a dry run: the writes to dcn_routes that go with a registration, where they can be known
+ * without connecting (a named key), then their commit. An unqualified table's owner is the
+ * session's schema, read into :owner first, as the run reads it. `readAtRun` names the tables
+ * whose route (their primary key) only the dictionary can tell, when the run connects.
+ */
+export function planRouteWrites(tables: readonly QualifiedName[], req: RouteRequest, user?: string): { statements: PlannedCall[]; readAtRun: string[] } {
+  const builtIn = new Set((req.builtIn ?? []).map((t) => t.toUpperCase()));
+  // the orders tables are the app schema's: the user's, when the settings name one
+  const routed = tables.filter((t) => !((t.schema === undefined || t.schema === user?.toUpperCase()) && builtIn.has(t.name)));
+  if (req.key && routed.length !== tables.length) throw ordersTakeNoKey();
+  const columns = req.key?.columns;
+  if (!columns || columns.length === 0) return { statements: [], readAtRun: routed.map((t) => displayName(t)) };
+  const statements: PlannedCall[] = [];
+  for (const t of routed) {
+    if (t.schema === undefined) {
+      const q = queries().render('session.schema');
+      statements.push({ name: q.name, sql: q.sql, plsql: true, binds: { owner: { out: 'string' } } });
+    }
+    const call = planSaveRoute({ table: `${t.schema ?? ''}.${t.name}`, key: [...columns], keyImmutable: req.key?.immutable ?? false, keyFrom: 'named' }, t.schema === undefined ? 'session' : 'bound');
+    statements.push({ name: call.name, sql: call.sql, plsql: true, binds: call.binds as Record<string, string> });
+  }
+  statements.push({ name: 'commit', sql: 'COMMIT', plsql: false, binds: {} });
+  return { statements, readAtRun: [] };
+}
+
 /** Validates what users type for a registration; every failure is a usage error (exit 2). */
 export function parseTables(inputs: readonly string[], maxBytes = 128): QualifiedName[] {
   if (inputs.length === 0) throw new DcnError('usage', 'no table given', { hint: 'name at least one, e.g. OE.ORDERS', meta: { option: 'table' } });
@@ -104,6 +132,23 @@ export function parseTables(inputs: readonly string[], maxBytes = 128): Qualifie
     const key = boundName(t);
     if (seen.has(key)) throw usageError(`table ${displayName(t)} is given twice`, 'name each table once');
     seen.add(key);
+  }
+  return tables;
+}
+
+/**
+ * The tables of register and enable-reg: as parseTables, and only names the listener can serve.
+ * The callback sends ?table=<name as stored>, which dcn listen --map takes only as a plain name
+ * (upper-cased), so a quoted mixed-case table, or one in such a schema, would be notified and
+ * never dropped: refused here, the one place routes are written.
+ */
+export function parseRoutableTables(inputs: readonly string[]): QualifiedName[] {
+  const tables = parseTables(inputs);
+  for (const t of tables) {
+    const plain = (part: string) => isUnquotedName(part) && part === part.toUpperCase() && !isReservedWord(part);
+    if (!plain(t.name) || (t.schema !== undefined && !plain(t.schema))) {
+      throw usageError(`table ${displayName(t)}: the listener's table map and the callback's ?table= name tables by plain upper-case names only, so no listener could serve its notifications`, 'register tables whose names Oracle stores in upper case (created without quotes), e.g. OE.ORDERS');
+    }
   }
   return tables;
 }
@@ -256,7 +301,7 @@ export class Registrations {
     const builtIn = new Set((req.builtIn ?? []).map((t) => `${schema}.${t.toUpperCase()}`));
     const names = tables.map((t) => ({ owner: t.schema ?? schema, table: t.name }));
     const routed = names.filter((n) => !builtIn.has(`${n.owner}.${n.table}`));
-    if (req.key && routed.length !== names.length) throw usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+    if (req.key && routed.length !== names.length) throw ordersTakeNoKey();
     const available = routed.length === 0 || (await routesAvailable(session));
     if (!available && req.key) throw new DcnError('not_found', 'dcn_routes, where a table\'s key is kept, does not exist: migration V8 is not applied', { hint: 'apply it', remedies: [{ kind: 'migrate' }] });
     const routes: TableRoute[] = [];

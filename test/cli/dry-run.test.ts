@@ -60,6 +60,9 @@ describe('--dry-run output runs in SQL*Plus as it is', () => {
     ['register', ['register', '--table', 'OE.ORDERS', '--table', 'ORDER_ITEMS']],
     ['register with every option', ['register', '--table', 'orders', '--callback', 'app$pkg.on_change#1', '--qos', 'reliable,rowids,dereg-nfy', '--operations', 'insert,update,delete', '--timeout', '3600']],
     ['enable-reg', ['enable-reg', '41', '--table', 'ORDER_ITEMS', '--table', 'HR.EMPLOYEES']],
+    ['register with a key (the route written to dcn_routes)', ['register', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL', '--key-immutable']],
+    ['register a table of the session\'s schema with a key', ['register', '--table', 'EMPLOYEES', '--key', 'EMAIL,EMPLOYEE_ID']],
+    ['enable-reg with a key', ['enable-reg', '41', '--table', 'HR.JOB_HISTORY', '--key', 'EMPLOYEE_ID']],
     ['deregister', ['deregister', '41', '42']],
   ])('%s', async (_name, args) => {
     const text = await runCli([...args, '--dry-run']);

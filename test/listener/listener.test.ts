@@ -272,6 +272,29 @@ describe('dcn listen as a process', () => {
     }
   });
 
+  it('keeps serving when the reader of its stdout goes away (dcn listen | head -1), and says so once on stderr', async () => {
+    const cli = await startCli(['--cache-dir', tempDir()]);
+    const firstLine = new Promise<void>((resolve) => cli.child.stdout!.once('data', () => resolve()));
+    expect((await http(cli.base, `${P}?order_no=1&table=ORDERS`)).status).toBe(200);
+    await firstLine;
+    cli.child.stdout!.destroy(); // as head does after its line
+    const exited = new Promise<number | null>((resolve) => cli.child.on('exit', resolve));
+    const gone = /cannot write to stdout/;
+    // notifications go on; the log line of one of them meets the closed pipe
+    for (let i = 2; !gone.test(cli.stderr()) && cli.child.exitCode === null && i < 500; i++) {
+      expect((await http(cli.base, `${P}?order_no=${i}&table=ORDERS`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 25)); // past the 20 ms in which log lines are gathered
+    }
+    expect(cli.child.exitCode).toBeNull();
+    expect(cli.stderr()).toMatch(/dcn listen: warning: cannot write to stdout \(EPIPE\): notification lines are dropped from now on; it goes on serving/);
+    for (let i = 0; i < 5; i++) expect((await http(cli.base, `${P}?order_no=${1000 + i}&table=ORDERS`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    cli.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(cli.stderr().match(/cannot write to stdout/g)).toHaveLength(1);
+    expect(cli.stderr()).toMatch(/stopped \(SIGTERM\) after \d+ notification/);
+  });
+
   it('takes --map TABLE=function, and refuses anything else before it listens', async () => {
     for (const bad of ['ORDERS', 'ORDERS=', '=getOrderFields', 'ORDERS=get=x', '1ORDERS=getOrderFields', 'ORDERS=get/../x']) {
       const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', bad]);
@@ -280,7 +303,20 @@ describe('dcn listen as a process', () => {
     }
     const ok = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', 'line_items=getLines'], { stop: Promise.resolve('SIGTERM') });
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/→ LINE_ITEMS=getLines; cache /);
+    expect(ok.stderr).toMatch(/→ ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems, LINE_ITEMS=getLines; cache /);
+  });
+
+  it('with a --map for another table still drops for the orders tables; ORDERS=- leaves them out', async () => {
+    const cli = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee']);
+    expect((await http(cli.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(200);
+    expect((await http(cli.base, `${P}?table=EMPLOYEES&key=7`)).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    await new Promise((r) => cli.child.on('exit', r));
+    const only = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee', '--map', 'ORDERS=-', '--map', 'ORDER_ITEMS=-']);
+    expect(only.stderr()).toMatch(/→ EMPLOYEES=getEmployee; cache /);
+    expect((await http(only.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(404);
+    only.child.kill('SIGTERM');
+    await new Promise((r) => only.child.on('exit', r));
   });
 
   it('loads refresh functions from a module, and says which one is missing', async () => {

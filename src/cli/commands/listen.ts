@@ -68,13 +68,26 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
+  // `dcn listen … | head -1`: once stdout cannot be written (its reader gone, a full disk) the
+  // listener goes on serving, since its work is the drops, not the lines; it says so once on
+  // stderr. Exiting instead would look like a clean stop (exit 0) to a supervisor and leave every
+  // later change undropped. These handlers take over from the process-wide ones (main.ts).
+  let stdoutGone = false;
+  ctx.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (stdoutGone) return;
+    stdoutGone = true;
+    pending = [];
+    out.note(`dcn listen: warning: cannot write to stdout (${err.code ?? err.message}): notification lines are dropped from now on; it goes on serving`);
+  });
+  ctx.stderr.on('error', () => undefined); // stderr gone too: nothing is left to tell, and it goes on serving
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (pending.length > 0) out.raw(pending.join(''));
+    if (pending.length > 0 && !stdoutGone) out.raw(pending.join(''));
     pending = [];
   };
   const log = (line: string) => {
+    if (stdoutGone) return;
     pending.push(`${line}\n`);
     if (pending.length >= 256) flush();
     else timer ??= setTimeout(flush, 20);
