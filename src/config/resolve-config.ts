@@ -132,6 +132,9 @@ function wholeSeconds(name: string, value: string, min: number, max: number): nu
 /** A plain (unquoted) Oracle identifier, returned in upper case. */
 export function simpleIdentifier(setting: string, value: string): string {
   // 123: the lock table's name, the history table's with _LOCK appended, stays within 128
+  if (isUnquotedName(value, 128) && value.length > 123) {
+    throw invalid(`${setting} '${value}' is ${value.length} characters: at most 123, since the lock table's name appends _LOCK to it`, 'choose a shorter name');
+  }
   if (!isUnquotedName(value, 123)) {
     throw invalid(`${setting} '${value}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
   }
@@ -308,7 +311,9 @@ export function resolveBus(input: ResolveInput): { url: string; channel: string 
     throw new DcnError('usage', (err as Error).message, { hint: 'e.g. redis://cache.internal:6379/0, or rediss://user:password@host for TLS' });
   }
   const channel = reader.pick('busChannel') ?? 'dcn:cache';
-  if (!/^[\w:.-]{1,100}$/.test(channel)) throw new DcnError('usage', `${channel} is not a channel name (letters, digits, _ : . -)`, { hint: 'e.g. dcn:orders', meta: { option: 'busChannel', value: channel } });
+  if (!/^[\w:.-]{1,100}$/.test(channel)) {
+    throw new DcnError('usage', `${sourceName('busChannel', reader.sources.busChannel)}: ${channel === '' ? 'an empty name' : channel} is not a channel name (1 to 100 letters, digits, _ : . -)`, { hint: 'e.g. dcn:orders' });
+  }
   return { url, channel };
 }
 
