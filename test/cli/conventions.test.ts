@@ -188,6 +188,20 @@ describe('messages that say what happened', () => {
     expect(r.stderr).toMatch(/^dcn: error: --to "": that is not a version/);
   });
 
+  it.each([
+    ['db:99999/FREEPDB1', '99999'],
+    ['//db:0/FREEPDB1', '0'],
+    ['[::1]:70000/FREEPDB1', '70000'],
+    ['(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=123456))(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)))', '123456'],
+  ])('a port out of range in the connect string %s is a usage error (exit 2) before connecting', async (connect, port) => {
+    const r = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--connect', connect], { env: DB_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^dcn: error: the connect setting \\(--connect\\) names port ${port}, which is not a TCP port \\(1 to 65535\\)`));
+    expect(r.driverLoads()).toBe(0);
+    const ok = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--connect', connect.replace(port, '1521')], { env: DB_ENV });
+    expect(ok.code).toBe(0);
+  });
+
   it.each([124, 128])('a history table name of %i characters: the limit is 123, because of _LOCK', async (n) => {
     const r = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--history-table', `H${'X'.repeat(n - 1)}`], { env: DB_ENV });
     expect(r.code).toBe(2);
