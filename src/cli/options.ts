@@ -106,6 +106,7 @@ export const MIGRATE_DOWN = {
   to: { flags: '--to <version>', description: 'undo every migration above this version (0 = all)' },
   steps: { flags: '--steps <n>', description: 'undo this many migrations' },
   resume: { flags: '--resume', description: 'continue a failed undo from the statement that failed, after fixing it' },
+  yes: { flags: '--yes', description: 'do not ask (on a terminal it lists what it will undo and asks; elsewhere --yes is needed)' },
 } as const;
 export type MigrateDownFlags = FlagsOf<typeof MIGRATE_DOWN>;
 
@@ -120,7 +121,11 @@ export const MIGRATE_PLAN = {
 } as const;
 export type MigratePlanFlags = FlagsOf<typeof MIGRATE_PLAN>;
 
-export const MIGRATE_REPAIR = { ...MIGRATE_COMMON, ...LOCK } as const;
+export const MIGRATE_REPAIR = {
+  ...MIGRATE_COMMON,
+  ...LOCK,
+  yes: { flags: '--yes', description: 'do not ask (on a terminal it lists what it will change and asks; elsewhere --yes is needed)' },
+} as const;
 export type MigrateRepairFlags = FlagsOf<typeof MIGRATE_REPAIR>;
 
 export const MIGRATE_BASELINE = {

@@ -209,8 +209,8 @@ export function createProgram(ctx: CommandContext, version: string): Command {
   });
 
   define(migrate, 'down', {
-    description: 'undo applied migrations with their U scripts, newest first (default: the last one)',
-    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0'],
+    description: 'undo applied migrations with their U scripts, newest first (default: the last one); asks first, or needs --yes off a terminal',
+    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0 --yes   # in a script: no terminal to ask on'],
     options: MIGRATE_DOWN,
     summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-down.js')),
@@ -224,8 +224,8 @@ export function createProgram(ctx: CommandContext, version: string): Command {
   });
 
   define(migrate, 'repair', {
-    description: 'forget failed attempts and accept changed files as applied (drops nothing)',
-    examples: ['dcn migrate repair'],
+    description: 'forget failed attempts and accept changed files as applied (drops nothing); asks first, or needs --yes off a terminal',
+    examples: ['dcn migrate repair', 'dcn migrate repair --yes --json'],
     options: MIGRATE_REPAIR,
     summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-repair.js')),

@@ -49,7 +49,7 @@ describe('-q, --quiet', () => {
     const up = await runCli(['migrate', '-q', ...WITH_FIXTURES, '--to', '2'], { env: DB_ENV, db });
     expect([up.code, up.stdout]).toEqual([0, '']);
     expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2']);
-    const down = await runCli(['migrate', 'down', '--quiet', ...WITH_FIXTURES], { env: DB_ENV, db });
+    const down = await runCli(['migrate', 'down', '--quiet', '--yes', ...WITH_FIXTURES], { env: DB_ENV, db });
     expect([down.code, down.stdout]).toEqual([0, '']);
     const status = await runCli(['migrate', 'status', '-q', ...WITH_FIXTURES], { env: DB_ENV, db });
     expect(status.stdout).toMatch(/^Version\s+Description/);
