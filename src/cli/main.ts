@@ -54,10 +54,10 @@ function causeChain(err: unknown): string[] {
   return lines;
 }
 
-async function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean): Promise<void> {
+async function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean, color?: boolean): Promise<void> {
   // output.js only when there is an error to print: a run that succeeds does not load it here
   const { painterFor } = await import('./output.js');
-  const { red } = await painterFor(ctx.stderr, ctx.env);
+  const { red } = await painterFor(ctx.stderr, ctx.env, color);
   const message = wordedMessage(err);
   ctx.stderr.write(`${red('dcn: error:')} ${message}\n`);
   const hint = wordedHint(err);
@@ -74,16 +74,18 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     await program.parseAsync([...argv]);
     return 0;
   } catch (err) {
-    const { json, verbose, ndjson } = outputFlags(program);
+    const { json, verbose, ndjson, color } = outputFlags(program);
     if (err instanceof CommanderError) {
       // commander has printed its message (or the help) already
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      if (json) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`);
+      // an unknown command parsed no flag: --json among its words still asks for JSON
+      const unknownWithJson = err.code === 'commander.unknownCommand' && argv.slice(2).includes('--json');
+      if (json || unknownWithJson) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`);
       return EXIT_CODES.usage;
     }
     if (isDcnError(err) && err.reported) return err.exitCode;
     const dcnError = isDcnError(err) ? err : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { hint: 'this is a bug in dcn: please report it with the output of --verbose', cause: err });
-    await report(dcnError, ctx, json, verbose || dcnError.code === 'internal', ndjson);
+    await report(dcnError, ctx, json, verbose || dcnError.code === 'internal', ndjson, color);
     return dcnError.exitCode;
   }
 }

@@ -15,6 +15,8 @@ export interface OptionSpec {
   readonly repeatable?: true;
   readonly choices?: readonly string[];
   readonly required?: true;
+  /** Also takes --no-<name>, which sets it to false. */
+  readonly negatable?: true;
 }
 
 export type OptionGroup = Readonly<Record<string, OptionSpec>>;
@@ -40,6 +42,8 @@ export const COMMON = {
   json: { flags: '--json', description: 'print JSON on stdout: one document (tail, replay, listen and watch: one object per line)' },
   verbose: { flags: '--verbose', description: 'show the driver error behind a failure' },
   config: { flags: '--config <file>', description: `config file (default: ./${DEFAULTS.configFile}; env ${ENV_NAMES.config})` },
+  quiet: { flags: '-q, --quiet', description: 'no progress lines and no closing summary: what the command reports (rows, tables, the plan, an id), warnings and errors still print' },
+  color: { flags: '--color', description: 'colour even when not on a terminal; --no-color: never (default: FORCE_COLOR, then NO_COLOR, then colour on a terminal only)', negatable: true },
 } as const;
 
 export const CONNECTION = {
@@ -51,6 +55,15 @@ export const CONNECTION = {
   tnsAdmin: { flags: '--tns-admin <dir>', description: `directory holding tnsnames.ora (env ${ENV_NAMES.tnsAdmin})` },
   passwordStdin: { flags: '--password-stdin', description: `read the app password from the first line of stdin (else ${PASSWORD_ENV_NAMES.app}, else a prompt)` },
   adminPasswordStdin: { flags: '--admin-password-stdin', description: `read the admin password from the first line of stdin (else ${PASSWORD_ENV_NAMES.admin}, else a prompt)` },
+} as const;
+
+/** The connection settings of a command that uses only the app profile: no admin user to offer. */
+const APP_CONNECTION = {
+  connect: CONNECTION.connect,
+  user: CONNECTION.user,
+  connectTimeout: CONNECTION.connectTimeout,
+  tnsAdmin: CONNECTION.tnsAdmin,
+  passwordStdin: CONNECTION.passwordStdin,
 } as const;
 
 export const MIGRATION_SET = {
@@ -93,6 +106,7 @@ export const MIGRATE_DOWN = {
   to: { flags: '--to <version>', description: 'undo every migration above this version (0 = all)' },
   steps: { flags: '--steps <n>', description: 'undo this many migrations' },
   resume: { flags: '--resume', description: 'continue a failed undo from the statement that failed, after fixing it' },
+  yes: { flags: '--yes', description: 'do not ask (on a terminal it lists what it will undo and asks; elsewhere --yes is needed)' },
 } as const;
 export type MigrateDownFlags = FlagsOf<typeof MIGRATE_DOWN>;
 
@@ -107,7 +121,11 @@ export const MIGRATE_PLAN = {
 } as const;
 export type MigratePlanFlags = FlagsOf<typeof MIGRATE_PLAN>;
 
-export const MIGRATE_REPAIR = { ...MIGRATE_COMMON, ...LOCK } as const;
+export const MIGRATE_REPAIR = {
+  ...MIGRATE_COMMON,
+  ...LOCK,
+  yes: { flags: '--yes', description: 'do not ask (on a terminal it lists what it will change and asks; elsewhere --yes is needed)' },
+} as const;
 export type MigrateRepairFlags = FlagsOf<typeof MIGRATE_REPAIR>;
 
 export const MIGRATE_BASELINE = {
@@ -129,7 +147,7 @@ const ROUTE = {
 
 export const REGISTER = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to register; repeatable (one registration covers them all)', repeatable: true },
   callback: { flags: '--callback <procedure>', description: 'PL/SQL procedure Oracle calls (default orders_nf_callback)' },
   qos: { flags: '--qos <names>', description: 'comma-separated: reliable, rowids, dereg-nfy (default reliable,rowids; query and best-effort are refused: the callback handles object changes only)', repeatable: true },
@@ -137,13 +155,13 @@ export const REGISTER = {
   timeout: { flags: '--timeout <seconds>', description: 'remove the registration after this long (default 0: never)' },
   ...ROUTE,
   ...DRY_RUN,
-  quiet: { flags: '--quiet', description: 'print only the new registration id' },
+  quiet: { flags: '-q, --quiet', description: 'print only the new registration id' },
 } as const;
 export type RegisterFlags = FlagsOf<typeof REGISTER>;
 
 export const ENABLE_REG = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to add; repeatable', repeatable: true },
   callback: { flags: '--callback <procedure>', description: 'find the registration by its callback instead of a REGID' },
   ...ROUTE,
@@ -163,7 +181,7 @@ export type RegsFlags = FlagsOf<typeof REGS>;
 
 export const DEREGISTER = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   callback: { flags: '--callback <procedure>', description: 'remove every registration that uses this callback' },
   all: { flags: '--all', description: 'remove all your registrations' },
   yes: { flags: '--yes', description: 'do not ask (needed to remove more than one when not on a terminal)' },
@@ -174,7 +192,7 @@ export type DeregisterFlags = FlagsOf<typeof DEREGISTER> & { regids?: string[] }
 
 export const TAIL = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   lines: { flags: '-n, --lines <n>', description: 'how many of the last rows to print first (default 20)' },
   follow: { flags: '-f, --follow', description: 'keep printing new rows until interrupted' },
   interval: { flags: '--interval <seconds>', description: 'how often to look for new rows when following (default 1)' },
@@ -187,7 +205,7 @@ export type TailFlags = FlagsOf<typeof TAIL>;
 
 export const REPLAY = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   callbackUrl: MIGRATION_SET.callbackUrl,
   define: MIGRATION_SET.define,
   since: { flags: '--since <when>', description: 'only calls logged since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)' },
@@ -227,7 +245,7 @@ export type ListenFlags = FlagsOf<typeof LISTEN>;
 
 export const WATCH = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to watch; repeatable', repeatable: true },
   cacheDir: LISTEN.cacheDir,
   map: LISTEN.map,
@@ -242,3 +260,7 @@ export type WatchFlags = FlagsOf<typeof WATCH>;
 
 /** The flags that carry settings, as any command may have them (each command has a subset). */
 export type SettingFlags = Partial<FlagsOf<typeof COMMON> & FlagsOf<typeof CONNECTION> & FlagsOf<typeof MIGRATION_SET> & FlagsOf<typeof LOCK> & FlagsOf<typeof BUS>>;
+
+export const COMPLETION = {
+  json: { flags: '--json', description: 'print the commands and their flags as one JSON document instead of a script' },
+} as const;

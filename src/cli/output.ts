@@ -1,6 +1,6 @@
 /**
- * All printing happens here. Human output goes to stdout, in colour only on a TTY without
- * NO_COLOR; with --json, stdout carries exactly one JSON document and human diagnostics go to
+ * All printing happens here. Human output goes to stdout, in colour on a TTY without NO_COLOR
+ * (or as --color, --no-color or FORCE_COLOR say); with --json, stdout carries exactly one JSON document and human diagnostics go to
  * stderr. chalk is used only through this module, and loaded only when there is colour to show:
  * piped and CI runs do not pay for it.
  */
@@ -20,10 +20,22 @@ export interface Painter {
 const plain = (s: string) => s;
 const PLAIN: Painter = { green: plain, red: plain, yellow: plain, magenta: plain, dim: plain, bold: plain };
 
-/** Colour for a stream: only on a terminal, and not with NO_COLOR (no-color.org). chalk loads only then. */
-export async function painterFor(stream: { isTTY?: boolean }, env: CommandContext['env']): Promise<Painter> {
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-  if (noColor || stream.isTTY !== true) return PLAIN;
+/**
+ * Whether a stream gets colour: --color / --no-color first; then FORCE_COLOR as Node reads it
+ * (https://nodejs.org/api/cli.html#force_color1-2-3: '', 1, 2, 3 or true force colour, 0 or
+ * false turn it off, and it overrides NO_COLOR); then NO_COLOR (no-color.org); then a terminal.
+ */
+export function wantsColor(stream: { isTTY?: boolean }, env: CommandContext['env'], flag?: boolean): boolean {
+  if (flag !== undefined) return flag;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return !/^(0|false)$/i.test(force.trim());
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return stream.isTTY === true;
+}
+
+/** Colour for a stream, as wantsColor decides. chalk loads only when there is colour to show. */
+export async function painterFor(stream: { isTTY?: boolean }, env: CommandContext['env'], flag?: boolean): Promise<Painter> {
+  if (!wantsColor(stream, env, flag)) return PLAIN;
   const { Chalk } = await import('chalk');
   return new Chalk({ level: 1 });
 }
@@ -31,19 +43,23 @@ export async function painterFor(stream: { isTTY?: boolean }, env: CommandContex
 export class Output {
   readonly json: boolean;
   readonly color: Painter;
+  /** --quiet: no progress lines, no closing summary. */
+  readonly quiet: boolean;
 
   private constructor(
     private readonly ctx: CommandContext,
     json: boolean,
     color: Painter,
+    quiet = false,
   ) {
     this.json = json;
     this.color = color;
+    this.quiet = quiet;
   }
 
-  static async create(ctx: CommandContext, options: { json?: boolean } = {}): Promise<Output> {
+  static async create(ctx: CommandContext, options: { json?: boolean; quiet?: boolean; color?: boolean } = {}): Promise<Output> {
     const json = options.json ?? false;
-    return new Output(ctx, json, json ? PLAIN : await painterFor(ctx.stdout, ctx.env));
+    return new Output(ctx, json, json ? PLAIN : await painterFor(ctx.stdout, ctx.env, options.color), options.quiet ?? false);
   }
 
   /** A line of human output; suppressed in JSON mode. */

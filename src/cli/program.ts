@@ -4,9 +4,11 @@
  * nothing else.
  */
 import { Command, Option } from 'commander';
-import { DcnError, usageError } from '../errors.js';
+import { DcnError, EXIT_CODES, usageError } from '../errors.js';
+import type { CommandInfo } from './commands/completion.js';
 import type { CommandContext } from './context.js';
 import {
+  COMPLETION,
   DEREGISTER,
   DOCTOR,
   ENABLE_REG,
@@ -37,16 +39,16 @@ export interface CommandModule<F, R> {
 /** With --json, a command that prints NDJSON lines as it goes: its closing document is one line too ('rows-only': none), and so is an error. */
 type Ndjson = boolean | 'rows-only';
 
-async function invoke<F extends { json?: boolean }, R>(ctx: CommandContext, cmd: Command, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
+async function invoke<F extends { json?: boolean; quiet?: boolean; color?: boolean }, R>(ctx: CommandContext, cmd: Command, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
   const ndjson = ndjsonCommands.get(cmd) ?? false;
   const [mod, { Output }] = await Promise.all([load(), import('./output.js')]);
-  const out = await Output.create(ctx, { json: flags.json });
+  const out = await Output.create(ctx, { json: flags.json, quiet: flags.quiet, color: flags.color });
   const result = await mod.run(flags, ctx, out);
   if (out.json) {
     if (ndjson === 'rows-only') return;
     if (ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
     else out.document({ ok: true, ...(result as object) });
-  } else mod.print(result, out, flags);
+  } else if (!(out.quiet && summaryCommands.has(cmd))) mod.print(result, out, flags);
   // a result that says it is not ok (dcn doctor) ends with exit 1, after its report
   if ((result as { ok?: unknown }).ok === false) throw new DcnError('checks_failed', 'checks failed', { reported: true });
 }
@@ -60,6 +62,7 @@ function addOptions(cmd: Command, options: OptionGroup): Command {
     if (spec.repeatable) option.argParser(collect);
     if (spec.required) option.makeOptionMandatory();
     cmd.addOption(option);
+    if (spec.negatable) cmd.addOption(new Option(spec.flags.replace(/^--/, '--no-'), `the opposite of ${spec.flags}`));
   }
   return cmd;
 }
@@ -77,16 +80,39 @@ const pendingOptions = new WeakMap<Command, (cmd: Command) => void>();
 /** The command being run, per program: its options say whether --json and --verbose were given. */
 const running = new WeakMap<Command, Command>();
 const ndjsonCommands = new WeakMap<Command, Ndjson>();
+/** Commands whose printed result is a summary of what they did: --quiet leaves it out. */
+const summaryCommands = new WeakSet<Command>();
 
-function attachOptions(cmd: Command): void {
-  let root = cmd;
-  while (root.parent) root = root.parent;
-  running.set(root, cmd);
+/** Gives a command its options now, if they are still pending. */
+function ensureOptions(cmd: Command): void {
   const configure = pendingOptions.get(cmd);
   if (configure) {
     pendingOptions.delete(cmd);
     configure(cmd);
   }
+}
+
+/** Every command, with all its options: what `dcn completion` writes a script from. */
+function describeCommands(cmd: Command, path: string[] = []): CommandInfo[] {
+  ensureOptions(cmd);
+  const options = [...cmd.options, new Option('-h, --help', 'display help for command')].map((o) => ({ flags: o.flags, long: o.long, short: o.short, description: o.description, takesValue: o.required || o.optional, choices: o.argChoices }));
+  const subcommands = cmd.commands.map((c) => ({ name: c.name(), description: c.description() }));
+  return [{ path, description: cmd.description(), options, subcommands }, ...cmd.commands.flatMap((c) => describeCommands(c, [...path, c.name()]))];
+}
+
+/** The exit codes as --help lists them, from the one table that owns them. */
+function exitCodesHelp(): string {
+  const byExit = new Map<number, string[]>([[0, ['success']]]);
+  for (const [code, exit] of Object.entries(EXIT_CODES)) byExit.set(exit, [...(byExit.get(exit) ?? []), code]);
+  const lines = [...byExit].sort(([a], [b]) => a - b).map(([exit, codes]) => `  ${String(exit).padEnd(3)}${codes.join(', ')}`);
+  return `\nExit codes (with --json, error.code names which):\n${lines.join('\n')}\n`;
+}
+
+function attachOptions(cmd: Command): void {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  running.set(root, cmd);
+  ensureOptions(cmd);
 }
 
 interface CommandSpec<G extends OptionGroup, A extends unknown[] = []> {
@@ -97,6 +123,8 @@ interface CommandSpec<G extends OptionGroup, A extends unknown[] = []> {
   /** Anything beyond the options (passThroughOptions, …). */
   readonly configure?: (cmd: Command) => Command;
   readonly ndjson?: Ndjson;
+  /** What it prints at the end sums up what it did: --quiet leaves that out. */
+  readonly summary?: true;
   readonly action: (...args: [...A, FlagsOf<G>, Command]) => Promise<void>;
 }
 
@@ -124,6 +152,7 @@ function define<G extends OptionGroup, A extends unknown[] = []>(parent: Command
   if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
   cmd.action(spec.action as (...args: unknown[]) => Promise<void>);
   if (spec.ndjson) ndjsonCommands.set(cmd, spec.ndjson);
+  if (spec.summary) summaryCommands.add(cmd);
   pendingOptions.set(cmd, (c) => example((spec.configure ?? ((x: Command) => x))(addOptions(c, spec.options)), ...spec.examples));
   return cmd;
 }
@@ -132,10 +161,10 @@ function define<G extends OptionGroup, A extends unknown[] = []>(parent: Command
  * --json and --verbose as commander parsed them for the command being run, also when parsing
  * failed on a later argument (so `dcn migrate plan --json --bogus` still answers in JSON).
  */
-export function outputFlags(program: Command): { json: boolean; verbose: boolean; ndjson: boolean } {
+export function outputFlags(program: Command): { json: boolean; verbose: boolean; ndjson: boolean; color?: boolean } {
   const cmd = running.get(program) ?? program;
-  const opts = cmd.opts<{ json?: boolean; verbose?: boolean }>();
-  return { json: opts.json === true, verbose: opts.verbose === true, ndjson: ndjsonCommands.has(cmd) };
+  const opts = cmd.opts<{ json?: boolean; verbose?: boolean; color?: boolean }>();
+  return { json: opts.json === true, verbose: opts.verbose === true, ndjson: ndjsonCommands.has(cmd), color: opts.color };
 }
 
 export function createProgram(ctx: CommandContext, version: string): Command {
@@ -150,12 +179,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .showHelpAfterError('(run with --help for usage)')
     .enablePositionalOptions()
     .helpCommand(false)
+    .addHelpText('after', exitCodesHelp())
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
   const migrate = define(program, 'migrate', {
     description: 'apply pending migrations (subcommands: status, down, plan, repair, baseline)',
     examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json'],
     options: MIGRATE_UP,
+    summary: true,
     configure: (c) => c.passThroughOptions(),
     action: (flags, cmd) => {
       // `dcn migrate stauts` reaches migrate itself with a word left over: name the subcommand meant
@@ -178,9 +209,10 @@ export function createProgram(ctx: CommandContext, version: string): Command {
   });
 
   define(migrate, 'down', {
-    description: 'undo applied migrations with their U scripts, newest first (default: the last one)',
-    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0'],
+    description: 'undo applied migrations with their U scripts, newest first (default: the last one); asks first, or needs --yes off a terminal',
+    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0 --yes   # in a script: no terminal to ask on'],
     options: MIGRATE_DOWN,
+    summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-down.js')),
   });
 
@@ -192,9 +224,10 @@ export function createProgram(ctx: CommandContext, version: string): Command {
   });
 
   define(migrate, 'repair', {
-    description: 'forget failed attempts and accept changed files as applied (drops nothing)',
-    examples: ['dcn migrate repair'],
+    description: 'forget failed attempts and accept changed files as applied (drops nothing); asks first, or needs --yes off a terminal',
+    examples: ['dcn migrate repair', 'dcn migrate repair --yes --json'],
     options: MIGRATE_REPAIR,
+    summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-repair.js')),
   });
 
@@ -202,6 +235,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     description: 'record migrations up to --version as applied without running them, when their objects are already there',
     examples: ['dcn migrate baseline --version 3', 'dcn migrate baseline --version 3 --json'],
     options: MIGRATE_BASELINE,
+    summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-baseline.js')),
   });
 
@@ -221,6 +255,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     argument: ['[regid]', 'the registration to add tables to (dcn regs shows them)'],
     examples: ['dcn enable-reg 41 --table OE.ORDER_ITEMS', 'dcn enable-reg --callback orders_nf_callback --table OE.ORDER_ITEMS'],
     options: ENABLE_REG,
+    summary: true,
     action: (regid: string | undefined, flags, cmd) => invoke(ctx, cmd, { ...flags, regid }, () => import('./commands/enable-reg.js')),
   });
 
@@ -236,6 +271,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     argument: ['[regids...]', 'registrations to remove'],
     examples: ['dcn deregister 41', 'dcn deregister --callback orders_nf_callback --yes'],
     options: DEREGISTER,
+    summary: true,
     action: (regids: string[], flags, cmd) => invoke(ctx, cmd, { ...flags, regids }, () => import('./commands/deregister.js')),
   });
 
@@ -251,6 +287,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     description: 'send again, oldest first, the notifications whose calls failed (listener down), each once',
     examples: ['dcn replay --since 1h --dry-run', 'dcn replay --table ORDERS --json'],
     options: REPLAY,
+    summary: true,
     ndjson: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/replay.js')),
   });
@@ -276,6 +313,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     options: WATCH,
     ndjson: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/watch.js')),
+  });
+
+  define<typeof COMPLETION, [string]>(program, 'completion', {
+    description: 'print a completion script for bash, zsh or fish, made from these very commands and flags',
+    argument: ['<shell>', 'bash, zsh or fish'],
+    examples: ['dcn completion bash > /etc/bash_completion.d/dcn', 'dcn completion zsh > "${fpath[1]}/_dcn"', 'dcn completion fish > ~/.config/fish/completions/dcn.fish'],
+    options: COMPLETION,
+    action: (shell: string, flags, cmd) => invoke(ctx, cmd, { ...flags, shell, commands: () => describeCommands(program) }, () => import('./commands/completion.js')),
   });
 
   // `dcn help <command>`: commander's own help command would show a command before its options exist

@@ -45,5 +45,6 @@ export function wordedHint(err: DcnError): string | undefined {
 export function wordedMessage(err: DcnError): string {
   const { option, value } = err.meta;
   if (typeof option !== 'string' || value === undefined) return err.message;
-  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(value)}: ${err.message}`;
+  // an empty value shows as "", not as a gap before the colon
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${value === '' ? '""' : String(value)}: ${err.message}`;
 }

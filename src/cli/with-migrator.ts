@@ -12,6 +12,8 @@ import { CliSessions } from './sessions.js';
 
 function printEvent(event: MigrationEvent, out: Output): void {
   const c = out.color;
+  // --quiet: warnings only
+  if (out.quiet && event.type !== 'warning') return;
   switch (event.type) {
     case 'lock-acquired':
       if (event.waitedMs >= 1000) out.line(c.dim(`waited ${formatMs(event.waitedMs)} for the migration lock`));

@@ -132,6 +132,9 @@ function wholeSeconds(name: string, value: string, min: number, max: number): nu
 /** A plain (unquoted) Oracle identifier, returned in upper case. */
 export function simpleIdentifier(setting: string, value: string): string {
   // 123: the lock table's name, the history table's with _LOCK appended, stays within 128
+  if (isUnquotedName(value, 128) && value.length > 123) {
+    throw invalid(`${setting} '${value}' is ${value.length} characters: at most 123, since the lock table's name appends _LOCK to it`, 'choose a shorter name');
+  }
   if (!isUnquotedName(value, 123)) {
     throw invalid(`${setting} '${value}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
   }
@@ -225,6 +228,11 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
   if (connect !== undefined && connect.includes('@') && !/^\s*\(/.test(connect)) {
     throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`, 'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD');
   }
+  // a port Node cannot open would fail later as a connection error (exit 6) with Node's RangeError
+  const port = connect === undefined ? undefined : (/\(\s*PORT\s*=\s*(\d+)\s*\)/i.exec(connect) ?? /^\s*(?:[a-z]+:\/\/|\/\/)?(?:\[[^\]]*\]|[^\s:/()]+):(\d+)(?:[/?:\s]|$)/i.exec(connect))?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) names port ${port}, which is not a TCP port (1 to 65535)`, 'the listener port is usually 1521, e.g. db.example.com:1521/FREEPDB1');
+  }
   const privilegeRaw = reader.pick('adminPrivilege');
   let adminPrivilege: AdminPrivilege | undefined;
   if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {
@@ -308,7 +316,9 @@ export function resolveBus(input: ResolveInput): { url: string; channel: string 
     throw new DcnError('usage', (err as Error).message, { hint: 'e.g. redis://cache.internal:6379/0, or rediss://user:password@host for TLS' });
   }
   const channel = reader.pick('busChannel') ?? 'dcn:cache';
-  if (!/^[\w:.-]{1,100}$/.test(channel)) throw new DcnError('usage', `${channel} is not a channel name (letters, digits, _ : . -)`, { hint: 'e.g. dcn:orders', meta: { option: 'busChannel', value: channel } });
+  if (!/^[\w:.-]{1,100}$/.test(channel)) {
+    throw new DcnError('usage', `${sourceName('busChannel', reader.sources.busChannel)}: ${channel === '' ? 'an empty name' : channel} is not a channel name (1 to 100 letters, digits, _ : . -)`, { hint: 'e.g. dcn:orders' });
+  }
   return { url, channel };
 }
 

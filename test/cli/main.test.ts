@@ -233,12 +233,12 @@ describe('dcn migrate against the fake', () => {
 
   it('undoes with migrate down and repairs with migrate repair', async () => {
     const { db } = await run(['migrate', ...WITH_FIXTURES], { env: DB_ENV });
-    const down = await run(['migrate', 'down', ...WITH_FIXTURES, '--steps', '2'], { env: DB_ENV, db });
+    const down = await run(['migrate', 'down', '--yes', ...WITH_FIXTURES, '--steps', '2'], { env: DB_ENV, db });
     expect(down.code).toBe(0);
     expect(down.stdout).toMatch(/✓ undid V3 .*\n✓ undid V2 .*\n2 migrations undone\./);
     expect(db.history().map((h) => h.VERSION)).toEqual(['1']);
-    expect((await run(['migrate', 'down', ...WITH_FIXTURES, '--steps', 'two'], { env: DB_ENV, db })).code).toBe(2);
-    const repair = await run(['migrate', 'repair', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect((await run(['migrate', 'down', '--yes', ...WITH_FIXTURES, '--steps', 'two'], { env: DB_ENV, db })).code).toBe(2);
+    const repair = await run(['migrate', 'repair', '--yes', ...WITH_FIXTURES], { env: DB_ENV, db });
     expect(repair.stdout).toBe('Nothing to repair.\n');
   });
 });

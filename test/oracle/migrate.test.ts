@@ -78,7 +78,7 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     const r = await dcn(env, ['migrate', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/V1__broken\.sql:3:3: PLS-00201/);
-    expect((await dcn(env, ['migrate', 'repair', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY'])).code).toBe(0);
+    expect((await dcn(env, ['migrate', 'repair', '--yes', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY'])).code).toBe(0);
   });
 
   it('applies the built-in migrations: every object VALID, the demo schema included', async () => {
@@ -96,7 +96,7 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     } finally {
       await s.close();
     }
-    const down = await dcn(env, ['migrate', 'down', '--to', '0', ...builtIn]);
+    const down = await dcn(env, ['migrate', 'down', '--yes', '--to', '0', ...builtIn]);
     expect(down.stderr).toBe('');
     expect(down.code).toBe(0);
     // the fixtures' V2 had granted CHANGE NOTIFICATION before the built-in V1 ran: it stays

@@ -333,7 +333,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   });
 
   it('dcn migrate down to zero leaves no dcn object, grant or ACE behind', async () => {
-    const r = await dcn(env, ['migrate', 'down', '--to', '0', ...settings()]);
+    const r = await dcn(env, ['migrate', 'down', '--yes', '--to', '0', ...settings()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const fresh = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });

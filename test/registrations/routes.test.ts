@@ -124,7 +124,7 @@ describe('routes: dcn register --table, --key, --key-immutable', () => {
 
   it('without V8, registers and says which tables have no route; a --key is refused', async () => {
     const db = await withHrTables();
-    await run(db, ['migrate', 'down']);
+    await run(db, ['migrate', 'down', '--yes']);
     expect(db.hasTable('DCN_ROUTES')).toBe(false);
     const r = await run(db, ['register', '--table', 'HR.EMPLOYEES', '--table', 'ORDERS']);
     expect(r.code).toBe(0);
