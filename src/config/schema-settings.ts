@@ -37,7 +37,9 @@ const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
-  return new DcnError('config_invalid', `${setting}: '${value}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
+  // a control character would print as a second line of the message
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  return new DcnError('config_invalid', `${setting}: '${value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
 }
 
 /** The orders and order items tables alone (dcn register: they keep the article's route). */
@@ -67,29 +69,40 @@ function yesNo(setting: string, value: string | undefined): boolean {
   throw bad(setting, value, 'is not yes or no', 'yes, no, true, false, 1, 0, on or off');
 }
 
+/** The URL as messages may show it: what stands between :// and the last @ (a user, a password) is hidden. */
+function withoutCredentials(url: string): string {
+  const scheme = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  return scheme !== -1 && at > scheme ? `${url.slice(0, scheme + 3)}…${url.slice(at)}` : url;
+}
+
 /** http(s) URL of the listener, host and port split out for the network ACL. */
-function parseCallbackUrl(setting: string, value: string): { url: string; host: string; port: string } {
+function parseCallbackUrl(setting: string, given: string): { url: string; host: string; port: string } {
+  // checked as given, shown without credentials: a refused URL must not print its password
+  const value = withoutCredentials(given);
+  const EXAMPLE = 'http://10.0.0.5:8080/phpcache/dropResults.php';
+  const refuse = (rule: string) => bad(setting, value, rule, EXAMPLE);
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-  if (value.length > 2000 || /[\s'"`\\<>{}|^]/.test(value) || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw bad(setting, value, 'must be an http(s) URL without quotes, spaces or control characters', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  if (given.length > 2000 || /[\s'"`\\<>{}|^]/.test(given) || /[\u0000-\u001f\u007f]/.test(given)) {
+    throw refuse('must be an http(s) URL without quotes, spaces or control characters');
   }
   let parsed: URL;
   try {
-    parsed = new URL(value);
+    parsed = new URL(given);
   } catch {
-    throw bad(setting, value, 'is not a URL', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+    throw refuse('is not a URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw bad(setting, value, 'must use http or https', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+    throw refuse('must use http or https');
   }
   if (parsed.username !== '' || parsed.password !== '' || parsed.hash !== '') {
-    throw bad(setting, value, 'must not hold a user, password or #fragment', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+    throw refuse('must not hold a user, password or #fragment');
   }
   // "http:///p" parses as the host "p": an empty host is refused, not guessed
-  if (!/^https?:\/\/[^/?#]/i.test(value) || parsed.hostname === '') {
-    throw bad(setting, value, 'has no host', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  if (!/^https?:\/\/[^/?#]/i.test(given) || parsed.hostname === '') {
+    throw refuse('has no host');
   }
-  if (parsed.port === '0') throw bad(setting, value, 'names port 0, where nothing can listen', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  if (parsed.port === '0') throw refuse('names port 0, where nothing can listen');
   // The URL as WHATWG normalises it (percent-encoded host decoded, an IDN in punycode, the
   // default port left out): the ACE is made for this host, so the procedures call this URL.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
