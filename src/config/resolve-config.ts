@@ -10,7 +10,7 @@ import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBusUrl } from '../cache/bus.js';
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES } from './settings.js';
-import { checkCallbackToken, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
+import { checkCallbackToken, checkHistoryTable, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
 
 export type Source = 'flag' | 'env' | 'file' | 'default';
 
@@ -332,11 +332,13 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     overridden.add(name);
   }
   checkSchemaVariables(variables, overridden);
+  const historyTable = historyRaw === undefined ? DEFAULTS.historyTable : simpleIdentifier('history table', historyRaw);
+  checkHistoryTable(historyTable, variables);
 
   return {
     ...connection,
     migrationsDir: reader.path('migrations', migrations),
-    historyTable: historyRaw === undefined ? DEFAULTS.historyTable : simpleIdentifier('history table', historyRaw),
+    historyTable,
     lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
     variables,
   };

@@ -5,7 +5,7 @@
  * control character, the token and timeout are narrow.
  */
 import { DcnError } from '../errors.js';
-import { SCHEMA_DEFAULTS } from './settings.js';
+import { DEFAULTS, SCHEMA_DEFAULTS } from './settings.js';
 import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
 
 export interface SchemaSettingsInput {
@@ -44,7 +44,40 @@ function bad(setting: string, value: string, rule: string, example: string): Dcn
 
 /** The orders and order items tables alone (dcn register: they keep the article's route). */
 export function orderTables(input: { ordersTable?: string; orderItemsTable?: string }): string[] {
-  return [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
+  const tables = [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
+  checkOrderTablesDiffer(tables[0]!, tables[1]!);
+  return tables;
+}
+
+/** One table as both would make the callback read each change as an order and as an order item. */
+function checkOrderTablesDiffer(orders: string, orderItems: string): void {
+  if (orders !== orderItems) return;
+  throw new DcnError('config_invalid', `ordersTable and orderItemsTable both name ${orders}: the callback would treat each change as an order's and as an order item's`, {
+    hint: 'name two tables, e.g. --orders-table ORDERS --order-items-table ORDER_ITEMS',
+    meta: { setting: 'orderItemsTable' },
+  });
+}
+
+/** What the built-in migrations create in the schema: no other setting may name one of them. */
+const DCN_OBJECTS = ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'DCN_ROUTES', 'DCN_GIVEN_ACES', 'DCN_HELD_BEFORE'];
+
+/**
+ * The history table (and its _LOCK table) must be neither one of dcn's own objects nor one of
+ * the orders tables: dcn migrate creates it only "if missing", and would then read and write
+ * rows of a table that is not a history.
+ */
+export function checkHistoryTable(historyTable: string, variables: Readonly<Record<string, string>>): void {
+  const taken = new Map<string, string>(DCN_OBJECTS.map((name) => [name, `dcn's own ${name}`]));
+  if (variables.orders_table !== undefined) taken.set(variables.orders_table, `the orders table (ordersTable) ${variables.orders_table}`);
+  if (variables.order_items_table !== undefined) taken.set(variables.order_items_table, `the order items table (orderItemsTable) ${variables.order_items_table}`);
+  for (const name of [historyTable, `${historyTable}_LOCK`]) {
+    const what = taken.get(name);
+    if (what === undefined) continue;
+    throw new DcnError('config_invalid', `the history table ${historyTable}${name === historyTable ? '' : ` (with its lock table ${name})`} would be ${what}`, {
+      hint: `leave the history table setting out (default ${DEFAULTS.historyTable}), or name a table of its own`,
+      meta: { setting: 'historyTable' },
+    });
+  }
 }
 
 /** The orderItemsKeyImmutable setting alone (dcn watch decides as the callback does). */
@@ -164,6 +197,7 @@ export function checkSchemaVariables(variables: Record<string, string>, overridd
     if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
   }
   if (v.callback_token !== undefined) checkCallbackToken(v.callback_token, 'callback_token');
+  if (v.orders_table !== undefined && v.order_items_table !== undefined) checkOrderTablesDiffer(v.orders_table, v.order_items_table);
 }
 
 /** The token the callback sends in X-Dcn-Token: it goes into a header and a PL/SQL literal. Never printed. */
