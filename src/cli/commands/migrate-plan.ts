@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rm
 import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
-import { buildPlan, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
+import { buildPlan, checkPlanScript, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
@@ -35,13 +35,30 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
     adminPrivilege: config.adminPrivilege as AdminPrivilege | undefined,
     schema: config.variables.app_schema,
   };
-  if (flags.out === undefined) return Promise.resolve({ ...plan, source: dir, script });
+  checkPlanScript(plan, script);
+  const token = config.variables.callback_token ?? '';
+  const holdsToken = token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)));
+  if (flags.out === undefined) {
+    if (holdsToken) out.note('dcn: the plan holds the callback token (X-Dcn-Token): keep it out of logs and shared files');
+    return Promise.resolve({ ...plan, source: dir, script });
+  }
   const outFile = resolve(ctx.cwd, flags.out);
-  writePlanFile(outFile, (write) => {
-    const chunks = new ChunkedText(write);
-    writePlanScript(plan, script, chunks.add);
-    chunks.flush();
-  });
+  const written = writePlanFile(
+    outFile,
+    (write) => {
+      const chunks = new ChunkedText(write);
+      writePlanScript(plan, script, chunks.add);
+      chunks.flush();
+    },
+    holdsToken ? 0o600 : 0o666,
+  );
+  if (holdsToken) {
+    out.note(
+      written === 'file'
+        ? `dcn: ${outFile} holds the callback token (X-Dcn-Token): written with mode 0600, readable by its owner only`
+        : `dcn: ${outFile} holds the callback token (X-Dcn-Token) and is not a regular file, whose mode dcn could set: keep what reads it private`,
+    );
+  }
   return Promise.resolve({ ...plan, source: dir, outFile });
 }
 
@@ -90,7 +107,7 @@ function finalTarget(path: string): { path: string; stats?: Stats } {
  * new one) is written whole beside it and renamed over it, so a full disk leaves the old plan
  * as it was. Anything else (a directory, a block device, a socket) is refused.
  */
-function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode = 0o666): void {
+function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode: number): 'file' | 'device' {
   const fail = (why: string, cause?: unknown, hint = 'choose a writable path with room for the plan') =>
     cause instanceof DcnError ? cause : new DcnError('usage', `cannot write ${outFile}: ${why}`, { hint, cause });
   let target: { path: string; stats?: Stats };
@@ -104,14 +121,14 @@ function writePlanFile(outFile: string, write: (writeText: (text: string) => voi
   if (stats !== undefined && (stats.isFIFO() || stats.isCharacterDevice())) {
     let fd: number | undefined;
     try {
-      fd = openSync(target.path, 'w');
-      write((text) => writeAllSync(fd!, text));
+      // opened at the first piece: a plan refused before it starts never blocks on a FIFO
+      write((text) => writeAllSync((fd ??= openSync(target.path, 'w')), text));
     } catch (cause) {
       throw fail((cause as Error).message, cause);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
-    return;
+    return 'device';
   }
   if (stats !== undefined && !stats.isFile()) {
     const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO nor a character device';
@@ -119,18 +136,20 @@ function writePlanFile(outFile: string, write: (writeText: (text: string) => voi
   }
   // written whole to a temporary file beside the target, then renamed over it
   const tmp = join(dirname(target.path), `.${basename(target.path)}.${Math.random().toString(36).slice(2)}.tmp`);
+  let fd: number | undefined;
   try {
-    // 'wx': never through whatever may already be at the temporary name
-    const fd = openSync(tmp, 'wx', mode);
     try {
-      write((text) => writeAllSync(fd, text));
+      // 'wx': never through whatever may already be at the temporary name
+      write((text) => writeAllSync((fd ??= openSync(tmp, 'wx', mode)), text));
+      fd ??= openSync(tmp, 'wx', mode);
       fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
     }
     renameSync(tmp, target.path);
   } catch (cause) {
     rmSync(tmp, { force: true });
     throw fail(`${(cause as Error).message}${where}`, cause);
   }
+  return 'file';
 }

