@@ -46,6 +46,26 @@ describe('OracleDriver (Thin) against no database', () => {
     expect(mapped.hint).toMatch(/listener is running/);
   });
 
+  it.each(['127.0.0.1:99999/FREEPDB1', '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=127.0.0.1)(PORT=99999))(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)))'])('refuses a port out of range in %s as bad input (exit 2), not as an outage', async (connectString) => {
+    const err = await new OracleDriver()
+      .connect({ user: 'oe', password: 'x', connectString, connectTimeoutSeconds: 5 })
+      .then(() => undefined, (e: unknown) => e);
+    const mapped = connectError(err, { profile: 'app', user: 'oe', connectString, connectTimeoutSeconds: 5 });
+    expect(mapped.code).toBe('config_invalid');
+    expect(mapped.exitCode).toBe(2);
+    expect(mapped.message).toMatch(/the port in the connect string is not a TCP port/);
+  });
+
+  it('refuses a malformed Easy Connect string as bad input (exit 2)', async () => {
+    const connectString = '127.0.0.1:1521/FREEPDB1(';
+    const err = await new OracleDriver()
+      .connect({ user: 'oe', password: 'x', connectString, connectTimeoutSeconds: 5 })
+      .then(() => undefined, (e: unknown) => e);
+    const mapped = connectError(err, { profile: 'app', user: 'oe', connectString, connectTimeoutSeconds: 5 });
+    expect(mapped.meta.oracleCode).toBe('NJS-515');
+    expect(mapped.exitCode).toBe(2);
+  });
+
   it('gives up on a silent listener after the connect timeout instead of hanging', async () => {
     const started = Date.now();
     const err = await new OracleDriver()
