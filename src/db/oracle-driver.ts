@@ -3,7 +3,7 @@
  * so commands that need no database never pay for it.
  */
 import type OracleDB from 'oracledb';
-import { isOutBind, type AdminPrivilege, type Binds, type ChangeMessage, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from './driver.js';
+import { isCollectionBind, isOutBind, type AdminPrivilege, type Binds, type ChangeMessage, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from './driver.js';
 
 let loaded: Promise<typeof OracleDB> | undefined;
 
@@ -60,7 +60,9 @@ export class OracleSession implements SubscribingSession {
       for (const [name, value] of Object.entries(binds)) {
         oracleBinds[name] = isOutBind(value)
           ? { dir: this.oracledb.BIND_OUT, type: value.out === 'number' ? this.oracledb.NUMBER : this.oracledb.STRING }
-          : value;
+          : isCollectionBind(value)
+            ? { type: value.collection, val: [...value.values] }
+            : value;
       }
     }
     const result = await this.connection.execute<Record<string, unknown>>(sql, oracleBinds as OracleDB.BindParameters, {
@@ -130,6 +132,8 @@ export class OracleDriver implements Driver {
       transportConnectTimeout: seconds,
     };
     if (options.tnsAdmin !== undefined) attributes.configDir = options.tnsAdmin;
+    // keepalive probes on the connection and on the notification connections Thin opens from its parameters
+    if (options.expireTimeMinutes !== undefined) attributes.expireTime = options.expireTimeMinutes;
     if (options.privilege !== undefined) attributes.privilege = oracledb[PRIVILEGES[options.privilege]] as number;
     // A last guard in case a driver path ignores the timeouts above.
     let timer: NodeJS.Timeout | undefined;
