@@ -118,23 +118,31 @@ export class OracleSession implements SubscribingSession {
   }
 }
 
+/** What oracledb.getConnection() is given for these options. */
+export function connectionAttributes(options: ConnectOptions, oracledb: typeof OracleDB): OracleDB.ConnectionAttributes & Record<string, unknown> {
+  const seconds = Math.max(1, Math.round(options.connectTimeoutSeconds));
+  const attributes: OracleDB.ConnectionAttributes & Record<string, unknown> = {
+    user: options.user,
+    password: options.password,
+    connectString: options.connectString,
+    // Thin mode: both bound the TCP connect and the whole handshake, so a silent listener
+    // cannot hang the command.
+    connectTimeout: seconds,
+    transportConnectTimeout: seconds,
+  };
+  if (options.tnsAdmin !== undefined) attributes.configDir = options.tnsAdmin;
+  // keepalive probes on the connection and on the notification connections Thin opens from its
+  // parameters (lib/thin/connection.js _getNotificationConnectParams; lib/thin/sqlnet/ntTcp.js)
+  if (options.expireTimeMinutes !== undefined) attributes.expireTime = options.expireTimeMinutes;
+  if (options.privilege !== undefined) attributes.privilege = oracledb[PRIVILEGES[options.privilege]] as number;
+  return attributes;
+}
+
 export class OracleDriver implements Driver {
   async connect(options: ConnectOptions): Promise<DbSession> {
     const oracledb = await loadOracledb();
     const seconds = Math.max(1, Math.round(options.connectTimeoutSeconds));
-    const attributes: OracleDB.ConnectionAttributes & Record<string, unknown> = {
-      user: options.user,
-      password: options.password,
-      connectString: options.connectString,
-      // Thin mode: both bound the TCP connect and the whole handshake, so a silent listener
-      // cannot hang the command.
-      connectTimeout: seconds,
-      transportConnectTimeout: seconds,
-    };
-    if (options.tnsAdmin !== undefined) attributes.configDir = options.tnsAdmin;
-    // keepalive probes on the connection and on the notification connections Thin opens from its parameters
-    if (options.expireTimeMinutes !== undefined) attributes.expireTime = options.expireTimeMinutes;
-    if (options.privilege !== undefined) attributes.privilege = oracledb[PRIVILEGES[options.privilege]] as number;
+    const attributes = connectionAttributes(options, oracledb);
     // A last guard in case a driver path ignores the timeouts above.
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<never>((_, reject) => {
