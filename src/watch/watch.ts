@@ -28,11 +28,11 @@
 import { keyArguments } from '../cache/key-arguments.js';
 import { canSubscribe, type ChangeMessage, type DbSession, type SubscribingSession } from '../db/driver.js';
 import { firstLine, isConnectionLost, isLoginDenied, isTransient, isUnreachable, oracleCode, statementError } from '../db/oracle-errors.js';
+import { describe, giveUp } from '../db/reconnect.js';
 import { DcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
-import { describe, giveUp } from './give-up.js';
 import { lookupKeys, planTables, subscriptionQuery, type WatchedTable } from './tables.js';
 
 /** CQN_OPCODE_* (oracledb lib/constants.js), the DBMS_CHANGE_NOTIFICATION values. */
@@ -157,7 +157,7 @@ export class Watch {
         throw broken.error;
       } catch (err) {
         if (signal.aborted) break;
-        const fatal = giveUp(err, subscribed);
+        const fatal = giveUp(err, subscribed, 'the watch');
         if (fatal) {
           await this.#close();
           throw fatal;

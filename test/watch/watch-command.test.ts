@@ -102,7 +102,7 @@ describe('dcn watch (the command)', () => {
     const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
     expect(r.code).toBe(6);
     expect(r.driver.connects).toHaveLength(1);
-    expect(r.stderr).toMatch(/it had not subscribed yet.*NJS-503/);
+    expect(r.stderr).toMatch(/it had not started yet.*NJS-503/);
   });
 
   it('a malformed connect string or a port out of range is bad input: exit 2, no retry', async () => {

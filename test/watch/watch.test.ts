@@ -279,8 +279,8 @@ describe('dcn watch never retries what a retry cannot cure', () => {
   it.each([
     [WRONG_PASSWORD, 'login_denied', /a refused login is never tried again/],
     ['ORA-28000: The account is locked.', 'login_denied', /a refused login is never tried again/],
-    [REFUSED, 'connection_failed', /it had not subscribed yet/],
-    ['NJS-510: connection to host db port 1521 timed out.', 'connection_failed', /it had not subscribed yet/],
+    [REFUSED, 'connection_failed', /it had not started yet/],
+    ['NJS-510: connection to host db port 1521 timed out.', 'connection_failed', /it had not started yet/],
   ])('at start, %s ends the watch after one try (%s)', async (failure, code, why) => {
     const db = database();
     const { connect, calls } = flakyConnect(db, [failure, failure, failure]);
