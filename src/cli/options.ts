@@ -249,7 +249,7 @@ export const WATCH = {
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to watch; repeatable', repeatable: true },
   cacheDir: LISTEN.cacheDir,
   map: LISTEN.map,
-  timeout: { flags: '--timeout <seconds>', description: 'the database drops the subscription after this long unless renewed (default 300): one left by a killed watch goes away' },
+  timeout: { flags: '--timeout <seconds>', description: 'the database drops the subscription after this long unless renewed (default 300): one left by a killed watch goes away; renewed at half of it, and at least every 300 s' },
   checkInterval: { flags: '--check-interval <seconds>', description: 'how often the notification channel and the connection are checked (default 10)' },
   ordersTable: MIGRATION_SET.ordersTable,
   orderItemsTable: MIGRATION_SET.orderItemsTable,

@@ -4,13 +4,16 @@
  * id can commit after a higher one): one query per poll on the primary key, at most a batch of
  * rows at a time, so memory stays constant however long it runs. A lost connection is said
  * once and retried with backoff; it goes on from the last id it printed, so no row is lost or
- * printed twice. Never prints and never exits: it yields rows and events.
+ * printed twice. Only network errors and a database that is starting are retried: a refused
+ * login stops it (each one counts towards locking the account). Never prints and never exits: it
+ * yields rows and events.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { DcnError } from '../errors.js';
 import type { BindValue, DbSession } from '../db/driver.js';
-import { firstLine, isConnectionLost, isUnreachable, oracleCode } from '../db/oracle-errors.js';
+import { firstLine, oracleCode, rootCause, statementError } from '../db/oracle-errors.js';
+import { giveUp } from '../db/reconnect.js';
 
 export interface TailFilters {
   /** Table name as sendNotification logs it (ORDERS), also matched as SCHEMA.TABLE. */
@@ -126,11 +129,6 @@ function toRow(r: Record<string, unknown>): LogRow {
   };
 }
 
-/** Lost, or not there again yet when following: tail -f waits for the database to come back. */
-function isConnectionLoss(err: unknown): boolean {
-  return isConnectionLost(err) || isUnreachable(err) || (err instanceof DcnError && err.code === 'connection_failed');
-}
-
 export interface TailOptions {
   /** Opens a session for the app schema; called again after a lost connection. */
   readonly connect: () => Promise<DbSession>;
@@ -157,7 +155,8 @@ export class Tail {
           cause: err,
         });
       }
-      throw err;
+      // a connection lost in the first query too (ORA-03113 right after connecting): said as one
+      throw statementError(err, 'reading the notification log');
     }
   }
 
@@ -194,11 +193,12 @@ export class Tail {
       try {
         read = await this.#query(await tailQuery({}, this.options.schema, { afterId: last, limit: batch, again: [...gaps.keys()] }));
       } catch (err) {
-        if (!isConnectionLoss(err)) throw err;
+        const fatal = giveUp(err, true, 'tail -f');
+        if (fatal) throw fatal;
         await this.close();
         if (!lost) {
           lost = true;
-          yield { type: 'lost', reason: firstLine(err) };
+          yield { type: 'lost', reason: firstLine(rootCause(err)) };
         }
         await sleep(backoff, undefined, { signal }).catch(() => undefined);
         backoff = Math.min(backoff * 2, 30_000);

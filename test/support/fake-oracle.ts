@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BindValue, Binds, ChangeMessage, ConnectOptions, Driver, ExecuteOptions, ExecuteResult, SubscribeRequest, SubscribingSession } from '../../src/db/driver.js';
+import { isCollectionBind, type BindValue, type Binds, type ChangeMessage, type ConnectOptions, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { runNetworkAclBlock } from './fake-network-acl.js';
 
@@ -512,7 +512,7 @@ class FakeSession implements SubscribingSession {
   /** dcn watch's key lookup, as its SQL reads: the ROWIDs from their binds, the table and key columns from the text. */
   #watchKeys(sql: string, b: Record<string, BindValue>): ExecuteResult {
     const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
-    const m = /^SELECT r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(SYS\.ODCIVARCHAR2LIST\(([^)]*)\)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(flat);
+    const m = /^SELECT \/\*\+ LEADING\(r\) USE_NL\(t\) \*\/ r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(:(\w+)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(flat);
     if (!m) throw new Error(`the fake does not understand this key lookup: ${flat}`);
     const keys = m[1]!.split(', ').map((k) => {
       const c = /^TO_CHAR\(t\."([^"]+)"\) AS (k\d+)$/i.exec(k);
@@ -523,11 +523,10 @@ class FakeSession implements SubscribingSession {
     if (!o || (o.owner ?? 'OE') !== m[3]) throw oraError('ORA-00942: table or view does not exist');
     for (const k of keys) if (!(o.columns ?? []).includes(k.column)) throw oraError(`ORA-00904: "T"."${k.column}": invalid identifier`);
     const rows = this.db.tableRows.get(`${m[3]}.${m[4]}`) ?? [];
-    const rowids = m[2]!.split(', ').map((bind) => {
-      const name = /^:(\w+)$/.exec(bind)?.[1];
-      if (!name || !(name in b)) throw new Error(`the fake cannot read the ROWID bind ${bind}`);
-      return String(b[name]);
-    });
+    // the ROWIDs come as one bound collection, as node-oracledb binds a named collection type
+    const bound = (b as Record<string, unknown>)[m[2]!];
+    if (!isCollectionBind(bound) || bound.collection !== 'SYS.ODCIVARCHAR2LIST') throw oraError('ORA-22905: cannot access rows from a non-nested table item');
+    const rowids = bound.values.map(String);
     return {
       rows: rowids.map((rid) => {
         const row = rows.find((r) => r.ROWID === rid);

@@ -115,6 +115,57 @@ describe('dcn tail', () => {
   }, 20_000);
 });
 
+const LOST = 'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
+
+describe('dcn tail: connections that go, and logins that are refused', () => {
+  it('a connection lost in the first query is said as a lost connection (exit 6), not as a bug in dcn', async () => {
+    for (const args of [['tail'], ['tail', '-f', '-n', '0'], ['tail', '-f']]) {
+      const db = withLog(3);
+      let thrown = false;
+      db.beforeExecute = (session, _sql, name) => {
+        if (thrown || !name?.startsWith('tail.')) return;
+        thrown = true;
+        session.kill();
+        throw Object.assign(new Error(LOST), { code: 'NJS-500', errorNum: 3113, isRecoverable: true });
+      };
+      const r = await runCli(args, { env: DB_ENV, db });
+      expect(r.code, args.join(' ')).toBe(6);
+      expect(r.stderr).toMatch(/dcn: error: reading the notification log: the connection was lost \(NJS-500: connection to Oracle Database was closed or broken\)\n {2}hint: check the database and the network/);
+      expect(r.stderr).not.toMatch(/bug in dcn|at .*\.ts:\d+/);
+    }
+  });
+
+  it('tail -f stops at the first refused login when it reconnects (exit 6), saying why, instead of locking the account', async () => {
+    const db = withLog(3);
+    let connects = 0;
+    const refuse = () => (++connects > 1 ? Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), { code: 'ORA-01017', errorNum: 1017 }) : undefined);
+    db.beforeExecute = (session, _sql, name) => {
+      if (name === 'tail.select' && db.log.filter((l) => l.name === 'tail.select').length === 3) session.kill();
+    };
+    const r = await runCli(['tail', '-f', '--interval', '0.1'], { env: DB_ENV, db, refuse });
+    expect(r.code).toBe(6);
+    expect(connects).toBe(2);
+    expect(r.stderr).toMatch(/dcn: error: tail -f stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)/);
+  });
+
+  it('tail -f waits out a database that is starting, and goes on', async () => {
+    const db = withLog(3);
+    let connects = 0;
+    const refuse = () => (++connects === 2 ? Object.assign(new Error('ORA-01033: ORACLE initialization or shutdown in progress'), { code: 'ORA-01033', errorNum: 1033 }) : undefined);
+    let stop!: (s: string) => void;
+    db.beforeExecute = (session, _sql, name) => {
+      if (name !== 'tail.select') return;
+      const polls = db.log.filter((l) => l.name === 'tail.select').length;
+      if (polls === 3) session.kill();
+      if (polls === 5) stop('SIGINT');
+    };
+    const r = await runCli(['tail', '-f', '--interval', '0.1'], { env: DB_ENV, db, refuse, stop: new Promise((resolve) => (stop = resolve)) });
+    expect(r.code).toBe(0);
+    expect(connects).toBe(3);
+    expect(r.stderr).toMatch(/connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected/);
+  }, 10_000);
+});
+
 describe('dcn tail -f misses nothing (issue 11)', () => {
   it('prints a row whose lower id commits after a higher one: 5, 7, then 6, each once', async () => {
     const db = withLog(4);
