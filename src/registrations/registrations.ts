@@ -11,6 +11,7 @@ import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
 import { displayName, isReservedWord, isUnquotedName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
+import { withoutPassword } from '../redact.js';
 import { decodeFlags, flagExpression } from './flags.js';
 import { deleteRoute, listRoutes, planRoute, planSaveRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
 
@@ -167,6 +168,13 @@ export function parseTimeout(input: string | undefined): number {
 }
 
 export function parseCallback(input: string | undefined): QualifiedName {
+  // a URL here is the callback URL given by mistake: refused without echoing a password it holds
+  if (input !== undefined && !input.startsWith('"') && (/^[A-Za-z][\w+.-]*:\/\//.test(input) || /:[^@]*@/.test(input))) {
+    throw new DcnError('usage', `callback '${withoutPassword(input)}' is a URL: the callback is the PL/SQL procedure the database calls, e.g. ORDERS_NF_CALLBACK`, {
+      hint: 'name the procedure; the URL it calls is the callbackUrl setting, which dcn migrate applies',
+      meta: { value: withoutPassword(input) },
+    });
+  }
   const name = parseQualifiedName(input ?? DEFAULT_CALLBACK, 'callback', 128);
   // SYS.CHNF$_REG_INFO.callback is VARCHAR2(257) since 12.2 (catchnf.sql): schema.name at full length
   if (Buffer.byteLength(displayName(name)) > 257) throw usageError(`callback '${input}' is longer than the 257 bytes a registration holds`, 'use a shorter name, or a synonym');

@@ -319,6 +319,17 @@ describe('dcn listen as a process', () => {
     await new Promise((r) => only.child.on('exit', r));
   });
 
+  it('refuses a --path that is not a URL path without echoing a password it holds (a callback URL given by mistake)', async () => {
+    for (const path of ['http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php', 'app:s3cret@10.0.0.5/x']) {
+      for (const json of [[], ['--json']]) {
+        const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--path', path, ...json]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/--path \S*app:\*\*\*@10\.0\.0\.5\S* is not a URL path/);
+        expect(r.stderr + r.stdout).not.toContain('s3cret');
+      }
+    }
+  });
+
   it('loads refresh functions from a module, and says which one is missing', async () => {
     const dir = tempDir();
     const module = join(dir, 'queries.mjs');
