@@ -62,7 +62,9 @@ export type Remedy =
   /** Change this setting (the CLI names its flag and environment variable). */
   | { readonly kind: 'setting'; readonly name: keyof typeof ENV_NAMES }
   /** The driver's own error says more. */
-  | { readonly kind: 'verbose' };
+  | { readonly kind: 'verbose' }
+  /** Register a table read only through a role anyway, with a warning. */
+  | { readonly kind: 'allow-role-grant' };
 
 export interface DcnErrorOptions {
   /** What to do about it, in one sentence. */

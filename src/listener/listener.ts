@@ -207,9 +207,11 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     const onBus = options.cache.busState() !== undefined;
     for (const { res, table, fn, order } of notifications) {
       const entry = `${fn}\u0000${order}`;
+      // as keys are: the application may have cached getOrderFields(2408) or getOrderFields('2408')
+      const forms = keyArguments([String(order)]);
       if (!dropped.has(entry)) {
         try {
-          options.cache.dropSync(fn, order);
+          for (const args of forms) options.cache.dropSync(fn, ...args);
         } catch (err) {
           failed(res, table, fn, err);
           continue;
@@ -219,7 +221,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       if (onBus) {
         // answered only once the drop reached the bus: else the other servers keep the entry, and
         // a 500 makes sendNotification log the call as failed (dcn replay sends it again)
-        options.cache.publishDrop(fn, order).then(
+        Promise.all(forms.map((args) => options.cache.publishDrop(fn, ...args))).then(
           () => {
             emit({ status: 200, action: 'dropped', table, function: fn, order });
             replyOk(res, 'dropped', table, fn, order);

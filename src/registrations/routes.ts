@@ -65,13 +65,22 @@ export async function routesAvailable(session: DbSession): Promise<boolean> {
   return Number((await rows(session, 'routes.available', {}, 'looking for dcn_routes'))[0]?.ROUTES ?? 0) > 0;
 }
 
-/** The route a table gets: checked against the dictionary before anything is registered. */
-export async function planRoute(session: DbSession, owner: string, table: string, request: KeyRequest = {}): Promise<Route> {
+/**
+ * The route a table gets: checked against the dictionary before anything is registered. A named
+ * key column that may be NULL is said through `warn`: the callback and dcn watch cannot name a
+ * cached result by a NULL key (and Oracle stores '' as NULL).
+ */
+export async function planRoute(session: DbSession, owner: string, table: string, request: KeyRequest = {}, warn?: (message: string) => void): Promise<Route> {
   const name = `${owner}.${table}`;
   if (request.columns && request.columns.length > 0) {
-    const existing = new Set((await rows(session, 'table.columns', { owner, table_name: table }, `reading the columns of ${name}`)).map((r) => String(r.COLUMN_NAME)));
+    const found = await rows(session, 'table.columns', { owner, table_name: table }, `reading the columns of ${name}`);
+    const existing = new Set(found.map((r) => String(r.COLUMN_NAME)));
     const missing = request.columns.filter((c) => !existing.has(c));
     if (missing.length > 0) throw usageError(`${name} has no column ${missing.join(', ')}`, `name key columns of ${name}: ${[...existing].sort().join(', ')}`);
+    // ALL_TAB_COLUMNS.NULLABLE: 'N' only where a NOT NULL constraint holds (Database Reference, ALL_TAB_COLUMNS)
+    const nullable = found.filter((r) => r.NULLABLE !== 'N' && request.columns!.includes(String(r.COLUMN_NAME))).map((r) => String(r.COLUMN_NAME));
+    const ordered = request.columns.filter((c) => nullable.includes(c));
+    if (ordered.length > 0) warn?.(`${name}: key column${ordered.length === 1 ? '' : 's'} ${ordered.join(', ')} may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare ${ordered.length === 1 ? 'it' : 'them'} NOT NULL, or name key columns that are`);
     return { table: name, key: [...request.columns], keyImmutable: request.immutable ?? false, keyFrom: 'named' };
   }
   const primaryKey = (await rows(session, 'table.primary-key', { owner, table_name: table }, `reading the primary key of ${name}`)).map((r) => String(r.COLUMN_NAME));
@@ -106,6 +115,16 @@ export async function saveRoute(session: DbSession, route: Route): Promise<void>
   } catch (err) {
     throw statementError(err, `writing the route of ${route.table}`);
   }
+}
+
+/**
+ * Can the session user read the table without a role: its own, SELECT or READ granted to it or
+ * to PUBLIC, or an ANY TABLE privilege granted so? What the definer's-rights callback can read.
+ */
+export async function readsWithoutRole(session: DbSession, user: string, owner: string, table: string): Promise<boolean> {
+  if (owner === user) return true;
+  if ((await rows(session, 'table.direct-grant', { owner, table_name: table }, `reading the grants on ${owner}.${table}`)).length > 0) return true;
+  return (await rows(session, 'user.any-table', {}, `reading the system privileges of ${user}`)).length > 0;
 }
 
 export async function deleteRoute(session: DbSession, table: string): Promise<void> {

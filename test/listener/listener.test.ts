@@ -155,6 +155,19 @@ describe('the listener for tables routed by their own key (issue 16)', () => {
     expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7")');
   });
 
+  it('?order_no=2408 drops getOrderFields(2408) and getOrderFields("2408"), as keys drop both forms', async () => {
+    await cache.call('getOrderFields', () => 'number', 2408);
+    await cache.call('getOrderFields', () => 'text', '2408');
+    await cache.call('getOrderFields', () => 'other', 2409);
+    // two in one batch, and the same order twice in it: each form is dropped
+    const [a, b] = await Promise.all([http(base(), `${P}?order_no=2408&table=ORDERS`), http(base(), `${P}?order_no=2408&table=ORDERS`)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(JSON.parse(a.body)).toEqual({ ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', order: 2408 });
+    expect(await cache.has('getOrderFields', 2408)).toBe(false);
+    expect(await cache.has('getOrderFields', '2408')).toBe(false);
+    expect(await cache.has('getOrderFields', 2409)).toBe(true);
+  });
+
   it('takes one key parameter per key column, in order, each decoded', async () => {
     await cache.call('getJobHistory', () => 'x', 101, '13-JAN-93');
     await cache.call('getJobHistory', () => 'y', 101, '24-MAR-97');
@@ -198,7 +211,7 @@ describe('the listener under concurrent notifications', () => {
     // read in one turn of the event loop: one batch
     for (const order of [7, 8, 7]) handler({ url: `${P}?order_no=${order}&table=ORDERS`, method: 'GET', headers: {} } as never, res());
     await new Promise((r) => setImmediate(r));
-    expect(drops).toEqual([7, 8]);
+    expect(drops).toEqual(['7', 7, '8', 8]); // each order in both forms, once
     expect(answers.map((a) => [a.status, JSON.parse(a.body).order])).toEqual([[200, 7], [200, 8], [200, 7]]);
     expect(await cache.has('getOrderFields', 7)).toBe(false);
   });
@@ -317,6 +330,17 @@ describe('dcn listen as a process', () => {
     expect((await http(only.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(404);
     only.child.kill('SIGTERM');
     await new Promise((r) => only.child.on('exit', r));
+  });
+
+  it('refuses a --path that is not a URL path without echoing a password it holds (a callback URL given by mistake)', async () => {
+    for (const path of ['http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php', 'app:s3cret@10.0.0.5/x']) {
+      for (const json of [[], ['--json']]) {
+        const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--path', path, ...json]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/--path \S*app:\*\*\*@10\.0\.0\.5\S* is not a URL path/);
+        expect(r.stderr + r.stdout).not.toContain('s3cret');
+      }
+    }
   });
 
   it('loads refresh functions from a module, and says which one is missing', async () => {

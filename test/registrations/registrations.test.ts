@@ -142,6 +142,19 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     expect(r.stderr).toMatch(/EVENT_QUERYCHANGE/);
   });
 
+  it('refuses a callback URL given as --callback without echoing its password, in text and in JSON', async () => {
+    for (const args of [['register', '--table', 'ORDERS'], ['enable-reg', '--table', 'ORDERS'], ['deregister', '--dry-run']]) {
+      for (const url of ['http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php', 'app:s3cret@10.0.0.5', 'https://app:s3cret@h/x']) {
+        const r = await runCli([...args, '--callback', url], { env: DB_ENV });
+        const json = await runCli([...args, '--callback', url, '--json'], { env: DB_ENV });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^dcn: error: callback '\S*app:\*\*\*@\S*' is a URL: the callback is the PL\/SQL procedure the database calls/);
+        expect(r.stdout + r.stderr + json.stdout + json.stderr).not.toContain('s3cret');
+        expect(r.driverLoads()).toBe(0);
+      }
+    }
+  });
+
   it('takes a callback name of up to 257 characters (schema.name, since 12.2)', () => {
     const long = `${'S'.repeat(100)}.${'C'.repeat(100)}`;
     expect(displayName(parseCallback(long))).toBe(long);

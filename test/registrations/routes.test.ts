@@ -122,6 +122,46 @@ describe('routes: dcn register --table, --key, --key-immutable', () => {
     }
   });
 
+  it('refuses a table the user reads only through a role, which the callback (definer\'s rights) cannot use, unless --allow-role-grant', async () => {
+    for (const args of [['register', '--table', 'HR.EMPLOYEES'], ['enable-reg', '41', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL']]) {
+      const db = await withHrTables();
+      if (args[0] === 'enable-reg') await run(db, ['register', '--table', 'ORDERS']);
+      db.readThroughRoleOnly.add('HR.EMPLOYEES');
+      const before = [...db.registrations.values()].map((r) => [...r.tables]);
+      const refused = await run(db, args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toMatch(/^dcn: error: OE reads HR\.EMPLOYEES only through a role: the callback runs with its owner's rights, where roles do not count, so every lookup of its changed rows would fail \(ORA-00942\) and its cached results would stay stale\n {2}hint: have HR or a DBA grant it to OE itself: GRANT SELECT ON HR\.EMPLOYEES TO OE; or register it anyway: `--allow-role-grant`\n$/);
+      expect([...db.registrations.values()].map((r) => r.tables)).toEqual(before);
+      expect(db.routes.size).toBe(0);
+      const accepted = await run(db, [...args, '--allow-role-grant']);
+      expect(accepted.code).toBe(0);
+      expect(accepted.stderr).toMatch(/^dcn: warning: OE reads HR\.EMPLOYEES only through a role: the callback runs with its owner's rights, where roles do not count/m);
+      expect(db.routes.has('HR.EMPLOYEES')).toBe(true);
+    }
+  });
+
+  it('checks only the tables whose changes the callback looks up: not one without a key', async () => {
+    const db = await withHrTables();
+    db.readThroughRoleOnly.add('HR.AUDIT_LOG');
+    const r = await run(db, ['register', '--table', 'HR.AUDIT_LOG']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(db.log.filter((l) => l.name === 'table.direct-grant')).toHaveLength(0);
+  });
+
+  it('warns when a --key column may be NULL (ALL_TAB_COLUMNS.NULLABLE), and not for a NOT NULL or primary key column', async () => {
+    const db = await withHrTables();
+    db.objects.get('TABLE EMPLOYEES')!.notNull = ['EMAIL'];
+    const nullable = await run(db, ['register', '--table', 'HR.EMPLOYEES', '--key', 'DEPARTMENT_ID,EMAIL']);
+    expect(nullable.code).toBe(0);
+    expect(nullable.stderr).toBe("dcn: warning: HR.EMPLOYEES: key column DEPARTMENT_ID may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare it NOT NULL, or name key columns that are\n");
+    const notNull = await run(db, ['register', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL,EMPLOYEE_ID']);
+    expect(notNull.stderr).toBe('');
+    expect(JSON.parse((await run(db, ['register', '--table', 'HR.EMPLOYEES', '--key', 'DEPARTMENT_ID', '--json'])).stdout).warnings).toEqual([
+      "HR.EMPLOYEES: key column DEPARTMENT_ID may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare it NOT NULL, or name key columns that are",
+    ]);
+  });
+
   it('without V8, registers and says which tables have no route; a --key is refused', async () => {
     const db = await withHrTables();
     await run(db, ['migrate', 'down', '--yes']);

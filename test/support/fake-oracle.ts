@@ -75,6 +75,8 @@ interface DbObject {
   /** For a table: its columns and primary key columns (in key order), as its CREATE TABLE says. */
   columns?: string[];
   primaryKey?: string[];
+  /** Columns declared NOT NULL besides the primary key's (ALL_TAB_COLUMNS.NULLABLE = 'N'). */
+  notNull?: string[];
 }
 
 /** The columns and primary key of a CREATE TABLE: a column line, an inline or an out-of-line PRIMARY KEY. */
@@ -195,6 +197,8 @@ export class FakeDatabase {
   nextRegid = 41;
   /** Host ACEs (as DBMS_NETWORK_ACL_ADMIN keeps them). */
   readonly hostAces: { host: string; lower: number; upper: number; principal: string; privilege: string }[] = [];
+  /** Tables ("OWNER.TABLE") the app user reads only through a role: no direct grant, not its own. */
+  readonly readThroughRoleOnly = new Set<string>();
   /** Users with EXECUTE on DBMS_CHANGE_NOTIFICATION through a role only. */
   readonly executeThroughRole = new Set<string>();
   /** The rows of V1's list dcn_held_before: what the schema held before dcn gave it anything. */
@@ -554,8 +558,18 @@ class FakeSession implements SubscribingSession {
       return { rows: (table()?.primaryKey ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
     }
     if (name === 'table.columns') {
-      expect(/^SELECT column_name FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i);
-      return { rows: (table()?.columns ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
+      expect(/^SELECT column_name, nullable FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i);
+      const t = table();
+      return { rows: (t?.columns ?? []).map((c) => ({ COLUMN_NAME: c, NULLABLE: t?.primaryKey?.includes(c) || t?.notNull?.includes(c) ? 'N' : 'Y' })), rowsAffected: 0 };
+    }
+    if (name === 'table.direct-grant') {
+      expect(/^SELECT privilege, grantee FROM all_tab_privs WHERE table_schema = :owner AND table_name = :table_name AND privilege IN \('SELECT', 'READ'\) AND grantee IN \(SYS_CONTEXT\('USERENV', 'SESSION_USER'\), 'PUBLIC'\);?$/i);
+      const readable = table() !== undefined && !this.db.readThroughRoleOnly.has(`${String(b.owner)}.${String(b.table_name)}`);
+      return { rows: readable ? [{ PRIVILEGE: 'SELECT', GRANTEE: this.user }] : [], rowsAffected: 0 };
+    }
+    if (name === 'user.any-table') {
+      expect(/^SELECT privilege FROM user_sys_privs WHERE privilege IN \('SELECT ANY TABLE', 'READ ANY TABLE'\);?$/i);
+      return { rows: [], rowsAffected: 0 };
     }
     if (name === 'routes.available') {
       expect(/^SELECT COUNT\(\*\) AS routes FROM user_tables WHERE table_name = 'DCN_ROUTES';?$/i);
@@ -898,6 +912,8 @@ class FakeSession implements SubscribingSession {
         return this.#watchKeys(sql, b);
       case 'table.primary-key':
       case 'table.columns':
+      case 'table.direct-grant':
+      case 'user.any-table':
       case 'routes.available':
       case 'routes.save':
       case 'routes.list':

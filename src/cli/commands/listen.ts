@@ -4,6 +4,7 @@ import type { CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
 import { DEFAULT_PATH, startListener, type NotificationEvent } from '../../listener/listener.js';
 import { portOwner } from '../../listener/port-owner.js';
+import { withoutPassword } from '../../redact.js';
 import type { CommandContext } from '../context.js';
 import { openCache, parseMap } from '../cache-setup.js';
 import { busSetting, callbackToken } from '../migration-setup.js';
@@ -55,7 +56,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const port = flags.port === undefined ? 8080 : Number(flags.port);
   if (!/^\d{1,5}$/.test(flags.port ?? '8080') || port > 65535) throw usageError(`--port ${flags.port} is not a port number`, 'e.g. --port 8080 (0 picks a free one)');
   const path = flags.path ?? DEFAULT_PATH;
-  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz') throw usageError(`--path ${path} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz') throw usageError(`--path ${withoutPassword(path)} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
   const lifetime = flags.lifetime === undefined ? undefined : Number(flags.lifetime);
   if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0)) throw usageError(`--lifetime ${flags.lifetime} is not a whole number of seconds`);
   const tables = parseMap(flags.map);
