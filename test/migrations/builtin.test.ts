@@ -46,7 +46,8 @@ function undone(sql: string): string[] {
   // U1 revokes through revoke_given('…'), skipping what was held before dcn
   const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\S+)'/.exec(sql)?.[1];
   if (grantee) for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gm)) out.push(`REVOKE ${m[1]!.toUpperCase()} FROM ${grantee.toUpperCase()}`);
-  const droppedColumn = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+${IDENT}\s+DROP\s+COLUMN\s+("?[\w$#]+"?)`, 'i').exec(sql);
+  // a column dropped, or set unused (gone for every statement, its bytes left to a DBA's DROP UNUSED COLUMNS)
+  const droppedColumn = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+${IDENT}\s+(?:DROP\s+COLUMN\s+|SET\s+UNUSED\s*\(\s*)("?[\w$#]+"?)`, 'i').exec(sql);
   if (droppedColumn) out.push(`DROP COLUMN ${droppedColumn[1]!.toUpperCase()}.${droppedColumn[2]!.toUpperCase()}`);
   const dynamicDrop = new RegExp(String.raw`EXECUTE IMMEDIATE 'DROP\s+(TABLE)\s+${IDENT}'`, 'i').exec(sql);
   if (dynamicDrop) out.push(`DROP ${dynamicDrop[1]!.toUpperCase()} ${dynamicDrop[2]!.toUpperCase()}`);
@@ -116,6 +117,25 @@ describe('the built-in set on the fake', () => {
     expect(down.results.map((r) => r.version)).toEqual(['8', '7', '6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
     expect((await migrator.migrate()).results).toHaveLength(11);
+  });
+
+  it('leaves every object it installed VALID after each undo step: what the procedures name statically is still there', async () => {
+    const db = new FakeDatabase();
+    const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await migrator.migrate();
+    const units = () => [...db.objects.values()].filter((o) => o.references).map((o) => `${o.type} ${o.name}`);
+    expect(units()).toEqual(['PROCEDURE SENDNOTIFICATION', 'PROCEDURE ORDERS_NF_CALLBACK']);
+    // what the fake follows: the log table statically, the type and sendNotification from the callback
+    expect([...db.objects.get('PROCEDURE ORDERS_NF_CALLBACK')!.references!.objects].sort()).toEqual(['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION']);
+    for (const step of ['8', '7', '6', '5', '4', '3', '2', '1']) {
+      const down = await migrator.down();
+      expect(down.results.map((r) => [r.version, r.status])).toEqual([[step, 'success']]);
+      expect(down.invalidObjects, `after U${step}`).toEqual([]);
+      for (const unit of units()) expect(db.unresolved(unit), `${unit} after U${step}`).toEqual([]);
+    }
+    // and up again: the same procedures, valid
+    await migrator.migrate();
+    expect(units().map((u) => [u, db.objects.get(u)!.status])).toEqual([['PROCEDURE SENDNOTIFICATION', 'VALID'], ['PROCEDURE ORDERS_NF_CALLBACK', 'VALID']]);
   });
 
   it('takes back only what V1 gave: a grant and an ACE a DBA made before dcn stay', async () => {

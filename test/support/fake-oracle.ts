@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { BindValue, Binds, ChangeMessage, ConnectOptions, Driver, ExecuteOptions, ExecuteResult, SubscribeRequest, SubscribingSession } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { runNetworkAclBlock } from './fake-network-acl.js';
+import { staticReferences, unresolvedReferences, type SchemaNames, type StaticReferences } from './plsql-references.js';
 
 export interface FakeRegistration {
   regid: number;
@@ -75,6 +76,8 @@ interface DbObject {
   /** For a table: its columns and primary key columns (in key order), as its CREATE TABLE says. */
   columns?: string[];
   primaryKey?: string[];
+  /** For a stored PL/SQL unit: what its text names statically (see plsql-references.ts). */
+  references?: StaticReferences;
 }
 
 /** The columns and primary key of a CREATE TABLE: a column line, an inline or an out-of-line PRIMARY KEY. */
@@ -152,6 +155,8 @@ const CREATE_OBJECT = new RegExp(
 );
 const DROP_OBJECT = new RegExp(String.raw`^\s*DROP\s+(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`, 'i');
 const COMPILED = new Set(['PACKAGE', 'PACKAGE BODY', 'TYPE', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER', 'VIEW']);
+/** Stored PL/SQL whose static references the fake follows. */
+const PLSQL_UNITS = new Set(['PACKAGE BODY', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER']);
 
 function normName(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase();
@@ -307,6 +312,40 @@ export class FakeDatabase {
 
   hasTable(name: string): boolean {
     return this.objects.has(`TABLE ${name}`);
+  }
+
+  /** The schema's names as a PL/SQL unit's static references resolve against them now. */
+  schemaNames(): SchemaNames {
+    return {
+      has: (name) => [...this.objects.values()].some((o) => o.name === name && o.type !== 'INDEX'),
+      columnsOf: (table) => {
+        const o = this.objects.get(`TABLE ${table}`);
+        return o?.columns && [...o.columns, ...(this.addedColumns.get(table) ?? [])];
+      },
+    };
+  }
+
+  /** What a stored unit names statically that the schema no longer holds ("TABLE", "TABLE.COLUMN"). */
+  unresolved(key: string): string[] {
+    const o = this.objects.get(key);
+    return o?.references ? unresolvedReferences(o.references, this.schemaNames()) : [];
+  }
+
+  /**
+   * Oracle invalidates a stored unit when an object it names statically is dropped, or a column is
+   * dropped or set unused in a table it names (its SQL may name that column; Oracle Database
+   * Development Guide, "Schema Object Dependency"): it stays INVALID until it compiles again.
+   */
+  invalidateDependents(name: string): void {
+    for (const o of this.objects.values()) if (o.references?.objects.has(name)) o.status = 'INVALID';
+  }
+
+  /** CREATE OR REPLACE or ALTER … COMPILE: VALID when every static reference resolves. */
+  recompile(key: string): boolean {
+    const o = this.objects.get(key);
+    if (!o) throw oraError('ORA-04043: object does not exist');
+    o.status = this.unresolved(key).length === 0 ? 'VALID' : 'INVALID';
+    return o.status === 'VALID';
   }
 
   history(): HistoryRecord[] {
@@ -474,6 +513,7 @@ class FakeSession implements SubscribingSession {
       const errors = COMPILED.has(type) ? this.db.compileFault(sql) : undefined;
       const table = type === 'INDEX' ? /\bON\s+(?:\S+\.)?("?[\w$#]+"?)/i.exec(sql)?.[1] : undefined;
       this.db.objects.set(key, { type, name, owner: this.user, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}), ...(type === 'TABLE' ? tableShape(sql) : {}) });
+      if (PLSQL_UNITS.has(type)) this.db.objects.get(key)!.references = staticReferences(sql, name, this.db.schemaNames());
       if (errors) {
         this.db.errors.set(key, errors);
         warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
@@ -485,6 +525,7 @@ class FakeSession implements SubscribingSession {
       const key = `${type} ${normName(drop[2]!)}`;
       if (!this.db.objects.delete(key)) throw oraError(type === 'TABLE' || type === 'VIEW' ? 'ORA-00942: table or view does not exist' : 'ORA-04043: object does not exist');
       if (key === 'TABLE DCN_ROUTES') this.db.routes.clear();
+      this.db.invalidateDependents(normName(drop[2]!));
       this.db.errors.delete(key);
       if (type === 'PACKAGE') this.db.objects.delete(`PACKAGE BODY ${normName(drop[2]!)}`);
       if (type === 'TABLE') {
@@ -493,6 +534,8 @@ class FakeSession implements SubscribingSession {
       }
     }
     if (/^\s*ALTER\s+TABLE\b/i.test(sql)) this.#alterTable(sql);
+    const compile = /^\s*ALTER\s+(PROCEDURE|FUNCTION|TRIGGER)\s+(\S+)\s+COMPILE\s*$/i.exec(sql);
+    if (compile && !this.db.recompile(`${compile[1]!.toUpperCase()} ${normName(compile[2]!)}`)) warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
     const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
     if (grant) for (const p of grant[1]!.split(',')) this.db.grants.add(`${grant[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`);
     const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
@@ -620,14 +663,14 @@ class FakeSession implements SubscribingSession {
       this.db.nfresultsRowsRead += rows.length;
       return { rows, rowsAffected: 0 };
     }
-    // replay.send: sendNotification(url, tblname, order_id, regid, note), as R__01 takes them
-    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
+    // replay.send: sendNotification(url, tblname, order_id, regid, note, key_values, logged_id), as
+    // R__01 takes them: the id of the call's log row comes back in the last one (INSERT … RETURNING)
+    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
     if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
     // the mark is committed in the block: dcn never commits this session itself, so without it the
     // mark would be rolled back when the session closes and the call sent again by the next replay
     if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim())) throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
-    // the new call's row: logged after the block began, a 'notify' row, and the one with this note
-    if (!/\bSELECT MAX\(id\) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%\(' \|\| :note \|\| '\)';/i.test(flat)) throw new Error(`the fake does not understand how this block finds the new call: ${flat.slice(0, 200)}`);
+    if (/\bFROM nfresults WHERE id > /i.test(flat)) throw new Error(`the fake does not search the log for the new call: sendNotification returns its id: ${flat.slice(0, 200)}`);
     const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}${b.key_values == null ? '' : `&${String(b.key_values)}`}`;
     this.db.calls.push(url);
     const status = this.db.callbackAnswer;
@@ -636,7 +679,8 @@ class FakeSession implements SubscribingSession {
       order: b.order_id == null ? null : String(b.order_id),
       keys: b.key_values == null ? null : String(b.key_values),
       status,
-      message: status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`,
+      // cut to the column's 4000 bytes, as sendNotification does (SUBSTRB)
+      message: Buffer.from(status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`).subarray(0, 4000).toString(),
       error: status === null ? 'ORA-29273: HTTP request failed' : null,
     });
     const old = this.db.nfresults.find((r) => r.ID === Number(b.id));
@@ -651,7 +695,8 @@ class FakeSession implements SubscribingSession {
    * that is not. Any other ALTER TABLE is not understood.
    */
   #alterTable(sql: string): void {
-    const m = /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|DROP\s+COLUMN\s+("?[\w$#]+"?))\s*$/i.exec(sql);
+    // DROP COLUMN c, SET UNUSED COLUMN c and SET UNUSED (c): the column is gone for every statement
+    const m = /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|(?:DROP\s+COLUMN|SET\s+UNUSED\s+COLUMN)\s+("?[\w$#]+"?)|SET\s+UNUSED\s*\(\s*("?[\w$#]+"?)\s*\))\s*$/i.exec(sql);
     if (!m) throw new Error(`the fake does not understand this ALTER TABLE (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
     const table = normName(m[1]!);
     if (!this.db.hasTable(table)) throw oraError('ORA-00942: table or view does not exist');
@@ -663,7 +708,11 @@ class FakeSession implements SubscribingSession {
         if (columns.has(name)) throw oraError('ORA-01430: column being added already exists in table');
         columns.add(name);
       }
-    } else if (!columns.delete(normName(m[3]!))) throw oraError(`ORA-00904: "${normName(m[3]!)}": invalid identifier`);
+    } else {
+      const column = normName((m[3] ?? m[4])!);
+      if (!columns.delete(column)) throw oraError(`ORA-00904: "${column}": invalid identifier`);
+      this.db.invalidateDependents(table);
+    }
   }
 
   /**
@@ -756,6 +805,8 @@ class FakeSession implements SubscribingSession {
     }
     const parameter = this.#raiseParameter(sql);
     if (parameter) return parameter;
+    const recompiled = this.#recompileInvalid(sql);
+    if (recompiled) return recompiled;
     // A strict fake: what it cannot read fails the test, instead of passing as "no rows".
     throw new Error(`the fake does not understand this statement (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
   }
@@ -777,6 +828,24 @@ class FakeSession implements SubscribingSession {
     if (holds) {
       if (set!.toLowerCase() !== 'job_queue_processes') throw oraError('ORA-02065: illegal option for ALTER SYSTEM');
       this.db.jobQueueProcesses = Number(value);
+    }
+    return { rows: [], rowsAffected: 0 };
+  }
+
+  /**
+   * U7's and U8's block that compiles the named procedures again when they are INVALID, as its
+   * SQL reads: the names of its IN list, the status it asks for. A unit that still does not
+   * compile raises ORA-24344 out of EXECUTE IMMEDIATE.
+   */
+  #recompileInvalid(sql: string): ExecuteResult | undefined {
+    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const m = /^BEGIN FOR o IN \(SELECT object_name FROM user_objects WHERE object_type = 'PROCEDURE' AND status = '(\w+)' AND object_name IN \(([^)]*)\) ORDER BY object_name DESC\) LOOP EXECUTE IMMEDIATE 'ALTER PROCEDURE ' \|\| o\.object_name \|\| ' COMPILE'; END LOOP; END;$/i.exec(flat);
+    if (!m) return undefined;
+    const names = m[2]!.split(',').map((n) => n.trim().slice(1, -1)).sort().reverse();
+    for (const name of names) {
+      const o = this.db.objects.get(`PROCEDURE ${name}`);
+      if (!o || o.owner !== this.user || o.status !== m[1]) continue;
+      if (!this.db.recompile(`PROCEDURE ${name}`)) throw oraError('ORA-24344: success with compilation error');
     }
     return { rows: [], rowsAffected: 0 };
   }
