@@ -57,31 +57,38 @@ COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
 SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 &dcn_unless_connected
 SET DEFINE OFF
--- V1__grants_and_network_acl.sql:12
+-- V1__grants_and_network_acl.sql:13
 CREATE TABLE OE.dcn_held_before (
   what VARCHAR2(1100) NOT NULL,
   CONSTRAINT dcn_held_before_pk PRIMARY KEY (what)
 );
--- V1__grants_and_network_acl.sql:17
+-- V1__grants_and_network_acl.sql:18
 INSERT INTO OE.dcn_held_before (what)
 SELECT 'CHANGE NOTIFICATION' FROM dba_sys_privs
  WHERE grantee = 'OE' AND privilege = 'CHANGE NOTIFICATION';
--- V1__grants_and_network_acl.sql:21
+-- V1__grants_and_network_acl.sql:22
 INSERT INTO OE.dcn_held_before (what)
 SELECT DISTINCT 'EXECUTE ON DBMS_CHANGE_NOTIFICATION' FROM dba_tab_privs
  WHERE grantee = 'OE' AND owner = 'SYS'
    AND table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
--- V1__grants_and_network_acl.sql:28
-GRANT CHANGE NOTIFICATION TO OE;
 -- V1__grants_and_network_acl.sql:29
+GRANT CHANGE NOTIFICATION TO OE;
+-- V1__grants_and_network_acl.sql:30
 GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;
--- V1__grants_and_network_acl.sql:34
+-- V1__grants_and_network_acl.sql:39
 DECLARE
   l_value NUMBER;
 BEGIN
   SELECT TO_NUMBER(value) INTO l_value FROM v$parameter WHERE name = 'job_queue_processes';
   IF l_value = 0 THEN
-    EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
+    BEGIN
+      EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
+    EXCEPTION
+      WHEN OTHERS THEN
+        RAISE_APPLICATION_ERROR(-20000, 'JOB_QUEUE_PROCESSES is 0 and could not be raised here (' || SQLERRM || '): '
+          || 'no PL/SQL notification runs until it is above 0. In a multitenant database a DBA must set it in CDB$ROOT '
+          || '(connected to CDB$ROOT: ALTER SYSTEM SET job_queue_processes = 10), then run dcn migrate again', TRUE);
+    END;
   END IF;
 END;
 /
@@ -94,8 +101,8 @@ SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 SET DEFINE OFF
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', 'f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0', 'admin',
-       'migrate', 6, 6, '3c8fbc804f62b1b3f5a747ec0843b15f3db64de9951785d54d626f9c2096bd7c', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', 'a92744cc1ea11cf1ddcac522f15702708860a955ed84372eb1aa262448eb9280', 'admin',
+       'migrate', 6, 6, 'a5ae5598c84f0013af7293f48769827516e540c6387f8156c7c7b134fdc091cf', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 

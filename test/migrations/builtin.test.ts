@@ -290,6 +290,18 @@ describe('the built-in set on the fake', () => {
     }
   });
 
+  it('V1 in a PDB that may not raise JOB_QUEUE_PROCESSES fails saying a DBA must set it in CDB$ROOT, with Oracle\'s error', async () => {
+    const db = new FakeDatabase();
+    db.jobQueueProcesses = 0;
+    db.containerId = 3;
+    db.alterSystemRefusal = 'ORA-27400: value 10 for job_queue_processes is outside the range the CDB allows';
+    const failed = await new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate({ to: '1' }).then(() => undefined, (e: DcnError) => e);
+    expect(failed?.message).toMatch(/ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT/);
+    expect(db.jobQueueProcesses).toBe(0);
+    // a database that applied V1's text before this change keeps it as applied
+    expect(migrations.find((m) => m.version === '1')!.up.accepts).toContain('f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0');
+  });
+
   it('baselines a database set up by hand from the article: records V2–V5, leaves V1 (admin) to the next migrate', async () => {
     const db = new FakeDatabase();
     // what the 2006 article's hand-run scripts left: the log table, the type, the procedures, the grants
@@ -384,7 +396,7 @@ describe('what the scripts fix from the 2006 article (static checks; behaviour i
   });
 
   it('raises job_queue_processes only when it is 0', () => {
-    expect(text('V1__grants_and_network_acl.sql')).toMatch(/IF l_value = 0 THEN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';\s+END IF;/);
+    expect(text('V1__grants_and_network_acl.sql')).toMatch(/IF l_value = 0 THEN\s+BEGIN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';\s+EXCEPTION/);
   });
 
   it('escapes both values, bounds the call, and ends the response also on errors', () => {

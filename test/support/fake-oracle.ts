@@ -209,6 +209,8 @@ export class FakeDatabase {
   /** Other privileges on DBMS_CHANGE_NOTIFICATION a user holds through a role (ROLE_TAB_PRIVS). */
   readonly roleTabPrivs = new Map<string, string[]>();
   jobQueueProcesses = 1000;
+  /** What ALTER SYSTEM SET job_queue_processes raises here (a PDB whose root allows no such value: ORA-27400). */
+  alterSystemRefusal: string | undefined;
   /** SYS_CONTEXT('USERENV', 'CON_ID'): 0 not a CDB, 1 the root, 3 and up a PDB. */
   containerId = 0;
   /** False: V$PARAMETER is not visible to the app user (ORA-00942). */
@@ -817,9 +819,10 @@ class FakeSession implements SubscribingSession {
    * of a parameter that does not exist raises NO_DATA_FOUND (ORA-01403).
    */
   #raiseParameter(sql: string): ExecuteResult | undefined {
-    const block = /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+END IF;\s+END;\s*$/i.exec(sql);
+    // …the ALTER SYSTEM in a block of its own whose handler raises its own error, with SQLERRM in it
+    const block = /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+(?:BEGIN\s+)?EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+(?:EXCEPTION\s+WHEN OTHERS THEN\s+RAISE_APPLICATION_ERROR\(-(\d+), ((?:(?:'[^']*'|SQLERRM)\s*(?:\|\|\s*)?)+), TRUE\);\s+END;\s+)?END IF;\s+END;\s*$/i.exec(sql);
     if (!block) return undefined;
-    const [, , read, op, against, set, value] = block as unknown as string[];
+    const [, , read, op, against, set, value, code, message] = block as unknown as string[];
     const parameters: Record<string, number> = { job_queue_processes: this.db.jobQueueProcesses };
     if (!(read!.toLowerCase() in parameters)) throw oraError('ORA-01403: no data found');
     const current = parameters[read!.toLowerCase()]!;
@@ -827,6 +830,12 @@ class FakeSession implements SubscribingSession {
     const holds = { '=': current === n, '<>': current !== n, '>': current > n, '>=': current >= n, '<': current < n, '<=': current <= n }[op!]!;
     if (holds) {
       if (set!.toLowerCase() !== 'job_queue_processes') throw oraError('ORA-02065: illegal option for ALTER SYSTEM');
+      const refusal = this.db.alterSystemRefusal;
+      if (refusal !== undefined) {
+        if (code === undefined) throw oraError(refusal);
+        const text = [...message!.matchAll(/'([^']*)'|SQLERRM/g)].map((m) => m[1] ?? refusal).join('');
+        throw oraError(`ORA-${code.padStart(5, '0')}: ${text}\n${refusal}`);
+      }
       this.db.jobQueueProcesses = Number(value);
     }
     return { rows: [], rowsAffected: 0 };
