@@ -296,7 +296,7 @@ describe('the built-in set on the fake', () => {
     db.containerId = 3;
     db.alterSystemRefusal = 'ORA-27400: value 10 for job_queue_processes is outside the range the CDB allows';
     const failed = await new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate({ to: '1' }).then(() => undefined, (e: DcnError) => e);
-    expect(failed?.message).toMatch(/ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT/);
+    expect(failed?.message).toMatch(/ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT \(connected to CDB\$ROOT: ALTER SYSTEM SET job_queue_processes = 10\), then run dcn migrate again/);
     expect(db.jobQueueProcesses).toBe(0);
     // a database that applied V1's text before this change keeps it as applied
     expect(migrations.find((m) => m.version === '1')!.up.accepts).toContain('f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0');

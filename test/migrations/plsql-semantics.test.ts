@@ -248,6 +248,9 @@ describe('what a real Oracle does differently (round 3)', () => {
     });
     expect(exits.length).toBeGreaterThanOrEqual(2);
     for (const e of exits) expect(e).toMatch(/^NVL\((\w+), 0\) = 0$/);
+    // and the next search starts right after the separator found (',' and CHR(31): one character)
+    const steps = statements.flatMap((s) => [...s.sql.matchAll(/EXIT WHEN NVL\((\w+), 0\) = 0;\s+(\w+) := ([^;]+);/g)].map((m) => `${m[2]} := ${m[3]}`));
+    expect(steps).toEqual(exits.map(() => 'l_from := l_to + 1'));
   });
 
   it('compares table names as the dictionary stores them: never upper-cased ("MyTable" arrives so)', () => {
