@@ -107,8 +107,11 @@ async function deregisterScratch(env: OracleTestEnv): Promise<void> {
 }
 
 /**
- * The gvenzl images set JOB_QUEUE_PROCESSES=1 for the whole CDB: notifications then queue
- * behind one job slave. Raised here where the admin account may; otherwise the waits allow for it.
+ * The gvenzl images set JOB_QUEUE_PROCESSES=1 in CDB$ROOT: notifications then queue behind one
+ * job slave. A PDB cannot be raised above its root: in a PDB the ALTER SYSTEM is refused (or
+ * leaves the root's limit in force), and only an account connected to CDB$ROOT can raise it
+ * (Oracle Database Reference, JOB_QUEUE_PROCESSES). So this tries, and otherwise the waits
+ * allow for one slave.
  */
 async function raiseJobQueueProcesses(admin: DbSession): Promise<void> {
   try {
