@@ -135,6 +135,14 @@ export const MIGRATE_BASELINE = {
 } as const;
 export type MigrateBaselineFlags = FlagsOf<typeof MIGRATE_BASELINE>;
 
+export const MIGRATE_NEW = {
+  ...COMMON,
+  migrations: MIGRATION_SET.migrations,
+  undo: { flags: '--undo', description: 'also write its undo script, U<n>__<name>.sql' },
+  repeatable: { flags: '--repeatable', description: 'write a repeatable migration, R__<name>.sql, instead of the next V<n>' },
+} as const;
+export type MigrateNewFlags = FlagsOf<typeof MIGRATE_NEW>;
+
 const DRY_RUN = { dryRun: { flags: '--dry-run', description: 'print the PL/SQL and binds it would run, without connecting' } } as const;
 
 /** How a registered table's changes name its cached results (its route). */

@@ -299,6 +299,12 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
   };
 }
 
+/** The migrations directory setting alone (dcn migrate new): undefined means dcn's built-in set. */
+export function resolveMigrationsDir(input: ResolveInput): string | undefined {
+  const reader = new SettingsReader(input);
+  return reader.path('migrations', reader.pick('migrations'));
+}
+
 /** The orders and order items table settings alone: dcn register and enable-reg route them the article's way. */
 export function resolveOrderTables(input: ResolveInput): string[] {
   const reader = new SettingsReader(input);
