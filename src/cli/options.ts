@@ -135,6 +135,12 @@ export const MIGRATE_BASELINE = {
 } as const;
 export type MigrateBaselineFlags = FlagsOf<typeof MIGRATE_BASELINE>;
 
+export const MIGRATE_VALIDATE = {
+  ...MIGRATE_COMMON,
+  allowPending: { flags: '--allow-pending', description: 'pass with migrations not applied yet (pending, or repeatable ones to apply again); out of order still fails' },
+} as const;
+export type MigrateValidateFlags = FlagsOf<typeof MIGRATE_VALIDATE>;
+
 export const MIGRATE_NEW = {
   ...COMMON,
   migrations: MIGRATION_SET.migrations,

@@ -20,6 +20,7 @@ import {
   MIGRATE_REPAIR,
   MIGRATE_STATUS,
   MIGRATE_UP,
+  MIGRATE_VALIDATE,
   REGISTER,
   REGS,
   REPLAY,
@@ -184,7 +185,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
   const migrate = define(program, 'migrate', {
-    description: 'apply pending migrations (subcommands: status, down, plan, repair, new, baseline)',
+    description: 'apply pending migrations (subcommands: status, validate, down, plan, repair, new, baseline)',
     examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json'],
     options: MIGRATE_UP,
     summary: true,
@@ -207,6 +208,13 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     examples: ['dcn migrate status'],
     options: MIGRATE_STATUS,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-status.js')),
+  });
+
+  define(migrate, 'validate', {
+    description: `a CI gate: exit ${EXIT_CODES.validation_failed} when a migration is pending, changed, missing, failed or out of order, naming each (reads only: no lock)`,
+    examples: ['dcn migrate validate', 'dcn migrate validate --allow-pending --json   # before a deploy: only drift fails'],
+    options: MIGRATE_VALIDATE,
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-validate.js')),
   });
 
   define(migrate, 'down', {
