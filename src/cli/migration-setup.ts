@@ -8,6 +8,7 @@ import type { SettingFlags } from './options.js';
 function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
   const settings: ConfigFlags = {
     config: flags.config,
+    env: flags.env,
     connect: flags.connect,
     user: flags.user,
     adminUser: flags.adminUser,
