@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'privilege_missing' // ORA-01031 and friends
   | 'database_error' // any other ORA- error outside a migration
   | 'checks_failed' // dcn doctor found a failure (the report said which)
+  | 'validation_failed' // dcn migrate validate: a migration is pending, changed, missing, failed or out of order
   | 'internal'; // a bug in dcn
 
 export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
@@ -42,6 +43,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   privilege_missing: 1,
   database_error: 1,
   checks_failed: 1,
+  validation_failed: 9,
   internal: 1,
 };
 

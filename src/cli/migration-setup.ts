@@ -1,5 +1,5 @@
 /** Configuration as each command uses it, resolved once per command from its flags, and the migration set. */
-import { resolveCallbackToken, resolveConnectionConfig, resolveBus, resolveMigrationSetConfig, resolveOrderTables, resolveWatchSettings, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
+import { resolveCallbackToken, resolveConnectionConfig, resolveBus, resolveMigrationSetConfig, resolveMigrationsDir, resolveOrderTables, resolveWatchSettings, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
@@ -8,6 +8,7 @@ import type { SettingFlags } from './options.js';
 function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
   const settings: ConfigFlags = {
     config: flags.config,
+    env: flags.env,
     connect: flags.connect,
     user: flags.user,
     adminUser: flags.adminUser,
@@ -39,6 +40,11 @@ export function migrationSetConfig(flags: SettingFlags, ctx: CommandContext): Mi
 /** For the commands that connect and use no migration settings: regs, tail, register … */
 export function connectionConfig(flags: SettingFlags, ctx: CommandContext): ConnectionConfig {
   return resolveConnectionConfig(input(flags, ctx));
+}
+
+/** For dcn migrate new: the migrations directory alone (undefined: the built-in set). */
+export function migrationsDir(flags: SettingFlags, ctx: CommandContext): string | undefined {
+  return resolveMigrationsDir(input(flags, ctx));
 }
 
 /** For dcn register and enable-reg: the orders and order items tables, which keep the article's route. */

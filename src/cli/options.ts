@@ -5,7 +5,7 @@
  * otherwise true or absent). test/cli/options.test.ts checks each key is the name commander
  * gives the flag.
  */
-import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, PASSWORD_ENV_NAMES, SCHEMA_DEFAULTS } from '../config/settings.js';
+import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, ENVIRONMENT_ENV_NAME, PASSWORD_ENV_NAMES, SCHEMA_DEFAULTS } from '../config/settings.js';
 
 export interface OptionSpec {
   /** As commander takes them: '--lock-timeout <seconds>', '-n, --lines <n>', '--json'. */
@@ -42,6 +42,7 @@ export const COMMON = {
   json: { flags: '--json', description: 'print JSON on stdout: one document (tail, replay, listen and watch: one object per line)' },
   verbose: { flags: '--verbose', description: 'show the driver error behind a failure' },
   config: { flags: '--config <file>', description: `config file (default: ./${DEFAULTS.configFile}; env ${ENV_NAMES.config})` },
+  env: { flags: '--env <name>', description: `use this environment of the config file ("environments": {"ci": {…}}): over its top level, under flags and DCN_* (env ${ENVIRONMENT_ENV_NAME})` },
   quiet: { flags: '-q, --quiet', description: 'no progress lines and no closing summary: what the command reports (rows, tables, the plan, an id), warnings and errors still print' },
   color: { flags: '--color', description: 'colour even when not on a terminal; --no-color: never (default: FORCE_COLOR, then NO_COLOR, then colour on a terminal only)', negatable: true },
 } as const;
@@ -134,6 +135,20 @@ export const MIGRATE_BASELINE = {
   version: { flags: '--version <version>', description: 'the last migration whose objects were made without dcn', required: true },
 } as const;
 export type MigrateBaselineFlags = FlagsOf<typeof MIGRATE_BASELINE>;
+
+export const MIGRATE_VALIDATE = {
+  ...MIGRATE_COMMON,
+  allowPending: { flags: '--allow-pending', description: 'pass with migrations not applied yet (pending, or repeatable ones to apply again); out of order still fails' },
+} as const;
+export type MigrateValidateFlags = FlagsOf<typeof MIGRATE_VALIDATE>;
+
+export const MIGRATE_NEW = {
+  ...COMMON,
+  migrations: MIGRATION_SET.migrations,
+  undo: { flags: '--undo', description: 'also write its undo script, U<n>__<name>.sql' },
+  repeatable: { flags: '--repeatable', description: 'write a repeatable migration, R__<name>.sql, instead of the next V<n>' },
+} as const;
+export type MigrateNewFlags = FlagsOf<typeof MIGRATE_NEW>;
 
 const DRY_RUN = { dryRun: { flags: '--dry-run', description: 'print the PL/SQL and binds it would run, without connecting' } } as const;
 

@@ -15,10 +15,12 @@ import {
   LISTEN,
   MIGRATE_BASELINE,
   MIGRATE_DOWN,
+  MIGRATE_NEW,
   MIGRATE_PLAN,
   MIGRATE_REPAIR,
   MIGRATE_STATUS,
   MIGRATE_UP,
+  MIGRATE_VALIDATE,
   REGISTER,
   REGS,
   REPLAY,
@@ -183,7 +185,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
 
   const migrate = define(program, 'migrate', {
-    description: 'apply pending migrations (subcommands: status, down, plan, repair, baseline)',
+    description: 'apply pending migrations (subcommands: status, validate, down, plan, repair, new, baseline)',
     examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json'],
     options: MIGRATE_UP,
     summary: true,
@@ -206,6 +208,13 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     examples: ['dcn migrate status'],
     options: MIGRATE_STATUS,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-status.js')),
+  });
+
+  define(migrate, 'validate', {
+    description: `a CI gate: exit ${EXIT_CODES.validation_failed} when a migration is pending, changed, missing, failed or out of order, naming each (reads only: no lock)`,
+    examples: ['dcn migrate validate', 'dcn migrate validate --allow-pending --json   # before a deploy: only drift fails'],
+    options: MIGRATE_VALIDATE,
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-validate.js')),
   });
 
   define(migrate, 'down', {
@@ -237,6 +246,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     options: MIGRATE_BASELINE,
     summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-baseline.js')),
+  });
+
+  define<typeof MIGRATE_NEW, [string]>(migrate, 'new', {
+    description: 'write the next migration file, V<n>__<name>.sql, numbered after the highest version present (never overwrites)',
+    argument: ['<name>', 'what it does, e.g. add_orders_index (spaces become _)'],
+    examples: ['dcn migrate new add_orders_index --undo', 'dcn migrate new order_views --repeatable --migrations db/migrations'],
+    options: MIGRATE_NEW,
+    action: (name: string, flags, cmd) => invoke(ctx, cmd, { ...flags, name }, () => import('./commands/migrate-new.js')),
   });
 
   define(program, 'register', {

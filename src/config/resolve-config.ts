@@ -1,6 +1,7 @@
 /**
- * Resolves dcn's settings in one place: command-line flag > environment (DCN_*) > config file
- * (dcn.config.json, or --config PATH) > default. Passwords are not settings: they come only from
+ * Resolves dcn's settings in one place: command-line flag > environment (DCN_*) > the config
+ * file's named environment (--env NAME or DCN_ENV) > the config file's top level (dcn.config.json,
+ * or --config PATH) > default. Passwords are not settings: they come only from
  * the environment, --password-stdin or a prompt (see cli/secrets.ts), never from a file or a flag.
  */
 import { readFileSync } from 'node:fs';
@@ -9,14 +10,17 @@ import { DcnError } from '../errors.js';
 import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBusUrl } from '../cache/bus.js';
-import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES } from './settings.js';
+import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, ENVIRONMENT_ENV_NAME } from './settings.js';
 import { checkCallbackToken, checkHistoryTable, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
 
-export type Source = 'flag' | 'env' | 'file' | 'default';
+/** environment: the config file's named environment; file: its top level. */
+export type Source = 'flag' | 'env' | 'environment' | 'file' | 'default';
 
 /** Flags as the CLI parsed them; undefined means "not given". */
 export interface ConfigFlags {
   readonly config?: string;
+  /** --env NAME: an environment of the config file. */
+  readonly env?: string;
   readonly connect?: string;
   readonly user?: string;
   readonly adminUser?: string;
@@ -51,6 +55,8 @@ export interface ConnectionConfig {
   readonly connectTimeoutSeconds: number;
   readonly tnsAdmin?: string;
   readonly configFile?: string;
+  /** The config file's environment in use (--env, DCN_ENV). */
+  readonly environment?: string;
   /** Where each setting read came from, for `--verbose` and tests. */
   readonly sources: Readonly<Record<string, Source>>;
 }
@@ -71,6 +77,7 @@ export interface MigrationSetConfig extends ConnectionConfig {
 const FILE_KEYS = new Set([
   'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
   'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable', 'bus', 'busChannel',
+  'environments',
 ]);
 
 export interface ResolveInput {
@@ -86,6 +93,7 @@ type Setting = keyof typeof ENV_NAMES;
 function sourceName(key: Setting, source: Source | undefined): string {
   if (source === 'flag') return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
   if (source === 'env') return ENV_NAMES[key];
+  if (source === 'environment') return `"${key}" in the config file's environment`;
   return `"${key}" in the config file`;
 }
 
@@ -111,13 +119,15 @@ function readConfigFile(path: string, explicit: boolean, readFile: (p: string) =
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw invalid(`${path} must hold a JSON object`, 'e.g. {"connect": "localhost:1521/FREEPDB1", "user": "OE"}');
   }
-  for (const key of Object.keys(parsed)) {
-    if (/password/i.test(key)) {
-      throw invalid(`${path}: "${key}" — dcn does not read passwords from files`, 'remove it and set DCN_PASSWORD / DCN_ADMIN_PASSWORD, or use --password-stdin');
+  checkKeys(parsed, path);
+  const environments = (parsed as Record<string, unknown>).environments;
+  if (environments !== undefined) {
+    const valid = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    if (!valid(environments) || !Object.values(environments).every(valid)) {
+      throw invalid(`${path}: "environments" must be an object of name: {settings}`, 'e.g. "environments": {"ci": {"connect": "ci-db:1521/CIPDB"}}');
     }
-    if (!FILE_KEYS.has(key)) {
-      throw invalid(`${path}: unknown setting "${key}"`, `known settings: ${[...FILE_KEYS].join(', ')}`);
-    }
+    // every environment is checked, not only the one in use: a typo in "prod" shows in CI
+    for (const [name, settings] of Object.entries(environments)) checkKeys(settings as object, `${path}: environment "${name}"`, true);
   }
   return parsed as Record<string, unknown>;
 }
@@ -128,6 +138,17 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** A value as a message may show it: a control character would print as a line of its own. */
 function printable(value: string): string {
   return value.replace(new RegExp(CONTROL.source, 'g'), '?');
+}
+
+function checkKeys(settings: object, where: string, inEnvironment = false): void {
+  for (const key of Object.keys(settings)) {
+    if (/password/i.test(key)) {
+      throw invalid(`${where}: "${key}" — dcn does not read passwords from files`, 'remove it and set DCN_PASSWORD / DCN_ADMIN_PASSWORD, or use --password-stdin');
+    }
+    if (!FILE_KEYS.has(key) || (inEnvironment && key === 'environments')) {
+      throw invalid(`${where}: unknown setting "${key}"`, `known settings: ${[...FILE_KEYS].filter((k) => !inEnvironment || k !== 'environments').join(', ')}`);
+    }
+  }
 }
 
 function wholeSeconds(name: string, value: string, min: number, max: number): number {
@@ -167,6 +188,8 @@ class SettingsReader {
   readonly sources: Record<string, Source> = {};
   readonly filePath: string;
   readonly file: Record<string, unknown> | undefined;
+  /** The named environment in use, and its settings. */
+  readonly environment: { readonly name: string; readonly settings: Record<string, unknown> } | undefined;
 
   constructor(private readonly input: ResolveInput) {
     const { flags, env, cwd } = input;
@@ -174,6 +197,22 @@ class SettingsReader {
     const explicit = configPath !== undefined && configPath !== '';
     this.filePath = resolve(cwd, explicit ? configPath : DEFAULTS.configFile);
     this.file = readConfigFile(this.filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
+    this.environment = this.#environment();
+  }
+
+  #environment(): SettingsReader['environment'] {
+    const { flags, env } = this.input;
+    const fromEnv = env[ENVIRONMENT_ENV_NAME];
+    const name = flags.env ?? (fromEnv === '' ? undefined : fromEnv);
+    if (name === undefined) return undefined;
+    const given = flags.env !== undefined ? '--env' : ENVIRONMENT_ENV_NAME;
+    if (this.file === undefined) throw invalid(`${given === '--env' ? `--env ${name}` : `${given}=${name}`}: there is no config file (${this.filePath}) to name environments in`, 'create it with an "environments" object, or point --config (DCN_CONFIG) at it');
+    const environments = (this.file.environments ?? {}) as Record<string, Record<string, unknown>>;
+    if (!Object.hasOwn(environments, name)) {
+      const known = Object.keys(environments);
+      throw invalid(`environment '${name}' (${given}) is not in ${this.filePath}: ${known.length ? `it names ${known.join(', ')}` : 'it has no "environments"'}`, 'give one of those, or add it under "environments"');
+    }
+    return { name, settings: environments[name]! };
   }
 
   /** One setting, by precedence. Empty environment values count as unset. */
@@ -188,12 +227,13 @@ class SettingsReader {
       this.sources[key] = 'env';
       return fromEnv;
     }
-    const fromFile = this.file?.[key];
-    if (fromFile !== undefined && fromFile !== null) {
+    for (const [source, settings] of [['environment', this.environment?.settings], ['file', this.file]] as const) {
+      const fromFile = settings?.[key];
+      if (fromFile === undefined || fromFile === null) continue;
       if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
-        throw invalid(`${this.filePath}: "${key}" must be a string, a number or true/false`, 'fix the config file');
+        throw invalid(`${this.filePath}: "${key}"${source === 'environment' ? ` in environment "${this.environment!.name}"` : ''} must be a string, a number or true/false`, 'fix the config file');
       }
-      this.sources[key] = 'file';
+      this.sources[key] = source;
       return String(fromFile);
     }
     this.sources[key] = 'default';
@@ -202,14 +242,19 @@ class SettingsReader {
 
   /** A relative path in the config file is relative to that file, like tsconfig.json's. */
   path(key: Setting, value: string | undefined): string | undefined {
-    return value === undefined ? undefined : resolve(this.sources[key] === 'file' ? dirname(this.filePath) : this.input.cwd, value);
+    const inFile = this.sources[key] === 'file' || this.sources[key] === 'environment';
+    return value === undefined ? undefined : resolve(inFile ? dirname(this.filePath) : this.input.cwd, value);
   }
 
-  /** The config file's "variables", checked. */
+  /** The config file's "variables", checked: the top level's, then the environment's over them. */
   fileVariables(): Record<string, string> {
-    const fileVariables = this.file?.variables;
     const variables: Record<string, string> = {};
-    if (fileVariables === undefined) return variables;
+    for (const fileVariables of [this.file?.variables, this.environment?.settings.variables]) this.#addVariables(variables, fileVariables);
+    return variables;
+  }
+
+  #addVariables(variables: Record<string, string>, fileVariables: unknown): void {
+    if (fileVariables === undefined) return;
     if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
       throw invalid(`${this.filePath}: "variables" must be an object of name: value`, 'e.g. "variables": {"app_schema": "OE"}');
     }
@@ -219,7 +264,6 @@ class SettingsReader {
       checkVariableValue(`${this.filePath}: variable "${name}"`, String(value));
       variables[name.toLowerCase()] = String(value);
     }
-    return variables;
   }
 }
 
@@ -262,6 +306,7 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
     connectTimeoutSeconds: timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
     tnsAdmin: reader.path('tnsAdmin', reader.pick('tnsAdmin')),
     configFile: reader.file === undefined ? undefined : reader.filePath,
+    environment: reader.environment?.name,
     sources,
   };
 }
@@ -350,6 +395,12 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
     variables,
   };
+}
+
+/** The migrations directory setting alone (dcn migrate new): undefined means dcn's built-in set. */
+export function resolveMigrationsDir(input: ResolveInput): string | undefined {
+  const reader = new SettingsReader(input);
+  return reader.path('migrations', reader.pick('migrations'));
 }
 
 /** The orders and order items table settings alone: dcn register and enable-reg route them the article's way. */

@@ -27,6 +27,9 @@ export const ENV_NAMES = {
   busChannel: 'DCN_BUS_CHANNEL',
 } as const;
 
+/** The environment variable naming the config file's environment to use (as --env does). */
+export const ENVIRONMENT_ENV_NAME = 'DCN_ENV';
+
 /** The administrative privileges a connection can be made with (AS SYSDBA …). */
 export const ADMIN_PRIVILEGES = ['sysdba', 'sysoper', 'sysasm', 'sysbackup', 'sysdg', 'syskm'] as const;
 

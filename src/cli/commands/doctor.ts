@@ -5,10 +5,20 @@ import { usageError } from '../../errors.js';
 import { parseTables } from '../../registrations/registrations.js';
 import { parseMap } from '../cache-setup.js';
 import { connectionConfig, migrationSet, migrationSetConfig, watchSettings } from '../migration-setup.js';
+import type { ConnectionConfig } from '../../config/resolve-config.js';
 import { Migrator } from '../../migrator/migrator.js';
 import type { Output } from '../output.js';
 import type { DoctorFlags } from '../options.js';
+import { settingLines, settingRows, type SettingRow } from '../setting-sources.js';
 import { withSessions } from '../with-sessions.js';
+
+/** The report, with each setting's value and where it came from. */
+type Report = DoctorReport & { readonly configFile: string | null; readonly environment: string | null; readonly settings: readonly SettingRow[] };
+
+function withSettings(report: DoctorReport, config: ConnectionConfig): Report {
+  const settings = settingRows(config);
+  return { ...report, configFile: config.configFile ?? null, environment: config.environment ?? null, settings };
+}
 
 
 /** One GET on a fresh connection (no pooled keep-alive socket), 5 s at most. */
@@ -25,12 +35,12 @@ async function probe(url: string): Promise<{ status?: number; error?: string }> 
 }
 
 /** dcn doctor --watch: the chain dcn watch needs, and only that. */
-async function runForWatch(flags: DoctorFlags, ctx: CommandContext): Promise<DoctorReport> {
+async function runForWatch(flags: DoctorFlags, ctx: CommandContext): Promise<Report> {
   const settings = watchSettings(flags, ctx);
   const tables = parseTables(flags.table?.length ? flags.table : settings.orderTables);
   const functions = parseMap(flags.map);
   const config = connectionConfig(flags, ctx);
-  return withSessions(flags, ctx, (sessions) =>
+  const report = await withSessions(flags, ctx, (sessions) =>
     runWatchDoctor({
       connect: () => sessions.app(),
       who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
@@ -41,15 +51,16 @@ async function runForWatch(flags: DoctorFlags, ctx: CommandContext): Promise<Doc
       orderItemsKeyImmutable: settings.orderItemsKeyImmutable,
     }),
   config);
+  return withSettings(report, config);
 }
 
-export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<DoctorReport> {
+export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<Report> {
   if (flags.watch) return runForWatch(flags, ctx);
   if (flags.table !== undefined || flags.map !== undefined) throw usageError('--table and --map go with --watch', 'dcn doctor --watch --table OE.ORDERS');
   const config = migrationSetConfig(flags, ctx);
   const v = config.variables;
   const { migrations } = migrationSet(config);
-  return withSessions(flags, ctx, async (sessions) => {
+  const report = await withSessions(flags, ctx, async (sessions) => {
     const migrator = new Migrator({ migrations, variables: v, historyTable: config.historyTable, lockTimeoutSeconds: 0, sessions });
     return runDoctor({
       connect: () => sessions.app(),
@@ -64,11 +75,14 @@ export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<Doct
       probe: flags.probe ? probe : undefined,
     });
   }, config);
+  return withSettings(report, config);
 }
 
-export function print(report: DoctorReport, out: Output): void {
+export function print(report: Report, out: Output): void {
   const c = out.color;
   const paint = { ok: c.green, warn: c.yellow, fail: c.red, skipped: c.dim };
+  for (const line of settingLines(report, report.settings)) out.line(c.dim(line));
+  out.line();
   for (const check of report.checks) {
     out.line(`${paint[check.status](check.status.padEnd(7))} ${check.id.padEnd(20)} ${check.summary}`);
     for (const d of check.details ?? []) out.line(c.dim(`${' '.repeat(29)}${d}`));
