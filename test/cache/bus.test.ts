@@ -369,6 +369,11 @@ describe('a bus with a password', () => {
       // named as a password problem, not as a bus to start
       expect(err?.message).toMatch(/the bus at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 channel dcn:cache refused the password \(WRONGPASS/);
       expect(err?.message).not.toMatch(/wrong-one|s3cret-bus/);
+      const { runCli } = await import('../support/cli.js');
+      const cli = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', `redis://127.0.0.1:${redis.port}/0`]);
+      expect(cli.code).toBe(6);
+      expect(cli.stderr).toMatch(/refused the password \(NOAUTH/);
+      expect(cli.stderr).toMatch(/give the password Redis expects/);
     } finally {
       for (const c of [a, b, wrong]) c.close();
       await redis.stop();
