@@ -22,9 +22,11 @@
  */
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import type { BusMessage, BusState, CacheBus } from './bus.js';
+import type { BusMessage, BusState, BusTransport } from './bus.js';
+import { BusLink } from './bus-link.js';
+import { RedisBus } from './redis-bus.js';
 import { CacheDirError, checkDirPath, droppedDir, FUNCTION_DIR, functionDir, KEY_SUFFIX, newToken, openDir, removeDropped, tempName, VALUE_SUFFIX } from './cache-dir.js';
 import { argumentsHash, checkName } from './cache-key.js';
 import { deepFreeze, storedText, Unstorable } from './stored-value.js';
@@ -53,12 +55,18 @@ export interface ResultCacheOptions {
   readonly warningIntervalSeconds?: number;
   /**
    * A bus that keeps caches on other hosts coherent: redis://[user:password@]host[:port][/db] or
-   * rediss:// (TLS), or a CacheBus. Every drop is published, every drop published by another
-   * instance on the same channel is applied here, and while the subscription is down nothing is
-   * served from the cache (every call computes). Once subscribed, at start and after each
-   * reconnect, everything in the directory is dropped before anything is served.
+   * rediss:// (TLS), or a BusTransport. Every drop is published, every drop published by another
+   * instance on the same channel is applied here, and the cache serves from its directory only
+   * while its link to the bus is confirmed live (a PING answered less than busLeaseMs ago);
+   * otherwise every call computes. Once subscribed, at start and after each reconnect, everything
+   * in the directory is dropped before anything is served.
    */
-  readonly bus?: string | CacheBus;
+  readonly bus?: string | BusTransport;
+  /**
+   * The lease on the bus, in ms (default 3000): a link that goes silent stops serving before this
+   * has passed, and drop() and ready() settle within it. A PING goes every third of it.
+   */
+  readonly busLeaseMs?: number;
   /** The bus channel (default dcn:cache): the instances that share one are kept coherent. */
   readonly channel?: string;
   /**
@@ -86,7 +94,7 @@ export interface CallResult<T> {
 /** JSON-shaped data: what a cached result is stored and returned as. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
-export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed' | 'bus_down' | 'bus_up';
+export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed' | 'bus_down' | 'bus_up' | 'drop_failed' | 'drop_healed';
 
 /** Emitted as the 'warning' event: the cache degraded, the application was served all the same. */
 export interface CacheWarning {
@@ -154,13 +162,14 @@ export class ResultCache extends EventEmitter {
   #sweeping: Promise<SweepReport> | undefined;
   #lastSweep: SweepReport | undefined;
   #reachable = false;
-  /** The bus, once created; undefined without one. */
-  #bus: CacheBus | undefined;
-  #busState: BusState | undefined;
-  #busReady: Promise<void> | undefined;
-  /** The subscription itself is up (as the bus says), whatever this cache could apply. */
-  #busConnected = false;
+  /** The link to the bus, the one owner of whether this cache may serve; undefined without a bus. */
+  readonly #link: BusLink | undefined;
+  /** Why this cache does not serve from its directory: a drop it could not apply. */
+  #unsafe: string | undefined;
+  /** Bumped by every drop that could not be applied: a heal that overlapped one does not count. */
+  #dropFailures = 0;
   #healTimer: NodeJS.Timeout | undefined;
+  #healMs = 0;
   /** The memory tier (with a bus): hits without a stat(); its bound in bytes, if any. */
   readonly #memoryTier: boolean;
   readonly #memoryBytesLimit: number | undefined;
@@ -198,61 +207,54 @@ export class ResultCache extends EventEmitter {
     if (this.#memoryTier && options.bus === undefined) throw new TypeError('result cache: the memory tier needs a bus: without one, a drop in another process is seen only on disk');
     if (this.#memoryBytesLimit !== undefined && !(this.#memoryBytesLimit > 0)) throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
     if (options.bus !== undefined) {
-      this.#busState = 'connecting';
-      this.#busReady = this.#startBus(options.bus, options.channel ?? 'dcn:cache');
-      this.#busReady.catch(() => undefined); // told by ready(), and by the bypass meanwhile
+      const transport = typeof options.bus === 'string' ? new RedisBus(options.bus, options.channel ?? 'dcn:cache') : options.bus;
+      this.#link = new BusLink(
+        transport,
+        {
+          // What the directory holds may have missed drops published while this cache was not
+          // subscribed (at start too: its host was down, say): it goes before anything is served.
+          catchUp: () => this.#dropEverything(),
+          apply: (m) => this.#applyRemote(m),
+          down: (reason, cause) => this.#warn('bus_down', undefined, reason, cause),
+          up: (message) => this.#warn('bus_up', undefined, message),
+        },
+        options.busLeaseMs,
+      );
     }
   }
 
-  async #startBus(bus: string | CacheBus, channel: string): Promise<void> {
-    this.#bus = typeof bus === 'string' ? new (await import('./redis-bus.js')).RedisBus(bus, channel) : bus;
-    await this.#bus.start({
-      message: (m) => this.#applyRemote(m),
-      down: (reason) => {
-        this.#busConnected = false;
-        this.#busState = 'down';
-        this.#warn('bus_down', undefined, `${reason} (${this.#bus!.where}): every call computes, nothing is served from the cache until it is back`);
-      },
-      up: () => {
-        this.#busConnected = true;
-        void this.#busUp();
-      },
-    });
-    this.#busConnected = true;
-    // What the directory holds may have missed drops published before this cache subscribed (its
-    // host was down, say): it goes before anything is served, as after a reconnect.
-    await this.#dropEverything();
-    this.#busState = 'up';
-  }
-
-  /**
-   * Back on the bus: drops published meanwhile were lost (pub/sub delivers at most once), so
-   * every entry goes before anything is served again.
-   */
-  async #busUp(): Promise<void> {
-    try {
-      await this.#dropEverything();
-    } catch (err) {
-      this.#warn('bus_down', undefined, `back on the bus, but the entries could not be dropped (${(err as Error).message}): still computing every call`, err);
-      return;
-    }
-    this.#busState = 'up';
-    this.#warn('bus_up', undefined, `back on the bus (${this.#bus!.where}): every entry was dropped, drops published while it was down were lost`);
-  }
-
-  /** Resolves once the bus is up (at once without one); rejects when it could not be reached at start. */
+  /** Resolves once the bus is up (at once without one); rejects when it could not be reached at start (within the lease). */
   ready(): Promise<void> {
-    return this.#busReady ?? Promise.resolve();
+    return this.#link?.ready() ?? Promise.resolve();
   }
 
   /** The bus's state, for /healthz; undefined without a bus. */
   busState(): BusState | undefined {
-    return this.#busState;
+    if (!this.#link) return undefined;
+    const { state } = this.#link.status();
+    return state === 'serving' ? 'up' : state === 'connecting' ? 'connecting' : 'down';
   }
 
-  /** While a bus is configured but not up, the cache neither serves nor stores. */
+  /**
+   * Whether this cache can serve safely now, and why not: for /healthz. Not while the bus link
+   * does not serve, a drop could not be applied, or the directory is gone or not writable.
+   */
+  health(): { readonly ok: boolean; readonly reason?: string } {
+    if (this.#link && !this.#link.serving) return { ok: false, reason: `bus ${this.#link.where}: ${this.#link.status().reason ?? 'not serving'}` };
+    if (this.#unsafe) return { ok: false, reason: this.#unsafe };
+    try {
+      const st = statSync(this.#root);
+      if (!st.isDirectory()) return { ok: false, reason: `the cache directory ${this.dir} is not a directory` };
+      accessSync(this.#root, constants.W_OK);
+    } catch (err) {
+      return { ok: false, reason: isMissing(err) ? `the cache directory ${this.dir} is gone` : `the cache directory ${this.dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    }
+    return { ok: true };
+  }
+
+  /** Off the bus, or after a drop that could not be applied, the cache neither serves nor stores. */
   #bypassed(): boolean {
-    return this.#busState !== undefined && this.#busState !== 'up';
+    return this.#unsafe !== undefined || (this.#link !== undefined && !this.#link.serving);
   }
 
   /** Applies another instance's drop; then emits 'busDrop' (the drop), for monitoring and the bench. */
@@ -262,48 +264,45 @@ export class ResultCache extends EventEmitter {
       else this.#dropAllLocal(m.name);
       this.emit('busDrop', m);
     } catch (err) {
-      // this instance's directory is gone or sick: it cannot be trusted to be coherent
-      this.#busState = 'down';
-      this.#warn('bus_down', m.name, `a drop from the bus could not be applied (${(err as Error).message}): every call computes until every entry can be dropped`, err);
-      this.#healLater(1000);
+      this.#dropFailed(`a drop from the bus could not be applied (${(err as Error).message})`, m.name, err);
     }
   }
 
   /**
-   * After a drop it could not apply: tries again to drop everything, backing off to 30 s, and is
-   * back only once that worked while the subscription itself is up (else its 'up' does it).
+   * A drop that could not be applied (the directory gone, read-only, sick): what it should have
+   * removed may still be there, so nothing is served from the directory until every entry has
+   * been dropped, which is tried again, backing off to 30 s.
    */
+  #dropFailed(reason: string, name: string | undefined, cause: unknown): void {
+    this.#dropFailures++;
+    this.#unsafe = reason;
+    this.#warn('drop_failed', name, `${reason}: every call computes until every entry can be dropped`, cause);
+    if (!this.#healTimer) this.#healLater((this.#healMs = 1000));
+  }
+
   #healLater(ms: number): void {
-    if (this.#healTimer) return;
     this.#healTimer = setTimeout(() => {
-      this.#healTimer = undefined;
-      if (this.#busState !== 'down' || !this.#busConnected || !this.#bus) return;
-      // the directory must be there again: one that comes back later could bring old entries back
-      if (!statSync(this.dir, { throwIfNoEntry: false })?.isDirectory()) return this.#healLater(Math.min(ms * 2, 30_000));
-      this.#dropEverything().then(
-        () => {
-          if (!this.#busConnected) return; // the bus went meanwhile: its 'up' will drop again
-          this.#busState = 'up';
-          this.#warn('bus_up', undefined, 'every entry was dropped after a drop from the bus could not be applied: serving again');
-        },
-        () => this.#healLater(Math.min(ms * 2, 30_000)),
-      );
+      const failures = this.#dropFailures;
+      const retry = () => this.#healLater((this.#healMs = Math.min(this.#healMs * 2, 30_000)));
+      this.#dropEverything().then(() => {
+        if (failures !== this.#dropFailures) return retry();
+        this.#healTimer = undefined;
+        this.#unsafe = undefined;
+        this.#warn('drop_healed', undefined, 'every entry was dropped after a drop that could not be applied: serving again');
+      }, retry);
     }, ms);
     this.#healTimer.unref();
   }
 
-  /** Every entry of every function, and what this process remembers of them. */
+  /**
+   * Every entry of every function, and what this process remembers of them. Throws when the
+   * directory is gone: one that comes back later (a volume mounted again) could bring old entries back.
+   */
   async #dropEverything(): Promise<void> {
-    let names: string[];
-    try {
-      names = [];
-      for (const d of await readdir(this.#root, { withFileTypes: true })) {
-        const fn = d.isDirectory() ? FUNCTION_DIR.exec(d.name)?.[1] : undefined;
-        if (fn !== undefined) names.push(fn);
-      }
-    } catch (err) {
-      if (isMissing(err)) names = [];
-      else throw err;
+    const names: string[] = [];
+    for (const d of await readdir(this.#root, { withFileTypes: true })) {
+      const fn = d.isDirectory() ? FUNCTION_DIR.exec(d.name)?.[1] : undefined;
+      if (fn !== undefined) names.push(fn);
     }
     this.#memory.clear();
     this.#memorySize = 0;
@@ -318,9 +317,7 @@ export class ResultCache extends EventEmitter {
     this.#timer = undefined;
     clearTimeout(this.#healTimer);
     this.#healTimer = undefined;
-    const bus = this.#bus;
-    this.#bus = undefined;
-    if (bus) void bus.close();
+    this.#link?.close();
   }
 
   /** What the last sweep of this process found, if it swept. */
@@ -686,7 +683,12 @@ export class ResultCache extends EventEmitter {
       return { value: result, hit: false };
     }
     const value = deepFreeze(JSON.parse(text) as unknown);
-    // Not stored unless our claim still holds: a drop came, or a newer computation claimed the entry.
+    // Not stored off the bus (a drop may have been missed while it ran), nor unless our claim
+    // still holds: a drop came, or a newer computation claimed the entry.
+    if (claim && this.#bypassed()) {
+      this.#releaseClaim(p.key, claim);
+      return { value, hit: false };
+    }
     if (!claim || !this.#holds(p.key, claim)) return { value, hit: false };
     const now = this.#now();
     const expires = now + lifetimeMs;
@@ -743,20 +745,21 @@ export class ResultCache extends EventEmitter {
    * not reach it: the other instances would keep the entry, so the caller must not say it is gone.
    */
   async publishDrop(name: string, ...args: unknown[]): Promise<void> {
-    if (this.#busState === undefined) return;
+    if (this.#link === undefined) return;
     checkName(name);
-    await this.#publish({ op: 'drop', name, hash: argumentsHash(args) });
-  }
-
-  async #publish(m: BusMessage): Promise<void> {
-    await this.#busReady;
-    await this.#bus!.publish(m);
+    await this.#link.publish({ op: 'drop', name, hash: argumentsHash(args) });
   }
 
   /** drop(), without a promise and on this instance only (publishDrop() tells the bus): for a server that drops on its request path. */
   dropSync(name: string, ...args: unknown[]): boolean {
     checkName(name);
-    return this.#dropHash(name, argumentsHash(args));
+    const hash = argumentsHash(args);
+    try {
+      return this.#dropHash(name, hash);
+    } catch (err) {
+      this.#dropFailed(`a drop of ${name} failed (${(err as Error).message})`, name, err);
+      throw err;
+    }
   }
 
   #dropHash(name: string, hash: string): boolean {
@@ -792,8 +795,13 @@ export class ResultCache extends EventEmitter {
    */
   async dropAll(name: string): Promise<void> {
     checkName(name);
-    this.#dropAllLocal(name);
-    if (this.#busState !== undefined) await this.#publish({ op: 'dropAll', name });
+    try {
+      this.#dropAllLocal(name);
+    } catch (err) {
+      this.#dropFailed(`a drop of every ${name} entry failed (${(err as Error).message})`, name, err);
+      throw err;
+    }
+    if (this.#link !== undefined) await this.#link.publish({ op: 'dropAll', name });
   }
 
   #dropAllLocal(name: string): void {

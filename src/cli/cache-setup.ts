@@ -55,7 +55,8 @@ export async function openCache(ctx: CommandContext, cacheDir: string | undefine
     await cache.ready();
   } catch (cause) {
     cache.close();
-    throw new DcnError('unavailable', (cause as Error).message, { hint: 'start Redis, or check the bus URL and the network (the password is not shown)', cause });
+    const hint = (cause as { code?: string }).code === 'ERR_BUS_AUTH' ? 'give the password Redis expects in the bus URL: redis://[user]:password@host (it is not shown)' : 'start Redis, or check the bus URL and the network (the password is not shown)';
+    throw new DcnError('unavailable', (cause as Error).message, { hint, cause });
   }
   return cache;
 }

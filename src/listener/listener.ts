@@ -135,7 +135,9 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'use GET', { allow: 'GET, HEAD' });
       const stats = options.cache.stats();
       const bus = options.cache.busState();
-      return reply(res, 200, { ok: true, cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
+      // 200 only while the cache can serve safely: a probe that routes traffic must see the rest
+      const health = options.cache.health();
+      return reply(res, health.ok ? 200 : 503, { ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
     }
     if (requestPath !== path) return reject(res, 404, 'no such path');
     if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET`, { allow: 'GET' });

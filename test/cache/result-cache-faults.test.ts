@@ -196,7 +196,7 @@ describe('arguments: distinct entries, or a TypeError before the function runs',
     ['a circular object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
     ['a Float64Array', new Float64Array([1])],
     ['an array with a property besides its elements', Object.assign([1], { region: 'EU' })],
-    ['an array with a hole', [1, , 3]],
+    ['an array with a hole', new Array<number>(3).fill(1, 0, 1)],
   ];
   it.each(refused)('refuses %s before the function runs', async (_what, arg) => {
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
@@ -401,6 +401,29 @@ describe('a sick disk degrades the cache, never the application', () => {
     expect(await fresh.call('g', () => 'computed', 1)).toBe('computed'); // mkdir fails: still computed
     expect(warnings[0]!.message).toMatch(/EROFS/);
   });
+
+  onTmpfs('stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds', async () => {
+    const fs = smallTmpfs(256)!;
+    mounts.push(fs);
+    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+    const warnings = collectWarnings(cache);
+    for (let n = 0; n < 50; n++) await cache.call('f', () => 'before the change', n);
+    expect(cache.health()).toEqual({ ok: true });
+    fs.remountReadOnly();
+    expect(cache.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot be written \(EROFS\)/) });
+    for (let n = 0; n < 50; n++) expect(() => cache.dropSync('f', n)).toThrow(/EROFS/);
+    await expect(cache.dropAll('f')).rejects.toThrow(/EROFS/);
+    // none of the 50 reads returns the value whose drop failed
+    for (let n = 0; n < 50; n++) expect(await cache.call('f', () => 'after the change', n)).toBe('after the change');
+    expect(warnings.map((w) => w.code)).toContain('drop_failed');
+    expect(cache.health()).toMatchObject({ ok: false });
+    fs.remountReadWrite();
+    const end = Date.now() + 10_000;
+    while (!cache.health().ok && Date.now() < end) await sleep(20);
+    expect(cache.health()).toEqual({ ok: true });
+    expect(await cache.call('f', () => 'recomputed', 1)).toBe('recomputed'); // everything was dropped on the way back
+    expect(await cache.call('f', () => 'not again', 1)).toBe('recomputed');
+  }, 20_000);
 
   it('runs the function when it may not write the directory (EACCES, as another user)', () => {
     if (process.getuid?.() !== 0) return; // only root can run the child as another user

@@ -396,7 +396,12 @@ describe('dcn listen never says "dropped" when nothing was (issue 12)', () => {
     try {
       const base = listener.url.replace(P, '');
       expect((await http(base, `${P}?order_no=1&table=ORDERS`)).status).toBe(200); // nothing cached: fine
+      expect((await http(base, '/healthz')).status).toBe(200);
       rmSync(dir, { recursive: true });
+      // a probe sees it before any notification does
+      const health = await http(base, '/healthz');
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.body)).toMatchObject({ ok: false, reason: expect.stringMatching(/cache directory .* is gone/) });
       const one = await http(base, `${P}?order_no=1&table=ORDERS`);
       expect(one.status).toBe(500);
       expect(JSON.parse(one.body).error).toMatch(/cache directory .* is gone/);
