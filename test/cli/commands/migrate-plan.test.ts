@@ -182,3 +182,17 @@ describe('dcn migrate plan: every value written into the script is checked for i
     expect(statSync(join(cwd, 'plan2.sql')).mode & 0o077).not.toBe(0);
   });
 });
+
+describe('dcn migrate plan: a statement SQL*Plus would read otherwise', () => {
+  it('is refused with file:line, exit 2, while --json still lists it as dcn migrate runs it', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'V1__x.sql'), "SELECT 1 FROM dual;\nINSERT INTO t VALUES ('a\n/\nb');\n");
+    const r = await runCli(['migrate', 'plan', '--migrations', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^dcn: error: V1__x\.sql:3: a line holding only '\/' inside the statement \(in a literal or a comment\): SQL\*Plus would run the statement up to there\n {2}hint: move the '\/' onto a line with other text/);
+    const json = await runCli(['migrate', 'plan', '--migrations', dir, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).migrations[0].statements[1].sql).toBe("INSERT INTO t VALUES ('a\n/\nb')");
+  });
+});
