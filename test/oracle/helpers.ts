@@ -51,7 +51,7 @@ export function waitForLog(session: DbSession, schema: string, afterId: number, 
   }, what, { timeoutMs });
 }
 
-async function adminSession(env: OracleTestEnv): Promise<DbSession> {
+export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
   return new OracleDriver().connect({
     user: env.adminUser,
     password: env.adminPassword,
@@ -154,7 +154,7 @@ export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
 }
 
 /** Runs dcn in process; a long-running command (watch) stops when `options.stop` resolves, and `onOutput` sees its stdout as it comes. */
-export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().on('data', (c: Buffer) => {
@@ -170,6 +170,7 @@ export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: 
       DCN_ADMIN_USER: env.adminUser,
       DCN_ADMIN_PASSWORD: env.adminPassword,
       DCN_ADMIN_PRIVILEGE: env.adminPrivilege ?? 'none',
+      ...options.env,
     },
     cwd: mkdtempSync(join(tmpdir(), 'dcn-oracle-')),
     stdin: Readable.from([]),
