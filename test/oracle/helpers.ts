@@ -40,6 +40,7 @@ export async function logRowsAfter(session: DbSession, schema: string, afterId: 
     message: r.RSLT_MSG == null ? null : String(r.RSLT_MSG),
     error: r.ERROR_TEXT == null ? null : String(r.ERROR_TEXT),
     regid: r.REGID == null ? null : Number(r.REGID),
+    keyValues: r.KEY_VALUES == null ? null : String(r.KEY_VALUES),
   }));
 }
 
