@@ -215,7 +215,10 @@ export const TAIL = {
   table: { flags: '--table <name>', description: 'only this table (ORDERS, ORDER_ITEMS, …)' },
   order: { flags: '--order <n>', description: 'only this order' },
   since: { flags: '--since <when>', description: 'only rows since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)' },
-  errors: { flags: '--errors', description: 'only failed calls' },
+  errors: { flags: '--errors', description: 'only failed calls (the same as --status failed)' },
+  key: { flags: '--key <value>', description: "only a routed table's calls for this key; repeat for each column of a composite key, in key order", repeatable: true },
+  status: { flags: '--status <which>', description: 'only calls that were ok, that failed, or any (default any)', choices: ['ok', 'failed', 'any'] },
+  until: { flags: '--until <when>', description: 'only rows before a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00); not with -f' },
 } as const;
 export type TailFlags = FlagsOf<typeof TAIL>;
 

@@ -40,6 +40,7 @@ export async function logRowsAfter(session: DbSession, schema: string, afterId: 
     message: r.RSLT_MSG == null ? null : String(r.RSLT_MSG),
     error: r.ERROR_TEXT == null ? null : String(r.ERROR_TEXT),
     regid: r.REGID == null ? null : Number(r.REGID),
+    keyValues: r.KEY_VALUES == null ? null : String(r.KEY_VALUES),
   }));
 }
 
@@ -51,7 +52,7 @@ export function waitForLog(session: DbSession, schema: string, afterId: number, 
   }, what, { timeoutMs });
 }
 
-async function adminSession(env: OracleTestEnv): Promise<DbSession> {
+export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
   return new OracleDriver().connect({
     user: env.adminUser,
     password: env.adminPassword,
@@ -157,7 +158,7 @@ export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
 }
 
 /** Runs dcn in process; a long-running command (watch) stops when `options.stop` resolves, and `onOutput` sees its stdout as it comes. */
-export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().on('data', (c: Buffer) => {
@@ -173,6 +174,7 @@ export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: 
       DCN_ADMIN_USER: env.adminUser,
       DCN_ADMIN_PASSWORD: env.adminPassword,
       DCN_ADMIN_PRIVILEGE: env.adminPrivilege ?? 'none',
+      ...options.env,
     },
     cwd: mkdtempSync(join(tmpdir(), 'dcn-oracle-')),
     stdin: Readable.from([]),

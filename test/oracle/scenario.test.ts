@@ -16,7 +16,9 @@ import { OracleDriver } from '../../src/db/oracle-driver.js';
 import { DEFAULT_TABLES, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
 import type { LogRow } from '../../src/tail/tail.js';
 import { oracleTestEnv, type OracleTestEnv } from './env.js';
-import { createScratchSchema, dcn, dropScratchSchema, logRowsAfter, waitFor, waitForLog } from './helpers.js';
+import { adminSession, createScratchSchema, dcn, dropScratchSchema, logRowsAfter, waitFor, waitForLog } from './helpers.js';
+import { parseQualifiedName } from '../../src/oracle/identifiers.js';
+import { Watch, type WatchEvent } from '../../src/watch/watch.js';
 
 const found = oracleTestEnv();
 const env = found as OracleTestEnv;
@@ -325,6 +327,79 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
       expect(r.code).toBe(0);
       // unsubscribed, not left to time out
       expect((await timeouts()).filter((t) => t > 0 && t <= 120)).toEqual([]);
+    });
+
+    const accountStatus = async () => {
+      const admin = await adminSession(env);
+      try {
+        return String((await admin.execute('SELECT account_status FROM dba_users WHERE username = :u', { u: env.appUser })).rows[0]?.ACCOUNT_STATUS);
+      } finally {
+        await admin.close();
+      }
+    };
+
+    it('a wrong password: dcn watch stops after one refused login with exit 6 within 15 s, and the account stays open', async () => {
+      const started = Date.now();
+      const r = await dcn(env, ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-oracle-watch-'))], { env: { DCN_PASSWORD: `${env.appPassword}_wrong` } });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(r.code).toBe(6);
+      expect(r.stderr).toMatch(/a refused login is never tried again.*ORA-01017/);
+      expect(await accountStatus()).toBe('OPEN');
+    });
+
+    it('a password changed while dcn watch runs: the renewal\'s notification connection is refused, and watch stops with exit 6 instead of retrying', async () => {
+      // node-oracledb Thin opens each new subscription's notification connection with the password it connected with
+      let stop!: (s: string) => void;
+      let output = '';
+      const running = dcn(env, ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-oracle-watch-')), '--json', '--timeout', '30', '--check-interval', '2'], { stop: new Promise((r) => (stop = r)), onOutput: (text) => (output = text) });
+      await waitFor(async () => (/"action":"subscribed"/.test(output) ? true : undefined), 'the watch subscribed');
+      const admin = await adminSession(env);
+      const user = env.appUser.replace(/[^A-Z0-9_#$]/g, '');
+      try {
+        await admin.execute(`ALTER USER ${user} IDENTIFIED BY "${env.appPassword}X"`);
+        const r = await Promise.race([running, new Promise<undefined>((resolve) => setTimeout(resolve, 60_000))]);
+        if (r === undefined) stop('SIGTERM');
+        expect(r?.code).toBe(6);
+        expect(r?.stderr).toMatch(/login_denied|refused the login|ORA-01017/);
+      } finally {
+        await admin.execute(`ALTER USER ${user} IDENTIFIED BY "${env.appPassword}"`);
+        await admin.close();
+      }
+      expect(await accountStatus()).toBe('OPEN');
+    }, 90_000);
+
+    it('a quoted mixed-case table: its changes are matched by the name the dictionary stores', async () => {
+      await run('CREATE TABLE "MixedCase" ("Id" NUMBER PRIMARY KEY, note VARCHAR2(20))');
+      await run(`INSERT INTO "MixedCase" VALUES (1, 'one')`);
+      const mixed = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-oracle-mixed-')) });
+      const events: WatchEvent[] = [];
+      const stop = new AbortController();
+      const watch = new Watch({
+        connect: (o) => new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20, ...o }),
+        tables: [parseQualifiedName('"MixedCase"')],
+        functions: { MixedCase: 'getMixed' },
+        orderTables: [],
+        cache: mixed,
+        timeoutSeconds: 120,
+        checkSeconds: 5,
+        name: 'dcn-oracle-mixed',
+        signal: stop.signal,
+        onEvent: (e) => events.push(e),
+      });
+      const done = watch.run();
+      try {
+        await waitFor(async () => (events.some((e) => e.action === 'subscribed') ? true : undefined), 'the mixed-case watch subscribed');
+        await mixed.call('getMixed', () => 'stale', 1);
+        await run(`UPDATE "MixedCase" SET note = 'uno' WHERE "Id" = 1`);
+        await waitFor(async () => (!(await mixed.has('getMixed', 1)) ? true : undefined), 'the drop of getMixed(1)');
+        expect(events).toContainEqual(expect.objectContaining({ action: 'dropped', table: `${env.appUser}.MixedCase`, keys: ['1'], function: 'getMixed' }));
+        expect(events.some((e) => e.action === 'ignored')).toBe(false);
+      } finally {
+        stop.abort();
+        await done;
+        mixed.close();
+        await run('DROP TABLE "MixedCase" PURGE');
+      }
     });
   });
 

@@ -1143,6 +1143,8 @@ class FakeSession implements SubscribingSession {
     if (!m) throw oraError('ORA-00933: SQL command not properly ended (the fake reads only the tail query)');
     const columns = m[1]!.split(', ').map((c) => c.replace(/"/g, ''));
     const conditions = m[2] ? splitTopLevel(m[2], ' and ') : [];
+    // KEY_VALUES comes with V8 (ALTER TABLE … ADD): a log from before it has no such column
+    if (/"KEY_VALUES"/.test(sql) && !this.db.addedColumns.get('NFRESULTS')?.has('KEY_VALUES')) throw oraError('ORA-00904: "KEY_VALUES": invalid identifier');
     const limit = Number(binds[Number(m[4]) - 1]);
     const ordered = m[3] === 'asc' ? this.db.nfresults : [...this.db.nfresults].reverse();
     const rows: Record<string, unknown>[] = [];
@@ -1267,7 +1269,9 @@ function evaluate(condition: string, row: Record<string, unknown>, binds: readon
   if (m) return m[2]!.split(', ').some((ref) => row[m![1]!] === value(ref));
   m = /^"(\w+)" is not null$/.exec(c);
   if (m) return row[m[1]!] !== null && row[m[1]!] !== undefined;
-  m = /^"(\w+)" (=|>|>=|<|<=) (:\d+)$/.exec(c);
+  m = /^"(\w+)" is null$/.exec(c);
+  if (m) return row[m[1]!] === null || row[m[1]!] === undefined;
+  m = /^"(\w+)" (=|<>|>|>=|<|<=) (:\d+)$/.exec(c);
   if (!m) throw oraError(`ORA-00920: invalid relational operator (the fake cannot read: ${c})`);
   const left = row[m[1]!];
   const right = value(m[3]!);
@@ -1277,6 +1281,8 @@ function evaluate(condition: string, row: Record<string, unknown>, binds: readon
   switch (m[2]) {
     case '=':
       return l === r;
+    case '<>':
+      return l !== r;
     case '>':
       return (l as number) > (r as number);
     case '>=':
