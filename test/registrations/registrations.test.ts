@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { displayName, parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { decodeFlags, flagBits, flagExpression, OPERATIONS, parseNames, QOS } from '../../src/registrations/flags.js';
-import { planDeregister, planEnable, planRegister, parseTables, groupRegistrations, callbackName, parseCallback } from '../../src/registrations/registrations.js';
+import { planDeregister, planEnable, planRegister } from '../../src/registrations/plans.js';
+import { parseTables, groupRegistrations, callbackName, parseCallback } from '../../src/registrations/registrations.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
