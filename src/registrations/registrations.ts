@@ -20,6 +20,8 @@ export interface Registration {
   readonly regid: number;
   readonly username?: string;
   readonly callback: string;
+  /** REGFLAGS as the view shows it; `qos` names its bits for a PL/SQL registration only. */
+  readonly regflags: number | null;
   readonly qos: readonly string[];
   readonly operations: readonly string[];
   readonly timeoutSeconds: number | null;
@@ -114,7 +116,13 @@ export function groupRegistrations(rows: readonly Record<string, unknown>[]): Re
         regid,
         ...(row.USERNAME != null ? { username: String(row.USERNAME) } : {}),
         callback: callbackName(String(row.CALLBACK ?? '')),
-        qos: decodeFlags('qos', row.REGFLAGS == null ? null : Number(row.REGFLAGS)),
+        regflags: row.REGFLAGS == null ? null : Number(row.REGFLAGS),
+        // The QOS_* constants are what a PL/SQL registration (CALLBACK plsql://…) was made with
+        // (DBMS_CQ_NOTIFICATION, "Constants"); a client-initiated subscription (OCI, JDBC,
+        // node-oracledb: net8://…, OCI:EP:…) carries the protocol's own bits: node-oracledb Thin
+        // always sends QOS_SECURE 0x08, QOS_QUERY's bit, and PURGE_ON_NTFN 0x10, QOS_BEST_EFFORT's
+        // (lib/thin/protocol/constants.js, messages/subscribe.js). Its bits get no name.
+        qos: decodeFlags('qos', row.REGFLAGS == null ? null : Number(row.REGFLAGS), /^plsql:\/\//i.test(String(row.CALLBACK ?? ''))),
         operations: decodeFlags('operations', row.OPERATIONS_FILTER == null ? null : Number(row.OPERATIONS_FILTER)),
         // 4294967295 (2^32-1) is how the view shows "no timeout"
         timeoutSeconds: row.TIMEOUT == null || Number(row.TIMEOUT) === NO_TIMEOUT ? null : Number(row.TIMEOUT),
