@@ -16,7 +16,7 @@ import { OracleDriver } from '../../src/db/oracle-driver.js';
 import { DEFAULT_TABLES, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
 import type { LogRow } from '../../src/tail/tail.js';
 import { oracleTestEnv, type OracleTestEnv } from './env.js';
-import { createScratchSchema, dcn, dropScratchSchema, logRowsAfter, waitFor, waitForLog } from './helpers.js';
+import { asAdmin, createScratchSchema, dcn, dropRoleOnlyTableBlock, dropScratchSchema, logRowsAfter, roleOnlyTableStatements, waitFor, waitForLog } from './helpers.js';
 
 const found = oracleTestEnv();
 const env = found as OracleTestEnv;
@@ -68,7 +68,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   it('dcn doctor finds the setup sound: only the registration and the log are still to come', async () => {
     const r = await dcn(env, ['doctor', '--json', ...settings()]);
     const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { id: string; status: string }) => [c.id, c.status]));
-    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', migrations: 'ok', notifications: 'warn', replay: 'ok' });
+    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', table_access: 'ok', migrations: 'ok', notifications: 'warn', replay: 'ok' });
   });
 
   it('dcn register ORDERS', async () => {
@@ -146,10 +146,15 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   });
 
   it('dcn regs shows one registration with both tables', async () => {
+    // the view's formats, checked first where the names below rest on them: REGFLAGS of a PL/SQL
+    // registration made with QOS_RELIABLE + QOS_ROWIDS, and its CALLBACK as plsql://…
+    const raw = (await app.execute('SELECT DISTINCT regflags, callback FROM user_change_notification_regs')).rows;
+    expect(raw).toEqual([{ REGFLAGS: 5, CALLBACK: expect.stringMatching(/^plsql:\/\/(.*\.)?ORDERS_NF_CALLBACK\b/i) }]);
     const r = await dcn(env, ['regs', '--json']);
     const regs = JSON.parse(r.stdout).registrations;
     expect(regs).toHaveLength(1);
     expect(regs[0].tables).toEqual([`${env.appUser}.ORDERS`, `${env.appUser}.ORDER_ITEMS`]);
+    expect(regs[0].regflags).toBe(5);
     expect(regs[0].qos).toEqual(['reliable', 'rowids']);
     expect(regs[0].timeoutSeconds).toBeNull(); // TIMEOUT 4294967295: none
   });
@@ -230,6 +235,60 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     });
   });
 
+  describe('a table the app user reads only through a role: the callback (definer\'s rights) cannot', () => {
+    const owner = () => `${env.appUser}_RO`;
+    const role = () => `${env.appUser}_READER`;
+    const parts = () => `${owner()}.PARTS`;
+    const regsOfParts = async () => (JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; tables: string[] }[]).filter((r) => r.tables.includes(parts()));
+
+    beforeAll(async () => {
+      await asAdmin(env, [dropRoleOnlyTableBlock(owner(), role()), ...roleOnlyTableStatements(owner(), role(), env.appUser)]);
+    });
+    afterAll(async () => {
+      const ids = (await regsOfParts()).map((r) => String(r.regid));
+      if (ids.length > 0) await dcn(env, ['deregister', ...ids, '--yes']);
+      await asAdmin(env, [dropRoleOnlyTableBlock(owner(), role())]);
+    });
+
+    it('Oracle: SQL reads it through the role; a definer\'s-rights procedure of the user cannot (ORA-00942), dynamic SQL included', async () => {
+      // a new session: the role granted in beforeAll is a default role, enabled at logon
+      const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+      try {
+        expect((await s.execute(`SELECT COUNT(*) AS n FROM ${parts()}`)).rows[0]!.N).toBe(1);
+        await s.execute(`CREATE OR REPLACE PROCEDURE dcn_role_probe (n OUT NUMBER) IS BEGIN EXECUTE IMMEDIATE 'SELECT COUNT(*) FROM ${parts()}' INTO n; END;`);
+        await expect(s.execute('BEGIN dcn_role_probe(:n); END;', { n: { out: 'number' } })).rejects.toThrow(/ORA-00942/);
+        await s.execute('DROP PROCEDURE dcn_role_probe');
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('dcn register refuses it, naming the grant; nothing is registered', async () => {
+      const r = await dcn(env, ['register', '--table', parts()]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`reads ${parts().replace('.', '\\.')} only through a role[\\s\\S]*GRANT SELECT ON ${parts().replace('.', '\\.')} TO ${env.appUser};`));
+      expect(await regsOfParts()).toEqual([]);
+    });
+
+    it('--allow-role-grant registers it with a warning, and dcn doctor then fails table_access', async () => {
+      const r = await dcn(env, ['register', '--table', parts(), '--allow-role-grant']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/dcn: warning: .* only through a role/);
+      const doctor = await dcn(env, ['doctor', '--json', ...settings()]);
+      const check = JSON.parse(doctor.stdout).checks.find((c: { id: string }) => c.id === 'table_access');
+      expect(check).toMatchObject({ status: 'fail', fix: `have a DBA run: GRANT SELECT ON ${parts()} TO ${env.appUser};` });
+    });
+
+    it('granted directly, dcn register takes it without a word, and doctor passes table_access', async () => {
+      await asAdmin(env, [`GRANT SELECT ON ${parts()} TO ${env.appUser}`]);
+      const r = await dcn(env, ['register', '--table', parts()]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const doctor = await dcn(env, ['doctor', '--json', ...settings()]);
+      expect(JSON.parse(doctor.stdout).checks.find((c: { id: string }) => c.id === 'table_access')).toMatchObject({ status: 'ok' });
+    });
+  });
+
   describe('dcn watch: the same drops without the callback (issue 17)', () => {
     it('dcn doctor --watch finds the chain sound', async () => {
       const r = await dcn(env, ['doctor', '--watch', '--json']);
@@ -244,8 +303,11 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
       let output = '';
       const running = dcn(env, ['watch', '--table', 'ORDERS', '--cache-dir', dir, '--json', '--timeout', '120'], { stop: new Promise((r) => (stop = r)), onOutput: (text) => (output = text) });
       await waitFor(async () => (/"action":"dropped-all"/.test(output) ? true : undefined), 'the watch subscribed');
-      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; timeoutSeconds: number | null }[];
+      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; timeoutSeconds: number | null; qos: string[]; regflags: number }[];
       expect(regs.some((r) => r.timeoutSeconds === 120)).toBe(true);
+      // a client subscription's REGFLAGS carry the protocol's bits: shown as a number, never named
+      const watchReg = regs.find((r) => r.timeoutSeconds === 120)!;
+      expect(watchReg.qos).toEqual(watchReg.regflags === 0 ? [] : [`0x${watchReg.regflags.toString(16)}`]);
       await cache.call('getOrderFields', () => 'stale', 2409);
       await run('UPDATE orders SET order_total = order_total + 1 WHERE order_id = 2409');
       await waitFor(async () => (!(await cache.has('getOrderFields', 2409)) ? true : undefined), 'the drop of order 2409');
