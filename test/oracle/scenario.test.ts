@@ -214,6 +214,8 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
       // registered again with another key: the route is the table's, so both registrations' calls follow it
       const r = await dcn(env, ['register', '--table', 'EMPLOYEES', '--key', 'DEPARTMENT_ID']);
       expect(r.code).toBe(0);
+      // DEPARTMENT_ID has no NOT NULL constraint: ALL_TAB_COLUMNS.NULLABLE 'Y' (EMAIL, NOT NULL, would be 'N')
+      expect(r.stderr).toMatch(/dcn: warning: .*EMPLOYEES: key column DEPARTMENT_ID may be NULL/);
       const marker = await lastId();
       await run('UPDATE employees SET department_id = 20 WHERE employee_id = 8');
       const calls = await waitFor(async () => {
