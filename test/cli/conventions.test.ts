@@ -35,7 +35,7 @@ describe('colour', () => {
 
   it('colours the error on stderr when forced, and never the JSON', async () => {
     const err = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--to', '99'], { env: { FORCE_COLOR: '1' } });
-    expect(err.stderr).toMatch(/^\u001b\[31mdcn: error:/);
+    expect(err.stderr.startsWith('\u001b[31mdcn: error:')).toBe(true);
     const json = await runCli(['migrate', ...WITH_FIXTURES, '--json', '--color'], { env: DB_ENV });
     expect(json.code).toBe(0);
     expect(ESC.test(json.stdout)).toBe(false);
