@@ -57,6 +57,19 @@ describe('-q, --quiet', () => {
     expect(plan.stdout).toMatch(/^-- dcn migrate plan/);
   });
 
+  it('works before the command too, as a global flag (dcn -q migrate, dcn --no-color …)', async () => {
+    const db = new FakeDatabase();
+    const up = await runCli(['-q', 'migrate', ...WITH_FIXTURES, '--to', '1'], { env: DB_ENV, db });
+    expect([up.code, up.stdout]).toEqual([0, '']);
+    const plain = await runCli(['--no-color', 'migrate', ...WITH_FIXTURES], { env: { ...DB_ENV, FORCE_COLOR: '1' }, db });
+    expect(plain.stdout).toMatch(/^✓ V2/);
+    const coloured = await runCli(['--color', 'migrate', 'plan', ...WITH_FIXTURES, '--to', '99']);
+    expect(coloured.stderr.startsWith('\u001b[31mdcn: error:')).toBe(true);
+    // the command's own flag wins
+    const own = await runCli(['--color', 'migrate', 'down', '--yes', '--no-color', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(ESC.test(own.stdout)).toBe(false);
+  });
+
   it('still reports an error', async () => {
     const r = await runCli(['migrate', 'plan', '-q', ...WITH_FIXTURES, '--to', '99']);
     expect(r.code).toBe(2);
