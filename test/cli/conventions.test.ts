@@ -136,6 +136,41 @@ describe('dcn completion', () => {
     expect(complete('dcn tail --adm')).toEqual(['']);
   });
 
+  const has = (shell: string) => spawnSync(shell, ['-c', 'exit 0']).status === 0;
+
+  it.skipIf(!has('fish'))('fish (when installed): the script parses and fish completes from it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dcn-compl-')), 'dcn.fish');
+    writeFileSync(file, (await runCli(['completion', 'fish'])).stdout);
+    const complete = (line: string) => {
+      const r = spawnSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+    };
+    expect(complete('dcn mig')).toEqual(['migrate']);
+    expect(complete('dcn migrate st')).toEqual(['status']);
+    expect(complete('dcn migrate down --st')).toEqual(['--steps']);
+    expect(complete('dcn tail --adm')).toEqual([]);
+    expect(complete('dcn migrate --admin-privilege sysd')).toEqual(['sysdba', 'sysdg']);
+  });
+
+  it.skipIf(!has('zsh'))('zsh (when installed): the script parses, and its function offers the right words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-compl-'));
+    writeFileSync(join(dir, '_dcn'), (await runCli(['completion', 'zsh'])).stdout);
+    expect(spawnSync('zsh', ['-n', join(dir, '_dcn')], { encoding: 'utf8' }).status).toBe(0);
+    // outside an interactive shell the completion system is absent: _describe and _files print what they were given
+    const harness = `compdef() { : }
+_describe() { shift 3; print -l -- \${(P)1} | cut -d: -f1 | grep -- "^$PREFIX"; return 0 }
+_files() { print FILES }
+source ${join(dir, '_dcn')}
+words=(\${(z)1}); [[ $1 == *' ' ]] && words+=(''); CURRENT=\${#words}; PREFIX=\${words[CURRENT]}; _dcn`;
+    const complete = (line: string) => spawnSync('zsh', ['-c', harness, 'zsh', line], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(complete('dcn mig')).toEqual(['migrate']);
+    expect(complete('dcn migrate st')).toEqual(['status']);
+    expect(complete('dcn migrate down --st')).toEqual(['--steps']);
+    expect(complete('dcn tail --adm')).toEqual([]);
+    expect(complete('dcn migrate --config ')).toEqual(['FILES']);
+  });
+
   it('refuses a shell it does not know, naming the ones it does', async () => {
     const r = await runCli(['completion', 'powershell', '--json']);
     expect(r.code).toBe(2);
