@@ -8,6 +8,7 @@ import { DcnError, EXIT_CODES, usageError } from '../errors.js';
 import type { CommandInfo } from './commands/completion.js';
 import type { CommandContext } from './context.js';
 import {
+  COMMON,
   COMPLETION,
   DEREGISTER,
   DOCTOR,
@@ -42,8 +43,11 @@ export interface CommandModule<F, R> {
 /** With --json, a command that prints NDJSON lines as it goes: its closing document is one line too ('rows-only': none), and so is an error. */
 type Ndjson = boolean | 'rows-only';
 
-async function invoke<F extends { json?: boolean; quiet?: boolean; color?: boolean }, R>(ctx: CommandContext, cmd: Command, flags: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
+async function invoke<F extends { json?: boolean; quiet?: boolean; color?: boolean }, R>(ctx: CommandContext, cmd: Command, given: F, load: () => Promise<CommandModule<F, R>>): Promise<void> {
   const ndjson = ndjsonCommands.get(cmd) ?? false;
+  // -q and --color/--no-color before the command (dcn -q migrate) count as the command's own, which win
+  const global = rootOf(cmd).opts<{ quiet?: boolean; color?: boolean }>();
+  const flags = { ...given, quiet: given.quiet ?? global.quiet, color: given.color ?? global.color };
   const [mod, { Output }] = await Promise.all([load(), import('./output.js')]);
   const out = await Output.create(ctx, { json: flags.json, quiet: flags.quiet, color: flags.color });
   const result = await mod.run(flags, ctx, out);
@@ -86,6 +90,12 @@ const ndjsonCommands = new WeakMap<Command, Ndjson>();
 /** Commands whose printed result is a summary of what they did: --quiet leaves it out. */
 const summaryCommands = new WeakSet<Command>();
 
+function rootOf(cmd: Command): Command {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
 /** Gives a command its options now, if they are still pending. */
 function ensureOptions(cmd: Command): void {
   const configure = pendingOptions.get(cmd);
@@ -112,9 +122,7 @@ function exitCodesHelp(): string {
 }
 
 function attachOptions(cmd: Command): void {
-  let root = cmd;
-  while (root.parent) root = root.parent;
-  running.set(root, cmd);
+  running.set(rootOf(cmd), cmd);
   ensureOptions(cmd);
 }
 
@@ -167,7 +175,7 @@ function define<G extends OptionGroup, A extends unknown[] = []>(parent: Command
 export function outputFlags(program: Command): { json: boolean; verbose: boolean; ndjson: boolean; color?: boolean } {
   const cmd = running.get(program) ?? program;
   const opts = cmd.opts<{ json?: boolean; verbose?: boolean; color?: boolean }>();
-  return { json: opts.json === true, verbose: opts.verbose === true, ndjson: ndjsonCommands.has(cmd), color: opts.color };
+  return { json: opts.json === true, verbose: opts.verbose === true, ndjson: ndjsonCommands.has(cmd), color: opts.color ?? program.opts<{ color?: boolean }>().color };
 }
 
 export function createProgram(ctx: CommandContext, version: string): Command {
@@ -184,6 +192,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .helpCommand(false)
     .addHelpText('after', exitCodesHelp())
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
+  addOptions(program, { quiet: COMMON.quiet, color: COMMON.color });
 
   const migrate = define(program, 'migrate', {
     description: 'apply pending migrations (subcommands: status, validate, down, plan, repair, new, baseline)',

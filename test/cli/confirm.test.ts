@@ -1,5 +1,6 @@
 /** migrate down and repair ask first: on a terminal by a prompt that shows what they will do, elsewhere by --yes. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -88,5 +89,50 @@ describe('on a terminal, it shows what it will do and asks', () => {
     const db = await applied();
     const r = await runCli(['migrate', 'repair', ...WITH_FIXTURES], { env: DB_ENV, db, tty: true });
     expect([r.code, r.stdout, r.stderr]).toEqual([0, 'Nothing to repair.\n', '']);
+  });
+});
+
+describe('an answer that comes after the history changed', () => {
+  it('undoes nothing when another run applied or undid migrations while the question waited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-race-'));
+    cpSync(FIXTURES, dir, { recursive: true });
+    const db = new FakeDatabase();
+    await runCli(['migrate', '--migrations', dir, '--define', 'app_user=OE', '--to', '2'], { env: DB_ENV, db });
+    const input = new PassThrough();
+    const reads = () => db.log.filter((e) => e.name === 'history.select').length;
+    const before = reads();
+    const asking = runCli(['migrate', 'down', '--migrations', dir, '--define', 'app_user=OE'], { env: DB_ENV, db, tty: true, input });
+    // the status was read: the question is up
+    while (reads() === before) await new Promise((r) => setImmediate(r));
+    expect((await runCli(['migrate', '--migrations', dir, '--define', 'app_user=OE'], { env: DB_ENV, db })).code).toBe(0);
+    input.end('y\n');
+    const r = await asking;
+    expect(r.stderr).toMatch(/V2 \(grant notification\)\n.*Undo 1 migration\?/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dcn: error:\S* the history changed while dcn migrate down waited for an answer: it would now undo V3, not V2; nothing was undone\n {2}hint: run it again/);
+    expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2', '3']);
+  });
+
+  it('repairs nothing when what repair would do changed while the question waited', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-race-'));
+    writeFileSync(join(dir, 'V1__a.sql'), 'CREATE TABLE a (x NUMBER);\n');
+    writeFileSync(join(dir, 'V2__b.sql'), 'CREATE TABLE b (x NUMBER);\nCREATE INDEX b_ix ON b (x);\n');
+    const db = new FakeDatabase();
+    await runCli(['migrate', '--migrations', dir, '--to', '1'], { env: DB_ENV, db });
+    writeFileSync(join(dir, 'V1__a.sql'), 'CREATE TABLE a (x NUMBER, y NUMBER);\n');
+    const input = new PassThrough();
+    const reads = () => db.log.filter((e) => e.name === 'history.select').length;
+    const before = reads();
+    const asking = runCli(['migrate', 'repair', '--migrations', dir], { env: DB_ENV, db, tty: true, input });
+    while (reads() === before) await new Promise((r) => setImmediate(r));
+    // meanwhile another run fails in V2: repair would now also forget that attempt, which was never shown
+    db.failOn(/^CREATE INDEX/, 'ORA-01652: unable to extend temp segment');
+    expect((await runCli(['migrate', '--migrations', dir, '--allow-changed'], { env: DB_ENV, db })).code).toBe(1);
+    input.end('y\n');
+    const r = await asking;
+    expect(r.stderr).toMatch(/V1: accept the changed V1__a\.sql as applied\n.*Repair 1 migration\?/);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the history changed while dcn migrate repair waited for an answer; nothing was repaired/);
+    expect(db.history().map((h) => [h.VERSION, h.SUCCESS])).toEqual([['1', 1], ['2', 0]]);
   });
 });

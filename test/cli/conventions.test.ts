@@ -35,7 +35,7 @@ describe('colour', () => {
 
   it('colours the error on stderr when forced, and never the JSON', async () => {
     const err = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--to', '99'], { env: { FORCE_COLOR: '1' } });
-    expect(err.stderr).toMatch(/^\u001b\[31mdcn: error:/);
+    expect(err.stderr.startsWith('\u001b[31mdcn: error:')).toBe(true);
     const json = await runCli(['migrate', ...WITH_FIXTURES, '--json', '--color'], { env: DB_ENV });
     expect(json.code).toBe(0);
     expect(ESC.test(json.stdout)).toBe(false);
@@ -55,6 +55,19 @@ describe('-q, --quiet', () => {
     expect(status.stdout).toMatch(/^Version\s+Description/);
     const plan = await runCli(['migrate', 'plan', '-q', ...WITH_FIXTURES]);
     expect(plan.stdout).toMatch(/^-- dcn migrate plan/);
+  });
+
+  it('works before the command too, as a global flag (dcn -q migrate, dcn --no-color …)', async () => {
+    const db = new FakeDatabase();
+    const up = await runCli(['-q', 'migrate', ...WITH_FIXTURES, '--to', '1'], { env: DB_ENV, db });
+    expect([up.code, up.stdout]).toEqual([0, '']);
+    const plain = await runCli(['--no-color', 'migrate', ...WITH_FIXTURES], { env: { ...DB_ENV, FORCE_COLOR: '1' }, db });
+    expect(plain.stdout).toMatch(/^✓ V2/);
+    const coloured = await runCli(['--color', 'migrate', 'plan', ...WITH_FIXTURES, '--to', '99']);
+    expect(coloured.stderr.startsWith('\u001b[31mdcn: error:')).toBe(true);
+    // the command's own flag wins
+    const own = await runCli(['--color', 'migrate', 'down', '--yes', '--no-color', ...WITH_FIXTURES], { env: DB_ENV, db });
+    expect(ESC.test(own.stdout)).toBe(false);
   });
 
   it('still reports an error', async () => {
@@ -121,6 +134,41 @@ describe('dcn completion', () => {
     expect(complete('dcn migrate st')).toEqual(['status']);
     expect(complete('dcn migrate down --st')).toEqual(['--steps']);
     expect(complete('dcn tail --adm')).toEqual(['']);
+  });
+
+  const has = (shell: string) => spawnSync(shell, ['-c', 'exit 0']).status === 0;
+
+  it.skipIf(!has('fish'))('fish (when installed): the script parses and fish completes from it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dcn-compl-')), 'dcn.fish');
+    writeFileSync(file, (await runCli(['completion', 'fish'])).stdout);
+    const complete = (line: string) => {
+      const r = spawnSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+    };
+    expect(complete('dcn mig')).toEqual(['migrate']);
+    expect(complete('dcn migrate st')).toEqual(['status']);
+    expect(complete('dcn migrate down --st')).toEqual(['--steps']);
+    expect(complete('dcn tail --adm')).toEqual([]);
+    expect(complete('dcn migrate --admin-privilege sysd')).toEqual(['sysdba', 'sysdg']);
+  });
+
+  it.skipIf(!has('zsh'))('zsh (when installed): the script parses, and its function offers the right words', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-compl-'));
+    writeFileSync(join(dir, '_dcn'), (await runCli(['completion', 'zsh'])).stdout);
+    expect(spawnSync('zsh', ['-n', join(dir, '_dcn')], { encoding: 'utf8' }).status).toBe(0);
+    // outside an interactive shell the completion system is absent: _describe and _files print what they were given
+    const harness = `compdef() { : }
+_describe() { shift 3; print -l -- \${(P)1} | cut -d: -f1 | grep -- "^$PREFIX"; return 0 }
+_files() { print FILES }
+source ${join(dir, '_dcn')}
+words=(\${(z)1}); [[ $1 == *' ' ]] && words+=(''); CURRENT=\${#words}; PREFIX=\${words[CURRENT]}; _dcn`;
+    const complete = (line: string) => spawnSync('zsh', ['-c', harness, 'zsh', line], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(complete('dcn mig')).toEqual(['migrate']);
+    expect(complete('dcn migrate st')).toEqual(['status']);
+    expect(complete('dcn migrate down --st')).toEqual(['--steps']);
+    expect(complete('dcn tail --adm')).toEqual([]);
+    expect(complete('dcn migrate --config ')).toEqual(['FILES']);
   });
 
   it('refuses a shell it does not know, naming the ones it does', async () => {

@@ -10,6 +10,8 @@ import { FakeDatabase } from './fake-oracle.js';
 export interface RunOptions {
   env?: Record<string, string>;
   stdin?: string;
+  /** A stdin the test writes to as the command runs (an answer typed later), instead of `stdin`. */
+  input?: Readable;
   db?: FakeDatabase;
   refuse?: (o: { user: string }) => Error | undefined;
   cwd?: string;
@@ -31,7 +33,7 @@ export async function runCli(args: string[], options: RunOptions = {}) {
   const db = options.db ?? new FakeDatabase();
   const driver = db.driver({ refuse: options.refuse });
   let driverLoads = 0;
-  const stdin = Object.assign(Readable.from(options.stdin === undefined ? [] : [options.stdin]), { isTTY: options.tty ?? false });
+  const stdin = Object.assign(options.input ?? Readable.from(options.stdin === undefined ? [] : [options.stdin]), { isTTY: options.tty ?? false });
   const ctx: CommandContext = {
     env: options.env ?? {},
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dcn-cli-')),

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors.js';
+import { DcnError, usageError } from '../../errors.js';
 import type { StatusEntry } from '../../migrator/status.js';
 import { compareVersions, migrationLabel, versionTarget } from '../../migrator/source.js';
 import type { RunResult } from '../../migrator/types.js';
@@ -43,6 +43,12 @@ export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): 
         out.note(`dcn migrate down will undo, newest first:\n${lines.join('\n')}`);
         if (!(await confirm(ctx, `Undo ${targets.length} migration${targets.length === 1 ? '' : 's'}?`))) {
           return { direction: 'down', results: [], invalidObjects: [], compileWarnings: [], warnings: [], declined: true };
+        }
+        // the answer may come minutes later: undo only what was shown, if it is still what down would undo
+        const labels = (list: readonly StatusEntry[]) => list.map((e) => migrationLabel(e.version)).join(', ') || 'nothing';
+        const now = toUndo((await m.status()).migrations, flags, steps);
+        if (labels(now) !== labels(targets)) {
+          throw new DcnError('usage', `the history changed while dcn migrate down waited for an answer: it would now undo ${labels(now)}, not ${labels(targets)}; nothing was undone`, { hint: 'run it again to see what it would undo now' });
         }
       }
     }

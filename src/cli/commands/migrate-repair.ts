@@ -1,3 +1,4 @@
+import { DcnError } from '../../errors.js';
 import type { StatusEntry } from '../../migrator/status.js';
 import type { RepairResult } from '../../migrator/types.js';
 import type { CommandContext } from '../context.js';
@@ -26,6 +27,10 @@ export function run(flags: MigrateRepairFlags, ctx: CommandContext, out: Output)
       if (actions.length > 0) {
         out.note(`dcn migrate repair will:\n${actions.map((a) => `  ${a}`).join('\n')}`);
         if (!(await confirm(ctx, `Repair ${actions.length} migration${actions.length === 1 ? '' : 's'}?`))) return { actions: [], declined: true };
+        // the answer may come minutes later: repair only what was shown, if it is still what repair would do
+        if (toRepair((await m.status()).migrations).join('\n') !== actions.join('\n')) {
+          throw new DcnError('usage', 'the history changed while dcn migrate repair waited for an answer; nothing was repaired', { hint: 'run it again to see what it would do now' });
+        }
       }
     }
     return m.repair();
