@@ -265,15 +265,18 @@ export class Watch {
       if (reason !== undefined) return reason;
       if (signal.aborted) return undefined;
       sinceRenewal += this.#o.checkSeconds;
-      if (sinceRenewal >= renewEvery) {
-        sinceRenewal = 0;
+      // checked before a renewal too: a channel that had stopped means changes were missed, and
+      // renewing would replace it without dropping what they changed
+      if (await this.#check()) sinceRenewal = 0; // subscribed anew just now
+      else if (sinceRenewal >= renewEvery) {
         await this.#renew();
-      } else await this.#check();
+        sinceRenewal = 0;
+      }
     }
   }
 
-  /** Subscribing again under the same name adds nothing to a live subscription; a stopped one comes back with a new regId. */
-  async #check(): Promise<void> {
+  /** Subscribing again under the same name adds nothing to a live subscription; a stopped one comes back with a new regId (true: it was replaced, and everything dropped). */
+  async #check(): Promise<boolean> {
     const current = this.#current!;
     const first = [...this.#tables.values()][0]!;
     let regId: number;
@@ -282,11 +285,12 @@ export class Watch {
     } catch (err) {
       throw this.#subscribeError(err, first.table);
     }
-    if (regId === current.regId) return;
+    if (regId === current.regId) return false;
     // the channel had stopped: only the first table is in the new registration yet
     await this.#session!.unsubscribe(current.name).catch(() => undefined);
     await this.#subscribeAll('the notification channel had stopped: changes made meanwhile were not delivered');
     this.#emit({ action: 'resubscribed', reason: `subscription ${regId} replaced one whose channel had stopped` });
+    return true;
   }
 
   /** A new subscription before the old one goes: a change in between is notified twice, never not at all. */

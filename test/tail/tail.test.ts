@@ -297,7 +297,7 @@ describe('the filters of a followed tail', () => {
 describe('tail queries', () => {
   it('parse under the PL/SQL grammar with every filter combination', async () => {
     const since = new Date('2026-11-26T10:00:00Z');
-    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }, { okOnly: true }, { keyValues: 'key=7', until: since }];
+    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }, { keyValues: 'key=7', until: since, okOnly: true }];
     for (const filters of combos) {
       for (const window of [{ last: 20 }, { afterId: 41, limit: 500 }, { afterId: 41, limit: 500, again: [38, 40] }]) {
         const q = await tailQuery(filters, 'OE', window);

@@ -434,3 +434,19 @@ describe('dcn watch: keys it cannot name', () => {
     await w.stop();
   });
 });
+
+describe('dcn watch: a renewal after a channel that stopped', () => {
+  it('checks the channel at a renewal too, so changes it missed are dropped, not papered over by the new subscription', async () => {
+    const db = database();
+    const cache = await seeded();
+    // every tick is a renewal: without the check first, the new subscription would replace the stopped one silently
+    const w = start(db, cache, { timeoutSeconds: 600, checkSeconds: 0.05, maxRenewSeconds: 0.05 });
+    await until('renewed once', () => w.events.some((e) => e.action === 'renewed'));
+    db.stopChannels();
+    await cache.call('getOrderFields', () => 'stale', 2408);
+    db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR1' }]); // not delivered
+    await until('resubscribed', () => w.events.some((e) => e.action === 'resubscribed'));
+    expect(await cache.has('getOrderFields', 2408)).toBe(false);
+    await w.stop();
+  });
+});
