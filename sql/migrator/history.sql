@@ -82,6 +82,20 @@ UPDATE &history_table
    SET statements_done = :statements_done, done_hash = :done_hash
  WHERE version = :version;
 
+-- name: history.run-statement
+-- A plain statement of a migration and the record that it ran, in one round trip: the statement
+-- runs as dynamic SQL, then its progress is recorded and committed with it (DDL has committed
+-- itself). When either fails, Oracle rolls back what the block did, and the error that reaches
+-- dcn is the statement's own.
+BEGIN
+  EXECUTE IMMEDIATE :statement;
+  UPDATE &history_table
+     SET statements_done = :statements_done, done_hash = :done_hash
+   WHERE version = :version;
+  COMMIT;
+END;
+/
+
 -- name: history.succeed
 UPDATE &history_table
    SET success = 1, error_text = NULL, execution_ms = :execution_ms,

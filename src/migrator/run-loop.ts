@@ -118,11 +118,22 @@ export class RunLoop {
     for (let i = from; i < statements.length; i++) {
       const st = statements[i]!;
       const t0 = now();
+      const hash = doneHash.add(st);
+      const progress = { version: m.version, statements_done: i + 1, done_hash: hash };
       let problem: DcnError | undefined;
+      let recorded = false;
       try {
-        const result = await session.execute(st.sql);
-        problem = await this.#compileCheck(session, st, result, m, direction, i, statements.length, compileWarnings);
-        if (!problem) await session.commit();
+        if (session === app && isPlain(st)) {
+          // one round trip: the statement and its progress (history.run-statement). Run
+          // directly, not through history.run: its error is the statement's, not dcn's query's.
+          await app.execute(history.query('history.run-statement').sql, { statement: st.sql, ...progress }, { name: 'history.run-statement' });
+          recorded = true;
+        } else {
+          const result = await session.execute(st.sql);
+          problem = await this.#compileCheck(session, st, result, m, direction, i, statements.length, compileWarnings);
+          // Oracle commits DDL itself, before and after it: a COMMIT would be one more round trip
+          if (!problem && !DDL.test(st.sql)) await session.commit();
+        }
       } catch (err) {
         if (err instanceof DcnError) throw err;
         await session.rollback().catch(() => undefined);
@@ -139,8 +150,10 @@ export class RunLoop {
         Object.assign(problem.meta, { statementsDone: i, statementsTotal: statements.length });
         throw problem;
       }
-      await history.run(app, 'history.progress', { version: m.version, statements_done: i + 1, done_hash: doneHash.add(st) });
-      await app.commit();
+      if (!recorded) {
+        await history.run(app, 'history.progress', progress);
+        await app.commit();
+      }
       emit({ type: 'statement-done', version: m.version, index: i + 1, line: st.line, file: st.file, durationMs: Math.round(now() - t0) });
     }
     return Math.round(now() - started);
@@ -165,6 +178,21 @@ export class RunLoop {
       meta: { version: m.version, direction, object: { type: object.type, owner: object.owner, name: object.name }, errors },
     });
   }
+}
+
+/** Statements Oracle commits itself (SQL Language Reference, "Types of SQL Statements": DDL). */
+const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|RENAME|AUDIT|NOAUDIT|PURGE|FLASHBACK|ANALYZE|ASSOCIATE|DISASSOCIATE)\b/i;
+
+/** The longest statement bound as text for EXECUTE IMMEDIATE (a VARCHAR2 bind in PL/SQL, in bytes). */
+const MAX_BOUND_STATEMENT_BYTES = 32767;
+
+/**
+ * A statement history.run-statement can run as dynamic SQL with the same effect: not one the
+ * compile gate checks (its errors are read back after it runs), and not a query, which
+ * EXECUTE IMMEDIATE would parse without running.
+ */
+function isPlain(st: Statement): boolean {
+  return !/^\s*(SELECT|WITH)\b/i.test(st.sql) && st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES && compiledObjectOf(st) === undefined;
 }
 
 function statementFailure(err: unknown, m: Migration, direction: Direction, st: Statement, index: number, total: number): DcnError {

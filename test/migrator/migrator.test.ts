@@ -464,3 +464,56 @@ describe('the engine in parts (issue 15)', () => {
     expect(events.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: expect.stringMatching(/^could not release the migration lock at once \(NJS-500: .*\); it is released when its session closes$/) }]);
   });
 });
+
+describe('round trips', () => {
+  /** The sessions of fakeSessions, with every execute, commit and rollback dcn sends counted per session. */
+  function counted(db: FakeDatabase) {
+    const inner = fakeSessions(db);
+    const calls = new Map<string, string[]>();
+    const wrap = (profile: string, session: object) =>
+      new Proxy(session, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (key === 'execute' || key === 'commit' || key === 'rollback') calls.set(profile, [...(calls.get(profile) ?? []), key === 'execute' ? String(args[0]).split('\n')[0]! : key.toUpperCase()]);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    const cache = new Map<string, object>();
+    const sessions = {
+      app: async () => (cache.get('app') ?? cache.set('app', wrap('app', await inner.app())).get('app')),
+      admin: async () => (cache.get('admin') ?? cache.set('admin', wrap('admin', await inner.admin())).get('admin')),
+      lock: async () => (cache.get('lock') ?? cache.set('lock', wrap('lock', await inner.lock())).get('lock')),
+    };
+    return { sessions: sessions as unknown as ReturnType<typeof fakeSessions>, calls: (profile: string) => calls.get(profile) ?? [] };
+  }
+
+  async function run(files: Record<string, string>) {
+    const db = new FakeDatabase();
+    const { sessions, calls } = counted(db);
+    const migrator = new Migrator({ migrations: loadMigrations(dirWith(files)), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions, holder: 'test' });
+    await migrator.migrate();
+    return { db, calls };
+  }
+
+  const inserts = (n: number) => ['CREATE TABLE t (id NUMBER);', ...Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i});`), ''].join('\n');
+
+  it('costs one round trip per plain statement: the statement and its progress in one block, committed together', async () => {
+    const ten = await run({ 'V1__t.sql': inserts(10) });
+    const thirty = await run({ 'V1__t.sql': inserts(30) });
+    const all = (c: typeof ten) => c.calls('app').length + c.calls('lock').length + c.calls('admin').length;
+    expect(all(thirty) - all(ten)).toBe(20);
+    expect(thirty.db.connect().dataRows('T')).toBe(30);
+    expect(thirty.db.history()[0]).toMatchObject({ SUCCESS: 1, STATEMENTS_DONE: 31, STATEMENTS_TOTAL: 31 });
+  });
+
+  it('sends no COMMIT after DDL, which Oracle has committed itself', async () => {
+    const { calls } = await run({ 'V1__grants.sql': '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n', 'V2__proc.sql': 'CREATE OR REPLACE PROCEDURE p AS\nBEGIN\n  NULL;\nEND;\n/\n' });
+    expect(calls('admin')).toEqual(['GRANT CHANGE NOTIFICATION TO OE', 'GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE']);
+    const app = calls('app');
+    const created = app.indexOf('CREATE OR REPLACE PROCEDURE p AS');
+    expect(app[created + 1]).not.toBe('COMMIT');
+  });
+});

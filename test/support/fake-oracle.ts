@@ -813,6 +813,17 @@ class FakeSession implements SubscribingSession {
       }
       case 'history.select':
         return { rows: [...this.#view().history.values()].sort((a, b2) => a.INSTALLED_RANK - b2.INSTALLED_RANK).map((r) => ({ ...r })), rowsAffected: 0 };
+      case 'history.run-statement': {
+        // as its SQL reads: the statement as dynamic SQL, then the progress UPDATE, then COMMIT
+        const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+        const block = /^BEGIN EXECUTE IMMEDIATE :statement; (UPDATE .+?); COMMIT; END;$/i.exec(flat);
+        if (!block) throw new Error(`the fake does not understand this block: ${flat}`);
+        await this.execute(String(b.statement));
+        const { statement: _statement, ...progress } = b;
+        const recorded = this.#historyDml(block[1]!, progress);
+        await this.commit();
+        return recorded;
+      }
       case 'history.insert':
       case 'history.restart':
       case 'history.progress':
