@@ -82,17 +82,23 @@ UPDATE &history_table
    SET statements_done = :statements_done, done_hash = :done_hash
  WHERE version = :version;
 
--- name: history.run-statement
--- A plain statement of a migration and the record that it ran, in one round trip: the statement
--- runs as dynamic SQL, then its progress is recorded and committed with it (DDL has committed
--- itself). When either fails, Oracle rolls back what the block did, and the error that reaches
--- dcn is the statement's own.
+-- name: history.run-statements
+-- Statements of a migration and the record that they ran, in one round trip: dcn writes the
+-- EXECUTE IMMEDIATE line once per statement, :s1, :s2 … in order (one DDL statement alone, or
+-- consecutive DML). Their progress is then recorded and committed with them (DDL has committed
+-- itself). On any error the transaction is rolled back, so DML statements of the batch and
+-- their record are applied together or not at all, and the error that reaches dcn is the
+-- failed statement's own.
 BEGIN
-  EXECUTE IMMEDIATE :statement;
+  EXECUTE IMMEDIATE :s1;
   UPDATE &history_table
      SET statements_done = :statements_done, done_hash = :done_hash
    WHERE version = :version;
   COMMIT;
+EXCEPTION
+  WHEN OTHERS THEN
+    ROLLBACK;
+    RAISE;
 END;
 /
 

@@ -499,14 +499,35 @@ describe('round trips', () => {
   }
 
   const inserts = (n: number) => ['CREATE TABLE t (id NUMBER);', ...Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i});`), ''].join('\n');
+  const tables = (n: number) => [...Array.from({ length: n }, (_, i) => `CREATE TABLE t${i} (id NUMBER);`), ''].join('\n');
+  const all = (c: Awaited<ReturnType<typeof run>>) => c.calls('app').length + c.calls('lock').length + c.calls('admin').length;
 
-  it('costs one round trip per plain statement: the statement and its progress in one block, committed together', async () => {
-    const ten = await run({ 'V1__t.sql': inserts(10) });
-    const thirty = await run({ 'V1__t.sql': inserts(30) });
-    const all = (c: typeof ten) => c.calls('app').length + c.calls('lock').length + c.calls('admin').length;
+  it('costs one round trip per plain DDL statement: the statement and its progress in one block', async () => {
+    const ten = await run({ 'V1__t.sql': tables(10) });
+    const thirty = await run({ 'V1__t.sql': tables(30) });
     expect(all(thirty) - all(ten)).toBe(20);
-    expect(thirty.db.connect().dataRows('T')).toBe(30);
-    expect(thirty.db.history()[0]).toMatchObject({ SUCCESS: 1, STATEMENTS_DONE: 31, STATEMENTS_TOTAL: 31 });
+    expect(thirty.db.history()[0]).toMatchObject({ SUCCESS: 1, STATEMENTS_DONE: 30, STATEMENTS_TOTAL: 30 });
+  });
+
+  it('runs consecutive DML statements 50 to a round trip, committed with their progress', async () => {
+    const one = await run({ 'V1__t.sql': inserts(1) });
+    const thousand = await run({ 'V1__t.sql': inserts(1000) });
+    expect(all(thousand) - all(one)).toBe(19); // 1,000 INSERTs: 20 batches instead of 1
+    expect(thousand.db.connect().dataRows('T')).toBe(1000);
+    expect(thousand.db.history()[0]).toMatchObject({ SUCCESS: 1, STATEMENTS_DONE: 1001, STATEMENTS_TOTAL: 1001 });
+  });
+
+  it('stops at a failed statement inside a batch with its own error and line, the ones before it applied and recorded, and resumes there', async () => {
+    const db = new FakeDatabase();
+    const dir = dirWith({ 'V1__t.sql': inserts(30) });
+    db.failOn(/VALUES \(7\)/, 'ORA-00001: unique constraint (OE.T_PK) violated', 2);
+    const err = await rejection(setup({ db, dir }).migrator.migrate());
+    expect(err.message).toBe('V1 (t) failed at statement 9 of 31, V1__t.sql:9: ORA-00001: unique constraint (OE.T_PK) violated');
+    expect(db.connect().dataRows('T')).toBe(7);
+    expect(db.history()[0]).toMatchObject({ SUCCESS: 0, STATEMENTS_DONE: 8 });
+    const resumed = await setup({ db, dir }).migrator.migrate({ resume: true });
+    expect(resumed.results[0]).toMatchObject({ status: 'success', resumedFrom: 9 });
+    expect(db.connect().dataRows('T')).toBe(30);
   });
 
   it('sends no COMMIT after DDL, which Oracle has committed itself', async () => {

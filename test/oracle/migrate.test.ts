@@ -81,7 +81,7 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect((await dcn(env, ['migrate', 'repair', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY'])).code).toBe(0);
   });
 
-  it('runs a plain statement with its progress in one block: a failed INSERT is the statement\'s own error at its line, and what ran before stays recorded', async () => {
+  it('runs consecutive INSERTs with their progress in one block: one that fails is its own error at its line, the ones before it stay applied and recorded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-block-'));
     const args = ['--migrations', dir, '--history-table', 'DCN_BLOCK_HISTORY'];
     writeFileSync(join(dir, 'V1__block.sql'), "CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (1);\n");
