@@ -258,11 +258,12 @@ function batchAt(statements: readonly Statement[], i: number): number {
 
 /**
  * A statement history.run-statements can run as dynamic SQL with the same effect: not one the
- * compile gate checks (its errors are read back after it runs), and not a query, which
- * EXECUTE IMMEDIATE would parse without running.
+ * compile gate checks (its errors are read back after it runs), not a query, which EXECUTE
+ * IMMEDIATE would parse without running, and not SET ROLE or SET TRANSACTION, which change the
+ * session or transaction around the block.
  */
 function isPlain(st: Statement): boolean {
-  return !/^\s*(SELECT|WITH)\b/i.test(st.sql) && st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES && compiledObjectOf(st) === undefined;
+  return !/^\s*(SELECT|WITH|SET)\b/i.test(st.sql) && st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES && compiledObjectOf(st) === undefined;
 }
 
 function statementFailure(err: unknown, m: Migration, direction: Direction, st: Statement, index: number, total: number): DcnError {
