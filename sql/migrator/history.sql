@@ -82,6 +82,26 @@ UPDATE &history_table
    SET statements_done = :statements_done, done_hash = :done_hash
  WHERE version = :version;
 
+-- name: history.run-statements
+-- Statements of a migration and the record that they ran, in one round trip: dcn writes the
+-- EXECUTE IMMEDIATE line once per statement, :s1, :s2 … in order (one DDL statement alone, or
+-- consecutive DML). Their progress is then recorded and committed with them (DDL has committed
+-- itself). On any error the transaction is rolled back, so DML statements of the batch and
+-- their record are applied together or not at all, and the error that reaches dcn is the
+-- failed statement's own.
+BEGIN
+  EXECUTE IMMEDIATE :s1;
+  UPDATE &history_table
+     SET statements_done = :statements_done, done_hash = :done_hash
+   WHERE version = :version;
+  COMMIT;
+EXCEPTION
+  WHEN OTHERS THEN
+    ROLLBACK;
+    RAISE;
+END;
+/
+
 -- name: history.succeed
 UPDATE &history_table
    SET success = 1, error_text = NULL, execution_ms = :execution_ms,

@@ -106,6 +106,8 @@ export function checkPlanScript(plan: Plan, options: ScriptOptions): void {
   if (options.connect !== undefined && !CONNECT_IDENTIFIER.test(options.connect)) {
     throw notInScript('connect', "SQL*Plus splits CONNECT at a blank, reads '&' as a substitution variable and stops at a quote", 'give the plan a tnsnames.ora alias, or host:port/service (a descriptor without blanks): dcn migrate plan --connect ALIAS');
   }
+  // a SQL*Plus command line ending in '-' goes on at the next line (SQL*Plus User's Guide: "Continuing a Long SQL*Plus Command")
+  if (options.connect?.endsWith('-')) throw notInScript('connect', "it ends with '-', which makes SQL*Plus read the next line as part of the CONNECT line", 'give the plan a tnsnames.ora alias, or the connect string without the trailing -');
   if (options.adminUser !== undefined && !CONNECT_USER.test(options.adminUser)) {
     throw notInScript('adminUser', 'it is not one user name (a plain or "quoted" name without blanks, quotes, \'&\' or \';\')', 'e.g. --admin-user SYS --admin-privilege sysdba');
   }

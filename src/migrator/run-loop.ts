@@ -115,14 +115,53 @@ export class RunLoop {
     const started = now();
     emit({ type: 'migration-start', version: m.version, description: m.description, direction, profile: script.profile, statements: statements.length, ...(from > 0 ? { resumeFrom: from + 1 } : {}) });
     const doneHash = new RunningHash(statements, from);
+    // the hash after statement k, computed once, in order, as batches and single runs ask for it
+    const hashes = new Map<number, string>();
+    /** Statements before this index, in a batch that failed, run one by one. */
+    let singlyUntil = -1;
+    const hashAfter = (k: number): string => {
+      let hash = hashes.get(k);
+      if (hash === undefined) hashes.set(k, (hash = doneHash.add(statements[k]!)));
+      return hash;
+    };
     for (let i = from; i < statements.length; i++) {
+      const batch = session !== app ? 0 : i < singlyUntil ? Math.min(batchAt(statements, i), 1) : batchAt(statements, i);
+      if (batch > 1) {
+        const t0 = now();
+        try {
+          await this.#runStatements(app, m, statements.slice(i, i + batch), i + batch, hashAfter);
+        } catch (err) {
+          if (err instanceof DcnError) throw err;
+          // the batch was rolled back whole: run its statements one by one, which stops at the
+          // failed one with its own error, file and line, after recording those before it
+          await app.rollback().catch(() => undefined);
+          singlyUntil = i + batch;
+          i--;
+          continue;
+        }
+        for (let k = i; k < i + batch; k++) {
+          emit({ type: 'statement-done', version: m.version, index: k + 1, line: statements[k]!.line, file: statements[k]!.file, durationMs: k === i + batch - 1 ? Math.round(now() - t0) : 0 });
+          hashes.delete(k);
+        }
+        i += batch - 1;
+        continue;
+      }
       const st = statements[i]!;
       const t0 = now();
+      const progress = { version: m.version, statements_done: i + 1, done_hash: hashAfter(i) };
       let problem: DcnError | undefined;
+      let recorded = false;
       try {
-        const result = await session.execute(st.sql);
-        problem = await this.#compileCheck(session, st, result, m, direction, i, statements.length, compileWarnings);
-        if (!problem) await session.commit();
+        if (batch === 1) {
+          // one round trip: the statement and its progress (history.run-statements)
+          await this.#runStatements(app, m, [st], i + 1, hashAfter);
+          recorded = true;
+        } else {
+          const result = await session.execute(st.sql);
+          problem = await this.#compileCheck(session, st, result, m, direction, i, statements.length, compileWarnings);
+          // Oracle commits DDL itself, before and after it: a COMMIT would be one more round trip
+          if (!problem && !DDL.test(st.sql)) await session.commit();
+        }
       } catch (err) {
         if (err instanceof DcnError) throw err;
         await session.rollback().catch(() => undefined);
@@ -139,11 +178,30 @@ export class RunLoop {
         Object.assign(problem.meta, { statementsDone: i, statementsTotal: statements.length });
         throw problem;
       }
-      await history.run(app, 'history.progress', { version: m.version, statements_done: i + 1, done_hash: doneHash.add(st) });
-      await app.commit();
+      if (!recorded) {
+        await history.run(app, 'history.progress', progress);
+        await app.commit();
+      }
+      hashes.delete(i);
       emit({ type: 'statement-done', version: m.version, index: i + 1, line: st.line, file: st.file, durationMs: Math.round(now() - t0) });
     }
     return Math.round(now() - started);
+  }
+
+  /**
+   * Statements and their progress in one round trip (history.run-statements): `done` statements
+   * of the script are then done. Run directly, not through history.run: an error is the
+   * statement's own, not dcn's query's.
+   */
+  async #runStatements(app: DbSession, m: Migration, batch: readonly Statement[], done: number, hashAfter: (k: number) => string): Promise<void> {
+    const template = this.opts.history.query('history.run-statements').sql;
+    const binds: Record<string, string | number> = { version: m.version, statements_done: done, done_hash: '' };
+    const lines = batch.map((st, k) => {
+      binds[`s${k + 1}`] = st.sql;
+      return `  EXECUTE IMMEDIATE :s${k + 1};`;
+    });
+    for (let k = done - batch.length; k < done; k++) binds.done_hash = hashAfter(k);
+    await app.execute(template.replace('  EXECUTE IMMEDIATE :s1;', lines.join('\n')), binds, { name: 'history.run-statements' });
   }
 
   async #compileCheck(session: DbSession, st: Statement, result: ExecuteResult, m: Migration, direction: Direction, index: number, total: number, compileWarnings: CompileProblem[]): Promise<DcnError | undefined> {
@@ -165,6 +223,47 @@ export class RunLoop {
       meta: { version: m.version, direction, object: { type: object.type, owner: object.owner, name: object.name }, errors },
     });
   }
+}
+
+/** Statements Oracle commits itself (SQL Language Reference, "Types of SQL Statements": DDL). */
+const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|RENAME|AUDIT|NOAUDIT|PURGE|FLASHBACK|ANALYZE|ASSOCIATE|DISASSOCIATE)\b/i;
+
+/** The longest statement bound as text for EXECUTE IMMEDIATE (a VARCHAR2 bind in PL/SQL, in bytes). */
+const MAX_BOUND_STATEMENT_BYTES = 32767;
+
+/** DML: statements whose effect a ROLLBACK takes back, so a batch of them is applied whole or not at all. */
+const DML = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i;
+
+/** At most this many statements, and this many characters, go in one round trip. */
+const BATCH_STATEMENTS = 50;
+const BATCH_CHARS = 256 * 1024;
+
+/**
+ * How many statements from i run in one round trip with their progress: 0 for one that must run
+ * on its own, 1 for a plain statement, more for consecutive plain DML statements.
+ */
+function batchAt(statements: readonly Statement[], i: number): number {
+  if (!isPlain(statements[i]!)) return 0;
+  if (!DML.test(statements[i]!.sql)) return 1;
+  let n = 1;
+  let chars = statements[i]!.sql.length;
+  while (n < BATCH_STATEMENTS && i + n < statements.length) {
+    const next = statements[i + n]!;
+    if (!isPlain(next) || !DML.test(next.sql) || chars + next.sql.length > BATCH_CHARS) break;
+    chars += next.sql.length;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * A statement history.run-statements can run as dynamic SQL with the same effect: not one the
+ * compile gate checks (its errors are read back after it runs), not a query, which EXECUTE
+ * IMMEDIATE would parse without running, and not SET ROLE or SET TRANSACTION, which change the
+ * session or transaction around the block.
+ */
+function isPlain(st: Statement): boolean {
+  return !/^\s*(SELECT|WITH|SET)\b/i.test(st.sql) && st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES && compiledObjectOf(st) === undefined;
 }
 
 function statementFailure(err: unknown, m: Migration, direction: Direction, st: Statement, index: number, total: number): DcnError {

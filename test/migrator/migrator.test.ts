@@ -464,3 +464,77 @@ describe('the engine in parts (issue 15)', () => {
     expect(events.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: expect.stringMatching(/^could not release the migration lock at once \(NJS-500: .*\); it is released when its session closes$/) }]);
   });
 });
+
+describe('round trips', () => {
+  /** The sessions of fakeSessions, with every execute, commit and rollback dcn sends counted per session. */
+  function counted(db: FakeDatabase) {
+    const inner = fakeSessions(db);
+    const calls = new Map<string, string[]>();
+    const wrap = (profile: string, session: object) =>
+      new Proxy(session, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (key === 'execute' || key === 'commit' || key === 'rollback') calls.set(profile, [...(calls.get(profile) ?? []), key === 'execute' ? String(args[0]).split('\n')[0]! : key.toUpperCase()]);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    const cache = new Map<string, object>();
+    const sessions = {
+      app: async () => (cache.get('app') ?? cache.set('app', wrap('app', await inner.app())).get('app')),
+      admin: async () => (cache.get('admin') ?? cache.set('admin', wrap('admin', await inner.admin())).get('admin')),
+      lock: async () => (cache.get('lock') ?? cache.set('lock', wrap('lock', await inner.lock())).get('lock')),
+    };
+    return { sessions: sessions as unknown as ReturnType<typeof fakeSessions>, calls: (profile: string) => calls.get(profile) ?? [] };
+  }
+
+  async function run(files: Record<string, string>) {
+    const db = new FakeDatabase();
+    const { sessions, calls } = counted(db);
+    const migrator = new Migrator({ migrations: loadMigrations(dirWith(files)), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions, holder: 'test' });
+    await migrator.migrate();
+    return { db, calls };
+  }
+
+  const inserts = (n: number) => ['CREATE TABLE t (id NUMBER);', ...Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i});`), ''].join('\n');
+  const tables = (n: number) => [...Array.from({ length: n }, (_, i) => `CREATE TABLE t${i} (id NUMBER);`), ''].join('\n');
+  const all = (c: Awaited<ReturnType<typeof run>>) => c.calls('app').length + c.calls('lock').length + c.calls('admin').length;
+
+  it('costs one round trip per plain DDL statement: the statement and its progress in one block', async () => {
+    const ten = await run({ 'V1__t.sql': tables(10) });
+    const thirty = await run({ 'V1__t.sql': tables(30) });
+    expect(all(thirty) - all(ten)).toBe(20);
+    expect(thirty.db.history()[0]).toMatchObject({ SUCCESS: 1, STATEMENTS_DONE: 30, STATEMENTS_TOTAL: 30 });
+  });
+
+  it('runs consecutive DML statements 50 to a round trip, committed with their progress', async () => {
+    const one = await run({ 'V1__t.sql': inserts(1) });
+    const thousand = await run({ 'V1__t.sql': inserts(1000) });
+    expect(all(thousand) - all(one)).toBe(19); // 1,000 INSERTs: 20 batches instead of 1
+    expect(thousand.db.connect().dataRows('T')).toBe(1000);
+    expect(thousand.db.history()[0]).toMatchObject({ SUCCESS: 1, STATEMENTS_DONE: 1001, STATEMENTS_TOTAL: 1001 });
+  });
+
+  it('stops at a failed statement inside a batch with its own error and line, the ones before it applied and recorded, and resumes there', async () => {
+    const db = new FakeDatabase();
+    const dir = dirWith({ 'V1__t.sql': inserts(30) });
+    db.failOn(/VALUES \(7\)/, 'ORA-00001: unique constraint (OE.T_PK) violated', 2);
+    const err = await rejection(setup({ db, dir }).migrator.migrate());
+    expect(err.message).toBe('V1 (t) failed at statement 9 of 31, V1__t.sql:9: ORA-00001: unique constraint (OE.T_PK) violated');
+    expect(db.connect().dataRows('T')).toBe(7);
+    expect(db.history()[0]).toMatchObject({ SUCCESS: 0, STATEMENTS_DONE: 8 });
+    const resumed = await setup({ db, dir }).migrator.migrate({ resume: true });
+    expect(resumed.results[0]).toMatchObject({ status: 'success', resumedFrom: 9 });
+    expect(db.connect().dataRows('T')).toBe(30);
+  });
+
+  it('sends no COMMIT after DDL, which Oracle has committed itself', async () => {
+    const { calls } = await run({ 'V1__grants.sql': '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n', 'V2__proc.sql': 'CREATE OR REPLACE PROCEDURE p AS\nBEGIN\n  NULL;\nEND;\n/\n' });
+    expect(calls('admin')).toEqual(['GRANT CHANGE NOTIFICATION TO OE', 'GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE']);
+    const app = calls('app');
+    const created = app.indexOf('CREATE OR REPLACE PROCEDURE p AS');
+    expect(app[created + 1]).not.toBe('COMMIT');
+  });
+});

@@ -81,6 +81,29 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect((await dcn(env, ['migrate', 'repair', '--yes', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY'])).code).toBe(0);
   });
 
+  it('runs consecutive INSERTs with their progress in one block: one that fails is its own error at its line, the ones before it stay applied and recorded', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-block-'));
+    const args = ['--migrations', dir, '--history-table', 'DCN_BLOCK_HISTORY'];
+    writeFileSync(join(dir, 'V1__block.sql'), "CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (1);\n");
+    const failed = await dcn(env, ['migrate', ...args, '--json']);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/failed at statement 3 of 3, V1__block\.sql:3: ORA-00001/);
+    expect(JSON.parse(failed.stdout).error.results[0]).toMatchObject({ status: 'failed', statementsDone: 2 });
+    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    try {
+      // the first INSERT committed with its progress; the failed one left nothing
+      expect((await s.execute('SELECT COUNT(*) AS n FROM dcn_block')).rows[0]!.N).toBe(1);
+      writeFileSync(join(dir, 'V1__block.sql'), "CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (2);\n");
+      expect((await dcn(env, ['migrate', ...args, '--resume'])).code).toBe(0);
+      expect((await s.execute('SELECT COUNT(*) AS n FROM dcn_block')).rows[0]!.N).toBe(2);
+    } finally {
+      await s.execute('DROP TABLE dcn_block PURGE').catch(() => undefined);
+      await s.execute('DROP TABLE dcn_block_history PURGE').catch(() => undefined);
+      await s.execute('DROP TABLE dcn_block_history_lock PURGE').catch(() => undefined);
+      await s.close();
+    }
+  });
+
   it('applies the built-in migrations: every object VALID, the demo schema included', async () => {
     const builtIn = ['--history-table', 'DCN_BUILTIN_HISTORY', '--schema', env.appUser, '--with-demo-schema'];
     const up = await dcn(env, ['migrate', ...builtIn]);

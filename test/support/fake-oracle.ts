@@ -935,6 +935,23 @@ class FakeSession implements SubscribingSession {
       }
       case 'history.select':
         return { rows: [...this.#view().history.values()].sort((a, b2) => a.INSTALLED_RANK - b2.INSTALLED_RANK).map((r) => ({ ...r })), rowsAffected: 0 };
+      case 'history.run-statements': {
+        // as its SQL reads: each :sN as dynamic SQL in order, the progress UPDATE, COMMIT; on an
+        // error, ROLLBACK and the error raised again
+        const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+        const block = /^BEGIN ((?:EXECUTE IMMEDIATE :s\d+; )+)(UPDATE .+?); COMMIT; EXCEPTION WHEN OTHERS THEN ROLLBACK; RAISE; END;$/i.exec(flat);
+        if (!block) throw new Error(`the fake does not understand this block: ${flat}`);
+        const progress = Object.fromEntries(Object.entries(b).filter(([name]) => !/^s\d+$/.test(name)));
+        try {
+          for (const [, n] of block[1]!.matchAll(/:s(\d+);/g)) await this.execute(String(b[`s${n}`]));
+          const recorded = this.#historyDml(block[2]!, progress);
+          await this.commit();
+          return recorded;
+        } catch (err) {
+          await this.rollback();
+          throw err;
+        }
+      }
       case 'history.insert':
       case 'history.restart':
       case 'history.progress':

@@ -111,6 +111,7 @@ describe('dcn migrate plan: every value written into the script is checked for i
     ['adminUser, an ampersand', ['--admin-user', 'sys&x'], {}, undefined, /adminUser setting cannot be written/],
     ['connect, an ampersand (Easy Connect Plus)', ['--connect', 'tcps://db:2484/svc?a=1&wallet_location=/w'], {}, undefined, /connect setting cannot be written into the plan's CONNECT lines.*'&'/],
     ['connect, a descriptor over lines', [], {}, { connect: '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))' }, /connect setting cannot be written into the plan's CONNECT lines: SQL\*Plus splits CONNECT at a blank/],
+    ['connect, ending with the continuation character', ['--connect', 'db:1521/svc-'], {}, undefined, /connect setting cannot be written into the plan's CONNECT lines: it ends with '-'/],
     ['schema', ['--schema', `OE${HOSTILE}`], {}, undefined, /schema: .* is not a plain Oracle identifier/],
     ['ordersTable', ['--orders-table', `ORDERS${HOSTILE}`], {}, undefined, /ordersTable: .* is not a plain Oracle identifier/],
     ['orderItemsTable', ['--order-items-table', "ITEMS'"], {}, undefined, /orderItemsTable: .* is not a plain Oracle identifier/],
