@@ -10,14 +10,21 @@
 -- order_id NULL makes a table-level notification: no order_no parameter, the listener drops every
 -- cached result of that table. "note" says why, in the log. key_values, for a table routed by its
 -- own key (V8), is the escaped key=…&key=… the callback made: <url>?table=<table>&key=…; it is
--- logged with the call, so `dcn replay` can send the same call again.
+-- logged with the call, so `dcn replay` can send the same call again. key_values is V8's column:
+-- it is named only in dynamic SQL, so that undoing V8 leaves this procedure valid (a unit that
+-- names a dropped column statically is invalid, and every call of it fails with ORA-04063).
+--
+-- logged_id returns the id of the log row of this call (INSERT … RETURNING): `dcn replay` marks
+-- the failed call with it. Searching the log for the row instead finds the wrong one, or none:
+-- identity values of concurrent sessions commit out of order, and a long message is cut.
 CREATE OR REPLACE PROCEDURE sendNotification (
   url      IN VARCHAR2,
   tblname  IN VARCHAR2,
   order_id IN VARCHAR2 DEFAULT NULL,
   regid    IN NUMBER   DEFAULT NULL,
   note     IN VARCHAR2 DEFAULT NULL,
-  key_values IN VARCHAR2 DEFAULT NULL
+  key_values IN VARCHAR2 DEFAULT NULL,
+  logged_id  OUT NUMBER
 ) IS
   c_token   CONSTANT VARCHAR2(128) := '&callback_token';
   c_timeout CONSTANT PLS_INTEGER   := &http_timeout;
@@ -32,17 +39,28 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   l_status    PLS_INTEGER;
   l_message   VARCHAR2(32767);
   l_error     VARCHAR2(32767);
+  l_operation CONSTANT VARCHAR2(5) := CASE WHEN order_id IS NOT NULL THEN 'order' WHEN key_values IS NOT NULL THEN 'key' ELSE 'table' END;
 
   -- An autonomous transaction: the log row is kept whatever the caller does next.
   PROCEDURE log_result IS
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
-    -- the parameters are qualified: nfresults has columns of the same names
-    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values)
-    VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
-            CASE WHEN sendNotification.order_id IS NOT NULL THEN 'order' WHEN sendNotification.key_values IS NOT NULL THEN 'key' ELSE 'table' END,
-            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
-            SUBSTRB(sendNotification.key_values, 1, 4000));
+    IF sendNotification.key_values IS NULL THEN
+      -- the parameters are qualified: nfresults has columns of the same names
+      INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
+      VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
+              l_operation, l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid)
+      RETURNING id INTO sendNotification.logged_id;
+    ELSE
+      -- a call with key values (V8): the column only in dynamic SQL, the values bound in order
+      EXECUTE IMMEDIATE 'INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values) '
+                     || 'VALUES (:tblname, :order_id, ''notify'', :operation, :status_code, :rslt_msg, :error_text, :regid, :key_values) '
+                     || 'RETURNING id INTO :logged_id'
+        USING SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40),
+              l_operation, l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
+              SUBSTRB(sendNotification.key_values, 1, 4000)
+        RETURNING INTO sendNotification.logged_id;
+    END IF;
     COMMIT;
   END log_result;
 BEGIN
@@ -52,6 +70,9 @@ BEGIN
         || 'table=' || UTL_URL.ESCAPE(tblname, TRUE)
         || CASE WHEN key_values IS NOT NULL THEN c_amp || key_values END;
 
+  -- The transfer timeout bounds waiting for the answer, not the TCP connect: a host that drops
+  -- packets holds this job for the operating system's connect timeout (UTL_HTTP,
+  -- https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/UTL_HTTP.html).
   UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
   l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);
   l_have_req := TRUE;

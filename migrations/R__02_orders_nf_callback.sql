@@ -17,10 +17,17 @@
 --     the keys looked up by ROWID in one statement per table per notification; a table with no
 --     route or no key columns gets table-level notifications, and an UPDATE of a table whose key
 --     may change (key_immutable = 'no') too, as for ORDER_ITEMS;
+--   - a NULL key value names no cached result: that table's call is table-level;
+--   - each table of a notification is handled in a block of its own: an error there (a lookup
+--     the schema may not read, say) is logged with its error and that table gets a table-level
+--     call; the other tables of the notification go on;
+--   - table names are compared as the dictionary stores them (a quoted "MyTable" arrives so);
 --   - other events (startup, shutdown, deregistration, …) are logged, not ignored;
 --   - nothing raises out of the callback: an error is logged in nfresults.
 -- The tables are named in dynamic SQL, so this compiles before they exist (and with the demo
--- schema or the OE sample schema alike).
+-- schema or the OE sample schema alike); so is V8's dcn_routes, so that undoing V8 leaves this
+-- procedure valid (a unit that names a dropped table statically is invalid, and every call of
+-- it fails with ORA-04063 before any handler in it runs).
 CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := '&callback_url';
   c_orders      CONSTANT VARCHAR2(261)  := '&app_schema..&orders_table';
@@ -33,6 +40,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
   TYPE t_seen   IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
   TYPE t_keys   IS TABLE OF VARCHAR2(32767);
+  TYPE t_flags  IS TABLE OF NUMBER;
   TYPE t_seen_keys IS TABLE OF BOOLEAN INDEX BY VARCHAR2(32767);
   -- separates a row's key values in the lookup's result: a control character no key holds
   c_key_sep     CONSTANT VARCHAR2(1) := CHR(31);
@@ -79,9 +87,23 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
            END;
   END event_name;
 
+  -- OWNER.TABLE without its owner, as the URL names the table.
+  FUNCTION short_name (p_table VARCHAR2) RETURN VARCHAR2 IS
+  BEGIN
+    RETURN SUBSTR(p_table, INSTR(p_table, '.') + 1);
+  END short_name;
+
+  -- One call of the callback URL (sendNotification logs it, and never raises).
+  PROCEDURE call_url (p_table VARCHAR2, p_order VARCHAR2 DEFAULT NULL, p_note VARCHAR2 DEFAULT NULL, p_keys VARCHAR2 DEFAULT NULL) IS
+    l_logged NUMBER;
+  BEGIN
+    sendNotification(url => c_url, tblname => p_table, order_id => p_order, regid => ntfnds.registration_id,
+                     note => p_note, key_values => p_keys, logged_id => l_logged);
+  END call_url;
+
   -- One table of the notification: p_table is c_orders or c_order_items, never outside text.
   PROCEDURE notify_table (p_table VARCHAR2, p_tdesc SYS.CHNF$_TDESC) IS
-    l_short   CONSTANT VARCHAR2(128) := SUBSTR(p_table, INSTR(p_table, '.') + 1);
+    l_short   CONSTANT VARCHAR2(128) := short_name(p_table);
     l_rows    rdesc_tab := rdesc_tab();
     l_row_ids t_rowids;
     l_orders  t_ids;
@@ -107,8 +129,10 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
         END IF;
       END LOOP;
       IF l_why IS NULL AND l_rows.COUNT > 0 THEN
+        -- the hint: a collection has no statistics, and the optimizer takes it for 8168 rows and
+        -- may scan the whole table for each notification; a few rows keep the ROWID access
         EXECUTE IMMEDIATE
-          'SELECT d.row_id, TO_CHAR(t.order_id) FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
+          'SELECT /*+ CARDINALITY(d 10) */ d.row_id, TO_CHAR(t.order_id) FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
           || 'LEFT JOIN ' || p_table || ' t ON t.ROWID = CHARTOROWID(d.row_id)'
           BULK COLLECT INTO l_row_ids, l_orders
           USING l_rows;
@@ -123,18 +147,18 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     END IF;
 
     IF l_why IS NOT NULL THEN
-      sendNotification(c_url, l_short, NULL, ntfnds.registration_id, l_why);
+      call_url(l_short, p_note => l_why);
     ELSE
       l_order := l_seen.FIRST;
       WHILE l_order IS NOT NULL LOOP
-        sendNotification(c_url, l_short, l_order, ntfnds.registration_id);
+        call_url(l_short, p_order => l_order);
         l_order := l_seen.NEXT(l_order);
       END LOOP;
     END IF;
   END notify_table;
 
   -- "key=v1", "key=v2" … joined by c_amp, from the values the lookup joined with c_key_sep, each
-  -- escaped for the URL.
+  -- escaped for the URL. INSTR of NULL is NULL, never 0: the loop ends on NULL too.
   FUNCTION key_query (p_values VARCHAR2) RETURN VARCHAR2 IS
     l_query VARCHAR2(32767);
     l_from  PLS_INTEGER := 1;
@@ -144,7 +168,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       l_to := INSTR(p_values, c_key_sep, l_from);
       l_query := l_query || CASE WHEN l_query IS NOT NULL THEN c_amp END || 'key='
                  || UTL_URL.ESCAPE(SUBSTR(p_values, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(p_values) + 1 - l_from END), TRUE);
-      EXIT WHEN l_to = 0;
+      EXIT WHEN NVL(l_to, 0) = 0;
       l_from := l_to + 1;
     END LOOP;
     RETURN l_query;
@@ -152,37 +176,46 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
 
   -- A table other than orders and order items: routed by its row in dcn_routes. Its owner, name
   -- and key columns are quoted by DBMS_ASSERT before they reach the lookup's text (dcn checked
-  -- them when it wrote the route); the ROWIDs are bound.
+  -- them when it wrote the route); the ROWIDs are bound. The name is the dictionary's, in its
+  -- case: dcn_routes holds it so.
   PROCEDURE notify_routed (p_tdesc SYS.CHNF$_TDESC) IS
-    l_table   CONSTANT VARCHAR2(261) := UPPER(p_tdesc.table_name);
+    l_table   CONSTANT VARCHAR2(261) := p_tdesc.table_name;
     l_owner   CONSTANT VARCHAR2(128) := SUBSTR(l_table, 1, INSTR(l_table, '.') - 1);
-    l_short   CONSTANT VARCHAR2(128) := SUBSTR(l_table, INSTR(l_table, '.') + 1);
+    l_short   CONSTANT VARCHAR2(128) := short_name(l_table);
     l_columns VARCHAR2(4000);
     l_fixed   VARCHAR2(3);
-    l_routed  BOOLEAN := TRUE;
+    l_unrouted VARCHAR2(100);
+    l_column  VARCHAR2(300);
     l_select  VARCHAR2(32767);
+    l_nullable VARCHAR2(32767);
     l_from    PLS_INTEGER := 1;
     l_to      PLS_INTEGER;
     l_rows    rdesc_tab := rdesc_tab();
     l_found   t_rowids;
     l_values  t_keys;
+    l_nulls   t_flags;
     l_seen    t_seen_keys;
     l_key     VARCHAR2(32767);
     l_why     VARCHAR2(200);
   BEGIN
+    -- dynamic SQL: dcn_routes is V8's, and may be gone (V8 undone)
     BEGIN
-      SELECT key_columns, key_immutable INTO l_columns, l_fixed
-        FROM dcn_routes
-       WHERE table_owner = l_owner AND table_name = l_short;
+      EXECUTE IMMEDIATE 'SELECT key_columns, key_immutable FROM dcn_routes WHERE table_owner = :table_owner AND table_name = :table_name'
+        INTO l_columns, l_fixed
+        USING l_owner, l_short;
     EXCEPTION
-      WHEN NO_DATA_FOUND THEN l_routed := FALSE;
+      WHEN NO_DATA_FOUND THEN
+        l_unrouted := 'no route for this table: dcn register writes one';
+      WHEN OTHERS THEN
+        IF SQLCODE != -942 THEN RAISE; END IF; -- ORA-00942: no dcn_routes
+        l_unrouted := 'no routes table: dcn migrate creates dcn_routes';
     END;
 
     IF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP) <> 0 THEN
       l_why := 'table ' || operation_names(BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP));
       log_event(l_table, 'objchange', operation_names(p_tdesc.opflags), l_why || ': check the registration (dcn regs)');
-    ELSIF NOT l_routed THEN
-      l_why := 'no route for this table: dcn register writes one';
+    ELSIF l_unrouted IS NOT NULL THEN
+      l_why := l_unrouted;
     ELSIF l_columns IS NULL THEN
       l_why := 'the route names no key columns';
     ELSIF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.ALL_ROWS) <> 0 OR p_tdesc.row_desc_array IS NULL THEN
@@ -199,24 +232,31 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
         END IF;
       END LOOP;
       IF l_why IS NULL AND l_rows.COUNT > 0 THEN
-        -- TO_CHAR(t."COL1") || CHR(31) || TO_CHAR(t."COL2") …, in the route's order
+        -- TO_CHAR(t."COL1") || CHR(31) || TO_CHAR(t."COL2") …, in the route's order, and
+        -- t."COL1" IS NULL OR t."COL2" IS NULL …: a NULL key value (Oracle stores '' as NULL too)
+        -- names no cached result
         LOOP
           l_to := INSTR(l_columns, ',', l_from);
-          l_select := l_select || CASE WHEN l_select IS NOT NULL THEN ' || CHR(31) || ' END || 'TO_CHAR(t.'
-                      || DBMS_ASSERT.ENQUOTE_NAME(SUBSTR(l_columns, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(l_columns) + 1 - l_from END), FALSE) || ')';
-          EXIT WHEN l_to = 0;
+          l_column := 't.' || DBMS_ASSERT.ENQUOTE_NAME(SUBSTR(l_columns, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(l_columns) + 1 - l_from END), FALSE);
+          l_select := l_select || CASE WHEN l_select IS NOT NULL THEN ' || CHR(31) || ' END || 'TO_CHAR(' || l_column || ')';
+          l_nullable := l_nullable || CASE WHEN l_nullable IS NOT NULL THEN ' OR ' END || l_column || ' IS NULL';
+          EXIT WHEN NVL(l_to, 0) = 0;
           l_from := l_to + 1;
         END LOOP;
-        -- one statement for all the changed rows of the table, however many
+        -- one statement for all the changed rows of the table, however many; the hint as in
+        -- notify_table (ROWID access, not a full scan)
         EXECUTE IMMEDIATE
-          'SELECT ROWIDTOCHAR(t.ROWID), ' || l_select || ' FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
+          'SELECT /*+ CARDINALITY(d 10) */ ROWIDTOCHAR(t.ROWID), ' || l_select || ', CASE WHEN ' || l_nullable || ' THEN 1 ELSE 0 END'
+          || ' FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
           || 'LEFT JOIN ' || DBMS_ASSERT.ENQUOTE_NAME(l_owner, FALSE) || '.' || DBMS_ASSERT.ENQUOTE_NAME(l_short, FALSE)
           || ' t ON t.ROWID = CHARTOROWID(d.row_id)'
-          BULK COLLECT INTO l_found, l_values
+          BULK COLLECT INTO l_found, l_values, l_nulls
           USING l_rows;
         FOR k IN 1 .. l_found.COUNT LOOP
           IF l_found(k) IS NULL THEN
             l_why := 'a changed row is no longer there: its key cannot be looked up';
+          ELSIF l_nulls(k) <> 0 THEN
+            l_why := 'a changed row has a NULL key value, which names no cached result';
           ELSE
             l_seen(key_query(l_values(k))) := TRUE;
           END IF;
@@ -225,26 +265,44 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     END IF;
 
     IF l_why IS NOT NULL THEN
-      sendNotification(c_url, l_short, NULL, ntfnds.registration_id, l_why);
+      call_url(l_short, p_note => l_why);
     ELSE
       l_key := l_seen.FIRST;
       WHILE l_key IS NOT NULL LOOP
-        sendNotification(url => c_url, tblname => l_short, regid => ntfnds.registration_id, key_values => l_key);
+        call_url(l_short, p_keys => l_key);
         l_key := l_seen.NEXT(l_key);
       END LOOP;
     END IF;
   END notify_routed;
+
+  -- One table of the notification, in a block of its own: whatever fails in it is logged with
+  -- its error, and the table gets one table-level call (its cached results are dropped, not kept
+  -- stale); the other tables go on. The name is compared as the dictionary stores it.
+  PROCEDURE notify_one (p_tdesc SYS.CHNF$_TDESC) IS
+    l_error VARCHAR2(4000);
+  BEGIN
+    CASE p_tdesc.table_name
+      WHEN c_orders THEN
+        notify_table(c_orders, p_tdesc);
+      WHEN c_order_items THEN
+        notify_table(c_order_items, p_tdesc);
+      ELSE
+        notify_routed(p_tdesc);
+    END CASE;
+  EXCEPTION
+    WHEN OTHERS THEN
+      l_error := SUBSTRB(SQLERRM, 1, 4000);
+      BEGIN
+        log_event(p_tdesc.table_name, 'error', operation_names(p_tdesc.opflags), 'failed: notified at table level', l_error || ' ' || DBMS_UTILITY.FORMAT_ERROR_BACKTRACE);
+      EXCEPTION
+        WHEN OTHERS THEN NULL; -- the call below is logged all the same
+      END;
+      call_url(short_name(p_tdesc.table_name), p_note => SUBSTRB('after an error: ' || l_error, 1, 200));
+  END notify_one;
 BEGIN
   IF ntfnds.event_type = DBMS_CHANGE_NOTIFICATION.EVENT_OBJCHANGE THEN
     FOR i IN 1 .. NVL(ntfnds.numtables, 0) LOOP
-      CASE UPPER(ntfnds.table_desc_array(i).table_name)
-        WHEN c_orders THEN
-          notify_table(c_orders, ntfnds.table_desc_array(i));
-        WHEN c_order_items THEN
-          notify_table(c_order_items, ntfnds.table_desc_array(i));
-        ELSE
-          notify_routed(ntfnds.table_desc_array(i));
-      END CASE;
+      notify_one(ntfnds.table_desc_array(i));
     END LOOP;
   ELSE
     log_event(NULL, event_name(ntfnds.event_type), NULL, 'registration ' || ntfnds.registration_id || ': ' || event_name(ntfnds.event_type));

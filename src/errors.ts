@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'not_found' // a named registration, table or object does not exist: nothing was done
   | 'config_invalid' // dcn.config.json or an environment variable is wrong
   | 'script_invalid' // a migration script cannot be split or substituted
-  | 'connection_failed' // host unreachable, listener, service, credentials
+  | 'connection_failed' // host unreachable, listener, service
+  | 'login_denied' // the database refused these credentials or this account: never retried
   | 'unavailable' // a local resource dcn needs is taken or missing (a port in use)
   | 'lock_held' // another dcn holds the migration lock
   | 'migration_changed' // an applied migration's file changed or is missing
@@ -31,6 +32,7 @@ export const EXIT_CODES: Readonly<Record<ErrorCode, number>> = {
   config_invalid: 2,
   script_invalid: 2,
   connection_failed: 6,
+  login_denied: 6,
   unavailable: 6,
   lock_held: 3,
   migration_changed: 4,
@@ -62,7 +64,9 @@ export type Remedy =
   /** Change this setting (the CLI names its flag and environment variable). */
   | { readonly kind: 'setting'; readonly name: keyof typeof ENV_NAMES }
   /** The driver's own error says more. */
-  | { readonly kind: 'verbose' };
+  | { readonly kind: 'verbose' }
+  /** Register a table read only through a role anyway, with a warning. */
+  | { readonly kind: 'allow-role-grant' };
 
 export interface DcnErrorOptions {
   /** What to do about it, in one sentence. */

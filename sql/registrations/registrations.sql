@@ -8,6 +8,14 @@ SELECT SYS_CONTEXT('USERENV', 'SESSION_USER') AS session_user,
        SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AS current_schema
   FROM dual;
 
+-- name: session.schema
+-- In a --dry-run script only: the schema an unqualified table resolves in, read into :owner for
+-- the route's write, as dcn reads CURRENT_SCHEMA (session.user) before it writes one.
+BEGIN
+  :owner := SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA');
+END;
+/
+
 -- name: table.visible
 SELECT owner, table_name FROM all_tables WHERE owner = :owner AND table_name = :table_name;
 
@@ -114,8 +122,28 @@ SELECT cc.column_name
  ORDER BY cc.position;
 
 -- name: table.columns
--- The table's columns, to check the key columns a user names.
-SELECT column_name FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;
+-- The table's columns, to check the key columns a user names; NULLABLE 'Y' (no NOT NULL
+-- constraint) gets a warning: a row whose key is NULL names no cached result by its key.
+SELECT column_name, nullable FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;
+
+-- name: table.direct-grant
+-- SELECT or READ on a table granted to the session user itself or to PUBLIC: what the callback
+-- can use besides owning the table (or an ANY TABLE privilege, user.any-table). The callback is
+-- definer's-rights PL/SQL, where roles are disabled, dynamic SQL included (PL/SQL Language
+-- Reference, "Invoker's Rights and Definer's Rights (AUTHID Property)",
+-- https://docs.oracle.com/en/database/oracle/oracle-database/19/lnpls/subprograms.html).
+-- ALL_TABLES honours enabled roles, so it cannot tell; ALL_TAB_PRIVS names a grant to an enabled
+-- role by the role (Database Reference, ALL_TAB_PRIVS), which this leaves out.
+SELECT privilege, grantee
+  FROM all_tab_privs
+ WHERE table_schema = :owner AND table_name = :table_name
+   AND privilege IN ('SELECT', 'READ')
+   AND grantee IN (SYS_CONTEXT('USERENV', 'SESSION_USER'), 'PUBLIC');
+
+-- name: user.any-table
+-- SELECT ANY TABLE or READ ANY TABLE granted to the session user itself or to PUBLIC (not
+-- through a role: USER_SYS_PRIVS lists only these).
+SELECT privilege FROM user_sys_privs WHERE privilege IN ('SELECT ANY TABLE', 'READ ANY TABLE');
 
 -- name: routes.available
 -- Is dcn_routes there (migration V8)? Asked before registering, so a route is never left unwritten.

@@ -24,16 +24,19 @@ SELECT NVL(MAX(id), 0) AS last_id FROM nfresults;
 
 -- name: replay.send
 -- Sends one failed call again through sendNotification (with its key values, for a table routed
--- by its own key), which calls the URL and logs the new call (its message ends with the note), then marks the failed row with the new row's id, unless
--- another replay marked it first. Sent, then marked: a crash in between sends it once more next
--- time, a second drop of the same results, which is harmless; marked first, it could be lost.
+-- by its own key), which calls the URL, logs the new call and returns that log row's id; then
+-- marks the failed row with it, unless another replay marked it first. The id comes from the
+-- INSERT itself (RETURNING): a search of the log could find another session's row (identity
+-- values commit out of order, on RAC certainly) or none (a long URL cuts the message). Sent,
+-- then marked: a crash in between sends it once more next time, a second drop of the same
+-- results, which is harmless; marked first, it could be lost.
 DECLARE
-  l_before NUMBER;
-  l_new    NUMBER;
+  l_new NUMBER;
 BEGIN
-  SELECT NVL(MAX(id), 0) INTO l_before FROM nfresults;
-  sendNotification(:url, :tblname, :order_id, :regid, :note, :key_values);
-  SELECT MAX(id) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%(' || :note || ')';
+  sendNotification(:url, :tblname, :order_id, :regid, :note, :key_values, l_new);
+  IF l_new IS NULL THEN
+    RAISE_APPLICATION_ERROR(-20001, 'sendNotification could not log the call it made: see dcn doctor');
+  END IF;
   UPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;
   :marked := SQL%ROWCOUNT;
   SELECT status_code INTO :status FROM nfresults WHERE id = l_new;

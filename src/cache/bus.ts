@@ -1,34 +1,39 @@
 /**
- * The bus that keeps many caches coherent (issue 18): every drop made by any instance is
+ * The bus that keeps many caches coherent: every drop made by any instance is
  * published, and every instance on the same bus and channel applies it to its own directory.
  * The transport is Redis pub/sub (redis-bus.ts, ioredis loaded only when a bus is configured),
  * which delivers at most once: what is published while an instance is not subscribed is lost to
- * it. So an instance serves nothing from its cache while its subscription is down, and drops every
- * entry it holds once it is back.
+ * it. So an instance serves from its cache only while its link to the bus is confirmed live
+ * (bus-link.ts), and drops every entry it holds before it serves again.
  */
 
 /** A drop, as the bus carries it: one entry (by its arguments' hash) or every entry of a function. */
 export type BusMessage = { readonly op: 'drop'; readonly name: string; readonly hash: string } | { readonly op: 'dropAll'; readonly name: string };
 
+/** What a cache tells of its bus: up only while the link grants serving (see bus-link.ts). */
 export type BusState = 'connecting' | 'up' | 'down';
 
-export interface BusHandlers {
-  /** A drop published by another instance. */
+/** What a session tells the link: another instance's drop, and its own loss (told once). */
+export interface SessionEvents {
   message(message: BusMessage): void;
-  /** The subscription is gone: drops published from now on do not arrive. */
-  down(reason: string): void;
-  /** Subscribed again after being down. */
-  up(): void;
+  lost(reason: string): void;
 }
 
-export interface CacheBus {
+/** One connection to the bus, subscribed: once lost, it stays lost (the link opens another). */
+export interface BusSession {
+  /** Resolves when the server answered, after every message it sent before. */
+  ping(): Promise<void>;
+  /** Resolves once the server took the message. */
+  publish(message: BusMessage): Promise<void>;
+  close(): void;
+}
+
+/** A transport for the bus: Redis pub/sub (redis-bus.ts), or another with the same promises. */
+export interface BusTransport {
   /** Where it connects, without credentials: for messages and /healthz. */
   readonly where: string;
-  /** Connects and subscribes; rejects when the server cannot be reached. */
-  start(handlers: BusHandlers): Promise<void>;
-  /** Resolves once the server took the message; rejects while the bus is down. */
-  publish(message: BusMessage): Promise<void>;
-  close(): Promise<void>;
+  /** Connects and subscribes; rejects when the server cannot be reached or refuses. */
+  open(events: SessionEvents): Promise<BusSession>;
 }
 
 /** A bus URL as given, checked: redis:// or rediss://, a host; the password is never printed. */

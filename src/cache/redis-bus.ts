@@ -1,13 +1,13 @@
 /**
- * The cache bus over Redis pub/sub, with ioredis (loaded here, on first use: nothing pays for it
- * unless a bus is configured). Two connections: a subscriber, and a publisher whose commands fail
- * at once while it is disconnected (enableOfflineQueue: false), so that a drop that did not reach
- * the bus is an error to its caller, never a silent success. The subscriber re-subscribes itself
- * after a reconnect (autoResubscribe is off: "up" is said only once the SUBSCRIBE is answered).
- * Messages carry the sender's id, so an instance does not apply its own drops twice.
+ * The cache bus's transport over Redis pub/sub, with ioredis (loaded here, on first use: nothing
+ * pays for it unless a bus is configured). Each session is two fresh connections, a subscriber
+ * and a publisher, that never reconnect by themselves and never queue a command while
+ * disconnected: the link (bus-link.ts) decides when to open a new session, so a session that
+ * was lost stays lost and nothing it started can be mistaken for the next one's. Messages carry
+ * the sender's id, so an instance does not apply its own drops twice.
  */
 import { randomBytes } from 'node:crypto';
-import type { BusHandlers, BusMessage, CacheBus } from './bus.js';
+import type { BusMessage, BusSession, BusTransport, SessionEvents } from './bus.js';
 import { parseBusUrl } from './bus.js';
 
 type RedisClient = import('ioredis').Redis;
@@ -17,19 +17,14 @@ async function loadRedis(): Promise<typeof import('ioredis').Redis> {
   return m.default.default ?? m.default;
 }
 
-/** Reconnect after 100 ms, doubling to 2 s, for ever: the bus is worth waiting for. */
-const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times - 1, 5), 2000);
+/** Redis's answers to a missing or wrong password (AUTH, or a command sent without it). */
+const AUTH_FAILED = /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH <password> called without any password/i;
 
-export class RedisBus implements CacheBus {
+export class RedisBus implements BusTransport {
   readonly where: string;
   readonly #url: string;
   readonly #channel: string;
   readonly #origin = randomBytes(8).toString('hex');
-  #sub: RedisClient | undefined;
-  #pub: RedisClient | undefined;
-  #up = false;
-  #started = false;
-  #closing = false;
 
   constructor(url: string, channel: string) {
     const { safe } = parseBusUrl(url);
@@ -38,18 +33,30 @@ export class RedisBus implements CacheBus {
     this.#channel = channel;
   }
 
-  async start(handlers: BusHandlers): Promise<void> {
+  async open(events: SessionEvents): Promise<BusSession> {
     const Redis = await loadRedis();
-    const options = { lazyConnect: true, enableOfflineQueue: false, autoResubscribe: false, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy };
-    const sub = new Redis(this.#url, options);
-    const pub = new Redis(this.#url, options);
-    this.#sub = sub;
-    this.#pub = pub;
+    const options = { lazyConnect: true, enableOfflineQueue: false, autoResubscribe: false, maxRetriesPerRequest: 0, retryStrategy: () => null };
+    const sub: RedisClient = new Redis(this.#url, options);
+    const pub: RedisClient = new Redis(this.#url, options);
+    let open = true;
+    let lastError: Error | undefined;
+    const close = () => {
+      if (!open) return;
+      open = false;
+      sub.disconnect();
+      pub.disconnect();
+    };
     // errors are told by 'close' and by the failed commands; unhandled, they would crash the process
-    sub.on('error', () => undefined);
-    pub.on('error', () => undefined);
+    const onError = (err: Error) => (lastError = err);
+    sub.on('error', onError);
+    pub.on('error', onError);
+    const lost = () => {
+      if (!open) return;
+      close();
+      events.lost(lastError ? `the connection to the bus was lost (${lastError.message})` : 'the connection to the bus was lost');
+    };
     sub.on('message', (channel: string, text: string) => {
-      if (channel !== this.#channel) return;
+      if (!open || channel !== this.#channel) return;
       let m: { o?: string; op?: string; n?: string; h?: string };
       try {
         m = JSON.parse(text) as typeof m;
@@ -57,56 +64,38 @@ export class RedisBus implements CacheBus {
         return; // not ours
       }
       if (m.o === this.#origin || typeof m.n !== 'string') return;
-      if (m.op === 'drop' && typeof m.h === 'string') handlers.message({ op: 'drop', name: m.n, hash: m.h });
-      else if (m.op === 'dropAll') handlers.message({ op: 'dropAll', name: m.n });
-    });
-    sub.on('close', () => {
-      if (this.#up && !this.#closing) {
-        this.#up = false;
-        handlers.down('the connection to the bus was lost');
-      }
-    });
-    sub.on('ready', () => {
-      // the first connection is start()'s; this is for the ones after a loss
-      if (!this.#started || this.#up || this.#closing) return;
-      // after a reconnect: subscribed again before anything is said to be up
-      sub.subscribe(this.#channel).then(
-        () => {
-          if (this.#up || this.#closing) return;
-          this.#up = true;
-          handlers.up();
-        },
-        () => undefined, // the next 'close' and 'ready' try again
-      );
+      if (m.op === 'drop' && typeof m.h === 'string') events.message({ op: 'drop', name: m.n, hash: m.h });
+      else if (m.op === 'dropAll') events.message({ op: 'dropAll', name: m.n });
     });
     try {
-      await sub.connect();
+      await Promise.all([sub.connect(), pub.connect()]);
       await sub.subscribe(this.#channel);
-      await pub.connect();
-      this.#up = true;
-      this.#started = true;
     } catch (err) {
-      this.#closing = true;
-      sub.disconnect();
-      pub.disconnect();
-      throw Object.assign(new Error(`cannot reach the bus at ${this.where}: ${(err as Error).message}`), { code: 'ERR_BUS_UNREACHABLE', cause: err });
+      close();
+      throw this.#failure(err, lastError);
     }
+    // watched only once subscribed: a failure before is start's to tell
+    sub.on('close', lost);
+    pub.on('close', lost);
+    if (sub.status !== 'ready' || pub.status !== 'ready') lost();
+    return {
+      ping: async () => {
+        await sub.ping();
+      },
+      publish: async (message: BusMessage) => {
+        const text = JSON.stringify(message.op === 'drop' ? { o: this.#origin, op: 'drop', n: message.name, h: message.hash } : { o: this.#origin, op: 'dropAll', n: message.name });
+        await pub.publish(this.#channel, text);
+      },
+      close,
+    };
   }
 
-  async publish(message: BusMessage): Promise<void> {
-    const pub = this.#pub;
-    if (!pub) throw new Error('the bus is not started');
-    const text = JSON.stringify(message.op === 'drop' ? { o: this.#origin, op: 'drop', n: message.name, h: message.hash } : { o: this.#origin, op: 'dropAll', n: message.name });
-    try {
-      await pub.publish(this.#channel, text);
-    } catch (err) {
-      throw Object.assign(new Error(`the drop did not reach the bus at ${this.where}: ${(err as Error).message}`), { code: 'ERR_BUS_PUBLISH', cause: err });
+  #failure(err: unknown, last: Error | undefined): Error {
+    const message = (err as Error).message;
+    const auth = [message, last?.message ?? ''].find((m) => AUTH_FAILED.test(m));
+    if (auth !== undefined) {
+      return Object.assign(new Error(`the bus at ${this.where} refused the password (${auth.replace(/\.$/, '')}): the password in the bus URL is wrong or missing`), { code: 'ERR_BUS_AUTH', cause: err });
     }
-  }
-
-  async close(): Promise<void> {
-    this.#closing = true;
-    this.#up = false;
-    await Promise.all([this.#sub, this.#pub].map((c) => c?.quit().catch(() => c.disconnect())));
+    return Object.assign(new Error(`cannot reach the bus at ${this.where}: ${message}`), { code: 'ERR_BUS_UNREACHABLE', cause: err });
   }
 }

@@ -5,11 +5,11 @@
  * has(), dropAll() for table-level notifications, per-call lifetimes, safety under concurrency,
  * a bounded directory, and a sick disk that degrades the cache instead of the application.
  *
- * On disk, per function <dir>/<name>/, each entry is two files:
- *   <hash>.key  a claim: a random token, written before the function runs;
- *   <hash>.val  the result, with the token of the claim it was computed under and its expiry.
- *               Its mtime is set to the expiry and its atime to its last use, so that a sweep
- *               finds expired and least recently used entries with one stat() each.
+ * On disk (the names and the ownership marker: cache-dir.ts), per function, each entry is two files:
+ *   <hash>.dcn-key  a claim: a random token, written before the function runs;
+ *   <hash>.dcn-val  the result, with the token of the claim it was computed under and its expiry.
+ *                   Its mtime is set to the expiry and its atime to its last use, so that a sweep
+ *                   finds expired and least recently used entries with one stat() each.
  * A result counts only while the claim holds its token. drop() unlinks the claim (a sweep
  * reclaims the value), and a computation that was running when the drop came can
  * never make its (stale) result visible: its claim is gone. Nor can a call that begins after the
@@ -20,26 +20,21 @@
  * Hits are served from memory after one stat() of the claim, which is what lets another
  * process's drop be seen by the very next call.
  */
-import { hash as oneShotHash, randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rm,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-  type Stats,
-} from 'node:fs';
-import { opendir, readdir, rm as rmAsync, stat, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import type { BusMessage, BusState, CacheBus } from './bus.js';
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import type { BusMessage, BusState, BusTransport } from './bus.js';
+import { BusLink } from './bus-link.js';
+import { RedisBus } from './redis-bus.js';
+import { CacheDirError, checkDirPath, droppedDir, FUNCTION_DIR, functionDir, KEY_SUFFIX, newToken, openDir, removeDropped, tempName, VALUE_SUFFIX } from './cache-dir.js';
+import { argumentsHash, checkName } from './cache-key.js';
+import { deepFreeze, storedText, Unstorable } from './stored-value.js';
+import { sweepDir, type SweepReport } from './sweep.js';
+
+export { FUNCTION_NAME } from './cache-dir.js';
+export { argumentsHash, encodeArguments } from './cache-key.js';
+export type { SweepReport } from './sweep.js';
 
 export interface ResultCacheOptions {
   /** The directory shared by the application and the listener. */
@@ -60,12 +55,18 @@ export interface ResultCacheOptions {
   readonly warningIntervalSeconds?: number;
   /**
    * A bus that keeps caches on other hosts coherent: redis://[user:password@]host[:port][/db] or
-   * rediss:// (TLS), or a CacheBus. Every drop is published, every drop published by another
-   * instance on the same channel is applied here, and while the subscription is down nothing is
-   * served from the cache (every call computes). Once subscribed, at start and after each
-   * reconnect, everything in the directory is dropped before anything is served.
+   * rediss:// (TLS), or a BusTransport. Every drop is published, every drop published by another
+   * instance on the same channel is applied here, and the cache serves from its directory only
+   * while its link to the bus is confirmed live (a PING answered less than busLeaseMs ago);
+   * otherwise every call computes. Once subscribed, at start and after each reconnect, everything
+   * in the directory is dropped before anything is served.
    */
-  readonly bus?: string | CacheBus;
+  readonly bus?: string | BusTransport;
+  /**
+   * The lease on the bus, in ms (default 3000): a link that goes silent stops serving before this
+   * has passed, and drop() and ready() settle within it. A PING goes every third of it.
+   */
+  readonly busLeaseMs?: number;
   /** The bus channel (default dcn:cache): the instances that share one are kept coherent. */
   readonly channel?: string;
   /**
@@ -93,7 +94,7 @@ export interface CallResult<T> {
 /** JSON-shaped data: what a cached result is stored and returned as. */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 
-export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed' | 'bus_down' | 'bus_up';
+export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed' | 'bus_down' | 'bus_up' | 'drop_failed' | 'drop_healed';
 
 /** Emitted as the 'warning' event: the cache degraded, the application was served all the same. */
 export interface CacheWarning {
@@ -104,21 +105,6 @@ export interface CacheWarning {
   /** How many warnings like this one were held back since the last one emitted. */
   readonly suppressed: number;
   readonly cause?: unknown;
-}
-
-/** What a sweep found and did. */
-export interface SweepReport {
-  /** Entries (a claim with its value) left, and the bytes of every file left. */
-  readonly entries: number;
-  readonly bytes: number;
-  /** Expired entries and leftovers of dropped ones (values without a claim, abandoned claims). */
-  readonly removedEntries: number;
-  /** Entries evicted to keep under maxBytes. */
-  readonly evictedEntries: number;
-  /** Temporary files of writers that died, and directories of interrupted dropAll()s. */
-  readonly removedLeftovers: number;
-  readonly sweptAt: string;
-  readonly ms: number;
 }
 
 interface MemoryEntry {
@@ -140,149 +126,9 @@ interface Flight {
 
 type Lookup = { readonly hit: true; readonly value: unknown } | { readonly hit: false; readonly claim?: Stats };
 
-/** What a cached function's name may be: it names a directory. */
-export const FUNCTION_NAME = /^[A-Za-z_$][A-Za-z0-9_$.-]{0,99}$/;
-
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
 /** A use is written to the value file's atime at most this often per entry (for LRU eviction). */
 const TOUCH_EVERY_MS = 60_000;
-/** Evicting down to this share of maxBytes keeps a full cache from sweeping at every insert. */
-const EVICT_TO = 0.9;
-
-function checkName(name: string): void {
-  if (!FUNCTION_NAME.test(name)) throw new TypeError(`result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`);
-}
-
-function typeName(value: object): string {
-  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
-  return proto?.constructor?.name || 'object';
-}
-
-/**
- * The cache key of a call's arguments: a text in which different arguments never coincide.
- * Every type is written with its own mark (strings quoted, numbers bare, 1n, Date(0),
- * Buffer(61), Map(…), Set(…), undefined apart from null); object keys and the members of Maps
- * and Sets are sorted, so equal arguments give equal keys in any order. Anything else (a
- * function, a symbol, a class instance, a typed array other than Buffer and Uint8Array, a
- * circular structure) is refused with a TypeError, before the function runs.
- */
-export function encodeArguments(args: readonly unknown[]): string {
-  return encode(args, new Set());
-}
-
-function encode(value: unknown, seen: Set<object>): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      return String(value); // NaN, Infinity and -Infinity stay apart from null; -0 is 0
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'undefined':
-      return 'undefined';
-    case 'bigint':
-      return `${value}n`;
-    case 'object':
-      if (value === null) return 'null';
-      if (seen.has(value)) throw new TypeError('result cache: a circular argument cannot be part of a cache key');
-      seen.add(value);
-      try {
-        return encodeObject(value, seen);
-      } finally {
-        seen.delete(value);
-      }
-    default:
-      throw new TypeError(`result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
-  }
-}
-
-function encodeObject(value: object, seen: Set<object>): string {
-  if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (let i = 0; i < value.length; i++) parts.push(encode(value[i], seen));
-    return `[${parts.join(',')}]`;
-  }
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto === Object.prototype || proto === null) {
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new TypeError('result cache: an argument with symbol keys cannot be part of a cache key');
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${encode(record[k], seen)}`).join(',')}}`;
-  }
-  if (value instanceof Date) return `Date(${value.getTime()})`;
-  if (Buffer.isBuffer(value)) return `Buffer(${value.toString('hex')})`;
-  if (proto === Uint8Array.prototype) return `Uint8Array(${Buffer.from(value as Uint8Array).toString('hex')})`;
-  if (proto === Map.prototype) {
-    const entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => `${encode(k, seen)}=>${encode(v, seen)}`);
-    return `Map(${entries.sort().join(',')})`;
-  }
-  if (proto === Set.prototype) return `Set(${[...(value as Set<unknown>)].map((v) => encode(v, seen)).sort().join(',')})`;
-  throw new TypeError(`result cache: an argument of type ${typeName(value)} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
-}
-
-/**
- * Recent keys and their hashes: an application and a listener see the same few order numbers
- * again and again, and under load the SHA-256 call costs more than the rest of a lookup.
- */
-const recentHashes = new Map<string, string>();
-const RECENT_HASHES = 10_000; // of keys up to 200 characters: at most a few MB
-
-export function argumentsHash(args: readonly unknown[]): string {
-  const key = encodeArguments(args);
-  let hash = recentHashes.get(key);
-  if (hash === undefined) {
-    hash = oneShotHash('sha256', key, 'hex').slice(0, 40);
-    if (key.length <= 200) {
-      if (recentHashes.size >= RECENT_HASHES) recentHashes.clear();
-      recentHashes.set(key, hash);
-    }
-  }
-  return hash;
-}
-
-class Unstorable extends Error {}
-
-/**
- * A result as stored: JSON, with Dates as ISO strings, NaN and ±Infinity as null, undefined as
- * null in arrays (and at the top) and left out of objects. What JSON would silently change into
- * something else (a Map into {}, a Buffer into {type, data}, a class instance into its fields)
- * or cannot hold at all (BigInt, a function, a Symbol, a circular structure) is not storable.
- */
-function storedText(value: unknown): string | Unstorable {
-  try {
-    return JSON.stringify(value === undefined ? null : value, function (this: Record<string, unknown>, key: string, v: unknown) {
-      const original = this[key];
-      switch (typeof original) {
-        case 'bigint':
-        case 'function':
-        case 'symbol':
-          throw new Unstorable(`a ${typeof original === 'bigint' ? 'BigInt' : typeof original}`);
-        case 'object': {
-          if (original === null || Array.isArray(original) || original instanceof Date) return v;
-          const proto = Object.getPrototypeOf(original) as unknown;
-          if (proto === Object.prototype || proto === null) return v;
-          throw new Unstorable(`a ${typeName(original)}`);
-        }
-        default:
-          return v;
-      }
-    });
-  } catch (err) {
-    if (err instanceof Unstorable) return err;
-    return new Unstorable(/circular/i.test((err as Error).message) ? 'a circular structure' : (err as Error).message);
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value as object)) deepFreeze(v);
-  }
-  return value;
-}
-
-function newToken(): string {
-  return randomBytes(12).toString('base64url');
-}
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
@@ -296,16 +142,6 @@ const TOO_LARGE = Symbol('too large');
 const KEY_BUFFER = Buffer.alloc(256);
 /** Values up to this size are read with one read() into this buffer (decoded at once). */
 const VALUE_BUFFER = Buffer.alloc(64 * 1024);
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Runs `each` over the items, `size` at a time, letting timers and I/O in between. */
-async function inChunks<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) {
-    await Promise.all(items.slice(i, i + size).map(each));
-    await yieldToEventLoop();
-  }
-}
 
 export class ResultCache extends EventEmitter {
   readonly dir: string;
@@ -326,21 +162,30 @@ export class ResultCache extends EventEmitter {
   #sweeping: Promise<SweepReport> | undefined;
   #lastSweep: SweepReport | undefined;
   #reachable = false;
-  /** The bus, once created; undefined without one. */
-  #bus: CacheBus | undefined;
-  #busState: BusState | undefined;
-  #busReady: Promise<void> | undefined;
-  /** The subscription itself is up (as the bus says), whatever this cache could apply. */
-  #busConnected = false;
+  /** The link to the bus, the one owner of whether this cache may serve; undefined without a bus. */
+  readonly #link: BusLink | undefined;
+  /** Why this cache does not serve from its directory: a drop it could not apply. */
+  #unsafe: string | undefined;
+  /** Bumped by every drop that could not be applied: a heal that overlapped one does not count. */
+  #dropFailures = 0;
   #healTimer: NodeJS.Timeout | undefined;
+  #healMs = 0;
   /** The memory tier (with a bus): hits without a stat(); its bound in bytes, if any. */
   readonly #memoryTier: boolean;
   readonly #memoryBytesLimit: number | undefined;
   #memoryBytes = 0;
 
+  /**
+   * Takes the directory (creating it if missing): throws CacheDirError when it is not one dcn can
+   * prove is its own (see cache-dir.ts), or cannot be a cache directory at all (an empty path,
+   * /proc). A disk error (EACCES, EROFS) does not throw: every call computes, with a warning,
+   * until the directory can be opened.
+   */
   constructor(options: ResultCacheOptions) {
     super();
     this.dir = options.dir;
+    this.#root = checkDirPath(options.dir);
+    this.#tryOpen();
     this.#lifetimeMs = (options.lifetimeSeconds ?? 3600) * 1000;
     this.#memoryEntries = options.memoryEntries ?? 10_000;
     this.#maxBytes = options.maxBytes;
@@ -362,61 +207,54 @@ export class ResultCache extends EventEmitter {
     if (this.#memoryTier && options.bus === undefined) throw new TypeError('result cache: the memory tier needs a bus: without one, a drop in another process is seen only on disk');
     if (this.#memoryBytesLimit !== undefined && !(this.#memoryBytesLimit > 0)) throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
     if (options.bus !== undefined) {
-      this.#busState = 'connecting';
-      this.#busReady = this.#startBus(options.bus, options.channel ?? 'dcn:cache');
-      this.#busReady.catch(() => undefined); // told by ready(), and by the bypass meanwhile
+      const transport = typeof options.bus === 'string' ? new RedisBus(options.bus, options.channel ?? 'dcn:cache') : options.bus;
+      this.#link = new BusLink(
+        transport,
+        {
+          // What the directory holds may have missed drops published while this cache was not
+          // subscribed (at start too: its host was down, say): it goes before anything is served.
+          catchUp: () => this.#dropEverything(),
+          apply: (m) => this.#applyRemote(m),
+          down: (reason, cause) => this.#warn('bus_down', undefined, reason, cause),
+          up: (message) => this.#warn('bus_up', undefined, message),
+        },
+        options.busLeaseMs,
+      );
     }
   }
 
-  async #startBus(bus: string | CacheBus, channel: string): Promise<void> {
-    this.#bus = typeof bus === 'string' ? new (await import('./redis-bus.js')).RedisBus(bus, channel) : bus;
-    await this.#bus.start({
-      message: (m) => this.#applyRemote(m),
-      down: (reason) => {
-        this.#busConnected = false;
-        this.#busState = 'down';
-        this.#warn('bus_down', undefined, `${reason} (${this.#bus!.where}): every call computes, nothing is served from the cache until it is back`);
-      },
-      up: () => {
-        this.#busConnected = true;
-        void this.#busUp();
-      },
-    });
-    this.#busConnected = true;
-    // What the directory holds may have missed drops published before this cache subscribed (its
-    // host was down, say): it goes before anything is served, as after a reconnect.
-    await this.#dropEverything();
-    this.#busState = 'up';
-  }
-
-  /**
-   * Back on the bus: drops published meanwhile were lost (pub/sub delivers at most once), so
-   * every entry goes before anything is served again.
-   */
-  async #busUp(): Promise<void> {
-    try {
-      await this.#dropEverything();
-    } catch (err) {
-      this.#warn('bus_down', undefined, `back on the bus, but the entries could not be dropped (${(err as Error).message}): still computing every call`, err);
-      return;
-    }
-    this.#busState = 'up';
-    this.#warn('bus_up', undefined, `back on the bus (${this.#bus!.where}): every entry was dropped, drops published while it was down were lost`);
-  }
-
-  /** Resolves once the bus is up (at once without one); rejects when it could not be reached at start. */
+  /** Resolves once the bus is up (at once without one); rejects when it could not be reached at start (within the lease). */
   ready(): Promise<void> {
-    return this.#busReady ?? Promise.resolve();
+    return this.#link?.ready() ?? Promise.resolve();
   }
 
   /** The bus's state, for /healthz; undefined without a bus. */
   busState(): BusState | undefined {
-    return this.#busState;
+    if (!this.#link) return undefined;
+    const { state } = this.#link.status();
+    return state === 'serving' ? 'up' : state === 'connecting' ? 'connecting' : 'down';
   }
 
-  /** While a bus is configured but not up, the cache neither serves nor stores. */
+  /**
+   * Whether this cache can serve safely now, and why not: for /healthz. Not while the bus link
+   * does not serve, a drop could not be applied, or the directory is gone or not writable.
+   */
+  health(): { readonly ok: boolean; readonly reason?: string } {
+    if (this.#link && !this.#link.serving) return { ok: false, reason: `bus ${this.#link.where}: ${this.#link.status().reason ?? 'not serving'}` };
+    if (this.#unsafe) return { ok: false, reason: this.#unsafe };
+    try {
+      const st = statSync(this.#root);
+      if (!st.isDirectory()) return { ok: false, reason: `the cache directory ${this.dir} is not a directory` };
+      accessSync(this.#root, constants.W_OK);
+    } catch (err) {
+      return { ok: false, reason: isMissing(err) ? `the cache directory ${this.dir} is gone` : `the cache directory ${this.dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    }
+    return { ok: true };
+  }
+
+  /** Off the bus, or after a drop that could not be applied, the cache neither serves nor stores. */
   #bypassed(): boolean {
-    return this.#busState !== undefined && this.#busState !== 'up';
+    return this.#unsafe !== undefined || (this.#link !== undefined && !this.#link.serving);
   }
 
   /** Applies another instance's drop; then emits 'busDrop' (the drop), for monitoring and the bench. */
@@ -426,44 +264,45 @@ export class ResultCache extends EventEmitter {
       else this.#dropAllLocal(m.name);
       this.emit('busDrop', m);
     } catch (err) {
-      // this instance's directory is gone or sick: it cannot be trusted to be coherent
-      this.#busState = 'down';
-      this.#warn('bus_down', m.name, `a drop from the bus could not be applied (${(err as Error).message}): every call computes until every entry can be dropped`, err);
-      this.#healLater(1000);
+      this.#dropFailed(`a drop from the bus could not be applied (${(err as Error).message})`, m.name, err);
     }
   }
 
   /**
-   * After a drop it could not apply: tries again to drop everything, backing off to 30 s, and is
-   * back only once that worked while the subscription itself is up (else its 'up' does it).
+   * A drop that could not be applied (the directory gone, read-only, sick): what it should have
+   * removed may still be there, so nothing is served from the directory until every entry has
+   * been dropped, which is tried again, backing off to 30 s.
    */
+  #dropFailed(reason: string, name: string | undefined, cause: unknown): void {
+    this.#dropFailures++;
+    this.#unsafe = reason;
+    this.#warn('drop_failed', name, `${reason}: every call computes until every entry can be dropped`, cause);
+    if (!this.#healTimer) this.#healLater((this.#healMs = 1000));
+  }
+
   #healLater(ms: number): void {
-    if (this.#healTimer) return;
     this.#healTimer = setTimeout(() => {
-      this.#healTimer = undefined;
-      if (this.#busState !== 'down' || !this.#busConnected || !this.#bus) return;
-      // the directory must be there again: one that comes back later could bring old entries back
-      if (!statSync(this.dir, { throwIfNoEntry: false })?.isDirectory()) return this.#healLater(Math.min(ms * 2, 30_000));
-      this.#dropEverything().then(
-        () => {
-          if (!this.#busConnected) return; // the bus went meanwhile: its 'up' will drop again
-          this.#busState = 'up';
-          this.#warn('bus_up', undefined, 'every entry was dropped after a drop from the bus could not be applied: serving again');
-        },
-        () => this.#healLater(Math.min(ms * 2, 30_000)),
-      );
+      const failures = this.#dropFailures;
+      const retry = () => this.#healLater((this.#healMs = Math.min(this.#healMs * 2, 30_000)));
+      this.#dropEverything().then(() => {
+        if (failures !== this.#dropFailures) return retry();
+        this.#healTimer = undefined;
+        this.#unsafe = undefined;
+        this.#warn('drop_healed', undefined, 'every entry was dropped after a drop that could not be applied: serving again');
+      }, retry);
     }, ms);
     this.#healTimer.unref();
   }
 
-  /** Every entry of every function, and what this process remembers of them. */
+  /**
+   * Every entry of every function, and what this process remembers of them. Throws when the
+   * directory is gone: one that comes back later (a volume mounted again) could bring old entries back.
+   */
   async #dropEverything(): Promise<void> {
-    let names: string[];
-    try {
-      names = (await readdir(this.dir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
-    } catch (err) {
-      if (isMissing(err)) names = [];
-      else throw err;
+    const names: string[] = [];
+    for (const d of await readdir(this.#root, { withFileTypes: true })) {
+      const fn = d.isDirectory() ? FUNCTION_DIR.exec(d.name)?.[1] : undefined;
+      if (fn !== undefined) names.push(fn);
     }
     this.#memory.clear();
     this.#memorySize = 0;
@@ -478,9 +317,7 @@ export class ResultCache extends EventEmitter {
     this.#timer = undefined;
     clearTimeout(this.#healTimer);
     this.#healTimer = undefined;
-    const bus = this.#bus;
-    this.#bus = undefined;
-    if (bus) void bus.close();
+    this.#link?.close();
   }
 
   /** What the last sweep of this process found, if it swept. */
@@ -495,9 +332,9 @@ export class ResultCache extends EventEmitter {
    * listener that would otherwise answer "dropped" while reaching nothing.
    */
   checkWritable(): void {
-    mkdirSync(this.dir, { recursive: true });
-    if (!statSync(this.dir).isDirectory()) throw Object.assign(new Error(`${this.dir} is not a directory`), { code: 'ENOTDIR' });
-    const probe = join(this.dir, `.probe-${newToken()}.tmp`);
+    openDir(this.#root);
+    this.#opened = true;
+    const probe = tempName(`${this.#root}/.dcn-probe`);
     writeFileSync(probe, '');
     unlinkSync(probe);
   }
@@ -519,18 +356,35 @@ export class ResultCache extends EventEmitter {
   }
 
   /** The cache directory, absolute and normalised once: paths below it are joined as text. */
-  #root: string | undefined;
+  readonly #root: string;
+  /** The directory is proved to be dcn's (marked): nothing is written or swept before. */
+  #opened = false;
+
+  /** Opens the directory; false (the error kept for the warning) on a disk error. */
+  #tryOpen(): boolean {
+    if (this.#opened) return true;
+    try {
+      openDir(this.#root);
+      this.#opened = true;
+      this.#openError = undefined;
+    } catch (err) {
+      if (err instanceof CacheDirError) throw err;
+      this.#openError = err;
+    }
+    return this.#opened;
+  }
+
+  #openError: unknown;
 
   #paths(name: string, hash: string) {
     // template strings, not path.join three times: a tenth of a hit's cost (issue 19)
-    this.#root ??= resolve(this.dir);
-    const dir = `${this.#root}/${name}`;
-    return { dir, key: `${dir}/${hash}.key`, val: `${dir}/${hash}.val` };
+    const dir = functionDir(this.#root, name);
+    return { dir, key: `${dir}/${hash}${KEY_SUFFIX}`, val: `${dir}/${hash}${VALUE_SUFFIX}` };
   }
 
   /** Writes a file whole: to a temporary name, then renamed into place; nothing is left on failure. */
   #writeAtomic(path: string, text: string, times?: { atime: number; mtime: number }): void {
-    const tmp = `${path}.${newToken()}.tmp`;
+    const tmp = tempName(path);
     try {
       writeFileSync(tmp, text);
       if (times) utimesSync(tmp, times.atime / 1000, times.mtime / 1000);
@@ -774,7 +628,14 @@ export class ResultCache extends EventEmitter {
   #claim(name: string, p: { dir: string; key: string }, token: string): Stats | undefined {
     try {
       if (!this.#dirs.has(p.dir)) {
-        mkdirSync(p.dir, { recursive: true });
+        if (!this.#tryOpen()) throw this.#openError;
+        // one level: a cache directory that is gone is not made again (a volume not mounted
+        // would be filled in its place), it is a miss and a failing drop
+        try {
+          mkdirSync(p.dir);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
         this.#dirs.add(p.dir);
       }
       // A claim is known by (inode, mtime). A filesystem hands a freed inode out again at once
@@ -822,7 +683,12 @@ export class ResultCache extends EventEmitter {
       return { value: result, hit: false };
     }
     const value = deepFreeze(JSON.parse(text) as unknown);
-    // Not stored unless our claim still holds: a drop came, or a newer computation claimed the entry.
+    // Not stored off the bus (a drop may have been missed while it ran), nor unless our claim
+    // still holds: a drop came, or a newer computation claimed the entry.
+    if (claim && this.#bypassed()) {
+      this.#releaseClaim(p.key, claim);
+      return { value, hit: false };
+    }
     if (!claim || !this.#holds(p.key, claim)) return { value, hit: false };
     const now = this.#now();
     const expires = now + lifetimeMs;
@@ -879,20 +745,21 @@ export class ResultCache extends EventEmitter {
    * not reach it: the other instances would keep the entry, so the caller must not say it is gone.
    */
   async publishDrop(name: string, ...args: unknown[]): Promise<void> {
-    if (this.#busState === undefined) return;
+    if (this.#link === undefined) return;
     checkName(name);
-    await this.#publish({ op: 'drop', name, hash: argumentsHash(args) });
-  }
-
-  async #publish(m: BusMessage): Promise<void> {
-    await this.#busReady;
-    await this.#bus!.publish(m);
+    await this.#link.publish({ op: 'drop', name, hash: argumentsHash(args) });
   }
 
   /** drop(), without a promise and on this instance only (publishDrop() tells the bus): for a server that drops on its request path. */
   dropSync(name: string, ...args: unknown[]): boolean {
     checkName(name);
-    return this.#dropHash(name, argumentsHash(args));
+    const hash = argumentsHash(args);
+    try {
+      return this.#dropHash(name, hash);
+    } catch (err) {
+      this.#dropFailed(`a drop of ${name} failed (${(err as Error).message})`, name, err);
+      throw err;
+    }
   }
 
   #dropHash(name: string, hash: string): boolean {
@@ -928,16 +795,21 @@ export class ResultCache extends EventEmitter {
    */
   async dropAll(name: string): Promise<void> {
     checkName(name);
-    this.#dropAllLocal(name);
-    if (this.#busState !== undefined) await this.#publish({ op: 'dropAll', name });
+    try {
+      this.#dropAllLocal(name);
+    } catch (err) {
+      this.#dropFailed(`a drop of every ${name} entry failed (${(err as Error).message})`, name, err);
+      throw err;
+    }
+    if (this.#link !== undefined) await this.#link.publish({ op: 'dropAll', name });
   }
 
   #dropAllLocal(name: string): void {
     this.#forget(name);
     for (const key of this.#inflight.keys()) if (key.startsWith(`${name}\u0000`)) this.#inflight.delete(key);
-    const dir = join(this.dir, name);
+    const dir = functionDir(this.#root, name);
     this.#dirs.delete(dir);
-    const away = join(this.dir, `.dropped-${name}-${newToken()}`);
+    const away = droppedDir(this.#root, name);
     try {
       renameSync(dir, away);
     } catch (err) {
@@ -945,7 +817,8 @@ export class ResultCache extends EventEmitter {
       this.#checkReachable();
       return;
     }
-    rm(away, { recursive: true, force: true }, () => undefined);
+    // removed a batch of files at a time, off the request path (and by a sweep if this process dies first)
+    void removeDropped(away);
   }
 
   /**
@@ -962,105 +835,13 @@ export class ResultCache extends EventEmitter {
   }
 
   async #sweep(): Promise<SweepReport> {
-    const started = performance.now();
-    const startedAt = Date.now(); // the file system's clock, for ctimes
-    const now = this.#now();
-    const oldLeftover = now - this.#leftoverAgeMs;
-    let removedEntries = 0;
-    let removedLeftovers = 0;
-    let evictedEntries = 0;
-    let bytes = 0;
-    const live: { key: string; val: string; size: number; used: number }[] = [];
-    const unlinkQuietly = async (path: string) => unlink(path).then(() => true, () => false);
-    let top: string[];
-    try {
-      top = await readdir(this.dir);
-    } catch (err) {
+    const failed = (err: unknown) => {
       if (!isMissing(err)) this.#warn('sweep_failed', undefined, `cannot sweep ${this.dir}: ${(err as Error).message}`, err);
-      top = [];
-    }
-    for (const name of top) {
-      const path = join(this.dir, name);
-      if (name.startsWith('.dropped-')) {
-        await rmAsync(path, { recursive: true, force: true }).then(() => removedLeftovers++, () => undefined);
-        continue;
-      }
-      if (name.endsWith('.tmp')) {
-        const st = await stat(path).catch(() => undefined);
-        if (st && Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(path))) removedLeftovers++;
-        continue;
-      }
-      if (!FUNCTION_NAME.test(name)) continue;
-      // read a batch of names at a time: readdir() of 200,000 names turns them all into strings in
-      // one callback, which held the event loop over 100 ms (bench/RESULTS.md)
-      const files: string[] = [];
-      const names = new Set<string>();
-      try {
-        // each batch of 1,024 is read on the thread pool: the loop gets its turn between them
-        for await (const entry of await opendir(path, { bufferSize: 1024 })) {
-          files.push(entry.name);
-          names.add(entry.name);
-        }
-      } catch {
-        continue; // a file, or dropped meanwhile
-      }
-      // a few hundred stat()s at a time: in series they wait on the thread pool one by one
-      await inChunks(files, 256, async (file) => {
-        const filePath = join(path, file);
-        if (file.endsWith('.tmp')) {
-          // a writer's own file: its mtime moves while it writes, and a value's temporary file
-          // carries its expiry as mtime, so its age is the older of mtime and ctime
-          const st = await stat(filePath).catch(() => undefined);
-          if (!st) return;
-          if (Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(filePath))) removedLeftovers++;
-          else bytes += st.size;
-          return;
-        }
-        const base = file.slice(0, -4);
-        if (file.endsWith('.val')) {
-          const st = await stat(filePath).catch(() => undefined);
-          if (!st) return;
-          const key = join(path, `${base}.key`);
-          // (a value renamed into place after the directory was read has its claim unlisted)
-          if ((!names.has(`${base}.key`) && st.ctimeMs < startedAt) || st.mtimeMs <= now) {
-            // dropped (no claim: it can never count again) or expired: the claim goes first
-            if (names.has(`${base}.key`)) await unlinkQuietly(key);
-            if (await unlinkQuietly(filePath)) removedEntries++;
-            return;
-          }
-          const keyStat = await stat(key).catch(() => undefined);
-          if (!keyStat) return;
-          bytes += st.size + keyStat.size;
-          live.push({ key, val: filePath, size: st.size + keyStat.size, used: st.atimeMs });
-        } else if (file.endsWith('.key') && !names.has(`${base}.val`)) {
-          // a claim with no value: a computation running now, or one that died long ago
-          const st = await stat(filePath).catch(() => undefined);
-          if (!st) return;
-          if (st.mtimeMs < oldLeftover && (await unlinkQuietly(filePath))) removedEntries++;
-          else bytes += st.size;
-        }
-      });
-    }
-    if (this.#maxBytes !== undefined && bytes > this.#maxBytes) {
-      live.sort((a, b) => a.used - b.used);
-      const target = this.#maxBytes * EVICT_TO;
-      for (const entry of live) {
-        if (bytes <= target) break;
-        await unlinkQuietly(entry.key); // a drop: the claim first
-        await unlinkQuietly(entry.val);
-        bytes -= entry.size;
-        evictedEntries++;
-      }
-    }
-    const report: SweepReport = {
-      entries: live.length - evictedEntries,
-      bytes,
-      removedEntries,
-      evictedEntries,
-      removedLeftovers,
-      sweptAt: new Date(now).toISOString(),
-      ms: Math.round((performance.now() - started) * 10) / 10,
     };
+    // a directory not proved dcn's is not swept: nothing there is known to be its own
+    const report = this.#tryOpen()
+      ? await sweepDir(this.#root, { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes }, failed)
+      : { entries: 0, bytes: 0, removedEntries: 0, evictedEntries: 0, removedLeftovers: 0, sweptAt: new Date(this.#now()).toISOString(), ms: 0 };
     this.#lastSweep = report;
     return report;
   }

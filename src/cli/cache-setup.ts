@@ -1,22 +1,28 @@
 /** What dcn listen and dcn watch share: the table → function map, and a cache directory proved writable before anything is dropped. */
 import { resolve } from 'node:path';
+import { CacheDirError } from '../cache/cache-dir.js';
 import { FUNCTION_NAME, ResultCache } from '../cache/result-cache.js';
 import { DcnError, usageError } from '../errors.js';
 import { DEFAULT_TABLES } from '../listener/listener.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import type { CommandContext } from './context.js';
 
-/** --map TABLE=function, repeatable; the article's two tables by default. */
+/**
+ * --map TABLE=function, repeatable, added to the article's two tables' maps (a map for another
+ * table used to replace them, and every orders notification then answered 404); TABLE=- leaves
+ * a table out, the orders tables included. The last entry for a table wins.
+ */
 export function parseMap(entries: readonly string[] | undefined): Record<string, string> {
-  if (!entries || entries.length === 0) return { ...DEFAULT_TABLES };
-  const map: Record<string, string> = {};
-  for (const e of entries) {
+  const map: Record<string, string> = { ...DEFAULT_TABLES };
+  for (const e of entries ?? []) {
     const [table = '', fn = '', ...rest] = e.split('=');
-    if (rest.length > 0 || !isUnquotedName(table) || !FUNCTION_NAME.test(fn)) {
-      throw usageError(`--map ${e}: expected TABLE=function`, 'e.g. --map ORDERS=getOrderFields --map ORDER_ITEMS=getOrderItems');
+    if (rest.length > 0 || !isUnquotedName(table) || !(FUNCTION_NAME.test(fn) || fn === '-')) {
+      throw usageError(`--map ${e}: expected TABLE=function, or TABLE=- to leave a table out`, 'e.g. --map EMPLOYEES=getEmployee, --map ORDER_ITEMS=-');
     }
-    map[table.toUpperCase()] = fn;
+    if (fn === '-') delete map[table.toUpperCase()];
+    else map[table.toUpperCase()] = fn;
   }
+  if (Object.keys(map).length === 0) throw usageError('--map: every table is left out: nothing would be dropped', 'map at least one table, e.g. --map EMPLOYEES=getEmployee');
   return map;
 }
 
@@ -26,11 +32,20 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
  * unreachable bus is exit 6 before the command answers anything.
  */
 export async function openCache(ctx: CommandContext, cacheDir: string | undefined, options: { lifetimeSeconds?: number; bus?: { url: string; channel: string } } = {}): Promise<ResultCache> {
-  const cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel } : {}) });
+  // resolve() would turn an empty path into the current directory
+  if (cacheDir !== undefined && cacheDir.trim() === '') throw usageError('--cache-dir is empty: it would mean the current directory', 'give the cache its own directory, e.g. --cache-dir /var/cache/orders');
+  let cache: ResultCache;
+  try {
+    cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel } : {}) });
+  } catch (cause) {
+    if (!(cause instanceof CacheDirError)) throw cause;
+    throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });
+  }
   try {
     cache.checkWritable();
   } catch (cause) {
     cache.close();
+    if (cause instanceof CacheDirError) throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });
     throw new DcnError('usage', `cannot use cache directory ${cache.dir}: ${(cause as Error).message}`, {
       hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
       cause,
@@ -40,7 +55,8 @@ export async function openCache(ctx: CommandContext, cacheDir: string | undefine
     await cache.ready();
   } catch (cause) {
     cache.close();
-    throw new DcnError('unavailable', (cause as Error).message, { hint: 'start Redis, or check the bus URL and the network (the password is not shown)', cause });
+    const hint = (cause as { code?: string }).code === 'ERR_BUS_AUTH' ? 'give the password Redis expects in the bus URL: redis://[user]:password@host (it is not shown)' : 'start Redis, or check the bus URL and the network (the password is not shown)';
+    throw new DcnError('unavailable', (cause as Error).message, { hint, cause });
   }
   return cache;
 }

@@ -10,10 +10,23 @@ export interface DryRun {
   readonly dryRun: true;
   readonly command: string;
   readonly statements: readonly PlannedCall[];
+  /** What a dry run cannot show (it does not connect), said as comments at the end. */
+  readonly notes?: readonly string[];
 }
 
+/**
+ * A string literal on one line of an EXEC command: a control character is written as CHR(n),
+ * since a newline inside the quotes would end the EXEC and make the rest a command of its own.
+ */
 function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  const parts: string[] = [];
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  for (const piece of value.split(/([\u0000-\u001f\u007f])/)) {
+    if (piece === '') continue;
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+    parts.push(/^[\u0000-\u001f\u007f]$/.test(piece) ? `CHR(${piece.charCodeAt(0)})` : `'${piece.replace(/'/g, "''")}'`);
+  }
+  return parts.length === 0 ? "''" : parts.join(' || ');
 }
 
 export function sqlplusScript(run: DryRun): string {
@@ -30,6 +43,7 @@ export function sqlplusScript(run: DryRun): string {
     lines.push(st.plsql ? `${st.sql}\n/` : `${st.sql};`);
     for (const [name, value] of Object.entries(st.binds)) if (isOutBind(value)) lines.push(`PRINT ${name}`);
   }
+  for (const note of run.notes ?? []) lines.push(`-- ${note.replace(/\n/g, ' ')}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -14,6 +14,8 @@ export function processContext(): CommandContext {
   // `dcn migrate plan | head`: when the reader goes away, stop quietly, as cat and grep do.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
+      // a command that handles its own output's errors (dcn listen goes on serving) decides
+      if (stream.listenerCount('error') > 1) return;
       if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
       // `> /dev/full`, a full disk: say so once, without a stack trace (stderr may still work)
       if (stream === process.stdout) {

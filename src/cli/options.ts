@@ -156,6 +156,7 @@ const DRY_RUN = { dryRun: { flags: '--dry-run', description: 'print the PL/SQL a
 const ROUTE = {
   key: { flags: '--key <columns>', description: "COL[,COL…]: the columns whose values name the table's cached results, sent as ?table=T&key=…&key=… (default: the primary key; with neither, table-level notifications); one table at a time" },
   keyImmutable: { flags: '--key-immutable', description: 'the --key columns never change: an update is notified per key, not for the whole table (a primary key is taken as immutable)' },
+  allowRoleGrant: { flags: '--allow-role-grant', description: 'register a table you read only through a role, with a warning (default: refused: the callback runs with definer\'s rights, where roles do not count, so its lookups fail)' },
   ordersTable: MIGRATION_SET.ordersTable,
   orderItemsTable: MIGRATION_SET.orderItemsTable,
 } as const;
@@ -214,7 +215,10 @@ export const TAIL = {
   table: { flags: '--table <name>', description: 'only this table (ORDERS, ORDER_ITEMS, …)' },
   order: { flags: '--order <n>', description: 'only this order' },
   since: { flags: '--since <when>', description: 'only rows since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)' },
-  errors: { flags: '--errors', description: 'only failed calls' },
+  errors: { flags: '--errors', description: 'only failed calls (the same as --status failed)' },
+  key: { flags: '--key <value>', description: "only a routed table's calls for this key; repeat for each column of a composite key, in key order", repeatable: true },
+  status: { flags: '--status <which>', description: 'only calls that were ok, that failed, or any (default any)', choices: ['ok', 'failed', 'any'] },
+  until: { flags: '--until <when>', description: 'only rows before a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00); not with -f' },
 } as const;
 export type TailFlags = FlagsOf<typeof TAIL>;
 
@@ -249,8 +253,8 @@ export const LISTEN = {
   port: { flags: '--port <n>', description: 'port (default 8080; 0 picks a free one)' },
   host: { flags: '--host <address>', description: `address to bind (default 127.0.0.1; beyond loopback, set ${ENV_NAMES.callbackToken} or it warns)` },
   path: { flags: '--path <path>', description: 'notification path (default /phpcache/dropResults.php, as in the article)' },
-  cacheDir: { flags: '--cache-dir <dir>', description: "the application's result cache directory (default ./dcn-cache; created if missing, must be writable)" },
-  map: { flags: '--map <TABLE=function>', description: 'which cached function a table drops: function(order) for ?order_no=…, function(...keys) for ?key=…&key=…; repeatable (default ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems)', repeatable: true },
+  cacheDir: { flags: '--cache-dir <dir>', description: "the application's result cache directory (default ./dcn-cache; created if missing, must be writable, and empty or already a dcn cache)" },
+  map: { flags: '--map <TABLE=function>', description: 'which cached function a table drops: function(order) for ?order_no=…, function(...keys) for ?key=…&key=…; repeatable, added to ORDERS=getOrderFields and ORDER_ITEMS=getOrderItems (TABLE=- leaves a table out, e.g. --map ORDERS=-)', repeatable: true },
   refresh: { flags: '--refresh <module>', description: 'module exporting those functions: compute a dropped result again at once' },
   lifetime: { flags: '--lifetime <seconds>', description: 'lifetime of refreshed results (default 3600)' },
   keepCache: { flags: '--keep-cache', description: 'keep the cached results at start (default: drop those of the mapped functions once: notifications sent while no listener answered are lost); with --bus nothing is kept: a cache drops all it holds when it subscribes' },
@@ -264,7 +268,7 @@ export const WATCH = {
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to watch; repeatable', repeatable: true },
   cacheDir: LISTEN.cacheDir,
   map: LISTEN.map,
-  timeout: { flags: '--timeout <seconds>', description: 'the database drops the subscription after this long unless renewed (default 300): one left by a killed watch goes away' },
+  timeout: { flags: '--timeout <seconds>', description: 'the database drops the subscription after this long unless renewed (default 300): one left by a killed watch goes away; renewed at half of it, and at least every 300 s' },
   checkInterval: { flags: '--check-interval <seconds>', description: 'how often the notification channel and the connection are checked (default 10)' },
   ordersTable: MIGRATION_SET.ordersTable,
   orderItemsTable: MIGRATION_SET.orderItemsTable,

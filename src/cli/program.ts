@@ -303,7 +303,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
 
   define(program, 'tail', {
     description: 'print the notification log (nfresults): the last rows, and with -f the new ones as they come',
-    examples: ['dcn tail', 'dcn tail -f --table ORDERS --since 10m', 'dcn tail --errors --json | jq .error'],
+    examples: ['dcn tail', 'dcn tail -f --table ORDERS --since 10m', 'dcn tail --errors --json | jq .error', 'dcn tail --table EMPLOYEES --key 7 --status failed --until 1h'],
     options: TAIL,
     ndjson: 'rows-only',
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/tail.js')),

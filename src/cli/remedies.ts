@@ -28,6 +28,8 @@ function command(remedy: Remedy): string {
       return `--${remedy.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} … (or ${ENV_NAMES[remedy.name]})`;
     case 'verbose':
       return '--verbose';
+    case 'allow-role-grant':
+      return '--allow-role-grant';
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Passwords: from DCN_PASSWORD / DCN_ADMIN_PASSWORD, from the first line of standard input with
- * --password-stdin / --admin-password-stdin, or asked for with a hidden prompt on a terminal.
+ * Passwords: from the first line of standard input with --password-stdin / --admin-password-stdin,
+ * else from DCN_PASSWORD / DCN_ADMIN_PASSWORD, else asked for with a hidden prompt on a terminal.
  * Never from a flag or a file, and never printed, logged or put in JSON.
  */
 import { PASSWORD_ENV_NAMES } from '../config/settings.js';
@@ -49,8 +49,7 @@ export class Secrets {
 
   async #obtain(profile: 'app' | 'admin', who: string): Promise<string> {
     const envName = PASSWORD_ENV_NAMES[profile];
-    const fromEnv = this.ctx.env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    // a flag wins over the environment, as every setting's does
     const viaStdin = profile === 'app' ? this.flags.passwordStdin : this.flags.adminPasswordStdin;
     if (viaStdin) {
       this.#stdinValue ??= readFirstLine(this.ctx);
@@ -58,6 +57,8 @@ export class Secrets {
       if (value === '') throw new DcnError('usage', `--${profile === 'app' ? '' : 'admin-'}password-stdin: standard input held no password`, { hint: 'pipe the password as the first line' });
       return value;
     }
+    const fromEnv = this.ctx.env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     if (this.ctx.stdin.isTTY && this.ctx.stderr.isTTY) {
       const { read } = await import('read');
       const value = await read({ prompt: `Password for ${who}: `, silent: true, replace: '', input: this.ctx.stdin, output: this.ctx.stderr });

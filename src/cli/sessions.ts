@@ -3,7 +3,7 @@
  * closes all of them at the end of a command.
  */
 import { DcnError } from '../errors.js';
-import type { DbSession } from '../db/driver.js';
+import type { ConnectOptions, DbSession } from '../db/driver.js';
 import { connectError } from '../db/oracle-errors.js';
 import type { SessionProvider } from '../migrator/types.js';
 import type { ConnectionConfig } from '../config/resolve-config.js';
@@ -32,7 +32,7 @@ export class CliSessions implements SessionProvider {
     return connect;
   }
 
-  async #connect(profile: 'app' | 'admin'): Promise<DbSession> {
+  async #connect(profile: 'app' | 'admin', extra: Pick<ConnectOptions, 'expireTimeMinutes'> = {}): Promise<DbSession> {
     const connectString = this.#connectString();
     const user = profile === 'app' ? this.config.user : this.config.adminUser;
     if (user === undefined || user === '') {
@@ -45,7 +45,7 @@ export class CliSessions implements SessionProvider {
     const password = await this.secrets.password(profile, who);
     const driver = await this.ctx.loadDriver();
     try {
-      return await driver.connect({ user, password, connectString, privilege, connectTimeoutSeconds: this.config.connectTimeoutSeconds, tnsAdmin: this.config.tnsAdmin });
+      return await driver.connect({ user, password, connectString, privilege, connectTimeoutSeconds: this.config.connectTimeoutSeconds, tnsAdmin: this.config.tnsAdmin, ...extra });
     } catch (err) {
       throw connectError(err, { profile, user, connectString, connectTimeoutSeconds: this.config.connectTimeoutSeconds });
     }
@@ -56,9 +56,9 @@ export class CliSessions implements SessionProvider {
     return p;
   }
 
-  /** A new app session each call (tail reconnects with it); closed by closeAll() too. */
-  openApp(): Promise<DbSession> {
-    return this.#track(this.#connect('app'));
+  /** A new app session each call (tail and watch reconnect with it); closed by closeAll() too. */
+  openApp(extra: Pick<ConnectOptions, 'expireTimeMinutes'> = {}): Promise<DbSession> {
+    return this.#track(this.#connect('app', extra));
   }
 
   /** The app user's name, upper case (the schema unless a logon trigger changes it). */

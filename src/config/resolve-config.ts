@@ -11,7 +11,7 @@ import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBusUrl } from '../cache/bus.js';
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, ENVIRONMENT_ENV_NAME } from './settings.js';
-import { checkCallbackToken, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
+import { checkCallbackToken, checkHistoryTable, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
 
 /** environment: the config file's named environment; file: its top level. */
 export type Source = 'flag' | 'env' | 'environment' | 'file' | 'default';
@@ -132,6 +132,14 @@ function readConfigFile(path: string, explicit: boolean, readFile: (p: string) =
   return parsed as Record<string, unknown>;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** A value as a message may show it: a control character would print as a line of its own. */
+function printable(value: string): string {
+  return value.replace(new RegExp(CONTROL.source, 'g'), '?');
+}
+
 function checkKeys(settings: object, where: string, inEnvironment = false): void {
   for (const key of Object.keys(settings)) {
     if (/password/i.test(key)) {
@@ -145,7 +153,7 @@ function checkKeys(settings: object, where: string, inEnvironment = false): void
 
 function wholeSeconds(name: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw invalid(`${name} must be a whole number of seconds from ${min} to ${max}, not '${value}'`, `e.g. ${name}=${Math.max(min, 10)}`);
+    throw invalid(`${name} must be a whole number of seconds from ${min} to ${max}, not '${printable(value)}'`, `e.g. ${name}=${Math.max(min, 10)}`);
   }
   return Number(value);
 }
@@ -157,7 +165,7 @@ export function simpleIdentifier(setting: string, value: string): string {
     throw invalid(`${setting} '${value}' is ${value.length} characters: at most 123, since the lock table's name appends _LOCK to it`, 'choose a shorter name');
   }
   if (!isUnquotedName(value, 123)) {
-    throw invalid(`${setting} '${value}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
+    throw invalid(`${setting} '${printable(value)}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
   }
   return value.toUpperCase();
 }
@@ -171,6 +179,8 @@ function parseDefine(entry: string): [string, string] {
 
 function checkVariableValue(where: string, value: string): void {
   if (/[\r\n]/.test(value)) throw invalid(`${where}: a substitution value cannot span lines`, 'put it on one line');
+  // a tab is text; any other control character has no place in a script
+  if (CONTROL.test(value.replace(/\t/g, ' '))) throw invalid(`${where}: a substitution value cannot hold a control character`, 'remove it');
 }
 
 /** The config file, read once, and each setting picked by precedence as it is asked for. */
@@ -277,6 +287,8 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
     throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) names port ${port}, which is not a TCP port (1 to 65535)`, 'the listener port is usually 1521, e.g. db.example.com:1521/FREEPDB1');
   }
+  checkConnectSetting(connect, sourceName('connect', sources.connect));
+  if (user !== undefined) checkUserSetting(user, `the user setting (${sourceName('user', sources.user)})`);
   const privilegeRaw = reader.pick('adminPrivilege');
   let adminPrivilege: AdminPrivilege | undefined;
   if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {
@@ -284,18 +296,57 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
     if (!ADMIN_PRIVILEGES.includes(p)) throw invalid(`admin privilege '${privilegeRaw}' is not one of ${ADMIN_PRIVILEGES.join(', ')}, none`, 'e.g. --admin-privilege sysdba for SYS');
     adminPrivilege = p;
   }
+  const admin = adminUser === undefined ? undefined : adminUserSetting(adminUser, adminPrivilege, sourceName('adminUser', sources.adminUser));
   const timeoutRaw = reader.pick('connectTimeout');
   return {
     connect,
     user,
-    adminUser,
-    adminPrivilege,
+    adminUser: admin?.user,
+    adminPrivilege: admin?.privilege ?? adminPrivilege,
     connectTimeoutSeconds: timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
     tnsAdmin: reader.path('tnsAdmin', reader.pick('tnsAdmin')),
     configFile: reader.file === undefined ? undefined : reader.filePath,
     environment: reader.environment?.name,
     sources,
   };
+}
+
+/**
+ * The connect string: a host:port/service or an alias holds no blank or control character; a
+ * descriptor, (DESCRIPTION=…), may span lines as in tnsnames.ora, but holds no other control
+ * character. Its value is not shown: a newline in it would print as a second line.
+ */
+function checkConnectSetting(connect: string | undefined, source: string): void {
+  if (connect === undefined) return;
+  const descriptor = /^\s*\(/.test(connect);
+  if (descriptor ? CONTROL.test(connect.replace(/[\t\r\n]/g, ' ')) : /\s/.test(connect) || CONTROL.test(connect)) {
+    throw invalid(`the connect setting (${source}) holds ${descriptor ? 'a control character' : 'a blank or a control character'}`, 'write it as host:port/service, a tnsnames.ora alias or a (DESCRIPTION=…) descriptor, on one line');
+  }
+}
+
+/** A user name: one word (a plain or "quoted" name, proxy[user] allowed), no blank, no control character. */
+function checkUserSetting(user: string, what: string): void {
+  if (user === '' || /\s/.test(user) || CONTROL.test(user)) {
+    throw invalid(`${what} holds ${user === '' ? 'nothing' : 'a blank or a control character'}: it names one database user`, 'e.g. OE, or SYS with --admin-privilege sysdba');
+  }
+}
+
+/**
+ * The admin user, as SQL*Plus users write it too: "SYS as sysdba" is the user SYS and the
+ * privilege sysdba, unless the privilege setting says otherwise.
+ */
+function adminUserSetting(value: string, privilege: AdminPrivilege | undefined, source: string): { user: string; privilege?: AdminPrivilege } {
+  const as = /^\s*(\S+)\s+as\s+(\S+)\s*$/i.exec(value);
+  if (as !== null && ADMIN_PRIVILEGES.includes(as[2]!.toLowerCase() as AdminPrivilege)) {
+    const named = as[2]!.toLowerCase() as AdminPrivilege;
+    if (privilege !== undefined && privilege !== named) {
+      throw invalid(`the adminUser setting (${source}) says AS ${named.toUpperCase()} while the admin privilege setting says ${privilege}`, `set the user alone (e.g. ${as[1]}) and the privilege with --admin-privilege (DCN_ADMIN_PRIVILEGE)`);
+    }
+    checkUserSetting(as[1]!, `the adminUser setting (${source})`);
+    return { user: as[1]!, privilege: named };
+  }
+  checkUserSetting(value, `the adminUser setting (${source})`);
+  return { user: value };
 }
 
 /** The settings of a command that connects and uses no migrations (regs, tail, register …). */
@@ -334,11 +385,13 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     overridden.add(name);
   }
   checkSchemaVariables(variables, overridden);
+  const historyTable = historyRaw === undefined ? DEFAULTS.historyTable : simpleIdentifier('history table', historyRaw);
+  checkHistoryTable(historyTable, variables);
 
   return {
     ...connection,
     migrationsDir: reader.path('migrations', migrations),
-    historyTable: historyRaw === undefined ? DEFAULTS.historyTable : simpleIdentifier('history table', historyRaw),
+    historyTable,
     lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
     variables,
   };

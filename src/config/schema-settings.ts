@@ -5,7 +5,7 @@
  * control character, the token and timeout are narrow.
  */
 import { DcnError } from '../errors.js';
-import { SCHEMA_DEFAULTS } from './settings.js';
+import { DEFAULTS, SCHEMA_DEFAULTS } from './settings.js';
 import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
 
 export interface SchemaSettingsInput {
@@ -37,12 +37,47 @@ const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
 };
 
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
-  return new DcnError('config_invalid', `${setting}: '${value}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
+  // a control character would print as a second line of the message
+  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+  return new DcnError('config_invalid', `${setting}: '${value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
 }
 
 /** The orders and order items tables alone (dcn register: they keep the article's route). */
 export function orderTables(input: { ordersTable?: string; orderItemsTable?: string }): string[] {
-  return [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
+  const tables = [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
+  checkOrderTablesDiffer(tables[0]!, tables[1]!);
+  return tables;
+}
+
+/** One table as both would make the callback read each change as an order and as an order item. */
+function checkOrderTablesDiffer(orders: string, orderItems: string): void {
+  if (orders !== orderItems) return;
+  throw new DcnError('config_invalid', `ordersTable and orderItemsTable both name ${orders}: the callback would treat each change as an order's and as an order item's`, {
+    hint: 'name two tables, e.g. --orders-table ORDERS --order-items-table ORDER_ITEMS',
+    meta: { setting: 'orderItemsTable' },
+  });
+}
+
+/** What the built-in migrations create in the schema: no other setting may name one of them. */
+const DCN_OBJECTS = ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'DCN_ROUTES', 'DCN_GIVEN_ACES', 'DCN_HELD_BEFORE'];
+
+/**
+ * The history table (and its _LOCK table) must be neither one of dcn's own objects nor one of
+ * the orders tables: dcn migrate creates it only "if missing", and would then read and write
+ * rows of a table that is not a history.
+ */
+export function checkHistoryTable(historyTable: string, variables: Readonly<Record<string, string>>): void {
+  const taken = new Map<string, string>(DCN_OBJECTS.map((name) => [name, `dcn's own ${name}`]));
+  if (variables.orders_table !== undefined) taken.set(variables.orders_table, `the orders table (ordersTable) ${variables.orders_table}`);
+  if (variables.order_items_table !== undefined) taken.set(variables.order_items_table, `the order items table (orderItemsTable) ${variables.order_items_table}`);
+  for (const name of [historyTable, `${historyTable}_LOCK`]) {
+    const what = taken.get(name);
+    if (what === undefined) continue;
+    throw new DcnError('config_invalid', `the history table ${historyTable}${name === historyTable ? '' : ` (with its lock table ${name})`} would be ${what}`, {
+      hint: `leave the history table setting out (default ${DEFAULTS.historyTable}), or name a table of its own`,
+      meta: { setting: 'historyTable' },
+    });
+  }
 }
 
 /** The orderItemsKeyImmutable setting alone (dcn watch decides as the callback does). */
@@ -67,29 +102,40 @@ function yesNo(setting: string, value: string | undefined): boolean {
   throw bad(setting, value, 'is not yes or no', 'yes, no, true, false, 1, 0, on or off');
 }
 
+/** The URL as messages may show it: what stands between :// and the last @ (a user, a password) is hidden. */
+function withoutCredentials(url: string): string {
+  const scheme = url.indexOf('://');
+  const at = url.lastIndexOf('@');
+  return scheme !== -1 && at > scheme ? `${url.slice(0, scheme + 3)}…${url.slice(at)}` : url;
+}
+
 /** http(s) URL of the listener, host and port split out for the network ACL. */
-function parseCallbackUrl(setting: string, value: string): { url: string; host: string; port: string } {
+function parseCallbackUrl(setting: string, given: string): { url: string; host: string; port: string } {
+  // checked as given, shown without credentials: a refused URL must not print its password
+  const value = withoutCredentials(given);
+  const EXAMPLE = 'http://10.0.0.5:8080/phpcache/dropResults.php';
+  const refuse = (rule: string) => bad(setting, value, rule, EXAMPLE);
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-  if (value.length > 2000 || /[\s'"`\\<>{}|^]/.test(value) || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw bad(setting, value, 'must be an http(s) URL without quotes, spaces or control characters', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  if (given.length > 2000 || /[\s'"`\\<>{}|^]/.test(given) || /[\u0000-\u001f\u007f]/.test(given)) {
+    throw refuse('must be an http(s) URL without quotes, spaces or control characters');
   }
   let parsed: URL;
   try {
-    parsed = new URL(value);
+    parsed = new URL(given);
   } catch {
-    throw bad(setting, value, 'is not a URL', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+    throw refuse('is not a URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw bad(setting, value, 'must use http or https', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+    throw refuse('must use http or https');
   }
   if (parsed.username !== '' || parsed.password !== '' || parsed.hash !== '') {
-    throw bad(setting, value, 'must not hold a user, password or #fragment', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+    throw refuse('must not hold a user, password or #fragment');
   }
   // "http:///p" parses as the host "p": an empty host is refused, not guessed
-  if (!/^https?:\/\/[^/?#]/i.test(value) || parsed.hostname === '') {
-    throw bad(setting, value, 'has no host', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  if (!/^https?:\/\/[^/?#]/i.test(given) || parsed.hostname === '') {
+    throw refuse('has no host');
   }
-  if (parsed.port === '0') throw bad(setting, value, 'names port 0, where nothing can listen', 'http://10.0.0.5:8080/phpcache/dropResults.php');
+  if (parsed.port === '0') throw refuse('names port 0, where nothing can listen');
   // The URL as WHATWG normalises it (percent-encoded host decoded, an IDN in punycode, the
   // default port left out): the ACE is made for this host, so the procedures call this URL.
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -151,6 +197,7 @@ export function checkSchemaVariables(variables: Record<string, string>, overridd
     if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
   }
   if (v.callback_token !== undefined) checkCallbackToken(v.callback_token, 'callback_token');
+  if (v.orders_table !== undefined && v.order_items_table !== undefined) checkOrderTablesDiffer(v.orders_table, v.order_items_table);
 }
 
 /** The token the callback sends in X-Dcn-Token: it goes into a header and a PL/SQL literal. Never printed. */

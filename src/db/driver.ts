@@ -10,8 +10,21 @@ export type BindValue = string | number | Date | null;
 export interface OutBind {
   readonly out: 'number' | 'string';
 }
+/**
+ * A collection bound as one value, of a named collection type such as SYS.ODCIVARCHAR2LIST:
+ * node-oracledb binds { type: 'SYS.ODCIVARCHAR2LIST', val: [...] } in Thin mode too (lib/connection.js
+ * _processBindUnit, a type given by name), so SQL reads it with TABLE(:name).
+ */
+export interface CollectionBind {
+  readonly collection: string;
+  readonly values: readonly string[];
+}
 /** Named binds (:name), or positional ones (:1, :2 … as knex writes them). */
-export type Binds = Readonly<Record<string, BindValue | OutBind>> | readonly BindValue[];
+export type Binds = Readonly<Record<string, BindValue | OutBind | CollectionBind>> | readonly BindValue[];
+
+export function isCollectionBind(value: unknown): value is CollectionBind {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && 'collection' in value && 'values' in value;
+}
 
 export function isOutBind(value: unknown): value is OutBind {
   return typeof value === 'object' && value !== null && !(value instanceof Date) && 'out' in value;
@@ -99,6 +112,8 @@ export interface ConnectOptions {
   readonly connectTimeoutSeconds: number;
   /** Directory holding tnsnames.ora, for alias connect strings. */
   readonly tnsAdmin?: string;
+  /** TCP keepalive probes after this many idle minutes (node-oracledb expireTime), on notification connections too. */
+  readonly expireTimeMinutes?: number;
 }
 
 export interface Driver {

@@ -3,7 +3,7 @@
  * so commands that need no database never pay for it.
  */
 import type OracleDB from 'oracledb';
-import { isOutBind, type AdminPrivilege, type Binds, type ChangeMessage, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from './driver.js';
+import { isCollectionBind, isOutBind, type AdminPrivilege, type Binds, type ChangeMessage, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from './driver.js';
 
 let loaded: Promise<typeof OracleDB> | undefined;
 
@@ -60,7 +60,9 @@ export class OracleSession implements SubscribingSession {
       for (const [name, value] of Object.entries(binds)) {
         oracleBinds[name] = isOutBind(value)
           ? { dir: this.oracledb.BIND_OUT, type: value.out === 'number' ? this.oracledb.NUMBER : this.oracledb.STRING }
-          : value;
+          : isCollectionBind(value)
+            ? { type: value.collection, val: [...value.values] }
+            : value;
       }
     }
     const result = await this.connection.execute<Record<string, unknown>>(sql, oracleBinds as OracleDB.BindParameters, {
@@ -116,21 +118,31 @@ export class OracleSession implements SubscribingSession {
   }
 }
 
+/** What oracledb.getConnection() is given for these options. */
+export function connectionAttributes(options: ConnectOptions, oracledb: typeof OracleDB): OracleDB.ConnectionAttributes & Record<string, unknown> {
+  const seconds = Math.max(1, Math.round(options.connectTimeoutSeconds));
+  const attributes: OracleDB.ConnectionAttributes & Record<string, unknown> = {
+    user: options.user,
+    password: options.password,
+    connectString: options.connectString,
+    // Thin mode: both bound the TCP connect and the whole handshake, so a silent listener
+    // cannot hang the command.
+    connectTimeout: seconds,
+    transportConnectTimeout: seconds,
+  };
+  if (options.tnsAdmin !== undefined) attributes.configDir = options.tnsAdmin;
+  // keepalive probes on the connection and on the notification connections Thin opens from its
+  // parameters (lib/thin/connection.js _getNotificationConnectParams; lib/thin/sqlnet/ntTcp.js)
+  if (options.expireTimeMinutes !== undefined) attributes.expireTime = options.expireTimeMinutes;
+  if (options.privilege !== undefined) attributes.privilege = oracledb[PRIVILEGES[options.privilege]] as number;
+  return attributes;
+}
+
 export class OracleDriver implements Driver {
   async connect(options: ConnectOptions): Promise<DbSession> {
     const oracledb = await loadOracledb();
     const seconds = Math.max(1, Math.round(options.connectTimeoutSeconds));
-    const attributes: OracleDB.ConnectionAttributes & Record<string, unknown> = {
-      user: options.user,
-      password: options.password,
-      connectString: options.connectString,
-      // Thin mode: both bound the TCP connect and the whole handshake, so a silent listener
-      // cannot hang the command.
-      connectTimeout: seconds,
-      transportConnectTimeout: seconds,
-    };
-    if (options.tnsAdmin !== undefined) attributes.configDir = options.tnsAdmin;
-    if (options.privilege !== undefined) attributes.privilege = oracledb[PRIVILEGES[options.privilege]] as number;
+    const attributes = connectionAttributes(options, oracledb);
     // A last guard in case a driver path ignores the timeouts above.
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<never>((_, reject) => {

@@ -10,7 +10,7 @@ import { isDcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
-import { planTables, subscriptionQuery } from '../watch/watch.js';
+import { planTables, subscriptionQuery } from '../watch/tables.js';
 import type { Check, DoctorReport } from './doctor.js';
 
 export interface WatchDoctorOptions {

@@ -135,7 +135,9 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'use GET', { allow: 'GET, HEAD' });
       const stats = options.cache.stats();
       const bus = options.cache.busState();
-      return reply(res, 200, { ok: true, cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
+      // 200 only while the cache can serve safely: a probe that routes traffic must see the rest
+      const health = options.cache.health();
+      return reply(res, health.ok ? 200 : 503, { ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
     }
     if (requestPath !== path) return reject(res, 404, 'no such path');
     if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET`, { allow: 'GET' });
@@ -207,9 +209,11 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     const onBus = options.cache.busState() !== undefined;
     for (const { res, table, fn, order } of notifications) {
       const entry = `${fn}\u0000${order}`;
+      // as keys are: the application may have cached getOrderFields(2408) or getOrderFields('2408')
+      const forms = keyArguments([String(order)]);
       if (!dropped.has(entry)) {
         try {
-          options.cache.dropSync(fn, order);
+          for (const args of forms) options.cache.dropSync(fn, ...args);
         } catch (err) {
           failed(res, table, fn, err);
           continue;
@@ -219,7 +223,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       if (onBus) {
         // answered only once the drop reached the bus: else the other servers keep the entry, and
         // a 500 makes sendNotification log the call as failed (dcn replay sends it again)
-        options.cache.publishDrop(fn, order).then(
+        Promise.all(forms.map((args) => options.cache.publishDrop(fn, ...args))).then(
           () => {
             emit({ status: 200, action: 'dropped', table, function: fn, order });
             replyOk(res, 'dropped', table, fn, order);

@@ -9,6 +9,8 @@ import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import type { Statement } from '../script/split.js';
 import type { Variables } from '../script/substitute.js';
+import { DcnError } from '../errors.js';
+import { isUnquotedName } from '../oracle/identifiers.js';
 import { compiledObjectOf } from './compile-gate.js';
 import { prefixHash, renderMigrations } from './render.js';
 import { compareVersions, isEnabled, migrationLabel, versionTarget, type Migration, type Profile } from './source.js';
@@ -72,14 +74,101 @@ export interface ScriptOptions {
   readonly schema?: string;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const UNSAFE_IN_COMMENT = /[\u0000-\u001f\u007f-\u009f&]/g;
+
+/**
+ * Text for a `--` comment line of the script: a newline would end the comment and make the rest
+ * a SQL*Plus command, and the header stands before SET DEFINE OFF, where '&' would prompt.
+ */
+function commentSafe(text: string): string {
+  return text.replace(UNSAFE_IN_COMMENT, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** What SQL*Plus reads as one word of CONNECT user@connect: no blank (it splits there), no quote, no '&' (the line substitutes). */
+const CONNECT_IDENTIFIER = /^[A-Za-z0-9_.:/\-()=[\],?%+#$~*]+$/;
+const NAME = '(?:[A-Za-z][A-Za-z0-9_$#]*|"[^"\\s&\'@/;]+")';
+const CONNECT_USER = new RegExp(`^${NAME}(?:\\[${NAME}\\])?$`);
+
+function notInScript(setting: string, why: string, hint: string): DcnError {
+  return new DcnError('config_invalid', `the ${setting} setting cannot be written into the plan's CONNECT lines: ${why}`, { hint, meta: { setting } });
+}
+
+/**
+ * Checks every value the script writes outside the migrations' own statements, for its place,
+ * before anything is written: a plan is never left half-written by a bad value.
+ */
+export function checkPlanScript(plan: Plan, options: ScriptOptions): void {
+  if (!isUnquotedName(plan.historyTable)) throw new DcnError('config_invalid', 'the history table is not a plain Oracle identifier', { hint: 'e.g. DCN_SCHEMA_HISTORY', meta: { setting: 'historyTable' } });
+  if (options.schema !== undefined && !isUnquotedName(options.schema)) throw new DcnError('config_invalid', 'the schema is not a plain Oracle identifier', { hint: 'e.g. OE', meta: { setting: 'schema' } });
+  for (const m of plan.migrations) for (const st of m.statements) checkStatementForSqlPlus(st);
+  if (!plan.migrations.some((m) => m.profile === 'admin')) return;
+  if (options.connect !== undefined && !CONNECT_IDENTIFIER.test(options.connect)) {
+    throw notInScript('connect', "SQL*Plus splits CONNECT at a blank, reads '&' as a substitution variable and stops at a quote", 'give the plan a tnsnames.ora alias, or host:port/service (a descriptor without blanks): dcn migrate plan --connect ALIAS');
+  }
+  if (options.adminUser !== undefined && !CONNECT_USER.test(options.adminUser)) {
+    throw notInScript('adminUser', 'it is not one user name (a plain or "quoted" name without blanks, quotes, \'&\' or \';\')', 'e.g. --admin-user SYS --admin-privilege sysdba');
+  }
+}
+
+/** SQL*Plus reads at most 2,499 bytes a line (SP2-0027: Input is too long (> 2499 characters) - line ignored). */
+const SQLPLUS_MAX_LINE_BYTES = 2499;
+
+/** A statement's text as the plan writes it: CRLF (or a lone CR) files give '\n' line ends. */
+function planText(sql: string): string {
+  return sql.includes('\r') ? sql.replace(/\r\n?/g, '\n') : sql;
+}
+
+function byteLength(line: string): number {
+  return line.length * 3 <= SQLPLUS_MAX_LINE_BYTES ? line.length : Buffer.byteLength(line);
+}
+
+/**
+ * Refuses, with file:line, a statement SQL*Plus would read otherwise than dcn migrate runs it.
+ * SQL*Plus does not parse literals or comments while it collects a statement: a line holding
+ * only '/' runs what it has so far, one holding only '.' ends the statement unrun (SET
+ * BLOCKTERMINATOR), a line starting with '#' is run as a SQL*Plus command (SET SQLPREFIX), and a
+ * line of a SQL statement ending in ';' ends it. A longer line than SQL*Plus reads is dropped.
+ * (SQL*Plus User's Guide and Reference: "Placing Comments in Scripts", SET, "SQL*Plus Limits".)
+ */
+function checkStatementForSqlPlus(st: PlannedStatement): void {
+  const text = planText(st.sql);
+  const refuse = (offset: number, why: string, hint: string): never => {
+    throw new DcnError('script_invalid', `${st.file}:${st.line + offset}: ${why}`, { hint, meta: { file: st.file, line: st.line + offset } });
+  };
+  let lineNo = 0;
+  for (let start = 0; start <= text.length; lineNo++) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(start, end);
+    // the plan appends ';' to the last line of a SQL statement
+    if (byteLength(line) + (nl === -1 ? 1 : 0) > SQLPLUS_MAX_LINE_BYTES) {
+      refuse(lineNo, `the line is ${byteLength(line)} bytes long: SQL*Plus reads at most ${SQLPLUS_MAX_LINE_BYTES} bytes a line and would drop it (SP2-0027)`, 'break the line (outside string literals), or build a long literal with || from shorter ones');
+    }
+    if (lineNo > 0) {
+      const trimmed = line.trim();
+      if (trimmed === '/') refuse(lineNo, "a line holding only '/' inside the statement (in a literal or a comment): SQL*Plus would run the statement up to there", "move the '/' onto a line with other text, or write it as CHR(47) in the literal");
+      if (trimmed === '.') refuse(lineNo, "a line holding only '.' inside the statement: SQL*Plus would end the statement there without running it", "move the '.' onto a line with other text");
+      if (trimmed.startsWith('#')) refuse(lineNo, "a line starting with '#' inside the statement: SQL*Plus would run the line as a SQL*Plus command (SET SQLPREFIX)", "move the '#' off the start of the line");
+    }
+    if (!st.plsql && nl !== -1 && line.trimEnd().endsWith(';')) {
+      refuse(lineNo, "a line of the SQL statement ends with ';' (in a literal or a comment): SQL*Plus would end the statement there", "move the ';' off the end of the line");
+    }
+    if (nl === -1) break;
+    start = nl + 1;
+  }
+}
+
 /** Ends a statement for SQL*Plus: ';' after SQL, a '/' line after PL/SQL (and after SQL ending in a comment). */
 function terminated(st: PlannedStatement): string {
-  const lastLine = st.sql.slice(st.sql.lastIndexOf('\n') + 1);
-  return st.plsql || lastLine.includes('--') ? `${st.sql}\n/` : `${st.sql};`;
+  const sql = planText(st.sql);
+  const lastLine = sql.slice(sql.lastIndexOf('\n') + 1);
+  return st.plsql || lastLine.includes('--') ? `${sql}\n/` : `${sql};`;
 }
 
 /** The SQL*Plus script of a plan, as one string. */
 export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
+  checkPlanScript(plan, options);
   let script = '';
   writePlanScript(plan, options, (text) => {
     script += text;
@@ -89,7 +178,7 @@ export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
 
 /**
  * The SQL*Plus script of a plan, handed to `write` piece by piece: a plan of a large migration
- * is written without ever being one string (bench/RESULTS.md).
+ * is written without ever being one string (bench/RESULTS.md). Call checkPlanScript first.
  */
 export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text: string) => void): void {
   const queries = loadNamedQueries(sqlPath('migrator', 'history.sql'));
@@ -106,7 +195,7 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const as = options.adminPrivilege ? ` AS ${options.adminPrivilege.toUpperCase()}` : '';
 
   out.push(
-    `-- dcn migrate plan: ${plan.migrations.length} migration(s) from ${options.source}`,
+    `-- dcn migrate plan: ${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
     `-- Written by dcn ${options.dcnVersion}. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql`,
     '-- It assumes no migration has been applied yet. Values are already substituted.',
     'SET DEFINE OFF',
@@ -171,12 +260,12 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const MARK = { owner: '\u0001owner\u0001', name: '\u0001name\u0001', type: '\u0001type\u0001' };
   const gateTemplate = `${queries.render('plan.compile-gate', { object_owner: MARK.owner, object_name: MARK.name, object_type: MARK.type }).sql}\n/`;
   const gateFor = (object: { owner?: string; name: string; type: string }) =>
-    gateTemplate.replaceAll(MARK.owner, object.owner ?? '').replaceAll(MARK.name, object.name.replace(/'/g, "''")).replaceAll(MARK.type, object.type);
+    gateTemplate.replaceAll(MARK.owner, (object.owner ?? '').replace(/'/g, "''")).replaceAll(MARK.name, object.name.replace(/'/g, "''")).replaceAll(MARK.type, object.type);
   for (const m of plan.migrations) {
     out.push(`-- ${migrationLabel(m.version)}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
     if (m.profile === 'admin') out.push(...connectLine(admin, as));
     for (const st of m.statements) {
-      write(`-- ${st.file}:${st.line}\n${terminated(st)}\n`);
+      write(`-- ${commentSafe(st.file)}:${st.line}\n${terminated(st)}\n`);
       const object = compiledObjectOf({ sql: st.sql, column: 1 });
       if (object) write(`${gateFor(object)}\n`);
     }

@@ -61,6 +61,26 @@ export function prefixHash(statements: readonly Pick<Statement, 'sql'>[], count:
   return h.digest('hex');
 }
 
+/**
+ * prefixHash of a growing prefix, kept as it grows: each statement is hashed once, so recording
+ * the hash after each of N statements costs O(N) in all, not O(N²) (the digests are the same).
+ */
+export class RunningHash {
+  readonly #hash = createHash('sha256');
+
+  /** Starts with the first `count` statements already hashed (a resumed run). */
+  constructor(statements: readonly Pick<Statement, 'sql'>[] = [], count = 0) {
+    for (let i = 0; i < count; i++) this.#hash.update(statements[i]!.sql).update('\0');
+  }
+
+  /** Adds the next statement; returns prefixHash of the statements so far. */
+  add(statement: Pick<Statement, 'sql'>): string {
+    this.#hash.update(statement.sql).update('\0');
+    // a copy is finished, the running state goes on
+    return this.#hash.copy().digest('hex');
+  }
+}
+
 /** Renders every statement of every migration (undo scripts on first use); throws before any connection on a bad script. */
 export function renderMigrations(migrations: readonly Migration[], variables: Variables = {}): Map<string, Rendered> {
   const out = new Map<string, Rendered>();

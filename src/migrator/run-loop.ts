@@ -10,7 +10,7 @@ import { truncateBytes } from '../oracle/varchar.js';
 import type { Statement } from '../script/split.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
 import type { HistoryTable } from './history.js';
-import { prefixHash, type Rendered } from './render.js';
+import { RunningHash, type Rendered } from './render.js';
 import { migrationLabel, type Migration } from './source.js';
 import type { Direction, MigrationEvent, MigrationRunResult, RunResult, SessionProvider } from './types.js';
 
@@ -114,6 +114,7 @@ export class RunLoop {
     const session = script.profile === 'admin' ? await this.opts.sessions.admin() : app;
     const started = now();
     emit({ type: 'migration-start', version: m.version, description: m.description, direction, profile: script.profile, statements: statements.length, ...(from > 0 ? { resumeFrom: from + 1 } : {}) });
+    const doneHash = new RunningHash(statements, from);
     for (let i = from; i < statements.length; i++) {
       const st = statements[i]!;
       const t0 = now();
@@ -138,7 +139,7 @@ export class RunLoop {
         Object.assign(problem.meta, { statementsDone: i, statementsTotal: statements.length });
         throw problem;
       }
-      await history.run(app, 'history.progress', { version: m.version, statements_done: i + 1, done_hash: prefixHash(statements, i + 1) });
+      await history.run(app, 'history.progress', { version: m.version, statements_done: i + 1, done_hash: doneHash.add(st) });
       await app.commit();
       emit({ type: 'statement-done', version: m.version, index: i + 1, line: st.line, file: st.file, durationMs: Math.round(now() - t0) });
     }

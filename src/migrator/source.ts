@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
 import { splitScript, type ScriptItem } from '../script/split.js';
 import { isTrue } from '../script/substitute.js';
@@ -39,7 +39,10 @@ export interface Migration {
 const FILE_PATTERN = /^([VU])(\d+(?:[._]\d+)*)__([A-Za-z0-9][A-Za-z0-9_.-]*)\.sql$/;
 /** The description also names its history row (version R__<description>, at most 50 bytes). */
 const REPEATABLE_PATTERN = /^R__([A-Za-z0-9][A-Za-z0-9_.-]{0,46})\.sql$/;
-const LOOKS_LIKE_MIGRATION = /^([VvUu]\d|[RrUu]_|[Rr]\d)/;
+/** Starts like a migration: V, U or R, then a digit, _ - . or a blank, or a word and "__" (Vx__a.sql). */
+const LOOKS_LIKE_MIGRATION = /^[VvUuRr](?:[\d_.\- ]|[^_]*__)/;
+/** SQL*Plus runs scripts nested at most 20 deep (SP2-0309); deeper, dcn would run what SQL*Plus refuses. */
+const MAX_INCLUDE_DEPTH = 20;
 
 export function isRepeatableVersion(version: string): boolean {
   return version.startsWith('R__');
@@ -192,6 +195,16 @@ function expandIncludes(items: readonly ScriptItem[], path: string, source: Incl
     if (!source) throw new DcnError('script_invalid', `${where}: ${spelled}: includes are read only from a migrations directory`);
     const target = resolve(item.nested ? dirname(path) : source.migrationsDir, item.target);
     const name = relative(source.migrationsDir, target) || target;
+    if (name === target || name.startsWith('..') || isAbsolute(name)) {
+      throw new DcnError('script_invalid', `${where}: ${spelled} is outside the migrations directory (${target}): the migration set would not hold all it runs`, {
+        hint: 'copy it into the migrations directory, or link it from there, and include it by that name',
+      });
+    }
+    if (stack.length > MAX_INCLUDE_DEPTH) {
+      throw new DcnError('script_invalid', `${where}: ${spelled} nests includes ${stack.length} deep: SQL*Plus runs at most ${MAX_INCLUDE_DEPTH} nested scripts`, {
+        hint: 'include the deeper scripts from a shallower one',
+      });
+    }
     if (stack.includes(target)) {
       throw new DcnError('script_invalid', `${where}: ${spelled} includes itself: ${[...stack, target].map((p) => relative(source.migrationsDir, p)).join(' → ')}`, { hint: 'break the cycle of includes' });
     }
@@ -300,6 +313,19 @@ function readMigrationFile(fs: SourceFs, path: string): string | Buffer {
   return content;
 }
 
+/**
+ * A migration that runs nothing is a mistake (an empty file, one saved before it was written),
+ * unless it is a version kept for the databases that applied an earlier text (accepts=).
+ */
+function withStatements(script: MigrationScript, path: string): MigrationScript {
+  if (script.accepts === undefined && !script.items.some((item) => item.kind === 'statement')) {
+    throw new DcnError('script_invalid', `${path} has no statement to run`, {
+      hint: 'remove the file, or write the statements it should run (a version kept only for the history of databases that applied an earlier text says so with -- dcn: accepts=<checksum of that text>)',
+    });
+  }
+  return script;
+}
+
 /** Loads and splits every migration in `dir`, sorted by version. Throws on a malformed set. */
 export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] {
   let names: string[];
@@ -317,11 +343,11 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
   const downs = new Map<string, string>();
   const repeatables: Migration[] = [];
   for (const name of names.sort()) {
-    if (!name.toLowerCase().endsWith('.sql')) continue;
+    if (!name.toLowerCase().endsWith('.sql') && !LOOKS_LIKE_MIGRATION.test(name)) continue;
     const r = REPEATABLE_PATTERN.exec(name);
     if (r) {
       const path = join(dir, name);
-      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: loadScript(path, name, readMigrationFile(fs, path), includes) });
+      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: withStatements(loadScript(path, name, readMigrationFile(fs, path), includes), path) });
       continue;
     }
     const m = FILE_PATTERN.exec(name);
@@ -361,7 +387,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     migrations.push({
       version: up.version,
       description: up.description,
-      up: loadScript(upPath, up.file, readMigrationFile(fs, upPath), includes),
+      up: withStatements(loadScript(upPath, up.file, readMigrationFile(fs, upPath), includes), upPath),
       down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, (p) => readMigrationFile(fs, p), includes),
     });
   }

@@ -8,11 +8,12 @@
 import { DcnError, usageError } from '../errors.js';
 import type { Binds, DbSession, OutBind } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
-import { displayName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
+import { displayName, isReservedWord, isUnquotedName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
+import { withoutPassword } from '../redact.js';
 import { decodeFlags, flagExpression } from './flags.js';
-import { deleteRoute, listRoutes, planRoute, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
+import { deleteRoute, listRoutes, ownerAndTable, planRoute, planSaveRoute, readsWithoutRole, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
 
 export interface PlannedCall {
   readonly name: string;
@@ -27,6 +28,8 @@ export interface RouteRequest {
   readonly key?: KeyRequest;
   /** The orders and order items tables (unqualified, in the connected schema): the callback keeps the article's ?order_no=… for them, and reads no route. */
   readonly builtIn?: readonly string[];
+  /** Register a table the user reads only through a role, with a warning, instead of refusing it. */
+  readonly allowRoleGrant?: boolean;
 }
 
 /** A table's route as a command reports it: a route, or the article's built-in one. */
@@ -94,6 +97,34 @@ export function planDeregister(regid: number): PlannedCall {
   return { name: q.name, sql: q.sql, plsql: true, binds: { regid } };
 }
 
+const ordersTakeNoKey = () => usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+
+/**
+ * For a dry run: the writes to dcn_routes that go with a registration, where they can be known
+ * without connecting (a named key), then their commit. An unqualified table's owner is the
+ * session's schema, read into :owner first, as the run reads it. `readAtRun` names the tables
+ * whose route (their primary key) only the dictionary can tell, when the run connects.
+ */
+export function planRouteWrites(tables: readonly QualifiedName[], req: RouteRequest, user?: string): { statements: PlannedCall[]; readAtRun: string[] } {
+  const builtIn = new Set((req.builtIn ?? []).map((t) => t.toUpperCase()));
+  // the orders tables are the app schema's: the user's, when the settings name one
+  const routed = tables.filter((t) => !((t.schema === undefined || t.schema === user?.toUpperCase()) && builtIn.has(t.name)));
+  if (req.key && routed.length !== tables.length) throw ordersTakeNoKey();
+  const columns = req.key?.columns;
+  if (!columns || columns.length === 0) return { statements: [], readAtRun: routed.map((t) => displayName(t)) };
+  const statements: PlannedCall[] = [];
+  for (const t of routed) {
+    if (t.schema === undefined) {
+      const q = queries().render('session.schema');
+      statements.push({ name: q.name, sql: q.sql, plsql: true, binds: { owner: { out: 'string' } } });
+    }
+    const call = planSaveRoute({ table: `${t.schema ?? ''}.${t.name}`, key: [...columns], keyImmutable: req.key?.immutable ?? false, keyFrom: 'named' }, t.schema === undefined ? 'session' : 'bound');
+    statements.push({ name: call.name, sql: call.sql, plsql: true, binds: call.binds as Record<string, string> });
+  }
+  statements.push({ name: 'commit', sql: 'COMMIT', plsql: false, binds: {} });
+  return { statements, readAtRun: [] };
+}
+
 /** Validates what users type for a registration; every failure is a usage error (exit 2). */
 export function parseTables(inputs: readonly string[], maxBytes = 128): QualifiedName[] {
   if (inputs.length === 0) throw new DcnError('usage', 'no table given', { hint: 'name at least one, e.g. OE.ORDERS', meta: { option: 'table' } });
@@ -104,6 +135,23 @@ export function parseTables(inputs: readonly string[], maxBytes = 128): Qualifie
     const key = boundName(t);
     if (seen.has(key)) throw usageError(`table ${displayName(t)} is given twice`, 'name each table once');
     seen.add(key);
+  }
+  return tables;
+}
+
+/**
+ * The tables of register and enable-reg: as parseTables, and only names the listener can serve.
+ * The callback sends ?table=<name as stored>, which dcn listen --map takes only as a plain name
+ * (upper-cased), so a quoted mixed-case table, or one in such a schema, would be notified and
+ * never dropped: refused here, the one place routes are written.
+ */
+export function parseRoutableTables(inputs: readonly string[]): QualifiedName[] {
+  const tables = parseTables(inputs);
+  for (const t of tables) {
+    const plain = (part: string) => isUnquotedName(part) && part === part.toUpperCase() && !isReservedWord(part);
+    if (!plain(t.name) || (t.schema !== undefined && !plain(t.schema))) {
+      throw usageError(`table ${displayName(t)}: the listener's table map and the callback's ?table= name tables by plain upper-case names only, so no listener could serve its notifications`, 'register tables whose names Oracle stores in upper case (created without quotes), e.g. OE.ORDERS');
+    }
   }
   return tables;
 }
@@ -122,6 +170,13 @@ export function parseTimeout(input: string | undefined): number {
 }
 
 export function parseCallback(input: string | undefined): QualifiedName {
+  // a URL here is the callback URL given by mistake: refused without echoing a password it holds
+  if (input !== undefined && !input.startsWith('"') && (/^[A-Za-z][\w+.-]*:\/\//.test(input) || /:[^@]*@/.test(input))) {
+    throw new DcnError('usage', `callback '${withoutPassword(input)}' is a URL: the callback is the PL/SQL procedure the database calls, e.g. ORDERS_NF_CALLBACK`, {
+      hint: 'name the procedure; the URL it calls is the callbackUrl setting, which dcn migrate applies',
+      meta: { value: withoutPassword(input) },
+    });
+  }
   const name = parseQualifiedName(input ?? DEFAULT_CALLBACK, 'callback', 128);
   // SYS.CHNF$_REG_INFO.callback is VARCHAR2(257) since 12.2 (catchnf.sql): schema.name at full length
   if (Buffer.byteLength(displayName(name)) > 257) throw usageError(`callback '${input}' is longer than the 257 bytes a registration holds`, 'use a shorter name, or a synonym');
@@ -252,11 +307,11 @@ export class Registrations {
    * the built-in ones for the orders tables, and `routes: false` when dcn_routes is missing
    * (other tables then get table-level notifications, and a key asked for is refused).
    */
-  async #planRoutes(session: DbSession, tables: readonly QualifiedName[], schema: string, req: RouteRequest): Promise<{ routes: TableRoute[]; missing: string[] }> {
+  async #planRoutes(session: DbSession, tables: readonly QualifiedName[], schema: string, req: RouteRequest, warnings: string[]): Promise<{ routes: TableRoute[]; missing: string[] }> {
     const builtIn = new Set((req.builtIn ?? []).map((t) => `${schema}.${t.toUpperCase()}`));
     const names = tables.map((t) => ({ owner: t.schema ?? schema, table: t.name }));
     const routed = names.filter((n) => !builtIn.has(`${n.owner}.${n.table}`));
-    if (req.key && routed.length !== names.length) throw usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+    if (req.key && routed.length !== names.length) throw ordersTakeNoKey();
     const available = routed.length === 0 || (await routesAvailable(session));
     if (!available && req.key) throw new DcnError('not_found', 'dcn_routes, where a table\'s key is kept, does not exist: migration V8 is not applied', { hint: 'apply it', remedies: [{ kind: 'migrate' }] });
     const routes: TableRoute[] = [];
@@ -265,20 +320,43 @@ export class Registrations {
       const table = `${n.owner}.${n.table}`;
       if (builtIn.has(table)) routes.push({ table, keyFrom: 'order_no' });
       else if (!available) missing.push(table);
-      else routes.push(await planRoute(session, n.owner, n.table, req.key));
+      else routes.push(await planRoute(session, n.owner, n.table, req.key, (w) => warnings.push(w)));
     }
     return { routes, missing };
+  }
+
+  /**
+   * The tables whose changed rows the callback looks up (the orders tables, and every table routed
+   * by a key) must be readable by the user without a role. The callback is definer's-rights
+   * PL/SQL, where roles are disabled, dynamic SQL included (PL/SQL Language Reference, "Invoker's
+   * Rights and Definer's Rights (AUTHID Property)"): through a role, every lookup fails with
+   * ORA-00942 while registering, an anonymous block with roles enabled, works. Refused, or with
+   * allowRoleGrant registered with a warning. A table notified at table level is read by no one.
+   */
+  async #checkDirectRead(session: DbSession, routes: readonly TableRoute[], user: string, allow: boolean, warnings: string[]): Promise<void> {
+    for (const r of routes) {
+      if (r.keyFrom !== 'order_no' && r.key === null) continue;
+      const { owner, table } = ownerAndTable(r.table);
+      if (await readsWithoutRole(session, user, owner, table)) continue;
+      const message = `${user} reads ${r.table} only through a role: the callback runs with its owner's rights, where roles do not count, so every lookup of its changed rows would fail (ORA-00942) and its cached results would stay stale`;
+      if (!allow) {
+        throw new DcnError('privilege_missing', message, { hint: `have ${owner} or a DBA grant it to ${user} itself: GRANT SELECT ON ${r.table} TO ${user}; or register it anyway`, remedies: [{ kind: 'allow-role-grant' }], meta: { table: r.table } });
+      }
+      warnings.push(message);
+    }
   }
 
   async #saveRoutes(session: DbSession, routes: readonly TableRoute[]): Promise<void> {
     for (const r of routes) if (r.keyFrom !== 'order_no') await saveRoute(session, r);
   }
 
-  async register(req: RegisterRequest): Promise<{ regid: number; tables: string[]; callback: string; qos: readonly string[]; operations: readonly string[]; timeoutSeconds: number; routes: TableRoute[]; unrouted: string[] }> {
+  async register(req: RegisterRequest): Promise<{ regid: number; tables: string[]; callback: string; qos: readonly string[]; operations: readonly string[]; timeoutSeconds: number; routes: TableRoute[]; unrouted: string[]; warnings: string[] }> {
     const session = await this.sessions.app();
     const { user, schema } = await this.#user(session);
     await this.#checkTables(session, req.tables, schema, user);
-    const { routes, missing } = await this.#planRoutes(session, req.tables, schema, req);
+    const warnings: string[] = [];
+    const { routes, missing } = await this.#planRoutes(session, req.tables, schema, req, warnings);
+    await this.#checkDirectRead(session, routes, user, req.allowRoleGrant ?? false, warnings);
     const call = planRegister(req);
     const result = await this.#run(session, call, call.binds, 'registering', user);
     const regid = Number(result.outBinds?.regid);
@@ -291,7 +369,7 @@ export class Registrations {
       throw err;
     }
     await session.commit();
-    return { regid, tables: req.tables.map((t) => displayName(t, schema)), callback: displayName(req.callback), qos: req.qos, operations: req.operations.length ? req.operations : ['all'], timeoutSeconds: req.timeoutSeconds, routes, unrouted: missing };
+    return { regid, tables: req.tables.map((t) => displayName(t, schema)), callback: displayName(req.callback), qos: req.qos, operations: req.operations.length ? req.operations : ['all'], timeoutSeconds: req.timeoutSeconds, routes, unrouted: missing, warnings };
   }
 
   async list(options: { all?: boolean } = {}): Promise<Registration[]> {
@@ -344,18 +422,20 @@ export class Registrations {
     return (await routesAvailable(session)) ? listRoutes(session) : new Map();
   }
 
-  async enable(regid: number, tables: readonly QualifiedName[], routing: RouteRequest = {}): Promise<{ regid: number; added: string[]; routes: TableRoute[]; unrouted: string[] }> {
+  async enable(regid: number, tables: readonly QualifiedName[], routing: RouteRequest = {}): Promise<{ regid: number; added: string[]; routes: TableRoute[]; unrouted: string[]; warnings: string[] }> {
     const session = await this.sessions.app();
     const { user, schema } = await this.#user(session);
     await this.resolve({ regids: [regid] });
     await this.#checkTables(session, tables, schema, user);
-    const { routes, missing } = await this.#planRoutes(session, tables, schema, routing);
+    const warnings: string[] = [];
+    const { routes, missing } = await this.#planRoutes(session, tables, schema, routing, warnings);
+    await this.#checkDirectRead(session, routes, user, routing.allowRoleGrant ?? false, warnings);
     const call = planEnable(regid, tables);
     await this.#run(session, call, call.binds, `adding tables to registration ${regid}`, user);
     // the tables are in the registration now: their routes follow, in the same transaction
     await this.#saveRoutes(session, routes);
     await session.commit();
-    return { regid, added: tables.map((t) => displayName(t, schema)), routes, unrouted: missing };
+    return { regid, added: tables.map((t) => displayName(t, schema)), routes, unrouted: missing, warnings };
   }
 
   /** Removes the registrations, and the routes of tables no registration of this user covers any more. */

@@ -11,6 +11,7 @@ import { DcnError, usageError } from '../errors.js';
 import type { DbSession } from '../db/driver.js';
 import { statementError } from '../db/oracle-errors.js';
 import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
+import { MAX_KEYS } from '../cache/key-arguments.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 
@@ -34,7 +35,10 @@ export interface Route {
 
 const queries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
 
-/** --key COL[,COL…]: unquoted column names, upper-cased, each once. */
+/** A route with more keys than the listener takes would be answered 400 at every change: refused when it is written. */
+const tooManyKeys = `a notification carries at most ${MAX_KEYS} key values (dcn listen answers 400 to more)`;
+
+/** --key COL[,COL…]: unquoted column names, upper-cased, each once, at most MAX_KEYS. */
 export function parseKeyColumns(inputs: readonly string[]): string[] {
   const columns = inputs.flatMap((i) => i.split(',')).map((c) => c.trim());
   for (const c of columns) {
@@ -43,6 +47,7 @@ export function parseKeyColumns(inputs: readonly string[]): string[] {
   const upper = columns.map((c) => c.toUpperCase());
   const twice = upper.find((c, i) => upper.indexOf(c) !== i);
   if (twice) throw new DcnError('usage', `${twice} is named twice`, { hint: 'name each key column once', meta: { option: 'key', value: inputs.join(',') } });
+  if (upper.length > MAX_KEYS) throw new DcnError('usage', `${upper.length} key columns: ${tooManyKeys}`, { hint: `name at most ${MAX_KEYS}: the arguments the table's cached function takes`, meta: { option: 'key', value: inputs.join(',') } });
   return upper;
 }
 
@@ -60,17 +65,27 @@ export async function routesAvailable(session: DbSession): Promise<boolean> {
   return Number((await rows(session, 'routes.available', {}, 'looking for dcn_routes'))[0]?.ROUTES ?? 0) > 0;
 }
 
-/** The route a table gets: checked against the dictionary before anything is registered. */
-export async function planRoute(session: DbSession, owner: string, table: string, request: KeyRequest = {}): Promise<Route> {
+/**
+ * The route a table gets: checked against the dictionary before anything is registered. A named
+ * key column that may be NULL is said through `warn`: the callback and dcn watch cannot name a
+ * cached result by a NULL key (and Oracle stores '' as NULL).
+ */
+export async function planRoute(session: DbSession, owner: string, table: string, request: KeyRequest = {}, warn?: (message: string) => void): Promise<Route> {
   const name = `${owner}.${table}`;
   if (request.columns && request.columns.length > 0) {
-    const existing = new Set((await rows(session, 'table.columns', { owner, table_name: table }, `reading the columns of ${name}`)).map((r) => String(r.COLUMN_NAME)));
+    const found = await rows(session, 'table.columns', { owner, table_name: table }, `reading the columns of ${name}`);
+    const existing = new Set(found.map((r) => String(r.COLUMN_NAME)));
     const missing = request.columns.filter((c) => !existing.has(c));
     if (missing.length > 0) throw usageError(`${name} has no column ${missing.join(', ')}`, `name key columns of ${name}: ${[...existing].sort().join(', ')}`);
+    // ALL_TAB_COLUMNS.NULLABLE: 'N' only where a NOT NULL constraint holds (Database Reference, ALL_TAB_COLUMNS)
+    const nullable = found.filter((r) => r.NULLABLE !== 'N' && request.columns!.includes(String(r.COLUMN_NAME))).map((r) => String(r.COLUMN_NAME));
+    const ordered = request.columns.filter((c) => nullable.includes(c));
+    if (ordered.length > 0) warn?.(`${name}: key column${ordered.length === 1 ? '' : 's'} ${ordered.join(', ')} may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare ${ordered.length === 1 ? 'it' : 'them'} NOT NULL, or name key columns that are`);
     return { table: name, key: [...request.columns], keyImmutable: request.immutable ?? false, keyFrom: 'named' };
   }
   const primaryKey = (await rows(session, 'table.primary-key', { owner, table_name: table }, `reading the primary key of ${name}`)).map((r) => String(r.COLUMN_NAME));
   if (primaryKey.length === 0) return { table: name, key: null, keyImmutable: true, keyFrom: 'none' };
+  if (primaryKey.length > MAX_KEYS) throw usageError(`${name}: its primary key has ${primaryKey.length} columns, and ${tooManyKeys}`, `name at most ${MAX_KEYS} of its columns as its key: the arguments its cached function takes`);
   return { table: name, key: primaryKey, keyImmutable: true, keyFrom: 'primary key' };
 }
 
@@ -85,9 +100,31 @@ function binds(name: string): { owner: string; table_name: string } {
   return { owner, table_name: table };
 }
 
+/** The write of a route, as run and as a dry run shows it (there without :owner when the session's schema fills it). */
+export function planSaveRoute(route: Route, owner: 'bound' | 'session' = 'bound'): { name: string; sql: string; binds: Record<string, string | null> } {
+  const q = queries().render('routes.save');
+  const { owner: bound, table_name } = binds(route.table);
+  return { name: q.name, sql: q.sql, binds: { ...(owner === 'bound' ? { owner: bound } : {}), table_name, key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' } };
+}
+
 /** Writes a route (in the caller's transaction: the caller commits). */
 export async function saveRoute(session: DbSession, route: Route): Promise<void> {
-  await rows(session, 'routes.save', { ...binds(route.table), key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' }, `writing the route of ${route.table}`);
+  const call = planSaveRoute(route);
+  try {
+    await session.execute(call.sql, call.binds, { name: call.name });
+  } catch (err) {
+    throw statementError(err, `writing the route of ${route.table}`);
+  }
+}
+
+/**
+ * Can the session user read the table without a role: its own, SELECT or READ granted to it or
+ * to PUBLIC, or an ANY TABLE privilege granted so? What the definer's-rights callback can read.
+ */
+export async function readsWithoutRole(session: DbSession, user: string, owner: string, table: string): Promise<boolean> {
+  if (owner === user) return true;
+  if ((await rows(session, 'table.direct-grant', { owner, table_name: table }, `reading the grants on ${owner}.${table}`)).length > 0) return true;
+  return (await rows(session, 'user.any-table', {}, `reading the system privileges of ${user}`)).length > 0;
 }
 
 export async function deleteRoute(session: DbSession, table: string): Promise<void> {

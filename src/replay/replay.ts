@@ -102,6 +102,10 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
           { name: send.name },
         );
       } catch (err) {
+        // a sendNotification from before it returned its log row's id: R__01 not applied again yet
+        if (/PLS-00306/.test(err instanceof Error ? err.message : String(err))) {
+          throw new DcnError('not_found', 'sendNotification is older than this dcn: it does not return the id of the row that logs its call', { hint: 'apply it again', remedies: [{ kind: 'migrate' }], cause: err });
+        }
         throw statementError(err, `sending call #${call.id} again`);
       }
       const status = result.outBinds?.status == null ? null : Number(result.outBinds.status);

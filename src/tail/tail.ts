@@ -4,21 +4,30 @@
  * id can commit after a higher one): one query per poll on the primary key, at most a batch of
  * rows at a time, so memory stays constant however long it runs. A lost connection is said
  * once and retried with backoff; it goes on from the last id it printed, so no row is lost or
- * printed twice. Never prints and never exits: it yields rows and events.
+ * printed twice. Only network errors and a database that is starting are retried: a refused
+ * login stops it (each one counts towards locking the account). Never prints and never exits: it
+ * yields rows and events.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { DcnError } from '../errors.js';
 import type { BindValue, DbSession } from '../db/driver.js';
-import { firstLine, isConnectionLost, isUnreachable, oracleCode } from '../db/oracle-errors.js';
+import { firstLine, oracleCode, rootCause, statementError } from '../db/oracle-errors.js';
+import { giveUp } from '../db/reconnect.js';
 
 export interface TailFilters {
   /** Table name as sendNotification logs it (ORDERS), also matched as SCHEMA.TABLE. */
   readonly table?: string;
   readonly order?: string;
+  /** The key of a routed table's call, as the callback logs it in KEY_VALUES: key=7, key=101&key=X. */
+  readonly keyValues?: string;
   readonly since?: Date;
+  /** Rows before this time only. */
+  readonly until?: Date;
   /** Failed calls only: an error, an HTTP status of 400 or more, or a callback error. */
   readonly errorsOnly?: boolean;
+  /** The calls that did not fail only (the rows errorsOnly leaves out). */
+  readonly okOnly?: boolean;
 }
 
 export interface LogRow {
@@ -32,6 +41,8 @@ export interface LogRow {
   readonly message: string | null;
   readonly error: string | null;
   readonly regid: number | null;
+  /** A routed table's key as the call sent it (key=7); null for an order, a table-level call, or a log from before KEY_VALUES. */
+  readonly keyValues?: string | null;
 }
 
 export type TailEvent =
@@ -40,6 +51,18 @@ export type TailEvent =
   | { readonly type: 'reconnected' };
 
 export const COLUMNS = ['ID', 'OPERDATE', 'TBLNAME', 'ORDER_ID', 'EVENT', 'OPERATION', 'STATUS_CODE', 'RSLT_MSG', 'ERROR_TEXT', 'REGID'] as const;
+/** Added by migration V8 (routes): a log installed before it has no such column. */
+const KEY_VALUES = 'KEY_VALUES';
+
+/**
+ * The KEY_VALUES text of a key, as the callback writes it: key=v for each value in key order,
+ * joined by &, each value escaped as UTL_URL.ESCAPE(v, TRUE) does for ASCII, which leaves only
+ * RFC 2396's unreserved characters as they are (Oracle Database PL/SQL Packages and Types
+ * Reference, UTL_URL) — those encodeURIComponent leaves too.
+ */
+export function keyValuesOf(values: readonly string[]): string {
+  return values.map((v) => `key=${encodeURIComponent(v)}`).join('&');
+}
 
 /** A failed row, for --errors and for colour. */
 export function isFailure(row: LogRow): boolean {
@@ -70,17 +93,22 @@ export async function tailQuery(
   filters: TailFilters,
   schema: string,
   window: { afterId: number; limit: number; again?: readonly number[] } | { last: number },
+  withKeyValues = true,
 ): Promise<TailQuery> {
   const knex = await builder();
-  let q = knex('NFRESULTS').select(...COLUMNS);
+  let q = knex('NFRESULTS').select(...COLUMNS, ...(withKeyValues ? [KEY_VALUES] : []));
   if ('afterId' in window) {
     const again = window.again ?? [];
     q = again.length === 0 ? q.where('ID', '>', window.afterId) : q.where((w) => w.where('ID', '>', window.afterId).orWhereIn('ID', again as number[]));
   }
   if (filters.table !== undefined) q = q.whereIn('TBLNAME', [filters.table, `${schema}.${filters.table}`]);
   if (filters.order !== undefined) q = q.where('ORDER_ID', filters.order);
+  if (filters.keyValues !== undefined) q = q.where(KEY_VALUES, filters.keyValues);
   if (filters.since !== undefined) q = q.where('OPERDATE', '>=', filters.since);
+  if (filters.until !== undefined) q = q.where('OPERDATE', '<', filters.until);
   if (filters.errorsOnly) q = q.where((w) => w.whereNotNull('ERROR_TEXT').orWhere('STATUS_CODE', '>=', 400).orWhere('EVENT', 'error'));
+  // the complement of the line above, NULLs included
+  if (filters.okOnly) q = q.whereNull('ERROR_TEXT').where((w) => w.whereNull('STATUS_CODE').orWhere('STATUS_CODE', '<', 400)).where((w) => w.whereNull('EVENT').orWhere('EVENT', '<>', 'error'));
   q = 'afterId' in window ? q.orderBy('ID', 'asc').limit(window.limit) : q.orderBy('ID', 'desc').limit(window.last);
   const native = q.toSQL().toNative();
   return { sql: native.sql, binds: native.bindings as BindValue[] };
@@ -93,8 +121,11 @@ export async function tailQuery(
 function matchesFilters(row: LogRow, filters: TailFilters, schema: string): boolean {
   if (filters.table !== undefined && row.table !== filters.table && row.table !== `${schema}.${filters.table}`) return false;
   if (filters.order !== undefined && row.order !== filters.order) return false;
+  if (filters.keyValues !== undefined && row.keyValues !== filters.keyValues) return false;
   if (filters.since !== undefined && !(Date.parse(row.time) >= filters.since.getTime())) return false;
+  if (filters.until !== undefined && !(Date.parse(row.time) < filters.until.getTime())) return false;
   if (filters.errorsOnly && !isFailure(row)) return false;
+  if (filters.okOnly && isFailure(row)) return false;
   return true;
 }
 
@@ -123,12 +154,8 @@ function toRow(r: Record<string, unknown>): LogRow {
     message: str(r.RSLT_MSG),
     error: str(r.ERROR_TEXT),
     regid: num(r.REGID),
+    keyValues: str(r.KEY_VALUES),
   };
-}
-
-/** Lost, or not there again yet when following: tail -f waits for the database to come back. */
-function isConnectionLoss(err: unknown): boolean {
-  return isConnectionLost(err) || isUnreachable(err) || (err instanceof DcnError && err.code === 'connection_failed');
 }
 
 export interface TailOptions {
@@ -143,6 +170,8 @@ export interface TailOptions {
 
 export class Tail {
   #session: DbSession | undefined;
+  /** Whether NFRESULTS has KEY_VALUES: assumed until a query says otherwise. */
+  #keyValues = true;
 
   constructor(private readonly options: TailOptions) {}
 
@@ -151,17 +180,36 @@ export class Tail {
     try {
       return (await this.#session.execute(sql, binds, { name })).rows;
     } catch (err) {
+      if (oracleCode(err) === 'ORA-00904' && /KEY_VALUES/i.test(firstLine(err))) throw new DcnError('not_found', 'the notification log NFRESULTS has no KEY_VALUES column', { meta: { missingColumn: KEY_VALUES }, cause: err });
       if (oracleCode(err) === 'ORA-00942') {
         throw new DcnError('not_found', `the notification log NFRESULTS does not exist in ${this.options.schema} (or is not visible)`, {
           hint: 'install it with `dcn migrate` (migration V2), or connect as the schema that owns it (DCN_USER)',
           cause: err,
         });
       }
-      throw err;
+      // a connection lost in the first query too (ORA-03113 right after connecting): said as one
+      throw statementError(err, 'reading the notification log');
     }
   }
 
-  async #query(q: TailQuery): Promise<LogRow[]> {
+  /**
+   * The rows of the query `build` writes: with KEY_VALUES unless the log has none (installed
+   * before migration V8), which the first query finds out once.
+   */
+  async #query(build: (withKeyValues: boolean) => Promise<TailQuery>): Promise<LogRow[]> {
+    if (this.#keyValues) {
+      try {
+        const q = await build(true);
+        return (await this.#execute(q.sql, q.binds, 'tail.select')).map(toRow);
+      } catch (err) {
+        if (!(err instanceof DcnError && err.meta.missingColumn === KEY_VALUES)) throw err;
+        if (this.options.filters.keyValues !== undefined) {
+          throw new DcnError('not_found', 'the notification log NFRESULTS has no KEY_VALUES column: its calls carry no keys to filter by', { hint: 'apply migration V8 (routes) with `dcn migrate`', cause: err });
+        }
+        this.#keyValues = false;
+      }
+    }
+    const q = await build(false);
     return (await this.#execute(q.sql, q.binds, 'tail.select')).map(toRow);
   }
 
@@ -174,7 +222,7 @@ export class Tail {
 
   /** The last `n` rows that match, oldest first. */
   async last(n: number): Promise<LogRow[]> {
-    const rows = await this.#query(await tailQuery(this.options.filters, this.options.schema, { last: n }));
+    const rows = await this.#query((withKeys) => tailQuery(this.options.filters, this.options.schema, { last: n }, withKeys));
     return rows.reverse();
   }
 
@@ -192,13 +240,14 @@ export class Tail {
     while (!signal.aborted) {
       let read: LogRow[];
       try {
-        read = await this.#query(await tailQuery({}, this.options.schema, { afterId: last, limit: batch, again: [...gaps.keys()] }));
+        read = await this.#query((withKeys) => tailQuery({}, this.options.schema, { afterId: last, limit: batch, again: [...gaps.keys()] }, withKeys));
       } catch (err) {
-        if (!isConnectionLoss(err)) throw err;
+        const fatal = giveUp(err, true, 'tail -f');
+        if (fatal) throw fatal;
         await this.close();
         if (!lost) {
           lost = true;
-          yield { type: 'lost', reason: firstLine(err) };
+          yield { type: 'lost', reason: firstLine(rootCause(err)) };
         }
         await sleep(backoff, undefined, { signal }).catch(() => undefined);
         backoff = Math.min(backoff * 2, 30_000);
@@ -235,8 +284,8 @@ export class Tail {
   }
 }
 
-/** "10m", "2h", "30s", "1d", or an ISO date-time such as 2026-11-26T10:00. */
-export function parseSince(input: string, now: Date = new Date()): Date {
+/** "10m", "2h", "30s", "1d" (that long ago), or an ISO date-time such as 2026-11-26T10:00; for --since and --until. */
+export function parseSince(input: string, now: Date = new Date(), option = 'since'): Date {
   const m = /^(\d+)\s*(s|m|h|d)$/.exec(input.trim());
   if (m) {
     const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
@@ -246,5 +295,5 @@ export function parseSince(input: string, now: Date = new Date()): Date {
     const d = new Date(input.trim());
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new DcnError('usage', 'neither a duration nor a date', { hint: 'e.g. 10m, 2h, 2026-11-26T10:00', meta: { option: 'since', value: input } });
+  throw new DcnError('usage', 'neither a duration nor a date', { hint: 'e.g. 10m, 2h, 2026-11-26T10:00', meta: { option, value: input } });
 }

@@ -13,24 +13,36 @@
  * live subscription and replaces a stopped one, whose regId then changes (oracledb 26,
  * lib/thin/connection.js subscribe() and lib/thin/subscr.js, where a failed channel is dropped
  * without telling the callback). The subscription's server-side timeout is renewed by subscribing
- * under a new name before the old one is removed, so no change falls between the two.
+ * under a new name before the old one is removed, so no change falls between the two; at least
+ * every few minutes whatever the timeout, since each renewal opens a new notification channel.
+ * The connection asks for TCP keepalives (node-oracledb's expireTime, which Thin applies to the
+ * notification connection too, lib/thin/connection.js _getNotificationConnectParams): a flow a NAT
+ * or firewall dropped without a reset would otherwise never fail.
+ *
+ * Never retries what a retry cannot cure: nothing before the first subscription (a supervisor
+ * restarts dcn; a typo in the host must not look like an outage being ridden out), and after it
+ * only a network error or a database that is starting. A refused login above all: Oracle locks the
+ * account after the profile's FAILED_LOGIN_ATTEMPTS.
  * Never prints and never exits.
  */
 import { keyArguments } from '../cache/key-arguments.js';
 import { canSubscribe, type ChangeMessage, type DbSession, type SubscribingSession } from '../db/driver.js';
-import { firstLine, isConnectionLost, isUnreachable, oracleCode } from '../db/oracle-errors.js';
+import { firstLine, isConnectionLost, isLoginDenied, isTransient, isUnreachable, oracleCode, statementError } from '../db/oracle-errors.js';
+import { describe, giveUp } from '../db/reconnect.js';
 import { DcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
-import { listRoutes, ownerAndTable, planRoute, routesAvailable, type Route } from '../registrations/routes.js';
 import { loadNamedQueries } from '../script/named-queries.js';
+import { lookupKeys, planTables, subscriptionQuery, type WatchedTable } from './tables.js';
 
 /** CQN_OPCODE_* (oracledb lib/constants.js), the DBMS_CHANGE_NOTIFICATION values. */
 const OP = { ALL_ROWS: 1, INSERT: 2, UPDATE: 4, DELETE: 8, ALTER: 16, DROP: 32 } as const;
 /** SUBSCR_EVENT_TYPE_* (oracledb lib/constants.js). */
 const EVENT = { DEREG: 5, OBJ_CHANGE: 6 } as const;
-/** ROWIDs bound in one key lookup. */
-const ROWIDS_PER_LOOKUP = 1000;
+/** The longest a subscription goes without renewal, whatever its timeout: each renewal opens a new notification channel. */
+const MAX_RENEW_SECONDS = 300;
+/** Idle minutes before TCP keepalive probes start on the watch's connections (node-oracledb expireTime). */
+const KEEPALIVE_MINUTES = 1;
 /** Client-initiated subscriptions need Oracle 19.4 (node-oracledb cqn.rst). */
 const MIN_VERSION = { major: 19, minor: 4 };
 
@@ -40,19 +52,6 @@ export interface Dropper {
   /** Tells the other caches on a bus (nothing without one); rejects when it did not reach it. */
   publishDrop(name: string, ...args: unknown[]): Promise<void>;
   dropAll(name: string): Promise<void>;
-}
-
-export interface WatchedTable {
-  /** OWNER.TABLE */
-  readonly table: string;
-  /** The cached function its changes drop. */
-  readonly function: string;
-  /** Keyed by its order (the orders tables): the function takes the order number. */
-  readonly byOrder: boolean;
-  /** The key columns (ORDER_ID for the orders tables); null: every change drops all. */
-  readonly key: readonly string[] | null;
-  /** false: an UPDATE may change the key, and drops all of the table's results. */
-  readonly keyImmutable: boolean;
 }
 
 export interface WatchEvent {
@@ -67,9 +66,10 @@ export interface WatchEvent {
 }
 
 export interface WatchOptions {
-  readonly connect: () => Promise<DbSession>;
+  /** Opens a session with TCP keepalives after `expireTimeMinutes` idle (node-oracledb expireTime). */
+  readonly connect: (options: { readonly expireTimeMinutes: number }) => Promise<DbSession>;
   readonly tables: readonly QualifiedName[];
-  /** Table name (upper case, without owner) → cached function. */
+  /** Table name (without owner, as the dictionary stores it) → cached function. */
   readonly functions: Readonly<Record<string, string>>;
   /** The orders and order items tables (names without owner): keyed by ORDER_ID. */
   readonly orderTables: readonly string[];
@@ -80,6 +80,8 @@ export interface WatchOptions {
   readonly timeoutSeconds: number;
   /** How often the notification channel is checked, and the connection with it. */
   readonly checkSeconds: number;
+  /** The longest a subscription goes without renewal (default 300 s), whatever timeoutSeconds says. */
+  readonly maxRenewSeconds?: number;
   /** The subscriptions' names begin with it (one watch per name). */
   readonly name: string;
   readonly signal: AbortSignal;
@@ -95,29 +97,11 @@ export interface WatchResult {
   readonly reconnects: number;
 }
 
-const queries = () => loadNamedQueries(sqlPath('watch', 'watch.sql'));
 const registrationQueries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
-
-/** "OWNER"."TABLE" for names dcn read from the dictionary or checked: a double quote is refused, not escaped. */
-function quoted(...parts: string[]): string {
-  for (const p of parts) if (p.includes('"') || p.includes('\u0000')) throw new DcnError('usage', `${p}: a name with a double quote cannot be watched`);
-  return parts.map((p) => `"${p}"`).join('.');
-}
-
-/** The query a subscription registers for one table (OWNER.TABLE): reading it is what the subscription covers. */
-export function subscriptionQuery(name: string): string {
-  const { owner, table } = ownerAndTable(name);
-  return queries().render('watch.subscribe', { table: quoted(owner, table) }).sql;
-}
 
 function operationNames(op: number): string {
   const names = Object.entries(OP).filter(([, bit]) => (op & bit) !== 0).map(([n]) => n.toLowerCase().replace('_', ' '));
   return names.join(',') || 'none';
-}
-
-/** Errors that no reconnect will cure: bad input, a missing grant, a database or driver that cannot do this. A lost connection, or a cache that failed, is tried again. */
-function isFatal(err: unknown): boolean {
-  return err instanceof DcnError && err.code !== 'connection_failed';
 }
 
 function abortable(ms: number, signal: AbortSignal): Promise<void> {
@@ -133,30 +117,6 @@ function abortable(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** What each watched table is keyed by, from the dictionary and dcn_routes, checked before anything subscribes. */
-export async function planTables(session: DbSession, options: Pick<WatchOptions, 'tables' | 'functions' | 'orderTables' | 'orderItemsKeyImmutable'>, schema: string): Promise<WatchedTable[]> {
-  const routes = (await routesAvailable(session)) ? await listRoutes(session) : new Map<string, Route>();
-  const planned: WatchedTable[] = [];
-  for (const t of options.tables) {
-    const owner = t.schema ?? schema;
-    const table = `${owner}.${t.name}`;
-    const fn = options.functions[t.name];
-    if (fn === undefined) throw new DcnError('usage', `no cached function for ${table}: its changes would drop nothing`, { hint: `map it: ${t.name}=function`, meta: { option: 'map', value: t.name } });
-    const visible = registrationQueries().render('table.visible');
-    if ((await session.execute(visible.sql, { owner, table_name: t.name }, { name: visible.name })).rows.length === 0) {
-      throw new DcnError('usage', `table ${table} does not exist or is not visible to this user`, { hint: `check the name; a table in another schema must be granted (GRANT SELECT ON ${table} TO the user)` });
-    }
-    if (owner === schema && options.orderTables.includes(t.name)) {
-      const items = t.name === options.orderTables[1];
-      planned.push({ table, function: fn, byOrder: true, key: ['ORDER_ID'], keyImmutable: !items || options.orderItemsKeyImmutable === true });
-      continue;
-    }
-    const route = routes.get(table) ?? (await planRoute(session, owner, t.name));
-    planned.push({ table, function: fn, byOrder: false, key: route.key, keyImmutable: route.keyImmutable });
-  }
-  return planned;
-}
-
 export class Watch {
   readonly #o: WatchOptions;
   #session: SubscribingSession | undefined;
@@ -167,7 +127,7 @@ export class Watch {
   /** Notifications are handled one after the other: a lookup is a round trip. */
   #queue: Promise<void> = Promise.resolve();
   /** Set when a check or a notification finds the subscription broken. */
-  #broken: ((reason: string) => void) | undefined;
+  #broken: ((error: unknown) => void) | undefined;
   #notifications = 0;
   #drops = 0;
   #reconnects = 0;
@@ -185,23 +145,24 @@ export class Watch {
     const { signal } = this.#o;
     const backoff = this.#o.backoffMs ?? { initial: 1000, max: 30_000 };
     let wait = backoff.initial;
-    let first = true;
+    let subscribed = false;
     while (!signal.aborted) {
       try {
-        await this.#connect();
-        await this.#subscribeAll(first ? 'at start: changes made before this watch subscribed were not seen' : 'after a lost connection: changes made meanwhile were not delivered');
-        first = false;
+        await this.#connect(subscribed);
+        await this.#subscribeAll(subscribed ? 'after a lost connection: changes made meanwhile were not delivered' : 'at start: changes made before this watch subscribed were not seen');
+        subscribed = true;
         wait = backoff.initial;
-        const reason = await this.#serve();
-        if (reason === undefined) break; // stopped
-        throw new DcnError('connection_failed', reason);
+        const broken = await this.#serve();
+        if (broken === undefined) break; // stopped
+        throw broken.error;
       } catch (err) {
-        if (isFatal(err)) {
-          await this.#close();
-          throw err;
-        }
         if (signal.aborted) break;
-        this.#emit({ action: 'lost', reason: err instanceof Error ? firstLine(err) : String(err) });
+        const fatal = giveUp(err, subscribed, 'the watch');
+        if (fatal) {
+          await this.#close();
+          throw fatal;
+        }
+        this.#emit({ action: 'lost', reason: describe(err) });
         await this.#close();
         this.#reconnects++;
         await abortable(wait, signal);
@@ -212,13 +173,13 @@ export class Watch {
     return { notifications: this.#notifications, drops: this.#drops, reconnects: this.#reconnects };
   }
 
-  async #connect(): Promise<void> {
+  async #connect(subscribed: boolean): Promise<void> {
     let session: DbSession;
     try {
-      session = await this.#o.connect();
+      session = await this.#o.connect({ expireTimeMinutes: KEEPALIVE_MINUTES });
     } catch (err) {
-      if (err instanceof DcnError && err.code !== 'connection_failed' && err.code !== 'unavailable') throw err;
-      throw new DcnError('connection_failed', `connecting: ${firstLine(err)}`, { cause: err });
+      if (err instanceof DcnError) throw err;
+      throw new DcnError(isLoginDenied(err) ? 'login_denied' : 'connection_failed', `connecting: ${describe(err)}`, { cause: err });
     }
     if (!canSubscribe(session) || !session.thin) {
       await session.close().catch(() => undefined);
@@ -232,10 +193,15 @@ export class Watch {
       });
     }
     this.#session = session;
-    if (this.#tables.size === 0) {
-      const who = registrationQueries().render('session.user');
-      const schema = String((await session.execute(who.sql, {}, { name: who.name })).rows[0]?.CURRENT_SCHEMA ?? '');
-      for (const t of await planTables(session, this.#o, schema)) this.#tables.set(t.table, t);
+    if (this.#tables.size === 0 && !subscribed) {
+      try {
+        const who = registrationQueries().render('session.user');
+        const schema = String((await session.execute(who.sql, {}, { name: who.name })).rows[0]?.CURRENT_SCHEMA ?? '');
+        for (const t of await planTables(session, this.#o, schema)) this.#tables.set(t.table, t);
+      } catch (err) {
+        // the first queries of a connection can meet a lost connection too (ORA-03113): said as one
+        throw err instanceof DcnError ? err : statementError(err, 'reading the watched tables');
+      }
     }
   }
 
@@ -272,6 +238,8 @@ export class Watch {
       return new DcnError('privilege_missing', `subscribing to ${table}: the user lacks CHANGE NOTIFICATION (${firstLine(err)})`, { hint: 'GRANT CHANGE NOTIFICATION TO the user (dcn migrate with the admin profile does it)', cause: err });
     }
     if (code === 'ORA-00942') return new DcnError('usage', `subscribing to ${table}: not visible to this user (${firstLine(err)})`, { hint: `GRANT SELECT ON ${table} to the user`, cause: err });
+    // node-oracledb Thin opens each notification connection with the password the watch connected with
+    if (isLoginDenied(err)) return new DcnError('login_denied', `subscribing to ${table}: the database refused the login of the notification connection (${firstLine(err)})`, { hint: 'if the password changed while the watch ran, start it again with the new one', cause: err });
     if (isConnectionLost(err) || isUnreachable(err)) return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
     if (/NJS-089|not supported.*Thin/i.test(firstLine(err))) return new DcnError('unavailable', `subscribing to ${table}: ${firstLine(err)}`, { hint: 'dcn watch needs node-oracledb 26 in Thin mode', cause: err });
     return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
@@ -285,10 +253,11 @@ export class Watch {
     }
   }
 
-  /** Checks the channel and renews the subscription until stopped (undefined) or broken (the reason). */
-  async #serve(): Promise<string | undefined> {
+  /** Checks the channel and renews the subscription until stopped (undefined) or broken (what broke it). */
+  async #serve(): Promise<{ error: unknown } | undefined> {
     const { signal } = this.#o;
-    const broken = new Promise<string>((resolve) => (this.#broken = resolve));
+    const broken = new Promise<{ error: unknown }>((resolve) => (this.#broken = (error) => resolve({ error })));
+    const renewEvery = Math.min(this.#o.timeoutSeconds / 2, this.#o.maxRenewSeconds ?? MAX_RENEW_SECONDS);
     let sinceRenewal = 0;
     for (;;) {
       const tick = abortable(this.#o.checkSeconds * 1000, signal);
@@ -296,7 +265,7 @@ export class Watch {
       if (reason !== undefined) return reason;
       if (signal.aborted) return undefined;
       sinceRenewal += this.#o.checkSeconds;
-      if (sinceRenewal * 2 >= this.#o.timeoutSeconds) {
+      if (sinceRenewal >= renewEvery) {
         sinceRenewal = 0;
         await this.#renew();
       } else await this.#check();
@@ -334,15 +303,16 @@ export class Watch {
     // a change, from the current subscription or one being replaced (a renewal overlaps them)
     if (message.type === EVENT.OBJ_CHANGE) {
       this.#notifications++;
-      this.#queue = this.#queue.then(() => this.#handle(message)).catch((err: unknown) => this.#broken?.(`handling a notification: ${firstLine(err)}`));
+      this.#queue = this.#queue.then(() => this.#handle(message)).catch((err: unknown) => this.#broken?.(new DcnError('connection_failed', `handling a notification: ${describe(err)}`, { cause: err })));
     }
     // the end of the current one (its timeout ran out, or the server stopped it): subscribe again
-    if ((message.type === EVENT.DEREG || message.registered === false) && name === this.#current?.name) this.#broken?.('the database ended the subscription');
+    if ((message.type === EVENT.DEREG || message.registered === false) && name === this.#current?.name) this.#broken?.(new DcnError('connection_failed', 'the database ended the subscription'));
   }
 
   async #handle(message: ChangeMessage): Promise<void> {
     for (const change of message.tables ?? []) {
-      const t = this.#tables.get(change.name.toUpperCase());
+      // OWNER.TABLE as the dictionary stores it: a quoted mixed-case name is not upper case
+      const t = this.#tables.get(change.name);
       const operation = operationNames(change.operation);
       if (!t) {
         this.#emit({ action: 'ignored', table: change.name, operation, reason: 'not a watched table' });
@@ -359,9 +329,22 @@ export class Watch {
         await this.#dropAll(t, operation, 'the connection was lost: its keys cannot be looked up');
         continue;
       }
-      const found = await this.#lookup(t, rowids);
+      let found: Awaited<ReturnType<typeof lookupKeys>>;
+      try {
+        found = await lookupKeys(this.#session, t.table, t.key!, rowids);
+      } catch (err) {
+        // this table's drops go on at table level; a lost connection is connected again
+        await this.#dropAll(t, operation, `its keys could not be looked up: ${describe(err)}`);
+        if (isConnectionLost(err) || isTransient(err)) throw err;
+        continue;
+      }
       if (found.some((f) => f === null)) {
         await this.#dropAll(t, operation, 'a changed row is no longer there: its key cannot be looked up');
+        continue;
+      }
+      if ((found as (string | null)[][]).some((keys) => keys.some((k) => k === null))) {
+        // a NULL key names no single result (and Oracle stores '' as NULL): not f('')
+        await this.#dropAll(t, operation, 'a changed row has a NULL key value');
         continue;
       }
       const seen = new Set<string>();
@@ -399,21 +382,6 @@ export class Watch {
     await this.#o.cache.dropAll(t.function);
     this.#drops++;
     this.#emit({ action: 'dropped-all', table: t.table, operation, function: t.function, reason });
-  }
-
-  /** The keys of each ROWID, in one statement (a thousand ROWIDs a statement): null for a row no longer there. */
-  async #lookup(t: WatchedTable, rowids: readonly string[]): Promise<(string[] | null)[]> {
-    const { owner, table } = ownerAndTable(t.table);
-    const keyList = t.key!.map((c, i) => `TO_CHAR(t.${quoted(c)}) AS k${i + 1}`).join(', ');
-    const found: (string[] | null)[] = [];
-    for (let from = 0; from < rowids.length; from += ROWIDS_PER_LOOKUP) {
-      const chunk = rowids.slice(from, from + ROWIDS_PER_LOOKUP);
-      const binds = Object.fromEntries(chunk.map((r, i) => [`r${i + 1}`, r]));
-      const q = queries().render('watch.keys', { table: quoted(owner, table), key_list: keyList, rowid_binds: chunk.map((_, i) => `:r${i + 1}`).join(', ') });
-      const rows = (await this.#session!.execute(q.sql, binds, { name: q.name })).rows;
-      found.push(...rows.map((r) => (r.FOUND == null ? null : t.key!.map((_, i) => String(r[`K${i + 1}`] ?? '')))));
-    }
-    return found;
   }
 
   /** Closes the session; its subscription is removed first where the session still can (else the server's timeout removes it). */

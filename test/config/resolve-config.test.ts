@@ -221,3 +221,42 @@ describe('a callback URL given as a variable', () => {
     expect(vars(['callback_url=http://a.example.com/cb', 'callback_host=*.example.com'])).toMatchObject({ callback_host: '*.example.com', callback_port: '80' });
   });
 });
+
+describe('settings that cannot work together', () => {
+  const refusal = (flags: ConfigFlags, env: Record<string, string> = {}): DcnError => {
+    try {
+      resolveWith(flags, env, null);
+    } catch (err) {
+      return err as DcnError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('refuses one table as both the orders and the order items table, however it is given', () => {
+    for (const [flags, env] of [[{ ordersTable: 'items', orderItemsTable: 'ITEMS' }, {}], [{ orderItemsTable: 'orders' }, {}], [{ define: ['order_items_table=ORDERS'] }, {}], [{}, { DCN_ORDERS_TABLE: 'ORDER_ITEMS' }]] as const) {
+      const error = refusal(flags, env);
+      expect(error.code).toBe('config_invalid');
+      expect(error.message).toMatch(/^ordersTable and orderItemsTable both name (ITEMS|ORDERS|ORDER_ITEMS): the callback would treat each change as an order's and as an order item's$/);
+    }
+  });
+
+  it("refuses a history table named like dcn's own objects, an orders table, or whose lock table would be one", () => {
+    expect(refusal({ historyTable: 'nfresults' }).message).toBe("the history table NFRESULTS would be dcn's own NFRESULTS");
+    expect(refusal({ historyTable: 'DCN_ROUTES' }).message).toBe("the history table DCN_ROUTES would be dcn's own DCN_ROUTES");
+    expect(refusal({ historyTable: 'ORDERS' }).message).toBe('the history table ORDERS would be the orders table (ordersTable) ORDERS');
+    expect(refusal({ historyTable: 'ORDER_ITEMS' }).message).toMatch(/would be the order items table/);
+    expect(refusal({ historyTable: 'T', ordersTable: 'T_LOCK' }).message).toBe('the history table T (with its lock table T_LOCK) would be the orders table (ordersTable) T_LOCK');
+    expect(refusal({ historyTable: 'NFRESULTS' }).hint).toMatch(/leave the history table setting out \(default DCN_SCHEMA_HISTORY\)/);
+    expect(resolveWith({ historyTable: 'app_history' }, {}, null).historyTable).toBe('APP_HISTORY');
+  });
+
+  it("keeps a connect descriptor over several lines for the driver, and reads 'SYS as sysdba'", () => {
+    const descriptor = '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))';
+    expect(resolveWith({ connect: descriptor }, {}, null).connect).toBe(descriptor);
+    expect(refusal({ connect: '(DESCRIPTION=\u0000)' }).message).toMatch(/connect setting \(--connect\) holds a control character/);
+    expect(resolveWith({ adminUser: 'SYS as SYSDBA' }, {}, null)).toMatchObject({ adminUser: 'SYS', adminPrivilege: 'sysdba' });
+    expect(resolveWith({ adminUser: 'c##dba' }, { DCN_ADMIN_PRIVILEGE: 'sysdg' }, null)).toMatchObject({ adminUser: 'c##dba', adminPrivilege: 'sysdg' });
+    expect(refusal({ adminUser: 'SYS as superuser' }).message).toMatch(/adminUser setting \(--admin-user\) holds a blank/);
+    expect(refusal({ user: 'OE\tx' }).message).toMatch(/user setting \(--user\) holds a blank or a control character: it names one database user/);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OracleDriver, OracleSession, PRIVILEGES, SESSION_MODULE, type OracleConnection } from '../../src/db/oracle-driver.js';
+import { connectionAttributes, OracleDriver, OracleSession, PRIVILEGES, SESSION_MODULE, type OracleConnection } from '../../src/db/oracle-driver.js';
 import { connectError } from '../../src/db/oracle-errors.js';
 
 let silent: Server;
@@ -44,6 +44,26 @@ describe('OracleDriver (Thin) against no database', () => {
     expect(mapped.code).toBe('connection_failed');
     expect(mapped.meta.oracleCode).toBe('NJS-503');
     expect(mapped.hint).toMatch(/listener is running/);
+  });
+
+  it.each(['127.0.0.1:99999/FREEPDB1', '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=127.0.0.1)(PORT=99999))(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)))'])('refuses a port out of range in %s as bad input (exit 2), not as an outage', async (connectString) => {
+    const err = await new OracleDriver()
+      .connect({ user: 'oe', password: 'x', connectString, connectTimeoutSeconds: 5 })
+      .then(() => undefined, (e: unknown) => e);
+    const mapped = connectError(err, { profile: 'app', user: 'oe', connectString, connectTimeoutSeconds: 5 });
+    expect(mapped.code).toBe('config_invalid');
+    expect(mapped.exitCode).toBe(2);
+    expect(mapped.message).toMatch(/the port in the connect string is not a TCP port/);
+  });
+
+  it('refuses a malformed Easy Connect string as bad input (exit 2)', async () => {
+    const connectString = '127.0.0.1:1521/FREEPDB1(';
+    const err = await new OracleDriver()
+      .connect({ user: 'oe', password: 'x', connectString, connectTimeoutSeconds: 5 })
+      .then(() => undefined, (e: unknown) => e);
+    const mapped = connectError(err, { profile: 'app', user: 'oe', connectString, connectTimeoutSeconds: 5 });
+    expect(mapped.meta.oracleCode).toBe('NJS-515');
+    expect(mapped.exitCode).toBe(2);
   });
 
   it('gives up on a silent listener after the connect timeout instead of hanging', async () => {
@@ -101,6 +121,20 @@ describe('OracleSession: what it hands node-oracledb', () => {
     expect(calls[1]!.binds).not.toBe(positional);
     // rows as objects, and nothing committed behind dcn's back
     expect(calls[1]!.options).toEqual({ outFormat: oracledb.OUT_FORMAT_OBJECT, autoCommit: false });
+  });
+
+  it('binds a collection as node-oracledb binds a named collection type: { type, val }', async () => {
+    const oracledb = (await import('oracledb')).default;
+    const { connection, calls } = recordingConnection();
+    await new OracleSession(connection, oracledb).execute('SELECT COLUMN_VALUE FROM TABLE(:rowids)', { rowids: { collection: 'SYS.ODCIVARCHAR2LIST', values: ['AAAR1', 'AAAR2'] } });
+    expect(calls[0]!.binds).toEqual({ rowids: { type: 'SYS.ODCIVARCHAR2LIST', val: ['AAAR1', 'AAAR2'] } });
+  });
+
+  it('asks for TCP keepalives (expireTime, in minutes) only when told to', async () => {
+    const oracledb = (await import('oracledb')).default;
+    const options = { user: 'oe', password: 'x', connectString: 'db:1521/FREEPDB1', connectTimeoutSeconds: 10 };
+    expect(connectionAttributes({ ...options, expireTimeMinutes: 1 }, oracledb)).toMatchObject({ expireTime: 1, connectTimeout: 10, transportConnectTimeout: 10 });
+    expect(connectionAttributes(options, oracledb)).not.toHaveProperty('expireTime');
   });
 
   it('returns rows, rowsAffected, out binds and the compile warning as the DbSession interface says', async () => {

@@ -214,6 +214,7 @@ describe('doctor helpers', () => {
   it('names timeouts, tokens and paths', () => {
     const row = (error: string | null, status: number | null): LogRow => ({ id: 1, time: '', table: 'ORDERS', order: '1', event: 'notify', operation: 'order', status, message: null, error, regid: 41 });
     expect(diagnose(row('ORA-29273: HTTP request failed: ORA-29276: transfer timeout', null), 'u').summary).toMatch(/did not answer in time/);
+    expect(diagnose(row('ORA-29273: HTTP request failed: ORA-29276: transfer timeout', null), 'u').fix).toMatch(/httpTimeout bounds the answer, not the TCP connect/);
     expect(diagnose(row(null, 401), 'u').fix).toMatch(/same DCN_CALLBACK_TOKEN/);
     expect(diagnose(row(null, 404), 'u').summary).toMatch(/does not know the path/);
     // what sendNotification logs for a table the listener has no map for: status and reason phrase

@@ -57,31 +57,38 @@ COLUMN dcn_connected NEW_VALUE dcn_unless_connected NOPRINT
 SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 &dcn_unless_connected
 SET DEFINE OFF
--- V1__grants_and_network_acl.sql:12
+-- V1__grants_and_network_acl.sql:13
 CREATE TABLE OE.dcn_held_before (
   what VARCHAR2(1100) NOT NULL,
   CONSTRAINT dcn_held_before_pk PRIMARY KEY (what)
 );
--- V1__grants_and_network_acl.sql:17
+-- V1__grants_and_network_acl.sql:18
 INSERT INTO OE.dcn_held_before (what)
 SELECT 'CHANGE NOTIFICATION' FROM dba_sys_privs
  WHERE grantee = 'OE' AND privilege = 'CHANGE NOTIFICATION';
--- V1__grants_and_network_acl.sql:21
+-- V1__grants_and_network_acl.sql:22
 INSERT INTO OE.dcn_held_before (what)
 SELECT DISTINCT 'EXECUTE ON DBMS_CHANGE_NOTIFICATION' FROM dba_tab_privs
  WHERE grantee = 'OE' AND owner = 'SYS'
    AND table_name IN ('DBMS_CHANGE_NOTIFICATION', 'DBMS_CQ_NOTIFICATION') AND privilege = 'EXECUTE';
--- V1__grants_and_network_acl.sql:28
-GRANT CHANGE NOTIFICATION TO OE;
 -- V1__grants_and_network_acl.sql:29
+GRANT CHANGE NOTIFICATION TO OE;
+-- V1__grants_and_network_acl.sql:30
 GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;
--- V1__grants_and_network_acl.sql:34
+-- V1__grants_and_network_acl.sql:39
 DECLARE
   l_value NUMBER;
 BEGIN
   SELECT TO_NUMBER(value) INTO l_value FROM v$parameter WHERE name = 'job_queue_processes';
   IF l_value = 0 THEN
-    EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
+    BEGIN
+      EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';
+    EXCEPTION
+      WHEN OTHERS THEN
+        RAISE_APPLICATION_ERROR(-20000, 'JOB_QUEUE_PROCESSES is 0 and could not be raised here (' || SQLERRM || '): '
+          || 'no PL/SQL notification runs until it is above 0. In a multitenant database a DBA must set it in CDB$ROOT '
+          || '(connected to CDB$ROOT: ALTER SYSTEM SET job_queue_processes = 10), then run dcn migrate again', TRUE);
+    END;
   END IF;
 END;
 /
@@ -94,8 +101,8 @@ SELECT 'PROMPT dcn: connected as ' || USER AS dcn_connected FROM dual;
 SET DEFINE OFF
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', 'f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0', 'admin',
-       'migrate', 6, 6, '3c8fbc804f62b1b3f5a747ec0843b15f3db64de9951785d54d626f9c2096bd7c', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, '1', 'grants and network acl', 'V1__grants_and_network_acl.sql', 'a92744cc1ea11cf1ddcac522f15702708860a955ed84372eb1aa262448eb9280', 'admin',
+       'migrate', 6, 6, 'a5ae5598c84f0013af7293f48769827516e540c6387f8156c7c7b134fdc091cf', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
@@ -287,14 +294,15 @@ SELECT NVL(MAX(installed_rank), 0) + 1, 'R__00_network_acl', '00 network acl', '
 COMMIT;
 
 -- R__01_sendNotification: 01 sendNotification (R__01_sendNotification.sql, repeatable)
--- R__01_sendNotification.sql:14
+-- R__01_sendNotification.sql:20
 CREATE OR REPLACE PROCEDURE sendNotification (
   url      IN VARCHAR2,
   tblname  IN VARCHAR2,
   order_id IN VARCHAR2 DEFAULT NULL,
   regid    IN NUMBER   DEFAULT NULL,
   note     IN VARCHAR2 DEFAULT NULL,
-  key_values IN VARCHAR2 DEFAULT NULL
+  key_values IN VARCHAR2 DEFAULT NULL,
+  logged_id  OUT NUMBER
 ) IS
   c_token   CONSTANT VARCHAR2(128) := 'tok-123';
   c_timeout CONSTANT PLS_INTEGER   := 5;
@@ -309,17 +317,28 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   l_status    PLS_INTEGER;
   l_message   VARCHAR2(32767);
   l_error     VARCHAR2(32767);
+  l_operation CONSTANT VARCHAR2(5) := CASE WHEN order_id IS NOT NULL THEN 'order' WHEN key_values IS NOT NULL THEN 'key' ELSE 'table' END;
 
   -- An autonomous transaction: the log row is kept whatever the caller does next.
   PROCEDURE log_result IS
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
-    -- the parameters are qualified: nfresults has columns of the same names
-    INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values)
-    VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
-            CASE WHEN sendNotification.order_id IS NOT NULL THEN 'order' WHEN sendNotification.key_values IS NOT NULL THEN 'key' ELSE 'table' END,
-            l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
-            SUBSTRB(sendNotification.key_values, 1, 4000));
+    IF sendNotification.key_values IS NULL THEN
+      -- the parameters are qualified: nfresults has columns of the same names
+      INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
+      VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
+              l_operation, l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid)
+      RETURNING id INTO sendNotification.logged_id;
+    ELSE
+      -- a call with key values (V8): the column only in dynamic SQL, the values bound in order
+      EXECUTE IMMEDIATE 'INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values) '
+                     || 'VALUES (:tblname, :order_id, ''notify'', :operation, :status_code, :rslt_msg, :error_text, :regid, :key_values) '
+                     || 'RETURNING id INTO :logged_id'
+        USING SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40),
+              l_operation, l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
+              SUBSTRB(sendNotification.key_values, 1, 4000)
+        RETURNING INTO sendNotification.logged_id;
+    END IF;
     COMMIT;
   END log_result;
 BEGIN
@@ -329,6 +348,9 @@ BEGIN
         || 'table=' || UTL_URL.ESCAPE(tblname, TRUE)
         || CASE WHEN key_values IS NOT NULL THEN c_amp || key_values END;
 
+  -- The transfer timeout bounds waiting for the answer, not the TCP connect: a host that drops
+  -- packets holds this job for the operating system's connect timeout (UTL_HTTP,
+  -- https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/UTL_HTTP.html).
   UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
   l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);
   l_have_req := TRUE;
@@ -385,13 +407,13 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', 'b726d29e73be2dad17714e7ed4a4d69f128e5322', 'app',
-       'migrate', 1, 1, '17714e7ed4a4d69f50a2afbbaf214a348cd69b853f6c142869f107d0e16858e5', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', '1868f44e6d3f170eb0fbf7dc0ee2f810128e5322', 'app',
+       'migrate', 1, 1, 'b0fbf7dc0ee2f8100253b3a3610f988268dccbedab3f679bf9244572b8daf011', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
 -- R__02_orders_nf_callback: 02 orders nf callback (R__02_orders_nf_callback.sql, repeatable)
--- R__02_orders_nf_callback.sql:24
+-- R__02_orders_nf_callback.sql:31
 CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := 'http://localhost:8080/phpcache/dropResults.php';
   c_orders      CONSTANT VARCHAR2(261)  := 'OE.ORDERS';
@@ -404,6 +426,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
   TYPE t_seen   IS TABLE OF BOOLEAN INDEX BY VARCHAR2(40);
   TYPE t_keys   IS TABLE OF VARCHAR2(32767);
+  TYPE t_flags  IS TABLE OF NUMBER;
   TYPE t_seen_keys IS TABLE OF BOOLEAN INDEX BY VARCHAR2(32767);
   -- separates a row's key values in the lookup's result: a control character no key holds
   c_key_sep     CONSTANT VARCHAR2(1) := CHR(31);
@@ -450,9 +473,23 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
            END;
   END event_name;
 
+  -- OWNER.TABLE without its owner, as the URL names the table.
+  FUNCTION short_name (p_table VARCHAR2) RETURN VARCHAR2 IS
+  BEGIN
+    RETURN SUBSTR(p_table, INSTR(p_table, '.') + 1);
+  END short_name;
+
+  -- One call of the callback URL (sendNotification logs it, and never raises).
+  PROCEDURE call_url (p_table VARCHAR2, p_order VARCHAR2 DEFAULT NULL, p_note VARCHAR2 DEFAULT NULL, p_keys VARCHAR2 DEFAULT NULL) IS
+    l_logged NUMBER;
+  BEGIN
+    sendNotification(url => c_url, tblname => p_table, order_id => p_order, regid => ntfnds.registration_id,
+                     note => p_note, key_values => p_keys, logged_id => l_logged);
+  END call_url;
+
   -- One table of the notification: p_table is c_orders or c_order_items, never outside text.
   PROCEDURE notify_table (p_table VARCHAR2, p_tdesc SYS.CHNF$_TDESC) IS
-    l_short   CONSTANT VARCHAR2(128) := SUBSTR(p_table, INSTR(p_table, '.') + 1);
+    l_short   CONSTANT VARCHAR2(128) := short_name(p_table);
     l_rows    rdesc_tab := rdesc_tab();
     l_row_ids t_rowids;
     l_orders  t_ids;
@@ -478,8 +515,10 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
         END IF;
       END LOOP;
       IF l_why IS NULL AND l_rows.COUNT > 0 THEN
+        -- the hint: a collection has no statistics, and the optimizer takes it for 8168 rows and
+        -- may scan the whole table for each notification; a few rows keep the ROWID access
         EXECUTE IMMEDIATE
-          'SELECT d.row_id, TO_CHAR(t.order_id) FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
+          'SELECT /*+ CARDINALITY(d 10) */ d.row_id, TO_CHAR(t.order_id) FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
           || 'LEFT JOIN ' || p_table || ' t ON t.ROWID = CHARTOROWID(d.row_id)'
           BULK COLLECT INTO l_row_ids, l_orders
           USING l_rows;
@@ -494,18 +533,18 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     END IF;
 
     IF l_why IS NOT NULL THEN
-      sendNotification(c_url, l_short, NULL, ntfnds.registration_id, l_why);
+      call_url(l_short, p_note => l_why);
     ELSE
       l_order := l_seen.FIRST;
       WHILE l_order IS NOT NULL LOOP
-        sendNotification(c_url, l_short, l_order, ntfnds.registration_id);
+        call_url(l_short, p_order => l_order);
         l_order := l_seen.NEXT(l_order);
       END LOOP;
     END IF;
   END notify_table;
 
   -- "key=v1", "key=v2" … joined by c_amp, from the values the lookup joined with c_key_sep, each
-  -- escaped for the URL.
+  -- escaped for the URL. INSTR of NULL is NULL, never 0: the loop ends on NULL too.
   FUNCTION key_query (p_values VARCHAR2) RETURN VARCHAR2 IS
     l_query VARCHAR2(32767);
     l_from  PLS_INTEGER := 1;
@@ -515,7 +554,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       l_to := INSTR(p_values, c_key_sep, l_from);
       l_query := l_query || CASE WHEN l_query IS NOT NULL THEN c_amp END || 'key='
                  || UTL_URL.ESCAPE(SUBSTR(p_values, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(p_values) + 1 - l_from END), TRUE);
-      EXIT WHEN l_to = 0;
+      EXIT WHEN NVL(l_to, 0) = 0;
       l_from := l_to + 1;
     END LOOP;
     RETURN l_query;
@@ -523,37 +562,46 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
 
   -- A table other than orders and order items: routed by its row in dcn_routes. Its owner, name
   -- and key columns are quoted by DBMS_ASSERT before they reach the lookup's text (dcn checked
-  -- them when it wrote the route); the ROWIDs are bound.
+  -- them when it wrote the route); the ROWIDs are bound. The name is the dictionary's, in its
+  -- case: dcn_routes holds it so.
   PROCEDURE notify_routed (p_tdesc SYS.CHNF$_TDESC) IS
-    l_table   CONSTANT VARCHAR2(261) := UPPER(p_tdesc.table_name);
+    l_table   CONSTANT VARCHAR2(261) := p_tdesc.table_name;
     l_owner   CONSTANT VARCHAR2(128) := SUBSTR(l_table, 1, INSTR(l_table, '.') - 1);
-    l_short   CONSTANT VARCHAR2(128) := SUBSTR(l_table, INSTR(l_table, '.') + 1);
+    l_short   CONSTANT VARCHAR2(128) := short_name(l_table);
     l_columns VARCHAR2(4000);
     l_fixed   VARCHAR2(3);
-    l_routed  BOOLEAN := TRUE;
+    l_unrouted VARCHAR2(100);
+    l_column  VARCHAR2(300);
     l_select  VARCHAR2(32767);
+    l_nullable VARCHAR2(32767);
     l_from    PLS_INTEGER := 1;
     l_to      PLS_INTEGER;
     l_rows    rdesc_tab := rdesc_tab();
     l_found   t_rowids;
     l_values  t_keys;
+    l_nulls   t_flags;
     l_seen    t_seen_keys;
     l_key     VARCHAR2(32767);
     l_why     VARCHAR2(200);
   BEGIN
+    -- dynamic SQL: dcn_routes is V8's, and may be gone (V8 undone)
     BEGIN
-      SELECT key_columns, key_immutable INTO l_columns, l_fixed
-        FROM dcn_routes
-       WHERE table_owner = l_owner AND table_name = l_short;
+      EXECUTE IMMEDIATE 'SELECT key_columns, key_immutable FROM dcn_routes WHERE table_owner = :table_owner AND table_name = :table_name'
+        INTO l_columns, l_fixed
+        USING l_owner, l_short;
     EXCEPTION
-      WHEN NO_DATA_FOUND THEN l_routed := FALSE;
+      WHEN NO_DATA_FOUND THEN
+        l_unrouted := 'no route for this table: dcn register writes one';
+      WHEN OTHERS THEN
+        IF SQLCODE != -942 THEN RAISE; END IF; -- ORA-00942: no dcn_routes
+        l_unrouted := 'no routes table: dcn migrate creates dcn_routes';
     END;
 
     IF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP) <> 0 THEN
       l_why := 'table ' || operation_names(BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP));
       log_event(l_table, 'objchange', operation_names(p_tdesc.opflags), l_why || ': check the registration (dcn regs)');
-    ELSIF NOT l_routed THEN
-      l_why := 'no route for this table: dcn register writes one';
+    ELSIF l_unrouted IS NOT NULL THEN
+      l_why := l_unrouted;
     ELSIF l_columns IS NULL THEN
       l_why := 'the route names no key columns';
     ELSIF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.ALL_ROWS) <> 0 OR p_tdesc.row_desc_array IS NULL THEN
@@ -570,24 +618,31 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
         END IF;
       END LOOP;
       IF l_why IS NULL AND l_rows.COUNT > 0 THEN
-        -- TO_CHAR(t."COL1") || CHR(31) || TO_CHAR(t."COL2") …, in the route's order
+        -- TO_CHAR(t."COL1") || CHR(31) || TO_CHAR(t."COL2") …, in the route's order, and
+        -- t."COL1" IS NULL OR t."COL2" IS NULL …: a NULL key value (Oracle stores '' as NULL too)
+        -- names no cached result
         LOOP
           l_to := INSTR(l_columns, ',', l_from);
-          l_select := l_select || CASE WHEN l_select IS NOT NULL THEN ' || CHR(31) || ' END || 'TO_CHAR(t.'
-                      || DBMS_ASSERT.ENQUOTE_NAME(SUBSTR(l_columns, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(l_columns) + 1 - l_from END), FALSE) || ')';
-          EXIT WHEN l_to = 0;
+          l_column := 't.' || DBMS_ASSERT.ENQUOTE_NAME(SUBSTR(l_columns, l_from, CASE WHEN l_to > 0 THEN l_to - l_from ELSE LENGTH(l_columns) + 1 - l_from END), FALSE);
+          l_select := l_select || CASE WHEN l_select IS NOT NULL THEN ' || CHR(31) || ' END || 'TO_CHAR(' || l_column || ')';
+          l_nullable := l_nullable || CASE WHEN l_nullable IS NOT NULL THEN ' OR ' END || l_column || ' IS NULL';
+          EXIT WHEN NVL(l_to, 0) = 0;
           l_from := l_to + 1;
         END LOOP;
-        -- one statement for all the changed rows of the table, however many
+        -- one statement for all the changed rows of the table, however many; the hint as in
+        -- notify_table (ROWID access, not a full scan)
         EXECUTE IMMEDIATE
-          'SELECT ROWIDTOCHAR(t.ROWID), ' || l_select || ' FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
+          'SELECT /*+ CARDINALITY(d 10) */ ROWIDTOCHAR(t.ROWID), ' || l_select || ', CASE WHEN ' || l_nullable || ' THEN 1 ELSE 0 END'
+          || ' FROM TABLE(CAST(:changed_rows AS rdesc_tab)) d '
           || 'LEFT JOIN ' || DBMS_ASSERT.ENQUOTE_NAME(l_owner, FALSE) || '.' || DBMS_ASSERT.ENQUOTE_NAME(l_short, FALSE)
           || ' t ON t.ROWID = CHARTOROWID(d.row_id)'
-          BULK COLLECT INTO l_found, l_values
+          BULK COLLECT INTO l_found, l_values, l_nulls
           USING l_rows;
         FOR k IN 1 .. l_found.COUNT LOOP
           IF l_found(k) IS NULL THEN
             l_why := 'a changed row is no longer there: its key cannot be looked up';
+          ELSIF l_nulls(k) <> 0 THEN
+            l_why := 'a changed row has a NULL key value, which names no cached result';
           ELSE
             l_seen(key_query(l_values(k))) := TRUE;
           END IF;
@@ -596,26 +651,44 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     END IF;
 
     IF l_why IS NOT NULL THEN
-      sendNotification(c_url, l_short, NULL, ntfnds.registration_id, l_why);
+      call_url(l_short, p_note => l_why);
     ELSE
       l_key := l_seen.FIRST;
       WHILE l_key IS NOT NULL LOOP
-        sendNotification(url => c_url, tblname => l_short, regid => ntfnds.registration_id, key_values => l_key);
+        call_url(l_short, p_keys => l_key);
         l_key := l_seen.NEXT(l_key);
       END LOOP;
     END IF;
   END notify_routed;
+
+  -- One table of the notification, in a block of its own: whatever fails in it is logged with
+  -- its error, and the table gets one table-level call (its cached results are dropped, not kept
+  -- stale); the other tables go on. The name is compared as the dictionary stores it.
+  PROCEDURE notify_one (p_tdesc SYS.CHNF$_TDESC) IS
+    l_error VARCHAR2(4000);
+  BEGIN
+    CASE p_tdesc.table_name
+      WHEN c_orders THEN
+        notify_table(c_orders, p_tdesc);
+      WHEN c_order_items THEN
+        notify_table(c_order_items, p_tdesc);
+      ELSE
+        notify_routed(p_tdesc);
+    END CASE;
+  EXCEPTION
+    WHEN OTHERS THEN
+      l_error := SUBSTRB(SQLERRM, 1, 4000);
+      BEGIN
+        log_event(p_tdesc.table_name, 'error', operation_names(p_tdesc.opflags), 'failed: notified at table level', l_error || ' ' || DBMS_UTILITY.FORMAT_ERROR_BACKTRACE);
+      EXCEPTION
+        WHEN OTHERS THEN NULL; -- the call below is logged all the same
+      END;
+      call_url(short_name(p_tdesc.table_name), p_note => SUBSTRB('after an error: ' || l_error, 1, 200));
+  END notify_one;
 BEGIN
   IF ntfnds.event_type = DBMS_CHANGE_NOTIFICATION.EVENT_OBJCHANGE THEN
     FOR i IN 1 .. NVL(ntfnds.numtables, 0) LOOP
-      CASE UPPER(ntfnds.table_desc_array(i).table_name)
-        WHEN c_orders THEN
-          notify_table(c_orders, ntfnds.table_desc_array(i));
-        WHEN c_order_items THEN
-          notify_table(c_order_items, ntfnds.table_desc_array(i));
-        ELSE
-          notify_routed(ntfnds.table_desc_array(i));
-      END CASE;
+      notify_one(ntfnds.table_desc_array(i));
     END LOOP;
   ELSE
     log_event(NULL, event_name(ntfnds.event_type), NULL, 'registration ' || ntfnds.registration_id || ': ' || event_name(ntfnds.event_type));
@@ -645,8 +718,8 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', '8039446ba9365ee9b8c3021e1871b64f5dc47c980402337d0036', 'app',
-       'migrate', 1, 1, 'b8c3021e1871b64f32310cae0cfc42bdab65d1cfc39d6db6d4bee778c1cd3872', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', 'b5e2f25f523c3fcb681dd4db02f8ba855dc47c980402337d0036', 'app',
+       'migrate', 1, 1, '681dd4db02f8ba859997da4005a15ea53378835996af082a86541be6f39334cd', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 

@@ -155,6 +155,19 @@ describe('the listener for tables routed by their own key (issue 16)', () => {
     expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7")');
   });
 
+  it('?order_no=2408 drops getOrderFields(2408) and getOrderFields("2408"), as keys drop both forms', async () => {
+    await cache.call('getOrderFields', () => 'number', 2408);
+    await cache.call('getOrderFields', () => 'text', '2408');
+    await cache.call('getOrderFields', () => 'other', 2409);
+    // two in one batch, and the same order twice in it: each form is dropped
+    const [a, b] = await Promise.all([http(base(), `${P}?order_no=2408&table=ORDERS`), http(base(), `${P}?order_no=2408&table=ORDERS`)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(JSON.parse(a.body)).toEqual({ ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', order: 2408 });
+    expect(await cache.has('getOrderFields', 2408)).toBe(false);
+    expect(await cache.has('getOrderFields', '2408')).toBe(false);
+    expect(await cache.has('getOrderFields', 2409)).toBe(true);
+  });
+
   it('takes one key parameter per key column, in order, each decoded', async () => {
     await cache.call('getJobHistory', () => 'x', 101, '13-JAN-93');
     await cache.call('getJobHistory', () => 'y', 101, '24-MAR-97');
@@ -198,7 +211,7 @@ describe('the listener under concurrent notifications', () => {
     // read in one turn of the event loop: one batch
     for (const order of [7, 8, 7]) handler({ url: `${P}?order_no=${order}&table=ORDERS`, method: 'GET', headers: {} } as never, res());
     await new Promise((r) => setImmediate(r));
-    expect(drops).toEqual([7, 8]);
+    expect(drops).toEqual(['7', 7, '8', 8]); // each order in both forms, once
     expect(answers.map((a) => [a.status, JSON.parse(a.body).order])).toEqual([[200, 7], [200, 8], [200, 7]]);
     expect(await cache.has('getOrderFields', 7)).toBe(false);
   });
@@ -272,6 +285,29 @@ describe('dcn listen as a process', () => {
     }
   });
 
+  it('keeps serving when the reader of its stdout goes away (dcn listen | head -1), and says so once on stderr', async () => {
+    const cli = await startCli(['--cache-dir', tempDir()]);
+    const firstLine = new Promise<void>((resolve) => cli.child.stdout!.once('data', () => resolve()));
+    expect((await http(cli.base, `${P}?order_no=1&table=ORDERS`)).status).toBe(200);
+    await firstLine;
+    cli.child.stdout!.destroy(); // as head does after its line
+    const exited = new Promise<number | null>((resolve) => cli.child.on('exit', resolve));
+    const gone = /cannot write to stdout/;
+    // notifications go on; the log line of one of them meets the closed pipe
+    for (let i = 2; !gone.test(cli.stderr()) && cli.child.exitCode === null && i < 500; i++) {
+      expect((await http(cli.base, `${P}?order_no=${i}&table=ORDERS`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 25)); // past the 20 ms in which log lines are gathered
+    }
+    expect(cli.child.exitCode).toBeNull();
+    expect(cli.stderr()).toMatch(/dcn listen: warning: cannot write to stdout \(EPIPE\): notification lines are dropped from now on; it goes on serving/);
+    for (let i = 0; i < 5; i++) expect((await http(cli.base, `${P}?order_no=${1000 + i}&table=ORDERS`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    cli.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(cli.stderr().match(/cannot write to stdout/g)).toHaveLength(1);
+    expect(cli.stderr()).toMatch(/stopped \(SIGTERM\) after \d+ notification/);
+  });
+
   it('takes --map TABLE=function, and refuses anything else before it listens', async () => {
     for (const bad of ['ORDERS', 'ORDERS=', '=getOrderFields', 'ORDERS=get=x', '1ORDERS=getOrderFields', 'ORDERS=get/../x']) {
       const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', bad]);
@@ -280,7 +316,31 @@ describe('dcn listen as a process', () => {
     }
     const ok = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', 'line_items=getLines'], { stop: Promise.resolve('SIGTERM') });
     expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/→ LINE_ITEMS=getLines; cache /);
+    expect(ok.stderr).toMatch(/→ ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems, LINE_ITEMS=getLines; cache /);
+  });
+
+  it('with a --map for another table still drops for the orders tables; ORDERS=- leaves them out', async () => {
+    const cli = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee']);
+    expect((await http(cli.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(200);
+    expect((await http(cli.base, `${P}?table=EMPLOYEES&key=7`)).status).toBe(200);
+    cli.child.kill('SIGTERM');
+    await new Promise((r) => cli.child.on('exit', r));
+    const only = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee', '--map', 'ORDERS=-', '--map', 'ORDER_ITEMS=-']);
+    expect(only.stderr()).toMatch(/→ EMPLOYEES=getEmployee; cache /);
+    expect((await http(only.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(404);
+    only.child.kill('SIGTERM');
+    await new Promise((r) => only.child.on('exit', r));
+  });
+
+  it('refuses a --path that is not a URL path without echoing a password it holds (a callback URL given by mistake)', async () => {
+    for (const path of ['http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php', 'app:s3cret@10.0.0.5/x']) {
+      for (const json of [[], ['--json']]) {
+        const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--path', path, ...json]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/--path \S*app:\*\*\*@10\.0\.0\.5\S* is not a URL path/);
+        expect(r.stderr + r.stdout).not.toContain('s3cret');
+      }
+    }
   });
 
   it('loads refresh functions from a module, and says which one is missing', async () => {
@@ -336,7 +396,12 @@ describe('dcn listen never says "dropped" when nothing was (issue 12)', () => {
     try {
       const base = listener.url.replace(P, '');
       expect((await http(base, `${P}?order_no=1&table=ORDERS`)).status).toBe(200); // nothing cached: fine
+      expect((await http(base, '/healthz')).status).toBe(200);
       rmSync(dir, { recursive: true });
+      // a probe sees it before any notification does
+      const health = await http(base, '/healthz');
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.body)).toMatchObject({ ok: false, reason: expect.stringMatching(/cache directory .* is gone/) });
       const one = await http(base, `${P}?order_no=1&table=ORDERS`);
       expect(one.status).toBe(500);
       expect(JSON.parse(one.body).error).toMatch(/cache directory .* is gone/);

@@ -46,7 +46,8 @@ function undone(sql: string): string[] {
   // U1 revokes through revoke_given('…'), skipping what was held before dcn
   const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\S+)'/.exec(sql)?.[1];
   if (grantee) for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gm)) out.push(`REVOKE ${m[1]!.toUpperCase()} FROM ${grantee.toUpperCase()}`);
-  const droppedColumn = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+${IDENT}\s+DROP\s+COLUMN\s+("?[\w$#]+"?)`, 'i').exec(sql);
+  // a column dropped, or set unused (gone for every statement, its bytes left to a DBA's DROP UNUSED COLUMNS)
+  const droppedColumn = new RegExp(String.raw`^\s*ALTER\s+TABLE\s+${IDENT}\s+(?:DROP\s+COLUMN\s+|SET\s+UNUSED\s*\(\s*)("?[\w$#]+"?)`, 'i').exec(sql);
   if (droppedColumn) out.push(`DROP COLUMN ${droppedColumn[1]!.toUpperCase()}.${droppedColumn[2]!.toUpperCase()}`);
   const dynamicDrop = new RegExp(String.raw`EXECUTE IMMEDIATE 'DROP\s+(TABLE)\s+${IDENT}'`, 'i').exec(sql);
   if (dynamicDrop) out.push(`DROP ${dynamicDrop[1]!.toUpperCase()} ${dynamicDrop[2]!.toUpperCase()}`);
@@ -116,6 +117,25 @@ describe('the built-in set on the fake', () => {
     expect(down.results.map((r) => r.version)).toEqual(['8', '7', '6', '5', '4', '3', '2', '1']);
     expect(db.objectNames()).toEqual(['TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
     expect((await migrator.migrate()).results).toHaveLength(11);
+  });
+
+  it('leaves every object it installed VALID after each undo step: what the procedures name statically is still there', async () => {
+    const db = new FakeDatabase();
+    const migrator = new Migrator({ migrations, variables: variablesFor({ demoSchema: 'yes' }), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) });
+    await migrator.migrate();
+    const units = () => [...db.objects.values()].filter((o) => o.references).map((o) => `${o.type} ${o.name}`);
+    expect(units()).toEqual(['PROCEDURE SENDNOTIFICATION', 'PROCEDURE ORDERS_NF_CALLBACK']);
+    // what the fake follows: the log table statically, the type and sendNotification from the callback
+    expect([...db.objects.get('PROCEDURE ORDERS_NF_CALLBACK')!.references!.objects].sort()).toEqual(['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION']);
+    for (const step of ['8', '7', '6', '5', '4', '3', '2', '1']) {
+      const down = await migrator.down();
+      expect(down.results.map((r) => [r.version, r.status])).toEqual([[step, 'success']]);
+      expect(down.invalidObjects, `after U${step}`).toEqual([]);
+      for (const unit of units()) expect(db.unresolved(unit), `${unit} after U${step}`).toEqual([]);
+    }
+    // and up again: the same procedures, valid
+    await migrator.migrate();
+    expect(units().map((u) => [u, db.objects.get(u)!.status])).toEqual([['PROCEDURE SENDNOTIFICATION', 'VALID'], ['PROCEDURE ORDERS_NF_CALLBACK', 'VALID']]);
   });
 
   it('takes back only what V1 gave: a grant and an ACE a DBA made before dcn stay', async () => {
@@ -270,6 +290,18 @@ describe('the built-in set on the fake', () => {
     }
   });
 
+  it('V1 in a PDB that may not raise JOB_QUEUE_PROCESSES fails saying a DBA must set it in CDB$ROOT, with Oracle\'s error', async () => {
+    const db = new FakeDatabase();
+    db.jobQueueProcesses = 0;
+    db.containerId = 3;
+    db.alterSystemRefusal = 'ORA-27400: value 10 for job_queue_processes is outside the range the CDB allows';
+    const failed = await new Migrator({ migrations, variables: variablesFor({}), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db) }).migrate({ to: '1' }).then(() => undefined, (e: DcnError) => e);
+    expect(failed?.message).toMatch(/ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT \(connected to CDB\$ROOT: ALTER SYSTEM SET job_queue_processes = 10\), then run dcn migrate again/);
+    expect(db.jobQueueProcesses).toBe(0);
+    // a database that applied V1's text before this change keeps it as applied
+    expect(migrations.find((m) => m.version === '1')!.up.accepts).toContain('f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0');
+  });
+
   it('baselines a database set up by hand from the article: records V2–V5, leaves V1 (admin) to the next migrate', async () => {
     const db = new FakeDatabase();
     // what the 2006 article's hand-run scripts left: the log table, the type, the procedures, the grants
@@ -364,7 +396,7 @@ describe('what the scripts fix from the 2006 article (static checks; behaviour i
   });
 
   it('raises job_queue_processes only when it is 0', () => {
-    expect(text('V1__grants_and_network_acl.sql')).toMatch(/IF l_value = 0 THEN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';\s+END IF;/);
+    expect(text('V1__grants_and_network_acl.sql')).toMatch(/IF l_value = 0 THEN\s+BEGIN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET job_queue_processes = 10';\s+EXCEPTION/);
   });
 
   it('escapes both values, bounds the call, and ends the response also on errors', () => {

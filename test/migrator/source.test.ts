@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -189,5 +189,58 @@ describe('includes: @file, @@file and START file', () => {
     const cycle = refusal({ 'V1__main.sql': '@a.sql\n', 'a.sql': '@@b.sql\n', 'b.sql': '@a.sql\n' });
     expect(cycle.message).toBe('b.sql:1: @a.sql includes itself: V1__main.sql → a.sql → b.sql → a.sql');
     expect(refusal({ 'V1__main.sql': '@a.sql ORDERS\n', 'a.sql': 'SELECT 1 FROM dual;\n' }).message).toMatch(/^V1__main\.sql:1: '@a\.sql ORDERS': parameters to an included script are not supported/);
+  });
+});
+
+describe('what starts like a migration and is not one is refused, never skipped', () => {
+  it.each(['V_2__x.sql', 'V-1__x.sql', 'V.2__x.sql', 'Vx__a.sql', 'V 2__x.sql', 'V2__x', 'v2__x.sql', 'V2__x.txt', 'U_1__x.sql', 'R-2__x.sql'])('%s', (name) => {
+    const error = loadError({ 'V1__ok.sql': 'SELECT 1 FROM dual;\n', [name]: 'SELECT 2 FROM dual;\n' });
+    expect(error.code).toBe('script_invalid');
+    expect(error.message).toMatch(new RegExp(`${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}: not a migration file name$`));
+    expect(error.hint).toMatch(/V<version>__<description>\.sql/);
+  });
+
+  it('still reads what does not start like one: README.md, helpers, includes in a directory', () => {
+    const dir = dirWith({ 'V1__ok.sql': '@lib/views.sql\n', 'README.md': 'x', 'helpers.sql': 'SELECT 1 FROM dual;\n', 'lib/views.sql': 'SELECT 1 FROM dual;\n', 'Views.txt': 'notes' });
+    expect(loadMigrations(dir).map((m) => m.version)).toEqual(['1']);
+  });
+});
+
+describe('settings and files that cannot work together are refused', () => {
+  it('refuses a migration with no statement, naming it', () => {
+    for (const text of ['', '\n\n', '-- only a comment\n/* and another */\n', 'SET DEFINE OFF\nPROMPT nothing\n']) {
+      const error = loadError({ 'V1__ok.sql': 'SELECT 1 FROM dual;\n', 'V2__empty.sql': text });
+      expect(error.message, JSON.stringify(text)).toMatch(/V2__empty\.sql has no statement to run$/);
+      expect(error.hint).toMatch(/remove the file, or write the statements it should run/);
+    }
+    expect(loadError({ 'R__empty.sql': '-- nothing\n' }).message).toMatch(/R__empty\.sql has no statement to run$/);
+    // a version kept for the databases that applied an earlier text says so, as V4 and V5 do
+    const kept = dirWith({ 'V1__kept.sql': `-- replaced by R__x\n-- dcn: accepts=${'a'.repeat(64)}\n` });
+    expect(loadMigrations(kept)[0]!.up.accepts).toEqual(['a'.repeat(64)]);
+  });
+
+  it('refuses an include outside the migrations directory, and reads one through a link inside it', () => {
+    const outside = dirWith({ 'shared.sql': 'SELECT 1 FROM dual;\n' });
+    for (const include of [`@${join(outside, 'shared.sql')}`, '@../shared.sql', '@@../../shared.sql']) {
+      const error = loadError({ 'V1__main.sql': `SELECT 0 FROM dual;\n${include}\n` });
+      expect(error.message, include).toMatch(/^V1__main\.sql:2: @.*shared\.sql is outside the migrations directory/);
+      expect(error.hint).toMatch(/copy it into the migrations directory, or link it from there/);
+    }
+    const dir = dirWith({ 'V1__main.sql': '@shared/shared.sql\n' });
+    symlinkSync(outside, join(dir, 'shared'));
+    expect(loadMigrations(dir)[0]!.up.items).toMatchObject([{ kind: 'statement', sql: 'SELECT 1 FROM dual', file: 'shared/shared.sql' }]);
+  });
+
+  it('gives a clear error, not a stack overflow, for includes nested past SQL*Plus\'s 20 levels', () => {
+    const files: Record<string, string> = { 'V1__deep.sql': '@n0.sql\n' };
+    for (let i = 0; i < 5000; i++) files[`n${i}.sql`] = `@@n${i + 1}.sql\n`;
+    files['n5000.sql'] = 'SELECT 1 FROM dual;\n';
+    const error = loadError(files);
+    expect(error.code).toBe('script_invalid');
+    expect(error.message).toMatch(/^n19\.sql:1: @@n20\.sql nests includes 21 deep: SQL\*Plus runs at most 20 nested scripts$/);
+    const ok: Record<string, string> = { 'V1__deep.sql': '@n0.sql\n' };
+    for (let i = 0; i < 19; i++) ok[`n${i}.sql`] = `@@n${i + 1}.sql\n`;
+    ok['n19.sql'] = 'SELECT 1 FROM dual;\n';
+    expect(loadMigrations(dirWith(ok))[0]!.up.items.filter((i) => i.kind === 'statement')).toHaveLength(1);
   });
 });

@@ -40,6 +40,7 @@ export async function logRowsAfter(session: DbSession, schema: string, afterId: 
     message: r.RSLT_MSG == null ? null : String(r.RSLT_MSG),
     error: r.ERROR_TEXT == null ? null : String(r.ERROR_TEXT),
     regid: r.REGID == null ? null : Number(r.REGID),
+    keyValues: r.KEY_VALUES == null ? null : String(r.KEY_VALUES),
   }));
 }
 
@@ -51,7 +52,7 @@ export function waitForLog(session: DbSession, schema: string, afterId: number, 
   }, what, { timeoutMs });
 }
 
-async function adminSession(env: OracleTestEnv): Promise<DbSession> {
+export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
   return new OracleDriver().connect({
     user: env.adminUser,
     password: env.adminPassword,
@@ -107,8 +108,11 @@ async function deregisterScratch(env: OracleTestEnv): Promise<void> {
 }
 
 /**
- * The gvenzl images set JOB_QUEUE_PROCESSES=1 for the whole CDB: notifications then queue
- * behind one job slave. Raised here where the admin account may; otherwise the waits allow for it.
+ * The gvenzl images set JOB_QUEUE_PROCESSES=1 in CDB$ROOT: notifications then queue behind one
+ * job slave. A PDB cannot be raised above its root: in a PDB the ALTER SYSTEM is refused (or
+ * leaves the root's limit in force), and only an account connected to CDB$ROOT can raise it
+ * (Oracle Database Reference, JOB_QUEUE_PROCESSES). So this tries, and otherwise the waits
+ * allow for one slave.
  */
 async function raiseJobQueueProcesses(admin: DbSession): Promise<void> {
   try {
@@ -154,7 +158,7 @@ export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
 }
 
 /** Runs dcn in process; a long-running command (watch) stops when `options.stop` resolves, and `onOutput` sees its stdout as it comes. */
-export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().on('data', (c: Buffer) => {
@@ -170,6 +174,7 @@ export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: 
       DCN_ADMIN_USER: env.adminUser,
       DCN_ADMIN_PASSWORD: env.adminPassword,
       DCN_ADMIN_PRIVILEGE: env.adminPrivilege ?? 'none',
+      ...options.env,
     },
     cwd: mkdtempSync(join(tmpdir(), 'dcn-oracle-')),
     stdin: Readable.from([]),

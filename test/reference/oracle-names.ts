@@ -155,7 +155,9 @@ export const VIEWS: Readonly<Record<string, { source: string; columns: readonly 
   ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },
   ALL_CONSTRAINTS: { source: "Database Reference: ALL_CONSTRAINTS (constraint_type 'P': primary key)", columns: ['owner', 'constraint_name', 'constraint_type', 'table_name'] },
   ALL_CONS_COLUMNS: { source: 'Database Reference: ALL_CONS_COLUMNS (position: the column\'s place in the key)', columns: ['owner', 'constraint_name', 'table_name', 'column_name', 'position'] },
-  ALL_TAB_COLUMNS: { source: 'Database Reference: ALL_TAB_COLUMNS', columns: ['owner', 'table_name', 'column_name'] },
+  ALL_TAB_COLUMNS: { source: "Database Reference: ALL_TAB_COLUMNS (nullable: 'N' when a NOT NULL constraint holds)", columns: ['owner', 'table_name', 'column_name', 'nullable'] },
+  ALL_TAB_PRIVS: { source: 'Database Reference: ALL_TAB_PRIVS (grants to the user, to PUBLIC and to enabled roles; table_schema is the owner)', columns: ['grantor', 'grantee', 'table_schema', 'table_name', 'privilege', 'grantable', 'type'] },
+  USER_SYS_PRIVS: { source: 'Database Reference: USER_SYS_PRIVS (system privileges granted to the current user or PUBLIC)', columns: ['username', 'privilege', 'admin_option'] },
   USER_TAB_COLUMNS: { source: 'Database Reference: USER_TAB_COLUMNS (ALL_TAB_COLUMNS without OWNER)', columns: ['table_name', 'column_name'] },
   USER_CHANGE_NOTIFICATION_REGS: {
     source: 'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',

@@ -120,6 +120,14 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     ['deregister two ways', ['deregister', '41', '--all']],
     ['deregister --all without --yes off a terminal', ['deregister', '--all']],
     ['deregister two without --yes off a terminal', ['deregister', '41', '42']],
+    // routes the listener could never serve: --map and ?table= take plain names, at most 6 keys
+    ['quoted mixed-case table', ['register', '--table', '"Orders"']],
+    ['quoted lower-case schema', ['register', '--table', '"oe".ORDERS']],
+    ['quoted name with a space', ['register', '--table', 'OE."Order Items"']],
+    ['quoted reserved word', ['register', '--table', '"TABLE"']],
+    ['quoted mixed-case table added', ['enable-reg', '41', '--table', 'HR."Emp"']],
+    ['seven key columns', ['register', '--table', 'HR.T', '--key', 'A,B,C,D,E,F,G']],
+    ['seven key columns added', ['enable-reg', '41', '--table', 'HR.T', '--key', 'A,B,C,D,E,F,G']],
   ];
   it.each(cases)('%s', async (_name, args) => {
     const r = await runCli(args, { env: DB_ENV });
@@ -134,9 +142,32 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     expect(r.stderr).toMatch(/EVENT_QUERYCHANGE/);
   });
 
+  it('refuses a callback URL given as --callback without echoing its password, in text and in JSON', async () => {
+    for (const args of [['register', '--table', 'ORDERS'], ['enable-reg', '--table', 'ORDERS'], ['deregister', '--dry-run']]) {
+      for (const url of ['http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php', 'app:s3cret@10.0.0.5', 'https://app:s3cret@h/x']) {
+        const r = await runCli([...args, '--callback', url], { env: DB_ENV });
+        const json = await runCli([...args, '--callback', url, '--json'], { env: DB_ENV });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/^dcn: error: callback '\S*app:\*\*\*@\S*' is a URL: the callback is the PL\/SQL procedure the database calls/);
+        expect(r.stdout + r.stderr + json.stdout + json.stderr).not.toContain('s3cret');
+        expect(r.driverLoads()).toBe(0);
+      }
+    }
+  });
+
   it('takes a callback name of up to 257 characters (schema.name, since 12.2)', () => {
     const long = `${'S'.repeat(100)}.${'C'.repeat(100)}`;
     expect(displayName(parseCallback(long))).toBe(long);
+  });
+
+  it('says why a quoted mixed-case table or a seventh key column is refused, and takes a quoted upper-case name as the plain one', async () => {
+    const mixed = await runCli(['register', '--table', 'OE."Order Items"', '--dry-run'], { env: DB_ENV });
+    expect(mixed.stderr).toMatch(/^dcn: error: table OE\."Order Items": the listener's table map and the callback's \?table= name tables by plain upper-case names only, so no listener could serve its notifications\n {2}hint: register tables whose names Oracle stores in upper case \(created without quotes\)/);
+    const keys = await runCli(['register', '--table', 'HR.T', '--key', 'A,B,C,D,E,F,G', '--dry-run'], { env: DB_ENV });
+    expect(keys.stderr).toMatch(/^dcn: error: --key A,B,C,D,E,F,G: 7 key columns: a notification carries at most 6 key values \(dcn listen answers 400 to more\)\n {2}hint: name at most 6: the arguments the table's cached function takes/);
+    const plain = await runCli(['register', '--table', '"OE"."ORDERS"', '--dry-run', '--json'], { env: DB_ENV });
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout).statements[0].binds.table_1).toBe('"OE"."ORDERS"');
   });
 
   it('parseTables keeps quoted case and upper-cases the rest', () => {

@@ -15,6 +15,7 @@ async function withHrTables(): Promise<FakeDatabase> {
   table('EMPLOYEES', ['EMPLOYEE_ID', 'EMAIL', 'DEPARTMENT_ID'], ['EMPLOYEE_ID']);
   table('JOB_HISTORY', ['EMPLOYEE_ID', 'START_DATE', 'JOB_ID'], ['EMPLOYEE_ID', 'START_DATE']);
   table('AUDIT_LOG', ['AT', 'WHAT'], []);
+  table('WIDE_KEY', ['A', 'B', 'C', 'D', 'E', 'F', 'G'], ['A', 'B', 'C', 'D', 'E', 'F', 'G']);
   return db;
 }
 
@@ -49,6 +50,39 @@ describe('routes: dcn register --table, --key, --key-immutable', () => {
     expect(db.routes.get('HR.EMPLOYEES')).toEqual({ keyColumns: 'EMAIL,EMPLOYEE_ID', keyImmutable: 'yes' });
   });
 
+  it('--dry-run shows the write of a --key route to dcn_routes, and its commit, as the run sends them', async () => {
+    for (const [table, owner] of [['HR.EMPLOYEES', 'HR'], ['EMPLOYEES', undefined]] as const) {
+      const db = await withHrTables();
+      if (owner === undefined) db.objects.set('TABLE EMPLOYEES', { type: 'TABLE', name: 'EMPLOYEES', owner: 'OE', status: 'VALID', columns: ['EMPLOYEE_ID', 'EMAIL'], primaryKey: ['EMPLOYEE_ID'] });
+      const args = ['register', '--table', table, '--key', 'EMAIL', '--key-immutable'];
+      const dry = await run(db, [...args, '--dry-run', '--json']);
+      const statements = JSON.parse(dry.stdout).statements as { name: string; sql: string; binds: Record<string, unknown> }[];
+      expect(statements.map((st) => st.name)).toEqual(['register.new', ...(owner ? [] : ['session.schema']), 'routes.save', 'commit']);
+      const text = await run(db, [...args, '--dry-run']);
+      expect(text.stdout).toMatch(/UPDATE dcn_routes[\s\S]*INSERT INTO dcn_routes[\s\S]*\nCOMMIT;\n$/);
+      await run(db, args);
+      const sent = db.log.filter((l) => l.name === 'routes.save');
+      expect(sent).toHaveLength(1);
+      const planned = statements.find((st) => st.name === 'routes.save')!;
+      expect(sent[0]!.sql).toBe(planned.sql);
+      // the session's schema is read into :owner by the script, as dcn reads it before the write
+      expect(sent[0]!.binds).toEqual({ owner: owner ?? 'OE', ...planned.binds });
+      expect(planned.binds).toEqual({ ...(owner ? { owner } : {}), table_name: 'EMPLOYEES', key_columns: 'EMAIL', key_immutable: 'yes' });
+    }
+  });
+
+  it('--dry-run without --key says that the primary key route is read when it runs, and refuses a key for the orders tables as the run does', async () => {
+    const dry = await runCli(['register', '--table', 'HR.EMPLOYEES', '--table', 'ORDERS', '--dry-run'], { env: DB_ENV });
+    expect(dry.stdout).toMatch(/\n-- HR\.EMPLOYEES: its route \(its primary key, read from the dictionary when this runs\) is written to dcn_routes too; a dry run does not connect, so give --key to see that write\n/);
+    expect(dry.stdout).not.toMatch(/-- ORDERS:/);
+    const qualified = await runCli(['register', '--table', 'OE.ORDERS', '--table', 'HR.ORDERS', '--dry-run'], { env: DB_ENV }); // DCN_USER=oe
+    expect(qualified.stdout).not.toMatch(/-- OE\.ORDERS:/);
+    expect(qualified.stdout).toMatch(/-- HR\.ORDERS: its route/);
+    const orders = await runCli(['register', '--table', 'ORDERS', '--key', 'ORDER_ID', '--dry-run'], { env: DB_ENV });
+    expect(orders.code).toBe(2);
+    expect(orders.stderr).toMatch(/the orders and order items tables are keyed by their order/);
+  });
+
   it('says a table with neither a primary key nor --key gets table-level notifications', async () => {
     const db = await withHrTables();
     const r = await run(db, ['register', '--table', 'HR.AUDIT_LOG']);
@@ -73,6 +107,59 @@ describe('routes: dcn register --table, --key, --key-immutable', () => {
       expect(db.registrations.size).toBe(0);
       expect(db.routes.size).toBe(0);
     }
+  });
+
+  it('refuses a primary key of more than 6 columns, which no notification could carry, before registering anything', async () => {
+    for (const args of [['register', '--table', 'HR.WIDE_KEY'], ['enable-reg', '41', '--table', 'HR.WIDE_KEY']]) {
+      const db = await withHrTables();
+      if (args[0] === 'enable-reg') await run(db, ['register', '--table', 'ORDERS']);
+      const before = [...db.registrations.values()].map((r) => r.tables);
+      const r = await run(db, args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^dcn: error: HR\.WIDE_KEY: its primary key has 7 columns, and a notification carries at most 6 key values \(dcn listen answers 400 to more\)\n {2}hint: name at most 6 of its columns as its key: the arguments its cached function takes/);
+      expect([...db.registrations.values()].map((x) => x.tables)).toEqual(before);
+      expect(db.routes.size).toBe(0);
+    }
+  });
+
+  it('refuses a table the user reads only through a role, which the callback (definer\'s rights) cannot use, unless --allow-role-grant', async () => {
+    for (const args of [['register', '--table', 'HR.EMPLOYEES'], ['enable-reg', '41', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL']]) {
+      const db = await withHrTables();
+      if (args[0] === 'enable-reg') await run(db, ['register', '--table', 'ORDERS']);
+      db.readThroughRoleOnly.add('HR.EMPLOYEES');
+      const before = [...db.registrations.values()].map((r) => [...r.tables]);
+      const refused = await run(db, args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr).toMatch(/^dcn: error: OE reads HR\.EMPLOYEES only through a role: the callback runs with its owner's rights, where roles do not count, so every lookup of its changed rows would fail \(ORA-00942\) and its cached results would stay stale\n {2}hint: have HR or a DBA grant it to OE itself: GRANT SELECT ON HR\.EMPLOYEES TO OE; or register it anyway: `--allow-role-grant`\n$/);
+      expect([...db.registrations.values()].map((r) => r.tables)).toEqual(before);
+      expect(db.routes.size).toBe(0);
+      const accepted = await run(db, [...args, '--allow-role-grant']);
+      expect(accepted.code).toBe(0);
+      expect(accepted.stderr).toMatch(/^dcn: warning: OE reads HR\.EMPLOYEES only through a role: the callback runs with its owner's rights, where roles do not count/m);
+      expect(db.routes.has('HR.EMPLOYEES')).toBe(true);
+    }
+  });
+
+  it('checks only the tables whose changes the callback looks up: not one without a key', async () => {
+    const db = await withHrTables();
+    db.readThroughRoleOnly.add('HR.AUDIT_LOG');
+    const r = await run(db, ['register', '--table', 'HR.AUDIT_LOG']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(db.log.filter((l) => l.name === 'table.direct-grant')).toHaveLength(0);
+  });
+
+  it('warns when a --key column may be NULL (ALL_TAB_COLUMNS.NULLABLE), and not for a NOT NULL or primary key column', async () => {
+    const db = await withHrTables();
+    db.objects.get('TABLE EMPLOYEES')!.notNull = ['EMAIL'];
+    const nullable = await run(db, ['register', '--table', 'HR.EMPLOYEES', '--key', 'DEPARTMENT_ID,EMAIL']);
+    expect(nullable.code).toBe(0);
+    expect(nullable.stderr).toBe("dcn: warning: HR.EMPLOYEES: key column DEPARTMENT_ID may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare it NOT NULL, or name key columns that are\n");
+    const notNull = await run(db, ['register', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL,EMPLOYEE_ID']);
+    expect(notNull.stderr).toBe('');
+    expect(JSON.parse((await run(db, ['register', '--table', 'HR.EMPLOYEES', '--key', 'DEPARTMENT_ID', '--json'])).stdout).warnings).toEqual([
+      "HR.EMPLOYEES: key column DEPARTMENT_ID may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare it NOT NULL, or name key columns that are",
+    ]);
   });
 
   it('without V8, registers and says which tables have no route; a --key is refused', async () => {

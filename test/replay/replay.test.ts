@@ -69,6 +69,18 @@ describe('dcn replay', () => {
     expect(await pendingReplays(db.connect('OE'))).toEqual({ failed: 0 });
   });
 
+  it('marks a call with the id sendNotification returns for its log row, also when a long URL cut the message in the log', async () => {
+    const db = withLog();
+    db.callbackAnswer = null; // the message is then "call failed: <url> (replay of #2)", cut to 4000 bytes
+    const long = `${URL}?tenant=${'x'.repeat(4100)}`;
+    const { result } = await run(db, { url: long });
+    const newRow = db.nfresults.at(-1)!;
+    expect(Buffer.byteLength(String(newRow.RSLT_MSG))).toBe(4000);
+    expect(String(newRow.RSLT_MSG)).not.toMatch(/replay of #2/);
+    expect(result.stoppedAt).toMatchObject({ id: 2, sent: { id: newRow.ID, status: null, ok: false } });
+    expect(db.nfresults.find((r) => r.ID === 2)!.REPLAYED_BY).toBe(newRow.ID);
+  });
+
   it('takes only the calls since a time, or of one table; a dry run sends nothing', async () => {
     const db = withLog();
     expect((await run(db, { dryRun: true })).seen.map((c) => c.id)).toEqual([2, 3, 4, 5]);
@@ -114,6 +126,13 @@ describe('dcn replay', () => {
     await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: 'NFRESULTS has no KEY_VALUES column: migrations V7 and V8 are not both applied', remedies: [{ kind: 'migrate' }] });
     db.addedColumns.clear();
     await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/^NFRESULTS has no REPLAYED_BY column/) });
+  });
+
+  it('says to migrate when sendNotification is older than this dcn (no log id to return)', async () => {
+    const db = withLog();
+    db.failOn(/sendNotification\(/, "ORA-06550: line 4, column 3:\nPLS-00306: wrong number or types of arguments in call to 'SENDNOTIFICATION'");
+    await expect(run(db)).rejects.toMatchObject({ code: 'not_found', message: expect.stringMatching(/^sendNotification is older than this dcn/), remedies: [{ kind: 'migrate' }] });
+    expect(db.nfresults.find((r) => r.ID === 2)!.REPLAYED_BY).toBeUndefined();
   });
 
   it('sends a call for a table routed by its own key with the same keys', async () => {

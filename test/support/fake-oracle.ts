@@ -15,9 +15,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BindValue, Binds, ChangeMessage, ConnectOptions, Driver, ExecuteOptions, ExecuteResult, SubscribeRequest, SubscribingSession } from '../../src/db/driver.js';
+import { isCollectionBind, type BindValue, type Binds, type ChangeMessage, type ConnectOptions, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { runNetworkAclBlock } from './fake-network-acl.js';
+import { staticReferences, unresolvedReferences, type SchemaNames, type StaticReferences } from './plsql-references.js';
 
 export interface FakeRegistration {
   regid: number;
@@ -75,6 +76,10 @@ interface DbObject {
   /** For a table: its columns and primary key columns (in key order), as its CREATE TABLE says. */
   columns?: string[];
   primaryKey?: string[];
+  /** Columns declared NOT NULL besides the primary key's (ALL_TAB_COLUMNS.NULLABLE = 'N'). */
+  notNull?: string[];
+  /** For a stored PL/SQL unit: what its text names statically (see plsql-references.ts). */
+  references?: StaticReferences;
 }
 
 /** The columns and primary key of a CREATE TABLE: a column line, an inline or an out-of-line PRIMARY KEY. */
@@ -152,6 +157,8 @@ const CREATE_OBJECT = new RegExp(
 );
 const DROP_OBJECT = new RegExp(String.raw`^\s*DROP\s+(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`, 'i');
 const COMPILED = new Set(['PACKAGE', 'PACKAGE BODY', 'TYPE', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER', 'VIEW']);
+/** Stored PL/SQL whose static references the fake follows. */
+const PLSQL_UNITS = new Set(['PACKAGE BODY', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER']);
 
 function normName(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase();
@@ -195,6 +202,8 @@ export class FakeDatabase {
   nextRegid = 41;
   /** Host ACEs (as DBMS_NETWORK_ACL_ADMIN keeps them). */
   readonly hostAces: { host: string; lower: number; upper: number; principal: string; privilege: string }[] = [];
+  /** Tables ("OWNER.TABLE") the app user reads only through a role: no direct grant, not its own. */
+  readonly readThroughRoleOnly = new Set<string>();
   /** Users with EXECUTE on DBMS_CHANGE_NOTIFICATION through a role only. */
   readonly executeThroughRole = new Set<string>();
   /** The rows of V1's list dcn_held_before: what the schema held before dcn gave it anything. */
@@ -204,6 +213,8 @@ export class FakeDatabase {
   /** Other privileges on DBMS_CHANGE_NOTIFICATION a user holds through a role (ROLE_TAB_PRIVS). */
   readonly roleTabPrivs = new Map<string, string[]>();
   jobQueueProcesses = 1000;
+  /** What ALTER SYSTEM SET job_queue_processes raises here (a PDB whose root allows no such value: ORA-27400). */
+  alterSystemRefusal: string | undefined;
   /** SYS_CONTEXT('USERENV', 'CON_ID'): 0 not a CDB, 1 the root, 3 and up a PDB. */
   containerId = 0;
   /** False: V$PARAMETER is not visible to the app user (ORA-00942). */
@@ -307,6 +318,40 @@ export class FakeDatabase {
 
   hasTable(name: string): boolean {
     return this.objects.has(`TABLE ${name}`);
+  }
+
+  /** The schema's names as a PL/SQL unit's static references resolve against them now. */
+  schemaNames(): SchemaNames {
+    return {
+      has: (name) => [...this.objects.values()].some((o) => o.name === name && o.type !== 'INDEX'),
+      columnsOf: (table) => {
+        const o = this.objects.get(`TABLE ${table}`);
+        return o?.columns && [...o.columns, ...(this.addedColumns.get(table) ?? [])];
+      },
+    };
+  }
+
+  /** What a stored unit names statically that the schema no longer holds ("TABLE", "TABLE.COLUMN"). */
+  unresolved(key: string): string[] {
+    const o = this.objects.get(key);
+    return o?.references ? unresolvedReferences(o.references, this.schemaNames()) : [];
+  }
+
+  /**
+   * Oracle invalidates a stored unit when an object it names statically is dropped, or a column is
+   * dropped or set unused in a table it names (its SQL may name that column; Oracle Database
+   * Development Guide, "Schema Object Dependency"): it stays INVALID until it compiles again.
+   */
+  invalidateDependents(name: string): void {
+    for (const o of this.objects.values()) if (o.references?.objects.has(name)) o.status = 'INVALID';
+  }
+
+  /** CREATE OR REPLACE or ALTER … COMPILE: VALID when every static reference resolves. */
+  recompile(key: string): boolean {
+    const o = this.objects.get(key);
+    if (!o) throw oraError('ORA-04043: object does not exist');
+    o.status = this.unresolved(key).length === 0 ? 'VALID' : 'INVALID';
+    return o.status === 'VALID';
   }
 
   history(): HistoryRecord[] {
@@ -474,6 +519,7 @@ class FakeSession implements SubscribingSession {
       const errors = COMPILED.has(type) ? this.db.compileFault(sql) : undefined;
       const table = type === 'INDEX' ? /\bON\s+(?:\S+\.)?("?[\w$#]+"?)/i.exec(sql)?.[1] : undefined;
       this.db.objects.set(key, { type, name, owner: this.user, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}), ...(type === 'TABLE' ? tableShape(sql) : {}) });
+      if (PLSQL_UNITS.has(type)) this.db.objects.get(key)!.references = staticReferences(sql, name, this.db.schemaNames());
       if (errors) {
         this.db.errors.set(key, errors);
         warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
@@ -485,6 +531,7 @@ class FakeSession implements SubscribingSession {
       const key = `${type} ${normName(drop[2]!)}`;
       if (!this.db.objects.delete(key)) throw oraError(type === 'TABLE' || type === 'VIEW' ? 'ORA-00942: table or view does not exist' : 'ORA-04043: object does not exist');
       if (key === 'TABLE DCN_ROUTES') this.db.routes.clear();
+      this.db.invalidateDependents(normName(drop[2]!));
       this.db.errors.delete(key);
       if (type === 'PACKAGE') this.db.objects.delete(`PACKAGE BODY ${normName(drop[2]!)}`);
       if (type === 'TABLE') {
@@ -493,6 +540,8 @@ class FakeSession implements SubscribingSession {
       }
     }
     if (/^\s*ALTER\s+TABLE\b/i.test(sql)) this.#alterTable(sql);
+    const compile = /^\s*ALTER\s+(PROCEDURE|FUNCTION|TRIGGER)\s+(\S+)\s+COMPILE\s*$/i.exec(sql);
+    if (compile && !this.db.recompile(`${compile[1]!.toUpperCase()} ${normName(compile[2]!)}`)) warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
     const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
     if (grant) for (const p of grant[1]!.split(',')) this.db.grants.add(`${grant[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`);
     const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
@@ -512,7 +561,7 @@ class FakeSession implements SubscribingSession {
   /** dcn watch's key lookup, as its SQL reads: the ROWIDs from their binds, the table and key columns from the text. */
   #watchKeys(sql: string, b: Record<string, BindValue>): ExecuteResult {
     const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
-    const m = /^SELECT r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(SYS\.ODCIVARCHAR2LIST\(([^)]*)\)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(flat);
+    const m = /^SELECT \/\*\+ LEADING\(r\) USE_NL\(t\) \*\/ r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(:(\w+)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(flat);
     if (!m) throw new Error(`the fake does not understand this key lookup: ${flat}`);
     const keys = m[1]!.split(', ').map((k) => {
       const c = /^TO_CHAR\(t\."([^"]+)"\) AS (k\d+)$/i.exec(k);
@@ -523,11 +572,10 @@ class FakeSession implements SubscribingSession {
     if (!o || (o.owner ?? 'OE') !== m[3]) throw oraError('ORA-00942: table or view does not exist');
     for (const k of keys) if (!(o.columns ?? []).includes(k.column)) throw oraError(`ORA-00904: "T"."${k.column}": invalid identifier`);
     const rows = this.db.tableRows.get(`${m[3]}.${m[4]}`) ?? [];
-    const rowids = m[2]!.split(', ').map((bind) => {
-      const name = /^:(\w+)$/.exec(bind)?.[1];
-      if (!name || !(name in b)) throw new Error(`the fake cannot read the ROWID bind ${bind}`);
-      return String(b[name]);
-    });
+    // the ROWIDs come as one bound collection, as node-oracledb binds a named collection type
+    const bound = (b as Record<string, unknown>)[m[2]!];
+    if (!isCollectionBind(bound) || bound.collection !== 'SYS.ODCIVARCHAR2LIST') throw oraError('ORA-22905: cannot access rows from a non-nested table item');
+    const rowids = bound.values.map(String);
     return {
       rows: rowids.map((rid) => {
         const row = rows.find((r) => r.ROWID === rid);
@@ -555,8 +603,18 @@ class FakeSession implements SubscribingSession {
       return { rows: (table()?.primaryKey ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
     }
     if (name === 'table.columns') {
-      expect(/^SELECT column_name FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i);
-      return { rows: (table()?.columns ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
+      expect(/^SELECT column_name, nullable FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i);
+      const t = table();
+      return { rows: (t?.columns ?? []).map((c) => ({ COLUMN_NAME: c, NULLABLE: t?.primaryKey?.includes(c) || t?.notNull?.includes(c) ? 'N' : 'Y' })), rowsAffected: 0 };
+    }
+    if (name === 'table.direct-grant') {
+      expect(/^SELECT privilege, grantee FROM all_tab_privs WHERE table_schema = :owner AND table_name = :table_name AND privilege IN \('SELECT', 'READ'\) AND grantee IN \(SYS_CONTEXT\('USERENV', 'SESSION_USER'\), 'PUBLIC'\);?$/i);
+      const readable = table() !== undefined && !this.db.readThroughRoleOnly.has(`${String(b.owner)}.${String(b.table_name)}`);
+      return { rows: readable ? [{ PRIVILEGE: 'SELECT', GRANTEE: this.user }] : [], rowsAffected: 0 };
+    }
+    if (name === 'user.any-table') {
+      expect(/^SELECT privilege FROM user_sys_privs WHERE privilege IN \('SELECT ANY TABLE', 'READ ANY TABLE'\);?$/i);
+      return { rows: [], rowsAffected: 0 };
     }
     if (name === 'routes.available') {
       expect(/^SELECT COUNT\(\*\) AS routes FROM user_tables WHERE table_name = 'DCN_ROUTES';?$/i);
@@ -620,14 +678,14 @@ class FakeSession implements SubscribingSession {
       this.db.nfresultsRowsRead += rows.length;
       return { rows, rowsAffected: 0 };
     }
-    // replay.send: sendNotification(url, tblname, order_id, regid, note), as R__01 takes them
-    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
+    // replay.send: sendNotification(url, tblname, order_id, regid, note, key_values, logged_id), as
+    // R__01 takes them: the id of the call's log row comes back in the last one (INSERT … RETURNING)
+    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
     if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
     // the mark is committed in the block: dcn never commits this session itself, so without it the
     // mark would be rolled back when the session closes and the call sent again by the next replay
     if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim())) throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
-    // the new call's row: logged after the block began, a 'notify' row, and the one with this note
-    if (!/\bSELECT MAX\(id\) INTO l_new FROM nfresults WHERE id > l_before AND event = 'notify' AND rslt_msg LIKE '%\(' \|\| :note \|\| '\)';/i.test(flat)) throw new Error(`the fake does not understand how this block finds the new call: ${flat.slice(0, 200)}`);
+    if (/\bFROM nfresults WHERE id > /i.test(flat)) throw new Error(`the fake does not search the log for the new call: sendNotification returns its id: ${flat.slice(0, 200)}`);
     const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}${b.key_values == null ? '' : `&${String(b.key_values)}`}`;
     this.db.calls.push(url);
     const status = this.db.callbackAnswer;
@@ -636,7 +694,8 @@ class FakeSession implements SubscribingSession {
       order: b.order_id == null ? null : String(b.order_id),
       keys: b.key_values == null ? null : String(b.key_values),
       status,
-      message: status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`,
+      // cut to the column's 4000 bytes, as sendNotification does (SUBSTRB)
+      message: Buffer.from(status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`).subarray(0, 4000).toString(),
       error: status === null ? 'ORA-29273: HTTP request failed' : null,
     });
     const old = this.db.nfresults.find((r) => r.ID === Number(b.id));
@@ -651,7 +710,8 @@ class FakeSession implements SubscribingSession {
    * that is not. Any other ALTER TABLE is not understood.
    */
   #alterTable(sql: string): void {
-    const m = /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|DROP\s+COLUMN\s+("?[\w$#]+"?))\s*$/i.exec(sql);
+    // DROP COLUMN c, SET UNUSED COLUMN c and SET UNUSED (c): the column is gone for every statement
+    const m = /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|(?:DROP\s+COLUMN|SET\s+UNUSED\s+COLUMN)\s+("?[\w$#]+"?)|SET\s+UNUSED\s*\(\s*("?[\w$#]+"?)\s*\))\s*$/i.exec(sql);
     if (!m) throw new Error(`the fake does not understand this ALTER TABLE (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
     const table = normName(m[1]!);
     if (!this.db.hasTable(table)) throw oraError('ORA-00942: table or view does not exist');
@@ -663,7 +723,11 @@ class FakeSession implements SubscribingSession {
         if (columns.has(name)) throw oraError('ORA-01430: column being added already exists in table');
         columns.add(name);
       }
-    } else if (!columns.delete(normName(m[3]!))) throw oraError(`ORA-00904: "${normName(m[3]!)}": invalid identifier`);
+    } else {
+      const column = normName((m[3] ?? m[4])!);
+      if (!columns.delete(column)) throw oraError(`ORA-00904: "${column}": invalid identifier`);
+      this.db.invalidateDependents(table);
+    }
   }
 
   /**
@@ -756,6 +820,8 @@ class FakeSession implements SubscribingSession {
     }
     const parameter = this.#raiseParameter(sql);
     if (parameter) return parameter;
+    const recompiled = this.#recompileInvalid(sql);
+    if (recompiled) return recompiled;
     // A strict fake: what it cannot read fails the test, instead of passing as "no rows".
     throw new Error(`the fake does not understand this statement (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
   }
@@ -766,9 +832,10 @@ class FakeSession implements SubscribingSession {
    * of a parameter that does not exist raises NO_DATA_FOUND (ORA-01403).
    */
   #raiseParameter(sql: string): ExecuteResult | undefined {
-    const block = /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+END IF;\s+END;\s*$/i.exec(sql);
+    // …the ALTER SYSTEM in a block of its own whose handler raises its own error, with SQLERRM in it
+    const block = /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+(?:BEGIN\s+)?EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+(?:EXCEPTION\s+WHEN OTHERS THEN\s+RAISE_APPLICATION_ERROR\(-(\d+), ((?:(?:'[^']*'|SQLERRM)\s*(?:\|\|\s*)?)+), TRUE\);\s+END;\s+)?END IF;\s+END;\s*$/i.exec(sql);
     if (!block) return undefined;
-    const [, , read, op, against, set, value] = block as unknown as string[];
+    const [, , read, op, against, set, value, code, message] = block as unknown as string[];
     const parameters: Record<string, number> = { job_queue_processes: this.db.jobQueueProcesses };
     if (!(read!.toLowerCase() in parameters)) throw oraError('ORA-01403: no data found');
     const current = parameters[read!.toLowerCase()]!;
@@ -776,7 +843,31 @@ class FakeSession implements SubscribingSession {
     const holds = { '=': current === n, '<>': current !== n, '>': current > n, '>=': current >= n, '<': current < n, '<=': current <= n }[op!]!;
     if (holds) {
       if (set!.toLowerCase() !== 'job_queue_processes') throw oraError('ORA-02065: illegal option for ALTER SYSTEM');
+      const refusal = this.db.alterSystemRefusal;
+      if (refusal !== undefined) {
+        if (code === undefined) throw oraError(refusal);
+        const text = [...message!.matchAll(/'([^']*)'|SQLERRM/g)].map((m) => m[1] ?? refusal).join('');
+        throw oraError(`ORA-${code.padStart(5, '0')}: ${text}\n${refusal}`);
+      }
       this.db.jobQueueProcesses = Number(value);
+    }
+    return { rows: [], rowsAffected: 0 };
+  }
+
+  /**
+   * U7's and U8's block that compiles the named procedures again when they are INVALID, as its
+   * SQL reads: the names of its IN list, the status it asks for. A unit that still does not
+   * compile raises ORA-24344 out of EXECUTE IMMEDIATE.
+   */
+  #recompileInvalid(sql: string): ExecuteResult | undefined {
+    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const m = /^BEGIN FOR o IN \(SELECT object_name FROM user_objects WHERE object_type = 'PROCEDURE' AND status = '(\w+)' AND object_name IN \(([^)]*)\) ORDER BY object_name DESC\) LOOP EXECUTE IMMEDIATE 'ALTER PROCEDURE ' \|\| o\.object_name \|\| ' COMPILE'; END LOOP; END;$/i.exec(flat);
+    if (!m) return undefined;
+    const names = m[2]!.split(',').map((n) => n.trim().slice(1, -1)).sort().reverse();
+    for (const name of names) {
+      const o = this.db.objects.get(`PROCEDURE ${name}`);
+      if (!o || o.owner !== this.user || o.status !== m[1]) continue;
+      if (!this.db.recompile(`PROCEDURE ${name}`)) throw oraError('ORA-24344: success with compilation error');
     }
     return { rows: [], rowsAffected: 0 };
   }
@@ -899,6 +990,8 @@ class FakeSession implements SubscribingSession {
         return this.#watchKeys(sql, b);
       case 'table.primary-key':
       case 'table.columns':
+      case 'table.direct-grant':
+      case 'user.any-table':
       case 'routes.available':
       case 'routes.save':
       case 'routes.list':
@@ -1050,6 +1143,8 @@ class FakeSession implements SubscribingSession {
     if (!m) throw oraError('ORA-00933: SQL command not properly ended (the fake reads only the tail query)');
     const columns = m[1]!.split(', ').map((c) => c.replace(/"/g, ''));
     const conditions = m[2] ? splitTopLevel(m[2], ' and ') : [];
+    // KEY_VALUES comes with V8 (ALTER TABLE … ADD): a log from before it has no such column
+    if (/"KEY_VALUES"/.test(sql) && !this.db.addedColumns.get('NFRESULTS')?.has('KEY_VALUES')) throw oraError('ORA-00904: "KEY_VALUES": invalid identifier');
     const limit = Number(binds[Number(m[4]) - 1]);
     const ordered = m[3] === 'asc' ? this.db.nfresults : [...this.db.nfresults].reverse();
     const rows: Record<string, unknown>[] = [];
@@ -1174,7 +1269,9 @@ function evaluate(condition: string, row: Record<string, unknown>, binds: readon
   if (m) return m[2]!.split(', ').some((ref) => row[m![1]!] === value(ref));
   m = /^"(\w+)" is not null$/.exec(c);
   if (m) return row[m[1]!] !== null && row[m[1]!] !== undefined;
-  m = /^"(\w+)" (=|>|>=|<|<=) (:\d+)$/.exec(c);
+  m = /^"(\w+)" is null$/.exec(c);
+  if (m) return row[m[1]!] === null || row[m[1]!] === undefined;
+  m = /^"(\w+)" (=|<>|>|>=|<|<=) (:\d+)$/.exec(c);
   if (!m) throw oraError(`ORA-00920: invalid relational operator (the fake cannot read: ${c})`);
   const left = row[m[1]!];
   const right = value(m[3]!);
@@ -1184,6 +1281,8 @@ function evaluate(condition: string, row: Record<string, unknown>, binds: readon
   switch (m[2]) {
     case '=':
       return l === r;
+    case '<>':
+      return l !== r;
     case '>':
       return (l as number) > (r as number);
     case '>=':

@@ -11,6 +11,9 @@ export interface RedisServer {
   readonly url: string;
   /** Kills the server (SIGKILL: a crash, not a shutdown). */
   kill(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections and answers nothing, until resume() (SIGCONT). */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -72,6 +75,8 @@ export async function startRedis(password?: string, tls?: RedisTls): Promise<Red
     port,
     url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     kill: () => killed(child, 'SIGKILL'),
+    pause: () => void process.kill(child.pid!, 'SIGSTOP'),
+    resume: () => void process.kill(child.pid!, 'SIGCONT'),
     restart: async () => {
       child = await launch(port, password, tls);
     },

@@ -8,6 +8,7 @@ import { syntaxErrors } from '../support/plsql-grammar.js';
 function withLog(rows = 30): FakeDatabase {
   const db = new FakeDatabase();
   db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+  db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY', 'KEY_VALUES'])); // a log at V8
   const t0 = Date.parse('2026-11-26T10:00:00Z');
   for (let i = 0; i < rows; i++) {
     const failed = i % 10 === 9;
@@ -115,6 +116,133 @@ describe('dcn tail', () => {
   }, 20_000);
 });
 
+/** withLog, and calls for a routed table: EMPLOYEES 7 (ok, then failed), a composite key, a table-level call. */
+function withKeys(): FakeDatabase {
+  const db = withLog(4);
+  const at = (minute: number) => new Date(Date.parse('2026-11-26T11:00:00Z') + minute * 60_000);
+  db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: 200, message: '200 OK', at: at(0) }); // 5
+  db.logNotification({ table: 'EMPLOYEES', keys: 'key=8', status: 200, message: '200 OK', at: at(1) }); // 6
+  db.logNotification({ table: 'JOB_HISTORY', keys: 'key=101&key=A%20B', status: 200, message: '200 OK', at: at(2) }); // 7
+  db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: 500, message: '500 Internal Server Error', at: at(3) }); // 8
+  db.logNotification({ table: 'EMPLOYEES', status: 200, message: '200 OK', at: at(4) }); // 9: table level
+  db.logNotification({ table: 'ORDERS', event: 'error', message: 'callback error', at: at(5) }); // 10: no status, no error text
+  return db;
+}
+
+describe('dcn tail: keys, status and a time window', () => {
+  it('shows the key of a routed table\'s call, in the text and in --json', async () => {
+    const db = withKeys();
+    const text = (await runCli(['tail', '-n', '6'], { env: DB_ENV, db })).stdout.trim().split('\n');
+    expect(text[0]).toBe('2026-11-26 11:00:00.000  EMPLOYEES      key=7    200    200 OK');
+    expect(text[2]).toMatch(/ JOB_HISTORY {4}key=101&key=A%20B 200 {4}200 OK$/);
+    expect(text[4]).toMatch(/ EMPLOYEES {6}- {8}200 {4}200 OK$/);
+    const json = (await runCli(['tail', '-n', '6', '--json'], { env: DB_ENV, db })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(json.map((r) => r.keyValues)).toEqual(['key=7', 'key=8', 'key=101&key=A%20B', 'key=7', null, null]);
+  });
+
+  it('--key picks a key\'s calls, a composite key given column by column, as the callback escapes it; the value is bound', async () => {
+    const db = withKeys();
+    expect(ids((await runCli(['tail', '--json', '--key', '7'], { env: DB_ENV, db })).stdout)).toEqual([5, 8]);
+    expect(ids((await runCli(['tail', '--json', '--key', '101', '--key', 'A B'], { env: DB_ENV, db })).stdout)).toEqual([7]);
+    expect(ids((await runCli(['tail', '--json', '--key', '7', '--status', 'failed'], { env: DB_ENV, db })).stdout)).toEqual([8]);
+    for (const q of db.log.filter((l) => l.name === 'tail.select')) expect(q.sql).not.toMatch(/key=|'7'|101/);
+  });
+
+  it('--status ok and --status failed split the rows between them; any (the default) and --errors as before', async () => {
+    const db = withKeys();
+    const of = async (...args: string[]) => ids((await runCli(['tail', '--json', '-n', '100', ...args], { env: DB_ENV, db })).stdout);
+    const all = await of();
+    const ok = await of('--status', 'ok');
+    const failed = await of('--status', 'failed');
+    expect(failed).toEqual([8, 10]);
+    expect(await of('--errors')).toEqual(failed);
+    expect(await of('--status', 'any')).toEqual(all);
+    expect([...ok, ...failed].sort((a, b) => a - b)).toEqual(all);
+  });
+
+  it('--until ends the window, --since starts it', async () => {
+    const db = withKeys();
+    expect(ids((await runCli(['tail', '--json', '--since', '2026-11-26T11:01Z', '--until', '2026-11-26T11:03Z'], { env: DB_ENV, db })).stdout)).toEqual([6, 7]);
+    expect(ids((await runCli(['tail', '--json', '--until', '2026-11-26T10:02Z'], { env: DB_ENV, db })).stdout)).toEqual([1, 2]);
+  });
+
+  it.each([
+    [['--until', '2026-11-26T11:00Z', '-f'], /--until ends the rows to print, and -f prints new rows as they come: not both/],
+    [['--since', '2026-11-26T11:00Z', '--until', '2026-11-26T10:00Z'], /--since 2026-11-26T11:00Z is not before --until 2026-11-26T10:00Z/],
+    [['--until', 'later'], /--until later: neither a duration nor a date/],
+    [['--status', 'good'], /argument 'good' is invalid/],
+    [['--errors', '--status', 'ok'], /--errors and --status ok ask for opposite rows/],
+    [['--key', ''], /--key needs a value/],
+  ])('refuses %j with exit 2 before connecting', async (args, message) => {
+    const r = await runCli(['tail', ...args], { env: DB_ENV });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.driverLoads()).toBe(0);
+  });
+
+  it('reads a log from before KEY_VALUES (V8) without keys, and says why --key cannot work there', async () => {
+    const db = withLog(3);
+    db.addedColumns.delete('NFRESULTS');
+    const r = await runCli(['tail', '--json'], { env: DB_ENV, db });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).keyValues)).toEqual([null, null, null]);
+    const k = await runCli(['tail', '--key', '7'], { env: DB_ENV, db });
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/has no KEY_VALUES column: its calls carry no keys to filter by\n {2}hint: apply migration V8/);
+  });
+});
+
+const LOST = 'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
+
+describe('dcn tail: connections that go, and logins that are refused', () => {
+  it('a connection lost in the first query is said as a lost connection (exit 6), not as a bug in dcn', async () => {
+    for (const args of [['tail'], ['tail', '-f', '-n', '0'], ['tail', '-f']]) {
+      const db = withLog(3);
+      let thrown = false;
+      db.beforeExecute = (session, _sql, name) => {
+        if (thrown || !name?.startsWith('tail.')) return;
+        thrown = true;
+        session.kill();
+        throw Object.assign(new Error(LOST), { code: 'NJS-500', errorNum: 3113, isRecoverable: true });
+      };
+      const r = await runCli(args, { env: DB_ENV, db });
+      expect(r.code, args.join(' ')).toBe(6);
+      expect(r.stderr).toMatch(/dcn: error: reading the notification log: the connection was lost \(NJS-500: connection to Oracle Database was closed or broken\)\n {2}hint: check the database and the network/);
+      expect(r.stderr).not.toMatch(/bug in dcn|at .*\.ts:\d+/);
+    }
+  });
+
+  it('tail -f stops at the first refused login when it reconnects (exit 6), saying why, instead of locking the account', async () => {
+    const db = withLog(3);
+    let connects = 0;
+    const refuse = () => (++connects > 1 ? Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), { code: 'ORA-01017', errorNum: 1017 }) : undefined);
+    db.beforeExecute = (session, _sql, name) => {
+      if (name === 'tail.select' && db.log.filter((l) => l.name === 'tail.select').length === 3) session.kill();
+    };
+    const r = await runCli(['tail', '-f', '--interval', '0.1'], { env: DB_ENV, db, refuse });
+    expect(r.code).toBe(6);
+    expect(connects).toBe(2);
+    expect(r.stderr).toMatch(/dcn: error: tail -f stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)/);
+  });
+
+  it('tail -f waits out a database that is starting, and goes on', async () => {
+    const db = withLog(3);
+    let connects = 0;
+    const refuse = () => (++connects === 2 ? Object.assign(new Error('ORA-01033: ORACLE initialization or shutdown in progress'), { code: 'ORA-01033', errorNum: 1033 }) : undefined);
+    let stop!: (s: string) => void;
+    db.beforeExecute = (session, _sql, name) => {
+      if (name !== 'tail.select') return;
+      const polls = db.log.filter((l) => l.name === 'tail.select').length;
+      if (polls === 3) session.kill();
+      if (polls === 5) stop('SIGINT');
+    };
+    const r = await runCli(['tail', '-f', '--interval', '0.1'], { env: DB_ENV, db, refuse, stop: new Promise((resolve) => (stop = resolve)) });
+    expect(r.code).toBe(0);
+    expect(connects).toBe(3);
+    expect(r.stderr).toMatch(/connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected/);
+  }, 10_000);
+});
+
 describe('dcn tail -f misses nothing (issue 11)', () => {
   it('prints a row whose lower id commits after a higher one: 5, 7, then 6, each once', async () => {
     const db = withLog(4);
@@ -148,7 +276,8 @@ describe('the filters of a followed tail', () => {
   it('choose the same rows as the SQL filters of tail -n', async () => {
     const db = withLog(30);
     const since = new Date('2026-11-26T10:25:00Z');
-    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2403' }, { since }, { errorsOnly: true }, { table: 'ORDER_ITEMS', order: '2404', since: new Date('2026-11-26T10:05:00Z'), errorsOnly: true }];
+    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2403' }, { since }, { errorsOnly: true }, { table: 'ORDER_ITEMS', order: '2404', since: new Date('2026-11-26T10:05:00Z'), errorsOnly: true }, { okOnly: true }, { until: since }, { since: new Date('2026-11-26T10:03:00Z'), until: since, okOnly: true }, { keyValues: 'key=7' }];
+    db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: 200, message: '200 OK', at: new Date('2026-11-26T10:40:00Z') });
     for (const filters of combos) {
       const tail = new Tail({ connect: async () => db.connect('OE'), schema: 'OE', filters });
       const bySql = (await tail.last(100)).map((r) => r.id);
@@ -168,7 +297,7 @@ describe('the filters of a followed tail', () => {
 describe('tail queries', () => {
   it('parse under the PL/SQL grammar with every filter combination', async () => {
     const since = new Date('2026-11-26T10:00:00Z');
-    const combos = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }];
+    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }, { okOnly: true }, { keyValues: 'key=7', until: since }];
     for (const filters of combos) {
       for (const window of [{ last: 20 }, { afterId: 41, limit: 500 }, { afterId: 41, limit: 500, again: [38, 40] }]) {
         const q = await tailQuery(filters, 'OE', window);

@@ -87,4 +87,43 @@ describe('dcn watch (the command)', () => {
     expect(g.code).toBe(1);
     expect(g.stderr).toMatch(/lacks CHANGE NOTIFICATION/);
   });
+
+  it('stops at once on a refused login (exit 6), after that one login, and says why it does not retry', async () => {
+    const refuse = () => Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), { code: 'ORA-01017', errorNum: 1017 });
+    const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
+    expect(r.code).toBe(6);
+    expect(r.driver.connects).toHaveLength(1);
+    expect(r.stderr).toMatch(/dcn: error: the watch stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)\n {2}hint: check DCN_USER and DCN_PASSWORD/);
+    expect(r.stderr).not.toMatch(/bug in dcn/);
+  });
+
+  it('at start, a database it cannot reach ends it with exit 6 after one try: a supervisor restarts it', async () => {
+    const refuse = () => Object.assign(new Error('NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED'), { code: 'NJS-503' });
+    const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
+    expect(r.code).toBe(6);
+    expect(r.driver.connects).toHaveLength(1);
+    expect(r.stderr).toMatch(/it had not started yet.*NJS-503/);
+  });
+
+  it('a malformed connect string or a port out of range is bad input: exit 2, no retry', async () => {
+    const errors = [
+      () => Object.assign(new Error('NJS-515: error in Easy Connect connection string: input string not in easy connect format: db:1521/X('), { code: 'NJS-515' }),
+      () => Object.assign(new RangeError('Port should be >= 0 and < 65536. Received type number (99999).'), { code: 'ERR_SOCKET_BAD_PORT' }),
+    ];
+    for (const refuse of errors) {
+      const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
+      expect(r.code).toBe(2);
+      expect(r.driver.connects).toHaveLength(1);
+      expect(r.stderr).toMatch(/hint: .*`--connect … \(or DCN_CONNECT\)`/);
+    }
+  });
+
+  it('connects with TCP keepalives', async () => {
+    const db = database();
+    let stop!: (s: string) => void;
+    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) });
+    await until(() => db.subscriptions.size === 1);
+    stop('SIGTERM');
+    expect((await running).driver.connects.map((c) => c.expireTimeMinutes)).toEqual([1]);
+  });
 });

@@ -251,3 +251,186 @@ describe('dcn watch --bus', () => {
     await w.stop();
   });
 });
+
+/** An error shaped as node-oracledb 26 Thin throws it (lib/errors.js): the code first in the message, code, and errorNum for a database error. */
+function driverError(message: string): Error & { code: string; errorNum?: number } {
+  const code = message.slice(0, message.indexOf(':'));
+  const ora = /^ORA-(\d+)/.exec(code);
+  return Object.assign(new Error(message), { code, ...(ora ? { errorNum: Number(ora[1]) } : {}) });
+}
+const WRONG_PASSWORD = 'ORA-01017: invalid credential or not authorized; logon denied';
+const LOST = 'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
+const REFUSED = 'NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED';
+
+/** connect() for start(): fails with each of `failures` in turn (after the first connect when `after` says so), then connects. */
+function flakyConnect(db: FakeDatabase, failures: string[], options: { afterFirst?: boolean } = {}) {
+  const calls: { expireTimeMinutes: number }[] = [];
+  let connected = 0;
+  const connect = async (o: { expireTimeMinutes: number }) => {
+    calls.push(o);
+    if ((!options.afterFirst || connected > 0) && failures.length > 0) throw driverError(failures.shift()!);
+    connected++;
+    return db.connect('OE');
+  };
+  return { connect, calls };
+}
+
+describe('dcn watch never retries what a retry cannot cure', () => {
+  it.each([
+    [WRONG_PASSWORD, 'login_denied', /a refused login is never tried again/],
+    ['ORA-28000: The account is locked.', 'login_denied', /a refused login is never tried again/],
+    [REFUSED, 'connection_failed', /it had not started yet/],
+    ['NJS-510: connection to host db port 1521 timed out.', 'connection_failed', /it had not started yet/],
+  ])('at start, %s ends the watch after one try (%s)', async (failure, code, why) => {
+    const db = database();
+    const { connect, calls } = flakyConnect(db, [failure, failure, failure]);
+    const err = await start(db, await seeded(), { connect }).done.then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code, exitCode: 6, message: expect.stringMatching(why) });
+    expect(calls).toHaveLength(1);
+    expect(db.subscriptions.size).toBe(0);
+  });
+
+  it('at start, a connection lost during the first query is a lost connection (exit 6), not an unexplained error', async () => {
+    const db = database();
+    db.failOn(/CURRENT_SCHEMA/i, LOST, 1);
+    const err = await start(db, await seeded()).done.then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'connection_failed', exitCode: 6, message: expect.stringMatching(/the connection was lost \(NJS-500/) });
+  });
+
+  it('once subscribed, a wrong password on reconnect stops the watch after that one login, saying why', async () => {
+    const db = database();
+    const { connect, calls } = flakyConnect(db, [WRONG_PASSWORD, WRONG_PASSWORD, WRONG_PASSWORD], { afterFirst: true });
+    const w = start(db, await seeded(), { connect });
+    await until('subscribed', () => subscribed(w.events));
+    for (const s of db.sessions) s.kill();
+    const err = await w.done.then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'login_denied', exitCode: 6, message: expect.stringMatching(/^the watch stopped instead of retrying \(a refused login is never tried again.*\): connecting: ORA-01017/) });
+    expect(calls).toHaveLength(2); // the first connect, and one refused login
+  });
+
+  it('once subscribed, network errors and a database that is starting are retried with backoff, and the watch comes back', async () => {
+    const db = database();
+    const failures = [REFUSED, 'ORA-01033: ORACLE initialization or shutdown in progress', 'ORA-01034: ORACLE not available', 'NJS-518: cannot connect to Oracle Database. Service "FREEPDB1" is not registered with the listener', 'ORA-12528: TNS:listener: all appropriate instances are blocking new connections'];
+    const { connect, calls } = flakyConnect(db, [...failures], { afterFirst: true });
+    const w = start(db, await seeded(), { connect });
+    await until('subscribed', () => subscribed(w.events));
+    for (const s of db.sessions) s.kill();
+    await until('subscribed again', () => subscribed(w.events, 2));
+    expect(calls).toHaveLength(failures.length + 2);
+    expect(w.events.filter((e) => e.action === 'lost')).toHaveLength(failures.length + 1);
+    expect((await w.stop()).reconnects).toBe(failures.length + 1);
+  });
+
+  it('once subscribed, an error that is neither the network nor a starting database stops the watch', async () => {
+    const db = database();
+    const { connect, calls } = flakyConnect(db, ['ORA-12345: something no retry cures'], { afterFirst: true });
+    const w = start(db, await seeded(), { connect });
+    await until('subscribed', () => subscribed(w.events));
+    for (const s of db.sessions) s.kill();
+    const err = await w.done.then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'connection_failed', message: expect.stringMatching(/only a network error or a database that is starting is tried again.*ORA-12345/) });
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a renewal whose notification connection is refused its login (a password changed meanwhile) stops the watch', async () => {
+    const db = database();
+    let refuse = false;
+    const connect = async () => {
+      const s = db.connect('OE');
+      const subscribe = s.subscribe.bind(s);
+      s.subscribe = async (name, request) => {
+        if (refuse) throw driverError(WRONG_PASSWORD);
+        return subscribe(name, request);
+      };
+      return s;
+    };
+    const w = start(db, await seeded(), { connect, timeoutSeconds: 0.3, checkSeconds: 0.05 });
+    await until('subscribed', () => subscribed(w.events));
+    refuse = true;
+    const err = await w.done.then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'login_denied', message: expect.stringMatching(/refused the login of the notification connection/) });
+    expect(w.events.some((e) => e.action === 'lost')).toBe(false);
+  });
+});
+
+describe('dcn watch: the notification channel', () => {
+  it('asks for TCP keepalives on its connection (node-oracledb expireTime, which Thin applies to the notification connection too)', async () => {
+    const db = database();
+    const { connect, calls } = flakyConnect(db, []);
+    const w = start(db, await seeded(), { connect });
+    await until('subscribed', () => subscribed(w.events));
+    expect(calls).toEqual([{ expireTimeMinutes: 1 }]);
+    await w.stop();
+  });
+
+  it('renews at the renewal cap however long the timeout is, so a dead channel is replaced within minutes, not hours', async () => {
+    const db = database();
+    const w = start(db, await seeded(), { timeoutSeconds: 86_400, checkSeconds: 0.05, maxRenewSeconds: 0.2 });
+    await until('renewed', () => w.events.some((e) => e.action === 'renewed'), 3000);
+    expect(db.subscriptions.size).toBe(1);
+    expect([...db.subscriptions.values()][0]!.timeoutSeconds).toBe(86_400);
+    await w.stop();
+  });
+
+  it('binds the ROWIDs as one collection, never one constructor argument each', async () => {
+    const db = database();
+    const w = start(db, await seeded());
+    await until('subscribed', () => subscribed(w.events));
+    db.change('OE.ORDER_ITEMS', INSERT, [{ operation: INSERT, rowid: 'AAAI1' }, { operation: INSERT, rowid: 'AAAI3' }]);
+    await until('the drops', () => w.events.filter((e) => e.action === 'dropped').length === 2);
+    const lookup = db.log.find((l) => l.name === 'watch.keys')!;
+    expect(lookup.sql).not.toMatch(/ODCIVARCHAR2LIST\(|:r1/);
+    expect(lookup.binds).toEqual({ rowids: { collection: 'SYS.ODCIVARCHAR2LIST', values: ['AAAI1', 'AAAI3'] } });
+    await w.stop();
+  });
+});
+
+describe('dcn watch: keys it cannot name', () => {
+  it('drops all of a table when a changed row has a NULL key value, never f("")', async () => {
+    const db = database();
+    db.objects.set('TABLE DCN_ROUTES', { type: 'TABLE', name: 'DCN_ROUTES', owner: 'OE', status: 'VALID' });
+    db.routes.set('HR.EMPLOYEES', { keyColumns: 'EMAIL', keyImmutable: 'yes' });
+    db.tableRows.set('HR.EMPLOYEES', [{ ROWID: 'AAAE7', EMPLOYEE_ID: 7, EMAIL: null }, { ROWID: 'AAAE8', EMPLOYEE_ID: 8, EMAIL: 'SKING' }]);
+    const cache = await seeded();
+    const w = start(db, cache);
+    await until('subscribed', () => subscribed(w.events));
+    await cache.call('getEmployee', () => 'empty key', '');
+    await cache.call('getEmployee', () => 'another', 'NKOCHHAR');
+    db.change('HR.EMPLOYEES', UPDATE, [{ operation: UPDATE, rowid: 'AAAE7' }, { operation: UPDATE, rowid: 'AAAE8' }]);
+    await until('the drop', () => w.events.some((e) => e.table === 'HR.EMPLOYEES' && e.action.startsWith('dropped')));
+    expect(w.events.filter((e) => e.table === 'HR.EMPLOYEES')).toEqual([expect.objectContaining({ action: 'dropped-all', function: 'getEmployee', reason: 'a changed row has a NULL key value' })]);
+    expect(await cache.has('getEmployee', 'NKOCHHAR')).toBe(false);
+    await w.stop();
+  });
+
+  it('a key lookup that fails drops that table at table level and goes on', async () => {
+    const db = database();
+    const cache = await seeded();
+    const w = start(db, cache);
+    await until('subscribed', () => subscribed(w.events));
+    db.failOn(/TABLE\(:rowids\)/, 'ORA-01555: snapshot too old', 1);
+    await cache.call('getOrderFields', () => 'stale', 2409);
+    db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR1' }]);
+    await until('the drop', async () => !(await cache.has('getOrderFields', 2409)));
+    expect(w.events.at(-1)).toMatchObject({ action: 'dropped-all', function: 'getOrderFields', reason: expect.stringMatching(/its keys could not be looked up: ORA-01555/) });
+    db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR2' }]);
+    await until('the next drop, by key', () => w.events.some((e) => e.action === 'dropped' && e.order === 2409));
+    expect(w.events.some((e) => e.action === 'lost')).toBe(false);
+    await w.stop();
+  });
+
+  it('matches a quoted mixed-case table by its name as the dictionary stores it', async () => {
+    const db = database();
+    db.objects.set('TABLE MyTable', { type: 'TABLE', name: 'MyTable', owner: 'OE', status: 'VALID', columns: ['Id'], primaryKey: ['Id'] });
+    db.tableRows.set('OE.MyTable', [{ ROWID: 'AAAM1', Id: 5 }]);
+    const cache = await seeded();
+    const w = start(db, cache, { tables: [parseQualifiedName('"MyTable"')], functions: { MyTable: 'getMine' } });
+    await until('subscribed', () => subscribed(w.events));
+    await cache.call('getMine', () => 'stale', 5);
+    db.change('OE.MyTable', UPDATE, [{ operation: UPDATE, rowid: 'AAAM1' }]);
+    await until('the drop', async () => !(await cache.has('getMine', 5)));
+    expect(w.events.find((e) => e.action === 'dropped')).toMatchObject({ table: 'OE.MyTable', keys: ['5'], function: 'getMine' });
+    expect(w.events.some((e) => e.action === 'ignored')).toBe(false);
+    await w.stop();
+  });
+});

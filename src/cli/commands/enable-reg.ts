@@ -1,9 +1,9 @@
 import { usageError } from '../../errors.js';
-import { parseCallback, parseRegid, parseTables, planEnable, Registrations } from '../../registrations/registrations.js';
+import { parseCallback, parseRegid, parseRoutableTables, planEnable, planRouteWrites, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
-import { orderTables } from '../migration-setup.js';
-import { printRoutes, routeRequest } from '../routes.js';
+import { connectionConfig, orderTables } from '../migration-setup.js';
+import { printRoutes, routeNotes, routeRequest } from '../routes.js';
 import type { Output } from '../output.js';
 import type { EnableRegFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
@@ -15,11 +15,12 @@ export async function run(flags: EnableRegFlags, ctx: CommandContext): Promise<E
   if (flags.regid === undefined && flags.callback === undefined) throw usageError('no registration given', 'name it by REGID (dcn regs), or by --callback NAME when one registration uses it');
   const regid = flags.regid === undefined ? undefined : parseRegid(flags.regid);
   const callback = flags.callback === undefined ? undefined : parseCallback(flags.callback);
-  const tables = parseTables(flags.table ?? []);
+  const tables = parseRoutableTables(flags.table ?? []);
   const routing = routeRequest({ ...flags, table: flags.table ?? [] }, orderTables(flags, ctx));
   if (flags.dryRun) {
     if (regid === undefined) throw usageError('--dry-run needs a REGID: finding it by --callback needs a connection', 'give the REGID shown by `dcn regs`');
-    return { dryRun: true, command: 'dcn enable-reg', statements: [planEnable(regid, tables)] };
+    const routes = planRouteWrites(tables, routing, connectionConfig(flags, ctx).user);
+    return { dryRun: true, command: 'dcn enable-reg', statements: [planEnable(regid, tables), ...routes.statements], notes: routeNotes(routes.readAtRun) };
   }
   return withSessions(flags, ctx, async (sessions) => {
     const regs = new Registrations(sessions);

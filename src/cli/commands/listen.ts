@@ -4,6 +4,7 @@ import type { CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
 import { DEFAULT_PATH, startListener, type NotificationEvent } from '../../listener/listener.js';
 import { portOwner } from '../../listener/port-owner.js';
+import { withoutPassword } from '../../redact.js';
 import type { CommandContext } from '../context.js';
 import { openCache, parseMap } from '../cache-setup.js';
 import { busSetting, callbackToken } from '../migration-setup.js';
@@ -55,7 +56,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const port = flags.port === undefined ? 8080 : Number(flags.port);
   if (!/^\d{1,5}$/.test(flags.port ?? '8080') || port > 65535) throw usageError(`--port ${flags.port} is not a port number`, 'e.g. --port 8080 (0 picks a free one)');
   const path = flags.path ?? DEFAULT_PATH;
-  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz') throw usageError(`--path ${path} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz') throw usageError(`--path ${withoutPassword(path)} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
   const lifetime = flags.lifetime === undefined ? undefined : Number(flags.lifetime);
   if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0)) throw usageError(`--lifetime ${flags.lifetime} is not a whole number of seconds`);
   const tables = parseMap(flags.map);
@@ -68,13 +69,26 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
+  // `dcn listen … | head -1`: once stdout cannot be written (its reader gone, a full disk) the
+  // listener goes on serving, since its work is the drops, not the lines; it says so once on
+  // stderr. Exiting instead would look like a clean stop (exit 0) to a supervisor and leave every
+  // later change undropped. These handlers take over from the process-wide ones (main.ts).
+  let stdoutGone = false;
+  ctx.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (stdoutGone) return;
+    stdoutGone = true;
+    pending = [];
+    out.note(`dcn listen: warning: cannot write to stdout (${err.code ?? err.message}): notification lines are dropped from now on; it goes on serving`);
+  });
+  ctx.stderr.on('error', () => undefined); // stderr gone too: nothing is left to tell, and it goes on serving
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (pending.length > 0) out.raw(pending.join(''));
+    if (pending.length > 0 && !stdoutGone) out.raw(pending.join(''));
     pending = [];
   };
   const log = (line: string) => {
+    if (stdoutGone) return;
     pending.push(`${line}\n`);
     if (pending.length >= 256) flush();
     else timer ??= setTimeout(flush, 20);

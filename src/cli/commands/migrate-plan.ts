@@ -1,8 +1,8 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
-import { buildPlan, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
+import { buildPlan, checkPlanScript, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
@@ -35,23 +35,29 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
     adminPrivilege: config.adminPrivilege as AdminPrivilege | undefined,
     schema: config.variables.app_schema,
   };
-  if (flags.out === undefined) return Promise.resolve({ ...plan, source: dir, script });
+  checkPlanScript(plan, script);
+  const token = config.variables.callback_token ?? '';
+  const holdsToken = token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)));
+  if (flags.out === undefined) {
+    if (holdsToken) out.note('dcn: the plan holds the callback token (X-Dcn-Token): keep it out of logs and shared files');
+    return Promise.resolve({ ...plan, source: dir, script });
+  }
   const outFile = resolve(ctx.cwd, flags.out);
-  // written whole to a temporary file, then renamed: a full disk leaves the old plan as it was
-  const tmp = `${outFile}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const chunks = new ChunkedText((text) => writeAllSync(fd, text));
+  const written = writePlanFile(
+    outFile,
+    (write) => {
+      const chunks = new ChunkedText(write);
       writePlanScript(plan, script, chunks.add);
       chunks.flush();
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, outFile);
-  } catch (cause) {
-    rmSync(tmp, { force: true });
-    throw new DcnError('usage', `cannot write ${outFile}: ${(cause as Error).message}`, { hint: 'choose a writable path with room for the plan', cause });
+    },
+    holdsToken ? 0o600 : 0o666,
+  );
+  if (holdsToken) {
+    out.note(
+      written === 'file'
+        ? `dcn: ${outFile} holds the callback token (X-Dcn-Token): written with mode 0600, readable by its owner only`
+        : `dcn: ${outFile} holds the callback token (X-Dcn-Token) and is not a regular file, whose mode dcn could set: keep what reads it private`,
+    );
   }
   return Promise.resolve({ ...plan, source: dir, outFile });
 }
@@ -74,4 +80,76 @@ export function print(result: PlanResult, out: Output): void {
 function writeAllSync(fd: number, text: string): void {
   const bytes = Buffer.from(text);
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+}
+
+/** Where --out really writes: the end of a chain of symbolic links (which may not exist yet), and what is there. */
+function finalTarget(path: string): { path: string; stats?: Stats } {
+  let current = path;
+  // 40: Linux's own limit on links followed in one lookup (ELOOP)
+  for (let hops = 0; hops <= 40; hops++) {
+    let stats: Stats;
+    try {
+      stats = lstatSync(current);
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { path: current };
+      throw cause;
+    }
+    if (!stats.isSymbolicLink()) return { path: current, stats };
+    current = resolve(dirname(current), readlinkSync(current));
+  }
+  throw new Error('too many levels of symbolic links');
+}
+
+/**
+ * Writes the plan to `path` without replacing what is not a plan dcn may replace. A symbolic
+ * link is followed and stays: its target gets the plan. A FIFO or a character device
+ * (/dev/stdout, a terminal) is written into as it is, never renamed over. A regular file (or a
+ * new one) is written whole beside it and renamed over it, so a full disk leaves the old plan
+ * as it was. Anything else (a directory, a block device, a socket) is refused.
+ */
+function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode: number): 'file' | 'device' {
+  const fail = (why: string, cause?: unknown, hint = 'choose a writable path with room for the plan') =>
+    cause instanceof DcnError ? cause : new DcnError('usage', `cannot write ${outFile}: ${why}`, { hint, cause });
+  let target: { path: string; stats?: Stats };
+  try {
+    target = finalTarget(outFile);
+  } catch (cause) {
+    throw fail((cause as Error).message, cause);
+  }
+  const where = target.path === outFile ? '' : ` (the target of its link, ${target.path})`;
+  const stats = target.stats;
+  if (stats !== undefined && (stats.isFIFO() || stats.isCharacterDevice())) {
+    let fd: number | undefined;
+    try {
+      // opened at the first piece: a plan refused before it starts never blocks on a FIFO
+      write((text) => writeAllSync((fd ??= openSync(target.path, 'w')), text));
+    } catch (cause) {
+      throw fail((cause as Error).message, cause);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    return 'device';
+  }
+  if (stats !== undefined && !stats.isFile()) {
+    const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO nor a character device';
+    throw fail(`it is ${what}${where}`, undefined, 'give the path of a file to write the plan to');
+  }
+  // written whole to a temporary file beside the target, then renamed over it
+  const tmp = join(dirname(target.path), `.${basename(target.path)}.${Math.random().toString(36).slice(2)}.tmp`);
+  let fd: number | undefined;
+  try {
+    try {
+      // 'wx': never through whatever may already be at the temporary name
+      write((text) => writeAllSync((fd ??= openSync(tmp, 'wx', mode)), text));
+      fd ??= openSync(tmp, 'wx', mode);
+      fsyncSync(fd);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    renameSync(tmp, target.path);
+  } catch (cause) {
+    rmSync(tmp, { force: true });
+    throw fail(`${(cause as Error).message}${where}`, cause);
+  }
+  return 'file';
 }

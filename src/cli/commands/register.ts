@@ -1,9 +1,9 @@
 import { parseNames } from '../../registrations/flags.js';
-import { DEFAULT_QOS, parseCallback, parseTables, parseTimeout, planRegister, Registrations } from '../../registrations/registrations.js';
+import { DEFAULT_QOS, parseCallback, parseRoutableTables, parseTimeout, planRegister, planRouteWrites, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
-import { orderTables } from '../migration-setup.js';
-import { printRoutes, routeRequest } from '../routes.js';
+import { connectionConfig, orderTables } from '../migration-setup.js';
+import { printRoutes, routeNotes, routeRequest } from '../routes.js';
 import type { Output } from '../output.js';
 import type { RegisterFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
@@ -13,14 +13,17 @@ type Registered = Awaited<ReturnType<Registrations['register']>>;
 export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Registered | DryRun> {
   // every input is checked before any connection
   const request = {
-    tables: parseTables(flags.table ?? []),
+    tables: parseRoutableTables(flags.table ?? []),
     callback: parseCallback(flags.callback),
     qos: flags.qos ? parseNames('qos', flags.qos) : DEFAULT_QOS,
     operations: flags.operations ? parseNames('operations', flags.operations) : [],
     timeoutSeconds: parseTimeout(flags.timeout),
     ...routeRequest(flags, orderTables(flags, ctx)),
   };
-  if (flags.dryRun) return { dryRun: true, command: 'dcn register', statements: [planRegister(request)] };
+  if (flags.dryRun) {
+    const routes = planRouteWrites(request.tables, request, connectionConfig(flags, ctx).user);
+    return { dryRun: true, command: 'dcn register', statements: [planRegister(request), ...routes.statements], notes: routeNotes(routes.readAtRun) };
+  }
   return withSessions(flags, ctx, (sessions) => new Registrations(sessions).register(request));
 }
 

@@ -1,21 +1,34 @@
 import { usageError } from '../../errors.js';
 import { isUnquotedName } from '../../oracle/identifiers.js';
-import { isFailure, parseSince, Tail, type LogRow, type TailFilters } from '../../tail/tail.js';
+import { isFailure, keyValuesOf, parseSince, Tail, type LogRow, type TailFilters } from '../../tail/tail.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
 import type { TailFlags } from '../options.js';
 import { withSessions } from '../with-sessions.js';
 
-
+/** KEY_VALUES is a VARCHAR2(4000). */
+const KEY_VALUES_BYTES = 4000;
 
 function filtersFrom(flags: TailFlags): TailFilters {
   if (flags.table !== undefined && !isUnquotedName(flags.table)) throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
   if (flags.order !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(flags.order)) throw usageError(`--order ${flags.order} is not an order number`, 'e.g. --order 2408');
+  if (flags.errors && flags.status === 'ok') throw usageError('--errors and --status ok ask for opposite rows', 'give one of them');
+  const keys = flags.key ?? [];
+  if (keys.some((k) => k === '')) throw usageError('--key needs a value', 'e.g. --key 7, or --key 101 --key 1993-01-13 for a composite key');
+  const keyValues = keys.length > 0 ? keyValuesOf(keys) : undefined;
+  if (keyValues !== undefined && Buffer.byteLength(keyValues) > KEY_VALUES_BYTES) throw usageError(`--key: the key is longer than the ${KEY_VALUES_BYTES} bytes the log keeps`, 'give a shorter key');
+  const since = flags.since !== undefined ? parseSince(flags.since) : undefined;
+  const until = flags.until !== undefined ? parseSince(flags.until, new Date(), 'until') : undefined;
+  if (until !== undefined && flags.follow) throw usageError('--until ends the rows to print, and -f prints new rows as they come: not both', 'drop -f, or --until');
+  if (since !== undefined && until !== undefined && !(since < until)) throw usageError(`--since ${flags.since} is not before --until ${flags.until}`, 'give a window whose start comes before its end');
   return {
     ...(flags.table !== undefined ? { table: flags.table.toUpperCase() } : {}),
     ...(flags.order !== undefined ? { order: flags.order } : {}),
-    ...(flags.since !== undefined ? { since: parseSince(flags.since) } : {}),
-    ...(flags.errors ? { errorsOnly: true } : {}),
+    ...(keyValues !== undefined ? { keyValues } : {}),
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    ...(flags.errors || flags.status === 'failed' ? { errorsOnly: true } : {}),
+    ...(flags.status === 'ok' ? { okOnly: true } : {}),
   };
 }
 
@@ -24,7 +37,8 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 export function formatRow(row: LogRow): string {
   const time = row.time.replace('T', ' ').replace(/Z$/, '');
   const message = [row.message, row.error].filter(Boolean).join(' — ') || row.event;
-  return `${pad(time, 23)}  ${pad(row.table ?? '-', 14)} ${pad(row.order ?? '-', 8)} ${pad(row.status === null ? '-' : String(row.status), 6)} ${message}`;
+  // an order, or a routed table's key as the call sent it (key=7)
+  return `${pad(time, 23)}  ${pad(row.table ?? '-', 14)} ${pad(row.order ?? row.keyValues ?? '-', 8)} ${pad(row.status === null ? '-' : String(row.status), 6)} ${message}`;
 }
 
 export async function run(flags: TailFlags, ctx: CommandContext, out: Output): Promise<{ rows: number }> {

@@ -52,7 +52,7 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
   try {
     const result = await withSessions(flags, ctx, (sessions) =>
       new Watch({
-        connect: () => sessions.openApp(),
+        connect: (options) => sessions.openApp(options),
         tables,
         functions,
         orderTables: settings.orderTables,

@@ -1,0 +1,18 @@
+/** Values dcn echoes in errors, with what must never be printed masked. */
+
+/**
+ * The value with any password in it shown as ***: a URL typed where a name or a path was expected
+ * (`http://user:s3cret@host/…`) may hold one, and an error message ends up in logs and CI output.
+ */
+export function withoutPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password !== '') {
+      url.password = '***';
+      return url.href;
+    }
+  } catch {
+    // not a URL: masked below
+  }
+  return value.replace(/:[^@]*@/g, ':***@');
+}
