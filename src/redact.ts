@@ -14,5 +14,7 @@ export function withoutPassword(value: string): string {
   } catch {
     // not a URL: masked below
   }
-  return value.replace(/:[^@]*@/g, ':***@');
+  // scheme://user:password@ inside other text; else anything between a colon and an @
+  const userinfo = value.replace(/(\/\/[^/:@\s]*):[^@\s]*@/g, '$1:***@');
+  return userinfo !== value ? userinfo : value.replace(/:[^@]*@/g, ':***@');
 }

@@ -19,6 +19,7 @@ describe('the real-Oracle suite helpers, on the fake', () => {
   it('waitForLog returns once the rows arrive, and reads only rows after the marker', async () => {
     const db = new FakeDatabase();
     db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+    db.addedColumns.set('NFRESULTS', new Set(['KEY_VALUES'])); // the suite's schema is at V8
     const marker = db.logNotification({ table: 'ORDERS', order: '1', status: 200, message: '200 OK' });
     const session = db.connect();
     setTimeout(() => db.logNotification({ table: 'ORDERS', order: '2408', status: 200, message: '200 OK' }), 150);
@@ -83,8 +84,9 @@ describe('compose.yaml', () => {
 describe('.github/workflows/ci.yml', () => {
   const workflow = parse(readFileSync(join(root, '.github', 'workflows', 'ci.yml'), 'utf8'));
   const runs = (job: string) => workflow.jobs[job].steps.map((s: { run?: string }) => s.run).filter(Boolean).join('\n');
-  it('runs the unit tests', () => {
-    expect(runs('unit')).toMatch(/npm ci[\s\S]*npm test/);
+  it('runs the unit tests through .ci/run, the one definition of CI', () => {
+    expect(runs('unit')).toBe('bash .ci/run');
+    expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).toMatch(/npm ci[\s\S]*npm run lint[\s\S]*npm test/);
   });
 
   it('runs the Oracle suite against a gvenzl/oracle-free service that can call the runner', () => {

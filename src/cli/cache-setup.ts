@@ -5,6 +5,7 @@ import { FUNCTION_NAME, ResultCache } from '../cache/result-cache.js';
 import { DcnError, usageError } from '../errors.js';
 import { DEFAULT_TABLES } from '../listener/listener.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
+import { withoutPassword } from '../redact.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -17,7 +18,7 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
   for (const e of entries ?? []) {
     const [table = '', fn = '', ...rest] = e.split('=');
     if (rest.length > 0 || !isUnquotedName(table) || !(FUNCTION_NAME.test(fn) || fn === '-')) {
-      throw usageError(`--map ${e}: expected TABLE=function, or TABLE=- to leave a table out`, 'e.g. --map EMPLOYEES=getEmployee, --map ORDER_ITEMS=-');
+      throw usageError(`--map ${withoutPassword(e)}: expected TABLE=function, or TABLE=- to leave a table out`, 'e.g. --map EMPLOYEES=getEmployee, --map ORDER_ITEMS=-');
     }
     if (fn === '-') delete map[table.toUpperCase()];
     else map[table.toUpperCase()] = fn;

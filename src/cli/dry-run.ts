@@ -3,7 +3,7 @@
  * SQL*Plus runs as it is (VARIABLE and EXEC set the binds), or as JSON.
  */
 import { isOutBind } from '../db/driver.js';
-import type { PlannedCall } from '../registrations/registrations.js';
+import type { PlannedCall } from '../registrations/plans.js';
 import type { Output } from './output.js';
 
 export interface DryRun {

@@ -154,7 +154,7 @@ const DRY_RUN = { dryRun: { flags: '--dry-run', description: 'print the PL/SQL a
 
 /** How a registered table's changes name its cached results (its route). */
 const ROUTE = {
-  key: { flags: '--key <columns>', description: "COL[,COL…]: the columns whose values name the table's cached results, sent as ?table=T&key=…&key=… (default: the primary key; with neither, table-level notifications); one table at a time" },
+  key: { flags: '--key <columns>', description: "COL[,COL…]: the columns whose values name the table's cached results, sent as ?table=T&key=…&key=… (default: the primary key; with neither, table-level notifications); at most 6 columns; one table at a time" },
   keyImmutable: { flags: '--key-immutable', description: 'the --key columns never change: an update is notified per key, not for the whole table (a primary key is taken as immutable)' },
   allowRoleGrant: { flags: '--allow-role-grant', description: 'register a table you read only through a role, with a warning (default: refused: the callback runs with definer\'s rights, where roles do not count, so its lookups fail)' },
   ordersTable: MIGRATION_SET.ordersTable,
@@ -232,6 +232,15 @@ export const REPLAY = {
   dryRun: { flags: '--dry-run', description: 'list the calls it would send, and send nothing' },
 } as const;
 export type ReplayFlags = FlagsOf<typeof REPLAY>;
+
+export const LOG_PRUNE = {
+  ...COMMON,
+  ...CONNECTION,
+  olderThan: { flags: '--older-than <when>', description: 'delete the rows logged before a duration ago (30d, 12h) or a time (2026-11-01T00:00)', required: true },
+  keepFailed: { flags: '--keep-failed', description: 'keep the failed calls not sent again yet (what dcn replay would send)' },
+  dryRun: { flags: '--dry-run', description: 'count the rows it would delete, and delete nothing' },
+} as const;
+export type LogPruneFlags = FlagsOf<typeof LOG_PRUNE>;
 
 export const DOCTOR = {
   ...MIGRATE_COMMON,

@@ -14,6 +14,7 @@ import {
   DOCTOR,
   ENABLE_REG,
   LISTEN,
+  LOG_PRUNE,
   MIGRATE_BASELINE,
   MIGRATE_DOWN,
   MIGRATE_NEW,
@@ -316,6 +317,14 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     summary: true,
     ndjson: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/replay.js')),
+  });
+
+  const log = program.command('log').description('look after the notification log (subcommand: prune)').helpCommand(false).hook('preSubcommand', (_parent, sub) => attachOptions(sub));
+  define(log, 'prune', {
+    description: 'delete the log rows older than a time, in batches, one commit per batch',
+    examples: ['dcn log prune --older-than 30d --dry-run', 'dcn log prune --older-than 30d --keep-failed'],
+    options: LOG_PRUNE,
+    action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/log-prune.js')),
   });
 
   define(program, 'doctor', {

@@ -1,6 +1,6 @@
 /** The route flags of register and enable-reg, and how a table's route is said. */
 import { usageError } from '../errors.js';
-import type { RouteRequest, TableRoute } from '../registrations/registrations.js';
+import type { RouteRequest, TableRoute } from '../registrations/plans.js';
 import { ownerAndTable, parseKeyColumns } from '../registrations/routes.js';
 import type { Output } from './output.js';
 

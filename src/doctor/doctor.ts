@@ -11,6 +11,7 @@ import type { Migrator } from '../migrator/migrator.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { DEFAULT_CALLBACK, Registrations } from '../registrations/registrations.js';
+import { ownerAndTable, readsWithoutRole } from '../registrations/routes.js';
 import { NO_MAP_REASON } from '../listener/listener.js';
 import { pendingReplays } from '../replay/replay.js';
 import { isFailure, Tail, type LogRow } from '../tail/tail.js';
@@ -91,7 +92,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     add({ id: 'connection', status: 'ok', summary: `connected as ${options.who}${v ? `, Oracle ${v.major}.${v.minor}` : ''}` });
   } catch (err) {
     add({ id: 'connection', status: 'fail', summary: err instanceof Error ? err.message : String(err), fix: isDcnError(err) ? err.hint : undefined });
-    for (const id of ['privileges', 'job_queue_processes', 'network_acl', 'objects', 'registration', 'migrations', 'notifications', 'replay', ...(options.probe ? ['probe'] : [])]) {
+    for (const id of ['privileges', 'job_queue_processes', 'network_acl', 'objects', 'registration', 'table_access', 'migrations', 'notifications', 'replay', ...(options.probe ? ['probe'] : [])]) {
       add({ id, status: 'skipped', summary: 'needs a connection' });
     }
     return { ok: false, checks };
@@ -176,8 +177,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   } else add({ id: 'objects', status: 'ok', summary: 'NFRESULTS, RDESC_TAB, SENDNOTIFICATION, ORDERS_NF_CALLBACK present and VALID' });
 
   // a registration using the callback, with its tables
+  const registrations = new Registrations({ app: async () => session, admin: async () => session });
+  let registered: string[] = [];
   try {
-    const regs = (await new Registrations({ app: async () => session, admin: async () => session }).list()).filter((r) => r.callback.toUpperCase().endsWith(DEFAULT_CALLBACK));
+    const regs = (await registrations.list()).filter((r) => r.callback.toUpperCase().endsWith(DEFAULT_CALLBACK));
+    registered = [...new Set(regs.flatMap((r) => r.tables))];
     const wanted = [options.ordersTable, options.orderItemsTable].map((t) => `${options.schema}.${t}`);
     const covered = new Set(regs.flatMap((r) => r.tables.map((t) => t.toUpperCase())));
     if (regs.length === 0) add({ id: 'registration', status: 'fail', summary: `no registration uses ${DEFAULT_CALLBACK}`, fix: `dcn register --table ${options.ordersTable} --table ${options.orderItemsTable}` });
@@ -185,6 +189,31 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     else add({ id: 'registration', status: 'ok', summary: regs.map((r) => `${r.regid}: ${r.tables.join(', ')}`).join('; ') });
   } catch (err) {
     add({ id: 'registration', status: 'fail', summary: isDcnError(err) ? err.message : firstLine(err), fix: isDcnError(err) ? err.hint : undefined });
+  }
+
+  // The tables whose changed rows the callback looks up (the orders tables, every keyed route)
+  // must be readable without a role: it is definer's-rights PL/SQL, where roles are disabled
+  // (PL/SQL Language Reference, "Invoker's Rights and Definer's Rights (AUTHID Property)"). The
+  // same check as dcn register's, for grants taken away or given to a role since.
+  try {
+    const orders = new Set([options.ordersTable, options.orderItemsTable].map((t) => `${options.schema}.${t}`));
+    const routes = await registrations.routes();
+    const looked = registered.filter((t) => orders.has(t.toUpperCase()) || (routes.get(t)?.key ?? null) !== null);
+    const roleOnly: string[] = [];
+    for (const t of looked) {
+      const { owner, table } = ownerAndTable(t);
+      if (!(await readsWithoutRole(session, options.schema, owner, table))) roleOnly.push(t);
+    }
+    if (roleOnly.length > 0) {
+      add({
+        id: 'table_access',
+        status: 'fail',
+        summary: `${options.schema} reads ${roleOnly.join(', ')} only through a role (or not at all): the callback runs with its owner's rights, where roles do not count, so each lookup fails (ORA-00942) and its cached results stay stale`,
+        fix: `have a DBA run: ${roleOnly.map((t) => `GRANT SELECT ON ${t} TO ${options.schema};`).join(' ')}`,
+      });
+    } else add({ id: 'table_access', status: 'ok', summary: looked.length > 0 ? `the callback can read every registered table it looks changed rows up in: ${looked.join(', ')}` : 'no registered table has its changed rows looked up' });
+  } catch (err) {
+    add({ id: 'table_access', status: 'warn', summary: `cannot read the grants on the registered tables: ${isDcnError(err) ? err.message : firstLine(err)}` });
   }
 
   // the migration history

@@ -61,9 +61,10 @@ export function flagBits(kind: 'qos' | 'operations', names: readonly string[]): 
   return names.reduce((bits, n) => bits | table[n]!.bit, 0);
 }
 
-/** Decodes a bit mask into names; unknown bits are shown as a number. */
-export function decodeFlags(kind: 'qos' | 'operations', bits: number | null | undefined): string[] {
+/** Decodes a bit mask into names; unknown bits are shown as a number, and all of them when `named` is false. */
+export function decodeFlags(kind: 'qos' | 'operations', bits: number | null | undefined, named = true): string[] {
   if (bits === null || bits === undefined) return [];
+  if (!named) return bits === 0 ? [] : [`0x${bits.toString(16)}`];
   const table = kind === 'qos' ? QOS : OPERATIONS;
   if (kind === 'operations' && bits === 0) return ['all'];
   const names: string[] = [];

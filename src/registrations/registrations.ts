@@ -1,52 +1,27 @@
 /**
  * Registrations: what makes the database call the callback. Creates them (NEW_REG_START … a query
  * per table … REG_END), adds tables (ENABLE_REG), lists USER_CHANGE_NOTIFICATION_REGS grouped by
- * registration, and removes them (DEREGISTER). Every call is planned first (SQL text and binds),
+ * registration, and removes them (DEREGISTER). Every call is planned first (plans.ts: SQL and binds),
  * so --dry-run shows exactly what would run. Runs on the app profile: the schema that owns the
  * callback. Never prints, never exits.
  */
 import { DcnError, usageError } from '../errors.js';
-import type { Binds, DbSession, OutBind } from '../db/driver.js';
+import type { Binds, DbSession } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
 import { displayName, isReservedWord, isUnquotedName, maxIdentifierBytes, parseQualifiedName, type QualifiedName } from '../oracle/identifiers.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
 import { withoutPassword } from '../redact.js';
-import { decodeFlags, flagExpression } from './flags.js';
-import { deleteRoute, listRoutes, ownerAndTable, planRoute, planSaveRoute, readsWithoutRole, routesAvailable, saveRoute, type KeyRequest, type Route } from './routes.js';
-
-export interface PlannedCall {
-  readonly name: string;
-  readonly sql: string;
-  readonly plsql: boolean;
-  readonly binds: Readonly<Record<string, string | number | OutBind>>;
-}
-
-/** How the tables are routed (issue 16). */
-export interface RouteRequest {
-  /** The key of the table (one table only): its columns, or the primary key. */
-  readonly key?: KeyRequest;
-  /** The orders and order items tables (unqualified, in the connected schema): the callback keeps the article's ?order_no=… for them, and reads no route. */
-  readonly builtIn?: readonly string[];
-  /** Register a table the user reads only through a role, with a warning, instead of refusing it. */
-  readonly allowRoleGrant?: boolean;
-}
-
-/** A table's route as a command reports it: a route, or the article's built-in one. */
-export type TableRoute = Route | { readonly table: string; readonly keyFrom: 'order_no' };
-
-export interface RegisterRequest extends RouteRequest {
-  readonly tables: readonly QualifiedName[];
-  readonly callback: QualifiedName;
-  readonly qos: readonly string[];
-  readonly operations: readonly string[];
-  readonly timeoutSeconds: number;
-}
+import { decodeFlags } from './flags.js';
+import { boundName, ordersTakeNoKey, planDeregister, planEnable, planRegister, type PlannedCall, type RegisterRequest, type RouteRequest, type TableRoute } from './plans.js';
+import { deleteRoute, listRoutes, ownerAndTable, planRoute, readsWithoutRole, routesAvailable, saveRoute, type Route } from './routes.js';
 
 export interface Registration {
   readonly regid: number;
   readonly username?: string;
   readonly callback: string;
+  /** REGFLAGS as the view shows it; `qos` names its bits for a PL/SQL registration only. */
+  readonly regflags: number | null;
   readonly qos: readonly string[];
   readonly operations: readonly string[];
   readonly timeoutSeconds: number | null;
@@ -59,71 +34,6 @@ export const DEFAULT_QOS = ['reliable', 'rowids'];
 export const MAX_TABLES = 100;
 
 const queries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
-
-/** The name Oracle resolves: "OE"."ORDERS", or "ORDERS" in the connected user's schema. */
-function boundName(t: QualifiedName): string {
-  return t.schema === undefined ? `"${t.name}"` : `"${t.schema}"."${t.name}"`;
-}
-
-function tableBinds(tables: readonly QualifiedName[]): { text: string; binds: Record<string, string> } {
-  const binds: Record<string, string> = {};
-  tables.forEach((t, i) => (binds[`table_${i + 1}`] = boundName(t)));
-  return { text: tables.map((_, i) => `:table_${i + 1}`).join(', '), binds };
-}
-
-export function planRegister(req: RegisterRequest): PlannedCall {
-  const t = tableBinds(req.tables);
-  const q = queries().render('register.new', {
-    table_binds: t.text,
-    qosflags: flagExpression('qos', req.qos),
-    operations: flagExpression('operations', req.operations),
-  });
-  return {
-    name: q.name,
-    sql: q.sql,
-    plsql: true,
-    binds: { ...t.binds, callback: displayName(req.callback), timeout: req.timeoutSeconds, regid: { out: 'number' } },
-  };
-}
-
-export function planEnable(regid: number, tables: readonly QualifiedName[]): PlannedCall {
-  const t = tableBinds(tables);
-  const q = queries().render('register.enable', { table_binds: t.text });
-  return { name: q.name, sql: q.sql, plsql: true, binds: { ...t.binds, regid } };
-}
-
-export function planDeregister(regid: number): PlannedCall {
-  const q = queries().render('deregister');
-  return { name: q.name, sql: q.sql, plsql: true, binds: { regid } };
-}
-
-const ordersTakeNoKey = () => usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
-
-/**
- * For a dry run: the writes to dcn_routes that go with a registration, where they can be known
- * without connecting (a named key), then their commit. An unqualified table's owner is the
- * session's schema, read into :owner first, as the run reads it. `readAtRun` names the tables
- * whose route (their primary key) only the dictionary can tell, when the run connects.
- */
-export function planRouteWrites(tables: readonly QualifiedName[], req: RouteRequest, user?: string): { statements: PlannedCall[]; readAtRun: string[] } {
-  const builtIn = new Set((req.builtIn ?? []).map((t) => t.toUpperCase()));
-  // the orders tables are the app schema's: the user's, when the settings name one
-  const routed = tables.filter((t) => !((t.schema === undefined || t.schema === user?.toUpperCase()) && builtIn.has(t.name)));
-  if (req.key && routed.length !== tables.length) throw ordersTakeNoKey();
-  const columns = req.key?.columns;
-  if (!columns || columns.length === 0) return { statements: [], readAtRun: routed.map((t) => displayName(t)) };
-  const statements: PlannedCall[] = [];
-  for (const t of routed) {
-    if (t.schema === undefined) {
-      const q = queries().render('session.schema');
-      statements.push({ name: q.name, sql: q.sql, plsql: true, binds: { owner: { out: 'string' } } });
-    }
-    const call = planSaveRoute({ table: `${t.schema ?? ''}.${t.name}`, key: [...columns], keyImmutable: req.key?.immutable ?? false, keyFrom: 'named' }, t.schema === undefined ? 'session' : 'bound');
-    statements.push({ name: call.name, sql: call.sql, plsql: true, binds: call.binds as Record<string, string> });
-  }
-  statements.push({ name: 'commit', sql: 'COMMIT', plsql: false, binds: {} });
-  return { statements, readAtRun: [] };
-}
 
 /** Validates what users type for a registration; every failure is a usage error (exit 2). */
 export function parseTables(inputs: readonly string[], maxBytes = 128): QualifiedName[] {
@@ -206,7 +116,13 @@ export function groupRegistrations(rows: readonly Record<string, unknown>[]): Re
         regid,
         ...(row.USERNAME != null ? { username: String(row.USERNAME) } : {}),
         callback: callbackName(String(row.CALLBACK ?? '')),
-        qos: decodeFlags('qos', row.REGFLAGS == null ? null : Number(row.REGFLAGS)),
+        regflags: row.REGFLAGS == null ? null : Number(row.REGFLAGS),
+        // The QOS_* constants are what a PL/SQL registration (CALLBACK plsql://…) was made with
+        // (DBMS_CQ_NOTIFICATION, "Constants"); a client-initiated subscription (OCI, JDBC,
+        // node-oracledb: net8://…, OCI:EP:…) carries the protocol's own bits: node-oracledb Thin
+        // always sends QOS_SECURE 0x08, QOS_QUERY's bit, and PURGE_ON_NTFN 0x10, QOS_BEST_EFFORT's
+        // (lib/thin/protocol/constants.js, messages/subscribe.js). Its bits get no name.
+        qos: decodeFlags('qos', row.REGFLAGS == null ? null : Number(row.REGFLAGS), /^plsql:\/\//i.test(String(row.CALLBACK ?? ''))),
         operations: decodeFlags('operations', row.OPERATIONS_FILTER == null ? null : Number(row.OPERATIONS_FILTER)),
         // 4294967295 (2^32-1) is how the view shows "no timeout"
         timeoutSeconds: row.TIMEOUT == null || Number(row.TIMEOUT) === NO_TIMEOUT ? null : Number(row.TIMEOUT),

@@ -13,5 +13,7 @@ describe('--map TABLE=function', () => {
     expect(parseMap(['ORDER_ITEMS=-'])).toEqual({ ORDERS: 'getOrderFields' });
     expect(() => parseMap(['ORDERS=-', 'ORDER_ITEMS=-'])).toThrow(/every table is left out: nothing would be dropped/);
     expect(() => parseMap(['-=getX'])).toThrow(/expected TABLE=function/);
+    // a callback URL given by mistake: refused without its password
+    expect(() => parseMap(['ORDERS=http://app:s3cret@host/x'])).toThrow(/^--map ORDERS=http:\/\/app:\*\*\*@host\/x: expected/);
   });
 });

@@ -73,6 +73,52 @@ export function scratchSchemaStatements(user: string, password: string): string[
   ];
 }
 
+/**
+ * A table in a schema of its own (`owner`) that `grantee` reads only through `role`: what a
+ * definer's-rights callback cannot read. Names are validated; the owner's account is locked.
+ */
+export function roleOnlyTableStatements(owner: string, role: string, grantee: string): string[] {
+  const [o, r, g] = [simpleIdentifier('owner', owner), simpleIdentifier('role', role), simpleIdentifier('grantee', grantee)];
+  return [
+    `CREATE USER ${o} IDENTIFIED BY "Dcn_locked_1" ACCOUNT LOCK`,
+    `GRANT UNLIMITED TABLESPACE TO ${o}`,
+    `CREATE TABLE ${o}.PARTS (part_id NUMBER(6) PRIMARY KEY, name VARCHAR2(30))`,
+    `INSERT INTO ${o}.PARTS VALUES (1, 'one')`,
+    'COMMIT',
+    `BEGIN\n  EXECUTE IMMEDIATE 'CREATE ROLE ${r}';\nEND;`, // a block: the grammar the suite is checked with lacks CREATE ROLE
+    `GRANT SELECT ON ${o}.PARTS TO ${r}`,
+    `GRANT ${r} TO ${g}`,
+  ];
+}
+
+/** Drops that owner and role, if they exist (ORA-01918, ORA-01919: they do not). */
+export function dropRoleOnlyTableBlock(owner: string, role: string): string {
+  const [o, r] = [simpleIdentifier('owner', owner), simpleIdentifier('role', role)];
+  return `BEGIN
+  BEGIN
+    EXECUTE IMMEDIATE 'DROP USER ${o} CASCADE';
+  EXCEPTION
+    WHEN OTHERS THEN
+      IF SQLCODE != -1918 THEN RAISE; END IF;
+  END;
+  EXECUTE IMMEDIATE 'DROP ROLE ${r}';
+EXCEPTION
+  WHEN OTHERS THEN
+    IF SQLCODE != -1919 THEN RAISE; END IF;
+END;`;
+}
+
+/** Runs statements as the admin user (the suite's own setup, never dcn's). */
+export async function asAdmin(env: OracleTestEnv, statements: readonly string[]): Promise<void> {
+  const admin = await adminSession(env);
+  try {
+    for (const sql of statements) await admin.execute(sql);
+    await admin.commit();
+  } finally {
+    await admin.close();
+  }
+}
+
 /** Drops the user if it exists (ORA-01918: it does not). */
 export function dropSchemaBlock(user: string): string {
   const u = simpleIdentifier('scratch user', user);

@@ -16,7 +16,7 @@ import { OracleDriver } from '../../src/db/oracle-driver.js';
 import { DEFAULT_TABLES, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
 import type { LogRow } from '../../src/tail/tail.js';
 import { oracleTestEnv, type OracleTestEnv } from './env.js';
-import { adminSession, createScratchSchema, dcn, dropScratchSchema, logRowsAfter, waitFor, waitForLog } from './helpers.js';
+import { adminSession, asAdmin, createScratchSchema, dcn, dropRoleOnlyTableBlock, dropScratchSchema, logRowsAfter, roleOnlyTableStatements, waitFor, waitForLog } from './helpers.js';
 import { parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { Watch, type WatchEvent } from '../../src/watch/watch.js';
 
@@ -70,7 +70,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   it('dcn doctor finds the setup sound: only the registration and the log are still to come', async () => {
     const r = await dcn(env, ['doctor', '--json', ...settings()]);
     const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { id: string; status: string }) => [c.id, c.status]));
-    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', migrations: 'ok', notifications: 'warn', replay: 'ok' });
+    expect(checks).toEqual({ connection: 'ok', privileges: 'ok', job_queue_processes: expect.stringMatching(/ok|warn/), network_acl: 'ok', objects: 'ok', registration: 'fail', table_access: 'ok', migrations: 'ok', notifications: 'warn', replay: 'ok' });
   });
 
   it('dcn register ORDERS', async () => {
@@ -160,11 +160,16 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   });
 
   it('dcn regs shows one registration with both tables', async () => {
+    // the view's formats, checked first where the names below rest on them: REGFLAGS of a PL/SQL
+    // registration made with QOS_RELIABLE + QOS_ROWIDS, and its CALLBACK as plsql://…
+    const raw = (await app.execute('SELECT DISTINCT regflags, callback FROM user_change_notification_regs')).rows;
+    expect(raw).toEqual([{ REGFLAGS: 5, CALLBACK: expect.stringMatching(/^plsql:\/\/(.*\.)?ORDERS_NF_CALLBACK\b/i) }]);
     const r = await dcn(env, ['regs', '--json']);
     const regs = JSON.parse(r.stdout).registrations;
     expect(regs).toHaveLength(1);
     expect(regs[0].tables).toEqual([`${env.appUser}.ORDERS`, `${env.appUser}.ORDER_ITEMS`]);
-    expect(regs[0].qos).toEqual(expect.arrayContaining(['reliable', 'rowids']));
+    expect(regs[0].regflags).toBe(5);
+    expect(regs[0].qos).toEqual(['reliable', 'rowids']);
     expect(regs[0].timeoutSeconds).toBeNull(); // TIMEOUT 4294967295: none
   });
 
@@ -223,6 +228,8 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
       // registered again with another key: the route is the table's, so both registrations' calls follow it
       const r = await dcn(env, ['register', '--table', 'EMPLOYEES', '--key', 'DEPARTMENT_ID']);
       expect(r.code).toBe(0);
+      // DEPARTMENT_ID has no NOT NULL constraint: ALL_TAB_COLUMNS.NULLABLE 'Y' (EMAIL, NOT NULL, would be 'N')
+      expect(r.stderr).toMatch(/dcn: warning: .*EMPLOYEES: key column DEPARTMENT_ID may be NULL/);
       const marker = await lastId();
       await run('UPDATE employees SET department_id = 20 WHERE employee_id = 8');
       const calls = await waitFor(async () => {
@@ -263,15 +270,13 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
       expect((await logRowsAfter(app, env.appUser, marker)).filter((x) => x.event === 'error')).toEqual([]);
     });
 
-    it('a quoted mixed-case table is routed by its key, under its name as the dictionary stores it', async () => {
+    it('a quoted mixed-case table is refused by register (no listener map could name it), and nothing is registered', async () => {
       await run('CREATE TABLE "MixedCase" (id NUMBER PRIMARY KEY, note VARCHAR2(10))');
       const r = await dcn(env, ['register', '--table', '"MixedCase"']);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      const marker = await lastId();
-      await run(`INSERT INTO "MixedCase" VALUES (1, 'one')`);
-      const calls = await waitForCall(marker, 'MixedCase', 'the keyed call for "MixedCase"');
-      expect(calls.map((c) => [c.event, c.keys])).toEqual([['notify', 'key=1']]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/plain upper-case names only/);
+      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { tables: string[] }[];
+      expect(regs.filter((x) => x.tables.some((t) => t.endsWith('.MixedCase')))).toEqual([]);
     });
 
     it('one step down from V8: both procedures VALID, orders still notified, a routed table at table level', async () => {
@@ -299,6 +304,60 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     });
   });
 
+  describe('a table the app user reads only through a role: the callback (definer\'s rights) cannot', () => {
+    const owner = () => `${env.appUser}_RO`;
+    const role = () => `${env.appUser}_READER`;
+    const parts = () => `${owner()}.PARTS`;
+    const regsOfParts = async () => (JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; tables: string[] }[]).filter((r) => r.tables.includes(parts()));
+
+    beforeAll(async () => {
+      await asAdmin(env, [dropRoleOnlyTableBlock(owner(), role()), ...roleOnlyTableStatements(owner(), role(), env.appUser)]);
+    });
+    afterAll(async () => {
+      const ids = (await regsOfParts()).map((r) => String(r.regid));
+      if (ids.length > 0) await dcn(env, ['deregister', ...ids, '--yes']);
+      await asAdmin(env, [dropRoleOnlyTableBlock(owner(), role())]);
+    });
+
+    it('Oracle: SQL reads it through the role; a definer\'s-rights procedure of the user cannot (ORA-00942), dynamic SQL included', async () => {
+      // a new session: the role granted in beforeAll is a default role, enabled at logon
+      const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+      try {
+        expect((await s.execute(`SELECT COUNT(*) AS n FROM ${parts()}`)).rows[0]!.N).toBe(1);
+        await s.execute(`CREATE OR REPLACE PROCEDURE dcn_role_probe (n OUT NUMBER) IS BEGIN EXECUTE IMMEDIATE 'SELECT COUNT(*) FROM ${parts()}' INTO n; END;`);
+        await expect(s.execute('BEGIN dcn_role_probe(:n); END;', { n: { out: 'number' } })).rejects.toThrow(/ORA-00942/);
+        await s.execute('DROP PROCEDURE dcn_role_probe');
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('dcn register refuses it, naming the grant; nothing is registered', async () => {
+      const r = await dcn(env, ['register', '--table', parts()]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`reads ${parts().replace('.', '\\.')} only through a role[\\s\\S]*GRANT SELECT ON ${parts().replace('.', '\\.')} TO ${env.appUser};`));
+      expect(await regsOfParts()).toEqual([]);
+    });
+
+    it('--allow-role-grant registers it with a warning, and dcn doctor then fails table_access', async () => {
+      const r = await dcn(env, ['register', '--table', parts(), '--allow-role-grant']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/dcn: warning: .* only through a role/);
+      const doctor = await dcn(env, ['doctor', '--json', ...settings()]);
+      const check = JSON.parse(doctor.stdout).checks.find((c: { id: string }) => c.id === 'table_access');
+      expect(check).toMatchObject({ status: 'fail', fix: `have a DBA run: GRANT SELECT ON ${parts()} TO ${env.appUser};` });
+    });
+
+    it('granted directly, dcn register takes it without a word, and doctor passes table_access', async () => {
+      await asAdmin(env, [`GRANT SELECT ON ${parts()} TO ${env.appUser}`]);
+      const r = await dcn(env, ['register', '--table', parts()]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const doctor = await dcn(env, ['doctor', '--json', ...settings()]);
+      expect(JSON.parse(doctor.stdout).checks.find((c: { id: string }) => c.id === 'table_access')).toMatchObject({ status: 'ok' });
+    });
+  });
+
   describe('dcn watch: the same drops without the callback (issue 17)', () => {
     it('dcn doctor --watch finds the chain sound', async () => {
       const r = await dcn(env, ['doctor', '--watch', '--json']);
@@ -316,8 +375,11 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
       // checked raw first: whether the view shows the timeout asked for or what is left of it is not documented
       const timeouts = async () => (await app.execute('SELECT timeout FROM user_change_notification_regs')).rows.map((r) => Number(r.TIMEOUT));
       expect((await timeouts()).filter((t) => t > 0 && t <= 120), 'USER_CHANGE_NOTIFICATION_REGS.TIMEOUT of the watch subscription (120 s asked for)').toHaveLength(1);
-      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; timeoutSeconds: number | null }[];
-      expect(regs.some((r) => r.timeoutSeconds !== null && r.timeoutSeconds > 0 && r.timeoutSeconds <= 120)).toBe(true);
+      const regs = JSON.parse((await dcn(env, ['regs', '--json'])).stdout).registrations as { regid: number; timeoutSeconds: number | null; qos: string[]; regflags: number }[];
+      const watchReg = regs.find((r) => r.timeoutSeconds !== null && r.timeoutSeconds > 0 && r.timeoutSeconds <= 120);
+      expect(watchReg, 'the watch subscription in dcn regs').toBeDefined();
+      // a client subscription's REGFLAGS carry the protocol's bits: shown as a number, never named
+      expect(watchReg!.qos).toEqual(watchReg!.regflags === 0 ? [] : [`0x${watchReg!.regflags.toString(16)}`]);
       await cache.call('getOrderFields', () => 'stale', 2409);
       await run('UPDATE orders SET order_total = order_total + 1 WHERE order_id = 2409');
       await waitFor(async () => (!(await cache.has('getOrderFields', 2409)) ? true : undefined), 'the drop of order 2409');

@@ -62,7 +62,7 @@ describe('what Oracle answers, explained', () => {
 describe('the registrations view, grouped', () => {
   it('keeps what the view leaves NULL as unknown, and reads 2^32-1 as no timeout', () => {
     const [reg] = groupRegistrations([{ REGID: 7, CALLBACK: null, REGFLAGS: null, OPERATIONS_FILTER: null, TIMEOUT: null, CHANGELAG: null, TABLE_NAME: null }]);
-    expect(reg).toEqual({ regid: 7, callback: '', qos: decodeNull('qos'), operations: decodeNull('operations'), timeoutSeconds: null, changelag: null, tables: [] });
+    expect(reg).toEqual({ regid: 7, callback: '', regflags: null, qos: decodeNull('qos'), operations: decodeNull('operations'), timeoutSeconds: null, changelag: null, tables: [] });
     expect(groupRegistrations([{ REGID: 8, USERNAME: 'HR', CALLBACK: 'plsql://HR.CB?PR=0', REGFLAGS: 4, OPERATIONS_FILTER: 0, TIMEOUT: 4294967295, CHANGELAG: 0, TABLE_NAME: 'HR.EMP' }])[0]).toMatchObject({ username: 'HR', callback: 'HR.CB', timeoutSeconds: null, tables: ['HR.EMP'] });
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { displayName, parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { decodeFlags, flagBits, flagExpression, OPERATIONS, parseNames, QOS } from '../../src/registrations/flags.js';
-import { planDeregister, planEnable, planRegister, parseTables, groupRegistrations, callbackName, parseCallback } from '../../src/registrations/registrations.js';
+import { planDeregister, planEnable, planRegister } from '../../src/registrations/plans.js';
+import { parseTables, groupRegistrations, callbackName, parseCallback } from '../../src/registrations/registrations.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
@@ -60,13 +61,30 @@ describe('grouping USER_CHANGE_NOTIFICATION_REGS', () => {
     const rows = [
       { REGID: 41, REGFLAGS: 5, CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 0, TABLE_NAME: 'OE.ORDERS' },
       { REGID: 41, REGFLAGS: 5, CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 0, TABLE_NAME: 'OE.ORDER_ITEMS' },
-      { REGID: 42, REGFLAGS: 1, CALLBACK: 'OE.OTHER_CB', OPERATIONS_FILTER: 6, CHANGELAG: 0, TIMEOUT: 3600, TABLE_NAME: 'OE.CUSTOMERS' },
+      { REGID: 42, REGFLAGS: 1, CALLBACK: 'plsql://OE.OTHER_CB?PR=0', OPERATIONS_FILTER: 6, CHANGELAG: 0, TIMEOUT: 3600, TABLE_NAME: 'OE.CUSTOMERS' },
     ];
     expect(groupRegistrations(rows)).toEqual([
-      { regid: 41, callback: 'ORDERS_NF_CALLBACK', qos: ['reliable', 'rowids'], operations: ['all'], timeoutSeconds: 0, changelag: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] },
-      { regid: 42, callback: 'OE.OTHER_CB', qos: ['reliable'], operations: ['insert', 'update'], timeoutSeconds: 3600, changelag: 0, tables: ['OE.CUSTOMERS'] },
+      { regid: 41, callback: 'ORDERS_NF_CALLBACK', regflags: 5, qos: ['reliable', 'rowids'], operations: ['all'], timeoutSeconds: 0, changelag: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] },
+      { regid: 42, callback: 'OE.OTHER_CB', regflags: 1, qos: ['reliable'], operations: ['insert', 'update'], timeoutSeconds: 3600, changelag: 0, tables: ['OE.CUSTOMERS'] },
     ]);
     expect(callbackName('plsql://OE.CB?PR=0')).toBe('OE.CB');
+  });
+
+  it('names the QoS bits of PL/SQL registrations only: a client subscription\'s REGFLAGS carry other bits, shown as a number', () => {
+    const rows = [
+      // client-initiated (OCI, JDBC, node-oracledb): its callback is no plsql:// procedure
+      { REGID: 50, REGFLAGS: 0x15, CALLBACK: 'net8://(ADDRESS=(PROTOCOL=tcp)(HOST=10.0.0.5)(PORT=5000))?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 300, TABLE_NAME: 'OE.ORDERS' },
+      { REGID: 51, REGFLAGS: 4, CALLBACK: 'OCI:EP:1528', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 300, TABLE_NAME: 'OE.ORDERS' },
+      { REGID: 52, REGFLAGS: 0, CALLBACK: 'OCI:EP:1529', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 300, TABLE_NAME: 'OE.ORDERS' },
+      // a PL/SQL one with a bit no QOS constant has
+      { REGID: 53, REGFLAGS: 1 + 64, CALLBACK: 'plsql://OE.CB?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 0, TABLE_NAME: 'OE.ORDERS' },
+    ];
+    expect(groupRegistrations(rows).map((r) => [r.regid, r.regflags, r.qos])).toEqual([
+      [50, 21, ['0x15']],
+      [51, 4, ['0x4']],
+      [52, 0, []],
+      [53, 65, ['reliable', '0x40']],
+    ]);
   });
 
   it('reads TIMEOUT 4294967295 (2^32-1) as no timeout', () => {
@@ -211,7 +229,7 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     expect(human.stdout.split('\n')[0]).toMatch(/^Regid\s+Callback\s+QoS\s+Operations\s+Timeout\s+Tables$/);
     expect(human.stdout).toMatch(/41\s+ORDERS_NF_CALLBACK\s+reliable,rowids\s+all\s+none\s+OE\.ORDERS, OE\.ORDER_ITEMS/);
     const json = JSON.parse((await run(db, ['regs', '--json'])).stdout);
-    expect(json.registrations).toEqual([{ regid: 41, callback: 'ORDERS_NF_CALLBACK', qos: ['reliable', 'rowids'], operations: ['all'], timeoutSeconds: 0, changelag: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] }]);
+    expect(json.registrations).toEqual([{ regid: 41, callback: 'ORDERS_NF_CALLBACK', regflags: 5, qos: ['reliable', 'rowids'], operations: ['all'], timeoutSeconds: 0, changelag: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] }]);
     const all = JSON.parse((await run(db, ['regs', '--all', '--json'])).stdout);
     expect(all.registrations[0]).toMatchObject({ username: 'OE', regid: 41 });
   });

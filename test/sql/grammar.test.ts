@@ -80,6 +80,13 @@ describe('the real-Oracle suite helpers', () => {
     expect(syntaxErrors({ sql: dropSchemaBlock('DCN_SCRATCH'), plsql: true })).toEqual([]);
   });
 
+  it('make and drop a table readable only through a role with statements that parse', async () => {
+    const { roleOnlyTableStatements, dropRoleOnlyTableBlock } = await import('../oracle/helpers.js');
+    for (const sql of roleOnlyTableStatements('DCN_SCRATCH_RO', 'DCN_SCRATCH_READER', 'DCN_SCRATCH')) expect(syntaxErrors({ sql, plsql: sql.startsWith('BEGIN') }), sql).toEqual([]);
+    expect(syntaxErrors({ sql: dropRoleOnlyTableBlock('DCN_SCRATCH_RO', 'DCN_SCRATCH_READER'), plsql: true })).toEqual([]);
+    expect(() => roleOnlyTableStatements('x; DROP USER sys', 'r', 'g')).toThrow(/not a plain Oracle identifier/);
+  });
+
   it('refuse a scratch user name that is not a plain identifier', async () => {
     const { scratchSchemaStatements } = await import('../oracle/helpers.js');
     expect(() => scratchSchemaStatements('x; DROP USER sys', 'p')).toThrow(/not a plain Oracle identifier/);

@@ -705,6 +705,37 @@ class FakeSession implements SubscribingSession {
   }
 
   /**
+   * dcn log prune's statements, as their SQL says: each condition read from the text (a dropped
+   * one is not applied, and a test sees it); a batch deletes at once (committed: the fake keeps
+   * log rows as committed) and counts the rows it deleted.
+   */
+  #prune(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
+    if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
+    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    if (/\breplayed_by\b/i.test(flat) && !this.db.addedColumns.get('NFRESULTS')?.has('REPLAYED_BY')) throw oraError('ORA-00904: "REPLAYED_BY": invalid identifier');
+    const keepFailed = /\(:keep_failed = 0 OR NOT \(event = 'notify' AND replayed_by IS NULL AND \(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)\)\)/i.test(flat);
+    const failedCall = (r: Record<string, unknown>) => r.EVENT === 'notify' && r.REPLAYED_BY == null && (r.STATUS_CODE == null || Number(r.STATUS_CODE) < 200 || Number(r.STATUS_CODE) > 299);
+    const olderThan = b.older_than instanceof Date ? b.older_than.getTime() : NaN;
+    const matches = (r: Record<string, unknown>) =>
+      (!/\boperdate < :older_than\b/i.test(flat) || (r.OPERDATE as Date).getTime() < olderThan) &&
+      (!keepFailed || Number(b.keep_failed) === 0 || !failedCall(r)) &&
+      (!/\bid > :after_id\b/i.test(flat) || Number(r.ID) > Number(b.after_id)) &&
+      (!/\bid <= :up_to\b/i.test(flat) || Number(r.ID) <= Number(b.up_to));
+    if (name === 'prune.range') {
+      if (!/^SELECT COUNT\(\*\) AS rows_to_prune, NVL\(MIN\(id\), 0\) AS first_id, NVL\(MAX\(id\), 0\) AS last_id FROM nfresults WHERE /i.test(flat)) throw new Error(`the fake does not understand this query: ${flat}`);
+      const rows = this.db.nfresults.filter(matches);
+      this.db.nfresultsRowsRead += this.db.nfresults.length;
+      return { rows: [{ ROWS_TO_PRUNE: rows.length, FIRST_ID: rows.length ? Math.min(...rows.map((r) => Number(r.ID))) : 0, LAST_ID: rows.length ? Math.max(...rows.map((r) => Number(r.ID))) : 0 }], rowsAffected: 0 };
+    }
+    if (!/^DELETE FROM nfresults WHERE id > :after_id AND id <= :up_to AND /i.test(flat)) throw new Error(`the fake deletes log rows only by a range of ids: ${flat}`);
+    const before = this.db.nfresults.length;
+    const kept = this.db.nfresults.filter((r) => !matches(r));
+    this.db.nfresultsRowsRead += this.db.nfresults.filter((r) => Number(r.ID) > Number(b.after_id) && Number(r.ID) <= Number(b.up_to)).length;
+    this.db.nfresults.splice(0, before, ...kept);
+    return { rows: [], rowsAffected: before - kept.length };
+  }
+
+  /**
    * ALTER TABLE t ADD (column type, …) and ALTER TABLE t DROP COLUMN column, as Oracle answers
    * them: ORA-00942 for no such table, ORA-01430 for a column already there, ORA-00904 for one
    * that is not. Any other ALTER TABLE is not understood.
@@ -968,6 +999,9 @@ class FakeSession implements SubscribingSession {
           rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === 'ERROR').map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
           rowsAffected: 0,
         };
+      case 'prune.range':
+      case 'prune.batch':
+        return this.#prune(name, sql, b);
       case 'replay.failed':
       case 'replay.last-id':
       case 'replay.send':

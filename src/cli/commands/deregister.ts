@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { usageError } from '../../errors.js';
-import { parseCallback, parseRegid, planDeregister, Registrations } from '../../registrations/registrations.js';
+import { planDeregister } from '../../registrations/plans.js';
+import { parseCallback, parseRegid, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import type { Output } from '../output.js';

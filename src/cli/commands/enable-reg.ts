@@ -1,5 +1,6 @@
 import { usageError } from '../../errors.js';
-import { parseCallback, parseRegid, parseRoutableTables, planEnable, planRouteWrites, Registrations } from '../../registrations/registrations.js';
+import { planEnable, planRouteWrites } from '../../registrations/plans.js';
+import { parseCallback, parseRegid, parseRoutableTables, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import { connectionConfig, orderTables } from '../migration-setup.js';

@@ -1,5 +1,6 @@
 import { parseNames } from '../../registrations/flags.js';
-import { DEFAULT_QOS, parseCallback, parseRoutableTables, parseTimeout, planRegister, planRouteWrites, Registrations } from '../../registrations/registrations.js';
+import { planRegister, planRouteWrites } from '../../registrations/plans.js';
+import { DEFAULT_QOS, parseCallback, parseRoutableTables, parseTimeout, Registrations } from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import { connectionConfig, orderTables } from '../migration-setup.js';

@@ -1,4 +1,5 @@
-import { Registrations, type Registration, type TableRoute } from '../../registrations/registrations.js';
+import type { TableRoute } from '../../registrations/plans.js';
+import { Registrations, type Registration } from '../../registrations/registrations.js';
 import { ownerAndTable } from '../../registrations/routes.js';
 import type { CommandContext } from '../context.js';
 import { orderTables } from '../migration-setup.js';
