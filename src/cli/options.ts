@@ -235,7 +235,7 @@ export type ReplayFlags = FlagsOf<typeof REPLAY>;
 
 export const LOG_PRUNE = {
   ...COMMON,
-  ...CONNECTION,
+  ...APP_CONNECTION,
   olderThan: { flags: '--older-than <when>', description: 'delete the rows logged before a duration ago (30d, 12h) or a time (2026-11-01T00:00)', required: true },
   keepFailed: { flags: '--keep-failed', description: 'keep the failed calls not sent again yet (what dcn replay would send)' },
   dryRun: { flags: '--dry-run', description: 'count the rows it would delete, and delete nothing' },

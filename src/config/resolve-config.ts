@@ -282,7 +282,7 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
   if (connect !== undefined && connect.includes('@') && !/^\s*\(/.test(connect)) {
     throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`, 'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD');
   }
-  // a port Node cannot open would fail later as a connection error (exit 6) with Node's RangeError
+  // a port no socket can use is said here, before a password is asked for or the driver loads
   const port = connect === undefined ? undefined : (/\(\s*PORT\s*=\s*(\d+)\s*\)/i.exec(connect) ?? /^\s*(?:[a-z]+:\/\/|\/\/)?(?:\[[^\]]*\]|[^\s:/()]+):(\d+)(?:[/?:\s]|$)/i.exec(connect))?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
     throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) names port ${port}, which is not a TCP port (1 to 65535)`, 'the listener port is usually 1521, e.g. db.example.com:1521/FREEPDB1');

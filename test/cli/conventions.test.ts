@@ -188,8 +188,8 @@ describe('dcn --help', () => {
     }
   });
 
-  it.each(['tail', 'watch', 'register', 'replay', 'enable-reg', 'deregister'])('dcn %s --help does not offer the admin profile it never uses', async (cmd) => {
-    const r = await runCli([cmd, '--help']);
+  it.each(['tail', 'watch', 'register', 'replay', 'enable-reg', 'deregister', 'log prune'])('dcn %s --help does not offer the admin profile it never uses', async (cmd) => {
+    const r = await runCli([...cmd.split(' '), '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--connect <string>');
     expect(r.stdout).not.toMatch(/--admin-(user|privilege|password-stdin)/);
