@@ -47,6 +47,15 @@ describe('dcn log prune', () => {
     expect(batches).toEqual([[0, 10_000], [10_000, 20_000], [20_000, 25_000]]);
   });
 
+  it('keeps a recent row whose id is among the old ones (identity order is not time order: cached ranges, RAC)', async () => {
+    const db = withLog(100, 0);
+    db.nfresults.splice(49, 1); // id 50 was taken, and its row committed only now
+    db.logNotification({ id: 50, table: 'ORDERS', order: 'late', status: 200, message: '200 OK', at: new Date(now - 1000) });
+    const r = await pruneLog(db.connect('OE'), { olderThan: new Date(now - 30 * DAY) });
+    expect(r).toMatchObject({ matched: 99, deleted: 99 });
+    expect(db.nfresults.map((x) => [x.ID, x.ORDER_ID])).toEqual([[50, 'late']]);
+  });
+
   it('--keep-failed keeps the failed calls dcn replay would still send; one sent again goes', async () => {
     const db = withLog(100, 0);
     const r = await pruneLog(db.connect('OE'), { olderThan: new Date(now - 30 * DAY), keepFailed: true });
