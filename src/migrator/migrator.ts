@@ -15,9 +15,10 @@ import type { Variables } from '../script/substitute.js';
 import type { NamedQuery } from '../script/named-queries.js';
 import { truncateBytes } from '../oracle/varchar.js';
 import { HistoryTable, type HistoryRow } from './history.js';
+import { listInvalidObjects, recompileInvalid, type SchemaObject } from './invalid-objects.js';
 import { withMigrationLock } from './lock.js';
 import { prefixHash, renderMigrations, type Rendered } from './render.js';
-import { RunLoop, type QueueItem } from './run-loop.js';
+import { RunFailedError, RunLoop, type QueueItem } from './run-loop.js';
 import { compareVersions, isEnabled, isRepeatableVersion, migrationLabel, versionTarget, type Migration } from './source.js';
 import { matchesRecorded, migrationStates, type MigrationSet, type StatusEntry, type StatusResult } from './status.js';
 import type { BaselineResult, Direction, MigrationEvent, RepairResult, RunResult, SessionProvider } from './types.js';
@@ -135,7 +136,7 @@ export class Migrator {
   // ---------------------------------------------------------------- run
 
   /** Applies pending migrations up to `to` (all when undefined). */
-  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean } = {}): Promise<RunResult> {
+  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean; failOnInvalid?: boolean } = {}): Promise<RunResult> {
     const to = this.#target(options.to, 'to', false);
     return this.#withLock(async (app) => {
       const rows = await this.#history.read(app);
@@ -171,8 +172,36 @@ export class Migrator {
         ...pending.map((m) => ({ migration: m, from: 0 })),
         ...repeatables.filter((m) => m.version !== resume?.migration.version).map((m) => ({ migration: m, from: 0, again: stateOf(m) === 'outdated' })),
       ];
-      return this.#runLoop.run(app, 'up', queue, warnings, resume !== undefined);
+      const result = await this.#runLoop.run(app, 'up', queue, warnings, resume !== undefined);
+      return this.#recompile(app, result, options.failOnInvalid ?? false);
     });
+  }
+
+  /**
+   * After migrate, with the lock still held: compiles the schema's INVALID objects once (the run
+   * lists them when it ran something; a run with nothing to apply lists them here), and with
+   * failOnInvalid throws when any stay INVALID, after every migration is recorded.
+   */
+  async #recompile(app: DbSession, result: RunResult, failOnInvalid: boolean): Promise<RunResult> {
+    const before = result.results.length > 0 ? result.invalidObjects : await listInvalidObjects(this.#history, app);
+    const outcome = await recompileInvalid(this.#history, app, before);
+    const done: RunResult = { ...result, invalidObjects: outcome.stillInvalid, recompiled: outcome.recompiled, ...(outcome.error ? { recompileError: outcome.error } : {}) };
+    if (failOnInvalid && outcome.stillInvalid.length > 0) {
+      const list = outcome.stillInvalid.map((o) => `${o.type} ${o.name}`).join(', ');
+      throw new RunFailedError(
+        new DcnError('compile_error', `${outcome.stillInvalid.length} object(s) in the schema stay INVALID after compiling them again: ${list}`, {
+          hint: 'see why with SHOW ERRORS <type> <name> (or USER_ERRORS), fix the cause in a new migration and run again; the migrations themselves are applied and recorded',
+          meta: { invalidObjects: outcome.stillInvalid, recompiled: outcome.recompiled, ...(outcome.error ? { recompileError: outcome.error } : {}) },
+        }),
+        result.results,
+      );
+    }
+    return done;
+  }
+
+  /** The schema's INVALID objects now, read without locking or compiling anything. */
+  async invalidObjects(): Promise<SchemaObject[]> {
+    return listInvalidObjects(this.#history, await this.#opts.sessions.app());
   }
 
   /** Undoes applied migrations: the last `steps` (default 1), or all above version `to` ("0" = all). */

@@ -35,6 +35,7 @@ const VARIABLES = {
 
 describe.each([
   ['migrator', 'history.sql'],
+  ['migrator', 'invalid-objects.sql'],
   ['registrations', 'registrations.sql'],
   ['doctor', 'doctor.sql'],
   ['replay', 'replay.sql'],

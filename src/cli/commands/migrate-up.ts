@@ -7,7 +7,7 @@ import { printRunSummary } from './run-summary.js';
 
 
 export function run(flags: MigrateUpFlags, ctx: CommandContext, out: Output): Promise<RunResult> {
-  return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged, outOfOrder: flags.outOfOrder }));
+  return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged, outOfOrder: flags.outOfOrder, failOnInvalid: flags.failOnInvalid }));
 }
 
 export function print(result: RunResult, out: Output): void {
