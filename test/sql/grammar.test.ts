@@ -36,6 +36,7 @@ const VARIABLES = {
 describe.each([
   ['migrator', 'history.sql'],
   ['migrator', 'invalid-objects.sql'],
+  ['migrator', 'dry-run.sql'],
   ['registrations', 'registrations.sql'],
   ['doctor', 'doctor.sql'],
   ['replay', 'replay.sql'],
