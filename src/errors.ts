@@ -18,7 +18,7 @@ export type ErrorCode =
   | 'migration_changed' // an applied migration's file changed or is missing
   | 'out_of_order' // a new migration's version is below one already applied
   | 'history_blocked' // a failed migration must be resumed or repaired first
-  | 'compile_error' // PL/SQL created with compilation errors
+  | 'compile_error' // PL/SQL created with compilation errors (or left INVALID: migrate --fail-on-invalid)
   | 'migration_failed' // a statement of a migration raised an error
   | 'privilege_missing' // ORA-01031 and friends
   | 'database_error' // any other ORA- error outside a migration

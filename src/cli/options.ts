@@ -6,6 +6,7 @@
  * gives the flag.
  */
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, ENVIRONMENT_ENV_NAME, PASSWORD_ENV_NAMES, SCHEMA_DEFAULTS } from '../config/settings.js';
+import { EXIT_CODES } from '../errors.js';
 
 export interface OptionSpec {
   /** As commander takes them: '--lock-timeout <seconds>', '-n, --lines <n>', '--json'. */
@@ -95,6 +96,8 @@ export const MIGRATE_UP = {
   resume: { flags: '--resume', description: 'continue a failed migration from the statement that failed, after fixing it' },
   allowChanged: { flags: '--allow-changed', description: 'run even though applied migrations changed since they ran' },
   outOfOrder: { flags: '--out-of-order', description: 'also apply new migrations whose version is below one already applied' },
+  dryRun: { flags: '--dry-run', description: 'print the SQL*Plus script of what migrate would run on this database now (reads the history; no lock, no change)' },
+  failOnInvalid: { flags: '--fail-on-invalid', description: `exit ${EXIT_CODES.compile_error} when schema objects stay INVALID after migrate compiles them once (the migrations stay applied)` },
 } as const;
 export type MigrateUpFlags = FlagsOf<typeof MIGRATE_UP>;
 
@@ -108,6 +111,7 @@ export const MIGRATE_DOWN = {
   steps: { flags: '--steps <n>', description: 'undo this many migrations' },
   resume: { flags: '--resume', description: 'continue a failed undo from the statement that failed, after fixing it' },
   yes: { flags: '--yes', description: 'do not ask (on a terminal it lists what it will undo and asks; elsewhere --yes is needed)' },
+  dryRun: { flags: '--dry-run', description: 'print the SQL*Plus script of what down would run on this database now (reads the history; no lock, no change, no question)' },
 } as const;
 export type MigrateDownFlags = FlagsOf<typeof MIGRATE_DOWN>;
 

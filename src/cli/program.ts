@@ -55,7 +55,7 @@ async function invoke<F extends { json?: boolean; quiet?: boolean; color?: boole
     if (ndjson === 'rows-only') return;
     if (ndjson) out.raw(`${JSON.stringify({ ok: true, ...(result as object) })}\n`);
     else out.document({ ok: true, ...(result as object) });
-  } else if (!(out.quiet && summaryCommands.has(cmd))) mod.print(result, out, flags);
+  } else if (!(out.quiet && summaryCommands.has(cmd) && !(flags as { dryRun?: boolean }).dryRun)) mod.print(result, out, flags);
   // a result that says it is not ok (dcn doctor) ends with exit 1, after its report
   if ((result as { ok?: unknown }).ok === false) throw new DcnError('checks_failed', 'checks failed', { reported: true });
 }
@@ -196,7 +196,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
 
   const migrate = define(program, 'migrate', {
     description: 'apply pending migrations (subcommands: status, validate, down, plan, repair, new, baseline)',
-    examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json'],
+    examples: ['DCN_CONNECT=localhost:1521/FREEPDB1 DCN_USER=OE DCN_PASSWORD=… dcn migrate', 'dcn migrate --to 3 --json', 'dcn migrate --dry-run > next.sql   # what it would run on this database; changes nothing'],
     options: MIGRATE_UP,
     summary: true,
     configure: (c) => c.passThroughOptions(),
@@ -229,7 +229,7 @@ export function createProgram(ctx: CommandContext, version: string): Command {
 
   define(migrate, 'down', {
     description: 'undo applied migrations with their U scripts, newest first (default: the last one); asks first, or needs --yes off a terminal',
-    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0 --yes   # in a script: no terminal to ask on'],
+    examples: ['dcn migrate down --steps 2', 'dcn migrate down --to 0 --yes   # in a script: no terminal to ask on', 'dcn migrate down --to 2 --dry-run   # the undo script, run nothing'],
     options: MIGRATE_DOWN,
     summary: true,
     action: (flags, cmd) => invoke(ctx, cmd, flags, () => import('./commands/migrate-down.js')),

@@ -230,6 +230,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     add({ id: 'migrations', status: 'warn', summary: `cannot read the history: ${isDcnError(err) ? err.message : firstLine(err)}` });
   }
 
+  // the schema's INVALID objects, which `dcn migrate` compiles once
+  try {
+    const invalid = await options.migrator.invalidObjects();
+    if (invalid.length === 0) add({ id: 'invalid_objects', status: 'ok', summary: 'no INVALID object in the schema' });
+    else add({ id: 'invalid_objects', status: 'warn', summary: `${invalid.length} INVALID: ${invalid.map((o) => `${o.type.toLowerCase()} ${o.name}`).join(', ')}`, fix: 'see why with SHOW ERRORS <type> <name>; `dcn migrate` compiles them once (--fail-on-invalid fails when any stay INVALID)' });
+  } catch (err) {
+    add({ id: 'invalid_objects', status: 'warn', summary: `cannot read USER_OBJECTS: ${isDcnError(err) ? err.message : firstLine(err)}` });
+  }
+
   // what the last notifications did
   try {
     const logged = await lastLogged();

@@ -15,9 +15,11 @@ import type { Variables } from '../script/substitute.js';
 import type { NamedQuery } from '../script/named-queries.js';
 import { truncateBytes } from '../oracle/varchar.js';
 import { HistoryTable, type HistoryRow } from './history.js';
+import { dryRunPlan, type DryRunPlan } from './dry-run.js';
+import { listInvalidObjects, recompileInvalid, type SchemaObject } from './invalid-objects.js';
 import { withMigrationLock } from './lock.js';
 import { prefixHash, renderMigrations, type Rendered } from './render.js';
-import { RunLoop, type QueueItem } from './run-loop.js';
+import { RunFailedError, RunLoop, type QueueItem } from './run-loop.js';
 import { compareVersions, isEnabled, isRepeatableVersion, migrationLabel, versionTarget, type Migration } from './source.js';
 import { matchesRecorded, migrationStates, type MigrationSet, type StatusEntry, type StatusResult } from './status.js';
 import type { BaselineResult, Direction, MigrationEvent, RepairResult, RunResult, SessionProvider } from './types.js';
@@ -92,6 +94,21 @@ export class Migrator {
     return this.#rendered.get(m.version)!.checksum;
   }
 
+  /**
+   * What migrate (or down) would run now, read from the history without locking or creating
+   * anything: the same queue the run would take, or the same refusal. Nothing is executed.
+   */
+  async dryRun(direction: Direction, options: { to?: string; steps?: number; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean } = {}): Promise<DryRunPlan> {
+    const to = direction === 'up' ? this.#target(options.to, 'to', false) : this.#downTarget(options);
+    const app = await this.#opts.sessions.app();
+    const historyExists = await this.#history.exists(app);
+    const rows = historyExists ? await this.#history.read(app) : [];
+    const { queue, warnings, resumed } = direction === 'up' ? this.#upQueue(rows, options, to) : this.#downQueue(rows, options, to);
+    // as down does after undoing: the repeatable migrations' rows go, so the next migrate applies them again
+    const forget = direction === 'down' && queue.length > 0 ? rows.filter((r) => isRepeatableVersion(r.version) && r.success).map((r) => r.version) : [];
+    return dryRunPlan({ historyTable: this.#opts.historyTable, historyExists, direction, queue, resumed, rendered: this.#rendered, warnings, forget });
+  }
+
   /** Reads the history without locking or creating anything. */
   async status(): Promise<StatusResult> {
     const app = await this.#opts.sessions.app();
@@ -135,77 +152,87 @@ export class Migrator {
   // ---------------------------------------------------------------- run
 
   /** Applies pending migrations up to `to` (all when undefined). */
-  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean } = {}): Promise<RunResult> {
+  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean; failOnInvalid?: boolean } = {}): Promise<RunResult> {
     const to = this.#target(options.to, 'to', false);
     return this.#withLock(async (app) => {
       const rows = await this.#history.read(app);
-      const warnings: string[] = [];
-      const entries = migrationStates(this.#set, rows);
-      const failed = rows.find((r) => !r.success);
-      let resume: QueueItem | undefined;
-      if (failed) {
-        if (!options.resume || failed.operation === 'undo') throw this.#blockedError(failed);
-        resume = { migration: this.#requireFile(failed), from: this.#resumePoint(failed, 'up') };
-      } else if (options.resume) {
-        warnings.push('nothing to resume: no migration failed');
-      }
-      this.#checkDrift(entries, options.allowChanged ?? false, warnings);
-      const outOfOrder = entries.filter((e) => e.outOfOrder && (to === undefined || compareVersions(e.version, to) <= 0));
-      if (outOfOrder.length > 0) {
-        const which = `V${outOfOrder.map((e) => e.version).join(', V')}`;
-        if (!options.outOfOrder) {
-          throw new DcnError('out_of_order', `${which} ${outOfOrder.length > 1 ? 'are' : 'is'} new but a higher version is already applied`, {
-            hint: 'give the new migration a version above the last applied one, or apply it where it stands (if it does not depend on what the higher versions did)',
-            remedies: [{ kind: 'out-of-order' }],
-            meta: { versions: outOfOrder.map((e) => e.version) },
-          });
-        }
-        warnings.push(`${which}: applied out of order, below a higher version already applied`);
-      }
-      const stateOf = (m: Migration) => entries.find((e) => e.version === m.version)?.state;
-      const pending = this.#opts.migrations.filter((m) => !m.repeatable && stateOf(m) === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0));
-      // after every versioned one, and not with --to: they may need the latest version of everything
-      const repeatables = to !== undefined ? [] : this.#opts.migrations.filter((m) => m.repeatable && (stateOf(m) === 'pending' || stateOf(m) === 'outdated'));
-      const queue: QueueItem[] = [
-        ...(resume ? [resume] : []),
-        ...pending.map((m) => ({ migration: m, from: 0 })),
-        ...repeatables.filter((m) => m.version !== resume?.migration.version).map((m) => ({ migration: m, from: 0, again: stateOf(m) === 'outdated' })),
-      ];
-      return this.#runLoop.run(app, 'up', queue, warnings, resume !== undefined);
+      const { queue, warnings, resumed } = this.#upQueue(rows, options, to);
+      const result = await this.#runLoop.run(app, 'up', queue, warnings, resumed);
+      return this.#recompile(app, result, options.failOnInvalid ?? false);
     });
+  }
+
+  /** What migrate runs, in order, from these history rows; throws where migrate refuses. Shared with the dry run. */
+  #upQueue(rows: readonly HistoryRow[], options: { resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean }, to: string | undefined): { queue: QueueItem[]; warnings: string[]; resumed: boolean } {
+    const warnings: string[] = [];
+    const entries = migrationStates(this.#set, rows);
+    const failed = rows.find((r) => !r.success);
+    let resume: QueueItem | undefined;
+    if (failed) {
+      if (!options.resume || failed.operation === 'undo') throw this.#blockedError(failed);
+      resume = { migration: this.#requireFile(failed), from: this.#resumePoint(failed, 'up') };
+    } else if (options.resume) {
+      warnings.push('nothing to resume: no migration failed');
+    }
+    this.#checkDrift(entries, options.allowChanged ?? false, warnings);
+    const outOfOrder = entries.filter((e) => e.outOfOrder && (to === undefined || compareVersions(e.version, to) <= 0));
+    if (outOfOrder.length > 0) {
+      const which = `V${outOfOrder.map((e) => e.version).join(', V')}`;
+      if (!options.outOfOrder) {
+        throw new DcnError('out_of_order', `${which} ${outOfOrder.length > 1 ? 'are' : 'is'} new but a higher version is already applied`, {
+          hint: 'give the new migration a version above the last applied one, or apply it where it stands (if it does not depend on what the higher versions did)',
+          remedies: [{ kind: 'out-of-order' }],
+          meta: { versions: outOfOrder.map((e) => e.version) },
+        });
+      }
+      warnings.push(`${which}: applied out of order, below a higher version already applied`);
+    }
+    const stateOf = (m: Migration) => entries.find((e) => e.version === m.version)?.state;
+    const pending = this.#opts.migrations.filter((m) => !m.repeatable && stateOf(m) === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0));
+    // after every versioned one, and not with --to: they may need the latest version of everything
+    const repeatables = to !== undefined ? [] : this.#opts.migrations.filter((m) => m.repeatable && (stateOf(m) === 'pending' || stateOf(m) === 'outdated'));
+    const queue: QueueItem[] = [
+      ...(resume ? [resume] : []),
+      ...pending.map((m) => ({ migration: m, from: 0 })),
+      ...repeatables.filter((m) => m.version !== resume?.migration.version).map((m) => ({ migration: m, from: 0, again: stateOf(m) === 'outdated' })),
+    ];
+    return { queue, warnings, resumed: resume !== undefined };
+  }
+
+  /**
+   * After migrate, with the lock still held: compiles the schema's INVALID objects once (the run
+   * lists them when it ran something; a run with nothing to apply lists them here), and with
+   * failOnInvalid throws when any stay INVALID, after every migration is recorded.
+   */
+  async #recompile(app: DbSession, result: RunResult, failOnInvalid: boolean): Promise<RunResult> {
+    const before = result.results.length > 0 ? result.invalidObjects : await listInvalidObjects(this.#history, app);
+    const outcome = await recompileInvalid(this.#history, app, before);
+    const done: RunResult = { ...result, invalidObjects: outcome.stillInvalid, recompiled: outcome.recompiled, ...(outcome.error ? { recompileError: outcome.error } : {}) };
+    if (failOnInvalid && outcome.stillInvalid.length > 0) {
+      const list = outcome.stillInvalid.map((o) => `${o.type} ${o.name}`).join(', ');
+      throw new RunFailedError(
+        new DcnError('compile_error', `${outcome.stillInvalid.length} object(s) in the schema stay INVALID after compiling them again: ${list}`, {
+          hint: 'see why with SHOW ERRORS <type> <name> (or USER_ERRORS), fix the cause in a new migration and run again; the migrations themselves are applied and recorded',
+          meta: { invalidObjects: outcome.stillInvalid, recompiled: outcome.recompiled, ...(outcome.error ? { recompileError: outcome.error } : {}) },
+        }),
+        result.results,
+      );
+    }
+    return done;
+  }
+
+  /** The schema's INVALID objects now, read without locking or compiling anything. */
+  async invalidObjects(): Promise<SchemaObject[]> {
+    return listInvalidObjects(this.#history, await this.#opts.sessions.app());
   }
 
   /** Undoes applied migrations: the last `steps` (default 1), or all above version `to` ("0" = all). */
   async down(options: { to?: string; steps?: number; resume?: boolean } = {}): Promise<RunResult> {
-    if (options.to !== undefined && options.steps !== undefined) throw usageError('give a version to undo down to or a number of steps, not both', 'use one of them');
-    if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
-      throw new DcnError('usage', 'the number of steps must be a whole number of 1 or more', { meta: { option: 'steps', value: options.steps } });
-    }
-    const to = this.#target(options.to, 'to', true);
+    const to = this.#downTarget(options);
     return this.#withLock(async (app) => {
       const rows = await this.#history.read(app);
-      const warnings: string[] = [];
-      const failed = rows.find((r) => !r.success);
-      const queue: QueueItem[] = [];
-      if (failed) {
-        if (!options.resume || failed.operation !== 'undo') throw this.#blockedError(failed);
-        queue.push({ migration: this.#requireFile(failed), from: this.#resumePoint(failed, 'down') });
-      } else if (options.resume) {
-        warnings.push('nothing to resume: no undo failed');
-      }
-      const applied = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).sort((a, b) => compareVersions(b.version, a.version));
-      const chosen = to !== undefined ? applied.filter((r) => compareVersions(r.version, to) > 0) : failed ? [] : applied.slice(0, options.steps ?? 1);
-      for (const row of chosen) {
-        const m = this.#requireFile(row);
-        if (!m.down) {
-          throw new DcnError('script_invalid', `${migrationLabel(m.version)} (${m.description}) has no undo script, so dcn cannot take it back`, {
-            hint: `add U${m.version}__${m.up.file.replace(/^V[^_]+__/, '')} next to ${m.up.file}; nothing was undone`,
-          });
-        }
-        if (!matchesRecorded(this.#set, m, row.checksum)) warnings.push(`${migrationLabel(m.version)} changed since it was applied; undoing it with the current U script`);
-        queue.push({ migration: m, from: 0 });
-      }
-      const result = await this.#runLoop.run(app, 'down', queue, warnings, failed !== undefined);
+      const { queue, warnings, resumed } = this.#downQueue(rows, options, to);
+      const result = await this.#runLoop.run(app, 'down', queue, warnings, resumed);
       // What the repeatable scripts made may depend on what was undone, and the U scripts drop
       // what they own: each is applied again by the next migrate.
       const forget = result.results.some((r) => r.status === 'success') ? rows.filter((r) => isRepeatableVersion(r.version) && r.success) : [];
@@ -213,6 +240,40 @@ export class Migrator {
       if (forget.length > 0) await app.commit();
       return result;
     });
+  }
+
+  #downTarget(options: { to?: string; steps?: number }): string | undefined {
+    if (options.to !== undefined && options.steps !== undefined) throw usageError('give a version to undo down to or a number of steps, not both', 'use one of them');
+    if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
+      throw new DcnError('usage', 'the number of steps must be a whole number of 1 or more', { meta: { option: 'steps', value: options.steps } });
+    }
+    return this.#target(options.to, 'to', true);
+  }
+
+  /** What down undoes, newest first, from these history rows; throws where down refuses. Shared with the dry run. */
+  #downQueue(rows: readonly HistoryRow[], options: { steps?: number; resume?: boolean }, to: string | undefined): { queue: QueueItem[]; warnings: string[]; resumed: boolean } {
+    const warnings: string[] = [];
+    const failed = rows.find((r) => !r.success);
+    const queue: QueueItem[] = [];
+    if (failed) {
+      if (!options.resume || failed.operation !== 'undo') throw this.#blockedError(failed);
+      queue.push({ migration: this.#requireFile(failed), from: this.#resumePoint(failed, 'down') });
+    } else if (options.resume) {
+      warnings.push('nothing to resume: no undo failed');
+    }
+    const applied = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).sort((a, b) => compareVersions(b.version, a.version));
+    const chosen = to !== undefined ? applied.filter((r) => compareVersions(r.version, to) > 0) : failed ? [] : applied.slice(0, options.steps ?? 1);
+    for (const row of chosen) {
+      const m = this.#requireFile(row);
+      if (!m.down) {
+        throw new DcnError('script_invalid', `${migrationLabel(m.version)} (${m.description}) has no undo script, so dcn cannot take it back`, {
+          hint: `add U${m.version}__${m.up.file.replace(/^V[^_]+__/, '')} next to ${m.up.file}; nothing was undone`,
+        });
+      }
+      if (!matchesRecorded(this.#set, m, row.checksum)) warnings.push(`${migrationLabel(m.version)} changed since it was applied; undoing it with the current U script`);
+      queue.push({ migration: m, from: 0 });
+    }
+    return { queue, warnings, resumed: failed !== undefined };
   }
 
   #requireFile(row: HistoryRow): Migration {

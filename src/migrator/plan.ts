@@ -31,11 +31,20 @@ export interface PlannedMigration {
   readonly profile: Profile;
   readonly checksum: string;
   readonly statements: readonly PlannedStatement[];
+  /** A dry run on a live database: a failed migration resumed at this statement (1-based); `statements` are those from it on. */
+  readonly resumeFrom?: number;
+  /** A dry run: its history row exists (resumed, a repeatable one again: updated) or goes (an undo: deleted). */
+  readonly record?: 'update' | 'delete';
+  /** The script's whole statement count and hash, when `statements` are not all of it. */
+  readonly statementsTotal?: number;
+  readonly doneHash?: string;
 }
 
 export interface Plan {
   readonly historyTable: string;
   readonly migrations: readonly PlannedMigration[];
+  /** A dry run of migrate down: the repeatable migrations whose rows it deletes after undoing (the next migrate applies them again). */
+  readonly forget?: readonly string[];
 }
 
 export interface PlanOptions {
@@ -72,6 +81,8 @@ export interface ScriptOptions {
   readonly adminPrivilege?: AdminPrivilege;
   /** The schema the migrations are rendered for: the script stops unless it runs as that user. */
   readonly schema?: string;
+  /** `dcn migrate [down] --dry-run`: the script is what migrate would run on the database whose history was read. */
+  readonly dryRun?: 'up' | 'down';
 }
 
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
@@ -196,10 +207,13 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const admin = options.adminUser ?? '&&dcn_admin_user';
   const as = options.adminPrivilege ? ` AS ${options.adminPrivilege.toUpperCase()}` : '';
 
+  const command = options.dryRun === undefined ? 'dcn migrate plan' : `dcn migrate${options.dryRun === 'down' ? ' down' : ''} --dry-run`;
   out.push(
-    `-- dcn migrate plan: ${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
+    `-- ${command}: ${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
     `-- Written by dcn ${options.dcnVersion}. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql`,
-    '-- It assumes no migration has been applied yet. Values are already substituted.',
+    options.dryRun === undefined
+      ? '-- It assumes no migration has been applied yet. Values are already substituted.'
+      : `-- What dcn migrate${options.dryRun === 'down' ? ' down' : ''} would run on the database whose history it read, as that history stood (it takes no lock: another run may change it). Values are already substituted.`,
     'SET DEFINE OFF',
     'SET SQLBLANKLINES ON',
     // FAILURE, not SQL.SQLCODE: exit codes wrap modulo 256, and ORA-01792 would exit 0.
@@ -263,8 +277,11 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const gateTemplate = `${queries.render('plan.compile-gate', { object_owner: MARK.owner, object_name: MARK.name, object_type: MARK.type }).sql}\n/`;
   const gateFor = (object: { owner?: string; name: string; type: string }) =>
     gateTemplate.replaceAll(MARK.owner, (object.owner ?? '').replace(/'/g, "''")).replaceAll(MARK.name, object.name.replace(/'/g, "''")).replaceAll(MARK.type, object.type);
+  const dryRunQueries = loadNamedQueries(sqlPath('migrator', 'dry-run.sql'));
   for (const m of plan.migrations) {
-    out.push(`-- ${migrationLabel(m.version)}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
+    const what = m.record === 'delete' ? `undo of ${migrationLabel(m.version)}` : migrationLabel(m.version);
+    out.push(`-- ${what}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
+    if (m.resumeFrom !== undefined) out.push(`-- resumed at statement ${m.resumeFrom} of ${m.statementsTotal ?? m.statements.length}: the statements before it are applied`);
     if (m.profile === 'admin') out.push(...connectLine(admin, as));
     for (const st of m.statements) {
       write(`-- ${commentSafe(st.file)}:${st.line}\n${terminated(st)}\n`);
@@ -272,17 +289,26 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
       if (object) write(`${gateFor(object)}\n`);
     }
     if (m.profile === 'admin') out.push(...connectLine('&dcn_app_user', ''));
-    const record = queries.render('plan.record', {
+    const record = (m.record === undefined ? queries : dryRunQueries).render(m.record === 'delete' ? 'plan.forget' : m.record === 'update' ? 'plan.record-again' : 'plan.record', {
       history_table: plan.historyTable,
       version: m.version,
       description: m.description.replace(/'/g, "''"),
       script: m.script.replace(/'/g, "''"),
       checksum: m.checksum,
       profile: m.profile,
-      statements_total: String(m.statements.length),
-      done_hash: prefixHash(m.statements, m.statements.length),
+      statements_total: String(m.statementsTotal ?? m.statements.length),
+      done_hash: m.doneHash ?? prefixHash(m.statements, m.statements.length),
     });
     out.push(`${record.sql};`, 'COMMIT;', '');
   }
-  out.push(`PROMPT dcn: ${plan.migrations.length} migration(s) applied`);
+  if (plan.forget !== undefined && plan.forget.length > 0) {
+    out.push('-- the repeatable migrations may use what was undone: the next dcn migrate applies them again');
+    for (const version of plan.forget) out.push(`${dryRunQueries.render('plan.forget', { history_table: plan.historyTable, version: version.replace(/'/g, "''") }).sql};`);
+    out.push('COMMIT;', '');
+  }
+  if (options.dryRun === 'up') {
+    out.push('-- then, as dcn migrate does, the INVALID objects of the schema are compiled once (none: nothing to do)');
+    out.push(`${loadNamedQueries(sqlPath('migrator', 'invalid-objects.sql')).render('objects.recompile', {}).sql}\n/`, '');
+  }
+  out.push(`PROMPT dcn: ${plan.migrations.length} migration(s) ${options.dryRun === 'down' ? 'undone' : 'applied'}`);
 }

@@ -37,7 +37,11 @@ export interface MigrationRunResult {
 export interface RunResult {
   readonly direction: Direction;
   readonly results: readonly MigrationRunResult[];
+  /** The schema's objects still INVALID after the run (and, after migrate, after compiling them once). */
   readonly invalidObjects: readonly { type: string; name: string }[];
+  /** After migrate: the INVALID objects that compiled, and why compiling failed when it did. */
+  readonly recompiled?: readonly { type: string; name: string }[];
+  readonly recompileError?: string;
   readonly compileWarnings: readonly CompileProblem[];
   readonly warnings: readonly string[];
 }

@@ -43,6 +43,7 @@ describe('dcn doctor', () => {
       ['registration', 'ok'],
       ['table_access', 'ok'],
       ['migrations', 'ok'],
+      ['invalid_objects', 'ok'],
       ['notifications', 'ok'],
       ['replay', 'ok'],
     ]);

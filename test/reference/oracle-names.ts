@@ -99,8 +99,9 @@ export const PACKAGES: Readonly<Record<string, PackageReference>> = {
     members: { SQL_OBJECT_NAME: undefined, ENQUOTE_NAME: undefined },
   },
   DBMS_UTILITY: {
-    source: 'PL/SQL Packages and Types Reference: DBMS_UTILITY.FORMAT_ERROR_BACKTRACE',
-    members: { FORMAT_ERROR_BACKTRACE: undefined },
+    source: 'PL/SQL Packages and Types Reference: DBMS_UTILITY.FORMAT_ERROR_BACKTRACE; COMPILE_SCHEMA(schema VARCHAR2, compile_all BOOLEAN DEFAULT TRUE, reuse_settings BOOLEAN DEFAULT FALSE) (https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/DBMS_UTILITY.html)',
+    members: { FORMAT_ERROR_BACKTRACE: undefined, COMPILE_SCHEMA: undefined },
+    parameters: { COMPILE_SCHEMA: ['schema', 'compile_all', 'reuse_settings'] },
   },
 };
 

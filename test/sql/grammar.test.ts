@@ -35,6 +35,8 @@ const VARIABLES = {
 
 describe.each([
   ['migrator', 'history.sql'],
+  ['migrator', 'invalid-objects.sql'],
+  ['migrator', 'dry-run.sql'],
   ['registrations', 'registrations.sql'],
   ['doctor', 'doctor.sql'],
   ['replay', 'replay.sql'],

@@ -1092,6 +1092,13 @@ class FakeSession implements SubscribingSession {
           rows: [...this.db.objects.values()].filter((o) => o.status === 'INVALID').map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
           rowsAffected: 0,
         };
+      case 'objects.recompile': {
+        // compile_all => FALSE: only this user's INVALID objects; one that still does not compile stays INVALID
+        if (!/^BEGIN\s+DBMS_UTILITY\.COMPILE_SCHEMA\(schema => USER, compile_all => FALSE\);\s+END;?$/i.test(sql.trim())) throw new Error(`the fake reads objects.recompile only as dcn wrote it: ${sql}`);
+        await this.commit(); // each ALTER … COMPILE it runs is DDL
+        for (const [key, o] of this.db.objects) if (o.status === 'INVALID' && (o.owner ?? this.user) === this.user) this.db.recompile(key);
+        return none;
+      }
       default:
         // a strict fake: a query it does not know fails the test instead of answering nothing
         throw new Error(`the fake does not know the named query '${name}': teach it what Oracle would answer (test/support/fake-oracle.ts)`);

@@ -7,6 +7,7 @@ import { confirm, onTerminal, yesNeeded } from '../confirm.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
 import type { MigrateDownFlags } from '../options.js';
+import { dryRun, isDryRun, printDryRun, type DryRunResult } from './migrate-dry-run.js';
 import { printRunSummary } from './run-summary.js';
 
 type DownResult = RunResult & { readonly declined?: true };
@@ -28,12 +29,14 @@ function toUndo(entries: readonly StatusEntry[], flags: MigrateDownFlags, steps:
   return failed ? [failed, ...chosen] : chosen;
 }
 
-export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): Promise<DownResult> {
+export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): Promise<DownResult | DryRunResult> {
   let steps: number | undefined;
   if (flags.steps !== undefined) {
     if (!/^\d+$/.test(flags.steps) || Number(flags.steps) < 1) throw usageError(`--steps ${flags.steps} is not a whole number of 1 or more`, 'e.g. --steps 2');
     steps = Number(flags.steps);
   }
+  // changes nothing: no question, no --yes
+  if (flags.dryRun) return dryRun('down', flags, ctx, out, { to: flags.to, steps, resume: flags.resume });
   if (!flags.yes && !onTerminal(ctx)) throw yesNeeded('dcn migrate down', 'undoes migrations', '`dcn migrate status`');
   return withMigrator(flags, ctx, out, async (m) => {
     if (!flags.yes) {
@@ -56,7 +59,8 @@ export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): 
   });
 }
 
-export function print(result: DownResult, out: Output): void {
+export function print(result: DownResult | DryRunResult, out: Output): void {
+  if (isDryRun(result)) return printDryRun(result, out);
   if (result.declined) return out.line('Nothing was undone.');
   printRunSummary(result, out);
 }

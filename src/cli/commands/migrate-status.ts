@@ -5,12 +5,27 @@ import { formatMs, type Output } from '../output.js';
 import { table } from '../table.js';
 import { migrationLabel } from '../../migrator/source.js';
 import type { MigrateStatusFlags } from '../options.js';
+import type { SchemaObject } from '../../migrator/invalid-objects.js';
 
-export function run(flags: MigrateStatusFlags, ctx: CommandContext, out: Output): Promise<StatusResult> {
-  return withMigrator(flags, ctx, out, (m) => m.status());
+type StatusWithObjects = StatusResult & { readonly invalidObjects: readonly SchemaObject[] };
+
+export function run(flags: MigrateStatusFlags, ctx: CommandContext, out: Output): Promise<StatusWithObjects> {
+  return withMigrator(flags, ctx, out, async (m) => ({ ...(await m.status()), invalidObjects: await m.invalidObjects() }));
 }
 
-export function print(result: StatusResult, out: Output): void {
+/** The schema's INVALID objects, after the table (also when there are no migrations). */
+function printInvalid(result: StatusWithObjects, out: Output): void {
+  if (result.invalidObjects.length === 0) return;
+  out.line(out.color.yellow(`${result.invalidObjects.length} INVALID object(s) in the schema: ${result.invalidObjects.map((o) => `${o.type} ${o.name}`).join(', ')}`));
+  out.line(out.color.dim('  `dcn migrate` compiles them once; SHOW ERRORS <type> <name> says why one does not compile'));
+}
+
+export function print(result: StatusWithObjects, out: Output): void {
+  printStatus(result, out);
+  printInvalid(result, out);
+}
+
+function printStatus(result: StatusResult, out: Output): void {
   const c = out.color;
   const paint: Record<MigrationState, (s: string) => string> = {
     applied: c.green,
