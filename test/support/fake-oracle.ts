@@ -267,7 +267,7 @@ export class FakeDatabase {
   nfresultsRowsRead = 0;
 
   /** Inserts a log row as sendNotification or the callback would (committed). */
-  logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
+  logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; operation?: string; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
     // An identity value is taken at INSERT and seen at COMMIT: concurrent job sessions (and
     // RAC instances with their own cached ranges) commit ids out of order (shared/reference,
     // corrections). Given an id, the row is committed now, in its place by id.
@@ -280,7 +280,7 @@ export class FakeDatabase {
       TBLNAME: row.table ?? null,
       ORDER_ID: row.order ?? null,
       EVENT: row.event ?? 'notify',
-      OPERATION: row.order ? 'order' : row.keys ? 'key' : 'table',
+      OPERATION: row.operation ?? (row.order ? 'order' : row.keys ? 'key' : 'table'),
       STATUS_CODE: row.status ?? null,
       RSLT_MSG: row.message ?? null,
       ERROR_TEXT: row.error ?? null,
