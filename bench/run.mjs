@@ -11,8 +11,9 @@ import { replayBacklog } from './replay.mjs';
 import { watchLatency } from './watch.mjs';
 import { busCost } from './bus.mjs';
 import { migrateCost } from './migrate.mjs';
+import { notifyCost } from './notify.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost(), await migrateCost()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost(), await migrateCost(), await notifyCost()];
 const text = [
   '# Benchmark results',
   '',

@@ -1,13 +1,20 @@
 -- The notification callback: Oracle calls it (in a job queue process) with a description of
 -- each committed change to the registered tables. For ORDERS and ORDER_ITEMS it calls
--- sendNotification once per changed order, as the 2006 article's final version does, and fixes
--- what that version gets wrong on a real database:
+-- sendNotification for the changed orders, and fixes what the 2006 article's final version gets
+-- wrong on a real database:
+--   - one call per table per notification (the callbackCalls setting, batch by default): all the
+--     orders (or keys) of a table in one POST, a line each, logged in one row; a batch is cut
+--     only where it would outgrow the 4000 bytes its log row holds. callbackCalls=per-key keeps
+--     the article's contract, one GET ?order_no=…&table=… per order, for its dropResults.php;
+--   - the calls of one notification share one HTTP 1.1 persistent connection, closed at its end
+--     (UTL_HTTP.SET_PERSISTENT_CONN_SUPPORT, Oracle Database PL/SQL Packages and Types Reference,
+--     https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/UTL_HTTP.html);
 --   - opflags is a bit mask (ALL_ROWS is combined with the operation): tested with BITAND;
 --   - ALL_ROWS (too many rows changed, or the registration did not ask for ROWIDs) and a
 --     notification without ROWIDs become one table-level notification, not silence;
 --   - deleted rows cannot be looked up by ROWID (the article's SELECT INTO raised NO_DATA_FOUND):
 --     they, and any row no longer found, become one table-level notification;
---   - one call per distinct order per table per notification, however many rows changed;
+--   - each distinct order named once per table per notification, however many rows changed;
 --   - an UPDATE of ORDER_ITEMS may move an item to another order, and the notification names
 --     only the row as it is now: the old order's cached items would stay stale for good. So it is
 --     notified at table level, unless the orderItemsKeyImmutable setting says items never move;
@@ -35,6 +42,11 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   -- ORDERS is keyed by its primary key, taken as immutable; ORDER_ITEMS by ORDER_ID, which an
   -- UPDATE can change unless the setting orderItemsKeyImmutable says it never does.
   c_items_key_fixed CONSTANT BOOLEAN := '&order_items_key_immutable' = 'yes';
+  -- batch: one call per table per notification; per-key: the article's one call per order or key
+  c_batch       CONSTANT BOOLEAN := '&callback_calls' = 'batch';
+  -- a batch is logged whole in nfresults.key_values, VARCHAR2(4000): no batch is longer
+  c_batch_bytes CONSTANT PLS_INTEGER := 4000;
+  c_lf          CONSTANT VARCHAR2(1) := CHR(10); -- ends each line of a batch but the last
 
   TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
@@ -94,12 +106,36 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   END short_name;
 
   -- One call of the callback URL (sendNotification logs it, and never raises).
-  PROCEDURE call_url (p_table VARCHAR2, p_order VARCHAR2 DEFAULT NULL, p_note VARCHAR2 DEFAULT NULL, p_keys VARCHAR2 DEFAULT NULL) IS
+  PROCEDURE call_url (p_table VARCHAR2, p_order VARCHAR2 DEFAULT NULL, p_note VARCHAR2 DEFAULT NULL, p_keys VARCHAR2 DEFAULT NULL, p_batch VARCHAR2 DEFAULT NULL) IS
     l_logged NUMBER;
   BEGIN
     sendNotification(url => c_url, tblname => p_table, order_id => p_order, regid => ntfnds.registration_id,
-                     note => p_note, key_values => p_keys, logged_id => l_logged);
+                     note => p_note, key_values => p_keys, logged_id => l_logged, batch => p_batch);
   END call_url;
+
+  -- One line of a table's batch ("order_no=…", or "key=…" once per key column): the batch is sent first when the
+  -- line would make it longer than its log row holds. A line longer than that alone (keys of very
+  -- long values) is sent as a call of its own, as per-key does.
+  PROCEDURE add_to_batch (p_table VARCHAR2, p_batch IN OUT NOCOPY VARCHAR2, p_line VARCHAR2) IS
+  BEGIN
+    IF LENGTHB(p_line) > c_batch_bytes THEN
+      call_url(p_table, p_keys => p_line);
+      RETURN;
+    END IF;
+    IF p_batch IS NOT NULL AND LENGTHB(p_batch) + LENGTHB(p_line) >= c_batch_bytes THEN
+      call_url(p_table, p_batch => p_batch);
+      p_batch := NULL;
+    END IF;
+    p_batch := p_batch || CASE WHEN p_batch IS NOT NULL THEN c_lf END || p_line;
+  END add_to_batch;
+
+  -- What add_to_batch has not sent yet: the last (often the only) call of the table.
+  PROCEDURE end_batch (p_table VARCHAR2, p_batch VARCHAR2) IS
+  BEGIN
+    IF p_batch IS NOT NULL THEN
+      call_url(p_table, p_batch => p_batch);
+    END IF;
+  END end_batch;
 
   -- One table of the notification: p_table is c_orders or c_order_items, never outside text.
   PROCEDURE notify_table (p_table VARCHAR2, p_tdesc SYS.CHNF$_TDESC) IS
@@ -110,6 +146,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     l_seen    t_seen;
     l_order   VARCHAR2(40);
     l_why     VARCHAR2(200);
+    l_batch   VARCHAR2(4000);
   BEGIN
     IF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP) <> 0 THEN
       l_why := 'table ' || operation_names(BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP));
@@ -151,9 +188,14 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     ELSE
       l_order := l_seen.FIRST;
       WHILE l_order IS NOT NULL LOOP
-        call_url(l_short, p_order => l_order);
+        IF c_batch THEN
+          add_to_batch(l_short, l_batch, 'order_no=' || UTL_URL.ESCAPE(l_order, TRUE));
+        ELSE
+          call_url(l_short, p_order => l_order);
+        END IF;
         l_order := l_seen.NEXT(l_order);
       END LOOP;
+      end_batch(l_short, l_batch);
     END IF;
   END notify_table;
 
@@ -197,6 +239,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     l_seen    t_seen_keys;
     l_key     VARCHAR2(32767);
     l_why     VARCHAR2(200);
+    l_batch   VARCHAR2(4000);
   BEGIN
     -- dynamic SQL: dcn_routes is V8's, and may be gone (V8 undone)
     BEGIN
@@ -269,9 +312,14 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     ELSE
       l_key := l_seen.FIRST;
       WHILE l_key IS NOT NULL LOOP
-        call_url(l_short, p_keys => l_key);
+        IF c_batch THEN
+          add_to_batch(l_short, l_batch, l_key);
+        ELSE
+          call_url(l_short, p_keys => l_key);
+        END IF;
         l_key := l_seen.NEXT(l_key);
       END LOOP;
+      end_batch(l_short, l_batch);
     END IF;
   END notify_routed;
 
@@ -299,11 +347,27 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       END;
       call_url(short_name(p_tdesc.table_name), p_note => SUBSTRB('after an error: ' || l_error, 1, 200));
   END notify_one;
+
+  -- The calls of one notification reuse one connection to the listener (HTTP 1.1 keep-alive);
+  -- without the setting each call opens and closes its own. Closed at the end of the
+  -- notification: the job's session outlives it, and the listener closes an idle connection.
+  -- Neither may stop a notification: the calls go on without reuse.
+  PROCEDURE reuse_connections (p_on BOOLEAN) IS
+  BEGIN
+    IF NOT p_on THEN
+      UTL_HTTP.CLOSE_PERSISTENT_CONNS;
+    END IF;
+    UTL_HTTP.SET_PERSISTENT_CONN_SUPPORT(p_on, CASE WHEN p_on THEN 1 ELSE 0 END);
+  EXCEPTION
+    WHEN OTHERS THEN NULL; -- calls without reuse are calls all the same
+  END reuse_connections;
 BEGIN
   IF ntfnds.event_type = DBMS_CHANGE_NOTIFICATION.EVENT_OBJCHANGE THEN
+    reuse_connections(TRUE);
     FOR i IN 1 .. NVL(ntfnds.numtables, 0) LOOP
       notify_one(ntfnds.table_desc_array(i));
     END LOOP;
+    reuse_connections(FALSE);
   ELSE
     log_event(NULL, event_name(ntfnds.event_type), NULL, 'registration ' || ntfnds.registration_id || ': ' || event_name(ntfnds.event_type));
   END IF;
@@ -314,5 +378,6 @@ EXCEPTION
     EXCEPTION
       WHEN OTHERS THEN NULL; -- never raise out of the callback
     END;
+    reuse_connections(FALSE);
 END orders_nf_callback;
 /

@@ -5,7 +5,7 @@
 -- The next failed calls not sent again yet, oldest first: a 'notify' row without a 2xx status.
 -- Read a page at a time after :after_id (keyset on the primary key), so a backlog of any size
 -- is read in constant memory.
-SELECT id, operdate, tblname, order_id, key_values, regid
+SELECT id, operdate, tblname, order_id, key_values, operation, regid
   FROM nfresults
  WHERE event = 'notify'
    AND replayed_by IS NULL
@@ -24,7 +24,7 @@ SELECT NVL(MAX(id), 0) AS last_id FROM nfresults;
 
 -- name: replay.send
 -- Sends one failed call again through sendNotification (with its key values, for a table routed
--- by its own key), which calls the URL, logs the new call and returns that log row's id; then
+-- by its own key; a batch, operation 'batch', as the POST of the same body), which calls the URL, logs the new call and returns that log row's id; then
 -- marks the failed row with it, unless another replay marked it first. The id comes from the
 -- INSERT itself (RETURNING): a search of the log could find another session's row (identity
 -- values commit out of order, on RAC certainly) or none (a long URL cuts the message). Sent,
@@ -33,7 +33,7 @@ SELECT NVL(MAX(id), 0) AS last_id FROM nfresults;
 DECLARE
   l_new NUMBER;
 BEGIN
-  sendNotification(:url, :tblname, :order_id, :regid, :note, :key_values, l_new);
+  sendNotification(:url, :tblname, :order_id, :regid, :note, :key_values, l_new, :batch);
   IF l_new IS NULL THEN
     RAISE_APPLICATION_ERROR(-20001, 'sendNotification could not log the call it made: see dcn doctor');
   END IF;

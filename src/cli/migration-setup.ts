@@ -24,6 +24,7 @@ function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
     orderItemsTable: flags.orderItemsTable,
     callbackUrl: flags.callbackUrl,
     httpTimeout: flags.httpTimeout,
+    callbackCalls: flags.callbackCalls,
     demoSchema: flags.withDemoSchema ? 'yes' : undefined,
     orderItemsKeyImmutable: flags.orderItemsKeyImmutable ? 'yes' : undefined,
     bus: flags.bus,

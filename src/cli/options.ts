@@ -77,6 +77,7 @@ export const MIGRATION_SET = {
   orderItemsTable: { flags: '--order-items-table <name>', description: `order items table in that schema (default ${SCHEMA_DEFAULTS.orderItemsTable})` },
   callbackUrl: { flags: '--callback-url <url>', description: `URL the database calls for each change (env ${ENV_NAMES.callbackUrl}; default ${SCHEMA_DEFAULTS.callbackUrl})` },
   httpTimeout: { flags: '--http-timeout <seconds>', description: `transfer timeout of that call (env ${ENV_NAMES.httpTimeout}; default ${SCHEMA_DEFAULTS.httpTimeout})` },
+  callbackCalls: { flags: '--callback-calls <batch|per-key>', description: `batch: one POST per table per notification (dcn listen); per-key: the article's GET ?order_no=…&table=… per order, for its dropResults.php (env ${ENV_NAMES.callbackCalls}; default ${SCHEMA_DEFAULTS.callbackCalls})` },
   withDemoSchema: { flags: '--with-demo-schema', description: `also create a minimal ORDERS/ORDER_ITEMS with the order 2408 (env ${ENV_NAMES.demoSchema})` },
   orderItemsKeyImmutable: { flags: '--order-items-key-immutable', description: `items never move to another order: an update of an item drops its order's results, not every order's (env ${ENV_NAMES.orderItemsKeyImmutable})` },
 } as const;

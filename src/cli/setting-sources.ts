@@ -37,6 +37,7 @@ function valueOf(name: string, config: ConnectionConfig | MigrationSetConfig): s
     httpTimeout: v.http_timeout,
     demoSchema: v.demo_schema,
     orderItemsKeyImmutable: v.order_items_key_immutable,
+    callbackCalls: v.callback_calls,
   };
   return values[name];
 }

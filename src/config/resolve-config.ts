@@ -42,6 +42,7 @@ export interface ConfigFlags {
   readonly demoSchema?: string;
   /** 'yes' from --order-items-key-immutable. */
   readonly orderItemsKeyImmutable?: string;
+  readonly callbackCalls?: string;
   readonly bus?: string;
   readonly busChannel?: string;
 }
@@ -76,7 +77,7 @@ export interface MigrationSetConfig extends ConnectionConfig {
 
 const FILE_KEYS = new Set([
   'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
-  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable', 'bus', 'busChannel',
+  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable', 'callbackCalls', 'bus', 'busChannel',
   'environments',
 ]);
 
@@ -372,6 +373,7 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     httpTimeout: reader.pick('httpTimeout'),
     demoSchema: reader.pick('demoSchema'),
     orderItemsKeyImmutable: reader.pick('orderItemsKeyImmutable'),
+    callbackCalls: reader.pick('callbackCalls'),
   });
   /** The variables set by name (config file "variables", --define), over the settings. */
   const overridden = new Set<string>();

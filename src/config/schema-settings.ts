@@ -20,6 +20,8 @@ export interface SchemaSettingsInput {
   readonly demoSchema?: string;
   /** yes: an item never moves to another order, so an UPDATE of ORDER_ITEMS names its order. */
   readonly orderItemsKeyImmutable?: string;
+  /** batch: one call per table per notification; per-key: the article's call per order. */
+  readonly callbackCalls?: string;
 }
 
 /** The variables the built-in migrations use, and the setting each comes from (for messages). */
@@ -34,6 +36,7 @@ const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
   http_timeout: 'httpTimeout (--http-timeout, DCN_HTTP_TIMEOUT)',
   demo_schema: 'demoSchema (--with-demo-schema, DCN_DEMO_SCHEMA)',
   order_items_key_immutable: 'orderItemsKeyImmutable (--order-items-key-immutable, DCN_ORDER_ITEMS_KEY_IMMUTABLE)',
+  callback_calls: 'callbackCalls (--callback-calls, DCN_CALLBACK_CALLS)',
 };
 
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
@@ -92,6 +95,18 @@ function identifier(setting: string, value: string): string {
   // the same rule as dcn register's table names: unquoted, a reserved word is a syntax error
   if (isReservedWord(value)) throw bad(setting, value, 'is a word Oracle reserves, which cannot name an object unquoted', 'OE or ORDER_ITEMS');
   return value.toUpperCase();
+}
+
+/**
+ * How the callback calls the listener: batch (one POST per table per notification, which dcn
+ * listen accepts) or per-key (the article's GET ?order_no=…&table=… per order, what its
+ * dropResults.php reads). The callback compares it with 'batch': anything else must be refused
+ * here, not read as per-key in silence.
+ */
+function callbackCalls(setting: string, value: string): string {
+  const v = value.trim().toLowerCase();
+  if (v !== 'batch' && v !== 'per-key') throw bad(setting, value, 'is neither batch nor per-key', 'batch (dcn listen), or per-key (the article\'s dropResults.php)');
+  return v;
 }
 
 /** yes/no settings: a value that is neither is an error, never a silent no. */
@@ -164,6 +179,7 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
     http_timeout: String(Number(timeout)),
     demo_schema: yesNo('demoSchema', input.demoSchema) ? 'yes' : 'no',
     order_items_key_immutable: yesNo('orderItemsKeyImmutable', input.orderItemsKeyImmutable) ? 'yes' : 'no',
+    callback_calls: callbackCalls('callbackCalls', input.callbackCalls ?? SCHEMA_DEFAULTS.callbackCalls),
   };
 }
 
@@ -193,6 +209,7 @@ export function checkSchemaVariables(variables: Record<string, string>, overridd
   }
   // the callback compares it with 'yes': anything else given by name must not mean no in silence
   if (v.order_items_key_immutable !== undefined) v.order_items_key_immutable = yesNo(`order_items_key_immutable (${SCHEMA_VARIABLES.order_items_key_immutable})`, v.order_items_key_immutable) ? 'yes' : 'no';
+  if (v.callback_calls !== undefined) v.callback_calls = callbackCalls(`callback_calls (${SCHEMA_VARIABLES.callback_calls})`, v.callback_calls);
   for (const name of ['callback_port', 'http_timeout']) {
     if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
   }

@@ -23,6 +23,7 @@ export const ENV_NAMES = {
   httpTimeout: 'DCN_HTTP_TIMEOUT',
   demoSchema: 'DCN_DEMO_SCHEMA',
   orderItemsKeyImmutable: 'DCN_ORDER_ITEMS_KEY_IMMUTABLE',
+  callbackCalls: 'DCN_CALLBACK_CALLS',
   bus: 'DCN_BUS',
   busChannel: 'DCN_BUS_CHANNEL',
 } as const;
@@ -51,4 +52,6 @@ export const SCHEMA_DEFAULTS = {
   // "localhost" is the database host, so set this to an address the database can reach.
   callbackUrl: 'http://localhost:8080/phpcache/dropResults.php',
   httpTimeout: '5',
+  // batch: one POST per table per notification; per-key: the article's GET per order (dropResults.php)
+  callbackCalls: 'batch',
 } as const;

@@ -2,18 +2,21 @@
  * The HTTP endpoint that the database's sendNotification calls: GET <path>?order_no=…&table=…
  * drops the cached results of that order (or, without order_no, of the whole table) and, when
  * refresh functions are given, computes them again. A table routed by its own key (issue 16) is
- * called ?table=T&key=…&key=…: that drops function(...keys). The default path is the article's
+ * called ?table=T&key=…&key=…: that drops function(...keys). A batch, POST ?table=T with one line
+ * per order or key in the body (order_no=N, key=…&key=…), drops them all in one call: the
+ * callback's default, one call per table per notification. The default path is the article's
  * /phpcache/dropResults.php, so its callback URL works unchanged.
  *
  * Every request is answered and nothing a client sends is kept: bad input gets 400, a wrong
- * token 401, another path 404, another method 405, an oversized URL or any body 413 (and Node
- * answers 431 to oversized headers). The handler can be mounted in an application's own server.
+ * token 401, another path 404, another method 405, an oversized URL, a GET with a body or a
+ * batch body over MAX_BATCH_BYTES 413 (and Node answers 431 to oversized headers). The handler can be mounted in an application's own server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { keyArguments, MAX_KEYS } from '../cache/key-arguments.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
+import { parseBatch, parseQuery, readBody, MAX_BATCH_BYTES } from './callback-request.js';
 
 export const DEFAULT_PATH = '/phpcache/dropResults.php';
 export const DEFAULT_TABLES: Readonly<Record<string, string>> = { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' };
@@ -67,46 +70,6 @@ function replyOk(res: ServerResponse, action: string, table: string, fn: string,
   res.end(text);
 }
 
-interface NotificationQuery {
-  table?: string;
-  order?: string;
-  keys?: string[];
-  /** A parameter given twice, or one that does not decode. */
-  bad?: boolean;
-}
-
-/** Reads table, order_no and the key parameters from a query string; other parameters are ignored. */
-function parseQuery(query: string): NotificationQuery {
-  const out: NotificationQuery = {};
-  let start = 0;
-  while (start <= query.length) {
-    let end = query.indexOf('&', start);
-    if (end === -1) end = query.length;
-    const eq = query.indexOf('=', start);
-    if (eq !== -1 && eq < end) {
-      const name = query.slice(start, eq);
-      if (name === 'table' || name === 'order_no' || name === 'key') {
-        let value = query.slice(eq + 1, end);
-        if (value.includes('%') || value.includes('+')) {
-          try {
-            value = decodeURIComponent(value.replace(/\+/g, ' '));
-          } catch {
-            out.bad = true;
-          }
-        }
-        if (name === 'key') (out.keys ??= []).push(value);
-        else {
-          const key = name === 'table' ? 'table' : 'order';
-          if (out[key] !== undefined) out.bad = true;
-          out[key] = value;
-        }
-      }
-    }
-    start = end + 1;
-  }
-  return out;
-}
-
 function sameToken(given: string | string[] | undefined, expected: Buffer): boolean {
   if (typeof given !== 'string') return false;
   const g = Buffer.from(given);
@@ -140,7 +103,8 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       return reply(res, health.ok ? 200 : 503, { ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
     }
     if (requestPath !== path) return reject(res, 404, 'no such path');
-    if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET`, { allow: 'GET' });
+    if (req.method === 'POST') return void onBatch(req, res, q === -1 ? '' : url.slice(q + 1));
+    if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET, or POST for a batch`, { allow: 'GET, POST' });
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > 0 || req.headers['transfer-encoding'] !== undefined) return reject(res, 413, 'a notification has no body');
     if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token');
@@ -188,6 +152,47 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     }
     if (batch.push({ res, table, fn, order }) === 1) setImmediate(dropBatch);
   };
+
+  /**
+   * A batch: the token checked before the body is read, the body read whole and checked whole
+   * (one bad line refuses the call: none of it is answered 200), then every entry dropped before
+   * the answer, as a GET's is; with a bus, answered once every drop reached it.
+   */
+  async function onBatch(req: IncomingMessage, res: ServerResponse, queryString: string): Promise<void> {
+    if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token', { connection: 'close' });
+    const query = parseQuery(queryString);
+    if (query.bad || query.table === undefined || !isUnquotedName(query.table)) return reject(res, 400, 'table must be given once, as a table name', { connection: 'close' });
+    if (query.order !== undefined || query.keys) return reject(res, 400, 'a batch names its orders and keys in the body, one a line, not in the URL', { connection: 'close' });
+    let body: string | 'too-large';
+    try {
+      body = await readBody(req);
+    } catch {
+      return; // the client went away: nobody to answer
+    }
+    if (body === 'too-large') return reject(res, 413, `a batch body longer than ${MAX_BATCH_BYTES} bytes`, { connection: 'close' });
+    const parsed = parseBatch(body, MAX_KEYS);
+    if ('error' in parsed) return reject(res, 400, parsed.error);
+    const table = query.table.toUpperCase();
+    const fn = tables[table];
+    if (fn === undefined) return reject(res, 404, `no cached function for table ${table}`, undefined, NO_MAP_REASON);
+    const lists = parsed.entries.flatMap((e) => ('order' in e ? keyArguments([e.order]) : keyArguments([...e.keys])));
+    try {
+      for (const args of lists) options.cache.dropSync(fn, ...args);
+    } catch (err) {
+      return failed(res, table, fn, err);
+    }
+    try {
+      await Promise.all(lists.map((args) => options.cache.publishDrop(fn, ...args)));
+    } catch (err) {
+      return failed(res, table, fn, err);
+    }
+    for (const e of parsed.entries) {
+      if ('order' in e) emit({ status: 200, action: 'dropped', table, function: fn, order: Number(e.order) });
+      else emit({ status: 200, action: 'dropped', table, function: fn, keys: e.keys });
+    }
+    reply(res, 200, { ok: true, action: 'dropped', table, function: fn, entries: parsed.entries.length });
+    for (const e of parsed.entries) if ('order' in e) refreshAfter(table, fn, Number(e.order));
+  }
 
   /**
    * Drops and answers the notifications read in one turn of the event loop together, in their

@@ -24,8 +24,10 @@ export interface ReplayedCall {
   readonly time: string;
   readonly table: string | null;
   readonly order: string | null;
-  /** For a table routed by its own key: key=…&key=…, as the call sent them. */
+  /** For a table routed by its own key: key=…&key=…, as the call sent them; for a batch, its body (a line per order or key). */
   readonly keys: string | null;
+  /** A batch: sent again as the POST of the same body. */
+  readonly batch?: boolean;
   /** Absent in a dry run. */
   readonly sent?: { readonly id: number; readonly status: number | null; readonly ok: boolean };
 }
@@ -87,7 +89,7 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
     }
     if (page.rows.length === 0) break;
     for (const row of page.rows) {
-      const call = { id: Number(row.ID), time: time(row.OPERDATE), table: row.TBLNAME == null ? null : String(row.TBLNAME), order: row.ORDER_ID == null ? null : String(row.ORDER_ID), keys: row.KEY_VALUES == null ? null : String(row.KEY_VALUES) };
+      const call = { id: Number(row.ID), time: time(row.OPERDATE), table: row.TBLNAME == null ? null : String(row.TBLNAME), order: row.ORDER_ID == null ? null : String(row.ORDER_ID), keys: row.KEY_VALUES == null ? null : String(row.KEY_VALUES), ...(row.OPERATION === 'batch' ? { batch: true } : {}) };
       afterId = call.id;
       calls++;
       if (options.dryRun) {
@@ -98,13 +100,13 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
       try {
         result = await session.execute(
           send.sql,
-          { url: options.url, tblname: call.table, order_id: call.order, regid: row.REGID == null ? null : Number(row.REGID), note: `replay of #${call.id}`, key_values: call.keys, id: call.id, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } },
+          { url: options.url, tblname: call.table, order_id: call.order, regid: row.REGID == null ? null : Number(row.REGID), note: `replay of #${call.id}`, key_values: call.batch ? null : call.keys, batch: call.batch ? call.keys : null, id: call.id, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } },
           { name: send.name },
         );
       } catch (err) {
-        // a sendNotification from before it returned its log row's id: R__01 not applied again yet
+        // a sendNotification from before it returned its log row's id, or took a batch: R__01 not applied again yet
         if (/PLS-00306/.test(err instanceof Error ? err.message : String(err))) {
-          throw new DcnError('not_found', 'sendNotification is older than this dcn: it does not return the id of the row that logs its call', { hint: 'apply it again', remedies: [{ kind: 'migrate' }], cause: err });
+          throw new DcnError('not_found', 'sendNotification is older than this dcn: it does not return the id of the row that logs its call, or send a batch', { hint: 'apply it again', remedies: [{ kind: 'migrate' }], cause: err });
         }
         throw statementError(err, `sending call #${call.id} again`);
       }

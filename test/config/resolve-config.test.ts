@@ -114,6 +114,7 @@ describe('settings of the built-in migrations', () => {
       http_timeout: '5',
       demo_schema: 'no',
       order_items_key_immutable: 'no',
+      callback_calls: 'batch',
     });
     expect(resolveWith({ user: 'scott' }, {}, null).variables.app_schema).toBe('SCOTT');
   });

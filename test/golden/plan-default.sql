@@ -294,7 +294,7 @@ SELECT NVL(MAX(installed_rank), 0) + 1, 'R__00_network_acl', '00 network acl', '
 COMMIT;
 
 -- R__01_sendNotification: 01 sendNotification (R__01_sendNotification.sql, repeatable)
--- R__01_sendNotification.sql:20
+-- R__01_sendNotification.sql:27
 CREATE OR REPLACE PROCEDURE sendNotification (
   url      IN VARCHAR2,
   tblname  IN VARCHAR2,
@@ -302,7 +302,8 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   regid    IN NUMBER   DEFAULT NULL,
   note     IN VARCHAR2 DEFAULT NULL,
   key_values IN VARCHAR2 DEFAULT NULL,
-  logged_id  OUT NUMBER
+  logged_id  OUT NUMBER,
+  batch      IN VARCHAR2 DEFAULT NULL
 ) IS
   c_token   CONSTANT VARCHAR2(128) := 'tok-123';
   c_timeout CONSTANT PLS_INTEGER   := 5;
@@ -317,26 +318,27 @@ CREATE OR REPLACE PROCEDURE sendNotification (
   l_status    PLS_INTEGER;
   l_message   VARCHAR2(32767);
   l_error     VARCHAR2(32767);
-  l_operation CONSTANT VARCHAR2(5) := CASE WHEN order_id IS NOT NULL THEN 'order' WHEN key_values IS NOT NULL THEN 'key' ELSE 'table' END;
+  l_operation CONSTANT VARCHAR2(5) := CASE WHEN batch IS NOT NULL THEN 'batch' WHEN order_id IS NOT NULL THEN 'order' WHEN key_values IS NOT NULL THEN 'key' ELSE 'table' END;
 
   -- An autonomous transaction: the log row is kept whatever the caller does next.
   PROCEDURE log_result IS
     PRAGMA AUTONOMOUS_TRANSACTION;
   BEGIN
-    IF sendNotification.key_values IS NULL THEN
+    IF sendNotification.key_values IS NULL AND sendNotification.batch IS NULL THEN
       -- the parameters are qualified: nfresults has columns of the same names
       INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid)
       VALUES (SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40), 'notify',
               l_operation, l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid)
       RETURNING id INTO sendNotification.logged_id;
     ELSE
-      -- a call with key values (V8): the column only in dynamic SQL, the values bound in order
+      -- a call with key values (V8), or a batch (its body): the column only in dynamic SQL, the
+      -- values bound in order
       EXECUTE IMMEDIATE 'INSERT INTO nfresults (tblname, order_id, event, operation, status_code, rslt_msg, error_text, regid, key_values) '
                      || 'VALUES (:tblname, :order_id, ''notify'', :operation, :status_code, :rslt_msg, :error_text, :regid, :key_values) '
                      || 'RETURNING id INTO :logged_id'
         USING SUBSTRB(sendNotification.tblname, 1, 261), SUBSTRB(sendNotification.order_id, 1, 40),
               l_operation, l_status, SUBSTRB(l_message, 1, 4000), SUBSTRB(l_error, 1, 4000), sendNotification.regid,
-              SUBSTRB(sendNotification.key_values, 1, 4000)
+              SUBSTRB(NVL(sendNotification.batch, sendNotification.key_values), 1, 4000)
         RETURNING INTO sendNotification.logged_id;
     END IF;
     COMMIT;
@@ -346,17 +348,23 @@ BEGIN
         || CASE WHEN INSTR(url, '?') > 0 THEN c_amp ELSE '?' END
         || CASE WHEN order_id IS NOT NULL THEN 'order_no=' || UTL_URL.ESCAPE(order_id, TRUE) || c_amp END
         || 'table=' || UTL_URL.ESCAPE(tblname, TRUE)
-        || CASE WHEN key_values IS NOT NULL THEN c_amp || key_values END;
+        || CASE WHEN key_values IS NOT NULL AND batch IS NULL THEN c_amp || key_values END;
 
   -- The transfer timeout bounds waiting for the answer, not the TCP connect: a host that drops
   -- packets holds this job for the operating system's connect timeout (UTL_HTTP,
   -- https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/UTL_HTTP.html).
   UTL_HTTP.SET_TRANSFER_TIMEOUT(c_timeout);
-  l_req := UTL_HTTP.BEGIN_REQUEST(l_url, 'GET', UTL_HTTP.HTTP_VERSION_1_1);
+  l_req := UTL_HTTP.BEGIN_REQUEST(l_url, CASE WHEN batch IS NOT NULL THEN 'POST' ELSE 'GET' END, UTL_HTTP.HTTP_VERSION_1_1);
   l_have_req := TRUE;
   UTL_HTTP.SET_HEADER(l_req, 'User-Agent', 'dcn-sendNotification');
   IF c_token IS NOT NULL THEN
     UTL_HTTP.SET_HEADER(l_req, 'X-Dcn-Token', c_token);
+  END IF;
+  IF batch IS NOT NULL THEN
+    -- the body is escaped text, ASCII only: its length in bytes is its length in characters
+    UTL_HTTP.SET_HEADER(l_req, 'Content-Type', 'text/plain; charset=us-ascii');
+    UTL_HTTP.SET_HEADER(l_req, 'Content-Length', TO_CHAR(LENGTHB(batch)));
+    UTL_HTTP.WRITE_TEXT(l_req, batch);
   END IF;
 
   l_resp := UTL_HTTP.GET_RESPONSE(l_req);
@@ -407,13 +415,13 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', '1868f44e6d3f170eb0fbf7dc0ee2f810128e5322', 'app',
-       'migrate', 1, 1, 'b0fbf7dc0ee2f8100253b3a3610f988268dccbedab3f679bf9244572b8daf011', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__01_sendNotification', '01 sendNotification', 'R__01_sendNotification.sql', 'ce43eb50bff9e0afe9e0509fc7a7ba30128e5322', 'app',
+       'migrate', 1, 1, 'e9e0509fc7a7ba301b4b6a5db356105ff43a0270b34342fd49bcc66bb1d77403', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 
 -- R__02_orders_nf_callback: 02 orders nf callback (R__02_orders_nf_callback.sql, repeatable)
--- R__02_orders_nf_callback.sql:31
+-- R__02_orders_nf_callback.sql:38
 CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   c_url         CONSTANT VARCHAR2(2000) := 'http://localhost:8080/phpcache/dropResults.php';
   c_orders      CONSTANT VARCHAR2(261)  := 'OE.ORDERS';
@@ -421,6 +429,11 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   -- ORDERS is keyed by its primary key, taken as immutable; ORDER_ITEMS by ORDER_ID, which an
   -- UPDATE can change unless the setting orderItemsKeyImmutable says it never does.
   c_items_key_fixed CONSTANT BOOLEAN := 'no' = 'yes';
+  -- batch: one call per table per notification; per-key: the article's one call per order or key
+  c_batch       CONSTANT BOOLEAN := 'batch' = 'batch';
+  -- a batch is logged whole in nfresults.key_values, VARCHAR2(4000): no batch is longer
+  c_batch_bytes CONSTANT PLS_INTEGER := 4000;
+  c_lf          CONSTANT VARCHAR2(1) := CHR(10); -- ends each line of a batch but the last
 
   TYPE t_rowids IS TABLE OF VARCHAR2(2000); -- CHNF$_RDESC.row_id
   TYPE t_ids    IS TABLE OF VARCHAR2(40);
@@ -480,12 +493,36 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
   END short_name;
 
   -- One call of the callback URL (sendNotification logs it, and never raises).
-  PROCEDURE call_url (p_table VARCHAR2, p_order VARCHAR2 DEFAULT NULL, p_note VARCHAR2 DEFAULT NULL, p_keys VARCHAR2 DEFAULT NULL) IS
+  PROCEDURE call_url (p_table VARCHAR2, p_order VARCHAR2 DEFAULT NULL, p_note VARCHAR2 DEFAULT NULL, p_keys VARCHAR2 DEFAULT NULL, p_batch VARCHAR2 DEFAULT NULL) IS
     l_logged NUMBER;
   BEGIN
     sendNotification(url => c_url, tblname => p_table, order_id => p_order, regid => ntfnds.registration_id,
-                     note => p_note, key_values => p_keys, logged_id => l_logged);
+                     note => p_note, key_values => p_keys, logged_id => l_logged, batch => p_batch);
   END call_url;
+
+  -- One line of a table's batch ("order_no=…", or "key=…" once per key column): the batch is sent first when the
+  -- line would make it longer than its log row holds. A line longer than that alone (keys of very
+  -- long values) is sent as a call of its own, as per-key does.
+  PROCEDURE add_to_batch (p_table VARCHAR2, p_batch IN OUT NOCOPY VARCHAR2, p_line VARCHAR2) IS
+  BEGIN
+    IF LENGTHB(p_line) > c_batch_bytes THEN
+      call_url(p_table, p_keys => p_line);
+      RETURN;
+    END IF;
+    IF p_batch IS NOT NULL AND LENGTHB(p_batch) + LENGTHB(p_line) >= c_batch_bytes THEN
+      call_url(p_table, p_batch => p_batch);
+      p_batch := NULL;
+    END IF;
+    p_batch := p_batch || CASE WHEN p_batch IS NOT NULL THEN c_lf END || p_line;
+  END add_to_batch;
+
+  -- What add_to_batch has not sent yet: the last (often the only) call of the table.
+  PROCEDURE end_batch (p_table VARCHAR2, p_batch VARCHAR2) IS
+  BEGIN
+    IF p_batch IS NOT NULL THEN
+      call_url(p_table, p_batch => p_batch);
+    END IF;
+  END end_batch;
 
   -- One table of the notification: p_table is c_orders or c_order_items, never outside text.
   PROCEDURE notify_table (p_table VARCHAR2, p_tdesc SYS.CHNF$_TDESC) IS
@@ -496,6 +533,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     l_seen    t_seen;
     l_order   VARCHAR2(40);
     l_why     VARCHAR2(200);
+    l_batch   VARCHAR2(4000);
   BEGIN
     IF BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP) <> 0 THEN
       l_why := 'table ' || operation_names(BITAND(p_tdesc.opflags, DBMS_CHANGE_NOTIFICATION.DROPOP + DBMS_CHANGE_NOTIFICATION.ALTEROP));
@@ -537,9 +575,14 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     ELSE
       l_order := l_seen.FIRST;
       WHILE l_order IS NOT NULL LOOP
-        call_url(l_short, p_order => l_order);
+        IF c_batch THEN
+          add_to_batch(l_short, l_batch, 'order_no=' || UTL_URL.ESCAPE(l_order, TRUE));
+        ELSE
+          call_url(l_short, p_order => l_order);
+        END IF;
         l_order := l_seen.NEXT(l_order);
       END LOOP;
+      end_batch(l_short, l_batch);
     END IF;
   END notify_table;
 
@@ -583,6 +626,7 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     l_seen    t_seen_keys;
     l_key     VARCHAR2(32767);
     l_why     VARCHAR2(200);
+    l_batch   VARCHAR2(4000);
   BEGIN
     -- dynamic SQL: dcn_routes is V8's, and may be gone (V8 undone)
     BEGIN
@@ -655,9 +699,14 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
     ELSE
       l_key := l_seen.FIRST;
       WHILE l_key IS NOT NULL LOOP
-        call_url(l_short, p_keys => l_key);
+        IF c_batch THEN
+          add_to_batch(l_short, l_batch, l_key);
+        ELSE
+          call_url(l_short, p_keys => l_key);
+        END IF;
         l_key := l_seen.NEXT(l_key);
       END LOOP;
+      end_batch(l_short, l_batch);
     END IF;
   END notify_routed;
 
@@ -685,11 +734,27 @@ CREATE OR REPLACE PROCEDURE orders_nf_callback (ntfnds IN SYS.CHNF$_DESC) IS
       END;
       call_url(short_name(p_tdesc.table_name), p_note => SUBSTRB('after an error: ' || l_error, 1, 200));
   END notify_one;
+
+  -- The calls of one notification reuse one connection to the listener (HTTP 1.1 keep-alive);
+  -- without the setting each call opens and closes its own. Closed at the end of the
+  -- notification: the job's session outlives it, and the listener closes an idle connection.
+  -- Neither may stop a notification: the calls go on without reuse.
+  PROCEDURE reuse_connections (p_on BOOLEAN) IS
+  BEGIN
+    IF NOT p_on THEN
+      UTL_HTTP.CLOSE_PERSISTENT_CONNS;
+    END IF;
+    UTL_HTTP.SET_PERSISTENT_CONN_SUPPORT(p_on, CASE WHEN p_on THEN 1 ELSE 0 END);
+  EXCEPTION
+    WHEN OTHERS THEN NULL; -- calls without reuse are calls all the same
+  END reuse_connections;
 BEGIN
   IF ntfnds.event_type = DBMS_CHANGE_NOTIFICATION.EVENT_OBJCHANGE THEN
+    reuse_connections(TRUE);
     FOR i IN 1 .. NVL(ntfnds.numtables, 0) LOOP
       notify_one(ntfnds.table_desc_array(i));
     END LOOP;
+    reuse_connections(FALSE);
   ELSE
     log_event(NULL, event_name(ntfnds.event_type), NULL, 'registration ' || ntfnds.registration_id || ': ' || event_name(ntfnds.event_type));
   END IF;
@@ -700,6 +765,7 @@ EXCEPTION
     EXCEPTION
       WHEN OTHERS THEN NULL; -- never raise out of the callback
     END;
+    reuse_connections(FALSE);
 END orders_nf_callback;
 /
 DECLARE
@@ -718,8 +784,8 @@ END;
 /
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', 'b5e2f25f523c3fcb681dd4db02f8ba855dc47c980402337d0036', 'app',
-       'migrate', 1, 1, '681dd4db02f8ba859997da4005a15ea53378835996af082a86541be6f39334cd', 1, USER
+SELECT NVL(MAX(installed_rank), 0) + 1, 'R__02_orders_nf_callback', '02 orders nf callback', 'R__02_orders_nf_callback.sql', '7cadbeff6c55e67f2de4142b9ae944945dc42ff47c980402337d0036', 'app',
+       'migrate', 1, 1, '2de4142b9ae94494a83c84708a13c302299299861678497b9651c03b8c09ee16', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;
 

@@ -117,10 +117,10 @@ describe('the listener over real HTTP', () => {
   });
 
   it('answers other methods with 405, a body with 413, oversized headers with 431', async () => {
-    for (const method of ['POST', 'PUT', 'DELETE', 'HEAD']) {
+    for (const method of ['PUT', 'DELETE', 'HEAD']) {
       const r = await http(base(), `${P}?order_no=1&table=ORDERS`, { method, headers: withToken });
       expect(r.status).toBe(405);
-      expect(r.headers.allow).toBe('GET');
+      expect(r.headers.allow).toBe('GET, POST');
     }
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'content-length': '5' }, body: 'hello' })).status).toBe(413);
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'x-big': 'a'.repeat(10_000) } })).status).toBe(431);

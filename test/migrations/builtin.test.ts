@@ -274,7 +274,7 @@ describe('the built-in set on the fake', () => {
     const outdated = (await moved.status()).migrations.filter((m) => m.state === 'outdated');
     // sendNotification is given the URL by the callback: only the callback holds it
     expect(outdated.map((m) => [m.version, m.outdatedBy])).toEqual([['R__00_network_acl', 'settings'], ['R__02_orders_nf_callback', 'settings']]);
-    expect(outdated[1]!.uses).toEqual(['app_schema', 'callback_url', 'order_items_key_immutable', 'order_items_table', 'orders_table']);
+    expect(outdated[1]!.uses).toEqual(['app_schema', 'callback_calls', 'callback_url', 'order_items_key_immutable', 'order_items_table', 'orders_table']);
     expect((await moved.status()).migrations.find((m) => m.version === 'R__01_sendNotification')!.uses).toEqual(['callback_token', 'http_timeout']);
     const run = await moved.migrate();
     expect(run.results.map((r) => r.version)).toEqual(['R__00_network_acl', 'R__02_orders_nf_callback']);

@@ -190,13 +190,13 @@ describe('routes: any table, keyed by its own columns (issue 16)', () => {
     expect(body).toMatch(/call_url\(l_short, p_keys => l_key\);/);
     // every call goes through call_url, which passes what it is given to sendNotification by name
     expect(callback.match(/\bsendNotification\(/g)).toHaveLength(1);
-    expect(procedure('call_url')).toMatch(/sendNotification\(url => c_url, tblname => p_table, order_id => p_order, regid => ntfnds\.registration_id,\s+note => p_note, key_values => p_keys, logged_id => l_logged\);/);
+    expect(procedure('call_url')).toMatch(/sendNotification\(url => c_url, tblname => p_table, order_id => p_order, regid => ntfnds\.registration_id,\s+note => p_note, key_values => p_keys, logged_id => l_logged, batch => p_batch\);/);
   });
 
   it('sendNotification appends the keys after the table and logs them with the call', () => {
     const send = statements.find((s) => /PROCEDURE sendNotification/i.test(s.sql))!.sql;
-    expect(send).toMatch(/\|\| 'table=' \|\| UTL_URL\.ESCAPE\(tblname, TRUE\)\s+\|\| CASE WHEN key_values IS NOT NULL THEN c_amp \|\| key_values END;/);
-    expect(send).toMatch(/l_operation CONSTANT VARCHAR2\(5\) := CASE WHEN order_id IS NOT NULL THEN 'order' WHEN key_values IS NOT NULL THEN 'key' ELSE 'table' END;/);
+    expect(send).toMatch(/\|\| 'table=' \|\| UTL_URL\.ESCAPE\(tblname, TRUE\)\s+\|\| CASE WHEN key_values IS NOT NULL AND batch IS NULL THEN c_amp \|\| key_values END;/);
+    expect(send).toMatch(/l_operation CONSTANT VARCHAR2\(5\) := CASE WHEN batch IS NOT NULL THEN 'batch' WHEN order_id IS NOT NULL THEN 'order' WHEN key_values IS NOT NULL THEN 'key' ELSE 'table' END;/);
     // each key value escaped on its own, joined by '&' (c_amp), as key=…
     expect(procedure('notify_routed')).toBeDefined();
     expect(callback).toMatch(/l_query := l_query \|\| CASE WHEN l_query IS NOT NULL THEN c_amp END \|\| 'key='\s+\|\| UTL_URL\.ESCAPE\(SUBSTR\(p_values/);
@@ -216,11 +216,11 @@ describe('what a real Oracle does differently (round 3)', () => {
       expect(code(unit)).not.toMatch(/\bINSERT INTO nfresults \([^)]*\bkey_values\b/i);
     }
     // and the column only when the call has keys (a call without them writes V2's columns alone)
-    expect(send).toMatch(/IF sendNotification\.key_values IS NULL THEN\s+-- [^\n]*\n\s+INSERT INTO nfresults \(/);
+    expect(send).toMatch(/IF sendNotification\.key_values IS NULL AND sendNotification\.batch IS NULL THEN\s+-- [^\n]*\n\s+INSERT INTO nfresults \(/);
   });
 
   it('handles each table of a notification in a block of its own: an error is logged with its text, and that table gets a table-level call', () => {
-    const loop = /IF ntfnds\.event_type = DBMS_CHANGE_NOTIFICATION\.EVENT_OBJCHANGE THEN\s+FOR i IN 1 \.\. NVL\(ntfnds\.numtables, 0\) LOOP([\s\S]*?)END LOOP;/.exec(callback)![1]!;
+    const loop = /IF ntfnds\.event_type = DBMS_CHANGE_NOTIFICATION\.EVENT_OBJCHANGE THEN\s+reuse_connections\(TRUE\);\s+FOR i IN 1 \.\. NVL\(ntfnds\.numtables, 0\) LOOP([\s\S]*?)END LOOP;\s+reuse_connections\(FALSE\);/.exec(callback)![1]!;
     expect(loop.trim()).toBe('notify_one(ntfnds.table_desc_array(i));');
     const one = procedure('notify_one');
     const [body, handler] = one.split(/\n\s+EXCEPTION\s+WHEN OTHERS THEN\n/);
@@ -265,7 +265,7 @@ describe('what a real Oracle does differently (round 3)', () => {
   });
 
   it('sendNotification returns the id of its log row from the INSERT (RETURNING), for dcn replay', () => {
-    expect(send).toMatch(/\blogged_id\s+OUT NUMBER\n\) IS/);
+    expect(send).toMatch(/\blogged_id\s+OUT NUMBER,\n\s+batch\s+IN VARCHAR2 DEFAULT NULL\n\) IS/);
     expect(send).toMatch(/VALUES \([^;]*\)\s+RETURNING id INTO sendNotification\.logged_id;/);
     expect(send).toMatch(/'RETURNING id INTO :logged_id'\s+USING [^;]*\s+RETURNING INTO sendNotification\.logged_id;/);
   });

@@ -26,7 +26,8 @@ const root = join(import.meta.dirname, '..', '..');
 
 describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
   const callbackUrl = () => `http://${env.callbackHost}:${env.listenPort}/phpcache/dropResults.php`;
-  const settings = () => ['--callback-url', callbackUrl(), '--with-demo-schema'];
+  // the steps below check the article's contract, a call per order (the batch has its own step)
+  const settings = () => ['--callback-url', callbackUrl(), '--with-demo-schema', '--callback-calls', 'per-key'];
   const seen: NotificationEvent[] = [];
   let listener: RunningListener;
   let cache: ResultCache;
@@ -122,6 +123,29 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     expect(rowsFor(rows, 'ORDER_ITEMS', '2408')).toHaveLength(1);
     expect(rowsFor(rows, 'ORDER_ITEMS', null)).toEqual([]);
     expect((await dcn(env, ['migrate', ...settings()])).code).toBe(0); // back to the default
+  });
+
+  it('callbackCalls=batch: three orders changed in one transaction are one POST, one log row naming all three, and all three dropped', async () => {
+    const r = await dcn(env, ['migrate', ...settings(), '--callback-calls', 'batch']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const n of [2408, 2409, 4001]) await cache.call('getOrderFields', () => `stale ${n}`, n);
+    const marker = await lastId();
+    await app.execute(`INSERT INTO orders (order_id, order_date, order_mode, customer_id, order_status, order_total)
+                       VALUES (4001, SYSTIMESTAMP, 'online', 101, 0, 0)`);
+    await app.execute('UPDATE orders SET order_total = order_total + 1 WHERE order_id IN (2408, 2409)');
+    await app.commit();
+    const batches = await waitFor(async () => {
+      const rows = (await app.execute(`SELECT operation, key_values, status_code, order_id FROM nfresults WHERE id > :m AND event = 'notify' AND tblname = 'ORDERS' ORDER BY id`, { m: marker })).rows;
+      return rows.length > 0 ? rows : undefined;
+    }, 'the batch of ORDERS');
+    await new Promise((r) => setTimeout(r, 3000)); // a second call would have come by now
+    const all = (await app.execute(`SELECT operation, key_values, status_code, order_id FROM nfresults WHERE id > :m AND event = 'notify' AND tblname = 'ORDERS' ORDER BY id`, { m: marker })).rows;
+    expect(all).toEqual(batches);
+    expect(all).toEqual([{ OPERATION: 'batch', KEY_VALUES: 'order_no=2408\norder_no=2409\norder_no=4001', STATUS_CODE: 200, ORDER_ID: null }]);
+    for (const n of [2408, 2409, 4001]) expect(await cache.has('getOrderFields', n)).toBe(false);
+    await run('DELETE FROM orders WHERE order_id = 4001');
+    expect((await dcn(env, ['migrate', ...settings()])).code).toBe(0); // back to a call per order
   });
 
   it('a deleted order is notified at table level, and nothing raises NO_DATA_FOUND', async () => {

@@ -88,6 +88,9 @@ export const PACKAGES: Readonly<Record<string, PackageReference>> = {
       SET_TRANSFER_TIMEOUT: undefined,
       GET_DETAILED_SQLCODE: undefined,
       GET_DETAILED_SQLERRM: undefined,
+      WRITE_TEXT: undefined,
+      SET_PERSISTENT_CONN_SUPPORT: undefined,
+      CLOSE_PERSISTENT_CONNS: undefined,
     },
   },
   UTL_URL: {

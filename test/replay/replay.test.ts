@@ -146,6 +146,20 @@ describe('dcn replay', () => {
     expect(db.calls).toEqual([`${URL}?table=EMPLOYEES&key=7`, `${URL}?table=JOB_HISTORY&key=101&key=1993-01-13`]);
     expect(db.nfresults.slice(2).map((r) => [r.OPERATION, r.KEY_VALUES])).toEqual([['key', 'key=7'], ['key', 'key=101&key=1993-01-13']]);
   });
+
+  it('sends a failed batch again as it was: the POST of the same body, logged again as a batch', async () => {
+    const db = withLog();
+    db.nfresults.length = 0;
+    const body = 'order_no=2408\norder_no=2409\norder_no=2410';
+    db.logNotification({ table: 'ORDERS', keys: body, operation: 'batch', status: null, message: 'call failed', error: 'ORA-29273' });
+    db.logNotification({ table: 'JOB_HISTORY', keys: 'key=101&key=1993-01-13\nkey=102&key=1997-03-24', operation: 'batch', status: 500, message: '500 Internal Server Error' });
+    const { result, seen } = await run(db);
+    expect(result).toEqual({ dryRun: false, calls: 2, answered: 2 });
+    expect(seen.map((c) => [c.id, c.table, c.order, c.batch])).toEqual([[1, 'ORDERS', null, true], [2, 'JOB_HISTORY', null, true]]);
+    expect(db.calls).toEqual([`POST ${URL}?table=ORDERS\n${body}`, `POST ${URL}?table=JOB_HISTORY\nkey=101&key=1993-01-13\nkey=102&key=1997-03-24`]);
+    expect(db.nfresults.slice(2).map((r) => [r.OPERATION, r.KEY_VALUES, r.STATUS_CODE])).toEqual([['batch', body, 200], ['batch', 'key=101&key=1993-01-13\nkey=102&key=1997-03-24', 200]]);
+    expect(db.nfresults.slice(0, 2).map((r) => r.REPLAYED_BY)).toEqual([3, 4]);
+  });
 });
 
 describe('dcn replay (command)', () => {

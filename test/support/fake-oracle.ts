@@ -267,7 +267,7 @@ export class FakeDatabase {
   nfresultsRowsRead = 0;
 
   /** Inserts a log row as sendNotification or the callback would (committed). */
-  logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
+  logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; operation?: string; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
     // An identity value is taken at INSERT and seen at COMMIT: concurrent job sessions (and
     // RAC instances with their own cached ranges) commit ids out of order (shared/reference,
     // corrections). Given an id, the row is committed now, in its place by id.
@@ -280,7 +280,7 @@ export class FakeDatabase {
       TBLNAME: row.table ?? null,
       ORDER_ID: row.order ?? null,
       EVENT: row.event ?? 'notify',
-      OPERATION: row.order ? 'order' : row.keys ? 'key' : 'table',
+      OPERATION: row.operation ?? (row.order ? 'order' : row.keys ? 'key' : 'table'),
       STATUS_CODE: row.status ?? null,
       RSLT_MSG: row.message ?? null,
       ERROR_TEXT: row.error ?? null,
@@ -674,25 +674,29 @@ class FakeSession implements SubscribingSession {
           (!/\(:since IS NULL OR operdate >= :since\)/i.test(flat) || since === null || (r.OPERDATE as Date) >= since) &&
           (!/\(:tbl IS NULL OR tblname = :tbl\)/i.test(flat) || b.tbl == null || r.TBLNAME === b.tbl))
         .slice(0, limit)
-        .map((r) => ({ ID: r.ID, OPERDATE: r.OPERDATE, TBLNAME: r.TBLNAME, ORDER_ID: r.ORDER_ID, REGID: r.REGID, ...(/^SELECT [^;]*\bkey_values\b[^;]* FROM nfresults/i.test(flat) ? { KEY_VALUES: r.KEY_VALUES ?? null } : {}) }));
+        .map((r) => ({ ID: r.ID, OPERDATE: r.OPERDATE, TBLNAME: r.TBLNAME, ORDER_ID: r.ORDER_ID, REGID: r.REGID, ...(/^SELECT [^;]*\bkey_values\b[^;]* FROM nfresults/i.test(flat) ? { KEY_VALUES: r.KEY_VALUES ?? null } : {}), ...(/^SELECT [^;]*\boperation\b[^;]* FROM nfresults/i.test(flat) ? { OPERATION: r.OPERATION } : {}) }));
       this.db.nfresultsRowsRead += rows.length;
       return { rows, rowsAffected: 0 };
     }
     // replay.send: sendNotification(url, tblname, order_id, regid, note, key_values, logged_id), as
     // R__01 takes them: the id of the call's log row comes back in the last one (INSERT … RETURNING)
-    if (!/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
+    // and a batch in the eighth (R__01's batch): sent as the POST of its body, logged whole
+    const withBatch = /\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new, :batch\);/i.test(flat);
+    if (!withBatch && !/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
     if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
     // the mark is committed in the block: dcn never commits this session itself, so without it the
     // mark would be rolled back when the session closes and the call sent again by the next replay
     if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim())) throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
     if (/\bFROM nfresults WHERE id > /i.test(flat)) throw new Error(`the fake does not search the log for the new call: sendNotification returns its id: ${flat.slice(0, 200)}`);
     const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}${b.key_values == null ? '' : `&${String(b.key_values)}`}`;
-    this.db.calls.push(url);
+    const batch = withBatch && b.batch != null ? String(b.batch) : undefined;
+    this.db.calls.push(batch === undefined ? url : `POST ${url}\n${batch}`);
     const status = this.db.callbackAnswer;
     const newId = this.db.logNotification({
       table: b.tblname == null ? null : String(b.tblname),
       order: b.order_id == null ? null : String(b.order_id),
-      keys: b.key_values == null ? null : String(b.key_values),
+      keys: batch ?? (b.key_values == null ? null : String(b.key_values)),
+      ...(batch === undefined ? {} : { operation: 'batch' }),
       status,
       // cut to the column's 4000 bytes, as sendNotification does (SUBSTRB)
       message: Buffer.from(status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`).subarray(0, 4000).toString(),

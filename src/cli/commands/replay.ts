@@ -12,7 +12,7 @@ import { withSessions } from '../with-sessions.js';
 type Replayed = ReplayResult & { readonly ok: boolean; readonly url: string };
 
 function describeCall(call: ReplayedCall): string {
-  const what = `#${call.id}  ${call.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}  ${(call.table ?? '-').padEnd(14)} ${call.order !== null ? `order ${call.order}` : (call.keys ?? 'whole table')}`;
+  const what = `#${call.id}  ${call.time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')}  ${(call.table ?? '-').padEnd(14)} ${call.order !== null ? `order ${call.order}` : call.batch ? `batch of ${call.keys?.split('\n').length ?? 0}` : (call.keys ?? 'whole table')}`;
   if (!call.sent) return what;
   const answer = call.sent.status === null ? 'no answer' : String(call.sent.status);
   return `${what}  → ${answer} (logged as #${call.sent.id})`;
