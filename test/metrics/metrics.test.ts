@@ -14,6 +14,7 @@ import { main } from '../../src/cli/main.js';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { DB_ENV } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { startRedis } from '../support/redis.js';
 import { parseExposition, valueOf, type Family } from './exposition.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -142,6 +143,40 @@ describe('dcn listen /metrics', () => {
     expect(valueOf(swept, 'dcn_cache_bytes')).toBeGreaterThan(0);
     cli.stop('SIGTERM');
     expect(await cli.done).toBe(0);
+  });
+
+  it('with a bus: its state, a lost bus and its return, and a drop that failed because the bus was down', async () => {
+    const redis = await startRedis();
+    try {
+      const cli = startCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--bus', redis.url]);
+      const url = await until(() => /dcn listen: (http:\/\/\S+?)\/phpcache/.exec(cli.stderr())?.[1]);
+      const up = await scrape(`${url}/metrics`);
+      expect([valueOf(up, 'dcn_bus_state', { state: 'up' }), valueOf(up, 'dcn_bus_state', { state: 'down' }), valueOf(up, 'dcn_bus_state', { state: 'connecting' })]).toEqual([1, 0, 0]);
+      await redis.kill();
+      const down = await until(async () => {
+        const m = await scrape(`${url}/metrics`);
+        return valueOf(m, 'dcn_bus_disconnects_total') === 1 && m;
+      });
+      expect(valueOf(down, 'dcn_bus_state', { state: 'up' })).toBe(0);
+      expect(valueOf(down, 'dcn_cache_warnings_total', { code: 'bus_down' })).toBe(1);
+      expect((await http(`${url}${P}?table=ORDERS&order_no=2408`)).status).toBe(500);
+      const failed = await scrape(`${url}/metrics`);
+      expect(valueOf(failed, 'dcn_listener_failures_total', { cause: 'bus_publish' })).toBe(1);
+      expect(valueOf(failed, 'dcn_listener_drops_total', { table: 'ORDERS', outcome: 'failed' })).toBe(1);
+      expect(valueOf(failed, 'dcn_listener_notifications_total')).toBe(1);
+      // a 500 is no answered drop: not in the latency histogram
+      expect(valueOf(failed, 'dcn_listener_drop_duration_seconds_count')).toBe(0);
+      await redis.restart();
+      const back = await until(async () => {
+        const m = await scrape(`${url}/metrics`);
+        return valueOf(m, 'dcn_bus_reconnects_total') === 1 && m;
+      }, 15_000);
+      expect(valueOf(back, 'dcn_bus_state', { state: 'up' })).toBe(1);
+      cli.stop('SIGTERM');
+      expect(await cli.done).toBe(0);
+    } finally {
+      await redis.stop();
+    }
   });
 
   it('refuses --path /metrics: the metrics are there', async () => {
