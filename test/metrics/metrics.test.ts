@@ -3,7 +3,8 @@
  * the text format; every wait is for a positive signal (a line, a subscription, a value).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/cli/context.js';
 import { main } from '../../src/cli/main.js';
 import { ResultCache } from '../../src/cache/result-cache.js';
+import { listenerMetrics, watchMetrics } from '../../src/metrics/metrics.js';
 import { DB_ENV } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
 import { startRedis } from '../support/redis.js';
@@ -293,5 +295,18 @@ describe('the built CLI', () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('close', r));
     }
+  });
+});
+
+describe('the README', () => {
+  it('documents every dcn_ metric either command serves', async () => {
+    const cache = Object.assign(new EventEmitter(), { busState: () => 'up' as const, stats: () => undefined });
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const names = new Set<string>();
+    for (const m of [await listenerMetrics(cache), await watchMetrics(cache)]) {
+      for (const name of parseExposition(await m.text()).keys()) if (name.startsWith('dcn_')) names.add(name);
+    }
+    expect(names.size).toBeGreaterThan(20);
+    expect([...names].filter((n) => !readme.includes(`\`${n}`))).toEqual([]);
   });
 });
