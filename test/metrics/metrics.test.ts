@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -267,6 +267,23 @@ describe('dcn watch --metrics-port', () => {
       expect(await cli.done).toBe(2);
       expect(cli.stderr()).toMatch(message);
       expect(fresh.subscriptions.size).toBe(0);
+    }
+  });
+});
+
+describe('dcn watch --metrics-port, taken', () => {
+  it('a metrics port in use is exit 6 before it subscribes, saying which port', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const { port } = taken.address() as { port: number };
+    try {
+      const db = database();
+      const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), '--metrics-port', String(port)], { env: DB_ENV, db });
+      expect(await cli.done).toBe(6);
+      expect(cli.stderr()).toMatch(new RegExp(`cannot serve metrics on 127\\.0\\.0\\.1:${port}: the port is in use\n {2}hint: pick another port with --metrics-port`));
+      expect(db.subscriptions.size).toBe(0);
+    } finally {
+      await new Promise((r) => taken.close(r));
     }
   });
 });
