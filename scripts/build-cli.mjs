@@ -2,7 +2,7 @@
 // dist/cli/, one chunk per lazily loaded command. Why: on Node 20 every ES module costs
 // start-up time, and commander loaded as CommonJS from ESM is scanned for exports first;
 // bundled, `dcn --help` and `dcn migrate plan` meet their start-up targets (bench/RESULTS.md).
-// oracledb, knex and read stay external and are loaded only by the commands that need them.
+// oracledb, knex, read and prom-client stay external and are loaded only by the commands that need them.
 // commander requires node:child_process only to spawn *executable* subcommands, which dcn does
 // not have; loading it costs every start ~3 ms, so commander gets a stub that fails loudly.
 import { rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['oracledb', 'knex', 'read'],
+  external: ['oracledb', 'knex', 'read', 'prom-client'],
   // commander is CommonJS and requires node builtins: give the ESM bundle a real require.
   banner: { js: "import { createRequire as __dcnCreateRequire } from 'node:module'; const require = __dcnCreateRequire(import.meta.url);" },
   logLevel: 'warning',

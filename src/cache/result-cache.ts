@@ -843,6 +843,7 @@ export class ResultCache extends EventEmitter {
       ? await sweepDir(this.#root, { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes }, failed)
       : { entries: 0, bytes: 0, removedEntries: 0, evictedEntries: 0, removedLeftovers: 0, sweptAt: new Date(this.#now()).toISOString(), ms: 0 };
     this.#lastSweep = report;
+    this.emit('sweep', report); // for monitoring: its duration, entries and bytes
     return report;
   }
 }

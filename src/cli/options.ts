@@ -288,6 +288,8 @@ export const WATCH = {
   orderItemsTable: MIGRATION_SET.orderItemsTable,
   orderItemsKeyImmutable: MIGRATION_SET.orderItemsKeyImmutable,
   ...BUS,
+  metricsPort: { flags: '--metrics-port <n>', description: 'serve /metrics (Prometheus) and /healthz on this port (default: none; 0 picks a free one)' },
+  metricsHost: { flags: '--metrics-host <address>', description: 'address the metrics port binds (default 127.0.0.1)' },
 } as const;
 export type WatchFlags = FlagsOf<typeof WATCH>;
 

@@ -46,6 +46,8 @@ export interface HandlerOptions {
   readonly refresh?: Readonly<Record<string, (...args: never[]) => unknown>>;
   readonly onEvent?: (event: NotificationEvent) => void;
   readonly now?: () => Date;
+  /** When set, answers GET /metrics (dcn listen's Prometheus metrics); else /metrics is 404. */
+  readonly metrics?: Handler;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -102,6 +104,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       const health = options.cache.health();
       return reply(res, health.ok ? 200 : 503, { ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
     }
+    if (requestPath === '/metrics' && options.metrics) return options.metrics(req, res);
     if (requestPath !== path) return reject(res, 404, 'no such path');
     if (req.method === 'POST') return void onBatch(req, res, q === -1 ? '' : url.slice(q + 1));
     if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET, or POST for a batch`, { allow: 'GET, POST' });

@@ -63,6 +63,8 @@ export interface WatchEvent {
   readonly keys?: readonly string[];
   readonly function?: string;
   readonly reason?: string;
+  /** On a drop a notification made: milliseconds from its arrival to this drop (its queue, key lookup and bus included). */
+  readonly latencyMs?: number;
 }
 
 export interface WatchOptions {
@@ -307,13 +309,15 @@ export class Watch {
     // a change, from the current subscription or one being replaced (a renewal overlaps them)
     if (message.type === EVENT.OBJ_CHANGE) {
       this.#notifications++;
-      this.#queue = this.#queue.then(() => this.#handle(message)).catch((err: unknown) => this.#broken?.(new DcnError('connection_failed', `handling a notification: ${describe(err)}`, { cause: err })));
+      const received = performance.now();
+      this.#queue = this.#queue.then(() => this.#handle(message, received)).catch((err: unknown) => this.#broken?.(new DcnError('connection_failed', `handling a notification: ${describe(err)}`, { cause: err })));
     }
     // the end of the current one (its timeout ran out, or the server stopped it): subscribe again
     if ((message.type === EVENT.DEREG || message.registered === false) && name === this.#current?.name) this.#broken?.(new DcnError('connection_failed', 'the database ended the subscription'));
   }
 
-  async #handle(message: ChangeMessage): Promise<void> {
+  async #handle(message: ChangeMessage, received: number): Promise<void> {
+    const latencyMs = () => Math.round((performance.now() - received) * 1000) / 1000;
     for (const change of message.tables ?? []) {
       // OWNER.TABLE as the dictionary stores it: a quoted mixed-case name is not upper case
       const t = this.#tables.get(change.name);
@@ -324,13 +328,13 @@ export class Watch {
       }
       const why = this.#tableLevel(t, change);
       if (why !== undefined) {
-        await this.#dropAll(t, operation, why);
+        await this.#dropAll(t, operation, latencyMs, why);
         continue;
       }
       const rowids = (change.rows ?? []).map((r) => r.rowid);
       if (!this.#session) {
         // it arrived as the connection went: nothing to look the keys up with
-        await this.#dropAll(t, operation, 'the connection was lost: its keys cannot be looked up');
+        await this.#dropAll(t, operation, latencyMs, 'the connection was lost: its keys cannot be looked up');
         continue;
       }
       let found: Awaited<ReturnType<typeof lookupKeys>>;
@@ -338,17 +342,17 @@ export class Watch {
         found = await lookupKeys(this.#session, t.table, t.key!, rowids);
       } catch (err) {
         // this table's drops go on at table level; a lost connection is connected again
-        await this.#dropAll(t, operation, `its keys could not be looked up: ${describe(err)}`);
+        await this.#dropAll(t, operation, latencyMs, `its keys could not be looked up: ${describe(err)}`);
         if (isConnectionLost(err) || isTransient(err)) throw err;
         continue;
       }
       if (found.some((f) => f === null)) {
-        await this.#dropAll(t, operation, 'a changed row is no longer there: its key cannot be looked up');
+        await this.#dropAll(t, operation, latencyMs, 'a changed row is no longer there: its key cannot be looked up');
         continue;
       }
       if ((found as (string | null)[][]).some((keys) => keys.some((k) => k === null))) {
         // a NULL key names no single result (and Oracle stores '' as NULL): not f('')
-        await this.#dropAll(t, operation, 'a changed row has a NULL key value');
+        await this.#dropAll(t, operation, latencyMs, 'a changed row has a NULL key value');
         continue;
       }
       const seen = new Set<string>();
@@ -359,13 +363,13 @@ export class Watch {
         if (t.byOrder) {
           this.#o.cache.dropSync(t.function, Number(keys[0]));
           await this.#o.cache.publishDrop(t.function, Number(keys[0]));
-          this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, order: Number(keys[0]) });
+          this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, order: Number(keys[0]), latencyMs: latencyMs() });
         } else {
           for (const args of keyArguments(keys)) {
             this.#o.cache.dropSync(t.function, ...args);
             await this.#o.cache.publishDrop(t.function, ...args);
           }
-          this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, keys });
+          this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, keys, latencyMs: latencyMs() });
         }
         this.#drops++;
       }
@@ -382,10 +386,10 @@ export class Watch {
     return undefined;
   }
 
-  async #dropAll(t: WatchedTable, operation: string, reason: string): Promise<void> {
+  async #dropAll(t: WatchedTable, operation: string, latencyMs: () => number, reason: string): Promise<void> {
     await this.#o.cache.dropAll(t.function);
     this.#drops++;
-    this.#emit({ action: 'dropped-all', table: t.table, operation, function: t.function, reason });
+    this.#emit({ action: 'dropped-all', table: t.table, operation, function: t.function, reason, latencyMs: latencyMs() });
   }
 
   /** Closes the session; its subscription is removed first where the session still can (else the server's timeout removes it). */

@@ -4,6 +4,8 @@ import type { CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
 import { DEFAULT_PATH, startListener, type NotificationEvent } from '../../listener/listener.js';
 import { portOwner } from '../../listener/port-owner.js';
+import { listenerMetrics } from '../../metrics/metrics.js';
+import { metricsHandler } from '../../metrics/server.js';
 import { withoutPassword } from '../../redact.js';
 import type { CommandContext } from '../context.js';
 import { openCache, parseMap } from '../cache-setup.js';
@@ -56,7 +58,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const port = flags.port === undefined ? 8080 : Number(flags.port);
   if (!/^\d{1,5}$/.test(flags.port ?? '8080') || port > 65535) throw usageError(`--port ${flags.port} is not a port number`, 'e.g. --port 8080 (0 picks a free one)');
   const path = flags.path ?? DEFAULT_PATH;
-  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz') throw usageError(`--path ${withoutPassword(path)} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
+  if (!/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(path) || path === '/healthz' || path === '/metrics') throw usageError(`--path ${withoutPassword(path)} is not a URL path`, `e.g. --path ${DEFAULT_PATH}`);
   const lifetime = flags.lifetime === undefined ? undefined : Number(flags.lifetime);
   if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0)) throw usageError(`--lifetime ${flags.lifetime} is not a whole number of seconds`);
   const tables = parseMap(flags.map);
@@ -98,6 +100,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
     if (out.json) log(JSON.stringify({ time: new Date().toISOString(), warning: true, code, message }));
   };
   cache.on('warning', (w: CacheWarning) => warn(w.code, w.suppressed > 0 ? `${w.message} (and ${w.suppressed} more like it)` : w.message));
+  const metrics = await listenerMetrics(cache);
   const host = flags.host ?? '127.0.0.1';
   const listener = await startListener({
     cache,
@@ -107,7 +110,9 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
     token,
     tables,
     refresh,
+    metrics: metricsHandler(metrics),
     onEvent: (e) => {
+      metrics.event(e);
       // a notification is a request that named a table; refreshes follow one, rejections are none
       if (e.action === 'dropped' || e.action === 'dropped-all' || (e.action === 'rejected' && e.status === 500)) notifications++;
       if (out.json) log(JSON.stringify(e));
@@ -124,6 +129,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
     }
     throw new DcnError('usage', `cannot listen on ${host}:${port}: ${err.message}`, { hint: 'check --host and --port', cause: err });
   });
+  metrics.timeAnswers(listener.server, path);
   if (!token && !isLoopback(host)) {
     warn('no_token', `listening on ${host} without a token: anyone who reaches this port can drop cached results; set DCN_CALLBACK_TOKEN (sendNotification sends it)`);
   }

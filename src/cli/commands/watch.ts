@@ -1,5 +1,8 @@
-import { usageError } from '../../errors.js';
+import { DcnError, usageError } from '../../errors.js';
 import { parseTables } from '../../registrations/registrations.js';
+import type { ResultCache } from '../../cache/result-cache.js';
+import { watchMetrics, type WatchMetrics } from '../../metrics/metrics.js';
+import { startMetricsServer, type RunningMetricsServer } from '../../metrics/server.js';
 import { Watch, type WatchEvent } from '../../watch/watch.js';
 import { openCache, parseMap } from '../cache-setup.js';
 import type { CommandContext } from '../context.js';
@@ -41,8 +44,12 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
   const timeoutSeconds = seconds('timeout', flags.timeout, 300, 30, 86_400);
   const checkSeconds = seconds('check-interval', flags.checkInterval, 10, 0.5, 3600);
   if (checkSeconds * 2 > timeoutSeconds) throw usageError(`--check-interval ${checkSeconds} is more than half of --timeout ${timeoutSeconds}: the subscription would run out before it is renewed`, 'check more often, or give a longer timeout');
+  const metricsPort = flags.metricsPort === undefined ? undefined : Number(flags.metricsPort);
+  if (metricsPort !== undefined && (!/^\d{1,5}$/.test(flags.metricsPort!) || metricsPort > 65535)) throw usageError(`--metrics-port ${flags.metricsPort} is not a port number`, 'e.g. --metrics-port 9464 (0 picks a free one)');
+  if (flags.metricsHost !== undefined && metricsPort === undefined) throw usageError('--metrics-host without --metrics-port: there is nothing to bind', 'give --metrics-port too, e.g. --metrics-port 9464');
   const settings = watchSettings(flags, ctx);
   const cache = await openCache(ctx, flags.cacheDir, { bus: busSetting(flags, ctx) });
+  const metrics = metricsPort === undefined ? undefined : await serveMetrics(cache, flags.metricsHost ?? '127.0.0.1', metricsPort, out);
   const stop = new AbortController();
   let stoppedBy = '';
   void ctx.waitForStop().then((signal) => {
@@ -63,6 +70,7 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
         name: 'dcn-watch',
         signal: stop.signal,
         onEvent: (e) => {
+          metrics?.watch.event(e);
           if (out.json) out.raw(`${JSON.stringify(e)}\n`);
           else if (e.action === 'lost') out.line(out.color.yellow(formatWatchEvent(e)));
           else out.line(formatWatchEvent(e));
@@ -72,7 +80,29 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
     out.note(`dcn watch: stopped (${stoppedBy}) after ${result.notifications} notification(s).`);
     return { stoppedBy, ...result };
   } finally {
+    await metrics?.server.close();
     cache.close();
+  }
+}
+
+/** The metrics port: /metrics, and /healthz (200 while subscribed and the cache can serve). */
+async function serveMetrics(cache: ResultCache, host: string, port: number, out: Output): Promise<{ watch: WatchMetrics; server: RunningMetricsServer }> {
+  const watch = await watchMetrics(cache);
+  const health = () => {
+    const c = cache.health();
+    const bus = cache.busState();
+    const reason = !watch.subscribed ? 'not subscribed: connecting, or connecting again' : c.reason;
+    return { ok: watch.subscribed && c.ok, ...(reason ? { reason } : {}), subscribed: watch.subscribed, cache: { dir: cache.dir, ...cache.stats() }, ...(bus ? { bus } : {}) };
+  };
+  try {
+    const server = await startMetricsServer({ metrics: watch, health, host, port });
+    out.note(`dcn watch: metrics on ${server.url}, health on ${server.url.replace(/\/metrics$/, '/healthz')}`);
+    return { watch, server };
+  } catch (err) {
+    cache.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new DcnError('unavailable', `cannot serve metrics on ${host}:${port}: the port is in use`, { hint: 'pick another port with --metrics-port', cause: err });
+    throw new DcnError('usage', `cannot serve metrics on ${host}:${port}: ${e.message}`, { hint: 'check --metrics-host and --metrics-port', cause: err });
   }
 }
 
