@@ -6,6 +6,7 @@ import type { CommandContext } from '../context.js';
 import { busSetting, watchSettings } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { WatchFlags } from '../options.js';
+import { goOnWithoutStdout } from '../stdout-gone.js';
 import { withSessions } from '../with-sessions.js';
 
 export interface WatchCommandResult {
@@ -43,6 +44,7 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
   if (checkSeconds * 2 > timeoutSeconds) throw usageError(`--check-interval ${checkSeconds} is more than half of --timeout ${timeoutSeconds}: the subscription would run out before it is renewed`, 'check more often, or give a longer timeout');
   const settings = watchSettings(flags, ctx);
   const cache = await openCache(ctx, flags.cacheDir, { bus: busSetting(flags, ctx) });
+  goOnWithoutStdout(ctx, out, 'dcn watch', 'event lines are dropped from now on; it goes on watching and dropping');
   const stop = new AbortController();
   let stoppedBy = '';
   void ctx.waitForStop().then((signal) => {
