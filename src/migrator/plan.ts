@@ -169,6 +169,9 @@ function terminated(st: PlannedStatement): string {
 }
 
 /** The SQL*Plus script of a plan, as one string. */
+/** How every plan dcn writes begins: what proves a file at --out is a plan dcn may replace. */
+export const PLAN_HEADER = '-- dcn migrate plan: ';
+
 export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
   checkPlanScript(plan, options);
   let script = '';
@@ -197,7 +200,7 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const as = options.adminPrivilege ? ` AS ${options.adminPrivilege.toUpperCase()}` : '';
 
   out.push(
-    `-- dcn migrate plan: ${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
+    `${PLAN_HEADER}${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
     `-- Written by dcn ${options.dcnVersion}. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql`,
     '-- It assumes no migration has been applied yet. Values are already substituted.',
     'SET DEFINE OFF',
