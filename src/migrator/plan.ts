@@ -179,6 +179,9 @@ function terminated(st: PlannedStatement): string {
   return st.plsql || lastLine.includes('--') ? `${sql}\n/` : `${sql};`;
 }
 
+/** How every plan dcn writes begins: what proves a file at --out is a plan dcn may replace. */
+export const PLAN_HEADER = '-- dcn migrate plan: ';
+
 /** The SQL*Plus script of a plan, as one string. */
 export function renderPlanScript(plan: Plan, options: ScriptOptions): string {
   checkPlanScript(plan, options);
@@ -209,7 +212,7 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
 
   const command = options.dryRun === undefined ? 'dcn migrate plan' : `dcn migrate${options.dryRun === 'down' ? ' down' : ''} --dry-run`;
   out.push(
-    `-- ${command}: ${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
+    `${options.dryRun === undefined ? PLAN_HEADER : `-- ${command}: `}${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
     `-- Written by dcn ${options.dcnVersion}. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql`,
     options.dryRun === undefined
       ? '-- It assumes no migration has been applied yet. Values are already substituted.'

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -125,5 +125,73 @@ describe('dcn watch (the command)', () => {
     await until(() => db.subscriptions.size === 1);
     stop('SIGTERM');
     expect((await running).driver.connects.map((c) => c.expireTimeMinutes)).toEqual([1]);
+  });
+});
+
+describe('dcn watch as a process', () => {
+  it('keeps watching when the reader of its stdout goes away (dcn watch | head -1), and says so once on stderr', async () => {
+    // the real entry point in a child process, with the driver fake behind it: bundled for Node
+    // into dist/ (two levels below the package, where the fake and dcn look for sql/)
+    const { build } = await import('esbuild');
+    const root = join(import.meta.dirname, '..', '..');
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    const bundleDir = mkdtempSync(join(root, 'dist', 'watch-child-'));
+    const child = join(bundleDir, 'child.mjs');
+    await build({
+      stdin: {
+        resolveDir: root,
+        loader: 'ts',
+        contents: `
+          import { main, processContext } from './src/cli/main.ts';
+          import { FakeDatabase } from './test/support/fake-oracle.ts';
+          const db = new FakeDatabase();
+          db.grants.add('OE CHANGE NOTIFICATION');
+          db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID'], primaryKey: ['ORDER_ID'] });
+          db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
+          process.on('message', () => db.change('OE.ORDERS', ${UPDATE}, [{ operation: ${UPDATE}, rowid: 'AAAR1' }]));
+          const driver = db.driver();
+          process.exitCode = await main(process.argv, { ...processContext(), loadDriver: async () => driver });
+          process.disconnect();
+        `,
+      },
+      outfile: child,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      external: ['oracledb', 'knex', 'read', 'antlr4ts-sql'],
+      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'));
+    const { spawn } = await import('node:child_process');
+    const proc = spawn(process.execPath, [child, 'watch', '--table', 'ORDERS', '--cache-dir', dir], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...DB_ENV } });
+    try {
+      let stderr = '';
+      proc.stderr!.on('data', (c: Buffer) => (stderr += c));
+      const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+      await new Promise<void>((resolve) => proc.stdout!.once('data', () => resolve())); // "subscribed"
+      proc.stdout!.destroy(); // as head does after its line
+      const cache = new ResultCache({ dir });
+      const gone = /cannot write to stdout/;
+      // changes go on; the line of one of them meets the closed pipe
+      for (let i = 0; !gone.test(stderr) && proc.exitCode === null && i < 200; i++) {
+        await cache.call('getOrderFields', () => 'stale', 2408);
+        proc.send('change');
+        await until(async () => !(await cache.has('getOrderFields', 2408)) || proc.exitCode !== null);
+      }
+      expect(proc.exitCode).toBeNull();
+      expect(stderr).toMatch(/dcn watch: warning: cannot write to stdout \(EPIPE\): event lines are dropped from now on; it goes on watching and dropping/);
+      // and it still drops what a change names
+      await cache.call('getOrderFields', () => 'stale', 2408);
+      proc.send('change');
+      await until(async () => !(await cache.has('getOrderFields', 2408)));
+      proc.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(stderr.match(/cannot write to stdout/g)).toHaveLength(1);
+      expect(stderr).toMatch(/dcn watch: stopped \(SIGTERM\) after \d+ notification/);
+    } finally {
+      proc.kill('SIGKILL');
+      rmSync(bundleDir, { recursive: true, force: true });
+    }
   });
 });

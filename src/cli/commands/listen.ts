@@ -12,6 +12,7 @@ import { openCache, parseMap } from '../cache-setup.js';
 import { busSetting, callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { ListenFlags } from '../options.js';
+import { goOnWithoutStdout } from '../stdout-gone.js';
 
 
 export interface ListenResult {
@@ -71,26 +72,16 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).
   let pending: string[] = [];
   let timer: NodeJS.Timeout | undefined;
-  // `dcn listen … | head -1`: once stdout cannot be written (its reader gone, a full disk) the
-  // listener goes on serving, since its work is the drops, not the lines; it says so once on
-  // stderr. Exiting instead would look like a clean stop (exit 0) to a supervisor and leave every
-  // later change undropped. These handlers take over from the process-wide ones (main.ts).
-  let stdoutGone = false;
-  ctx.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (stdoutGone) return;
-    stdoutGone = true;
-    pending = [];
-    out.note(`dcn listen: warning: cannot write to stdout (${err.code ?? err.message}): notification lines are dropped from now on; it goes on serving`);
-  });
-  ctx.stderr.on('error', () => undefined); // stderr gone too: nothing is left to tell, and it goes on serving
+  // `dcn listen … | head -1`: it goes on serving, since its work is the drops, not the lines
+  const stdoutGone = goOnWithoutStdout(ctx, out, 'dcn listen', 'notification lines are dropped from now on; it goes on serving', () => (pending = []));
   const flush = () => {
     clearTimeout(timer);
     timer = undefined;
-    if (pending.length > 0 && !stdoutGone) out.raw(pending.join(''));
+    if (pending.length > 0 && !stdoutGone()) out.raw(pending.join(''));
     pending = [];
   };
   const log = (line: string) => {
-    if (stdoutGone) return;
+    if (stdoutGone()) return;
     pending.push(`${line}\n`);
     if (pending.length >= 256) flush();
     else timer ??= setTimeout(flush, 20);

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
@@ -14,6 +14,8 @@ import type { MigratePlanFlags } from '../options.js';
 export interface PlanResult extends Plan {
   readonly source: string;
   readonly outFile?: string;
+  /** --out named this process's stdout (/dev/stdout, /dev/fd/1): what is said about it goes to stderr. */
+  readonly outIsStdout?: true;
   /**
    * How to write the SQL*Plus script to stdout; left out of --json output, which lists the
    * statements instead. The script is written piece by piece, never held whole.
@@ -59,7 +61,7 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
         : `dcn: ${outFile} holds the callback token (X-Dcn-Token) and is not a regular file, whose mode dcn could set: keep what reads it private`,
     );
   }
-  return Promise.resolve({ ...plan, source: dir, outFile });
+  return Promise.resolve({ ...plan, source: dir, outFile, ...(written === 'stdout' ? { outIsStdout: true as const } : {}) });
 }
 
 export function print(result: PlanResult, out: Output): void {
@@ -72,21 +74,46 @@ export function print(result: PlanResult, out: Output): void {
     return;
   }
   const statements = result.migrations.reduce((n, m) => n + m.statements.length, 0);
-  out.line(`Wrote ${result.outFile}: ${result.migrations.length} migration(s), ${statements} statement(s).`);
-  out.line(out.color.dim(`Run it as the schema owner: sqlplus <user>@<connect> @${result.outFile}`));
+  // after a plan written to stdout, these lines would be read as part of it
+  const say = result.outIsStdout ? (text: string) => out.note(text) : (text: string) => out.line(text);
+  say(`Wrote ${result.outFile}: ${result.migrations.length} migration(s), ${statements} statement(s).`);
+  say(out.color.dim(`Run it as the schema owner: sqlplus <user>@<connect> @${result.outFile}`));
 }
 
 /** writeSync may write less than asked (a disk filling up): write the rest, or fail. */
 function writeAllSync(fd: number, text: string): void {
   const bytes = Buffer.from(text);
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(fd, bytes, done);
+    } catch (cause) {
+      // a non-blocking descriptor (a socket Node set up as stdout) whose reader is behind
+      if ((cause as NodeJS.ErrnoException).code !== 'EAGAIN') throw cause;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
 }
 
-/** Where --out really writes: the end of a chain of symbolic links (which may not exist yet), and what is there. */
-function finalTarget(path: string): { path: string; stats?: Stats } {
+/**
+ * The descriptor of this process that a path names: /dev/stdout, /dev/fd/N, /proc/self/fd/N.
+ * What such a path leads to is whatever the descriptor is open on (a pipe, a socket, the file a
+ * shell opened with `>>`), not a place in the file system: it is written, never renamed over.
+ */
+function ownDescriptor(path: string): number | undefined {
+  const std = /^\/dev\/(stdin|stdout|stderr)$/.exec(path);
+  if (std) return ['stdin', 'stdout', 'stderr'].indexOf(std[1]!);
+  const m = /^\/(?:dev|proc\/(?:self|thread-self|(\d+)))\/fd\/(\d+)$/.exec(path);
+  if (!m || (m[1] !== undefined && Number(m[1]) !== process.pid)) return undefined;
+  return Number(m[2]);
+}
+
+/** Where --out really writes: the end of a chain of symbolic links (which may not exist yet), or a descriptor of this process. */
+function finalTarget(path: string): { path: string; fd?: number } {
   let current = path;
   // 40: Linux's own limit on links followed in one lookup (ELOOP)
   for (let hops = 0; hops <= 40; hops++) {
+    const fd = ownDescriptor(current);
+    if (fd !== undefined) return { path: current, fd };
     let stats: Stats;
     try {
       stats = lstatSync(current);
@@ -94,35 +121,66 @@ function finalTarget(path: string): { path: string; stats?: Stats } {
       if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return { path: current };
       throw cause;
     }
-    if (!stats.isSymbolicLink()) return { path: current, stats };
+    if (!stats.isSymbolicLink()) return { path: current };
     current = resolve(dirname(current), readlinkSync(current));
   }
   throw new Error('too many levels of symbolic links');
 }
 
+/** What is at the path, following every link as the kernel does (its own /proc links included); undefined when nothing is. */
+function statFollowing(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+}
+
+/** Writes straight into a descriptor of this process: a new open of it when it can be opened (a pipe, a device, a file: appended), else the descriptor itself (a socket). */
+function writeToDescriptor(fd: number, write: (writeText: (text: string) => void) => void): void {
+  let opened: number | undefined;
+  try {
+    opened = openSync(`/proc/self/fd/${fd}`, 'a');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENXIO') throw cause;
+  }
+  try {
+    write((text) => writeAllSync(opened ?? fd, text));
+  } finally {
+    if (opened !== undefined) closeSync(opened);
+  }
+}
+
 /**
  * Writes the plan to `path` without replacing what is not a plan dcn may replace. A symbolic
- * link is followed and stays: its target gets the plan. A FIFO or a character device
- * (/dev/stdout, a terminal) is written into as it is, never renamed over. A regular file (or a
- * new one) is written whole beside it and renamed over it, so a full disk leaves the old plan
- * as it was. Anything else (a directory, a block device, a socket) is refused.
+ * link is followed and stays: its target gets the plan. A descriptor of this process
+ * (/dev/stdout, /dev/fd/N) is written into at its end, whatever it is open on. A FIFO, a
+ * character device or a socket is written into as it is, never renamed over. A regular file
+ * (or a new one) is written whole beside it and renamed over it, so a full disk leaves the old
+ * plan as it was. Anything else (a directory, a block device) is refused.
  */
-function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode: number): 'file' | 'device' {
+function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode: number): 'file' | 'device' | 'stdout' {
   const fail = (why: string, cause?: unknown, hint = 'choose a writable path with room for the plan') =>
     cause instanceof DcnError ? cause : new DcnError('usage', `cannot write ${outFile}: ${why}`, { hint, cause });
-  let target: { path: string; stats?: Stats };
+  let target: { path: string; fd?: number };
+  let stats: Stats | undefined;
   try {
     target = finalTarget(outFile);
+    if (target.fd !== undefined) {
+      writeToDescriptor(target.fd, write);
+      return target.fd === 1 ? 'stdout' : 'device';
+    }
+    stats = statFollowing(outFile);
   } catch (cause) {
     throw fail((cause as Error).message, cause);
   }
   const where = target.path === outFile ? '' : ` (the target of its link, ${target.path})`;
-  const stats = target.stats;
-  if (stats !== undefined && (stats.isFIFO() || stats.isCharacterDevice())) {
+  if (stats !== undefined && (stats.isFIFO() || stats.isCharacterDevice() || stats.isSocket())) {
     let fd: number | undefined;
     try {
       // opened at the first piece: a plan refused before it starts never blocks on a FIFO
-      write((text) => writeAllSync((fd ??= openSync(target.path, 'w')), text));
+      write((text) => writeAllSync((fd ??= openSync(outFile, 'w')), text));
     } catch (cause) {
       throw fail((cause as Error).message, cause);
     } finally {
@@ -131,7 +189,7 @@ function writePlanFile(outFile: string, write: (writeText: (text: string) => voi
     return 'device';
   }
   if (stats !== undefined && !stats.isFile()) {
-    const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO nor a character device';
+    const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO, a socket nor a character device';
     throw fail(`it is ${what}${where}`, undefined, 'give the path of a file to write the plan to');
   }
   // written whole to a temporary file beside the target, then renamed over it

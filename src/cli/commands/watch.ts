@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { busSetting, watchSettings } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { WatchFlags } from '../options.js';
+import { goOnWithoutStdout } from '../stdout-gone.js';
 import { withSessions } from '../with-sessions.js';
 
 export interface WatchCommandResult {
@@ -49,6 +50,7 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
   if (flags.metricsHost !== undefined && metricsPort === undefined) throw usageError('--metrics-host without --metrics-port: there is nothing to bind', 'give --metrics-port too, e.g. --metrics-port 9464');
   const settings = watchSettings(flags, ctx);
   const cache = await openCache(ctx, flags.cacheDir, { bus: busSetting(flags, ctx) });
+  goOnWithoutStdout(ctx, out, 'dcn watch', 'event lines are dropped from now on; it goes on watching and dropping');
   const metrics = metricsPort === undefined ? undefined : await serveMetrics(cache, flags.metricsHost ?? '127.0.0.1', metricsPort, out);
   const stop = new AbortController();
   let stoppedBy = '';

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,32 @@ describe('dcn migrate plan --out and what is at the path', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(lstatSync(join(cwd, 'stdout')).isSymbolicLink()).toBe(true);
     expect(statSync(join(cwd, 'stdout')).isCharacterDevice()).toBe(true);
+  });
+
+  it('writes into its own stdout when that is a pipe, a socket or a file opened for append (/dev/stdout, /dev/fd/1)', () => {
+    // a real process: its stdout is what the shell made it (node's own child stdio is a socket pair)
+    const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'dcn.js');
+    const dcn = `"${process.execPath}" "${bin}" migrate plan ${WITH_FIXTURES.join(' ')} --out`;
+    const plan = /^-- dcn migrate plan: 3 migration[\s\S]*PROMPT dcn: 3 migration\(s\) applied\n$/;
+    for (const [shell, label] of [[`${dcn} /dev/stdout | cat`, 'pipe'], [`${dcn} /dev/fd/1 | cat`, 'pipe'], [`${dcn} /dev/stdout`, 'socket']]) {
+      const r = spawnSync('sh', ['-c', shell!], { cwd: tempDir(), encoding: 'utf8' });
+      expect(r.status, `${label}: ${r.stderr}`).toBe(0);
+      expect(r.stdout, shell).toMatch(plan);
+      expect(r.stderr, shell).toMatch(/Wrote .*: 3 migration\(s\)/);
+    }
+    // `>> app.sql`: the plan goes after what the file held; the file is not renamed over
+    for (const path of ['/dev/stdout', '/proc/self/fd/1']) {
+      const cwd = tempDir();
+      writeFileSync(join(cwd, 'app.sql'), '-- kept\n');
+      const before = statSync(join(cwd, 'app.sql')).ino;
+      const r = spawnSync('sh', ['-c', `${dcn} ${path} >> app.sql`], { cwd, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(statSync(join(cwd, 'app.sql')).ino).toBe(before);
+      const text = readFileSync(join(cwd, 'app.sql'), 'utf8');
+      expect(text.startsWith('-- kept\n-- dcn migrate plan: 3 migration'), text.slice(0, 200)).toBe(true);
+      expect(text).toMatch(/PROMPT dcn: 3 migration\(s\) applied\n$/);
+      expect(execFileSync('ls', ['-A', cwd]).toString().trim()).toBe('app.sql');
+    }
   });
 
   it('refuses a directory and leaves it as it was', async () => {
