@@ -403,7 +403,7 @@ describe('a sick disk degrades the cache, never the application', () => {
   });
 
   onTmpfs('stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds', async () => {
-    const fs = smallTmpfs(256)!;
+    const fs = smallTmpfs(4096)!; // room for 50 entries twice (a page a file)
     mounts.push(fs);
     const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
     const warnings = collectWarnings(cache);
