@@ -10,8 +10,9 @@ import { tailPollCost } from './tail.mjs';
 import { replayBacklog } from './replay.mjs';
 import { watchLatency } from './watch.mjs';
 import { busCost } from './bus.mjs';
+import { cacheBounds } from './cache-bounds.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost(), await cacheBounds()];
 const text = [
   '# Benchmark results',
   '',

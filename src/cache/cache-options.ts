@@ -8,7 +8,10 @@ export interface ResultCacheOptions {
   readonly lifetimeSeconds?: number;
   /** How many entries this process keeps in memory (least recently used go first). */
   readonly memoryEntries?: number;
-  /** A bound on the directory's size: each sweep evicts the least recently used entries beyond it. */
+  /**
+   * A bound on what the entries take on disk (in whole blocks, as du counts them): each sweep
+   * evicts the least recently used entries beyond it, and a sweep starts once half of it was written.
+   */
   readonly maxBytes?: number;
   /** A result larger than this (as stored) is returned uncached. Default 4 MiB. */
   readonly maxValueBytes?: number;

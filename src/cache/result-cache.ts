@@ -260,9 +260,9 @@ export class ResultCache extends EventEmitter {
       return { value: result, hit: false };
     }
     const value = deepFreeze(JSON.parse(text) as unknown);
-    // Not stored off the bus (a drop may have been missed while it ran), nor unless our claim
-    // still holds: a drop came, or a newer computation claimed the entry.
-    if (claim && this.#bypassed()) {
+    // Not stored off the bus (a drop may have been missed while it ran), nor beyond maxBytes, nor
+    // unless our claim still holds: a drop came, or a newer computation claimed the entry.
+    if (claim && (this.#bypassed() || !this.#mayWrite(text.length))) {
       this.#releaseClaim(p.key, claim);
       return { value, hit: false };
     }
@@ -360,6 +360,20 @@ export class ResultCache extends EventEmitter {
   }
 
   /**
+   * With maxBytes, a sweep once half of it was written since the last sweep began, and nothing
+   * stored beyond 0.9 of it until a sweep catches up: a sweep a minute let churn grow the
+   * directory 50x past its bound. True when the value may be stored.
+   */
+  #mayWrite(bytes: number): boolean {
+    if (this.#maxBytes === undefined) return true;
+    if (this.#writtenSinceSweep > this.#maxBytes * 0.9) return false;
+    this.#writtenSinceSweep += bytes + 8192; // and the two files' blocks
+    if (this.#writtenSinceSweep > this.#maxBytes / 2 && !this.#sweeping) void this.sweep().catch(() => undefined);
+    return true;
+  }
+  #writtenSinceSweep = 0;
+
+  /**
    * Reclaims what no call can use any more, without blocking the event loop: expired entries,
    * values whose claim was dropped, claims and temporary files that writers left when they died
    * (once older than leftoverAgeSeconds, so a live writer is never raced), directories of
@@ -368,7 +382,12 @@ export class ResultCache extends EventEmitter {
    * concurrent sweeps, here or in other processes, are harmless.
    */
   sweep(): Promise<SweepReport> {
-    this.#sweeping ??= this.#sweep().finally(() => (this.#sweeping = undefined));
+    if (this.#sweeping) return this.#sweeping;
+    const counted = this.#writtenSinceSweep; // what this sweep will find; written meanwhile, the next
+    this.#sweeping = this.#sweep().finally(() => {
+      this.#sweeping = undefined;
+      this.#writtenSinceSweep = Math.max(0, this.#writtenSinceSweep - counted);
+    });
     return this.#sweeping;
   }
 

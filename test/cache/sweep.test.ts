@@ -1,5 +1,5 @@
 /** The sweep on its own, over a directory laid out by hand: it removes only what dcn names. */
-import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,7 +48,9 @@ describe('sweepDir', () => {
       writeFileSync(join(fn, `${h}.dcn-val`), 'v'.repeat(1000));
       utimesSync(join(fn, `${h}.dcn-val`), used / 1000, (now + 60_000) / 1000);
     }
-    const report = await sweepDir(root, { now, leftoverAgeMs: 600_000, maxBytes: 1500 }, () => undefined);
+    // maxBytes bounds blocks on disk, as du counts them: room for one entry and a half
+    const entryDisk = [`${H1}.dcn-key`, `${H1}.dcn-val`].reduce((n, f) => n + Math.max(statSync(join(fn, f)).size, statSync(join(fn, f)).blocks * 512), 0);
+    const report = await sweepDir(root, { now, leftoverAgeMs: 600_000, maxBytes: entryDisk * 1.5 }, () => undefined);
     expect(report.evictedEntries).toBe(1);
     expect(existsSync(join(fn, `${H1}.dcn-val`))).toBe(false);
     expect(existsSync(join(fn, `${H2}.dcn-val`))).toBe(true);
