@@ -12,8 +12,9 @@ import { watchLatency } from './watch.mjs';
 import { busCost } from './bus.mjs';
 import { migrateCost } from './migrate.mjs';
 import { notifyCost } from './notify.mjs';
+import { cacheBounds } from './cache-bounds.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost(), await migrateCost(), await notifyCost()];
+const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost(), await cacheBounds(), await migrateCost(), await notifyCost()];
 const text = [
   '# Benchmark results',
   '',

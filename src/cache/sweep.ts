@@ -28,6 +28,7 @@ export interface SweepLimits {
   /** The cache's clock: entries' expiry is on it. */
   readonly now: number;
   readonly leftoverAgeMs: number;
+  /** A bound on what the entries take on disk (in whole blocks, as du counts). */
   readonly maxBytes?: number;
 }
 
@@ -56,13 +57,19 @@ export async function sweepDir(root: string, limits: SweepLimits, failed: (err: 
   let removedLeftovers = 0;
   let evictedEntries = 0;
   let bytes = 0;
-  const live: { key: string; val: string; size: number; used: number }[] = [];
+  /** What the files take on disk (whole blocks: du's measure), which maxBytes bounds. */
+  let disk = 0;
+  const onDisk = (st: { size: number; blocks: number }) => Math.max(st.size, st.blocks * 512);
+  const live: { key: string; val: string; size: number; disk: number; used: number }[] = [];
   /** A writer's own file: its mtime moves while it writes, and a value's temporary file carries its expiry as mtime, so its age is the older of mtime and ctime. */
   const leftover = async (path: string) => {
     const st = await stat(path).catch(() => undefined);
     if (!st) return;
     if (Math.min(st.mtimeMs, st.ctimeMs) < oldLeftover && (await unlinkQuietly(path))) removedLeftovers++;
-    else bytes += st.size;
+    else {
+      bytes += st.size;
+      disk += onDisk(st);
+    }
   };
   let top: string[];
   try {
@@ -116,24 +123,29 @@ export async function sweepDir(root: string, limits: SweepLimits, failed: (err: 
         const keyStat = await stat(key).catch(() => undefined);
         if (!keyStat) return;
         bytes += st.size + keyStat.size;
-        live.push({ key, val: filePath, size: st.size + keyStat.size, used: st.atimeMs });
+        disk += onDisk(st) + onDisk(keyStat);
+        live.push({ key, val: filePath, size: st.size + keyStat.size, disk: onDisk(st) + onDisk(keyStat), used: st.atimeMs });
       } else if (!names.has(`${base}${VALUE_SUFFIX}`)) {
         // a claim with no value: a computation running now, or one that died long ago
         const st = await stat(filePath).catch(() => undefined);
         if (!st) return;
         if (st.mtimeMs < oldLeftover && (await unlinkQuietly(filePath))) removedEntries++;
-        else bytes += st.size;
+        else {
+          bytes += st.size;
+          disk += onDisk(st);
+        }
       }
     });
   }
-  if (limits.maxBytes !== undefined && bytes > limits.maxBytes) {
+  if (limits.maxBytes !== undefined && disk > limits.maxBytes) {
     live.sort((a, b) => a.used - b.used);
     const target = limits.maxBytes * EVICT_TO;
     for (const entry of live) {
-      if (bytes <= target) break;
+      if (disk <= target) break;
       await unlinkQuietly(entry.key); // a drop: the claim first
       await unlinkQuietly(entry.val);
       bytes -= entry.size;
+      disk -= entry.disk;
       evictedEntries++;
     }
   }

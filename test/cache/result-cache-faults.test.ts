@@ -339,19 +339,43 @@ describe('bounded disk', () => {
     let now = Date.now();
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, maxBytes: 60_000, now: () => now });
     const row = { text: 'z'.repeat(10_000) };
+    let evicted = 0;
     for (let n = 0; n < 10; n++) {
       await cache.call('f', () => row, n);
       now += 1000;
+      // writing half of maxBytes starts a sweep of its own: waited for, so that each call finds room
+      evicted += (await cache.sweep()).evictedEntries;
     }
     now += 120_000;
     await cache.call('f', () => row, 0); // entry 0 is used again: the most recent now
     const report = await cache.sweep();
+    evicted += report.evictedEntries;
     expect(report.bytes).toBeLessThanOrEqual(60_000);
-    expect(report.evictedEntries).toBeGreaterThan(0);
+    expect(evicted).toBeGreaterThan(0);
     expect(await cache.has('f', 0)).toBe(true);
     expect(await cache.has('f', 1)).toBe(false);
     expect(await cache.has('f', 9)).toBe(true);
   });
+
+  it('holds maxBytes under churn without waiting for the periodic sweep (du: at most twice the bound)', async () => {
+    const dir = tempDir();
+    const maxBytes = 256 * 1024;
+    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, maxBytes });
+    const du = () => Number(spawnSync('du', ['-s', '-B1', dir], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    const row = { text: 'c'.repeat(2000) };
+    let most = 0;
+    for (let n = 0; n < 600; n++) {
+      await cache.call('f', () => row, n);
+      if (n % 25 === 0) await cache.drop('f', n - 10);
+      if (n % 50 === 0) most = Math.max(most, du());
+    }
+    await cache.sweep();
+    most = Math.max(most, du());
+    expect(most).toBeLessThanOrEqual(2 * maxBytes);
+    // while a sweep catches up, results beyond the bound are returned uncached; then it caches again
+    await cache.call('f', () => row, 599);
+    expect(await cache.has('f', 599)).toBe(true);
+  }, 30_000);
 
   it('reports entries and bytes', async () => {
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
@@ -403,7 +427,7 @@ describe('a sick disk degrades the cache, never the application', () => {
   });
 
   onTmpfs('stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds', async () => {
-    const fs = smallTmpfs(256)!;
+    const fs = smallTmpfs(4096)!; // room for 50 entries twice (a page a file)
     mounts.push(fs);
     const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
     const warnings = collectWarnings(cache);
