@@ -89,7 +89,7 @@ export interface ListenerMetrics extends MetricsText {
   /** Counts an event of the listener (its onEvent). */
   event(e: NotificationEvent): void;
   /**
-   * Times each notification the server answers 200, from the request to the last byte of the
+   * Times each call the server answers 200 (a batch POST is one), from the request to the last byte of the
    * answer (every drop it names done, and published with a bus): what the database waits for.
    */
   timeAnswers(server: Server, path: string): void;
@@ -117,7 +117,7 @@ export async function listenerMetrics(cache: MeteredCache): Promise<ListenerMetr
   const drops: Counter = new prom.Counter({ name: 'dcn_listener_drops_total', help: 'Drops by table and outcome (dropped, dropped_all, failed)', labelNames: ['table', 'outcome'], registers });
   const refreshes = new prom.Counter({ name: 'dcn_listener_refreshes_total', help: 'Results computed again after a drop (--refresh), by table and outcome (ok, failed)', labelNames: ['table', 'outcome'], registers });
   const failures = new prom.Counter({ name: 'dcn_listener_failures_total', help: 'Requests refused or failed, by cause', labelNames: ['cause'], registers });
-  const latency: Histogram = new prom.Histogram({ name: 'dcn_listener_drop_duration_seconds', help: 'From a notification\'s request to the end of its 200 answer (its drops done and, with a bus, published)', buckets: DROP_BUCKETS, registers });
+  const latency: Histogram = new prom.Histogram({ name: 'dcn_listener_drop_duration_seconds', help: 'From a call\'s request to the end of its 200 answer, a batch being one call (its drops done and, with a bus, published)', buckets: DROP_BUCKETS, registers });
   return {
     contentType: r.contentType,
     text: () => r.metrics(),

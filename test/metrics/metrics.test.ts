@@ -30,15 +30,16 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function http(url: string, method = 'GET'): Promise<Reply> {
+function http(url: string, method = 'GET', body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false }, (res) => {
+    const headers = body === undefined ? {} : { 'content-type': 'text/plain; charset=us-ascii', 'content-length': String(Buffer.byteLength(body)) };
+    const req = request(url, { method, agent: false, headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -104,20 +105,22 @@ describe('dcn listen /metrics', () => {
     expect((await http(`${url}${P}?table=ORDERS&order_no=x`)).status).toBe(400);
     expect((await http(`${url}${P}?table=PAYROLL&order_no=1`)).status).toBe(404);
     expect((await http(`${url}/nowhere`)).status).toBe(404);
-    expect((await http(`${url}${P}?table=ORDERS`, 'POST')).status).toBe(405);
+    expect((await http(`${url}${P}?table=ORDERS`, 'PUT')).status).toBe(405);
+    // the callback's batch: one call, two orders
+    expect((await http(`${url}${P}?table=ORDERS`, 'POST', 'order_no=10\norder_no=11')).status).toBe(200);
 
     const m = await scrape(`${url}/metrics`);
-    expect(valueOf(m, 'dcn_listener_notifications_total')).toBe(4);
-    expect(valueOf(m, 'dcn_listener_drops_total', { table: 'ORDERS', outcome: 'dropped' })).toBe(2);
+    expect(valueOf(m, 'dcn_listener_notifications_total')).toBe(6);
+    expect(valueOf(m, 'dcn_listener_drops_total', { table: 'ORDERS', outcome: 'dropped' })).toBe(4);
     expect(valueOf(m, 'dcn_listener_drops_total', { table: 'ORDER_ITEMS', outcome: 'dropped_all' })).toBe(1);
     expect(valueOf(m, 'dcn_listener_drops_total', { table: 'EMPLOYEES', outcome: 'dropped' })).toBe(1);
     expect(valueOf(m, 'dcn_listener_failures_total', { cause: 'bad_request' })).toBe(1);
     expect(valueOf(m, 'dcn_listener_failures_total', { cause: 'no_map' })).toBe(1);
     expect(valueOf(m, 'dcn_listener_failures_total', { cause: 'not_found' })).toBe(1);
     expect(valueOf(m, 'dcn_listener_failures_total', { cause: 'method_not_allowed' })).toBe(1);
-    // every 200 on the notification path, and nothing else (the scrapes, the 4xx)
-    expect(valueOf(m, 'dcn_listener_drop_duration_seconds_count')).toBe(4);
-    expect(valueOf(m, 'dcn_listener_drop_duration_seconds_bucket', { le: '+Inf' })).toBe(4);
+    // every call answered 200 on the notification path (the batch is one), and nothing else (the scrapes, the 4xx)
+    expect(valueOf(m, 'dcn_listener_drop_duration_seconds_count')).toBe(5);
+    expect(valueOf(m, 'dcn_listener_drop_duration_seconds_bucket', { le: '+Inf' })).toBe(5);
     expect(valueOf(m, 'dcn_cache_entries')).toBe(0);
     expect(valueOf(m, 'dcn_cache_last_sweep_timestamp_seconds')).toBeGreaterThan(Date.parse('2020-01-01') / 1000);
     // no bus: no bus state
