@@ -243,7 +243,7 @@ describe('dcn tail: connections that go, and logins that are refused', () => {
   }, 10_000);
 });
 
-describe('dcn tail -f misses nothing (issue 11)', () => {
+describe('dcn tail -f misses nothing', () => {
   it('prints a row whose lower id commits after a higher one: 5, 7, then 6, each once', async () => {
     const db = withLog(4);
     const r = await follow(db, ['-n', '0'], 8, (poll) => {
