@@ -104,7 +104,7 @@ describe('dcn listen /metrics', () => {
     expect((await http(`${url}${P}?table=ORDERS&order_no=x`)).status).toBe(400);
     expect((await http(`${url}${P}?table=PAYROLL&order_no=1`)).status).toBe(404);
     expect((await http(`${url}/nowhere`)).status).toBe(404);
-    expect((await http(`${url}${P}?table=ORDERS`, 'POST')).status).toBe(405);
+    expect((await http(`${url}${P}?table=ORDERS`, 'PUT')).status).toBe(405); // GET, and POST for a batch, are the methods it takes
 
     const m = await scrape(`${url}/metrics`);
     expect(valueOf(m, 'dcn_listener_notifications_total')).toBe(4);
