@@ -1,6 +1,6 @@
 // The result cache against PEAR Cache_Lite_Function, the seed article's cache, in the same run:
 // 100 hot keys and 100,000 distinct keys, each side a fresh process per run, alternating round by
-// round (targets, issue 19: 4x and 2x). Then whether a drop made by another process is seen by
+// round (targets: 4x and 2x). Then whether a drop made by another process is seen by
 // the very next call, the cost of a drop among 1,000 and among 100,000 entries, and the sweep.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

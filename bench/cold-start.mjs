@@ -1,5 +1,5 @@
 // Cold start: `dcn --help` and `dcn migrate plan` against `node -e 0`, the three alternating
-// round by round in the same run. Targets (issue 19): --help at most 1.25x bare node, migrate
+// round by round in the same run. Targets: --help at most 1.25x bare node, migrate
 // plan at most 1.45x, as the median of the per-round ratios.
 import { fmt, interleavedSpawn, load, median, roundRatios, verdict } from './lib.mjs';
 

@@ -1,7 +1,7 @@
 // `dcn migrate plan` as users run it, whole process: a migrations directory holding one
 // generated migration of 10 MB or 50 MB (mixed SQL and PL/SQL, as bench/splitter.mjs makes it),
 // planned as JSON to stdout and as a SQL*Plus script to a file. The four runs alternate round by
-// round. Target (issue 19): at least 30 MB/s, whole process, and linear in the input.
+// round. Target: at least 30 MB/s, whole process, and linear in the input.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

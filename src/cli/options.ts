@@ -256,7 +256,7 @@ export const DOCTOR = {
 } as const;
 export type DoctorFlags = FlagsOf<typeof DOCTOR>;
 
-/** The cache bus (issue 18): every drop published, so every application server's cache drops it too. */
+/** The cache bus: every drop published, so every application server's cache drops it too. */
 const BUS = {
   bus: { flags: '--bus <url>', description: `publish every drop to this Redis, for the caches of the other application servers: redis://[user:password@]host[:port][/db] or rediss:// (env ${ENV_NAMES.bus})` },
   busChannel: { flags: '--bus-channel <name>', description: `the channel on that bus (env ${ENV_NAMES.busChannel}; default dcn:cache)` },

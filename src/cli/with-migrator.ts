@@ -7,6 +7,7 @@ import type { CommandContext } from './context.js';
 import { migrationSetConfig, migrationSet } from './migration-setup.js';
 import { formatMs, type Output } from './output.js';
 import type { MigrateCommonFlags, SettingFlags } from './options.js';
+import { TerminalProgress } from './progress.js';
 import { Secrets } from './secrets.js';
 import { CliSessions } from './sessions.js';
 
@@ -42,6 +43,8 @@ export async function withMigrator<T>(flags: MigrateCommonFlags & SettingFlags, 
   const secrets = new Secrets(ctx, flags);
   const { migrations } = migrationSet(config);
   const sessions = new CliSessions(ctx, config, secrets);
+  // on a terminal, and not with --quiet: the running migration and statement on stderr, in place
+  const progress = ctx.stderr.isTTY === true && !out.quiet ? new TerminalProgress(ctx.stderr) : undefined;
   const migrator = new Migrator({
     migrations,
     variables: config.variables,
@@ -49,11 +52,15 @@ export async function withMigrator<T>(flags: MigrateCommonFlags & SettingFlags, 
     lockTimeoutSeconds: config.lockTimeoutSeconds,
     sessions,
     holder: ctx.holder,
-    onEvent: (e) => printEvent(e, out),
+    onEvent: (e) => {
+      progress?.onEvent(e);
+      printEvent(e, out);
+    },
   });
   try {
     return await fn(migrator);
   } finally {
+    progress?.stop();
     await sessions.closeAll();
   }
 }

@@ -411,7 +411,7 @@ export function resolveOrderTables(input: ResolveInput): string[] {
   return orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') });
 }
 
-/** The cache bus of dcn listen and dcn watch (issue 18): its URL, checked, and its channel. */
+/** The cache bus of dcn listen and dcn watch: its URL, checked, and its channel. */
 export function resolveBus(input: ResolveInput): { url: string; channel: string } | undefined {
   const reader = new SettingsReader(input);
   const url = reader.pick('bus');

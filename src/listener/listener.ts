@@ -1,7 +1,7 @@
 /**
  * The HTTP endpoint that the database's sendNotification calls: GET <path>?order_no=…&table=…
  * drops the cached results of that order (or, without order_no, of the whole table) and, when
- * refresh functions are given, computes them again. A table routed by its own key (issue 16) is
+ * refresh functions are given, computes them again. A table routed by its own key is
  * called ?table=T&key=…&key=…: that drops function(...keys). A batch, POST ?table=T with one line
  * per order or key in the body (order_no=N, key=…&key=…), drops them all in one call: the
  * callback's default, one call per table per notification. The default path is the article's

@@ -37,7 +37,8 @@ export class RunFailedError extends DcnError {
 
 /**
  * A REVOKE of a privilege that is not there: ORA-01927 (an object privilege this user did not
- * grant) or ORA-01952 (a system privilege not granted): shared/reference, corrections.
+ * grant) or ORA-01952 (a system privilege not granted); SQL Language Reference, REVOKE:
+ * https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/REVOKE.html
  */
 function isAlreadyRevoked(sql: string, err: unknown): boolean {
   const code = oracleCode(err);

@@ -1,6 +1,6 @@
 /**
  * VARCHAR2(n) counts bytes unless a column says CHAR (Database SQL Language Reference, "Character
- * Data Types"; shared/reference, corrections): slicing a JavaScript string to n characters can
+ * Data Types", https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html): slicing a JavaScript string to n characters can
  * still raise ORA-12899 for text in Greek, Chinese or with a euro sign. dcn's own columns are
  * byte-sized, and the database character set of Oracle 19c and later defaults to AL32UTF8, whose
  * bytes are UTF-8's; in a single-byte character set the text only takes less room.

@@ -39,7 +39,8 @@ export function parseNames(kind: 'qos' | 'operations', values: readonly string[]
   }
   if (kind === 'qos' && (names.includes('query') || names.includes('best-effort'))) {
     // With QOS_QUERY a change arrives as EVENT_QUERYCHANGE, its tables inside query_desc_array
-    // (shared/reference, corrections): the callback would log it and call nobody. Refused rather
+    // (Database Development Guide, "Using Continuous Query Notification",
+    // https://docs.oracle.com/en/database/oracle/oracle-database/19/adfns/cqn.html): the callback would log it and call nobody. Refused rather
     // than registered to be dropped in silence; best-effort has a meaning only with it.
     throw new DcnError('usage', 'query-result change notification arrives as EVENT_QUERYCHANGE, which the callback does not turn into calls; dcn registers object change notification only', {
       hint: 'leave it out: reliable,rowids notifies every committed change to the tables',

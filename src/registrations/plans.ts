@@ -17,7 +17,7 @@ export interface PlannedCall {
   readonly binds: Readonly<Record<string, string | number | OutBind>>;
 }
 
-/** How the tables are routed (issue 16). */
+/** How the tables are routed. */
 export interface RouteRequest {
   /** The key of the table (one table only): its columns, or the primary key. */
   readonly key?: KeyRequest;

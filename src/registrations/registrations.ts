@@ -141,7 +141,7 @@ export function registrationError(err: unknown, what: string, user: string): Dcn
   const code = oracleCode(err);
   const message = firstLine(err);
   // ORA-29972: "user does not have privilege to change/create registration", Oracle's answer
-  // without CHANGE NOTIFICATION (shared/reference, corrections)
+  // without CHANGE NOTIFICATION (https://docs.oracle.com/en/error-help/db/ora-29972/)
   const missingGrant = code === 'ORA-01031' || code === 'ORA-29972' || (/DBMS_CHANGE_NOTIFICATION/i.test(String((err as Error)?.message)) && /PLS-00201|PLS-00904|ORA-06550/.test(String((err as Error)?.message)));
   if (missingGrant) {
     return new DcnError('privilege_missing', `${what}: ${user} may not register for change notification (${message})`, {

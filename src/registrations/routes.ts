@@ -1,5 +1,5 @@
 /**
- * Routes (issue 16): for each registered table, the columns whose values name its cached results.
+ * Routes: for each registered table, the columns whose values name its cached results.
  * orders_nf_callback reads them from dcn_routes (migration V8) for every table other than the
  * orders and order items tables, which keep the article's ?order_no=… contract. A table's route
  * is its primary key unless the user names other columns; a table with neither gets table-level

@@ -132,8 +132,9 @@ function matchesFilters(row: LogRow, filters: TailFilters, schema: string): bool
 /**
  * Ids below the highest one read that were not there yet: each may be a row that committed
  * later (identity values are cached, and rows come from concurrent job sessions, and from several
- * instances under RAC, so a lower id can commit after a higher one; shared/reference,
- * corrections), or a value that was never used (a rollback, a cache lost at restart). Each is
+ * instances under RAC, so a lower id can commit after a higher one: SQL Language Reference,
+ * CREATE SEQUENCE, ORDER/NOORDER and CACHE,
+ * https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/CREATE-SEQUENCE.html), or a value that was never used (a rollback, a cache lost at restart). Each is
  * asked for again, by id in the same query, until it comes or is older than GAP_MS.
  */
 const MAX_GAPS = 500; // bounded memory, and an IN list within Oracle's 1,000

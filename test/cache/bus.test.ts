@@ -17,7 +17,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 50
   }
 }
 
-describe('caches kept coherent through a real Redis (issue 18)', () => {
+describe('caches kept coherent through a real Redis', () => {
   let redis: RedisServer;
   const caches: ResultCache[] = [];
   const onBus = async (channel = 'dcn:test') => {

@@ -1,5 +1,5 @@
 /**
- * The result cache under faults (issue 12): never stale, bounded on disk, and degraded — never
+ * The result cache under faults: never stale, bounded on disk, and degraded — never
  * broken — by a sick disk. Real processes, a real filesystem, and real disk errors from a small
  * tmpfs where this machine lets us mount one (as root, as CI runs); injected errors otherwise.
  */

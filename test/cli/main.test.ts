@@ -243,7 +243,7 @@ describe('dcn migrate against the fake', () => {
   });
 });
 
-describe('one schema, consistently (issue 11)', () => {
+describe('one schema, consistently', () => {
   it('refuses a schema other than the connecting user before connecting, naming both', async () => {
     for (const args of [['migrate', '--schema', 'hr'], ['migrate', '--define', 'app_schema=hr'], ['migrate', 'status', '--schema', 'HR']]) {
       const r = await runCli(args, { env: DB_ENV });
@@ -307,7 +307,7 @@ describe('connections and secrets', () => {
   });
 });
 
-describe('configuration per command (issue 15): a command reads only the settings it uses', () => {
+describe('configuration per command: a command reads only the settings it uses', () => {
   const BAD_MIGRATION_SETTINGS = { DCN_HTTP_TIMEOUT: 'abc', DCN_CALLBACK_URL: 'not a url', DCN_HISTORY_TABLE: 'a-b', DCN_LOCK_TIMEOUT: 'soon' };
 
   it.each([['regs'], ['tail', '-n', '1'], ['deregister', '--all', '--yes'], ['register', '--table', 'OE.ORDERS']])('dcn %s runs despite bad migration-set settings', async (...args) => {
@@ -346,7 +346,7 @@ describe('configuration per command (issue 15): a command reads only the setting
   });
 });
 
-describe('errors with --json (issue 15)', () => {
+describe('errors with --json', () => {
   it('are one line for the commands that print NDJSON (tail, listen), one pretty document otherwise', async () => {
     const tail = await run(['tail', '--json', '--since', 'yesterday-ish'], { env: DB_ENV });
     expect(tail.code).toBe(2);

@@ -108,7 +108,7 @@ describe('the listener over real HTTP', () => {
     expect(JSON.parse(r.body).ok).toBe(false);
   });
 
-  it('answers a table it has no cached function for with 404 and a reason phrase the database logs (issue 16)', async () => {
+  it('answers a table it has no cached function for with 404 and a reason phrase the database logs', async () => {
     const r = await http(base(), `${P}?order_no=1&table=CUSTOMERS`, { headers: withToken });
     expect([r.status, r.reason]).toEqual([404, 'No Map For Table']);
     expect(JSON.parse(r.body)).toEqual({ ok: false, error: 'no cached function for table CUSTOMERS' });
@@ -129,7 +129,7 @@ describe('the listener over real HTTP', () => {
   });
 });
 
-describe('the listener for tables routed by their own key (issue 16)', () => {
+describe('the listener for tables routed by their own key', () => {
   let listener: RunningListener;
   let cache: ResultCache;
   const events: NotificationEvent[] = [];
@@ -373,7 +373,7 @@ describe('dcn listen as a process', () => {
   }, 60_000);
 });
 
-describe('dcn listen never says "dropped" when nothing was (issue 12)', () => {
+describe('dcn listen never says "dropped" when nothing was', () => {
   it('refuses a cache directory it cannot use, before it listens, and prints the absolute path of one it can', async () => {
     const dir = tempDir();
     const file = join(dir, 'not-a-dir');
@@ -461,7 +461,7 @@ describe('dcn listen never says "dropped" when nothing was (issue 12)', () => {
   });
 });
 
-describe('dcn listen at start (issue 16: no notification lost for good)', () => {
+describe('dcn listen at start (no notification lost for good)', () => {
   async function seeded() {
     const dir = tempDir();
     const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });

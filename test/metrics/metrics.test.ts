@@ -105,7 +105,7 @@ describe('dcn listen /metrics', () => {
     expect((await http(`${url}${P}?table=ORDERS&order_no=x`)).status).toBe(400);
     expect((await http(`${url}${P}?table=PAYROLL&order_no=1`)).status).toBe(404);
     expect((await http(`${url}/nowhere`)).status).toBe(404);
-    expect((await http(`${url}${P}?table=ORDERS`, 'PUT')).status).toBe(405);
+    expect((await http(`${url}${P}?table=ORDERS`, 'PUT')).status).toBe(405); // GET, and POST for a batch, are the methods it takes
     // the callback's batch: one call, two orders
     expect((await http(`${url}${P}?table=ORDERS`, 'POST', 'order_no=10\norder_no=11')).status).toBe(200);
 

@@ -409,7 +409,7 @@ describe('what the scripts fix from the 2006 article (static checks; behaviour i
   });
 });
 
-describe('the plan script fails when it fails (issue 11)', () => {
+describe('the plan script fails when it fails', () => {
   const script = renderPlanScript(planFor({}), { dcnVersion: '0.0.0', source: 'the built-in migrations' });
 
   it('exits with FAILURE, never with SQL.SQLCODE (which wraps modulo 256: ORA-01792 would exit 0)', () => {

@@ -75,6 +75,8 @@ describe('a notification of K changed orders', () => {
     expect(Number(/c_batch_bytes CONSTANT PLS_INTEGER := (\d+);/.exec(callback)![1])).toBe(keyValuesBytes);
     for (const m of callback.matchAll(/l_batch\s+VARCHAR2\((\d+)\);/g)) expect(Number(m[1])).toBe(keyValuesBytes);
     expect(callback.match(/l_batch\s+VARCHAR2\(/g)).toHaveLength(2);
+    // a line of exactly the limit still fits a log row whole: only a longer one is a call of its own
+    expect(callback).toMatch(/IF LENGTHB\(p_line\) > c_batch_bytes THEN\s+call_url\(p_table, p_keys => p_line\);/);
   });
 });
 

@@ -116,7 +116,7 @@ describe('positions found by INSTR', () => {
   });
 });
 
-describe('a key that changes (issue 16)', () => {
+describe('a key that changes', () => {
   const callbackOf = (flags: Parameters<typeof planFor>[0]) => planFor(flags).migrations.flatMap((m) => m.statements).find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql;
 
   it('an UPDATE of ORDER_ITEMS becomes a table-level notification before any row is looked up, unless items never move', () => {
@@ -136,7 +136,7 @@ describe('a key that changes (issue 16)', () => {
   });
 });
 
-describe('routes: any table, keyed by its own columns (issue 16)', () => {
+describe('routes: any table, keyed by its own columns', () => {
   const callback = statements.find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql;
   const procedure = (name: string) => new RegExp(`PROCEDURE ${name} [\\s\\S]*?END ${name};`).exec(callback)![0];
   /** How many loops are open at each EXECUTE IMMEDIATE of a procedure. */

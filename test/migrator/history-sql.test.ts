@@ -1,5 +1,5 @@
 /**
- * The fake carries out the engine's history statements as their SQL reads (issue 13), so a wrong
+ * The fake carries out the engine's history statements as their SQL reads, so a wrong
  * statement in sql/migrator/history.sql fails the tests instead of passing on the statement's name.
  */
 import { describe, expect, it } from 'vitest';

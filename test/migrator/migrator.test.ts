@@ -435,7 +435,7 @@ describe('repair', () => {
   });
 });
 
-describe('the engine in parts (issue 15)', () => {
+describe('the engine in parts', () => {
   it('renders an undo script only when it is needed: a broken U script stops only migrate down', async () => {
     const { migrator, db } = setup({ files: { ...BASE, 'U3__log_proc.sql': 'DROP PROCEDURE &no_such_variable;\n' } });
     expect((await migrator.migrate()).results.map((r) => r.status)).toEqual(['success', 'success', 'success']);

@@ -127,7 +127,7 @@ export function dropSchemaBlock(user: string): string {
 
 /**
  * Removes every registration of the connected user. DROP USER … CASCADE of a user that still has
- * registrations can fail as SYSTEM with ORA-29972 (shared/reference, corrections), and only
+ * registrations can fail as SYSTEM with ORA-29972 (https://docs.oracle.com/en/error-help/db/ora-29972/), and only
  * their owner (or SYS) may deregister them. One row per table and registration: DISTINCT.
  */
 export const DEREGISTER_ALL = `BEGIN

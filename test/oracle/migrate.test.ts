@@ -131,6 +131,26 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     }
   });
 
+  it('compiles an INVALID view once after migrate (DBMS_UTILITY.COMPILE_SCHEMA as the schema owner); --fail-on-invalid exits 5 on one that stays INVALID', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcn-invalid-'));
+    const history = ['--migrations', dir, '--history-table', 'DCN_INVALID_HISTORY'];
+    writeFileSync(join(dir, 'V1__t.sql'), 'CREATE TABLE dcn_inv_t (id NUMBER);\nCREATE VIEW dcn_inv_v AS SELECT id FROM dcn_inv_t;\n');
+    // the view goes INVALID with the drop, and stays so after the table is back until it is compiled
+    writeFileSync(join(dir, 'V2__again.sql'), 'DROP TABLE dcn_inv_t PURGE;\nCREATE TABLE dcn_inv_t (id NUMBER);\n');
+    const up = await dcn(env, ['migrate', ...history, '--json']);
+    expect(up.code, up.stdout).toBe(0);
+    const result = JSON.parse(up.stdout) as { recompiled: unknown[]; invalidObjects: unknown[]; recompileError?: string };
+    expect(result.recompileError).toBeUndefined();
+    expect(result.recompiled).toContainEqual({ type: 'VIEW', name: 'DCN_INV_V' });
+    expect(result.invalidObjects).not.toContainEqual({ type: 'VIEW', name: 'DCN_INV_V' });
+    writeFileSync(join(dir, 'V3__drop.sql'), 'DROP TABLE dcn_inv_t PURGE;\n');
+    const failed = await dcn(env, ['migrate', ...history, '--fail-on-invalid', '--json']);
+    expect(failed.code).toBe(5);
+    expect((JSON.parse(failed.stdout) as { error: { invalidObjects: unknown[] } }).error.invalidObjects).toContainEqual({ type: 'VIEW', name: 'DCN_INV_V' });
+    writeFileSync(join(dir, 'V4__cleanup.sql'), 'DROP VIEW dcn_inv_v;\n');
+    expect((await dcn(env, ['migrate', ...history])).code).toBe(0);
+  });
+
   it('undoes everything, and applies it all again', async () => {
     const down = await dcn(env, ['migrate', 'down', ...fixtures(), '--to', '0']);
     expect(down.stderr).toBe('');

@@ -45,7 +45,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     cache = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-oracle-cache-')) });
     listener = await startListener({
       cache,
-      // the article's tables, and two HR-style tables routed by their own keys (issue 16)
+      // the article's tables, and two HR-style tables routed by their own keys
       tables: { ...DEFAULT_TABLES, EMPLOYEES: 'getEmployee', JOB_HISTORY: 'getJobHistory' },
       host: env.listenHost,
       port: env.listenPort,
@@ -102,7 +102,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     expect(r.code).toBe(0);
   });
 
-  it('an item moved to another order: one table-level notification, so the order it left is dropped too (issue 16)', async () => {
+  it('an item moved to another order: one table-level notification, so the order it left is dropped too', async () => {
     const marker = await lastId();
     await run('UPDATE order_items SET order_id = 2409, line_item_id = 99 WHERE order_id = 2408 AND line_item_id = 3');
     const rows = await waitForLog(app, env.appUser, marker, (r) => rowsFor(r, 'ORDER_ITEMS', null).length > 0, 'the table-level notification of the moved item');
@@ -203,7 +203,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     expect(rows.some((row) => row.status === 200)).toBe(true);
   });
 
-  describe('any table, keyed by its own columns (issue 16)', () => {
+  describe('any table, keyed by its own columns', () => {
     /** The calls logged after `marker` for a table: their key values and status. */
     const keyedCalls = async (marker: number, table: string) =>
       (await app.execute(`SELECT key_values, status_code, rslt_msg FROM nfresults WHERE id > :m AND event = 'notify' AND tblname = :t ORDER BY id`, { m: marker, t: table })).rows.map((r) => ({ keys: r.KEY_VALUES as string | null, status: Number(r.STATUS_CODE), message: String(r.RSLT_MSG) }));
@@ -382,7 +382,7 @@ describe.skipIf('skip' in found)('the whole chain on a real Oracle', () => {
     });
   });
 
-  describe('dcn watch: the same drops without the callback (issue 17)', () => {
+  describe('dcn watch: the same drops without the callback', () => {
     it('dcn doctor --watch finds the chain sound', async () => {
       const r = await dcn(env, ['doctor', '--watch', '--json']);
       const checks = Object.fromEntries(JSON.parse(r.stdout).checks.map((c: { id: string; status: string }) => [c.id, c.status]));

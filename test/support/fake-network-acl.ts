@@ -4,7 +4,8 @@
  * DBA_HOST_ACES and the list table, the comparisons of the IFs and RETURNs, the host, port and
  * principal literals. A block whose shape it cannot read fails the test; it never guesses.
  *
- * Oracle facts it relies on (shared/reference/oracle-change-notification.md, "ACLs"): an ACE is
+ * Oracle facts it relies on (PL/SQL Packages and Types Reference, DBMS_NETWORK_ACL_ADMIN,
+ * https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/DBMS_NETWORK_ACL_ADMIN.html): an ACE is
  * (host, lower_port, upper_port, principal, privilege, grant type); APPEND_HOST_ACE and
  * REMOVE_HOST_ACE add and remove exactly that entry; DBA_HOST_ACES lists them; the principal is
  * case-sensitive and stored upper-case for an unquoted user name.

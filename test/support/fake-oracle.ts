@@ -128,7 +128,7 @@ const HISTORY_COLUMNS: ReadonlyMap<string, { kind: 'varchar' | 'number' | 'times
   return columns;
 })();
 
-/** VARCHAR2(n) counts bytes by default: what does not fit raises ORA-12899, as Oracle does (shared/reference, corrections). */
+/** VARCHAR2(n) counts bytes by default: what does not fit raises ORA-12899, as Oracle does (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html). */
 function fitColumn(table: string, column: string, maxBytes: number, value: unknown): unknown {
   const bytes = value == null ? 0 : Buffer.byteLength(String(value));
   if (bytes > maxBytes) throw oraError(`ORA-12899: value too large for column "${table}"."${column}" (actual: ${bytes}, maximum: ${maxBytes})`);
@@ -269,8 +269,7 @@ export class FakeDatabase {
   /** Inserts a log row as sendNotification or the callback would (committed). */
   logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; operation?: string; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
     // An identity value is taken at INSERT and seen at COMMIT: concurrent job sessions (and
-    // RAC instances with their own cached ranges) commit ids out of order (shared/reference,
-    // corrections). Given an id, the row is committed now, in its place by id.
+    // RAC instances with their own cached ranges) commit ids out of order (SQL Language Reference, CREATE SEQUENCE: ORDER/NOORDER, CACHE). Given an id, the row is committed now, in its place by id.
     const id = row.id ?? (this.nfresults.at(-1)?.ID as number | undefined ?? 0) + 1;
     let at = this.nfresults.length;
     while (at > 0 && (this.nfresults[at - 1]!.ID as number) > id) at--;
@@ -548,7 +547,7 @@ class FakeSession implements SubscribingSession {
     if (revoke) {
       for (const p of revoke[1]!.split(',')) {
         const key = `${revoke[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`;
-        // what Oracle answers (shared/reference, corrections): an object privilege, ORA-01927; a system one, ORA-01952
+        // what Oracle answers (SQL Language Reference, REVOKE): an object privilege, ORA-01927; a system one, ORA-01952
         if (!this.db.grants.delete(key)) {
           throw oraError(/\sON\s/i.test(p) ? 'ORA-01927: cannot REVOKE privileges you did not grant' : `ORA-01952: system privileges not granted to '${revoke[2]!.toUpperCase()}'`);
         }
@@ -1240,7 +1239,7 @@ class FakeSession implements SubscribingSession {
     if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
       throw oraError("ORA-06550: line 11, column 14:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
     }
-    // Oracle's own answer without the grant (shared/reference, "Corrections and additions": node-oracledb test 185.2.2)
+    // Oracle's own answer without the grant (https://docs.oracle.com/en/error-help/db/ora-29972/)
     if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-29972: user does not have privilege to change/ create registration');
     const tables = Object.keys(b)
       .filter((k) => /^table_\d+$/.test(k))

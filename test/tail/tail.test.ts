@@ -140,6 +140,17 @@ describe('dcn tail: keys, status and a time window', () => {
     expect(json.map((r) => r.keyValues)).toEqual(['key=7', 'key=8', 'key=101&key=A%20B', 'key=7', null, null]);
   });
 
+  it('shows a batched call (one line per entry in the log) on one line, with how many entries it named', async () => {
+    const db = new FakeDatabase();
+    db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
+    db.addedColumns.set('NFRESULTS', new Set(['KEY_VALUES']));
+    db.logNotification({ table: 'ORDERS', operation: 'batch', keys: 'order_no=2408\norder_no=2409\norder_no=2410', status: 200, message: '200 OK', at: new Date('2026-11-26T11:00:00Z') });
+    const text = (await runCli(['tail', '-n', '1'], { env: DB_ENV, db })).stdout;
+    expect(text).toBe('2026-11-26 11:00:00.000  ORDERS         3 entries: order_no=2408 order_no=2409 order_no=2410 200    200 OK\n');
+    const json = JSON.parse((await runCli(['tail', '-n', '1', '--json'], { env: DB_ENV, db })).stdout);
+    expect(json.keyValues).toBe('order_no=2408\norder_no=2409\norder_no=2410');
+  });
+
   it('--key picks a key\'s calls, a composite key given column by column, as the callback escapes it; the value is bound', async () => {
     const db = withKeys();
     expect(ids((await runCli(['tail', '--json', '--key', '7'], { env: DB_ENV, db })).stdout)).toEqual([5, 8]);
@@ -243,7 +254,7 @@ describe('dcn tail: connections that go, and logins that are refused', () => {
   }, 10_000);
 });
 
-describe('dcn tail -f misses nothing (issue 11)', () => {
+describe('dcn tail -f misses nothing', () => {
   it('prints a row whose lower id commits after a higher one: 5, 7, then 6, each once', async () => {
     const db = withLog(4);
     const r = await follow(db, ['-n', '0'], 8, (poll) => {

@@ -34,11 +34,18 @@ function filtersFrom(flags: TailFlags): TailFilters {
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
+/** A batched call's log row holds one line per entry: shown on one line, with their count. */
+function entriesOf(keyValues: string): string {
+  const lines = keyValues.split('\n').filter((l) => l !== '');
+  return lines.length > 1 ? `${lines.length} entries: ${lines.join(' ')}` : keyValues;
+}
+
 export function formatRow(row: LogRow): string {
   const time = row.time.replace('T', ' ').replace(/Z$/, '');
   const message = [row.message, row.error].filter(Boolean).join(' — ') || row.event;
-  // an order, or a routed table's key as the call sent it (key=7)
-  return `${pad(time, 23)}  ${pad(row.table ?? '-', 14)} ${pad(row.order ?? row.keyValues ?? '-', 8)} ${pad(row.status === null ? '-' : String(row.status), 6)} ${message}`;
+  // an order, a routed table's key as the call sent it (key=7), or a batch's entries
+  const what = row.order ?? (row.keyValues == null ? undefined : entriesOf(row.keyValues)) ?? '-';
+  return `${pad(time, 23)}  ${pad(row.table ?? '-', 14)} ${pad(what, 8)} ${pad(row.status === null ? '-' : String(row.status), 6)} ${message}`;
 }
 
 export async function run(flags: TailFlags, ctx: CommandContext, out: Output): Promise<{ rows: number }> {
