@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveMigrationSetConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
+import { orderTables } from '../../src/config/schema-settings.js';
 import { DcnError } from '../../src/errors.js';
 
 const FILE = JSON.stringify({ connect: 'file-host:1521/FILEPDB', user: 'FILE_USER', connectTimeout: 30, lockTimeout: 5, historyTable: 'file_history', migrations: 'db/migrations', variables: { app_user: 'FROM_FILE' } });
@@ -238,6 +239,29 @@ describe('settings that cannot work together', () => {
       expect(error.code).toBe('config_invalid');
       expect(error.message).toMatch(/^ordersTable and orderItemsTable both name (ITEMS|ORDERS|ORDER_ITEMS): the callback would treat each change as an order's and as an order item's$/);
     }
+  });
+
+  it("refuses an orders or order items table named like dcn's own objects, however it is given", () => {
+    const cases = [
+      [{ ordersTable: 'nfresults' }, 'ordersTable NFRESULTS'],
+      [{ orderItemsTable: 'NFRESULTS' }, 'orderItemsTable NFRESULTS'],
+      [{ orderItemsTable: 'dcn_routes' }, 'orderItemsTable DCN_ROUTES'],
+      [{ ordersTable: 'RDESC_TAB' }, 'ordersTable RDESC_TAB'],
+      [{ ordersTable: 'SENDNOTIFICATION' }, 'ordersTable SENDNOTIFICATION'],
+      [{ ordersTable: 'ORDERS_NF_CALLBACK' }, 'ordersTable ORDERS_NF_CALLBACK'],
+      [{ define: ['orders_table=nfresults'] }, 'ordersTable NFRESULTS'],
+    ] as const;
+    for (const [flags, what] of cases) {
+      const error = refusal(flags as ConfigFlags);
+      expect(error.code).toBe('config_invalid');
+      expect(error.message).toBe(`${what} would be dcn's own ${what.split(' ')[1]}: dcn creates it, and its changes are no application's`);
+    }
+    expect(refusal({ orderItemsTable: 'NFRESULTS' }).hint).toBe("name the application's table, e.g. --order-items-table ORDER_ITEMS");
+    // register and watch read the two tables alone
+    expect(() => orderTables({ ordersTable: 'DCN_ROUTES' })).toThrow("ordersTable DCN_ROUTES would be dcn's own DCN_ROUTES");
+    // the history table and its lock table are dcn's too
+    expect(refusal({ ordersTable: 'DCN_SCHEMA_HISTORY' }).message).toMatch(/the history table DCN_SCHEMA_HISTORY would be the orders table/);
+    expect(refusal({ orderItemsTable: 'DCN_SCHEMA_HISTORY_LOCK' }).message).toMatch(/with its lock table DCN_SCHEMA_HISTORY_LOCK\) would be the order items table/);
   });
 
   it("refuses a history table named like dcn's own objects, an orders table, or whose lock table would be one", () => {
