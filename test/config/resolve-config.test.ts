@@ -274,6 +274,18 @@ describe('settings that cannot work together', () => {
     expect(resolveWith({ historyTable: 'app_history' }, {}, null).historyTable).toBe('APP_HISTORY');
   });
 
+  it('refuses a connect string that names no database (no host, no alias)', () => {
+    for (const connect of ['/', '//', ':1521/FREEPDB1', '/FREEPDB1', 'tcp://:1521/X']) {
+      const error = refusal({ connect });
+      expect(error.code, connect).toBe('config_invalid');
+      expect(error.message, connect).toBe('the connect setting (--connect) names no database: it has no host and no alias');
+      expect(error.hint).toMatch(/name the database: host:port\/service \(e\.g\. db\.example\.com:1521\/FREEPDB1\), a tnsnames\.ora alias/);
+    }
+    for (const connect of ['db', 'db:1521/FREEPDB1', '//db/FREEPDB1', 'tcps://db:2484/X', '[::1]:1521/X', '10.0.0.5/X', 'my_alias']) {
+      expect(resolveWith({ connect }, {}, null).connect, connect).toBe(connect);
+    }
+  });
+
   it("keeps a connect descriptor over several lines for the driver, and reads 'SYS as sysdba'", () => {
     const descriptor = '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))';
     expect(resolveWith({ connect: descriptor }, {}, null).connect).toBe(descriptor);
