@@ -248,6 +248,9 @@ describe('dcn migrate plan: every value written into the script is checked for i
     expect(r.stderr).not.toContain(token);
     const toStdout = await runCli(['migrate', 'plan'], { env: { DCN_CALLBACK_TOKEN: token } });
     expect(toStdout.stderr).toMatch(/the plan holds the callback token/);
+    const asJson = await runCli(['migrate', 'plan', '--json'], { env: { DCN_CALLBACK_TOKEN: token } });
+    expect(asJson.stdout).toContain(token);
+    expect(asJson.stderr).toMatch(/the plan holds the callback token \(X-Dcn-Token\): keep it out of logs and shared files/);
     const without = await runCli(['migrate', 'plan', '--out', 'plan2.sql'], { cwd });
     expect(without.stderr).toBe('');
     expect(statSync(join(cwd, 'plan2.sql')).mode & 0o077).not.toBe(0);
