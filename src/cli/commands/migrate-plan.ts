@@ -27,8 +27,14 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
   const config = migrationSetConfig(flags, ctx);
   const { dir, migrations } = migrationSet(config);
   const plan = buildPlan({ migrations, variables: config.variables, historyTable: config.historyTable, to: flags.to });
+  const token = config.variables.callback_token ?? '';
+  const holdsToken = token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)));
+  const tokenNote = 'dcn: the plan holds the callback token (X-Dcn-Token): keep it out of logs and shared files';
   // --json lists the statements instead of the script: render it only when it is printed or written
-  if (out.json && flags.out === undefined) return Promise.resolve({ ...plan, source: dir });
+  if (out.json && flags.out === undefined) {
+    if (holdsToken) out.note(tokenNote);
+    return Promise.resolve({ ...plan, source: dir });
+  }
   const script: ScriptOptions = {
     dcnVersion: packageVersion(),
     source: config.migrationsDir === undefined ? 'the built-in migrations' : dir,
@@ -38,10 +44,8 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
     schema: config.variables.app_schema,
   };
   checkPlanScript(plan, script);
-  const token = config.variables.callback_token ?? '';
-  const holdsToken = token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)));
   if (flags.out === undefined) {
-    if (holdsToken) out.note('dcn: the plan holds the callback token (X-Dcn-Token): keep it out of logs and shared files');
+    if (holdsToken) out.note(tokenNote);
     return Promise.resolve({ ...plan, source: dir, script });
   }
   const outFile = resolve(ctx.cwd, flags.out);
