@@ -15,9 +15,10 @@
  * function) is left alone by every sweep and drop.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { opendir, rmdir, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { pseudoFilesystem } from '../paths.js';
 
 export const MARKER = '.dcn-cache';
 const FORMAT = 2;
@@ -57,50 +58,14 @@ export class CacheDirError extends Error {
   }
 }
 
-/**
- * Filesystems that are not storage (statfs f_type, from linux/magic.h): a directory there is
- * refused at once. mkdir -p below /proc never succeeds and, in Node, never fails either.
- */
-const PSEUDO_FILESYSTEMS = new Map<number, string>([
-  [0x9fa0, 'proc'],
-  [0x62656572, 'sysfs'],
-  [0x64626720, 'debugfs'],
-  [0x74726163, 'tracefs'],
-  [0x27e0eb, 'cgroup'],
-  [0x63677270, 'cgroup2'],
-  [0x73636673, 'securityfs'],
-  [0x1cd1, 'devpts'],
-  [0xcafe4a11, 'bpf'],
-  [0x62656570, 'configfs'],
-  [0x6165676c, 'pstore'],
-  [0xde5e81e4, 'efivarfs'],
-]);
-
-/** The nearest existing directory at or above path. */
-function existingAncestor(path: string): string {
-  let at = path;
-  for (;;) {
-    if (statSync(at, { throwIfNoEntry: false }) !== undefined) return at;
-    const up = dirname(at);
-    if (up === at) return at;
-    at = up;
-  }
-}
-
 /** Refuses what can never be a cache directory: an empty path, a path on /proc or /sys. */
 export function checkDirPath(dir: string): string {
   if (typeof dir !== 'string' || dir.trim() === '') {
     throw new CacheDirError('the cache directory is empty: an empty path would mean the current directory', 'give the cache its own directory, e.g. /var/cache/orders');
   }
   const absolute = resolve(dir);
-  const ancestor = existingAncestor(absolute);
-  let kind: string | undefined;
-  try {
-    kind = PSEUDO_FILESYSTEMS.get(statfsSync(ancestor).type);
-  } catch {
-    kind = undefined; // not ours to judge: creating it will tell
-  }
-  if (kind) throw new CacheDirError(`the cache directory ${absolute} is on ${ancestor} (${kind}), which is not storage`, 'give a directory on a real filesystem, e.g. /var/cache/orders');
+  const pseudo = pseudoFilesystem(absolute);
+  if (pseudo) throw new CacheDirError(`the cache directory ${absolute} is on ${pseudo.ancestor} (${pseudo.kind}), which is not storage`, 'give a directory on a real filesystem, e.g. /var/cache/orders');
   return absolute;
 }
 

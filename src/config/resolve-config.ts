@@ -323,6 +323,10 @@ function checkConnectSetting(connect: string | undefined, source: string): void 
   if (descriptor ? CONTROL.test(connect.replace(/[\t\r\n]/g, ' ')) : /\s/.test(connect) || CONTROL.test(connect)) {
     throw invalid(`the connect setting (${source}) holds ${descriptor ? 'a control character' : 'a blank or a control character'}`, 'write it as host:port/service, a tnsnames.ora alias or a (DESCRIPTION=…) descriptor, on one line');
   }
+  // '/', '//', ':1521/X': no host and no alias, so no database ("CONNECT SYS@/" in a plan)
+  if (!descriptor && !/^(?:\[[^\]]+\]|[A-Za-z0-9_])/.test(connect.replace(/^(?:[a-z][a-z0-9+.-]*:)?\/\//i, ''))) {
+    throw invalid(`the connect setting (${source}) names no database: it has no host and no alias`, 'name the database: host:port/service (e.g. db.example.com:1521/FREEPDB1), a tnsnames.ora alias or a (DESCRIPTION=…) descriptor');
+  }
 }
 
 /** A user name: one word (a plain or "quoted" name, proxy[user] allowed), no blank, no control character. */

@@ -52,8 +52,18 @@ export function orderTables(input: { ordersTable?: string; orderItemsTable?: str
   return tables;
 }
 
-/** One table as both would make the callback read each change as an order and as an order item. */
+/**
+ * One table as both would make the callback read each change as an order and as an order item;
+ * one named like dcn's own objects would have dcn's callback and grants aimed at dcn's tables.
+ */
 function checkOrderTablesDiffer(orders: string, orderItems: string): void {
+  for (const [setting, table, example] of [['ordersTable', orders, 'ORDERS'], ['orderItemsTable', orderItems, 'ORDER_ITEMS']] as const) {
+    if (!DCN_OBJECTS.includes(table)) continue;
+    throw new DcnError('config_invalid', `${setting} ${table} would be dcn's own ${table}: dcn creates it, and its changes are no application's`, {
+      hint: `name the application's table, e.g. --${setting === 'ordersTable' ? 'orders-table' : 'order-items-table'} ${example}`,
+      meta: { setting },
+    });
+  }
   if (orders !== orderItems) return;
   throw new DcnError('config_invalid', `ordersTable and orderItemsTable both name ${orders}: the callback would treat each change as an order's and as an order item's`, {
     hint: 'name two tables, e.g. --orders-table ORDERS --order-items-table ORDER_ITEMS',
@@ -62,7 +72,7 @@ function checkOrderTablesDiffer(orders: string, orderItems: string): void {
 }
 
 /** What the built-in migrations create in the schema: no other setting may name one of them. */
-const DCN_OBJECTS = ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'DCN_ROUTES', 'DCN_GIVEN_ACES', 'DCN_HELD_BEFORE'];
+const DCN_OBJECTS: readonly string[] = ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'DCN_ROUTES', 'DCN_GIVEN_ACES', 'DCN_HELD_BEFORE'];
 
 /**
  * The history table (and its _LOCK table) must be neither one of dcn's own objects nor one of

@@ -75,6 +75,13 @@ export function isLoginDenied(err: unknown): boolean {
  */
 const DATABASE_STARTING = new Set(['ORA-01033', 'ORA-01034', 'ORA-01089', 'ORA-12514', 'ORA-12528', 'NJS-518', 'ORA-12505', 'NJS-519']);
 
+/**
+ * The listener answered but found no handler free for the connection (ORA-12516, ORA-12519,
+ * ORA-12520: "TNS:listener could not find available handler …"): the instance's PROCESSES or
+ * SESSIONS are used up for the moment, or its handlers are not registered yet. It passes.
+ */
+const LISTENER_BUSY = new Set(['ORA-12516', 'ORA-12519', 'ORA-12520']);
+
 /** The driver's error behind a DcnError (its cause chain), or the error itself. */
 export function rootCause(err: unknown): unknown {
   let e: unknown = err;
@@ -90,7 +97,7 @@ export function isTransient(err: unknown): boolean {
   const cause = rootCause(err);
   if (cause instanceof DcnError) return false;
   const code = oracleCode(cause);
-  return code !== undefined && (UNREACHABLE.has(code) || CONNECTION_LOST.has(code) || DATABASE_STARTING.has(code));
+  return code !== undefined && (UNREACHABLE.has(code) || CONNECTION_LOST.has(code) || DATABASE_STARTING.has(code) || LISTENER_BUSY.has(code));
 }
 
 export interface ConnectContext {
@@ -123,6 +130,9 @@ export function connectError(err: unknown, ctx: ConnectContext): DcnError {
   }
   if (code !== undefined && NO_SERVICE.has(code)) {
     return make(firstLine(err), 'the listener answered but does not know that service: check the service name (e.g. FREEPDB1) with lsnrctl status');
+  }
+  if (code !== undefined && LISTENER_BUSY.has(code)) {
+    return make(firstLine(err), "the database has no process or session free for now (its PROCESSES and SESSIONS parameters), or is still starting: it passes; if it lasts, ask the DBA", [{ kind: 'verbose' }]);
   }
   if (code !== undefined && TNS.has(code)) {
     return badInput(firstLine(err), 'name the directory holding tnsnames.ora, or use host:port/service', [{ kind: 'setting', name: 'tnsAdmin' }]);

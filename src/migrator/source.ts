@@ -326,6 +326,12 @@ function withStatements(script: MigrationScript, path: string): MigrationScript 
   return script;
 }
 
+/** A file name as a message shows it: a control character (a newline, an escape sequence) written as \uXXXX, never sent to the terminal. */
+function withoutControls(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Loads and splits every migration in `dir`, sorted by version. Throws on a malformed set. */
 export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] {
   let names: string[];
@@ -353,7 +359,7 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     const m = FILE_PATTERN.exec(name);
     if (!m) {
       if (LOOKS_LIKE_MIGRATION.test(name)) {
-        throw new DcnError('script_invalid', `${join(dir, name)}: not a migration file name`, {
+        throw new DcnError('script_invalid', `${withoutControls(join(dir, name))}: not a migration file name`, {
           hint: 'name migrations V<version>__<description>.sql, undo scripts U<version>__<description>.sql and repeatable ones R__<description>.sql (capital V/U/R, two underscores; a repeatable script has no version and no undo)',
         });
       }

@@ -41,9 +41,15 @@ export function maxIdentifierBytes(serverMajor?: number, serverMinor?: number): 
   return serverMajor > 12 || (serverMajor === 12 && (serverMinor ?? 0) >= 2) ? 128 : 30;
 }
 
-function invalid(what: string, input: string, why: string): DcnError {
-  return new DcnError('usage', `${what} '${input}' ${why}`, {
-    hint: 'write it as NAME or SCHEMA.NAME (letters, digits, _ $ #, starting with a letter), or quote it: "Mixed Case"',
+/** What a name is parsed for: `quoted` false where "Quoted Names" are refused after parsing (register), so no hint suggests them. */
+interface Naming {
+  readonly what: string;
+  readonly quoted: boolean;
+}
+
+function invalid(naming: Naming, input: string, why: string): DcnError {
+  return new DcnError('usage', `${naming.what} '${input}' ${why}`, {
+    hint: `write it as NAME or SCHEMA.NAME (letters, digits, _ $ #, starting with a letter)${naming.quoted ? ', or quote it: "Mixed Case"' : ''}`,
     meta: { value: input },
   });
 }
@@ -65,24 +71,24 @@ function parts(input: string): string[] | undefined {
   return out;
 }
 
-function identifier(what: string, input: string, part: string, maxBytes: number): string {
+function identifier(naming: Naming, input: string, part: string, maxBytes: number): string {
   if (part.startsWith('"')) {
-    if (part.length < 2 || !part.endsWith('"')) throw invalid(what, input, 'has an unbalanced quote');
+    if (part.length < 2 || !part.endsWith('"')) throw invalid(naming, input, 'has an unbalanced quote');
     const inner = part.slice(1, -1);
-    if (inner === '') throw invalid(what, input, 'has an empty quoted name');
-    if (inner.includes('"')) throw invalid(what, input, 'has a double quote inside a quoted name');
+    if (inner === '') throw invalid(naming, input, 'has an empty quoted name');
+    if (inner.includes('"')) throw invalid(naming, input, 'has a double quote inside a quoted name');
     // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-    if (/[\u0000-\u001f\u007f]/.test(inner)) throw invalid(what, input, 'has a control character');
-    if (Buffer.byteLength(inner, 'utf8') > maxBytes) throw invalid(what, input, `has a name longer than ${maxBytes} bytes`);
+    if (/[\u0000-\u001f\u007f]/.test(inner)) throw invalid(naming, input, 'has a control character');
+    if (Buffer.byteLength(inner, 'utf8') > maxBytes) throw invalid(naming, input, `has a name longer than ${maxBytes} bytes`);
     return inner;
   }
-  if (part === '') throw invalid(what, input, 'has an empty name');
+  if (part === '') throw invalid(naming, input, 'has an empty name');
   if (!UNQUOTED_WORD.test(part)) {
-    throw invalid(what, input, /^\s|\s$/.test(part) ? 'has spaces around a name' : 'is not a valid Oracle name');
+    throw invalid(naming, input, /^\s|\s$/.test(part) ? 'has spaces around a name' : 'is not a valid Oracle name');
   }
-  if (part.length > maxBytes) throw invalid(what, input, `has a name longer than ${maxBytes} bytes`);
+  if (part.length > maxBytes) throw invalid(naming, input, `has a name longer than ${maxBytes} bytes`);
   const upper = part.toUpperCase();
-  if (RESERVED.has(upper)) throw invalid(what, input, `uses the reserved word ${upper} (quote it if the object is really called that)`);
+  if (RESERVED.has(upper)) throw invalid(naming, input, `uses the reserved word ${upper}${naming.quoted ? ' (quote it if the object is really called that)' : ''}`);
   return upper;
 }
 
@@ -91,15 +97,16 @@ export function isReservedWord(name: string): boolean {
   return RESERVED.has(name.toUpperCase());
 }
 
-/** Parses NAME or SCHEMA.NAME; throws a usage error naming what is wrong. */
-export function parseQualifiedName(input: string, what = 'table', maxBytes = 128): QualifiedName {
-  if (input.length === 0 || input.length > 2 * maxBytes + 10) throw invalid(what, input, input.length === 0 ? 'is empty' : 'is too long');
+/** Parses NAME or SCHEMA.NAME; throws a usage error naming what is wrong (suggesting quotes only where `quoted` names are taken). */
+export function parseQualifiedName(input: string, what = 'table', maxBytes = 128, quoted = true): QualifiedName {
+  const naming: Naming = { what, quoted };
+  if (input.length === 0 || input.length > 2 * maxBytes + 10) throw invalid(naming, input, input.length === 0 ? 'is empty' : 'is too long');
   const p = parts(input);
-  if (!p) throw invalid(what, input, 'has an unbalanced quote');
-  if (p.length > 2) throw invalid(what, input, 'has more than two parts (only SCHEMA.NAME; no database links)');
-  if (p.some((x) => !x.startsWith('"') && x.includes('@'))) throw invalid(what, input, 'names a database link, which change notification does not support');
-  if (p.length === 1) return { name: identifier(what, input, p[0]!, maxBytes) };
-  return { schema: identifier(what, input, p[0]!, maxBytes), name: identifier(what, input, p[1]!, maxBytes) };
+  if (!p) throw invalid(naming, input, 'has an unbalanced quote');
+  if (p.length > 2) throw invalid(naming, input, 'has more than two parts (only SCHEMA.NAME; no database links)');
+  if (p.some((x) => !x.startsWith('"') && x.includes('@'))) throw invalid(naming, input, 'names a database link, which change notification does not support');
+  if (p.length === 1) return { name: identifier(naming, input, p[0]!, maxBytes) };
+  return { schema: identifier(naming, input, p[0]!, maxBytes), name: identifier(naming, input, p[1]!, maxBytes) };
 }
 
 /** For people: OE.ORDERS, with quotes only where they are needed. */

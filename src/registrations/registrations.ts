@@ -36,10 +36,10 @@ export const MAX_TABLES = 100;
 const queries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
 
 /** Validates what users type for a registration; every failure is a usage error (exit 2). */
-export function parseTables(inputs: readonly string[], maxBytes = 128): QualifiedName[] {
+export function parseTables(inputs: readonly string[], maxBytes = 128, quoted = true): QualifiedName[] {
   if (inputs.length === 0) throw new DcnError('usage', 'no table given', { hint: 'name at least one, e.g. OE.ORDERS', meta: { option: 'table' } });
   if (inputs.length > MAX_TABLES) throw usageError(`${inputs.length} tables: at most ${MAX_TABLES} in one command`, 'split them over several enable-reg calls');
-  const tables = inputs.map((i) => parseQualifiedName(i, 'table', maxBytes));
+  const tables = inputs.map((i) => parseQualifiedName(i, 'table', maxBytes, quoted));
   const seen = new Set<string>();
   for (const t of tables) {
     const key = boundName(t);
@@ -56,7 +56,7 @@ export function parseTables(inputs: readonly string[], maxBytes = 128): Qualifie
  * never dropped: refused here, the one place routes are written.
  */
 export function parseRoutableTables(inputs: readonly string[]): QualifiedName[] {
-  const tables = parseTables(inputs);
+  const tables = parseTables(inputs, 128, false);
   for (const t of tables) {
     const plain = (part: string) => isUnquotedName(part) && part === part.toUpperCase() && !isReservedWord(part);
     if (!plain(t.name) || (t.schema !== undefined && !plain(t.schema))) {

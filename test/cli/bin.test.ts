@@ -54,13 +54,13 @@ describe('where the output cannot go', () => {
   (fs ? it : it.skip)('leaves the old plan whole when --out meets a full disk (a small tmpfs, as root)', () => {
     try {
       const out = join(fs!.dir, 'plan.sql');
-      writeFileSync(out, '-- the old plan\n');
+      writeFileSync(out, '-- dcn migrate plan: the old plan\n');
       const big = mkdtempSync(join(tmpdir(), 'dcn-big-'));
       writeFileSync(join(big, 'V1__big.sql'), Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join('\n'));
       const r = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--migrations', big, '--out', out], { encoding: 'utf8' });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/cannot write .*plan\.sql: ENOSPC/);
-      expect(readFileSync(out, 'utf8')).toBe('-- the old plan\n');
+      expect(readFileSync(out, 'utf8')).toBe('-- dcn migrate plan: the old plan\n');
       expect(readdirSync(fs!.dir)).toEqual(['plan.sql']); // no temporary file left
     } finally {
       fs!.umount();

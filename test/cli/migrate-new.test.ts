@@ -1,4 +1,5 @@
 /** dcn migrate new NAME: the next migration file, numbered after the highest version present, never overwriting one. */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,14 @@ describe('dcn migrate new', () => {
     const r = await runCli(['migrate', 'new', 'x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no migrations directory set.*\n {2}hint: .*--migrations DIR/);
+  });
+
+  it('refuses a directory on /proc at once (exit 2) instead of spinning in mkdir -p', () => {
+    // a real process with a time limit: the old mkdir -p looped forever on procfs
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'dcn.js');
+    const r = spawnSync(process.execPath, [bin, 'migrate', 'new', 'foo', '--migrations', '/proc/dcn-x/y'], { encoding: 'utf8', timeout: 10_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/dcn: error: the migrations directory \/proc\/dcn-x\/y is on \/proc \(proc\), which is not storage\n {2}hint: give a directory on a real filesystem/);
   });
 
   it('takes the directory from the config file, relative to it, and creates it when missing', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveMigrationSetConfig, type ConfigFlags } from '../../src/config/resolve-config.js';
+import { orderTables } from '../../src/config/schema-settings.js';
 import { DcnError } from '../../src/errors.js';
 
 const FILE = JSON.stringify({ connect: 'file-host:1521/FILEPDB', user: 'FILE_USER', connectTimeout: 30, lockTimeout: 5, historyTable: 'file_history', migrations: 'db/migrations', variables: { app_user: 'FROM_FILE' } });
@@ -241,6 +242,29 @@ describe('settings that cannot work together', () => {
     }
   });
 
+  it("refuses an orders or order items table named like dcn's own objects, however it is given", () => {
+    const cases = [
+      [{ ordersTable: 'nfresults' }, 'ordersTable NFRESULTS'],
+      [{ orderItemsTable: 'NFRESULTS' }, 'orderItemsTable NFRESULTS'],
+      [{ orderItemsTable: 'dcn_routes' }, 'orderItemsTable DCN_ROUTES'],
+      [{ ordersTable: 'RDESC_TAB' }, 'ordersTable RDESC_TAB'],
+      [{ ordersTable: 'SENDNOTIFICATION' }, 'ordersTable SENDNOTIFICATION'],
+      [{ ordersTable: 'ORDERS_NF_CALLBACK' }, 'ordersTable ORDERS_NF_CALLBACK'],
+      [{ define: ['orders_table=nfresults'] }, 'ordersTable NFRESULTS'],
+    ] as const;
+    for (const [flags, what] of cases) {
+      const error = refusal(flags as ConfigFlags);
+      expect(error.code).toBe('config_invalid');
+      expect(error.message).toBe(`${what} would be dcn's own ${what.split(' ')[1]}: dcn creates it, and its changes are no application's`);
+    }
+    expect(refusal({ orderItemsTable: 'NFRESULTS' }).hint).toBe("name the application's table, e.g. --order-items-table ORDER_ITEMS");
+    // register and watch read the two tables alone
+    expect(() => orderTables({ ordersTable: 'DCN_ROUTES' })).toThrow("ordersTable DCN_ROUTES would be dcn's own DCN_ROUTES");
+    // the history table and its lock table are dcn's too
+    expect(refusal({ ordersTable: 'DCN_SCHEMA_HISTORY' }).message).toMatch(/the history table DCN_SCHEMA_HISTORY would be the orders table/);
+    expect(refusal({ orderItemsTable: 'DCN_SCHEMA_HISTORY_LOCK' }).message).toMatch(/with its lock table DCN_SCHEMA_HISTORY_LOCK\) would be the order items table/);
+  });
+
   it("refuses a history table named like dcn's own objects, an orders table, or whose lock table would be one", () => {
     expect(refusal({ historyTable: 'nfresults' }).message).toBe("the history table NFRESULTS would be dcn's own NFRESULTS");
     expect(refusal({ historyTable: 'DCN_ROUTES' }).message).toBe("the history table DCN_ROUTES would be dcn's own DCN_ROUTES");
@@ -249,6 +273,18 @@ describe('settings that cannot work together', () => {
     expect(refusal({ historyTable: 'T', ordersTable: 'T_LOCK' }).message).toBe('the history table T (with its lock table T_LOCK) would be the orders table (ordersTable) T_LOCK');
     expect(refusal({ historyTable: 'NFRESULTS' }).hint).toMatch(/leave the history table setting out \(default DCN_SCHEMA_HISTORY\)/);
     expect(resolveWith({ historyTable: 'app_history' }, {}, null).historyTable).toBe('APP_HISTORY');
+  });
+
+  it('refuses a connect string that names no database (no host, no alias)', () => {
+    for (const connect of ['/', '//', ':1521/FREEPDB1', '/FREEPDB1', 'tcp://:1521/X']) {
+      const error = refusal({ connect });
+      expect(error.code, connect).toBe('config_invalid');
+      expect(error.message, connect).toBe('the connect setting (--connect) names no database: it has no host and no alias');
+      expect(error.hint).toMatch(/name the database: host:port\/service \(e\.g\. db\.example\.com:1521\/FREEPDB1\), a tnsnames\.ora alias/);
+    }
+    for (const connect of ['db', 'db:1521/FREEPDB1', '//db/FREEPDB1', 'tcps://db:2484/X', '[::1]:1521/X', '10.0.0.5/X', 'my_alias']) {
+      expect(resolveWith({ connect }, {}, null).connect, connect).toBe(connect);
+    }
   });
 
   it("keeps a connect descriptor over several lines for the driver, and reads 'SYS as sysdba'", () => {

@@ -97,6 +97,9 @@ describe('isTransient: what is worth trying again', () => {
     ['ORA-01089: immediate shutdown or close in progress - no operations are permitted', true],
     ['ORA-12514: TNS:listener does not currently know of service requested in connect descriptor', true],
     ['ORA-12528: TNS:listener: all appropriate instances are blocking new connections', true],
+    ['ORA-12516: TNS:listener could not find available handler with matching protocol stack', true],
+    ['ORA-12519: TNS:no appropriate service handler found', true],
+    ['ORA-12520: TNS:listener could not find available handler for requested type of server', true],
     ['ORA-01017: invalid credential or not authorized; logon denied', false],
     ['ORA-00942: table or view does not exist', false],
     ['ORA-12345: something else', false],
@@ -104,6 +107,15 @@ describe('isTransient: what is worth trying again', () => {
     expect(isTransient(driverError(message))).toBe(transient);
     // and the same behind the DcnError that explains it
     expect(isTransient(connectError(driverError(message), ctx))).toBe(transient);
+  });
+});
+
+describe('a listener with no handler free (ORA-12516, ORA-12519, ORA-12520)', () => {
+  it('is a connection failure that passes: retried, and says why', () => {
+    const err = connectError(driverError('ORA-12519: TNS:no appropriate service handler found'), ctx);
+    expect(err.code).toBe('connection_failed');
+    expect(err.hint).toMatch(/no process or session free for now \(its PROCESSES and SESSIONS parameters\)/);
+    expect(isTransient(err)).toBe(true);
   });
 });
 

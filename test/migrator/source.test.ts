@@ -200,6 +200,14 @@ describe('what starts like a migration and is not one is refused, never skipped'
     expect(error.hint).toMatch(/V<version>__<description>\.sql/);
   });
 
+  it('shows a refused name with its control characters escaped, never as they are', () => {
+    const name = 'V2__x\u001b[2J\nHOST rm.sql';
+    const error = loadError({ 'V1__ok.sql': 'SELECT 1 FROM dual;\n', [name]: 'SELECT 2 FROM dual;\n' });
+    expect(error.message).toMatch(/V2__x\\u001b\[2J\\u000aHOST rm\.sql: not a migration file name$/);
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+  });
+
   it('still reads what does not start like one: README.md, helpers, includes in a directory', () => {
     const dir = dirWith({ 'V1__ok.sql': '@lib/views.sql\n', 'README.md': 'x', 'helpers.sql': 'SELECT 1 FROM dual;\n', 'lib/views.sql': 'SELECT 1 FROM dual;\n', 'Views.txt': 'notes' });
     expect(loadMigrations(dir).map((m) => m.version)).toEqual(['1']);

@@ -155,6 +155,17 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     expect(r.db.log).toEqual([]);
   });
 
+  it('never hints at quoting a table name where register refuses quoted names; watch, which takes them, still does', async () => {
+    for (const args of [['register', '--table', 'ORDER-ITEMS'], ['register', '--table', 'TABLE'], ['enable-reg', '41', '--table', '1X'], ['register', '--table', '"ORDERS']]) {
+      const r = await runCli(args, { env: DB_ENV });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/\n {2}hint: write it as NAME or SCHEMA\.NAME \(letters, digits, _ \$ #, starting with a letter\)\n/);
+      expect(r.stderr, args.join(' ')).not.toMatch(/quote it/);
+    }
+    const watch = await runCli(['watch', '--table', 'ORDER-ITEMS'], { env: DB_ENV });
+    expect(watch.stderr).toMatch(/hint: .*or quote it: "Mixed Case"/);
+  });
+
   it('says why query-result notification is refused', async () => {
     const r = await runCli(['register', '--table', 'ORDERS', '--qos', 'query'], { env: DB_ENV });
     expect(r.stderr).toMatch(/EVENT_QUERYCHANGE/);

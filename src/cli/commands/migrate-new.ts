@@ -4,8 +4,9 @@
  * not exist (O_EXCL), so an existing migration is never overwritten.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DcnError, usageError } from '../../errors.js';
+import { pseudoFilesystem } from '../../paths.js';
 import type { CommandContext } from '../context.js';
 import { migrationsDir } from '../migration-setup.js';
 import type { Output } from '../output.js';
@@ -63,6 +64,8 @@ export function run(flags: MigrateNewFlags & { name: string }, ctx: CommandConte
   if (dir === undefined) {
     throw usageError('no migrations directory set: dcn does not add files to its built-in migrations', 'name yours with --migrations DIR (or DCN_MIGRATIONS, or "migrations" in dcn.config.json)');
   }
+  const pseudo = pseudoFilesystem(resolve(ctx.cwd, dir));
+  if (pseudo) throw usageError(`the migrations directory ${dir} is on ${pseudo.ancestor} (${pseudo.kind}), which is not storage`, 'give a directory on a real filesystem (--migrations DIR, DCN_MIGRATIONS or "migrations" in dcn.config.json)');
   mkdirSync(dir, { recursive: true });
   if (flags.repeatable) {
     const file = `R__${name}.sql`;

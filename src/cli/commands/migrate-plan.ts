@@ -1,8 +1,8 @@
-import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
-import { buildPlan, checkPlanScript, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
+import { buildPlan, checkPlanScript, PLAN_HEADER, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
@@ -27,8 +27,14 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
   const config = migrationSetConfig(flags, ctx);
   const { dir, migrations } = migrationSet(config);
   const plan = buildPlan({ migrations, variables: config.variables, historyTable: config.historyTable, to: flags.to });
+  const token = config.variables.callback_token ?? '';
+  const holdsToken = token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)));
+  const tokenNote = 'dcn: the plan holds the callback token (X-Dcn-Token): keep it out of logs and shared files';
   // --json lists the statements instead of the script: render it only when it is printed or written
-  if (out.json && flags.out === undefined) return Promise.resolve({ ...plan, source: dir });
+  if (out.json && flags.out === undefined) {
+    if (holdsToken) out.note(tokenNote);
+    return Promise.resolve({ ...plan, source: dir });
+  }
   const script: ScriptOptions = {
     dcnVersion: packageVersion(),
     source: config.migrationsDir === undefined ? 'the built-in migrations' : dir,
@@ -38,10 +44,8 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
     schema: config.variables.app_schema,
   };
   checkPlanScript(plan, script);
-  const token = config.variables.callback_token ?? '';
-  const holdsToken = token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)));
   if (flags.out === undefined) {
-    if (holdsToken) out.note('dcn: the plan holds the callback token (X-Dcn-Token): keep it out of logs and shared files');
+    if (holdsToken) out.note(tokenNote);
     return Promise.resolve({ ...plan, source: dir, script });
   }
   const outFile = resolve(ctx.cwd, flags.out);
@@ -192,6 +196,12 @@ function writePlanFile(outFile: string, write: (writeText: (text: string) => voi
     const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO, a socket nor a character device';
     throw fail(`it is ${what}${where}`, undefined, 'give the path of a file to write the plan to');
   }
+  // dcn replaces only what it can prove it wrote: an empty file, or a plan (its first line)
+  if (stats !== undefined && stats.size > 0 && !startsWithPlanHeader(target.path)) {
+    throw fail(`it holds something other than a plan dcn wrote (its first line is not "${PLAN_HEADER}…")${where}`, undefined, 'remove that file if it is yours to lose, or choose another path for the plan');
+  }
+  // a plan replaced keeps its mode (one holding the token is 0600 whatever it was)
+  const keepMode = stats !== undefined && mode !== 0o600 ? stats.mode & 0o777 : undefined;
   // written whole to a temporary file beside the target, then renamed over it
   const tmp = join(dirname(target.path), `.${basename(target.path)}.${Math.random().toString(36).slice(2)}.tmp`);
   let fd: number | undefined;
@@ -200,14 +210,27 @@ function writePlanFile(outFile: string, write: (writeText: (text: string) => voi
       // 'wx': never through whatever may already be at the temporary name
       write((text) => writeAllSync((fd ??= openSync(tmp, 'wx', mode)), text));
       fd ??= openSync(tmp, 'wx', mode);
+      if (keepMode !== undefined) fchmodSync(fd, keepMode);
       fsyncSync(fd);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
     renameSync(tmp, target.path);
   } catch (cause) {
-    rmSync(tmp, { force: true });
+    // only a temporary file this process made: 'wx' refused one already there (EEXIST)
+    if (fd !== undefined) rmSync(tmp, { force: true });
     throw fail(`${(cause as Error).message}${where}`, cause);
   }
   return 'file';
+}
+
+/** Whether a file's first line is the header of a plan dcn writes. */
+function startsWithPlanHeader(path: string): boolean {
+  const head = Buffer.alloc(PLAN_HEADER.length);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.toString() === PLAN_HEADER;
+  } finally {
+    closeSync(fd);
+  }
 }

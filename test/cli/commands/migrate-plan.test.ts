@@ -1,8 +1,8 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../support/cli.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'basic');
@@ -15,7 +15,7 @@ function tempDir(): string {
 describe('dcn migrate plan --out and what is at the path', () => {
   it('writes through a symlink: the link stays, its target gets the plan', async () => {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'real.sql'), 'old plan\n');
+    writeFileSync(join(cwd, 'real.sql'), '-- dcn migrate plan: 1 migration(s) from old\n');
     symlinkSync('real.sql', join(cwd, 'plan.sql'));
     const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', 'plan.sql'], { cwd });
     expect(r.code, r.stderr).toBe(0);
@@ -102,6 +102,50 @@ describe('dcn migrate plan --out and what is at the path', () => {
       expect(text.startsWith('-- kept\n-- dcn migrate plan: 3 migration'), text.slice(0, 200)).toBe(true);
       expect(text).toMatch(/PROMPT dcn: 3 migration\(s\) applied\n$/);
       expect(execFileSync('ls', ['-A', cwd]).toString().trim()).toBe('app.sql');
+    }
+  });
+
+  it('replaces only a file it can prove is a plan dcn wrote, and keeps its mode', async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'notes.txt'), 'notes\n', { mode: 0o640 });
+    linkSync(join(cwd, 'notes.txt'), join(cwd, 'hard.txt'));
+    symlinkSync('notes.txt', join(cwd, 'link.sql'));
+    for (const out of ['notes.txt', 'link.sql']) {
+      const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', out], { cwd });
+      expect(r.code, out).toBe(2);
+      expect(r.stderr).toMatch(/cannot write .*: it holds something other than a plan dcn wrote \(its first line is not "-- dcn migrate plan: …"\)[^\n]*\n {2}hint: remove that file if it is yours to lose, or choose another path for the plan/);
+    }
+    expect(readFileSync(join(cwd, 'notes.txt'), 'utf8')).toBe('notes\n');
+    const notes = statSync(join(cwd, 'notes.txt'));
+    expect([notes.mode & 0o777, notes.nlink]).toEqual([0o640, 2]);
+    expect(execFileSync('ls', ['-A', cwd]).toString().trim().split('\n').sort()).toEqual(['hard.txt', 'link.sql', 'notes.txt']);
+    // an earlier plan is replaced and keeps its mode; an empty file is taken too
+    writeFileSync(join(cwd, 'plan.sql'), '-- dcn migrate plan: 1 migration(s) from old\nSET DEFINE OFF\n', { mode: 0o640 });
+    writeFileSync(join(cwd, 'empty.sql'), '');
+    for (const out of ['plan.sql', 'empty.sql']) {
+      const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', out], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(cwd, out), 'utf8')).toMatch(/^-- dcn migrate plan: 3 migration/);
+    }
+    expect(statSync(join(cwd, 'plan.sql')).mode & 0o777).toBe(0o640);
+    // one that holds the token is 0600 whatever the plan it replaces was
+    const r = await runCli(['migrate', 'plan', '--out', 'plan.sql'], { cwd, env: { DCN_CALLBACK_TOKEN: 'b7e1c0ffee0123456789abcdef' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(join(cwd, 'plan.sql')).mode & 0o777).toBe(0o600);
+  });
+
+  it('never removes a file at its temporary name that it did not create', async () => {
+    const cwd = tempDir();
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const theirs = join(cwd, `.plan.sql.${(0.5).toString(36).slice(2)}.tmp`);
+      writeFileSync(theirs, 'not dcn\'s\n');
+      const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', 'plan.sql'], { cwd });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/EEXIST/);
+      expect(readFileSync(theirs, 'utf8')).toBe('not dcn\'s\n');
+    } finally {
+      random.mockRestore();
     }
   });
 
@@ -204,6 +248,9 @@ describe('dcn migrate plan: every value written into the script is checked for i
     expect(r.stderr).not.toContain(token);
     const toStdout = await runCli(['migrate', 'plan'], { env: { DCN_CALLBACK_TOKEN: token } });
     expect(toStdout.stderr).toMatch(/the plan holds the callback token/);
+    const asJson = await runCli(['migrate', 'plan', '--json'], { env: { DCN_CALLBACK_TOKEN: token } });
+    expect(asJson.stdout).toContain(token);
+    expect(asJson.stderr).toMatch(/the plan holds the callback token \(X-Dcn-Token\): keep it out of logs and shared files/);
     const without = await runCli(['migrate', 'plan', '--out', 'plan2.sql'], { cwd });
     expect(without.stderr).toBe('');
     expect(statSync(join(cwd, 'plan2.sql')).mode & 0o077).not.toBe(0);
