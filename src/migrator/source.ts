@@ -295,6 +295,14 @@ function firstInvalidUtf8(bytes: Buffer): number {
  * A migration file's content: a directory with a migration's name, or bytes that are not UTF-8
  * (a Latin-1 "café" would become U+FFFD in the plan and in the database), are refused.
  */
+function looksUtf16(content: Buffer): boolean {
+  if (content.length >= 2 && ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff))) return true;
+  const sample = content.subarray(0, 512);
+  let nuls = 0;
+  for (const b of sample) if (b === 0) nuls++;
+  return sample.length >= 4 && nuls * 3 >= sample.length;
+}
+
 function readMigrationFile(fs: SourceFs, path: string): string | Buffer {
   let content: string | Buffer;
   try {
@@ -303,6 +311,11 @@ function readMigrationFile(fs: SourceFs, path: string): string | Buffer {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code === 'EISDIR') throw new DcnError('script_invalid', `${path} is a directory, not a migration file`, { hint: 'rename the directory, or move it out of the migrations directory', cause });
     throw new DcnError('script_invalid', `cannot read ${path}: ${(cause as Error).message}`, { hint: 'check the file and its permissions', cause });
+  }
+  // a UTF-16 file (as Windows editors save "Unicode"): its byte-order mark, or a NUL in every other
+  // byte (ASCII text in UTF-16 is valid UTF-8, NULs and all)
+  if (typeof content !== 'string' && looksUtf16(content)) {
+    throw new DcnError('script_invalid', `${path} is UTF-16, not UTF-8`, { hint: 'save the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)' });
   }
   if (typeof content !== 'string' && !isUtf8(content)) {
     const at = firstInvalidUtf8(content);
@@ -364,6 +377,12 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
         });
       }
       continue;
+    }
+    // each part must stay an exact number: past 15 digits two versions could compare as one
+    if (m[2]!.split(/[._]/).some((part) => part.replace(/^0+(?=\d)/, '').length > 15)) {
+      throw new DcnError('script_invalid', `${withoutControls(join(dir, name))}: a part of version ${m[2]} has more than 15 digits`, {
+        hint: 'number versions with at most 15 digits per part (1, 2, 2.1, or a date such as 20261203)',
+      });
     }
     // versions compare as numbers, so V1, V1.0 and V1_0_0 are one version: one key for all
     const version = normaliseVersion(m[2]!);

@@ -144,6 +144,36 @@ describe('migration directories that used to slip through', () => {
   });
 });
 
+describe('what a file or a name holds that dcn would read wrong', () => {
+  const refusalOf = (dir: string): DcnError => {
+    try {
+      loadMigrations(dir);
+    } catch (err) {
+      return err as DcnError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('names a UTF-16 file (with or without its byte-order mark) as UTF-16, with the iconv that converts it', () => {
+    const dir = dirWith({});
+    const text = 'SELECT 1 FROM dual;\n';
+    for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), Buffer.from(text, 'utf16le'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])]) {
+      writeFileSync(join(dir, 'V1__wide.sql'), bytes);
+      const e = refusalOf(dir);
+      expect(e.message).toBe(`${join(dir, 'V1__wide.sql')} is UTF-16, not UTF-8`);
+      expect(e.hint).toMatch(/iconv -f UTF-16 -t UTF-8/);
+    }
+  });
+
+  it('refuses a version part of more than 15 digits, where two versions could compare as one', () => {
+    const e = loadError({ 'V100000000000000000000001__a.sql': 'SELECT 1 FROM dual;\n', 'V100000000000000000000002__b.sql': 'SELECT 1 FROM dual;\n' });
+    expect(e.code).toBe('script_invalid');
+    expect(e.message).toMatch(/a part of version 10000000000000000000000\d has more than 15 digits$/);
+    expect(e.message).not.toMatch(/e\+/);
+    expect(loadMigrations(dirWith({ 'V000000000000000000000001__a.sql': 'SELECT 1 FROM dual;\n', 'V202612031530__b.sql': 'SELECT 1 FROM dual;\n' })).map((m) => m.version)).toEqual(['1', '202612031530']);
+  });
+});
+
 describe('includes: @file, @@file and START file', () => {
   const set = dirWith;
   const statements = (dir: string) => loadMigrations(dir)[0]!.up.items.flatMap((i) => (i.kind === 'statement' ? [`${i.file}:${i.line} ${i.sql}`] : []));
