@@ -2,6 +2,7 @@
  * The article's testCache.php, in TypeScript: an order page for ?order_no=2408 built from two
  * cached query results, and the listener the database calls, mounted in the same process.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { createNotificationHandler, DEFAULT_PATH, type NotificationEvent, type ResultCache } from '../../src/index.js';
 
@@ -34,6 +35,8 @@ export interface OrdersAppOptions {
   /** The shared token of sendNotification, when it sends one. */
   readonly token?: string;
   readonly onNotification?: (event: NotificationEvent) => void;
+  /** Where a failed query's error goes (the server's log), with the reference the page shows. */
+  readonly onError?: (ref: string, err: unknown) => void;
 }
 
 const escape = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -90,8 +93,11 @@ export function createOrdersApp(options: OrdersAppOptions): Server {
         );
       },
       (err: unknown) => {
+        // a driver's message names the host, port and connection id: for the log, not the browser
+        const ref = randomUUID().slice(0, 8);
+        options.onError?.(ref, err);
         res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(page('Error', `<p>${escape((err as Error).message)}</p>`));
+        res.end(page('Error', `<p>Order ${n} could not be read just now. Please try again; if it goes on, give this reference to the operators: ${ref}.</p>`));
       },
     );
   });

@@ -22,6 +22,7 @@ const app = createOrdersApp({
   queries: oracleQueries(pool, oracledb),
   token: process.env.DCN_CALLBACK_TOKEN || undefined,
   onNotification: (e) => process.stdout.write(`${e.time} ${e.status} ${e.table ?? ''} ${e.order ?? '(all)'} ${e.action}\n`),
+  onError: (ref, err) => process.stderr.write(`error ${ref}: ${err instanceof Error ? err.message : String(err)}\n`),
 });
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';

@@ -15,9 +15,11 @@ const orders = new Map<number, { fields: OrderFields; items: OrderItem[] }>([
   [2408, { fields: { order_id: 2408, order_date: '2007-06-29T15:41:20', order_mode: 'direct', customer_id: 166, order_status: 1, order_total: 309, sales_rep_id: 158 }, items: [{ line_item_id: 1, product_id: 2751, unit_price: 61, quantity: 3 }, { line_item_id: 2, product_id: 2761, unit_price: 26, quantity: 1 }] }],
 ]);
 const calls = { fields: 0, items: 0 };
+const logged: { ref: string; err: unknown }[] = [];
 const queries = {
   async getOrderFields(n: number) {
     calls.fields++;
+    if (n === 666) throw new Error('NJS-500: connection to host db.internal port 1521 could not be established (CONNECTION_ID=Kx9f)');
     return orders.get(n)?.fields ?? null;
   },
   async getOrderItems(n: number) {
@@ -37,7 +39,7 @@ function fetch(port: number, path: string): Promise<{ status: number; body: stri
 }
 
 describe('the orders example app', () => {
-  const app = createOrdersApp({ cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-app-')) }), queries });
+  const app = createOrdersApp({ cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-app-')) }), queries, onError: (ref, err) => logged.push({ ref, err }) });
   let port = 0;
   beforeAll(() => new Promise<void>((r) => app.listen(0, '127.0.0.1', () => ((port = (app.address() as AddressInfo).port), r()))));
   afterAll(() => new Promise<void>((r) => app.close(() => r())));
@@ -78,5 +80,14 @@ describe('the orders example app', () => {
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('&#60;script&#62;');
     expect((await fetch(port, '/elsewhere')).status).toBe(404);
+  });
+
+  it('shows a plain error page with a reference when a query fails, and logs the driver\'s message with it', async () => {
+    const r = await fetch(port, '/?order_no=666');
+    expect(r.status).toBe(500);
+    expect(r.body).not.toMatch(/db\.internal|1521|CONNECTION_ID|NJS-500/);
+    expect(logged).toHaveLength(1);
+    expect(r.body).toContain(`reference to the operators: ${logged[0]!.ref}.`);
+    expect((logged[0]!.err as Error).message).toMatch(/db\.internal port 1521/);
   });
 });
