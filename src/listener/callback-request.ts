@@ -19,6 +19,8 @@ export interface NotificationQuery {
   keys?: string[];
   /** A parameter given twice, or one that does not decode. */
   bad?: boolean;
+  /** What was wrong, naming the parameter: for the 400's message. */
+  badReason?: string;
 }
 
 /** Reads table, order_no and the key parameters from a query string; other parameters are ignored. */
@@ -38,12 +40,16 @@ export function parseQuery(query: string): NotificationQuery {
             value = decodeURIComponent(value.replace(/\+/g, ' '));
           } catch {
             out.bad = true;
+            out.badReason ??= `${name}=${value.slice(0, 40)} does not decode: a %XX sequence that is not UTF-8`;
           }
         }
         if (name === 'key') (out.keys ??= []).push(value);
         else {
           const key = name === 'table' ? 'table' : 'order';
-          if (out[key] !== undefined) out.bad = true;
+          if (out[key] !== undefined) {
+            out.bad = true;
+            out.badReason ??= `${name} is given more than once`;
+          }
           out[key] = value;
         }
       }
@@ -70,7 +76,7 @@ export function parseBatch(body: string, maxKeys: number): { entries: BatchEntry
     if (line === '' && i === lines.length - 1 && i > 0) break;
     const q = parseQuery(line);
     const where = `line ${i + 1}`;
-    if (q.bad) return { error: `${where}: order_no must be given at most once, and every value must decode` };
+    if (q.bad) return { error: `${where}: ${q.badReason ?? 'order_no must be given at most once, and every value must decode'}` };
     if (q.table !== undefined) return { error: `${where}: the table is named once, in the URL (?table=…), not in the body` };
     if (q.order !== undefined && q.keys) return { error: `${where}: names an order (order_no) or keys (key), not both` };
     if (q.order !== undefined) {

@@ -113,7 +113,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token');
 
     const query = parseQuery(q === -1 ? '' : url.slice(q + 1));
-    if (query.bad) return reject(res, 400, 'table and order_no must each be given at most once, and decode');
+    if (query.bad) return reject(res, 400, query.badReason ?? 'table and order_no must each be given at most once, and decode');
     if (query.table === undefined || !isUnquotedName(query.table)) return reject(res, 400, 'table must be given once, as a table name');
     if (query.order !== undefined && !ORDER.test(query.order)) return reject(res, 400, 'order_no must be a whole number, given at most once');
     if (query.keys && query.order !== undefined) return reject(res, 400, 'a notification names an order (order_no) or keys (key), not both');
@@ -131,7 +131,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       try {
         for (const args of lists) options.cache.dropSync(fn, ...args);
       } catch (err) {
-        return failed(res, table, fn, err);
+        return failed(res, table, fn, err, { keys });
       }
       // with a bus, answered only once every drop reached it: the other servers drop them too
       Promise.all(lists.map((args) => options.cache.publishDrop(fn, ...args))).then(
@@ -139,7 +139,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
           emit({ status: 200, action: 'dropped', table, function: fn, keys });
           reply(res, 200, { ok: true, action: 'dropped', table, function: fn, keys });
         },
-        (err: unknown) => failed(res, table, fn, err),
+        (err: unknown) => failed(res, table, fn, err, { keys }),
       );
       return;
     }
@@ -223,7 +223,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
         try {
           for (const args of forms) options.cache.dropSync(fn, ...args);
         } catch (err) {
-          failed(res, table, fn, err);
+          failed(res, table, fn, err, { order });
           continue;
         }
         dropped.add(entry);
@@ -237,7 +237,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
             replyOk(res, 'dropped', table, fn, order);
             refreshAfter(table, fn, order);
           },
-          (err: unknown) => failed(res, table, fn, err),
+          (err: unknown) => failed(res, table, fn, err, { order }),
         );
         continue;
       }
@@ -253,13 +253,15 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     if (!compute) return;
     options.cache.call(fn, compute, order).then(
       () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
-      (err: unknown) => emit({ status: 500, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
+      // the call was answered 200 before the refresh began: its status stays the answer's
+      (err: unknown) => emit({ status: 200, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
     );
   }
 
-  function failed(res: ServerResponse, table: string, fn: string, err: unknown): void {
+  /** A drop that failed, named with the order or keys it was for (not as the whole table). */
+  function failed(res: ServerResponse, table: string, fn: string, err: unknown, what: { order?: number; keys?: readonly string[] } = {}): void {
     const reason = (err as { code?: string }).code === 'ERR_BUS_PUBLISH' ? (err as Error).message : `cache error: ${(err as Error).message}`;
-    emit({ status: 500, action: 'rejected', table, function: fn, reason });
+    emit({ status: 500, action: 'rejected', table, function: fn, ...what, reason });
     reply(res, 500, { ok: false, error: reason });
   }
 }

@@ -152,7 +152,7 @@ describe('the listener for tables routed by their own key', () => {
     expect(await cache.has('getEmployee', '7')).toBe(false);
     expect(await cache.has('getEmployee', 8)).toBe(true);
     expect(events.at(-1)).toMatchObject({ status: 200, action: 'dropped', table: 'EMPLOYEES', function: 'getEmployee', keys: ['7'] });
-    expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7")');
+    expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7") and getEmployee(7)');
   });
 
   it('?order_no=2408 drops getOrderFields(2408) and getOrderFields("2408"), as keys drop both forms', async () => {

@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { CacheWarning } from '../../cache/result-cache.js';
 import { DcnError, usageError } from '../../errors.js';
 import { DEFAULT_PATH, startListener, type NotificationEvent } from '../../listener/listener.js';
+import { keyArguments } from '../../cache/key-arguments.js';
 import { portOwner } from '../../listener/port-owner.js';
 import { listenerMetrics } from '../../metrics/metrics.js';
 import { metricsHandler } from '../../metrics/server.js';
@@ -43,11 +44,17 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** Every argument list a drop removed: a number-like key or order as a number and as text. */
+function droppedCalls(fn: string | undefined, e: NotificationEvent): string {
+  const lists = keyArguments(e.keys ?? [String(e.order)]);
+  return lists.map((args) => `${fn}(${args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : String(a))).join(', ')})`).join(' and ');
+}
+
 export function formatEvent(e: NotificationEvent): string {
   const keys = e.keys?.map((k) => JSON.stringify(k)).join(', ');
   const what = e.order !== undefined ? `${e.table} order ${e.order}` : keys !== undefined ? `${e.table} key ${keys}` : e.table ? `${e.table} (whole table)` : '';
   const action =
-    e.action === 'dropped' ? `dropped ${e.function}(${keys ?? e.order})`
+    e.action === 'dropped' ? `dropped ${droppedCalls(e.function, e)}`
     : e.action === 'dropped-all' ? `dropped every ${e.function}() result`
     : e.action === 'refreshed' ? `refreshed ${e.function}(${e.order})`
     : e.action === 'refresh-failed' ? `refresh of ${e.function}(${e.order}) failed: ${e.reason}`
