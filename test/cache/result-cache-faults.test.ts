@@ -40,13 +40,16 @@ describe('never stale', () => {
   it('does not let a call that begins after a drop join a computation that began before it', async () => {
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
     let db = 'old';
+    let began!: () => void;
+    const firstBegan = new Promise<void>((r) => (began = r));
     const q = async () => {
       const v = db;
+      began();
       await sleep(200);
       return v;
     };
     const first = cache.call('getOrderFields', q, 2408);
-    await sleep(50);
+    await firstBegan; // the first computation has read the row
     db = 'new';
     await cache.drop('getOrderFields', 2408);
     expect(await cache.call('getOrderFields', q, 2408)).toBe('new');
@@ -87,13 +90,16 @@ describe('never stale', () => {
     const dir = tempDir();
     const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
     let db = 'old';
+    let began!: () => void;
+    const firstBegan = new Promise<void>((r) => (began = r));
     const q = async () => {
       const v = db;
+      began();
       await sleep(300);
       return v;
     };
     const first = cache.call('getOrderFields', q, 2408);
-    await sleep(50);
+    await firstBegan; // the first computation has read the row
     db = 'new';
     const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(distCache)}).then(({ ResultCache }) => new ResultCache({ dir: ${JSON.stringify(dir)} }).drop('getOrderFields', 2408)).then((d) => process.stdout.write(String(d)))`], { encoding: 'utf8' });
     expect(r.stdout).toBe('true');
