@@ -135,6 +135,7 @@ describe('the listener over real HTTP', () => {
       expect(r.headers.allow).toBe('GET, POST');
     }
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'content-length': '5' }, body: 'hello' })).status).toBe(413);
+    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'transfer-encoding': 'chunked' }, body: 'hello' })).status).toBe(413);
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'x-big': 'a'.repeat(10_000) } })).status).toBe(431);
     // and it still serves valid notifications afterwards
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: withToken })).status).toBe(200);
