@@ -24,6 +24,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/oracle/**'],
+          globalSetup: ['test/global-setup.ts'],
           testTimeout: 20_000,
         },
       },

@@ -85,6 +85,9 @@ function runOracle(writer: ResultCache, reader: ResultCache, leaseMs: number, dr
     }
   })();
   return {
+    /** The counts so far, and the hits since t: what a test waits for instead of a clock. */
+    progress: report,
+    hitsSince: (t: number) => hitTimes.filter((h) => h >= t).length,
     async stop(): Promise<OracleReport> {
       running = false;
       await Promise.all([writing, reading]);
@@ -134,7 +137,8 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   it('pass: serves from the cache, and no read is stale', async () => {
     const { writer, reader } = await pair();
     const oracle = runOracle(writer, reader, LEASE);
-    await sleep(2000);
+    const { progress } = oracle;
+    await until('enough reads, hits and drops', () => progress.reads > 100 && progress.hits > 10 && progress.drops > 50, 30_000);
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hits).toBeGreaterThan(10);
@@ -144,7 +148,7 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   it('the oracle catches staleness: with drops switched off, reads are stale', async () => {
     const { writer, reader } = await pair();
     const oracle = runOracle(writer, reader, LEASE, false);
-    await sleep(2000);
+    await until('a stale read', () => oracle.progress.stale > 0, 30_000);
     const r = await oracle.stop();
     expect(r.stale).toBeGreaterThan(0);
   });
@@ -162,7 +166,7 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
     const back = backAfter(fault);
-    await sleep(1000);
+    await until('served again, and enough reads', () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100, 30_000);
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hitsBetween(fault + LEASE, back)).toBe(0);
@@ -181,7 +185,7 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
     const back = backAfter(fault);
-    await sleep(500);
+    await until('served again, and enough reads', () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100, 30_000);
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hitsBetween(fault + LEASE, back)).toBe(0);
@@ -222,7 +226,7 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     }
     await until('both back', () => reader.busState() === 'up' && writer.busState() === 'up');
     const back = backAfter(fault);
-    await sleep(500);
+    await until('served again, and enough reads', () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100, 30_000);
     const r = await oracle.stop();
     expectSound(r);
     expect(r.failedDrops).toBeGreaterThan(0);

@@ -50,10 +50,15 @@ describe('caches kept coherent through a real Redis', () => {
   });
 
   it('keeps channels apart', async () => {
-    const [a, other] = [await onBus('dcn:one'), await onBus('dcn:two')];
+    const [a, other, marker] = [await onBus('dcn:one'), await onBus('dcn:two'), await onBus('dcn:two')];
+    const received: unknown[] = [];
+    other.on('busDrop', (m) => received.push(m));
     await other.call('f', () => 1, 1);
-    await a.drop('f', 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await a.drop('f', 1); // resolves once Redis took the PUBLISH
+    // published after it, so other's link would carry a's drop first, had it subscribed to dcn:one
+    await marker.drop('marker', 1);
+    await until('the marker on other', () => received.length > 0);
+    expect(received).toMatchObject([{ name: 'marker' }]);
     expect(await other.has('f', 1)).toBe(true);
   });
 
@@ -481,8 +486,10 @@ describe('its own drops', () => {
       await a.drop('f', 1);
       await a.dropAll('g');
       await until('b applied both', () => applied.b === 2);
-      await new Promise((r) => setTimeout(r, 100));
-      expect(applied).toEqual({ a: 0, b: 2 });
+      // b's drop reaches a after a's own two (Redis took those first): once a applied it, a has seen them
+      await b.drop('h', 1);
+      await until('a applied b\'s drop', () => applied.a === 1);
+      expect(applied).toEqual({ a: 1, b: 2 });
     } finally {
       a.close();
       b.close();

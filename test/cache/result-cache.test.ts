@@ -145,13 +145,16 @@ describe('ResultCache: concurrency and failures', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let version = 1;
+    let began!: () => void;
+    const readRow = new Promise<void>((r) => (began = r));
     const fn = counted(async () => {
       const seen = version; // the "query" reads the row now
+      began();
       await gate;
       return { version: seen };
     });
     const running = app.call('getOrderFields', fn, 2408);
-    await new Promise((r) => setTimeout(r, 10));
+    await readRow;
     version = 2; // the row changes and commits …
     expect(await listener.drop('getOrderFields', 2408)).toBe(true); // … and the database notifies
     release();

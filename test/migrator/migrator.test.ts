@@ -147,6 +147,20 @@ describe('Migrator.migrate', () => {
     expect(db.history().every((h) => h.SUCCESS === 1)).toBe(true);
   });
 
+  it('keeps the resume point when a resume fails again before any statement: the next one does not run committed DDL again', async () => {
+    const { db, migrator } = setup();
+    db.failOn(/^CREATE INDEX/, 'ORA-01031: insufficient privileges', 2);
+    await rejection(migrator.migrate());
+    expect(db.history()).toMatchObject([{ VERSION: '1', SUCCESS: 0, STATEMENTS_DONE: 1 }]);
+    const again = await rejection(migrator.migrate({ resume: true }));
+    expect(again.message).toMatch(/failed at statement 2 of 3/);
+    expect(db.history()).toMatchObject([{ VERSION: '1', SUCCESS: 0, STATEMENTS_DONE: 1 }]);
+    const before = db.log.length;
+    const resumed = await migrator.migrate({ resume: true });
+    expect(resumed.results.map((r) => [r.version, r.resumedFrom])).toEqual([['1', 2], ['2', undefined], ['3', undefined]]);
+    expect(db.log.slice(before).filter((l) => l.name === undefined)[0]!.sql).toMatch(/^CREATE INDEX/); // not the CREATE TABLE
+  });
+
   it('refuses to resume when statements that already ran have changed since', async () => {
     const { db, dir } = setup();
     const first = setup({ db, dir });

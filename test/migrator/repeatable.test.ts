@@ -2,7 +2,7 @@
  * Repeatable migrations (R__<description>.sql): applied after the versioned ones, and again
  * whenever their rendered text changes, so a changed setting reaches the database.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,18 @@ describe('repeatable migrations', () => {
     const blocked = await migrator.migrate().catch((e: DcnError) => e);
     expect((blocked as DcnError).code).toBe('history_blocked');
     expect((await migrator.migrate({ resume: true })).results.map((r) => [r.version, r.status])).toEqual([['R__notify_app', 'success']]);
+  });
+
+  it('block nothing once their file is gone: what they made stays, and later versions are applied', async () => {
+    const { db, dir, migrator } = setup();
+    await migrator.migrate();
+    rmSync(join(dir, 'R__notify_app.sql'));
+    writeFileSync(join(dir, 'V2__add_level.sql'), 'ALTER TABLE app_log ADD (lvl NUMBER);\n');
+    const next = setup({ db, dir });
+    expect((await next.migrator.status()).migrations.map((m) => [m.version, m.state])).toEqual([['1', 'applied'], ['2', 'pending'], ['R__notify_app', 'missing']]);
+    const run = await next.migrator.migrate();
+    expect(run.results.map((r) => [r.version, r.status])).toEqual([['2', 'success']]);
+    expect(run.warnings).toEqual([]);
   });
 
   it('are in the plan, after the versioned ones, marked repeatable', () => {

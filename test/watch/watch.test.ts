@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { Watch, type WatchEvent, type WatchOptions } from '../../src/watch/watch.js';
@@ -319,6 +319,26 @@ describe('dcn watch never retries what a retry cannot cure', () => {
     expect(calls).toHaveLength(failures.length + 2);
     expect(w.events.filter((e) => e.action === 'lost')).toHaveLength(failures.length + 1);
     expect((await w.stop()).reconnects).toBe(failures.length + 1);
+  });
+
+  it('waits the initial backoff again after a reconnect that subscribed, not the doubled wait of the failures before it', async () => {
+    const db = database();
+    const { connect } = flakyConnect(db, [REFUSED, REFUSED, REFUSED], { afterFirst: true });
+    // the waits, as the timers it sets: 7 ms doubling, numbers no other timer here uses
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    const backoffWaits = () => timers.mock.calls.map((c) => c[1]).filter((ms) => [7, 14, 28, 56, 112].includes(ms as number));
+    try {
+      const w = start(db, await seeded(), { connect, backoffMs: { initial: 7, max: 10_000 } });
+      await until('subscribed', () => subscribed(w.events));
+      for (const s of db.sessions) s.kill();
+      await until('subscribed again, after three refused connects', () => subscribed(w.events, 2));
+      for (const s of db.sessions) s.kill();
+      await until('subscribed a third time', () => subscribed(w.events, 3));
+      await w.stop();
+      expect(backoffWaits()).toEqual([7, 14, 28, 56, 7]);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it('once subscribed, an error that is neither the network nor a starting database stops the watch', async () => {
