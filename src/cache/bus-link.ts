@@ -24,15 +24,9 @@
  * Every asynchronous step records the generation it started in and commits nothing if a loss
  * bumped it meanwhile.
  */
-import type { BusMessage, BusSession, BusTransport, LoggedDrop, LogPosition } from './bus.js';
+import { withTimeout, type BusAcks, type BusMessage, type BusSession, type BusTransport, type LoggedDrop, type LogPosition } from './bus.js';
 import { DropAcks } from './drop-acks.js';
 
-/**
- * What drop() waits for. 'applied': every member whose lease is live applied it (or its lease
- * lapsed); 'published': the server took it (other members apply it a moment later, and one
- * that missed it stops serving within its lease).
- */
-export type BusAcks = 'applied' | 'published';
 
 export type LinkState = 'connecting' | 'catching-up' | 'serving' | 'suspended' | 'closed';
 
@@ -51,16 +45,6 @@ export const DEFAULT_LEASE_MS = 3000;
 /** How much longer a lease runs on the server than the member serves on it: for clocks that run at slightly different rates. */
 const leaseMargin = (leaseMs: number) => Math.max(50, leaseMs / 10);
 const MAX_BACKOFF_MS = 5000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the bus within ${ms} ms ${what}`), { code: 'ERR_BUS_TIMEOUT' })), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 export class BusLink {
   readonly where: string;
@@ -157,7 +141,12 @@ export class BusLink {
     }
     if (!this.#acksWanted) return;
     if (gen !== this.#gen) throw Object.assign(new Error(`the drop reached the bus at ${this.where}, but the link was lost before every member acknowledged it`), { code: 'ERR_BUS_ACK' });
-    await this.#acks.wait(session, published, session.origin, 2 * this.leaseMs, this.where);
+    try {
+      await this.#acks.wait(session, published, session.origin, 2 * this.leaseMs, this.where);
+    } catch (err) {
+      // told as a drop that did not reach the bus: the other caches may still hold the entry
+      throw Object.assign(new Error(`the drop did not reach every cache on the bus: ${(err as Error).message}`), { code: 'ERR_BUS_PUBLISH', cause: err });
+    }
   }
 
   /** A drop that could not be applied here: not served from until a whole catch-up succeeds. */

@@ -12,6 +12,13 @@
 /** A drop, as the bus carries it: one entry (by its arguments' hash) or every entry of a function. */
 export type BusMessage = { readonly op: 'drop'; readonly name: string; readonly hash: string } | { readonly op: 'dropAll'; readonly name: string };
 
+/**
+ * What drop() waits for. 'applied': every member whose lease is live applied it (or its lease
+ * lapsed); 'published': the server took it (other members apply it a moment later, and one
+ * that missed it stops serving within its lease).
+ */
+export type BusAcks = 'applied' | 'published';
+
 /** What a cache tells of its bus: up only while the link grants serving (see bus-link.ts). */
 export type BusState = 'connecting' | 'up' | 'down';
 
@@ -73,6 +80,17 @@ export interface BusTransport {
   readonly where: string;
   /** Connects and subscribes; rejects when the server cannot be reached or refuses. */
   open(events: SessionEvents): Promise<BusSession>;
+}
+
+/** A bus call that settles within ms: rejects with ERR_BUS_TIMEOUT when the server did not answer. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the bus within ${ms} ms ${what}`), { code: 'ERR_BUS_TIMEOUT' })), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** A bus URL as given, checked: redis:// or rediss://, a host; the password is never printed. */

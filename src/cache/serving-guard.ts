@@ -5,8 +5,8 @@
  * failed drop should have removed may still be there. /healthz reads the same answer.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import type { BusMessage, BusState, BusTransport } from './bus.js';
-import { BusLink, type BusAcks } from './bus-link.js';
+import type { BusAcks, BusMessage, BusState, BusTransport } from './bus.js';
+import { BusLink } from './bus-link.js';
 import { isMissing } from './entry-files.js';
 import type { CacheWarningCode } from './warnings.js';
 
