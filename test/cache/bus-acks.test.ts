@@ -284,4 +284,34 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     expect(r.dropsBetween(back, Infinity)).toBeGreaterThan(5);
     expect(r.hits).toBeGreaterThan(10);
   }, 30_000);
+  it('dcn listen answers 200 only once every live cache dropped: at once when all apply it, after the lease of one partitioned', async () => {
+    const { startListener } = await import('../../src/listener/listener.js');
+    const { writer, reader, proxy } = await caches();
+    const listener = await startListener({ cache: writer, port: 0, tables: { ORDERS: 'getOrderFields' } });
+    try {
+      await sleep(1.2 * LEASE); // past the grace period of a log just made
+      await reader.call('getOrderFields', () => 'old', 2408);
+      let t0 = performance.now();
+      expect((await fetch(`${listener.url}?order_no=2408&table=ORDERS`)).status).toBe(200);
+      expect(performance.now() - t0).toBeLessThan(LEASE / 2);
+      // answered 200: the other server computes again from its very next read
+      expect((await reader.callWith('getOrderFields', {}, () => 'new', 2408)).value).toBe('new');
+      proxy.mode('blackhole');
+      t0 = performance.now();
+      expect((await fetch(`${listener.url}?order_no=2408&table=ORDERS`)).status).toBe(200);
+      // not before the partitioned cache's lease lapsed (it stopped serving before that)
+      expect(performance.now() - t0).toBeGreaterThan(LEASE / 2);
+      expect(reader.busState()).not.toBe('up');
+    } finally {
+      proxy.mode('pass');
+      await listener.close();
+    }
+  });
+
+  it('dcn listen refuses --bus-acks other than applied or published (exit 2)', async () => {
+    const { runCli } = await import('../support/cli.js');
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', redis.url, '--bus-acks', 'maybe']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--bus-acks maybe: expected applied or published/);
+  });
 });
