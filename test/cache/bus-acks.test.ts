@@ -62,7 +62,7 @@ const MUST_SEE = `(root, k, t) => {
   }
   return must;
 }`;
-// eslint-disable-next-line @typescript-eslint/no-implied-eval -- the same rule the members run, in this process
+// the same rule the members run, in this process
 const mustSee = new Function('readFileSync', `return ${MUST_SEE}`)(readFileSync) as (root: string, k: number, t: number) => number;
 
 /** A member in a process of its own: reads its keys through its cache, counts stale reads, tells them on SIGTERM (or when asked). */
@@ -155,7 +155,11 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     redis = await startRedis();
   });
   afterAll(async () => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) (c.kill('SIGCONT'), c.kill('SIGKILL'));
+    for (const c of children) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      c.kill('SIGCONT');
+      c.kill('SIGKILL');
+    }
     for (const o of open) await o.close();
     await redis.stop();
   });
