@@ -4,8 +4,8 @@
  * directory, its link through a TCP proxy the test controls) and members in processes of their
  * own (SIGKILL, SIGSTOP). A writer bumps a key's version (the "database", a file per key the
  * other processes read too) and then awaits drop(); a read that returns a version older than one
- * whose drop() resolved before the read began is stale. Each run lasts seconds; the 60 s runs are
- * in bench/bus.mjs. Needs the build (npm test builds first): the members run dist/.
+ * whose drop() resolved before the read began is stale. Each run lasts seconds (long runs belong
+ * in bench/). Needs the build (npm test builds first): the members run dist/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
