@@ -1,4 +1,4 @@
-// The cache bus, against a real redis-server on loopback: cache hits with a bus
+// The cache bus, against a real redis-server on loopback (`node bench/bus.mjs` alone measures acknowledged drops): cache hits with a bus
 // configured against hits without one (same process, rounds alternating), and the time from a drop
 // in this process to the entry being gone in another process (its cache's busDrop event), over
 // 10,000 drops one after the other. Clocks: performance.timeOrigin + performance.now() in both
@@ -95,6 +95,7 @@ export async function busCost() {
     latencies.push((await arrived) - sent);
   }
   child.send('exit');
+  const acked = await ackedDrops(redis.url);
   latencies.sort((a, b) => a - b);
   const p50 = latencies[Math.floor(latencies.length * 0.5)];
   const p99 = latencies[Math.floor(latencies.length * 0.99)];
@@ -132,5 +133,86 @@ export async function busCost() {
     '',
     `p99 under 5 ms: ${verdict(p99 < 5)}.`,
     '',
+    ...acked,
   ].join('\n');
+}
+
+/** A cache on the bus in a process of its own: a member that applies and acknowledges every drop. */
+function member(url, channel) {
+  const code = `
+    const { ResultCache } = await import(${JSON.stringify(new URL('../dist/src/cache/result-cache.js', import.meta.url).href)});
+    const { mkdtempSync } = await import('node:fs');
+    const cache = new ResultCache({ dir: mkdtempSync('/tmp/dcn-bench-member-'), bus: ${JSON.stringify(url)}, channel: ${JSON.stringify(channel)}, sweepIntervalSeconds: 0 });
+    cache.on('warning', () => undefined);
+    await cache.ready();
+    process.on('message', () => { cache.close(); setTimeout(() => process.exit(0), 300); });
+    process.send('ready');
+  `;
+  return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
+
+/**
+ * drop() with acknowledgements ('applied', the default) against pub/sub only ('published'), with
+ * 2, 5 and 10 member processes, rounds alternating; then one member killed with SIGKILL: how long
+ * the next drop waits (at most its lease, 3000 ms, and a tenth).
+ */
+export async function ackedDrops(url) {
+  const rows = [];
+  let killedWait;
+  for (const n of [2, 5, 10]) {
+    const channel = `dcn:bench-acks-${n}`;
+    const children = Array.from({ length: n }, () => member(url, channel));
+    await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
+    const applied = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-bench-acked-')), bus: url, channel, sweepIntervalSeconds: 0 });
+    const published = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-bench-pub-')), bus: url, channel, busAcks: 'published', sweepIntervalSeconds: 0 });
+    for (const c of [applied, published]) c.on('warning', () => undefined);
+    await Promise.all([applied.ready(), published.ready()]);
+    await new Promise((r) => setTimeout(r, 3500)); // past the grace period of a log just made
+    const times = { applied: [], published: [] };
+    for (let round = 0; round < 10; round++) {
+      for (const [name, cache] of round % 2 === 0 ? [['applied', applied], ['published', published]] : [['published', published], ['applied', applied]]) {
+        for (let i = 0; i < 200; i++) {
+          const t0 = performance.now();
+          await cache.drop('getOrderFields', i);
+          times[name].push(performance.now() - t0);
+        }
+      }
+    }
+    for (const t of Object.values(times)) t.sort((a, b) => a - b);
+    rows.push(`| ${n} | ${fmt(pct(times.applied, 0.5), 3)} | ${fmt(pct(times.applied, 0.99), 3)} | ${fmt(pct(times.published, 0.5), 3)} | ${fmt(pct(times.published, 0.99), 3)} |`);
+    if (n === 2) {
+      children[0].kill('SIGKILL');
+      await new Promise((r) => children[0].once('exit', r));
+      const t0 = performance.now();
+      await applied.drop('getOrderFields', 1);
+      killedWait = performance.now() - t0;
+    }
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.send('exit');
+    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    applied.close();
+    published.close();
+  }
+  return [
+    '### Acknowledged drops (busAcks applied) against pub/sub only (published)',
+    '',
+    'drop() from a cache in this process until it resolved, with N member processes on the channel (and the two caches of this process, which are members too); 10 rounds of 200 drops, the two modes alternating:',
+    '',
+    '| members | applied p50 (ms) | applied p99 (ms) | published p50 (ms) | published p99 (ms) |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `One member killed with SIGKILL: the next drop resolved after ${fmt(killedWait, 0)} ms (its lease is 3000 ms and a tenth: ${verdict(killedWait <= 3400)}).`,
+    '',
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const redis = await redisServer();
+  try {
+    process.stdout.write((await ackedDrops(redis.url)).join('\n'));
+  } finally {
+    await redis.stop();
+  }
 }

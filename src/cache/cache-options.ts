@@ -25,9 +25,10 @@ export interface ResultCacheOptions {
    * A bus that keeps caches on other hosts coherent: redis://[user:password@]host[:port][/db] or
    * rediss:// (TLS), or a BusTransport. Every drop is published, every drop published by another
    * instance on the same channel is applied here, and the cache serves from its directory only
-   * while its link to the bus is confirmed live (a PING answered less than busLeaseMs ago);
-   * otherwise every call computes. Once subscribed, at start and after each reconnect, everything
-   * in the directory is dropped before anything is served.
+   * while its link to the bus is confirmed live (a PING answered, and its lease renewed, less
+   * than busLeaseMs ago); otherwise every call computes. At start everything in the directory is
+   * dropped before anything is served; after a reconnect, the drops it missed are applied from
+   * the bus's log (everything is dropped only when the log no longer holds them).
    */
   readonly bus?: string | BusTransport;
   /**
@@ -35,6 +36,20 @@ export interface ResultCacheOptions {
    * has passed, and drop() and ready() settle within it. A PING goes every third of it.
    */
   readonly busLeaseMs?: number;
+  /**
+   * What drop() and dropAll() wait for, with a bus. 'applied' (the default): every other cache on
+   * the channel whose lease is live has applied the drop (acknowledged through Redis), or its
+   * lease has lapsed, so a read that begins anywhere after drop() resolved returns no older
+   * value; rejects after twice busLeaseMs. 'published': only that Redis took it; other caches
+   * apply it a moment later (milliseconds, at most busLeaseMs for one that lost its link).
+   */
+  readonly busAcks?: 'applied' | 'published';
+  /**
+   * How many drops the bus's log keeps (about; default 10,000): a cache back on the bus applies
+   * the drops it missed from it and keeps its other entries; one that missed more drops than
+   * that drops every entry.
+   */
+  readonly busLogLength?: number;
   /** The bus channel (default dcn:cache): the instances that share one are kept coherent. */
   readonly channel?: string;
   /**

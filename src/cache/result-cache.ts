@@ -104,12 +104,12 @@ export class ResultCache extends EventEmitter {
       // unref'd: a process that only drops once and exits is not held up by it
       this.#timer = setInterval(() => void this.sweep().catch(() => undefined), sweepMs).unref();
     }
-    const transport = typeof options.bus === 'string' ? new RedisBus(options.bus, options.channel ?? 'dcn:cache') : options.bus;
+    const transport = typeof options.bus === 'string' ? new RedisBus(options.bus, options.channel ?? 'dcn:cache', options.busLogLength) : options.bus;
     this.#guard = new ServingGuard(
       this.#store.root,
       this.dir,
       { dropEverything: () => this.#dropEverything(), apply: (m) => this.#applyRemote(m), warn: (...a) => this.#warn(...a) },
-      transport && { transport, leaseMs: options.busLeaseMs },
+      transport && { transport, leaseMs: options.busLeaseMs, acks: options.busAcks },
     );
   }
 

@@ -5,7 +5,7 @@
  * failed drop should have removed may still be there. /healthz reads the same answer.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import type { BusMessage, BusState, BusTransport } from './bus.js';
+import type { BusAcks, BusMessage, BusState, BusTransport } from './bus.js';
 import { BusLink } from './bus-link.js';
 import { isMissing } from './entry-files.js';
 import type { CacheWarningCode } from './warnings.js';
@@ -33,7 +33,7 @@ export class ServingGuard {
   #healTimer: NodeJS.Timeout | undefined;
   #healMs = HEAL_FIRST_MS;
 
-  constructor(root: string, shownDir: string, hooks: GuardHooks, bus?: { transport: BusTransport; leaseMs?: number }) {
+  constructor(root: string, shownDir: string, hooks: GuardHooks, bus?: { transport: BusTransport; leaseMs?: number; acks?: BusAcks }) {
     this.#root = root;
     this.#shownDir = shownDir;
     this.#hooks = hooks;
@@ -55,6 +55,7 @@ export class ServingGuard {
           up: (message) => hooks.warn('bus_up', undefined, message),
         },
         bus.leaseMs,
+        bus.acks,
       );
     }
   }

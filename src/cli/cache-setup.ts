@@ -32,12 +32,14 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
  * drop that reaches no cache drops nothing. With a bus, on it before anything is dropped: an
  * unreachable bus is exit 6 before the command answers anything.
  */
-export async function openCache(ctx: CommandContext, cacheDir: string | undefined, options: { lifetimeSeconds?: number; bus?: { url: string; channel: string } } = {}): Promise<ResultCache> {
+export async function openCache(ctx: CommandContext, cacheDir: string | undefined, options: { lifetimeSeconds?: number; bus?: { url: string; channel: string }; busAcks?: string } = {}): Promise<ResultCache> {
+  const { busAcks } = options;
+  if (busAcks !== undefined && busAcks !== 'applied' && busAcks !== 'published') throw usageError(`--bus-acks ${busAcks}: expected applied or published`, 'applied: a 200 means every live cache on the bus dropped the result; published: only that Redis took the drop');
   // resolve() would turn an empty path into the current directory
   if (cacheDir !== undefined && cacheDir.trim() === '') throw usageError('--cache-dir is empty: it would mean the current directory', 'give the cache its own directory, e.g. --cache-dir /var/cache/orders');
   let cache: ResultCache;
   try {
-    cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel } : {}) });
+    cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel, busAcks } : {}) });
   } catch (cause) {
     if (!(cause instanceof CacheDirError)) throw cause;
     throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });

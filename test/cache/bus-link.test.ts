@@ -142,7 +142,8 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hits).toBeGreaterThan(10);
-    expect(r.drops).toBeGreaterThan(50);
+    // for a lease after a channel's log is made, every drop waits: members of a Redis that lost its data may still serve
+    expect(r.drops).toBeGreaterThan(20);
   });
 
   it('the oracle catches staleness: with drops switched off, reads are stale', async () => {

@@ -73,7 +73,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const token = callbackToken(flags, ctx);
   const refresh = flags.refresh ? await loadRefresh(flags.refresh, ctx.cwd, [...new Set(Object.values(tables))]) : undefined;
   // A listener that cannot reach its cache would answer "dropped" while dropping nothing.
-  const cache = await openCache(ctx, flags.cacheDir, { lifetimeSeconds: lifetime, bus: busSetting(flags, ctx) });
+  const cache = await openCache(ctx, flags.cacheDir, { lifetimeSeconds: lifetime, bus: busSetting(flags, ctx), busAcks: flags.busAcks });
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
   // under load, a write per line costs the listener a fifth of its throughput (bench/RESULTS.md).
