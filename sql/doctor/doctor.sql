@@ -34,3 +34,8 @@ SELECT line, position, text
   FROM user_errors
  WHERE name = :name AND type = :type AND attribute = 'ERROR'
  ORDER BY sequence;
+
+-- name: log.rows
+-- The rows of the notification log, counted only up to one past the warning's threshold: on a
+-- log of millions the count stops once it has passed it.
+SELECT COUNT(*) AS n FROM (SELECT 1 FROM nfresults WHERE ROWNUM <= :cap);

@@ -253,6 +253,7 @@ export const DOCTOR = {
   watch: { flags: '--watch', description: 'check what dcn watch needs instead: Oracle 19.4+, Thin mode, CHANGE NOTIFICATION, the tables, a subscription made and removed' },
   table: { flags: '--table <name>', description: 'with --watch: a table to watch; repeatable (default: the orders tables)', repeatable: true },
   map: { flags: '--map <TABLE=function>', description: 'with --watch: as dcn watch takes it', repeatable: true },
+  logMaxRows: { flags: '--log-max-rows <n>', description: 'warn when the notification log holds more rows than this (default 1000000; dcn log prune trims it)' },
 } as const;
 export type DoctorFlags = FlagsOf<typeof DOCTOR>;
 

@@ -44,7 +44,12 @@ export interface DoctorOptions {
   readonly migrator: Migrator;
   /** Checks the callback URL from here (a GET of /healthz on its origin). */
   readonly probe?: (url: string) => Promise<{ status?: number; error?: string }>;
+  /** Warn when the notification log holds more rows than this (it only grows until pruned). */
+  readonly logMaxRows?: number;
 }
+
+/** The log size doctor warns above unless told otherwise. */
+export const DEFAULT_LOG_MAX_ROWS = 1_000_000;
 
 const queries = () => loadNamedQueries(sqlPath('doctor', 'doctor.sql'));
 
@@ -92,7 +97,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     add({ id: 'connection', status: 'ok', summary: `connected as ${options.who}${v ? `, Oracle ${v.major}.${v.minor}` : ''}` });
   } catch (err) {
     add({ id: 'connection', status: 'fail', summary: err instanceof Error ? err.message : String(err), fix: isDcnError(err) ? err.hint : undefined });
-    for (const id of ['privileges', 'job_queue_processes', 'network_acl', 'objects', 'registration', 'table_access', 'migrations', 'notifications', 'replay', ...(options.probe ? ['probe'] : [])]) {
+    for (const id of ['privileges', 'job_queue_processes', 'network_acl', 'objects', 'registration', 'table_access', 'migrations', 'invalid_objects', 'notifications', 'replay', 'log_size', ...(options.probe ? ['probe'] : [])]) {
       add({ id, status: 'skipped', summary: 'needs a connection' });
     }
     return { ok: false, checks };
@@ -269,6 +274,17 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     // no log, or no V7 yet: the objects and migrations checks say what to install
     if (isDcnError(err) && err.code === 'not_found') add({ id: 'replay', status: 'skipped', summary: err.message });
     else add({ id: 'replay', status: 'warn', summary: `cannot count the failed calls: ${isDcnError(err) ? err.message : firstLine(err)}` });
+  }
+
+  // the log only grows until `dcn log prune` trims it
+  try {
+    const max = options.logMaxRows ?? DEFAULT_LOG_MAX_ROWS;
+    const counted = q.render('log.rows');
+    const rows = Number((await session.execute(counted.sql, { cap: max + 1 }, { name: counted.name })).rows[0]?.N ?? 0);
+    if (rows > max) add({ id: 'log_size', status: 'warn', summary: `the notification log holds more than ${max.toLocaleString('en-US')} rows`, fix: 'dcn log prune --older-than 30d --keep-failed (in batches, one commit each)' });
+    else add({ id: 'log_size', status: 'ok', summary: `the notification log holds ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} (warns above ${max.toLocaleString('en-US')})` });
+  } catch (err) {
+    add({ id: 'log_size', status: 'warn', summary: `cannot count the log's rows: ${isDcnError(err) ? err.message : firstLine(err)}` });
   }
 
   if (options.probe) {

@@ -46,6 +46,7 @@ describe('dcn doctor', () => {
       ['invalid_objects', 'ok'],
       ['notifications', 'ok'],
       ['replay', 'ok'],
+      ['log_size', 'ok'],
     ]);
     expect(r.code).toBe(0);
     expect(r.check('connection').summary).toBe('connected as oe@db:1521/FREEPDB1, Oracle 23.9');
@@ -177,6 +178,18 @@ describe('dcn doctor', () => {
     expect((await doctor(db)).check('notifications').summary).toMatch(/nothing answers at http:\/\/localhost:8080\/phpcache\/dropResults\.php: the listener is down/);
     db.logNotification({ table: 'ORDERS', order: '2408', status: 200, message: '200 OK' });
     expect((await doctor(db)).check('notifications')).toMatchObject({ status: 'warn', summary: expect.stringMatching(/; 2 of the last 3 failed$/) });
+  });
+
+  it('warns when the notification log holds more rows than --log-max-rows, and names dcn log prune', async () => {
+    const db = await healthy();
+    expect((await doctor(db)).check('log_size')).toEqual({ id: 'log_size', status: 'ok', summary: 'the notification log holds 1 row (warns above 1,000,000)' });
+    for (let i = 0; i < 5; i++) db.logNotification({ table: 'ORDERS', order: String(i), status: 200, message: '200 OK' });
+    expect((await doctor(db, ['--log-max-rows', '6'])).check('log_size').status).toBe('ok');
+    const over = await doctor(db, ['--log-max-rows', '5']);
+    expect(over.check('log_size')).toEqual({ id: 'log_size', status: 'warn', summary: 'the notification log holds more than 5 rows', fix: 'dcn log prune --older-than 30d --keep-failed (in batches, one commit each)' });
+    expect(over.code).toBe(0);
+    const bad = await runCli(['doctor', '--log-max-rows', 'lots'], { env: DB_ENV, db });
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(/--log-max-rows lots is not a number of rows/)]);
   });
 
   it('warns of failed calls not replayed yet, until dcn replay sends them', async () => {

@@ -1019,6 +1019,12 @@ class FakeSession implements SubscribingSession {
           rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === 'ERROR').map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
           rowsAffected: 0,
         };
+      case 'log.rows': {
+        const flat = sql.replace(/\s+/g, ' ').trim();
+        if (!/^SELECT COUNT\(\*\) AS n FROM \(SELECT 1 FROM nfresults WHERE ROWNUM <= :cap\);?$/i.test(flat)) throw new Error(`the fake does not understand this query: ${flat}`);
+        if (!this.db.objects.has('TABLE NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
+        return { rows: [{ N: Math.min(this.db.nfresults.length, Number(b.cap)) }], rowsAffected: 0 };
+      }
       case 'prune.range':
       case 'prune.batch':
         return this.#prune(name, sql, b);

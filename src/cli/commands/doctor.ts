@@ -57,6 +57,8 @@ async function runForWatch(flags: DoctorFlags, ctx: CommandContext): Promise<Rep
 export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<Report> {
   if (flags.watch) return runForWatch(flags, ctx);
   if (flags.table !== undefined || flags.map !== undefined) throw usageError('--table and --map go with --watch', 'dcn doctor --watch --table OE.ORDERS');
+  const logMaxRows = flags.logMaxRows === undefined ? undefined : Number(flags.logMaxRows);
+  if (logMaxRows !== undefined && (!/^\d{1,12}$/.test(flags.logMaxRows!.trim()) || logMaxRows < 1)) throw usageError(`--log-max-rows ${flags.logMaxRows} is not a number of rows`, 'e.g. --log-max-rows 5000000');
   const config = migrationSetConfig(flags, ctx);
   const v = config.variables;
   const { migrations } = migrationSet(config);
@@ -73,6 +75,7 @@ export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<Repo
       orderItemsTable: v.order_items_table!,
       migrator,
       probe: flags.probe ? probe : undefined,
+      ...(logMaxRows !== undefined ? { logMaxRows } : {}),
     });
   }, config);
   return withSettings(report, config);
