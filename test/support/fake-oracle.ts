@@ -1014,11 +1014,15 @@ class FakeSession implements SubscribingSession {
             .map((o) => ({ OBJECT_NAME: o.name, OBJECT_TYPE: o.type, STATUS: o.status })),
           rowsAffected: 0,
         };
-      case 'errors.object':
+      case 'errors.object': {
+        // as the SQL says: the rows of the attribute it asks for (ERROR, not WARNING)
+        const attribute = /\battribute = '(\w+)'/i.exec(sql)?.[1];
+        if (attribute === undefined) throw new Error(`the fake reads USER_ERRORS by attribute only: ${sql}`);
         return {
-          rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === 'ERROR').map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
+          rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === attribute).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
           rowsAffected: 0,
         };
+      }
       case 'log.rows': {
         const flat = sql.replace(/\s+/g, ' ').trim();
         if (!/^SELECT COUNT\(\*\) AS n FROM \(SELECT 1 FROM nfresults WHERE ROWNUM <= :cap\);?$/i.test(flat)) throw new Error(`the fake does not understand this query: ${flat}`);
