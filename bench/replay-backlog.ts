@@ -50,7 +50,7 @@ export async function measure(rows: number): Promise<ReplayCost> {
   const controlSamples: number[] = [heap()];
   for (let i = 1; i <= rows; i++) {
     const row = control.nfresults[i - 1]!;
-    await controlSession.execute(send.sql, { url: URL, tblname: String(row.TBLNAME), order_id: String(row.ORDER_ID), regid: Number(row.REGID), note: `replay of #${i}`, key_values: null, id: i, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } }, { name: send.name });
+    await controlSession.execute(send.sql, { url: URL, tblname: String(row.TBLNAME), order_id: String(row.ORDER_ID), regid: Number(row.REGID), note: `replay of #${i}`, key_values: null, batch: null, id: i, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } }, { name: send.name });
     if (i % 500 === 0) {
       control.log.length = 0;
       controlSamples.push(heap());
