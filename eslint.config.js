@@ -14,7 +14,10 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
     rules: {
       // a leading _ names what is left out on purpose (a destructured member, an unused parameter)
-      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   prettier,

@@ -14,19 +14,27 @@ import { fmt, load, median, roundRatios, verdict } from './lib.mjs';
 const now = () => performance.timeOrigin + performance.now();
 
 async function redisServer() {
-  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('redis-server is not installed (apt-get install redis-server)');
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    throw new Error('redis-server is not installed (apt-get install redis-server)');
   const port = await new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port: free } = s.address();
       s.close(() => resolve(free));
     });
   });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   await new Promise((resolve) => {
     let out = '';
     child.stdout.on('data', (c) => (out += c) && /Ready to accept connections/.test(out) && resolve());
   });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))),
+  };
 }
 
 /** Hits per second of awaiting get(key) n times over 100 hot keys. */
@@ -46,18 +54,31 @@ function otherProcess(url) {
     process.on('message', () => { cache.close(); process.exit(0); });
     process.send('ready');
   `;
-  return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 export async function busCost() {
   if (spawnSync('redis-server', ['--version']).status !== 0) {
-    return ['## Cache bus (Redis pub/sub, loopback)', '', '**Not measured**: redis-server is not installed on this machine (apt-get install redis-server).', ''].join('\n');
+    return [
+      '## Cache bus (Redis pub/sub, loopback)',
+      '',
+      '**Not measured**: redis-server is not installed on this machine (apt-get install redis-server).',
+      '',
+    ].join('\n');
   }
   const redis = await redisServer();
   const dirs = ['nobus', 'bus', 'memory'].map((d) => mkdtempSync(join(tmpdir(), `dcn-bench-${d}-`)));
   const plain = new ResultCache({ dir: dirs[0], sweepIntervalSeconds: 0 });
   const onBus = new ResultCache({ dir: dirs[1], bus: redis.url, channel: 'dcn:bench', sweepIntervalSeconds: 0 });
-  const memory = new ResultCache({ dir: dirs[2], bus: redis.url, channel: 'dcn:bench-memory', memory: true, sweepIntervalSeconds: 0 });
+  const memory = new ResultCache({
+    dir: dirs[2],
+    bus: redis.url,
+    channel: 'dcn:bench-memory',
+    memory: true,
+    sweepIntervalSeconds: 0,
+  });
   await Promise.all([onBus.ready(), memory.ready()]);
   const map = new Map();
   for (let i = 0; i < 100; i++) {
@@ -148,7 +169,9 @@ function member(url, channel) {
     process.on('message', () => { cache.close(); setTimeout(() => process.exit(0), 300); });
     process.send('ready');
   `;
-  return spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
 }
 
 const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
@@ -165,14 +188,33 @@ export async function ackedDrops(url) {
     const channel = `dcn:bench-acks-${n}`;
     const children = Array.from({ length: n }, () => member(url, channel));
     await Promise.all(children.map((c) => new Promise((r) => c.once('message', r))));
-    const applied = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-bench-acked-')), bus: url, channel, sweepIntervalSeconds: 0 });
-    const published = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-bench-pub-')), bus: url, channel, busAcks: 'published', sweepIntervalSeconds: 0 });
+    const applied = new ResultCache({
+      dir: mkdtempSync(join(tmpdir(), 'dcn-bench-acked-')),
+      bus: url,
+      channel,
+      sweepIntervalSeconds: 0,
+    });
+    const published = new ResultCache({
+      dir: mkdtempSync(join(tmpdir(), 'dcn-bench-pub-')),
+      bus: url,
+      channel,
+      busAcks: 'published',
+      sweepIntervalSeconds: 0,
+    });
     for (const c of [applied, published]) c.on('warning', () => undefined);
     await Promise.all([applied.ready(), published.ready()]);
     await new Promise((r) => setTimeout(r, 3500)); // past the grace period of a log just made
     const times = { applied: [], published: [] };
     for (let round = 0; round < 10; round++) {
-      for (const [name, cache] of round % 2 === 0 ? [['applied', applied], ['published', published]] : [['published', published], ['applied', applied]]) {
+      for (const [name, cache] of round % 2 === 0
+        ? [
+            ['applied', applied],
+            ['published', published],
+          ]
+        : [
+            ['published', published],
+            ['applied', applied],
+          ]) {
         for (let i = 0; i < 200; i++) {
           const t0 = performance.now();
           await cache.drop('getOrderFields', i);
@@ -181,7 +223,9 @@ export async function ackedDrops(url) {
       }
     }
     for (const t of Object.values(times)) t.sort((a, b) => a - b);
-    rows.push(`| ${n} | ${fmt(pct(times.applied, 0.5), 3)} | ${fmt(pct(times.applied, 0.99), 3)} | ${fmt(pct(times.published, 0.5), 3)} | ${fmt(pct(times.published, 0.99), 3)} |`);
+    rows.push(
+      `| ${n} | ${fmt(pct(times.applied, 0.5), 3)} | ${fmt(pct(times.applied, 0.99), 3)} | ${fmt(pct(times.published, 0.5), 3)} | ${fmt(pct(times.published, 0.99), 3)} |`,
+    );
     if (n === 2) {
       children[0].kill('SIGKILL');
       await new Promise((r) => children[0].once('exit', r));
@@ -190,7 +234,11 @@ export async function ackedDrops(url) {
       killedWait = performance.now() - t0;
     }
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.send('exit');
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await Promise.all(
+      children.map((c) =>
+        c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined,
+      ),
+    );
     applied.close();
     published.close();
   }

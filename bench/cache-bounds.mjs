@@ -69,7 +69,9 @@ export async function cacheBounds() {
   return [
     '## Cache bounds',
     '',
-    `dropAll() of a function with ${drop.entries.toLocaleString('en')} entries: the event loop was held at most ${drop.block.toFixed(1)} ms at a time (target 20 ms; the same ticker idle for 3 s in this run: ${idle.toFixed(1)} ms, load ${loadavg().map((l) => l.toFixed(2)).join(', ')}); its directory was gone after ${drop.ms.toFixed(0)} ms.`,
+    `dropAll() of a function with ${drop.entries.toLocaleString('en')} entries: the event loop was held at most ${drop.block.toFixed(1)} ms at a time (target 20 ms; the same ticker idle for 3 s in this run: ${idle.toFixed(1)} ms, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}); its directory was gone after ${drop.ms.toFixed(0)} ms.`,
     `maxBytes ${churn.maxBytes.toLocaleString('en')} under churn (${churn.calls.toLocaleString('en')} calls of 2 KB values in ${churn.seconds} s, a drop every 50): at most ${churn.most.toLocaleString('en')} bytes on disk (du -s -B1, every 500 calls), ${(churn.most / churn.maxBytes).toFixed(2)}x the bound (target 2x); ${churn.after.toLocaleString('en')} after a last sweep.`,
     '',
   ].join('\n');

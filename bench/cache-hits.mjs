@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResultCache } from '../dist/src/cache/result-cache.js';
 
-const getOrderItems = (orderNo) => [20, Array.from({ length: 20 }, (_, i) => ({ ORDER_ID: orderNo, LINE_ITEM_ID: i, PRODUCT_ID: 2751 + i, UNIT_PRICE: 61.5, QUANTITY: 3 }))];
+const getOrderItems = (orderNo) => [
+  20,
+  Array.from({ length: 20 }, (_, i) => ({
+    ORDER_ID: orderNo,
+    LINE_ITEM_ID: i,
+    PRODUCT_ID: 2751 + i,
+    UNIT_PRICE: 61.5,
+    QUANTITY: 3,
+  })),
+];
 const [mode, count, given] = process.argv.slice(2);
 const n = Number(count);
 const dir = given ?? mkdtempSync(join(tmpdir(), 'dcn-bench-hits-'));

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { ResultCache } from '../dist/src/cache/result-cache.js';
 import { fmt, load, median, root, verdict } from './lib.mjs';
 
-const items = (n) => Array.from({ length: 20 }, (_, i) => ({ order_id: n, line_item_id: i + 1, product_id: 2700 + i, unit_price: 61.5, quantity: 3, description: 'a row of the order items query' }));
+const items = (n) =>
+  Array.from({ length: 20 }, (_, i) => ({
+    order_id: n,
+    line_item_id: i + 1,
+    product_id: 2700 + i,
+    unit_price: 61.5,
+    quantity: 3,
+    description: 'a row of the order items query',
+  }));
 
 const anchor = join(root, '..', 'shared', 'anchors', 'cache-lite');
 
@@ -18,7 +26,9 @@ const anchor = join(root, '..', 'shared', 'anchors', 'cache-lite');
 function php() {
   const found = spawnSync('php', ['-v'], { encoding: 'utf8' });
   if (found.status === 0) return true;
-  const apt = spawnSync('sh', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli'], { encoding: 'utf8' });
+  const apt = spawnSync('sh', ['-c', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q php-cli'], {
+    encoding: 'utf8',
+  });
   return apt.status === 0 && spawnSync('php', ['-v']).status === 0;
 }
 
@@ -47,8 +57,16 @@ function versusCacheLite(rounds) {
     for (let r = 0; r < rounds; r++) {
       const order = r % 2 === 0 ? ['dcn', 'lite'] : ['lite', 'dcn'];
       for (const who of order) {
-        hot[who].push(who === 'dcn' ? hitsOf('node', ['bench/cache-hits.mjs', 'hot', '100000']) : hitsOf('php', ['bench/cache-lite.php', 'hot', '50000']));
-        distinct[who].push(who === 'dcn' ? hitsOf('node', ['bench/cache-hits.mjs', 'distinct', '100000', dcnDir]) : hitsOf('php', ['bench/cache-lite.php', 'distinct', '100000', liteDir]));
+        hot[who].push(
+          who === 'dcn'
+            ? hitsOf('node', ['bench/cache-hits.mjs', 'hot', '100000'])
+            : hitsOf('php', ['bench/cache-lite.php', 'hot', '50000']),
+        );
+        distinct[who].push(
+          who === 'dcn'
+            ? hitsOf('node', ['bench/cache-hits.mjs', 'distinct', '100000', dcnDir])
+            : hitsOf('php', ['bench/cache-lite.php', 'distinct', '100000', liteDir]),
+        );
       }
       hot.map.push(hitsOf('node', ['bench/cache-hits.mjs', 'map', '1000000']));
     }
@@ -84,7 +102,8 @@ async function dropMicros(entries) {
 export async function sweepCost(entries) {
   const dir = mkdtempSync(join(tmpdir(), `dcn-bench-sweep-${entries}-`));
   const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, memoryEntries: 1 });
-  for (let n = 0; n < entries; n++) await cache.call('getOrderFields', () => ({ order_id: n, text: 'x'.repeat(200) }), n);
+  for (let n = 0; n < entries; n++)
+    await cache.call('getOrderFields', () => ({ order_id: n, text: 'x'.repeat(200) }), n);
   const times = [];
   const maxBlocks = [];
   let maxGcMs = 0;
@@ -122,9 +141,16 @@ export async function cacheThroughput() {
   const during = load();
 
   // a drop by another process, then the very next call in this one
-  const dropped = spawnSync(process.execPath, ['-e', `import('${join(root, 'dist', 'src', 'cache', 'result-cache.js')}').then(async ({ ResultCache }) => {
+  const dropped = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `import('${join(root, 'dist', 'src', 'cache', 'result-cache.js')}').then(async ({ ResultCache }) => {
     process.stdout.write(String(await new ResultCache({ dir: ${JSON.stringify(dir)} }).drop('getOrderItems', 2408)));
-  })`], { encoding: 'utf8' });
+  })`,
+    ],
+    { encoding: 'utf8' },
+  );
   const next = await cache.callWith('getOrderItems', {}, () => items(2408), 2408);
   const seen = dropped.stdout === 'true' && next.hit === false;
 
@@ -143,9 +169,17 @@ export async function cacheThroughput() {
         `| 100,000 distinct keys, each hit once (from disk) | ${fmt(median(vs.distinct.dcn), 0)} | ${fmt(median(vs.distinct.lite), 0)} | ${fmt(vs.distinctRatio.min, 2)}x | **${fmt(vs.distinctRatio.median, 2)}x** | ≥ 2x | ${verdict(vs.distinctRatio.median >= 2)} |`,
         `| ceiling: a Map in one process, 100 hot keys | ${fmt(median(vs.hot.map), 0)} | | | | | |`,
         '',
-        ...(vs.distinctRatio.median < 2 ? ["Where not met: a key not in memory opens two files, its claim and its value; in a 100,000-entry directory about 70% of the time goes to open, read, close and fstat. One file per entry (the value written into the claim's open file, so that a drop's unlink orphans a late write) would halve that; it changes the on-disk format and the sweep, and is not done.", ''] : []),
+        ...(vs.distinctRatio.median < 2
+          ? [
+              "Where not met: a key not in memory opens two files, its claim and its value; in a 100,000-entry directory about 70% of the time goes to open, read, close and fstat. One file per entry (the value written into the claim's open file, so that a drop's unlink orphans a late write) would halve that; it changes the on-disk format and the sweep, and is not done.",
+              '',
+            ]
+          : []),
       ]
-    : ['PHP could not be installed here, so PEAR Cache_Lite_Function was not measured (`apt-get install php-cli`).', ''];
+    : [
+        'PHP could not be installed here, so PEAR Cache_Lite_Function was not measured (`apt-get install php-cli`).',
+        '',
+      ];
   return [
     '## Result cache',
     '',

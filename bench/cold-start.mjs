@@ -28,9 +28,16 @@ export function coldStart() {
     '| command | median ms | ratio vs node: min | median | target | |',
     '|---|---|---|---|---|---|',
     ...rows.map(([name, times, ratio, target]) =>
-      ratio ? `| ${name} | ${fmt(median(times))} | ${fmt(ratio.min, 2)}x | ${fmt(ratio.median, 2)}x | ≤ ${target}x | ${verdict(ratio.median <= target)} |` : `| ${name} | ${fmt(median(times))} | | | | |`,
+      ratio
+        ? `| ${name} | ${fmt(median(times))} | ${fmt(ratio.min, 2)}x | ${fmt(ratio.median, 2)}x | ≤ ${target}x | ${verdict(ratio.median <= target)} |`
+        : `| ${name} | ${fmt(median(times))} | | | | |`,
     ),
     '',
-    ...(rows.some(([, , ratio, target]) => ratio && ratio.median > target) ? ['Where not met: on Node 20, which has no module compile cache, loading the bundled ESM entry and commander costs about 15 ms and building the program about 6 ms; a single CommonJS bundle, also with a V8 code cache, measured no faster (a larger file to parse and run cancels what the ESM loader costs).', ''] : []),
+    ...(rows.some(([, , ratio, target]) => ratio && ratio.median > target)
+      ? [
+          'Where not met: on Node 20, which has no module compile cache, loading the bundled ESM entry and commander costs about 15 ms and building the program about 6 ms; a single CommonJS bundle, also with a V8 code cache, measured no faster (a larger file to parse and run cancels what the ESM loader costs).',
+          '',
+        ]
+      : []),
   ].join('\n');
 }

@@ -71,7 +71,9 @@ export function roundRatios(a, b) {
 
 /** The machine's load while a bench ran: 1, 5 and 15 minute averages. */
 export function load() {
-  return loadavg().map((n) => n.toFixed(2)).join(', ');
+  return loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ');
 }
 
 /** Bundles a TypeScript bench module (it uses the test fake, which is TypeScript) with esbuild, and imports it. */
@@ -81,6 +83,15 @@ export async function importTs(name) {
   const { join } = await import('node:path');
   const out = join(root, 'bench', 'tmp', `${name}.mjs`);
   mkdirSync(join(root, 'bench', 'tmp'), { recursive: true });
-  await build({ entryPoints: [join(root, 'bench', `${name}.ts`)], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  await build({
+    entryPoints: [join(root, 'bench', `${name}.ts`)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   return import(out);
 }

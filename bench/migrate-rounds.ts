@@ -25,7 +25,8 @@ function counted(sessions: SessionProvider): { sessions: SessionProvider; calls:
       },
     });
   const wrapped = new Map<object, object>();
-  const once = <T extends object>(s: T): T => (wrapped.get(s) as T | undefined) ?? (wrapped.set(s, wrap(s)), wrapped.get(s) as T);
+  const once = <T extends object>(s: T): T =>
+    (wrapped.get(s) as T | undefined) ?? (wrapped.set(s, wrap(s)), wrapped.get(s) as T);
   return {
     sessions: {
       app: async () => once(await sessions.app()),
@@ -49,7 +50,13 @@ export async function roundTrips(n: number): Promise<RoundTrips> {
     writeFileSync(join(dir, 'V1__bench.sql'), ['CREATE TABLE bench_t (id NUMBER);', ...inserts, ''].join('\n'));
     const db = new FakeDatabase();
     const { sessions, calls } = counted(fakeSessions(db) as unknown as SessionProvider);
-    const migrator = new Migrator({ migrations: loadMigrations(dir), historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions, holder: 'bench' });
+    const migrator = new Migrator({
+      migrations: loadMigrations(dir),
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      lockTimeoutSeconds: 0,
+      sessions,
+      holder: 'bench',
+    });
     await migrator.migrate();
     return { statements: n, roundTrips: calls() };
   } finally {
@@ -59,7 +66,9 @@ export async function roundTrips(n: number): Promise<RoundTrips> {
 
 /** CPU ms of recording the hash after each of n statements: as dcn does now, and re-hashing each prefix. */
 export function bookkeepingMs(n: number, rehash: boolean): number {
-  const statements = Array.from({ length: n }, (_, i) => ({ sql: `INSERT INTO bench_t (id, note) VALUES (${i}, 'a note of about sixty characters, as real inserts have')` }));
+  const statements = Array.from({ length: n }, (_, i) => ({
+    sql: `INSERT INTO bench_t (id, note) VALUES (${i}, 'a note of about sixty characters, as real inserts have')`,
+  }));
   const start = process.cpuUsage();
   let last = '';
   if (rehash) for (let i = 0; i < n; i++) last = prefixHash(statements, i + 1);

@@ -5,7 +5,8 @@ export async function migrateCost() {
   const { roundTrips, bookkeepingMs } = await importTs('migrate-rounds');
   const trips = [];
   for (const n of [1, 10, 1000]) trips.push(await roundTrips(n));
-  const tripRow = (t) => `| ${t.statements.toLocaleString('en')} | ${t.roundTrips.toLocaleString('en')} | ${fmt(t.roundTrips / t.statements, 2)} | ${fmt(t.roundTrips * 0.001, 2)} s | ${fmt(t.roundTrips * 0.05, 1)} s |`;
+  const tripRow = (t) =>
+    `| ${t.statements.toLocaleString('en')} | ${t.roundTrips.toLocaleString('en')} | ${fmt(t.roundTrips / t.statements, 2)} | ${fmt(t.roundTrips * 0.001, 2)} s | ${fmt(t.roundTrips * 0.05, 1)} s |`;
   const sizes = [1_000, 10_000, 100_000];
   const running = sizes.map((n) => bookkeepingMs(n, false));
   // re-hashing every prefix is quadratic: measured where it ends in seconds, not hours

@@ -31,8 +31,17 @@ export function count(keys: number, mode: 'batch' | 'per-key'): NotificationCoun
   const db = new FakeDatabase();
   const orders = Array.from({ length: keys }, (_, i) => String(2408 + i));
   const cost = notifyOrders(callback, send, db, 'ORDERS', orders);
-  if (db.nfresults.length !== cost.logRows) throw new Error('the fake logged another number of rows than the calls made');
-  return { keys, mode, calls: cost.calls.length, commits: cost.commits, logRows: db.nfresults.length, bodyBytes: cost.calls.reduce((n, c) => n + (c.body ? Buffer.byteLength(c.body) : 0), 0), callList: cost.calls };
+  if (db.nfresults.length !== cost.logRows)
+    throw new Error('the fake logged another number of rows than the calls made');
+  return {
+    keys,
+    mode,
+    calls: cost.calls.length,
+    commits: cost.commits,
+    logRows: db.nfresults.length,
+    bodyBytes: cost.calls.reduce((n, c) => n + (c.body ? Buffer.byteLength(c.body) : 0), 0),
+    callList: cost.calls,
+  };
 }
 
 /** The calls of one notification sent to a real dcn listen, one after another as the job sends them; ms. */
@@ -45,11 +54,19 @@ export async function timeCalls(calls: CallbackCall[], keepAlive: boolean): Prom
   const one = (c: CallbackCall) =>
     new Promise<number>((resolve, reject) => {
       const u = new URL(c.url.replace('http://localhost:8080', `http://${base.host}`));
-      const headers: Record<string, string> = { 'x-dcn-token': 'tok', ...(c.body !== undefined ? { 'content-type': 'text/plain; charset=us-ascii', 'content-length': String(Buffer.byteLength(c.body)) } : {}) };
-      const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: c.method, headers, agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const headers: Record<string, string> = {
+        'x-dcn-token': 'tok',
+        ...(c.body !== undefined
+          ? { 'content-type': 'text/plain; charset=us-ascii', 'content-length': String(Buffer.byteLength(c.body)) }
+          : {}),
+      };
+      const req = request(
+        { host: u.hostname, port: u.port, path: u.pathname + u.search, method: c.method, headers, agent },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(c.body);
     });

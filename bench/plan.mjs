@@ -24,18 +24,33 @@ export function planThroughput() {
   try {
     const rounds = 8;
     // the floor: what any tool must do at least — read, split, serialize — in a fresh process
-    const floor = (dir) => ({ cmd: 'node', args: ['-e', "const fs=require('fs');process.stdout.write(JSON.stringify(fs.readFileSync(process.argv[1],'utf8').split(';')))", join(dir, 'V1__big.sql')] });
+    const floor = (dir) => ({
+      cmd: 'node',
+      args: [
+        '-e',
+        "const fs=require('fs');process.stdout.write(JSON.stringify(fs.readFileSync(process.argv[1],'utf8').split(';')))",
+        join(dir, 'V1__big.sql'),
+      ],
+    });
     const runs = dirs.flatMap((dir) => [
       { cmd: 'node', args: ['bin/dcn.js', 'migrate', 'plan', '--migrations', dir, '--json'] },
       { cmd: 'node', args: ['bin/dcn.js', 'migrate', 'plan', '--migrations', dir, '--out', out] },
     ]);
-    const times = interleavedSpawn([{ cmd: 'node', args: ['-e', '0'] }, ...runs, ...dirs.map(floor)], { rounds, warmup: 1 });
+    const times = interleavedSpawn([{ cmd: 'node', args: ['-e', '0'] }, ...runs, ...dirs.map(floor)], {
+      rounds,
+      warmup: 1,
+    });
     const during = load();
     const node = median(times[0]);
     const row = (label, i, mb) => {
       const t = median(times[i + 1]);
       const rate = mb / (t / 1000);
-      return { label, t, rate, line: `| ${label} | ${fmt(t)} ms | **${fmt(rate)} MB/s** | ${fmt(mb / ((t - node) / 1000))} MB/s |` };
+      return {
+        label,
+        t,
+        rate,
+        line: `| ${label} | ${fmt(t)} ms | **${fmt(rate)} MB/s** | ${fmt(mb / ((t - node) / 1000))} MB/s |`,
+      };
     };
     const json10 = row('10 MB, `--json` to stdout', 0, 10);
     const file10 = row('10 MB, `--out plan.sql`', 1, 10);
@@ -44,7 +59,8 @@ export function planThroughput() {
     const linear = (a, b) => (b.t - node) / (a.t - node);
     const floor10 = median(times[5]);
     const floor50 = median(times[6]);
-    const vsFloor = (r, f) => `| ${r.label} against the floor (${fmt(f)} ms) | ${fmt(r.t / f, 2)}x | | | ≤ 1.6x | ${verdict(r.t / f <= 1.6)} |`;
+    const vsFloor = (r, f) =>
+      `| ${r.label} against the floor (${fmt(f)} ms) | ${fmt(r.t / f, 2)}x | | | ≤ 1.6x | ${verdict(r.t / f <= 1.6)} |`;
     return [
       '## `dcn migrate plan`, whole process',
       '',
@@ -60,7 +76,12 @@ export function planThroughput() {
       vsFloor(json50, floor50),
       `| time(50 MB) / time(10 MB), beyond start-up | ${fmt(linear(json10, json50), 2)}x (json), ${fmt(linear(file10, file50), 2)}x (file) | | | ≤ 5.5x | ${verdict(linear(json10, json50) <= 5.5 && linear(file10, file50) <= 5.5)} |`,
       '',
-      ...(json10.t / floor10 > 1.6 || json50.t / floor50 > 1.6 ? ['Where not met: beyond node start-up, a CPU profile of the 10 MB `--json` run spends about 145 ms in the garbage collector, 105 ms splitting, 95 ms building the JSON and 50 ms encoding it, and 70 ms reading, checking and decoding the file; the floor does only the reading, a naive split and the JSON.', ''] : []),
+      ...(json10.t / floor10 > 1.6 || json50.t / floor50 > 1.6
+        ? [
+            'Where not met: beyond node start-up, a CPU profile of the 10 MB `--json` run spends about 145 ms in the garbage collector, 105 ms splitting, 95 ms building the JSON and 50 ms encoding it, and 70 ms reading, checking and decoding the file; the floor does only the reading, a naive split and the JSON.',
+            '',
+          ]
+        : []),
     ].join('\n');
   } finally {
     rmSync(base, { recursive: true, force: true });

@@ -21,7 +21,14 @@ function backlog(rows: number): FakeDatabase {
   const db = new FakeDatabase();
   db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
   db.addedColumns.set('NFRESULTS', new Set(['REPLAYED_BY', 'KEY_VALUES']));
-  for (let i = 0; i < rows; i++) db.logNotification({ table: i % 3 ? 'ORDERS' : 'ORDER_ITEMS', order: String(10_000 + i), status: null, message: `call failed: ${URL}`, error: 'ORA-29273: HTTP request failed' });
+  for (let i = 0; i < rows; i++)
+    db.logNotification({
+      table: i % 3 ? 'ORDERS' : 'ORDER_ITEMS',
+      order: String(10_000 + i),
+      status: null,
+      message: `call failed: ${URL}`,
+      error: 'ORA-29273: HTTP request failed',
+    });
   return db;
 }
 
@@ -50,7 +57,23 @@ export async function measure(rows: number): Promise<ReplayCost> {
   const controlSamples: number[] = [heap()];
   for (let i = 1; i <= rows; i++) {
     const row = control.nfresults[i - 1]!;
-    await controlSession.execute(send.sql, { url: URL, tblname: String(row.TBLNAME), order_id: String(row.ORDER_ID), regid: Number(row.REGID), note: `replay of #${i}`, key_values: null, batch: null, id: i, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } }, { name: send.name });
+    await controlSession.execute(
+      send.sql,
+      {
+        url: URL,
+        tblname: String(row.TBLNAME),
+        order_id: String(row.ORDER_ID),
+        regid: Number(row.REGID),
+        note: `replay of #${i}`,
+        key_values: null,
+        batch: null,
+        id: i,
+        marked: { out: 'number' },
+        status: { out: 'number' },
+        new_id: { out: 'number' },
+      },
+      { name: send.name },
+    );
     if (i % 500 === 0) {
       control.log.length = 0;
       controlSamples.push(heap());
@@ -90,5 +113,14 @@ export async function measure(rows: number): Promise<ReplayCost> {
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const own = samples.map((h, i) => h - samples[0]! - (controlGrowth[i] ?? controlGrowth.at(-1)!));
-  return { rows, sent: result.answered, pages, largestPage, rowsRead: db.nfresultsRowsRead, ms, ownPeak: Math.max(...own), ownEnd: own.at(-1)! };
+  return {
+    rows,
+    sent: result.answered,
+    pages,
+    largestPage,
+    rowsRead: db.nfresultsRowsRead,
+    ms,
+    ownPeak: Math.max(...own),
+    ownEnd: own.at(-1)!,
+  };
 }

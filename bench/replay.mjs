@@ -6,8 +6,12 @@ export async function replayBacklog() {
   const small = await measure(1_000);
   const large = await measure(10_000);
   const kib = (b) => fmt(b / 1024, 0);
-  const row = (c) => `| ${c.rows.toLocaleString('en')} | ${c.sent.toLocaleString('en')} | ${c.pages} | ${c.largestPage} | ${c.rowsRead.toLocaleString('en')} | ${kib(c.ownPeak)} | ${kib(c.ownEnd)} | ${fmt(c.ms, 0)} |`;
-  const each = [small, large].every((c) => c.sent === c.rows && c.rowsRead === c.rows && c.largestPage <= 500 && c.pages === Math.ceil(c.rows / 500) + 1);
+  const row = (c) =>
+    `| ${c.rows.toLocaleString('en')} | ${c.sent.toLocaleString('en')} | ${c.pages} | ${c.largestPage} | ${c.rowsRead.toLocaleString('en')} | ${kib(c.ownPeak)} | ${kib(c.ownEnd)} | ${fmt(c.ms, 0)} |`;
+  const each = [small, large].every(
+    (c) =>
+      c.sent === c.rows && c.rowsRead === c.rows && c.largestPage <= 500 && c.pages === Math.ceil(c.rows / 500) + 1,
+  );
   // constant: dcn's own heap at 10,000 rows within 1 MiB of the 1,000-row run (sampling noise)
   const flat = large.ownPeak - small.ownPeak < 1024 * 1024;
   return [

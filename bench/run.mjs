@@ -14,7 +14,20 @@ import { migrateCost } from './migrate.mjs';
 import { notifyCost } from './notify.mjs';
 import { cacheBounds } from './cache-bounds.mjs';
 
-const sections = [coldStart(), splitterThroughput(), planThroughput(), await cacheThroughput(), await listenThroughput(), await tailPollCost(), await replayBacklog(), await watchLatency(), await busCost(), await cacheBounds(), await migrateCost(), await notifyCost()];
+const sections = [
+  coldStart(),
+  splitterThroughput(),
+  planThroughput(),
+  await cacheThroughput(),
+  await listenThroughput(),
+  await tailPollCost(),
+  await replayBacklog(),
+  await watchLatency(),
+  await busCost(),
+  await cacheBounds(),
+  await migrateCost(),
+  await notifyCost(),
+];
 const text = [
   '# Benchmark results',
   '',

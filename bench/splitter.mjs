@@ -5,9 +5,11 @@ import { splitScript } from '../dist/src/script/split.js';
 import { fmt, medianCall, verdict } from './lib.mjs';
 
 const UNITS = [
-  (i) => `CREATE TABLE t_${i} (\n  id NUMBER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  note VARCHAR2(200) DEFAULT 'a;b' NOT NULL -- a comment; with a semicolon\n);\n`,
+  (i) =>
+    `CREATE TABLE t_${i} (\n  id NUMBER GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  note VARCHAR2(200) DEFAULT 'a;b' NOT NULL -- a comment; with a semicolon\n);\n`,
   (i) => `INSERT INTO t_${i} (note) VALUES (q'[it's; quoted]');\n`,
-  (i) => `CREATE OR REPLACE PROCEDURE p_${i}(p_id IN NUMBER) AS\n  v NUMBER := 10 / 2;\nBEGIN\n  /* block; comment */\n  UPDATE t_${i} SET note = 'x' WHERE id = p_id;\n  IF SQL%ROWCOUNT = 0 THEN\n    RAISE_APPLICATION_ERROR(-20001, 'no row; none');\n  END IF;\nEND;\n/\n`,
+  (i) =>
+    `CREATE OR REPLACE PROCEDURE p_${i}(p_id IN NUMBER) AS\n  v NUMBER := 10 / 2;\nBEGIN\n  /* block; comment */\n  UPDATE t_${i} SET note = 'x' WHERE id = p_id;\n  IF SQL%ROWCOUNT = 0 THEN\n    RAISE_APPLICATION_ERROR(-20001, 'no row; none');\n  END IF;\nEND;\n/\n`,
   (i) => `PROMPT step ${i}\nCOMMENT ON TABLE t_${i} IS 'table number ${i}';\n`,
   (i) => `BEGIN\n  DBMS_OUTPUT.PUT_LINE('http://host/x?order_no=${i}&table=ORDERS');\nEND;\n/\n`,
 ];
@@ -29,9 +31,13 @@ function measure(fn, small, large) {
   // One 1 MB run alone leaves its garbage to be collected after the clock stops; a 10 MB run
   // pays for its own. So the 1 MB time is the mean of a batch of 10 consecutive runs (its
   // steady-state cost, GC included), median of 9 batches; the 10 MB time is the median of 5.
-  const tSmall = medianCall(() => {
-    for (let i = 0; i < 10; i++) fn(small);
-  }, { runs: 9, warmup: 2 }) / 10;
+  const tSmall =
+    medianCall(
+      () => {
+        for (let i = 0; i < 10; i++) fn(small);
+      },
+      { runs: 9, warmup: 2 },
+    ) / 10;
   const tLarge = medianCall(() => fn(large), { runs: 5, warmup: 1 });
   return { tSmall, tLarge, scale: tLarge / tSmall };
 }
@@ -48,7 +54,7 @@ export function splitterThroughput() {
     '## Script engine throughput',
     '',
     `A generated script of ${fmt(mb, 2)} MB (${statements} statements: tables, inserts, procedures, comments, anonymous blocks), in one process.`,
-    'Baseline: a naive `text.split(\';\')` (what a runner without a parser does; wrong on PL/SQL), measured the same way in the same run.',
+    "Baseline: a naive `text.split(';')` (what a runner without a parser does; wrong on PL/SQL), measured the same way in the same run.",
     '',
     '| measure | dcn splitter | naive split (baseline) | target | |',
     '|---|---|---|---|---|',

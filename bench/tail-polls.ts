@@ -17,14 +17,17 @@ export async function measure(tableRows: number, polls = 20, newRowsPerPoll = 5)
   const db = new FakeDatabase();
   db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
   db.addedColumns.set('NFRESULTS', new Set(['KEY_VALUES'])); // a log at V8, which tail reads the keys of
-  for (let i = 0; i < tableRows; i++) db.logNotification({ table: 'ORDERS', order: String(i % 5000), status: 200, message: '200 OK' });
+  for (let i = 0; i < tableRows; i++)
+    db.logNotification({ table: 'ORDERS', order: String(i % 5000), status: 200, message: '200 OK' });
   const tail = new Tail({ connect: async () => db.connect('OE'), schema: 'OE', filters: {} });
   const start = await tail.maxId();
   const stop = new AbortController();
   let done = 0;
   let printed = 0;
   db.beforeExecute = (_s, _sql, name) => {
-    if (name === 'tail.select') for (let i = 0; i < newRowsPerPoll; i++) db.logNotification({ table: 'ORDERS', order: '2408', status: 200, message: '200 OK' });
+    if (name === 'tail.select')
+      for (let i = 0; i < newRowsPerPoll; i++)
+        db.logNotification({ table: 'ORDERS', order: '2408', status: 200, message: '200 OK' });
   };
   const queriesBefore = db.log.filter((l) => l.name === 'tail.select').length;
   const readBefore = db.nfresultsRowsRead;

@@ -5,8 +5,10 @@ export async function tailPollCost() {
   const { measure } = await importTs('tail-polls');
   const small = await measure(10);
   const large = await measure(1_000_000);
-  const row = (c) => `| ${c.tableRows.toLocaleString('en')} | ${fmt(c.queriesPerPoll, 2)} | ${fmt(c.rowsReadPerPoll, 1)} | ${fmt(c.rowsPrintedPerPoll, 1)} |`;
-  const same = large.queriesPerPoll === 1 && small.queriesPerPoll === 1 && large.rowsReadPerPoll === small.rowsReadPerPoll;
+  const row = (c) =>
+    `| ${c.tableRows.toLocaleString('en')} | ${fmt(c.queriesPerPoll, 2)} | ${fmt(c.rowsReadPerPoll, 1)} | ${fmt(c.rowsPrintedPerPoll, 1)} |`;
+  const same =
+    large.queriesPerPoll === 1 && small.queriesPerPoll === 1 && large.rowsReadPerPoll === small.rowsReadPerPoll;
   return [
     '## dcn tail -f: cost of a poll',
     '',

@@ -30,8 +30,18 @@ function heapMiB(): number {
 export async function measure(samples = 10_000, flood = 1_000_000): Promise<WatchCost> {
   const db = new FakeDatabase();
   db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID'], primaryKey: ['ORDER_ID'] });
-  db.tableRows.set('OE.ORDERS', Array.from({ length: ORDERS }, (_, i) => ({ ROWID: `AAAR${i}`, ORDER_ID: 3000 + i })));
+  db.objects.set('TABLE ORDERS', {
+    type: 'TABLE',
+    name: 'ORDERS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID'],
+    primaryKey: ['ORDER_ID'],
+  });
+  db.tableRows.set(
+    'OE.ORDERS',
+    Array.from({ length: ORDERS }, (_, i) => ({ ROWID: `AAAR${i}`, ORDER_ID: 3000 + i })),
+  );
   const dir = mkdtempSync(join(tmpdir(), 'dcn-bench-watch-'));
   const cache = new ResultCache({ dir });
   const stop = new AbortController();
@@ -80,7 +90,8 @@ export async function measure(samples = 10_000, flood = 1_000_000): Promise<Watc
   const batch = 1000;
   for (let sent = 0; sent < flood; sent += batch) {
     const target = dropped + batch;
-    for (let i = 0; i < batch; i++) db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: `AAAR${(sent + i) % ORDERS}` }]);
+    for (let i = 0; i < batch; i++)
+      db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: `AAAR${(sent + i) % ORDERS}` }]);
     while (dropped < target) await new Promise((r) => setImmediate(r));
     db.log.length = 0; // the fake's statement log: not dcn's memory
     if ((sent + batch) % (flood / 10) === 0) heap.push(heapMiB());
@@ -90,5 +101,8 @@ export async function measure(samples = 10_000, flood = 1_000_000): Promise<Watc
   await done;
   cache.close();
   rmSync(dir, { recursive: true, force: true });
-  return { latencyMs: { p50: times[Math.floor(times.length * 0.5)]!, p99: times[Math.floor(times.length * 0.99)]!, samples }, flood: { notifications: flood, seconds, heapMiB: heap } };
+  return {
+    latencyMs: { p50: times[Math.floor(times.length * 0.5)]!, p99: times[Math.floor(times.length * 0.99)]!, samples },
+    flood: { notifications: flood, seconds, heapMiB: heap },
+  };
 }

@@ -19,7 +19,9 @@ await build({
   target: 'node20',
   external: ['oracledb', 'knex', 'read', 'prom-client'],
   // commander is CommonJS and requires node builtins: give the ESM bundle a real require.
-  banner: { js: "import { createRequire as __dcnCreateRequire } from 'node:module'; const require = __dcnCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __dcnCreateRequire } from 'node:module'; const require = __dcnCreateRequire(import.meta.url);",
+  },
   logLevel: 'warning',
   plugins: [
     {

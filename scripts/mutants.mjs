@@ -22,7 +22,9 @@ const ALL_TARGETS = [
     .filter((f) => f.endsWith('.sql'))
     .map((f) => ({ file: `migrations/${f}`, tests: ['test/migrations', 'test/reference', 'test/sql'] })),
 ];
-const TARGETS = ALL_TARGETS.filter((t) => !process.env.DCN_MUTANTS_ONLY || t.file.includes(process.env.DCN_MUTANTS_ONLY));
+const TARGETS = ALL_TARGETS.filter(
+  (t) => !process.env.DCN_MUTANTS_ONLY || t.file.includes(process.env.DCN_MUTANTS_ONLY),
+);
 
 /**
  * Survivors whose reason is known, by file and description: behaviour only a real database shows
@@ -30,21 +32,36 @@ const TARGETS = ALL_TARGETS.filter((t) => !process.env.DCN_MUTANTS_ONLY || t.fil
  * suite instead (npm run test:oracle).
  */
 const EXPLAINED = [
-  [/^sql\/replay\/replay\.sql: 0 becomes 1$/, "NVL(MAX(id), 0) in replay.last-id: where nfresults holds rows MAX(id) is not NULL and the default is not used; on an empty log a bound of 1 finds nothing either (an equivalent mutant)"],
-  [/^sql\/registrations\/registrations\.sql: 1 becomes 2$/, 'the DBMS_ASSERT loop: skipping the first name changes nothing for names dcn has already validated (src/oracle/identifiers.ts) and sent as binds; it guards against names that cannot reach it'],
-  [/^migrations\/U1__grants_and_network_acl\.sql: ('>' becomes '>='|drop the condition 'AND principal = '&app_schema'')$/, "U1 calls REMOVE_HOST_ACE only for an ACE of the schema that DBA_HOST_ACES lists, because what REMOVE_HOST_ACE does for one that is not there is not documented; the fake does nothing then, so a looser guard changes nothing it can show (test/oracle removes ACEs for real)"],
-  [/^sql\/migrator\/history\.sql: ('ERROR' becomes 'ERRORx'|drop the condition 'AND attribute = 'ERROR'')$/, 'plan.compile-gate is PL/SQL that runs only in SQL*Plus, from the plan script, and the fake does not run PL/SQL; its text is pinned by the golden plan (test/golden), which this run leaves out because it fails on any change'],
+  [
+    /^sql\/replay\/replay\.sql: 0 becomes 1$/,
+    'NVL(MAX(id), 0) in replay.last-id: where nfresults holds rows MAX(id) is not NULL and the default is not used; on an empty log a bound of 1 finds nothing either (an equivalent mutant)',
+  ],
+  [
+    /^sql\/registrations\/registrations\.sql: 1 becomes 2$/,
+    'the DBMS_ASSERT loop: skipping the first name changes nothing for names dcn has already validated (src/oracle/identifiers.ts) and sent as binds; it guards against names that cannot reach it',
+  ],
+  [
+    /^migrations\/U1__grants_and_network_acl\.sql: ('>' becomes '>='|drop the condition 'AND principal = '&app_schema'')$/,
+    'U1 calls REMOVE_HOST_ACE only for an ACE of the schema that DBA_HOST_ACES lists, because what REMOVE_HOST_ACE does for one that is not there is not documented; the fake does nothing then, so a looser guard changes nothing it can show (test/oracle removes ACEs for real)',
+  ],
+  [
+    /^sql\/migrator\/history\.sql: ('ERROR' becomes 'ERRORx'|drop the condition 'AND attribute = 'ERROR'')$/,
+    'plan.compile-gate is PL/SQL that runs only in SQL*Plus, from the plan script, and the fake does not run PL/SQL; its text is pinned by the golden plan (test/golden), which this run leaves out because it fails on any change',
+  ],
 ];
 const explanation = (m) => EXPLAINED.find(([re]) => re.test(`${m.file}: ${m.what}`))?.[1];
 
-const isCode = (line) => line.trim() !== '' && !line.trim().startsWith('--') && !/^\s*(-- name:|PROMPT|SET |WHENEVER )/i.test(line);
+const isCode = (line) =>
+  line.trim() !== '' && !line.trim().startsWith('--') && !/^\s*(-- name:|PROMPT|SET |WHENEVER )/i.test(line);
 
 /** Every mutation of one line, as [description, new line]. */
 function lineMutations(line) {
   const out = [];
   // drop one assignment of an UPDATE's SET list ("a = x," at the start or after SET)
   for (const m of line.matchAll(/(\bSET\s+|,\s*)(\w+ = [^,]+?)(,|$)/gi)) {
-    const without = m[1].startsWith(',') ? line.replace(m[0], m[3] === ',' ? ',' : '') : line.replace(`${m[2]}${m[3]}`, '');
+    const without = m[1].startsWith(',')
+      ? line.replace(m[0], m[3] === ',' ? ',' : '')
+      : line.replace(`${m[2]}${m[3]}`, '');
     if (without !== line) out.push([`drop the assignment '${m[2].trim()}'`, without]);
   }
   // drop one AND condition
@@ -58,7 +75,8 @@ function lineMutations(line) {
   }
   // change a constant: a whole number on its own, or a quoted word compared or assigned
   const num = /(?<![\w.:&$#'(])(\d+)(?![\w.'])/.exec(line);
-  if (num && !/VARCHAR2|NUMBER\(|TIMESTAMP/i.test(line)) out.push([`${num[1]} becomes ${Number(num[1]) + 1}`, line.replace(num[0], String(Number(num[1]) + 1))]);
+  if (num && !/VARCHAR2|NUMBER\(|TIMESTAMP/i.test(line))
+    out.push([`${num[1]} becomes ${Number(num[1]) + 1}`, line.replace(num[0], String(Number(num[1]) + 1))]);
   const word = /= '(\w+)'/.exec(line);
   if (word) out.push([`'${word[1]}' becomes '${word[1]}x'`, line.replace(word[0], `= '${word[1]}x'`)]);
   // drop a COMMIT
@@ -103,7 +121,8 @@ process.on('SIGINT', () => {
 });
 
 if (process.argv.includes('--list')) {
-  for (const target of TARGETS) for (const m of mutantsOf(target).mutants) process.stdout.write(`${m.file}:${m.line}: ${m.what}\n`);
+  for (const target of TARGETS)
+    for (const m of mutantsOf(target).mutants) process.stdout.write(`${m.file}:${m.line}: ${m.what}\n`);
   process.exit(0);
 }
 
@@ -115,7 +134,11 @@ try {
     for (const m of mutants) {
       inFlight = { file: m.file, original };
       writeFileSync(join(root, m.file), m.text);
-      const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'unit', '--bail', '1', ...m.tests], { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', DCN_MUTANTS: '1' } });
+      const r = spawnSync(
+        process.execPath,
+        [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'unit', '--bail', '1', ...m.tests],
+        { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', DCN_MUTANTS: '1' } },
+      );
       restore();
       const killed = r.status !== 0;
       results.push({ ...m, killed });
@@ -139,11 +162,19 @@ const report = [
   '',
   survivors.length ? '## Survivors' : 'No survivors.',
   '',
-  ...survivors.map((s) => `- ${relative(root, join(root, s.file))}:${s.line}: ${s.what}${explanation(s) ? ` — explained: ${explanation(s)}` : ' — **not explained**'}`),
+  ...survivors.map(
+    (s) =>
+      `- ${relative(root, join(root, s.file))}:${s.line}: ${s.what}${explanation(s) ? ` — explained: ${explanation(s)}` : ' — **not explained**'}`,
+  ),
   '',
 ].join('\n');
 writeFileSync(join(root, 'bench', 'MUTANTS.md'), report);
-process.stdout.write(`\n${killed} of ${results.length} mutations killed (${(score * 100).toFixed(1)}%); report in bench/MUTANTS.md\n`);
+process.stdout.write(
+  `\n${killed} of ${results.length} mutations killed (${(score * 100).toFixed(1)}%); report in bench/MUTANTS.md\n`,
+);
 const unexplained = survivors.filter((m) => !explanation(m));
-if (unexplained.length > 0) process.stdout.write(`${unexplained.length} survivor(s) not explained: add a test that kills it, or its reason to EXPLAINED\n`);
+if (unexplained.length > 0)
+  process.stdout.write(
+    `${unexplained.length} survivor(s) not explained: add a test that kills it, or its reason to EXPLAINED\n`,
+  );
 process.exit(score >= TARGET && unexplained.length === 0 ? 0 : 1);

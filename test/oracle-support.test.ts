@@ -35,12 +35,25 @@ describe('the real-Oracle suite helpers, on the fake', () => {
   });
 
   it('waitFor gives up after its timeout, saying what it waited for', async () => {
-    await expect(waitFor(async () => undefined, 'a notification for order 2408', { timeoutMs: 300, intervalMs: 50 })).rejects.toThrow('waited 300 ms for a notification for order 2408');
+    await expect(
+      waitFor(async () => undefined, 'a notification for order 2408', { timeoutMs: 300, intervalMs: 50 }),
+    ).rejects.toThrow('waited 300 ms for a notification for order 2408');
   });
 
   it('reads its settings from DCN_TEST_* and says what is missing', () => {
-    expect(oracleTestEnv({})).toEqual({ skip: expect.stringMatching(/^real-Oracle tests skipped: set DCN_TEST_CONNECT, DCN_TEST_ADMIN_USER, DCN_TEST_ADMIN_PASSWORD/) });
-    expect(oracleTestEnv({ DCN_TEST_CONNECT: 'h/p', DCN_TEST_ADMIN_USER: 'system', DCN_TEST_ADMIN_PASSWORD: 'x' })).toMatchObject({ appUser: 'DCN_SCRATCH', callbackHost: 'host.docker.internal', listenHost: '0.0.0.0', listenPort: 18080 });
+    expect(oracleTestEnv({})).toEqual({
+      skip: expect.stringMatching(
+        /^real-Oracle tests skipped: set DCN_TEST_CONNECT, DCN_TEST_ADMIN_USER, DCN_TEST_ADMIN_PASSWORD/,
+      ),
+    });
+    expect(
+      oracleTestEnv({ DCN_TEST_CONNECT: 'h/p', DCN_TEST_ADMIN_USER: 'system', DCN_TEST_ADMIN_PASSWORD: 'x' }),
+    ).toMatchObject({
+      appUser: 'DCN_SCRATCH',
+      callbackHost: 'host.docker.internal',
+      listenHost: '0.0.0.0',
+      listenPort: 18080,
+    });
   });
 });
 
@@ -51,14 +64,25 @@ describe('npm run test:oracle', () => {
     const port = (s.address() as { port: number }).port;
     await new Promise((r) => s.close(r));
     const started = Date.now();
-    const r = spawnSync(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'oracle'], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, DCN_TEST_CONNECT: `127.0.0.1:${port}/FREEPDB1`, DCN_TEST_ADMIN_USER: 'system', DCN_TEST_ADMIN_PASSWORD: 'nothing' },
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--project', 'oracle'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          DCN_TEST_CONNECT: `127.0.0.1:${port}/FREEPDB1`,
+          DCN_TEST_ADMIN_USER: 'system',
+          DCN_TEST_ADMIN_PASSWORD: 'nothing',
+        },
+        timeout: 60_000,
+      },
+    );
     expect(r.status).toBe(1);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/NJS-503: connection to host 127\.0\.0\.1 port \d+ could not be established/);
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /NJS-503: connection to host 127\.0\.0\.1 port \d+ could not be established/,
+    );
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 60_000);
 });
@@ -83,7 +107,11 @@ describe('compose.yaml', () => {
 
 describe('.github/workflows/ci.yml', () => {
   const workflow = parse(readFileSync(join(root, '.github', 'workflows', 'ci.yml'), 'utf8'));
-  const runs = (job: string) => workflow.jobs[job].steps.map((s: { run?: string }) => s.run).filter(Boolean).join('\n');
+  const runs = (job: string) =>
+    workflow.jobs[job].steps
+      .map((s: { run?: string }) => s.run)
+      .filter(Boolean)
+      .join('\n');
   it('runs the unit tests through .ci/run, the one definition of CI', () => {
     expect(runs('unit')).toBe('bash .ci/run');
     expect(readFileSync(join(root, '.ci', 'run'), 'utf8')).toMatch(/npm ci[\s\S]*npm run lint[\s\S]*npm test/);
@@ -95,7 +123,11 @@ describe('.github/workflows/ci.yml', () => {
     expect(job.services.oracle.ports).toContain('1521:1521');
     expect(job.services.oracle.options).toMatch(/--health-cmd healthcheck\.sh/);
     expect(job.services.oracle.options).toMatch(/--add-host host\.docker\.internal:host-gateway/);
-    expect(job.env).toMatchObject({ DCN_TEST_CONNECT: 'localhost:1521/FREEPDB1', DCN_TEST_ADMIN_USER: 'system', DCN_TEST_CALLBACK_HOST: 'host.docker.internal' });
+    expect(job.env).toMatchObject({
+      DCN_TEST_CONNECT: 'localhost:1521/FREEPDB1',
+      DCN_TEST_ADMIN_USER: 'system',
+      DCN_TEST_CALLBACK_HOST: 'host.docker.internal',
+    });
     expect(job.env.DCN_TEST_ADMIN_PASSWORD).toBe(job.services.oracle.env.ORACLE_PASSWORD);
     expect(runs('oracle')).toMatch(/npm ci[\s\S]*npm run test:oracle/);
   });

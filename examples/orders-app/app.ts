@@ -49,7 +49,9 @@ function table(rows: readonly object[]): string {
   if (rows.length === 0) return '<p>No rows.</p>';
   const columns = Object.keys(rows[0]!);
   const head = columns.map((c) => `<th>${escape(c)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${columns.map((c) => `<td>${escape((r as Record<string, unknown>)[c])}</td>`).join('')}</tr>`).join('\n');
+  const body = rows
+    .map((r) => `<tr>${columns.map((c) => `<td>${escape((r as Record<string, unknown>)[c])}</td>`).join('')}</tr>`)
+    .join('\n');
   return `<table>\n<tr>${head}</tr>\n${body}\n</table>`;
 }
 
@@ -72,7 +74,10 @@ export function createOrdersApp(options: OrdersAppOptions): Server {
       return res.end(page('Bad order number', `<p>${escape(orderNo)} is not an order number.</p>`));
     }
     const n = Number(orderNo);
-    Promise.all([cache.callWith('getOrderFields', {}, queries.getOrderFields, n), cache.callWith('getOrderItems', {}, queries.getOrderItems, n)]).then(
+    Promise.all([
+      cache.callWith('getOrderFields', {}, queries.getOrderFields, n),
+      cache.callWith('getOrderItems', {}, queries.getOrderItems, n),
+    ]).then(
       ([fields, items]) => {
         const headers = {
           'content-type': 'text/html; charset=utf-8',
@@ -97,7 +102,12 @@ export function createOrdersApp(options: OrdersAppOptions): Server {
         const ref = randomUUID().slice(0, 8);
         options.onError?.(ref, err);
         res.writeHead(500, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(page('Error', `<p>Order ${n} could not be read just now. Please try again; if it goes on, give this reference to the operators: ${ref}.</p>`));
+        res.end(
+          page(
+            'Error',
+            `<p>Order ${n} could not be read just now. Please try again; if it goes on, give this reference to the operators: ${ref}.</p>`,
+          ),
+        );
       },
     );
   });

@@ -15,18 +15,29 @@ if (!DCN_CONNECT || !DCN_USER || !DCN_PASSWORD) {
   process.stderr.write('Set DCN_CONNECT, DCN_USER and DCN_PASSWORD to the schema that owns ORDERS and ORDER_ITEMS.\n');
   process.exit(2);
 }
-const pool = await oracledb.createPool({ connectString: DCN_CONNECT, user: DCN_USER, password: DCN_PASSWORD, connectTimeout: 10, poolMax: 4 });
+const pool = await oracledb.createPool({
+  connectString: DCN_CONNECT,
+  user: DCN_USER,
+  password: DCN_PASSWORD,
+  connectTimeout: 10,
+  poolMax: 4,
+});
 const cache = new ResultCache({ dir: process.env.DCN_CACHE_DIR ?? 'dcn-cache' });
 const app = createOrdersApp({
   cache,
   queries: oracleQueries(pool, oracledb),
   token: process.env.DCN_CALLBACK_TOKEN || undefined,
-  onNotification: (e) => process.stdout.write(`${e.time} ${e.status} ${e.table ?? ''} ${e.order ?? '(all)'} ${e.action}\n`),
+  onNotification: (e) =>
+    process.stdout.write(`${e.time} ${e.status} ${e.table ?? ''} ${e.order ?? '(all)'} ${e.action}\n`),
   onError: (ref, err) => process.stderr.write(`error ${ref}: ${err instanceof Error ? err.message : String(err)}\n`),
 });
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
-app.listen(port, host, () => process.stdout.write(`Orders at http://${host}:${port}/?order_no=2408 (the database calls /phpcache/dropResults.php)\n`));
+app.listen(port, host, () =>
+  process.stdout.write(
+    `Orders at http://${host}:${port}/?order_no=2408 (the database calls /phpcache/dropResults.php)\n`,
+  ),
+);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => app.close(() => void pool.close(0).then(() => process.exit(0))));
 }

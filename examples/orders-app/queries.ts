@@ -7,7 +7,9 @@ export function oracleQueries(pool: OracleDB.Pool, oracledb: typeof OracleDB): O
     const connection = await pool.getConnection();
     try {
       const result = await connection.execute<T>(sql, binds, { outFormat: oracledb.OUT_FORMAT_OBJECT });
-      return (result.rows ?? []).map((row) => Object.fromEntries(Object.entries(row as object).map(([k, v]) => [k.toLowerCase(), v])) as T);
+      return (result.rows ?? []).map(
+        (row) => Object.fromEntries(Object.entries(row as object).map(([k, v]) => [k.toLowerCase(), v])) as T,
+      );
     } finally {
       await connection.close();
     }

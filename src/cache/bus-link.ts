@@ -24,9 +24,16 @@
  * Every asynchronous step records the generation it started in and commits nothing if a loss
  * bumped it meanwhile.
  */
-import { withTimeout, type BusAcks, type BusMessage, type BusSession, type BusTransport, type LoggedDrop, type LogPosition } from './bus.js';
+import {
+  withTimeout,
+  type BusAcks,
+  type BusMessage,
+  type BusSession,
+  type BusTransport,
+  type LoggedDrop,
+  type LogPosition,
+} from './bus.js';
 import { DropAcks } from './drop-acks.js';
-
 
 export type LinkState = 'connecting' | 'catching-up' | 'serving' | 'suspended' | 'closed';
 
@@ -80,7 +87,8 @@ export class BusLink {
   #settleFirst: ((err?: Error) => void) | undefined;
 
   constructor(transport: BusTransport, hooks: LinkHooks, leaseMs = DEFAULT_LEASE_MS, acks: BusAcks = 'applied') {
-    if (acks !== 'applied' && acks !== 'published') throw new TypeError("result cache: busAcks must be 'applied' or 'published'");
+    if (acks !== 'applied' && acks !== 'published')
+      throw new TypeError("result cache: busAcks must be 'applied' or 'published'");
     this.#acksWanted = acks === 'applied';
     if (!(leaseMs >= 100)) throw new TypeError('result cache: busLeaseMs must be 100 or more');
     this.#transport = transport;
@@ -112,7 +120,8 @@ export class BusLink {
 
   /** The state, with a lapsed lease told as suspended; and why it does not serve. */
   status(): { readonly state: LinkState; readonly reason?: string } {
-    if (this.#state === 'serving' && !this.serving) return { state: 'suspended', reason: `no answer from the bus for ${this.leaseMs} ms` };
+    if (this.#state === 'serving' && !this.serving)
+      return { state: 'suspended', reason: `no answer from the bus for ${this.leaseMs} ms` };
     return this.#state === 'serving' ? { state: 'serving' } : { state: this.#state, reason: this.#reason };
   }
 
@@ -129,7 +138,11 @@ export class BusLink {
   async publish(message: BusMessage): Promise<void> {
     if (this.#settleFirst) await this.#first.catch(() => undefined); // at start: on the bus first (or its failure)
     const session = this.#session;
-    if (!session) throw Object.assign(new Error(`the drop did not reach the bus at ${this.where}: ${this.#reason ?? 'not connected'}`), { code: 'ERR_BUS_PUBLISH' });
+    if (!session)
+      throw Object.assign(
+        new Error(`the drop did not reach the bus at ${this.where}: ${this.#reason ?? 'not connected'}`),
+        { code: 'ERR_BUS_PUBLISH' },
+      );
     const gen = this.#gen;
     const grace = this.leaseMs + leaseMargin(this.leaseMs);
     let published;
@@ -137,15 +150,27 @@ export class BusLink {
       published = await withTimeout(session.publish(message, this.#acksWanted, grace), this.leaseMs, 'to a PUBLISH');
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUS_TIMEOUT') this.#lose(gen, (err as Error).message, err);
-      throw Object.assign(new Error(`the drop did not reach the bus at ${this.where}: ${(err as Error).message}`), { code: 'ERR_BUS_PUBLISH', cause: err });
+      throw Object.assign(new Error(`the drop did not reach the bus at ${this.where}: ${(err as Error).message}`), {
+        code: 'ERR_BUS_PUBLISH',
+        cause: err,
+      });
     }
     if (!this.#acksWanted) return;
-    if (gen !== this.#gen) throw Object.assign(new Error(`the drop reached the bus at ${this.where}, but the link was lost before every member acknowledged it`), { code: 'ERR_BUS_ACK' });
+    if (gen !== this.#gen)
+      throw Object.assign(
+        new Error(
+          `the drop reached the bus at ${this.where}, but the link was lost before every member acknowledged it`,
+        ),
+        { code: 'ERR_BUS_ACK' },
+      );
     try {
       await this.#acks.wait(session, published, session.origin, 2 * this.leaseMs, this.where);
     } catch (err) {
       // told as a drop that did not reach the bus: the other caches may still hold the entry
-      throw Object.assign(new Error(`the drop did not reach every cache on the bus: ${(err as Error).message}`), { code: 'ERR_BUS_PUBLISH', cause: err });
+      throw Object.assign(new Error(`the drop did not reach every cache on the bus: ${(err as Error).message}`), {
+        code: 'ERR_BUS_PUBLISH',
+        cause: err,
+      });
     }
   }
 
@@ -196,7 +221,12 @@ export class BusLink {
         this.leaseMs,
         'to connect and SUBSCRIBE',
       ).catch((err: unknown) => {
-        throw (err as { code?: string }).code === 'ERR_BUS_TIMEOUT' ? Object.assign(new Error(`cannot reach the bus at ${this.where}: ${(err as Error).message}`), { code: 'ERR_BUS_UNREACHABLE', cause: err }) : err;
+        throw (err as { code?: string }).code === 'ERR_BUS_TIMEOUT'
+          ? Object.assign(new Error(`cannot reach the bus at ${this.where}: ${(err as Error).message}`), {
+              code: 'ERR_BUS_UNREACHABLE',
+              cause: err,
+            })
+          : err;
       });
     } catch (err) {
       if (gen !== this.#gen) return;
@@ -222,7 +252,11 @@ export class BusLink {
     // a member before anything is caught up: a drop the server takes from now on waits for us
     const joined = performance.now();
     try {
-      await withTimeout(session.renew(session.origin, this.leaseMs + leaseMargin(this.leaseMs), true), this.leaseMs, 'to take a lease');
+      await withTimeout(
+        session.renew(session.origin, this.leaseMs + leaseMargin(this.leaseMs), true),
+        this.leaseMs,
+        'to take a lease',
+      );
     } catch (err) {
       return this.#lose(gen, (err as Error).message, err);
     }
@@ -244,7 +278,9 @@ export class BusLink {
     try {
       // the drops missed since the last one applied, if the log still holds them all
       missed = from && (await withTimeout(session.since(from), this.leaseMs, 'to read the log of drops'));
-      now = missed ? (missed.at(-1)?.at ?? from!) : await withTimeout(session.position(), this.leaseMs, 'to read the log of drops');
+      now = missed
+        ? (missed.at(-1)?.at ?? from!)
+        : await withTimeout(session.position(), this.leaseMs, 'to read the log of drops');
     } catch (err) {
       return this.#lose(gen, (err as Error).message, err);
     }
@@ -287,7 +323,8 @@ export class BusLink {
   /** Advances the position through the live drops seen while catching up; from now on it follows them. */
   #follow(): void {
     let p = this.#position!;
-    for (let next = this.#seen.get(p.seq + 1); next && next.epoch === p.epoch; next = this.#seen.get(p.seq + 1)) p = next;
+    for (let next = this.#seen.get(p.seq + 1); next && next.epoch === p.epoch; next = this.#seen.get(p.seq + 1))
+      p = next;
     this.#position = p;
     this.#seen.clear();
     this.#caughtUp = true;
@@ -312,7 +349,10 @@ export class BusLink {
       try {
         this.#hooks.apply(drop.message);
       } catch (err) {
-        this.applyFailed(`a drop from the bus could not be applied (${(err as Error).message}): every call computes until every entry can be dropped`, err);
+        this.applyFailed(
+          `a drop from the bus could not be applied (${(err as Error).message}): every call computes until every entry can be dropped`,
+          err,
+        );
       }
       // applied, or not served from any more: either way no read here returns what it dropped
       const session = this.#session;
@@ -357,7 +397,8 @@ export class BusLink {
     session.renew(member, this.leaseMs + leaseMargin(this.leaseMs), false).then(
       (renewed) => {
         if (gen !== this.#gen) return;
-        if (!renewed) return this.#lose(gen, `its lease on the bus lapsed (no renewal answered for ${this.leaseMs} ms)`);
+        if (!renewed)
+          return this.#lose(gen, `its lease on the bus lapsed (no renewal answered for ${this.leaseMs} ms)`);
         if (now > this.#renewedAt) this.#renewedAt = now;
       },
       () => undefined, // as for a PING
@@ -372,12 +413,29 @@ export class BusLink {
     this.#session = undefined;
     this.#member = undefined;
     this.#caughtUp = false;
-    this.#acks.failAll(Object.assign(new Error(`the drop reached the bus at ${this.where}, but the link was lost before every member acknowledged it (${reason})`), { code: 'ERR_BUS_ACK' }));
+    this.#acks.failAll(
+      Object.assign(
+        new Error(
+          `the drop reached the bus at ${this.where}, but the link was lost before every member acknowledged it (${reason})`,
+        ),
+        { code: 'ERR_BUS_ACK' },
+      ),
+    );
     const was = this.#state;
     this.#state = this.#settleFirst ? 'connecting' : 'suspended';
     this.#reason = reason;
-    if (this.#settleFirst) this.#settleFirst(Object.assign(new Error(`cannot reach the bus at ${this.where}: ${reason}`), { code: 'ERR_BUS_UNREACHABLE', cause }));
-    else if (was === 'serving' || was === 'catching-up') this.#hooks.down(`${reason} (${this.where}): every call computes, nothing is served from the cache until it is back`, cause);
+    if (this.#settleFirst)
+      this.#settleFirst(
+        Object.assign(new Error(`cannot reach the bus at ${this.where}: ${reason}`), {
+          code: 'ERR_BUS_UNREACHABLE',
+          cause,
+        }),
+      );
+    else if (was === 'serving' || was === 'catching-up')
+      this.#hooks.down(
+        `${reason} (${this.where}): every call computes, nothing is served from the cache until it is back`,
+        cause,
+      );
     this.#retryLater(this.#gen);
   }
 

@@ -10,7 +10,9 @@
  */
 
 /** A drop, as the bus carries it: one entry (by its arguments' hash) or every entry of a function. */
-export type BusMessage = { readonly op: 'drop'; readonly name: string; readonly hash: string } | { readonly op: 'dropAll'; readonly name: string };
+export type BusMessage =
+  | { readonly op: 'drop'; readonly name: string; readonly hash: string }
+  | { readonly op: 'dropAll'; readonly name: string };
 
 /**
  * What drop() waits for. 'applied': every member whose lease is live applied it (or its lease
@@ -88,7 +90,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the bus within ${ms} ms ${what}`), { code: 'ERR_BUS_TIMEOUT' })), ms);
+      timer = setTimeout(
+        () =>
+          reject(
+            Object.assign(new Error(`no answer from the bus within ${ms} ms ${what}`), { code: 'ERR_BUS_TIMEOUT' }),
+          ),
+        ms,
+      );
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -99,14 +107,22 @@ export function parseBusUrl(input: string): { readonly url: URL; readonly safe: 
   try {
     url = new URL(input);
   } catch {
-    throw Object.assign(new Error('the bus is not a URL: expected redis://[user:password@]host[:port][/db] or rediss://…'), { code: 'ERR_BUS_URL' });
+    throw Object.assign(
+      new Error('the bus is not a URL: expected redis://[user:password@]host[:port][/db] or rediss://…'),
+      { code: 'ERR_BUS_URL' },
+    );
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw Object.assign(new Error(`the bus scheme ${url.protocol.replace(/:$/, '')} is not supported: use redis:// or rediss:// (TLS)`), { code: 'ERR_BUS_URL' });
+    throw Object.assign(
+      new Error(`the bus scheme ${url.protocol.replace(/:$/, '')} is not supported: use redis:// or rediss:// (TLS)`),
+      { code: 'ERR_BUS_URL' },
+    );
   }
   if (!url.hostname) throw Object.assign(new Error('the bus URL names no host'), { code: 'ERR_BUS_URL' });
   if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) {
-    throw Object.assign(new Error(`the bus URL's path ${url.pathname} is not a database number (/0 … /15)`), { code: 'ERR_BUS_URL' });
+    throw Object.assign(new Error(`the bus URL's path ${url.pathname} is not a database number (/0 … /15)`), {
+      code: 'ERR_BUS_URL',
+    });
   }
   const safe = `${url.protocol}//${url.username ? `${decodeURIComponent(url.username)}:***@` : url.password ? ':***@' : ''}${url.host}${url.pathname === '/' ? '' : url.pathname}`;
   return { url, safe };

@@ -39,7 +39,9 @@ export const FUNCTION_DIR = new RegExp(`^(${FN})\\${FUNCTION_SUFFIX}$`);
 /** An entry's file in a function's directory: the hash, and key or val. */
 export const ENTRY_FILE = /^([0-9a-f]{40})\.dcn-(key|val)$/;
 /** A file being written, in the directory or a function's directory. */
-export const TEMP_FILE = new RegExp(`^(?:[0-9a-f]{40}\\.dcn-(?:key|val)|\\.dcn-probe|${MARKER.replace('.', '\\.')})\\.${TOKEN}\\${TEMP_SUFFIX}$`);
+export const TEMP_FILE = new RegExp(
+  `^(?:[0-9a-f]{40}\\.dcn-(?:key|val)|\\.dcn-probe|${MARKER.replace('.', '\\.')})\\.${TOKEN}\\${TEMP_SUFFIX}$`,
+);
 /** A function's directory moved away by dropAll(). */
 export const DROPPED_DIR = new RegExp(`^\\.dcn-dropped\\.${FN}\\.${TOKEN}$`);
 
@@ -53,7 +55,10 @@ export const tempName = (path: string) => `${path}.${newToken()}${TEMP_SUFFIX}`;
 
 export class CacheDirError extends Error {
   readonly code = 'ERR_CACHE_DIR';
-  constructor(message: string, readonly hint: string) {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
     super(message);
   }
 }
@@ -61,11 +66,18 @@ export class CacheDirError extends Error {
 /** Refuses what can never be a cache directory: an empty path, a path on /proc or /sys. */
 export function checkDirPath(dir: string): string {
   if (typeof dir !== 'string' || dir.trim() === '') {
-    throw new CacheDirError('the cache directory is empty: an empty path would mean the current directory', 'give the cache its own directory, e.g. /var/cache/orders');
+    throw new CacheDirError(
+      'the cache directory is empty: an empty path would mean the current directory',
+      'give the cache its own directory, e.g. /var/cache/orders',
+    );
   }
   const absolute = resolve(dir);
   const pseudo = pseudoFilesystem(absolute);
-  if (pseudo) throw new CacheDirError(`the cache directory ${absolute} is on ${pseudo.ancestor} (${pseudo.kind}), which is not storage`, 'give a directory on a real filesystem, e.g. /var/cache/orders');
+  if (pseudo)
+    throw new CacheDirError(
+      `the cache directory ${absolute} is on ${pseudo.ancestor} (${pseudo.kind}), which is not storage`,
+      'give a directory on a real filesystem, e.g. /var/cache/orders',
+    );
   return absolute;
 }
 
@@ -87,7 +99,8 @@ export function openDir(absolute: string): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-  if (!statSync(absolute).isDirectory()) throw Object.assign(new Error(`${absolute} is not a directory`), { code: 'ENOTDIR' });
+  if (!statSync(absolute).isDirectory())
+    throw Object.assign(new Error(`${absolute} is not a directory`), { code: 'ENOTDIR' });
   const marker = `${absolute}/${MARKER}`;
   let text: string | undefined;
   try {

@@ -6,7 +6,10 @@ import { hash as oneShotHash } from 'node:crypto';
 import { FUNCTION_NAME } from './cache-dir.js';
 
 export function checkName(name: string): void {
-  if (!FUNCTION_NAME.test(name)) throw new TypeError(`result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`);
+  if (!FUNCTION_NAME.test(name))
+    throw new TypeError(
+      `result cache: function name '${name}' must be 1-100 letters, digits, _ $ . - (starting with a letter, _ or $)`,
+    );
 }
 
 export function typeName(value: object): string {
@@ -48,7 +51,9 @@ function encode(value: unknown, seen: Set<object>): string {
         seen.delete(value);
       }
     default:
-      throw new TypeError(`result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
+      throw new TypeError(
+        `result cache: an argument of type ${typeof value} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`,
+      );
   }
 }
 
@@ -56,8 +61,14 @@ function encodeObject(value: object, seen: Set<object>): string {
   if (Array.isArray(value)) {
     // an array's other properties (arr.x = 1) would be lost to the key: two calls that differ
     // only there would share an entry
-    if (Object.keys(value).length !== value.length || Object.getOwnPropertySymbols(value).length > 0 || Object.getPrototypeOf(value) !== Array.prototype) {
-      throw new TypeError('result cache: an array with properties other than its elements (or holes, or of a subclass) cannot be part of a cache key');
+    if (
+      Object.keys(value).length !== value.length ||
+      Object.getOwnPropertySymbols(value).length > 0 ||
+      Object.getPrototypeOf(value) !== Array.prototype
+    ) {
+      throw new TypeError(
+        'result cache: an array with properties other than its elements (or holes, or of a subclass) cannot be part of a cache key',
+      );
     }
     const parts: string[] = [];
     for (let i = 0; i < value.length; i++) parts.push(encode(value[i], seen));
@@ -65,9 +76,13 @@ function encodeObject(value: object, seen: Set<object>): string {
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto === Object.prototype || proto === null) {
-    if (Object.getOwnPropertySymbols(value).length > 0) throw new TypeError('result cache: an argument with symbol keys cannot be part of a cache key');
+    if (Object.getOwnPropertySymbols(value).length > 0)
+      throw new TypeError('result cache: an argument with symbol keys cannot be part of a cache key');
     const record = value as Record<string, unknown>;
-    return `{${Object.keys(record).sort().map((k) => `${JSON.stringify(k)}:${encode(record[k], seen)}`).join(',')}}`;
+    return `{${Object.keys(record)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${encode(record[k], seen)}`)
+      .join(',')}}`;
   }
   if (value instanceof Date) return `Date(${value.getTime()})`;
   if (Buffer.isBuffer(value)) return `Buffer(${value.toString('hex')})`;
@@ -76,8 +91,14 @@ function encodeObject(value: object, seen: Set<object>): string {
     const entries = [...(value as Map<unknown, unknown>)].map(([k, v]) => `${encode(k, seen)}=>${encode(v, seen)}`);
     return `Map(${entries.sort().join(',')})`;
   }
-  if (proto === Set.prototype) return `Set(${[...(value as Set<unknown>)].map((v) => encode(v, seen)).sort().join(',')})`;
-  throw new TypeError(`result cache: an argument of type ${typeName(value)} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`);
+  if (proto === Set.prototype)
+    return `Set(${[...(value as Set<unknown>)]
+      .map((v) => encode(v, seen))
+      .sort()
+      .join(',')})`;
+  throw new TypeError(
+    `result cache: an argument of type ${typeName(value)} cannot be part of a cache key (use strings, numbers, booleans, null, dates, buffers, arrays, Maps, Sets and plain objects)`,
+  );
 }
 
 /**
@@ -99,4 +120,3 @@ export function argumentsHash(args: readonly unknown[]): string {
   }
   return hash;
 }
-

@@ -40,7 +40,13 @@ export class DropAcks {
   }
 
   /** Settles once every live member other than `self` acknowledged, or its lease lapsed; rejects after boundMs. */
-  wait(session: BusSession, published: Published, self: string | undefined, boundMs: number, where: string): Promise<void> {
+  wait(
+    session: BusSession,
+    published: Published,
+    self: string | undefined,
+    boundMs: number,
+    where: string,
+  ): Promise<void> {
     const at: LogPosition = published.at;
     const key = `${at.epoch} ${at.seq}`;
     const pending = new Map(published.members.filter((m) => m.member !== self).map((m) => [m.member, m.leftMs]));
@@ -60,7 +66,15 @@ export class DropAcks {
         else resolve();
       };
       const bound = setTimeout(
-        () => finish(Object.assign(new Error(`the drop reached the bus at ${where}, but ${pending.size} member(s) neither acknowledged it nor let their lease lapse within ${boundMs} ms`), { code: 'ERR_BUS_ACK' })),
+        () =>
+          finish(
+            Object.assign(
+              new Error(
+                `the drop reached the bus at ${where}, but ${pending.size} member(s) neither acknowledged it nor let their lease lapse within ${boundMs} ms`,
+              ),
+              { code: 'ERR_BUS_ACK' },
+            ),
+          ),
         boundMs,
       );
       const next = () => {
@@ -77,7 +91,14 @@ export class DropAcks {
         try {
           left = await session.leases(members);
         } catch (err) {
-          return finish(Object.assign(new Error(`the drop reached the bus at ${where}, but its acknowledgements could not be waited for: ${(err as Error).message}`), { code: 'ERR_BUS_ACK', cause: err }));
+          return finish(
+            Object.assign(
+              new Error(
+                `the drop reached the bus at ${where}, but its acknowledgements could not be waited for: ${(err as Error).message}`,
+              ),
+              { code: 'ERR_BUS_ACK', cause: err },
+            ),
+          );
         }
         if (done) return;
         members.forEach((m, i) => {

@@ -5,7 +5,18 @@
  *                   atime = last use, so that a sweep finds both with one stat()
  * Every file is written to a temporary name and renamed into place: no reader sees half a file.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { tempName } from './cache-dir.js';
 
 export const TOO_LARGE = Symbol('too large');
@@ -19,7 +30,8 @@ export function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-export const sameFile = (a: { ino: number; mtimeMs: number }, b: { ino: number; mtimeMs: number }) => a.ino === b.ino && a.mtimeMs === b.mtimeMs;
+export const sameFile = (a: { ino: number; mtimeMs: number }, b: { ino: number; mtimeMs: number }) =>
+  a.ino === b.ino && a.mtimeMs === b.mtimeMs;
 
 /** Writes a file whole: to a temporary name, then renamed into place; nothing is left on failure. */
 export function writeAtomic(path: string, text: string, times?: { atime: number; mtime: number }): void {
@@ -81,7 +93,11 @@ export function holds(path: string, claim: Stats): boolean {
  * sweep's order: its atime, or `now` when the read did not ask for it (the read itself was a use).
  * Undefined when there is none.
  */
-export function readValue(path: string, maxValueBytes: number, now: number): { text: string; touched: number } | typeof TOO_LARGE | undefined {
+export function readValue(
+  path: string,
+  maxValueBytes: number,
+  now: number,
+): { text: string; touched: number } | typeof TOO_LARGE | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -54,7 +54,8 @@ export class EntryLookup {
     try {
       claim = statSync(p.key, { throwIfNoEntry: false });
     } catch (err) {
-      if (!isMissing(err)) this.#ctx.warn('read_failed', name, `cannot read ${p.key}: ${(err as Error).message}; served as a miss`, err);
+      if (!isMissing(err))
+        this.#ctx.warn('read_failed', name, `cannot read ${p.key}: ${(err as Error).message}; served as a miss`, err);
       return { hit: false };
     }
     if (!claim) {
@@ -89,7 +90,8 @@ export class EntryLookup {
     try {
       read = readClaim(p.key);
     } catch (err) {
-      if (!isMissing(err)) this.#ctx.warn('read_failed', name, `cannot read ${p.key}: ${(err as Error).message}; served as a miss`, err);
+      if (!isMissing(err))
+        this.#ctx.warn('read_failed', name, `cannot read ${p.key}: ${(err as Error).message}; served as a miss`, err);
       return { hit: false };
     }
     return this.#load(name, hash, p, read.claim, this.#ctx.now(), read.text);
@@ -103,7 +105,13 @@ export class EntryLookup {
       keyText = claimText ?? readFileSync(p.key, 'utf8');
       val = readValue(p.val, this.#ctx.maxValueBytes, now);
     } catch (err) {
-      if (!isMissing(err)) this.#ctx.warn('read_failed', name, `cannot read an entry of ${name}: ${(err as Error).message}; served as a miss`, err);
+      if (!isMissing(err))
+        this.#ctx.warn(
+          'read_failed',
+          name,
+          `cannot read an entry of ${name}: ${(err as Error).message}; served as a miss`,
+          err,
+        );
       return miss;
     }
     if (val === undefined || val === TOO_LARGE) return miss; // being computed, or stored by a process with a larger limit
@@ -122,7 +130,14 @@ export class EntryLookup {
     if (record.t !== token) return miss; // computed under another claim
     if (typeof record.e !== 'number' || record.e <= now) return miss;
     const value = deepFreeze(record.v);
-    const entry: MemoryEntry = { ino: claim.ino, mtimeMs: claim.mtimeMs, expires: record.e, value, touched: val.touched, bytes: val.text.length };
+    const entry: MemoryEntry = {
+      ino: claim.ino,
+      mtimeMs: claim.mtimeMs,
+      expires: record.e,
+      value,
+      touched: val.touched,
+      bytes: val.text.length,
+    };
     if (now - entry.touched > TOUCH_EVERY_MS) this.#touch(p.val, entry, now);
     this.#ctx.memory.remember(name, hash, entry);
     return { hit: true, value };

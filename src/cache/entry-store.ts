@@ -7,7 +7,17 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { CacheDirError, droppedDir, FUNCTION_DIR, functionDir, KEY_SUFFIX, openDir, removeDropped, tempName, VALUE_SUFFIX } from './cache-dir.js';
+import {
+  CacheDirError,
+  droppedDir,
+  FUNCTION_DIR,
+  functionDir,
+  KEY_SUFFIX,
+  openDir,
+  removeDropped,
+  tempName,
+  VALUE_SUFFIX,
+} from './cache-dir.js';
 import type { EntryPaths } from './entry-lookup.js';
 import { isMissing, writeAtomic } from './entry-files.js';
 
@@ -132,7 +142,10 @@ export class EntryStore {
   #checkReachable(): void {
     if (this.#reachable) return;
     const st = statSync(this.root, { throwIfNoEntry: false });
-    if (!st?.isDirectory()) throw Object.assign(new Error(`the cache directory ${this.#shown} is ${st ? 'not a directory' : 'gone'}`), { code: st ? 'ENOTDIR' : 'ENOENT' });
+    if (!st?.isDirectory())
+      throw Object.assign(new Error(`the cache directory ${this.#shown} is ${st ? 'not a directory' : 'gone'}`), {
+        code: st ? 'ENOTDIR' : 'ENOENT',
+      });
     this.#reachable = true;
     queueMicrotask(() => (this.#reachable = false));
   }

@@ -14,7 +14,8 @@ const NUMBER_TEXT = /^-?(\d+(\.\d+)?|\.\d+)$/;
 export function keyArguments(keys: readonly string[]): unknown[][] {
   let lists: unknown[][] = [[]];
   for (const key of keys) {
-    const forms: unknown[] = NUMBER_TEXT.test(key) && Number.isSafeInteger(Math.trunc(Number(key))) ? [key, Number(key)] : [key];
+    const forms: unknown[] =
+      NUMBER_TEXT.test(key) && Number.isSafeInteger(Math.trunc(Number(key))) ? [key, Number(key)] : [key];
     lists = lists.flatMap((list) => forms.map((f) => [...list, f]));
   }
   return lists;

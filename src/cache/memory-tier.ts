@@ -52,7 +52,10 @@ export class MemoryTier {
     } else this.#size++;
     byHash.set(hash, entry);
     this.#bytes += entry.bytes;
-    while (this.#size > this.maxEntries || (this.maxBytes !== undefined && this.#bytes > this.maxBytes && this.#size > 0)) {
+    while (
+      this.#size > this.maxEntries ||
+      (this.maxBytes !== undefined && this.#bytes > this.maxBytes && this.#size > 0)
+    ) {
       const [oldestName, oldest] = this.#entries.entries().next().value as [string, Map<string, MemoryEntry>];
       const first = oldest.entries().next();
       if (!first.done) {

@@ -22,12 +22,15 @@ import { parseBusUrl } from './bus.js';
 type RedisClient = import('ioredis').Redis;
 
 async function loadRedis(): Promise<typeof import('ioredis').Redis> {
-  const m = (await import('ioredis')) as unknown as { default: typeof import('ioredis').Redis & { default?: typeof import('ioredis').Redis } };
+  const m = (await import('ioredis')) as unknown as {
+    default: typeof import('ioredis').Redis & { default?: typeof import('ioredis').Redis };
+  };
   return m.default.default ?? m.default;
 }
 
 /** Redis's answers to a missing or wrong password (AUTH, or a command sent without it). */
-const AUTH_FAILED = /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH <password> called without any password/i;
+const AUTH_FAILED =
+  /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH <password> called without any password/i;
 
 /** KEYS: members, log, epoch. ARGV[1]: an epoch id to take if there is none. */
 const PRELUDE = `
@@ -115,7 +118,8 @@ export class RedisBus implements BusTransport {
 
   constructor(url: string, channel: string, logLength = DEFAULT_LOG_LENGTH) {
     const { safe } = parseBusUrl(url);
-    if (!(Number.isInteger(logLength) && logLength >= 1)) throw new TypeError('result cache: busLogLength must be a whole number, 1 or more');
+    if (!(Number.isInteger(logLength) && logLength >= 1))
+      throw new TypeError('result cache: busLogLength must be a whole number, 1 or more');
     this.#url = url;
     this.where = `${safe} channel ${channel}`;
     this.#channel = channel;
@@ -125,7 +129,13 @@ export class RedisBus implements BusTransport {
 
   async open(events: SessionEvents): Promise<BusSession> {
     const Redis = await loadRedis();
-    const options = { lazyConnect: true, enableOfflineQueue: false, autoResubscribe: false, maxRetriesPerRequest: 0, retryStrategy: () => null };
+    const options = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      autoResubscribe: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    };
     const sub: RedisClient = new Redis(this.#url, options);
     const pub: RedisClient = new Redis(this.#url, options);
     // the lease's own connection: a renewal never waits behind a flood of drops this process publishes
@@ -150,7 +160,9 @@ export class RedisBus implements BusTransport {
     const lost = () => {
       if (!open) return;
       close();
-      events.lost(lastError ? `the connection to the bus was lost (${lastError.message})` : 'the connection to the bus was lost');
+      events.lost(
+        lastError ? `the connection to the bus was lost (${lastError.message})` : 'the connection to the bus was lost',
+      );
     };
     sub.on('message', (channel: string, text: string) => {
       if (!open) return;
@@ -163,9 +175,14 @@ export class RedisBus implements BusTransport {
       const message = parseMessage(parts.slice(4).join(' '));
       if (!message) return;
       const [epoch, seq, id, ackTo] = parts as [string, string, string, string];
-      events.message({ message, at: { epoch, seq: Number(seq), id } }, ackTo === '-' ? undefined : ackTo, ackTo === origin);
+      events.message(
+        { message, at: { epoch, seq: Number(seq), id } },
+        ackTo === '-' ? undefined : ackTo,
+        ackTo === origin,
+      );
     });
-    const script = async (client: RedisClient, body: string, ...args: (string | number)[]): Promise<unknown> => client.eval(body, 3, ...this.#keys, newEpoch, ...args);
+    const script = async (client: RedisClient, body: string, ...args: (string | number)[]): Promise<unknown> =>
+      client.eval(body, 3, ...this.#keys, newEpoch, ...args);
     try {
       await Promise.all([sub.connect(), pub.connect(), lease.connect()]);
       await sub.subscribe(this.#channel, ackChannel);
@@ -184,10 +201,21 @@ export class RedisBus implements BusTransport {
         await sub.ping();
       },
       publish: async (message: BusMessage, wantAcks: boolean, grace: number): Promise<Published> => {
-        const text = JSON.stringify(message.op === 'drop' ? { op: 'drop', n: message.name, h: message.hash } : { op: 'dropAll', n: message.name });
-        const [epoch, seq, id, scored, graceMs] = (await script(pub, PUBLISH, this.#channel, text, this.logLength, wantAcks ? origin : '-', Math.ceil(grace))) as [string, number, string, (string | number)[], number];
+        const text = JSON.stringify(
+          message.op === 'drop' ? { op: 'drop', n: message.name, h: message.hash } : { op: 'dropAll', n: message.name },
+        );
+        const [epoch, seq, id, scored, graceMs] = (await script(
+          pub,
+          PUBLISH,
+          this.#channel,
+          text,
+          this.logLength,
+          wantAcks ? origin : '-',
+          Math.ceil(grace),
+        )) as [string, number, string, (string | number)[], number];
         const members: { member: string; leftMs: number }[] = [];
-        for (let i = 0; i < scored.length; i += 2) members.push({ member: String(scored[i]), leftMs: Number(scored[i + 1]) });
+        for (let i = 0; i < scored.length; i += 2)
+          members.push({ member: String(scored[i]), leftMs: Number(scored[i + 1]) });
         return { at: { epoch, seq, id }, members, graceMs };
       },
       renew: async (member, leaseMs, first) => (await script(lease, RENEW, member, leaseMs, first ? 1 : 0)) === 1,
@@ -200,7 +228,8 @@ export class RedisBus implements BusTransport {
         return { epoch, seq, id };
       },
       since: async (from: LogPosition): Promise<LoggedDrop[] | undefined> => {
-        const answer = (await script(pub, SINCE, from.epoch, from.seq, from.id)) as [string, [string, string[]][]] | null;
+        const answer = (await script(pub, SINCE, from.epoch, from.seq, from.id)) as
+          [string, [string, string[]][]] | null;
         if (!answer) return undefined;
         const out: LoggedDrop[] = [];
         for (const [id, fields] of answer[1]) {
@@ -220,8 +249,16 @@ export class RedisBus implements BusTransport {
     const message = (err as Error).message;
     const auth = [message, last?.message ?? ''].find((m) => AUTH_FAILED.test(m));
     if (auth !== undefined) {
-      return Object.assign(new Error(`the bus at ${this.where} refused the password (${auth.replace(/\.$/, '')}): the password in the bus URL is wrong or missing`), { code: 'ERR_BUS_AUTH', cause: err });
+      return Object.assign(
+        new Error(
+          `the bus at ${this.where} refused the password (${auth.replace(/\.$/, '')}): the password in the bus URL is wrong or missing`,
+        ),
+        { code: 'ERR_BUS_AUTH', cause: err },
+      );
     }
-    return Object.assign(new Error(`cannot reach the bus at ${this.where}: ${message}`), { code: 'ERR_BUS_UNREACHABLE', cause: err });
+    return Object.assign(new Error(`cannot reach the bus at ${this.where}: ${message}`), {
+      code: 'ERR_BUS_UNREACHABLE',
+      cause: err,
+    });
   }
 }

@@ -88,27 +88,45 @@ export class ResultCache extends EventEmitter {
     this.#now = options.now ?? Date.now;
     this.#warnings = new WarningThrottle((options.warningIntervalSeconds ?? 60) * 1000, this.#now);
     if (!(this.#lifetimeMs > 0)) throw new TypeError('result cache: lifetimeSeconds must be more than 0');
-    if (this.#maxBytes !== undefined && !(this.#maxBytes > 0)) throw new TypeError('result cache: maxBytes must be more than 0');
+    if (this.#maxBytes !== undefined && !(this.#maxBytes > 0))
+      throw new TypeError('result cache: maxBytes must be more than 0');
     if (!(this.#maxValueBytes > 0)) throw new TypeError('result cache: maxValueBytes must be more than 0');
     const sweepMs = (options.sweepIntervalSeconds ?? 60) * 1000;
     if (!(sweepMs >= 0)) throw new TypeError('result cache: sweepIntervalSeconds must be 0 or more');
     this.#memoryTier = options.memory !== undefined && options.memory !== false;
     const memoryBytes = typeof options.memory === 'number' ? options.memory : undefined;
-    if (this.#memoryTier && options.bus === undefined) throw new TypeError('result cache: the memory tier needs a bus: without one, a drop in another process is seen only on disk');
-    if (memoryBytes !== undefined && !(memoryBytes > 0)) throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
+    if (this.#memoryTier && options.bus === undefined)
+      throw new TypeError(
+        'result cache: the memory tier needs a bus: without one, a drop in another process is seen only on disk',
+      );
+    if (memoryBytes !== undefined && !(memoryBytes > 0))
+      throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
     this.#memory = new MemoryTier(options.memoryEntries ?? 10_000, memoryBytes);
-    this.#entries = new EntryLookup({ memory: this.#memory, memoryTier: this.#memoryTier, maxValueBytes: this.#maxValueBytes, now: this.#now, warn: (...a) => this.#warn(...a) });
+    this.#entries = new EntryLookup({
+      memory: this.#memory,
+      memoryTier: this.#memoryTier,
+      maxValueBytes: this.#maxValueBytes,
+      now: this.#now,
+      warn: (...a) => this.#warn(...a),
+    });
     // the directory only once every option was found good: nothing is made for a refused cache
     this.#store.tryOpen();
     if (sweepMs > 0) {
       // unref'd: a process that only drops once and exits is not held up by it
       this.#timer = setInterval(() => void this.sweep().catch(() => undefined), sweepMs).unref();
     }
-    const transport = typeof options.bus === 'string' ? new RedisBus(options.bus, options.channel ?? 'dcn:cache', options.busLogLength) : options.bus;
+    const transport =
+      typeof options.bus === 'string'
+        ? new RedisBus(options.bus, options.channel ?? 'dcn:cache', options.busLogLength)
+        : options.bus;
     this.#guard = new ServingGuard(
       this.#store.root,
       this.dir,
-      { dropEverything: () => this.#dropEverything(), apply: (m) => this.#applyRemote(m), warn: (...a) => this.#warn(...a) },
+      {
+        dropEverything: () => this.#dropEverything(),
+        apply: (m) => this.#applyRemote(m),
+        warn: (...a) => this.#warn(...a),
+      },
       transport && { transport, leaseMs: options.busLeaseMs, acks: options.busAcks },
     );
   }
@@ -191,7 +209,12 @@ export class ResultCache extends EventEmitter {
   }
 
   /** call(), with a per-call lifetime, telling whether the result was a hit. */
-  async callWith<T>(name: string, options: CallOptions, fn: (...args: never[]) => T | Promise<T>, ...args: unknown[]): Promise<CallResult<T>> {
+  async callWith<T>(
+    name: string,
+    options: CallOptions,
+    fn: (...args: never[]) => T | Promise<T>,
+    ...args: unknown[]
+  ): Promise<CallResult<T>> {
     checkName(name);
     const hash = argumentsHash(args);
     const lifetimeMs = options.lifetimeSeconds === undefined ? this.#lifetimeMs : options.lifetimeSeconds * 1000;
@@ -225,7 +248,13 @@ export class ResultCache extends EventEmitter {
     try {
       return this.#store.writeClaim(p, token, this.#now());
     } catch (err) {
-      if (!isMissing(err)) this.#warn('write_failed', name, `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`, err);
+      if (!isMissing(err))
+        this.#warn(
+          'write_failed',
+          name,
+          `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`,
+          err,
+        );
       return undefined;
     }
   }
@@ -251,12 +280,23 @@ export class ResultCache extends EventEmitter {
     const text = storedText(result);
     if (text instanceof Unstorable) {
       if (claim) this.#releaseClaim(p.key, claim);
-      this.#warn('value_not_storable', name, `${name} returned ${text.message}, which cannot be stored: returned to the caller, not cached`);
+      this.#warn(
+        'value_not_storable',
+        name,
+        `${name} returned ${text.message}, which cannot be stored: returned to the caller, not cached`,
+      );
       return { value: result, hit: false };
     }
-    if (text.length > this.#maxValueBytes || (text.length * 3 > this.#maxValueBytes && Buffer.byteLength(text) > this.#maxValueBytes)) {
+    if (
+      text.length > this.#maxValueBytes ||
+      (text.length * 3 > this.#maxValueBytes && Buffer.byteLength(text) > this.#maxValueBytes)
+    ) {
       if (claim) this.#releaseClaim(p.key, claim);
-      this.#warn('value_too_large', name, `a result of ${name} is ${Buffer.byteLength(text)} bytes, more than maxValueBytes (${this.#maxValueBytes}): returned to the caller, not cached`);
+      this.#warn(
+        'value_too_large',
+        name,
+        `a result of ${name} is ${Buffer.byteLength(text)} bytes, more than maxValueBytes (${this.#maxValueBytes}): returned to the caller, not cached`,
+      );
       return { value: result, hit: false };
     }
     const value = deepFreeze(JSON.parse(text) as unknown);
@@ -274,11 +314,24 @@ export class ResultCache extends EventEmitter {
     } catch (err) {
       if (isMissing(err)) return { value, hit: false }; // the directory was dropped meanwhile
       this.#releaseClaim(p.key, claim);
-      this.#warn('write_failed', name, `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`, err);
+      this.#warn(
+        'write_failed',
+        name,
+        `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`,
+        err,
+      );
       return { value, hit: false };
     }
     // Visible only if no drop took our claim meanwhile; remember it only then.
-    if (holds(p.key, claim)) this.#memory.remember(name, hash, { ino: claim.ino, mtimeMs: claim.mtimeMs, expires, value, touched: now, bytes: text.length });
+    if (holds(p.key, claim))
+      this.#memory.remember(name, hash, {
+        ino: claim.ino,
+        mtimeMs: claim.mtimeMs,
+        expires,
+        value,
+        touched: now,
+        bytes: text.length,
+      });
     return { value, hit: false };
   }
 
@@ -393,12 +446,25 @@ export class ResultCache extends EventEmitter {
 
   async #sweep(): Promise<SweepReport> {
     const failed = (err: unknown) => {
-      if (!isMissing(err)) this.#warn('sweep_failed', undefined, `cannot sweep ${this.dir}: ${(err as Error).message}`, err);
+      if (!isMissing(err))
+        this.#warn('sweep_failed', undefined, `cannot sweep ${this.dir}: ${(err as Error).message}`, err);
     };
     // a directory not proved dcn's is not swept: nothing there is known to be its own
     const report = this.#store.tryOpen()
-      ? await sweepDir(this.#store.root, { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes }, failed)
-      : { entries: 0, bytes: 0, removedEntries: 0, evictedEntries: 0, removedLeftovers: 0, sweptAt: new Date(this.#now()).toISOString(), ms: 0 };
+      ? await sweepDir(
+          this.#store.root,
+          { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes },
+          failed,
+        )
+      : {
+          entries: 0,
+          bytes: 0,
+          removedEntries: 0,
+          evictedEntries: 0,
+          removedLeftovers: 0,
+          sweptAt: new Date(this.#now()).toISOString(),
+          ms: 0,
+        };
     this.#lastSweep = report;
     this.emit('sweep', report); // for monitoring: its duration, entries and bytes
     return report;

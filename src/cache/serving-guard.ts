@@ -33,7 +33,12 @@ export class ServingGuard {
   #healTimer: NodeJS.Timeout | undefined;
   #healMs = HEAL_FIRST_MS;
 
-  constructor(root: string, shownDir: string, hooks: GuardHooks, bus?: { transport: BusTransport; leaseMs?: number; acks?: BusAcks }) {
+  constructor(
+    root: string,
+    shownDir: string,
+    hooks: GuardHooks,
+    bus?: { transport: BusTransport; leaseMs?: number; acks?: BusAcks },
+  ) {
     this.#root = root;
     this.#shownDir = shownDir;
     this.#hooks = hooks;
@@ -86,14 +91,21 @@ export class ServingGuard {
 
   /** Whether the cache can serve safely now, and why not. */
   health(): { readonly ok: boolean; readonly reason?: string } {
-    if (this.#link && !this.#link.serving) return { ok: false, reason: `bus ${this.#link.where}: ${this.#link.status().reason ?? 'not serving'}` };
+    if (this.#link && !this.#link.serving)
+      return { ok: false, reason: `bus ${this.#link.where}: ${this.#link.status().reason ?? 'not serving'}` };
     if (this.#unsafe) return { ok: false, reason: this.#unsafe };
     try {
-      if (!statSync(this.#root).isDirectory()) return { ok: false, reason: `the cache directory ${this.#shownDir} is not a directory` };
+      if (!statSync(this.#root).isDirectory())
+        return { ok: false, reason: `the cache directory ${this.#shownDir} is not a directory` };
       accessSync(this.#root, constants.W_OK); // EROFS on a read-only mount
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      return { ok: false, reason: isMissing(err) ? `the cache directory ${this.#shownDir} is gone` : `the cache directory ${this.#shownDir} cannot be written (${code})` };
+      return {
+        ok: false,
+        reason: isMissing(err)
+          ? `the cache directory ${this.#shownDir} is gone`
+          : `the cache directory ${this.#shownDir} cannot be written (${code})`,
+      };
     }
     return { ok: true };
   }
@@ -117,7 +129,11 @@ export class ServingGuard {
         if (failures !== this.#failures) return retry();
         this.#healTimer = undefined;
         this.#unsafe = undefined;
-        this.#hooks.warn('drop_healed', undefined, 'every entry was dropped after a drop that could not be applied: serving again');
+        this.#hooks.warn(
+          'drop_healed',
+          undefined,
+          'every entry was dropped after a drop that could not be applied: serving again',
+        );
       }, retry);
     }, ms);
     this.#healTimer.unref();

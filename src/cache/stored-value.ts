@@ -14,29 +14,31 @@ export class Unstorable extends Error {}
  */
 export function storedText(value: unknown): string | Unstorable {
   try {
-    return JSON.stringify(value === undefined ? null : value, function (this: Record<string, unknown>, key: string, v: unknown) {
-      const original = this[key];
-      switch (typeof original) {
-        case 'bigint':
-        case 'function':
-        case 'symbol':
-          throw new Unstorable(`a ${typeof original === 'bigint' ? 'BigInt' : typeof original}`);
-        case 'object': {
-          if (original === null || Array.isArray(original) || original instanceof Date) return v;
-          const proto = Object.getPrototypeOf(original) as unknown;
-          if (proto === Object.prototype || proto === null) return v;
-          throw new Unstorable(`a ${typeName(original)}`);
+    return JSON.stringify(
+      value === undefined ? null : value,
+      function (this: Record<string, unknown>, key: string, v: unknown) {
+        const original = this[key];
+        switch (typeof original) {
+          case 'bigint':
+          case 'function':
+          case 'symbol':
+            throw new Unstorable(`a ${typeof original === 'bigint' ? 'BigInt' : typeof original}`);
+          case 'object': {
+            if (original === null || Array.isArray(original) || original instanceof Date) return v;
+            const proto = Object.getPrototypeOf(original) as unknown;
+            if (proto === Object.prototype || proto === null) return v;
+            throw new Unstorable(`a ${typeName(original)}`);
+          }
+          default:
+            return v;
         }
-        default:
-          return v;
-      }
-    });
+      },
+    );
   } catch (err) {
     if (err instanceof Unstorable) return err;
     return new Unstorable(/circular/i.test((err as Error).message) ? 'a circular structure' : (err as Error).message);
   }
 }
-
 
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {

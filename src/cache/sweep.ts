@@ -7,7 +7,15 @@
  * visible; concurrent sweeps, in this process or others, are harmless.
  */
 import { opendir, readdir, stat, unlink } from 'node:fs/promises';
-import { ENTRY_FILE, FUNCTION_DIR, isDroppedDir, KEY_SUFFIX, removeDropped, TEMP_FILE, VALUE_SUFFIX } from './cache-dir.js';
+import {
+  ENTRY_FILE,
+  FUNCTION_DIR,
+  isDroppedDir,
+  KEY_SUFFIX,
+  removeDropped,
+  TEMP_FILE,
+  VALUE_SUFFIX,
+} from './cache-dir.js';
 
 /** What a sweep found and did. */
 export interface SweepReport {
@@ -45,10 +53,18 @@ async function inChunks<T>(items: readonly T[], size: number, each: (item: T) =>
   }
 }
 
-const unlinkQuietly = async (path: string) => unlink(path).then(() => true, () => false);
+const unlinkQuietly = async (path: string) =>
+  unlink(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Sweeps the directory root (absolute); `failed` is told when the directory cannot be read. */
-export async function sweepDir(root: string, limits: SweepLimits, failed: (err: unknown) => void): Promise<SweepReport> {
+export async function sweepDir(
+  root: string,
+  limits: SweepLimits,
+  failed: (err: unknown) => void,
+): Promise<SweepReport> {
   const started = performance.now();
   const startedAt = Date.now(); // the file system's clock, for ctimes
   const { now } = limits;
@@ -124,7 +140,13 @@ export async function sweepDir(root: string, limits: SweepLimits, failed: (err: 
         if (!keyStat) return;
         bytes += st.size + keyStat.size;
         disk += onDisk(st) + onDisk(keyStat);
-        live.push({ key, val: filePath, size: st.size + keyStat.size, disk: onDisk(st) + onDisk(keyStat), used: st.atimeMs });
+        live.push({
+          key,
+          val: filePath,
+          size: st.size + keyStat.size,
+          disk: onDisk(st) + onDisk(keyStat),
+          used: st.atimeMs,
+        });
       } else if (!names.has(`${base}${VALUE_SUFFIX}`)) {
         // a claim with no value: a computation running now, or one that died long ago
         const st = await stat(filePath).catch(() => undefined);

@@ -3,7 +3,16 @@
  * a kind per function in an interval, with the count of those held back.
  */
 
-export type CacheWarningCode = 'write_failed' | 'read_failed' | 'value_not_storable' | 'value_too_large' | 'sweep_failed' | 'bus_down' | 'bus_up' | 'drop_failed' | 'drop_healed';
+export type CacheWarningCode =
+  | 'write_failed'
+  | 'read_failed'
+  | 'value_not_storable'
+  | 'value_too_large'
+  | 'sweep_failed'
+  | 'bus_down'
+  | 'bus_up'
+  | 'drop_failed'
+  | 'drop_healed';
 
 /** Emitted as the 'warning' event: the cache degraded, the application was served all the same. */
 export interface CacheWarning {

@@ -18,12 +18,19 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
   for (const e of entries ?? []) {
     const [table = '', fn = '', ...rest] = e.split('=');
     if (rest.length > 0 || !isUnquotedName(table) || !(FUNCTION_NAME.test(fn) || fn === '-')) {
-      throw usageError(`--map ${withoutPassword(e)}: expected TABLE=function, or TABLE=- to leave a table out`, 'e.g. --map EMPLOYEES=getEmployee, --map ORDER_ITEMS=-');
+      throw usageError(
+        `--map ${withoutPassword(e)}: expected TABLE=function, or TABLE=- to leave a table out`,
+        'e.g. --map EMPLOYEES=getEmployee, --map ORDER_ITEMS=-',
+      );
     }
     if (fn === '-') delete map[table.toUpperCase()];
     else map[table.toUpperCase()] = fn;
   }
-  if (Object.keys(map).length === 0) throw usageError('--map: every table is left out: nothing would be dropped', 'map at least one table, e.g. --map EMPLOYEES=getEmployee');
+  if (Object.keys(map).length === 0)
+    throw usageError(
+      '--map: every table is left out: nothing would be dropped',
+      'map at least one table, e.g. --map EMPLOYEES=getEmployee',
+    );
   return map;
 }
 
@@ -32,23 +39,46 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
  * drop that reaches no cache drops nothing. With a bus, on it before anything is dropped: an
  * unreachable bus is exit 6 before the command answers anything.
  */
-export async function openCache(ctx: CommandContext, cacheDir: string | undefined, options: { lifetimeSeconds?: number; bus?: { url: string; channel: string }; busAcks?: string } = {}): Promise<ResultCache> {
+export async function openCache(
+  ctx: CommandContext,
+  cacheDir: string | undefined,
+  options: { lifetimeSeconds?: number; bus?: { url: string; channel: string }; busAcks?: string } = {},
+): Promise<ResultCache> {
   const { busAcks } = options;
-  if (busAcks !== undefined && busAcks !== 'applied' && busAcks !== 'published') throw usageError(`--bus-acks ${busAcks}: expected applied or published`, 'applied: a 200 means every live cache on the bus dropped the result; published: only that Redis took the drop');
+  if (busAcks !== undefined && busAcks !== 'applied' && busAcks !== 'published')
+    throw usageError(
+      `--bus-acks ${busAcks}: expected applied or published`,
+      'applied: a 200 means every live cache on the bus dropped the result; published: only that Redis took the drop',
+    );
   // resolve() would turn an empty path into the current directory
-  if (cacheDir !== undefined && cacheDir.trim() === '') throw usageError('--cache-dir is empty: it would mean the current directory', 'give the cache its own directory, e.g. --cache-dir /var/cache/orders');
+  if (cacheDir !== undefined && cacheDir.trim() === '')
+    throw usageError(
+      '--cache-dir is empty: it would mean the current directory',
+      'give the cache its own directory, e.g. --cache-dir /var/cache/orders',
+    );
   let cache: ResultCache;
   try {
-    cache = new ResultCache({ dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'), lifetimeSeconds: options.lifetimeSeconds, ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel, busAcks } : {}) });
+    cache = new ResultCache({
+      dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'),
+      lifetimeSeconds: options.lifetimeSeconds,
+      ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel, busAcks } : {}),
+    });
   } catch (cause) {
     if (!(cause instanceof CacheDirError)) throw cause;
-    throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });
+    throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, {
+      hint: `${cause.hint} (--cache-dir)`,
+      cause,
+    });
   }
   try {
     cache.checkWritable();
   } catch (cause) {
     cache.close();
-    if (cause instanceof CacheDirError) throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, { hint: `${cause.hint} (--cache-dir)`, cause });
+    if (cause instanceof CacheDirError)
+      throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, {
+        hint: `${cause.hint} (--cache-dir)`,
+        cause,
+      });
     throw new DcnError('usage', `cannot use cache directory ${cache.dir}: ${(cause as Error).message}`, {
       hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
       cause,
@@ -58,7 +88,10 @@ export async function openCache(ctx: CommandContext, cacheDir: string | undefine
     await cache.ready();
   } catch (cause) {
     cache.close();
-    const hint = (cause as { code?: string }).code === 'ERR_BUS_AUTH' ? 'give the password Redis expects in the bus URL: redis://[user]:password@host (it is not shown)' : 'start Redis, or check the bus URL and the network (the password is not shown)';
+    const hint =
+      (cause as { code?: string }).code === 'ERR_BUS_AUTH'
+        ? 'give the password Redis expects in the bus URL: redis://[user]:password@host (it is not shown)'
+        : 'start Redis, or check the bus URL and the network (the password is not shown)';
     throw new DcnError('unavailable', (cause as Error).message, { hint, cause });
   }
   return cache;

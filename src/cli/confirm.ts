@@ -10,7 +10,10 @@ export function onTerminal(ctx: CommandContext): boolean {
 
 /** The error of a destroying command run without --yes where nobody can answer: known before connecting. */
 export function yesNeeded(command: string, what: string, preview: string): DcnError {
-  return usageError(`${command} ${what}: it needs --yes when not on a terminal`, `add --yes once you know what it will do (${preview} shows it)`);
+  return usageError(
+    `${command} ${what}: it needs --yes when not on a terminal`,
+    `add --yes once you know what it will do (${preview} shows it)`,
+  );
 }
 
 /** A question on stderr, answered on stdin; only y or yes is yes. */

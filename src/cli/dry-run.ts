@@ -24,21 +24,29 @@ function literal(value: string): string {
   for (const piece of value.split(/([\u0000-\u001f\u007f])/)) {
     if (piece === '') continue;
     // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-    parts.push(/^[\u0000-\u001f\u007f]$/.test(piece) ? `CHR(${piece.charCodeAt(0)})` : `'${piece.replace(/'/g, "''")}'`);
+    parts.push(
+      /^[\u0000-\u001f\u007f]$/.test(piece) ? `CHR(${piece.charCodeAt(0)})` : `'${piece.replace(/'/g, "''")}'`,
+    );
   }
   return parts.length === 0 ? "''" : parts.join(' || ');
 }
 
 export function sqlplusScript(run: DryRun): string {
-  const lines = [`-- ${run.command} --dry-run: what dcn would run as the app user, with its binds. SQL*Plus runs this as it is.`, 'SET DEFINE OFF'];
+  const lines = [
+    `-- ${run.command} --dry-run: what dcn would run as the app user, with its binds. SQL*Plus runs this as it is.`,
+    'SET DEFINE OFF',
+  ];
   const declared = new Set<string>();
   for (const st of run.statements) {
     for (const [name, value] of Object.entries(st.binds)) {
       if (!declared.has(name)) {
-        lines.push(`VARIABLE ${name} ${typeof value === 'number' || (isOutBind(value) && value.out === 'number') ? 'NUMBER' : 'VARCHAR2(4000)'}`);
+        lines.push(
+          `VARIABLE ${name} ${typeof value === 'number' || (isOutBind(value) && value.out === 'number') ? 'NUMBER' : 'VARCHAR2(4000)'}`,
+        );
         declared.add(name);
       }
-      if (!isOutBind(value)) lines.push(`EXEC :${name} := ${typeof value === 'number' ? String(value) : literal(value)}`);
+      if (!isOutBind(value))
+        lines.push(`EXEC :${name} := ${typeof value === 'number' ? String(value) : literal(value)}`);
     }
     lines.push(st.plsql ? `${st.sql}\n/` : `${st.sql};`);
     for (const [name, value] of Object.entries(st.binds)) if (isOutBind(value)) lines.push(`PRINT ${name}`);

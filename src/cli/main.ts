@@ -20,7 +20,9 @@ export function processContext(): CommandContext {
       // `> /dev/full`, a full disk: say so once, without a stack trace (stderr may still work)
       if (stream === process.stdout) {
         try {
-          process.stderr.write(`dcn: error: cannot write the output: ${err.message}\n  hint: free space on that device, or send the output elsewhere\n`);
+          process.stderr.write(
+            `dcn: error: cannot write the output: ${err.message}\n  hint: free space on that device, or send the output elsewhere\n`,
+          );
         } catch {
           // stderr is gone too: the exit code still tells
         }
@@ -35,7 +37,8 @@ export function processContext(): CommandContext {
     stdout: process.stdout,
     stderr: process.stderr,
     loadDriver: async () => new (await import('../db/oracle-driver.js')).OracleDriver(),
-    waitForStop: () => new Promise((resolve) => ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => resolve(s)))),
+    waitForStop: () =>
+      new Promise((resolve) => ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => resolve(s)))),
     get holder() {
       // node:os only for the commands that take the migration lock
       const { hostname } = createRequire(import.meta.url)('node:os') as typeof import('node:os');
@@ -54,7 +57,14 @@ function causeChain(err: unknown): string[] {
   return lines;
 }
 
-async function report(err: DcnError, ctx: CommandContext, json: boolean, verbose: boolean, ndjson: boolean, color?: boolean): Promise<void> {
+async function report(
+  err: DcnError,
+  ctx: CommandContext,
+  json: boolean,
+  verbose: boolean,
+  ndjson: boolean,
+  color?: boolean,
+): Promise<void> {
   // output.js only when there is an error to print: a run that succeeds does not load it here
   const { painterFor } = await import('./output.js');
   const { red } = await painterFor(ctx.stderr, ctx.env, color);
@@ -64,7 +74,9 @@ async function report(err: DcnError, ctx: CommandContext, json: boolean, verbose
   if (hint) ctx.stderr.write(`  hint: ${hint}\n`);
   if (verbose) for (const line of causeChain(err)) ctx.stderr.write(`  cause: ${line}\n`);
   if (json) {
-    ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message, hint, ...err.jsonMeta() } }, null, ndjson ? undefined : 2)}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ ok: false, error: { code: err.code, exitCode: err.exitCode, message, hint, ...err.jsonMeta() } }, null, ndjson ? undefined : 2)}\n`,
+    );
   }
 }
 
@@ -77,14 +89,23 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
     const { json, verbose, ndjson, color } = outputFlags(program);
     if (err instanceof CommanderError) {
       // commander has printed its message (or the help) already
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       // an unknown command parsed no flag: --json among its words still asks for JSON
       const unknownWithJson = err.code === 'commander.unknownCommand' && argv.slice(2).includes('--json');
-      if (json || unknownWithJson) ctx.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`);
+      if (json || unknownWithJson)
+        ctx.stdout.write(
+          `${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`,
+        );
       return EXIT_CODES.usage;
     }
     if (isDcnError(err) && err.reported) return err.exitCode;
-    const dcnError = isDcnError(err) ? err : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, { hint: 'this is a bug in dcn: please report it with the output of --verbose', cause: err });
+    const dcnError = isDcnError(err)
+      ? err
+      : new DcnError('internal', `unexpected error: ${err instanceof Error ? err.message : String(err)}`, {
+          hint: 'this is a bug in dcn: please report it with the output of --verbose',
+          cause: err,
+        });
     await report(dcnError, ctx, json, verbose || dcnError.code === 'internal', ndjson, color);
     return dcnError.exitCode;
   }

@@ -1,5 +1,17 @@
 /** Configuration as each command uses it, resolved once per command from its flags, and the migration set. */
-import { resolveCallbackToken, resolveConnectionConfig, resolveBus, resolveMigrationSetConfig, resolveMigrationsDir, resolveOrderTables, resolveWatchSettings, type ConfigFlags, type ConnectionConfig, type MigrationSetConfig, type ResolveInput } from '../config/resolve-config.js';
+import {
+  resolveCallbackToken,
+  resolveConnectionConfig,
+  resolveBus,
+  resolveMigrationSetConfig,
+  resolveMigrationsDir,
+  resolveOrderTables,
+  resolveWatchSettings,
+  type ConfigFlags,
+  type ConnectionConfig,
+  type MigrationSetConfig,
+  type ResolveInput,
+} from '../config/resolve-config.js';
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
@@ -54,7 +66,10 @@ export function orderTables(flags: SettingFlags, ctx: CommandContext): string[] 
 }
 
 /** For dcn watch: the orders tables and orderItemsKeyImmutable. */
-export function watchSettings(flags: SettingFlags, ctx: CommandContext): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
+export function watchSettings(
+  flags: SettingFlags,
+  ctx: CommandContext,
+): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
   return resolveWatchSettings(input(flags, ctx));
 }
 

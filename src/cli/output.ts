@@ -34,7 +34,11 @@ export function wantsColor(stream: { isTTY?: boolean }, env: CommandContext['env
 }
 
 /** Colour for a stream, as wantsColor decides. chalk loads only when there is colour to show. */
-export async function painterFor(stream: { isTTY?: boolean }, env: CommandContext['env'], flag?: boolean): Promise<Painter> {
+export async function painterFor(
+  stream: { isTTY?: boolean },
+  env: CommandContext['env'],
+  flag?: boolean,
+): Promise<Painter> {
   if (!wantsColor(stream, env, flag)) return PLAIN;
   const { Chalk } = await import('chalk');
   return new Chalk({ level: 1 });
@@ -57,9 +61,17 @@ export class Output {
     this.quiet = quiet;
   }
 
-  static async create(ctx: CommandContext, options: { json?: boolean; quiet?: boolean; color?: boolean } = {}): Promise<Output> {
+  static async create(
+    ctx: CommandContext,
+    options: { json?: boolean; quiet?: boolean; color?: boolean } = {},
+  ): Promise<Output> {
     const json = options.json ?? false;
-    return new Output(ctx, json, json ? PLAIN : await painterFor(ctx.stdout, ctx.env, options.color), options.quiet ?? false);
+    return new Output(
+      ctx,
+      json,
+      json ? PLAIN : await painterFor(ctx.stdout, ctx.env, options.color),
+      options.quiet ?? false,
+    );
   }
 
   /** A line of human output; suppressed in JSON mode. */

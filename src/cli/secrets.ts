@@ -54,14 +54,25 @@ export class Secrets {
     if (viaStdin) {
       this.#stdinValue ??= readFirstLine(this.ctx);
       const value = await this.#stdinValue;
-      if (value === '') throw new DcnError('usage', `--${profile === 'app' ? '' : 'admin-'}password-stdin: standard input held no password`, { hint: 'pipe the password as the first line' });
+      if (value === '')
+        throw new DcnError(
+          'usage',
+          `--${profile === 'app' ? '' : 'admin-'}password-stdin: standard input held no password`,
+          { hint: 'pipe the password as the first line' },
+        );
       return value;
     }
     const fromEnv = this.ctx.env[envName];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     if (this.ctx.stdin.isTTY && this.ctx.stderr.isTTY) {
       const { read } = await import('read');
-      const value = await read({ prompt: `Password for ${who}: `, silent: true, replace: '', input: this.ctx.stdin, output: this.ctx.stderr });
+      const value = await read({
+        prompt: `Password for ${who}: `,
+        silent: true,
+        replace: '',
+        input: this.ctx.stdin,
+        output: this.ctx.stderr,
+      });
       this.ctx.stderr.write('\n'); // the hidden input left the cursor on the prompt's line
       return String(value);
     }

@@ -37,7 +37,10 @@ export class CliSessions implements SessionProvider {
     const user = profile === 'app' ? this.config.user : this.config.adminUser;
     if (user === undefined || user === '') {
       throw new DcnError('config_invalid', `no user for the ${profile} profile`, {
-        hint: profile === 'app' ? 'set DCN_USER (or --user) to the schema owner, e.g. OE' : 'set DCN_ADMIN_USER (or --admin-user) to a DBA user, or SYS with --admin-privilege sysdba',
+        hint:
+          profile === 'app'
+            ? 'set DCN_USER (or --user) to the schema owner, e.g. OE'
+            : 'set DCN_ADMIN_USER (or --admin-user) to a DBA user, or SYS with --admin-privilege sysdba',
       });
     }
     const privilege = profile === 'admin' ? this.config.adminPrivilege : undefined;
@@ -45,9 +48,22 @@ export class CliSessions implements SessionProvider {
     const password = await this.secrets.password(profile, who);
     const driver = await this.ctx.loadDriver();
     try {
-      return await driver.connect({ user, password, connectString, privilege, connectTimeoutSeconds: this.config.connectTimeoutSeconds, tnsAdmin: this.config.tnsAdmin, ...extra });
+      return await driver.connect({
+        user,
+        password,
+        connectString,
+        privilege,
+        connectTimeoutSeconds: this.config.connectTimeoutSeconds,
+        tnsAdmin: this.config.tnsAdmin,
+        ...extra,
+      });
     } catch (err) {
-      throw connectError(err, { profile, user, connectString, connectTimeoutSeconds: this.config.connectTimeoutSeconds });
+      throw connectError(err, {
+        profile,
+        user,
+        connectString,
+        connectTimeoutSeconds: this.config.connectTimeoutSeconds,
+      });
     }
   }
 

@@ -67,7 +67,10 @@ export function settingRows(config: ConnectionConfig | MigrationSetConfig, bus?:
 }
 
 /** The settings as lines for people: the config file and environment in use, then each setting. */
-export function settingLines(config: { readonly configFile: string | null; readonly environment: string | null }, rows: readonly SettingRow[]): string[] {
+export function settingLines(
+  config: { readonly configFile: string | null; readonly environment: string | null },
+  rows: readonly SettingRow[],
+): string[] {
   const width = Math.max(...rows.map((r) => r.name.length));
   const valueWidth = Math.min(50, Math.max(...rows.map((r) => (r.value ?? '—').length)));
   return [

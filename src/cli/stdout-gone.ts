@@ -9,7 +9,13 @@ import type { Output } from './output.js';
  * take over from the process-wide ones (main.ts), which stop a command that has none.
  * Returns whether stdout is gone; lines written after that are dropped by the closed stream.
  */
-export function goOnWithoutStdout(ctx: CommandContext, out: Output, command: string, goesOn: string, onGone?: () => void): () => boolean {
+export function goOnWithoutStdout(
+  ctx: CommandContext,
+  out: Output,
+  command: string,
+  goesOn: string,
+  onGone?: () => void,
+): () => boolean {
   let gone = false;
   ctx.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (gone) return;

@@ -20,13 +20,20 @@ function printEvent(event: MigrationEvent, out: Output): void {
       if (event.waitedMs >= 1000) out.line(c.dim(`waited ${formatMs(event.waitedMs)} for the migration lock`));
       break;
     case 'migration-start':
-      if (event.resumeFrom !== undefined) out.line(c.dim(`resuming ${migrationLabel(event.version)} at statement ${event.resumeFrom} of ${event.statements}`));
+      if (event.resumeFrom !== undefined)
+        out.line(
+          c.dim(`resuming ${migrationLabel(event.version)} at statement ${event.resumeFrom} of ${event.statements}`),
+        );
       break;
     case 'migration-done':
-      out.line(`${c.green('✓')} ${event.direction === 'down' ? 'undid ' : ''}${migrationLabel(event.version)}  ${c.dim(formatMs(event.durationMs))}`);
+      out.line(
+        `${c.green('✓')} ${event.direction === 'down' ? 'undid ' : ''}${migrationLabel(event.version)}  ${c.dim(formatMs(event.durationMs))}`,
+      );
       break;
     case 'migration-failed':
-      out.line(`${c.red('✗')} ${event.direction === 'down' ? 'undo of ' : ''}${migrationLabel(event.version)} failed  ${c.dim(formatMs(event.durationMs))}`);
+      out.line(
+        `${c.red('✗')} ${event.direction === 'down' ? 'undo of ' : ''}${migrationLabel(event.version)} failed  ${c.dim(formatMs(event.durationMs))}`,
+      );
       break;
     case 'statement-done':
       break;
@@ -37,7 +44,12 @@ function printEvent(event: MigrationEvent, out: Output): void {
 }
 
 /** Builds the engine for one command and closes every session it opened, whatever happens. */
-export async function withMigrator<T>(flags: MigrateCommonFlags & SettingFlags, ctx: CommandContext, out: Output, fn: (migrator: Migrator) => Promise<T>): Promise<T> {
+export async function withMigrator<T>(
+  flags: MigrateCommonFlags & SettingFlags,
+  ctx: CommandContext,
+  out: Output,
+  fn: (migrator: Migrator) => Promise<T>,
+): Promise<T> {
   const config = migrationSetConfig(flags, ctx);
   checkSchemaIsUser(config.variables, config.user);
   const secrets = new Secrets(ctx, flags);

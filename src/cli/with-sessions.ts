@@ -7,7 +7,12 @@ import { Secrets } from './secrets.js';
 import { CliSessions } from './sessions.js';
 
 /** `config`: the command's own, when it resolved more than the connection (doctor); else resolved here. */
-export async function withSessions<T>(flags: SettingFlags, ctx: CommandContext, fn: (sessions: CliSessions) => Promise<T>, config: ConnectionConfig = connectionConfig(flags, ctx)): Promise<T> {
+export async function withSessions<T>(
+  flags: SettingFlags,
+  ctx: CommandContext,
+  fn: (sessions: CliSessions) => Promise<T>,
+  config: ConnectionConfig = connectionConfig(flags, ctx),
+): Promise<T> {
   const sessions = new CliSessions(ctx, config, new Secrets(ctx, flags));
   try {
     return await fn(sessions);

@@ -11,7 +11,14 @@ import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBusUrl } from '../cache/bus.js';
 import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, ENVIRONMENT_ENV_NAME } from './settings.js';
-import { checkCallbackToken, checkHistoryTable, checkSchemaVariables, orderItemsKeyImmutable, orderTables, schemaVariables } from './schema-settings.js';
+import {
+  checkCallbackToken,
+  checkHistoryTable,
+  checkSchemaVariables,
+  orderItemsKeyImmutable,
+  orderTables,
+  schemaVariables,
+} from './schema-settings.js';
 
 /** environment: the config file's named environment; file: its top level. */
 export type Source = 'flag' | 'env' | 'environment' | 'file' | 'default';
@@ -76,8 +83,27 @@ export interface MigrationSetConfig extends ConnectionConfig {
 }
 
 const FILE_KEYS = new Set([
-  'connect', 'user', 'adminUser', 'adminPrivilege', 'connectTimeout', 'tnsAdmin', 'migrations', 'historyTable', 'lockTimeout', 'variables',
-  'schema', 'ordersTable', 'orderItemsTable', 'callbackUrl', 'callbackToken', 'httpTimeout', 'demoSchema', 'orderItemsKeyImmutable', 'callbackCalls', 'bus', 'busChannel',
+  'connect',
+  'user',
+  'adminUser',
+  'adminPrivilege',
+  'connectTimeout',
+  'tnsAdmin',
+  'migrations',
+  'historyTable',
+  'lockTimeout',
+  'variables',
+  'schema',
+  'ordersTable',
+  'orderItemsTable',
+  'callbackUrl',
+  'callbackToken',
+  'httpTimeout',
+  'demoSchema',
+  'orderItemsKeyImmutable',
+  'callbackCalls',
+  'bus',
+  'busChannel',
   'environments',
 ]);
 
@@ -102,7 +128,11 @@ function invalid(message: string, hint: string): DcnError {
   return new DcnError('config_invalid', message, { hint });
 }
 
-function readConfigFile(path: string, explicit: boolean, readFile: (p: string) => string): Record<string, unknown> | undefined {
+function readConfigFile(
+  path: string,
+  explicit: boolean,
+  readFile: (p: string) => string,
+): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = readFile(path);
@@ -123,12 +153,17 @@ function readConfigFile(path: string, explicit: boolean, readFile: (p: string) =
   checkKeys(parsed, path);
   const environments = (parsed as Record<string, unknown>).environments;
   if (environments !== undefined) {
-    const valid = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+    const valid = (v: unknown): v is Record<string, unknown> =>
+      v !== null && typeof v === 'object' && !Array.isArray(v);
     if (!valid(environments) || !Object.values(environments).every(valid)) {
-      throw invalid(`${path}: "environments" must be an object of name: {settings}`, 'e.g. "environments": {"ci": {"connect": "ci-db:1521/CIPDB"}}');
+      throw invalid(
+        `${path}: "environments" must be an object of name: {settings}`,
+        'e.g. "environments": {"ci": {"connect": "ci-db:1521/CIPDB"}}',
+      );
     }
     // every environment is checked, not only the one in use: a typo in "prod" shows in CI
-    for (const [name, settings] of Object.entries(environments)) checkKeys(settings as object, `${path}: environment "${name}"`, true);
+    for (const [name, settings] of Object.entries(environments))
+      checkKeys(settings as object, `${path}: environment "${name}"`, true);
   }
   return parsed as Record<string, unknown>;
 }
@@ -144,17 +179,26 @@ function printable(value: string): string {
 function checkKeys(settings: object, where: string, inEnvironment = false): void {
   for (const key of Object.keys(settings)) {
     if (/password/i.test(key)) {
-      throw invalid(`${where}: "${key}" — dcn does not read passwords from files`, 'remove it and set DCN_PASSWORD / DCN_ADMIN_PASSWORD, or use --password-stdin');
+      throw invalid(
+        `${where}: "${key}" — dcn does not read passwords from files`,
+        'remove it and set DCN_PASSWORD / DCN_ADMIN_PASSWORD, or use --password-stdin',
+      );
     }
     if (!FILE_KEYS.has(key) || (inEnvironment && key === 'environments')) {
-      throw invalid(`${where}: unknown setting "${key}"`, `known settings: ${[...FILE_KEYS].filter((k) => !inEnvironment || k !== 'environments').join(', ')}`);
+      throw invalid(
+        `${where}: unknown setting "${key}"`,
+        `known settings: ${[...FILE_KEYS].filter((k) => !inEnvironment || k !== 'environments').join(', ')}`,
+      );
     }
   }
 }
 
 function wholeSeconds(name: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw invalid(`${name} must be a whole number of seconds from ${min} to ${max}, not '${printable(value)}'`, `e.g. ${name}=${Math.max(min, 10)}`);
+    throw invalid(
+      `${name} must be a whole number of seconds from ${min} to ${max}, not '${printable(value)}'`,
+      `e.g. ${name}=${Math.max(min, 10)}`,
+    );
   }
   return Number(value);
 }
@@ -163,17 +207,26 @@ function wholeSeconds(name: string, value: string, min: number, max: number): nu
 export function simpleIdentifier(setting: string, value: string): string {
   // 123: the lock table's name, the history table's with _LOCK appended, stays within 128
   if (isUnquotedName(value, 128) && value.length > 123) {
-    throw invalid(`${setting} '${value}' is ${value.length} characters: at most 123, since the lock table's name appends _LOCK to it`, 'choose a shorter name');
+    throw invalid(
+      `${setting} '${value}' is ${value.length} characters: at most 123, since the lock table's name appends _LOCK to it`,
+      'choose a shorter name',
+    );
   }
   if (!isUnquotedName(value, 123)) {
-    throw invalid(`${setting} '${printable(value)}' is not a plain Oracle identifier`, 'use a letter then letters, digits, _, $ or # (at most 123 characters)');
+    throw invalid(
+      `${setting} '${printable(value)}' is not a plain Oracle identifier`,
+      'use a letter then letters, digits, _, $ or # (at most 123 characters)',
+    );
   }
   return value.toUpperCase();
 }
 
 function parseDefine(entry: string): [string, string] {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
-  if (!m) throw new DcnError('usage', `--define ${entry}: expected name=value`, { hint: 'e.g. --define callback_url=http://app:8080/phpcache/dropResults.php' });
+  if (!m)
+    throw new DcnError('usage', `--define ${entry}: expected name=value`, {
+      hint: 'e.g. --define callback_url=http://app:8080/phpcache/dropResults.php',
+    });
   checkVariableValue(`--define ${m[1]}`, m[2]!);
   return [m[1]!.toLowerCase(), m[2]!];
 }
@@ -181,7 +234,8 @@ function parseDefine(entry: string): [string, string] {
 function checkVariableValue(where: string, value: string): void {
   if (/[\r\n]/.test(value)) throw invalid(`${where}: a substitution value cannot span lines`, 'put it on one line');
   // a tab is text; any other control character has no place in a script
-  if (CONTROL.test(value.replace(/\t/g, ' '))) throw invalid(`${where}: a substitution value cannot hold a control character`, 'remove it');
+  if (CONTROL.test(value.replace(/\t/g, ' ')))
+    throw invalid(`${where}: a substitution value cannot hold a control character`, 'remove it');
 }
 
 /** The config file, read once, and each setting picked by precedence as it is asked for. */
@@ -207,11 +261,18 @@ class SettingsReader {
     const name = flags.env ?? (fromEnv === '' ? undefined : fromEnv);
     if (name === undefined) return undefined;
     const given = flags.env !== undefined ? '--env' : ENVIRONMENT_ENV_NAME;
-    if (this.file === undefined) throw invalid(`${given === '--env' ? `--env ${name}` : `${given}=${name}`}: there is no config file (${this.filePath}) to name environments in`, 'create it with an "environments" object, or point --config (DCN_CONFIG) at it');
+    if (this.file === undefined)
+      throw invalid(
+        `${given === '--env' ? `--env ${name}` : `${given}=${name}`}: there is no config file (${this.filePath}) to name environments in`,
+        'create it with an "environments" object, or point --config (DCN_CONFIG) at it',
+      );
     const environments = (this.file.environments ?? {}) as Record<string, Record<string, unknown>>;
     if (!Object.hasOwn(environments, name)) {
       const known = Object.keys(environments);
-      throw invalid(`environment '${name}' (${given}) is not in ${this.filePath}: ${known.length ? `it names ${known.join(', ')}` : 'it has no "environments"'}`, 'give one of those, or add it under "environments"');
+      throw invalid(
+        `environment '${name}' (${given}) is not in ${this.filePath}: ${known.length ? `it names ${known.join(', ')}` : 'it has no "environments"'}`,
+        'give one of those, or add it under "environments"',
+      );
     }
     return { name, settings: environments[name]! };
   }
@@ -228,11 +289,17 @@ class SettingsReader {
       this.sources[key] = 'env';
       return fromEnv;
     }
-    for (const [source, settings] of [['environment', this.environment?.settings], ['file', this.file]] as const) {
+    for (const [source, settings] of [
+      ['environment', this.environment?.settings],
+      ['file', this.file],
+    ] as const) {
       const fromFile = settings?.[key];
       if (fromFile === undefined || fromFile === null) continue;
       if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
-        throw invalid(`${this.filePath}: "${key}"${source === 'environment' ? ` in environment "${this.environment!.name}"` : ''} must be a string, a number or true/false`, 'fix the config file');
+        throw invalid(
+          `${this.filePath}: "${key}"${source === 'environment' ? ` in environment "${this.environment!.name}"` : ''} must be a string, a number or true/false`,
+          'fix the config file',
+        );
       }
       this.sources[key] = source;
       return String(fromFile);
@@ -250,18 +317,24 @@ class SettingsReader {
   /** The config file's "variables", checked: the top level's, then the environment's over them. */
   fileVariables(): Record<string, string> {
     const variables: Record<string, string> = {};
-    for (const fileVariables of [this.file?.variables, this.environment?.settings.variables]) this.#addVariables(variables, fileVariables);
+    for (const fileVariables of [this.file?.variables, this.environment?.settings.variables])
+      this.#addVariables(variables, fileVariables);
     return variables;
   }
 
   #addVariables(variables: Record<string, string>, fileVariables: unknown): void {
     if (fileVariables === undefined) return;
     if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
-      throw invalid(`${this.filePath}: "variables" must be an object of name: value`, 'e.g. "variables": {"app_schema": "OE"}');
+      throw invalid(
+        `${this.filePath}: "variables" must be an object of name: value`,
+        'e.g. "variables": {"app_schema": "OE"}',
+      );
     }
     for (const [name, value] of Object.entries(fileVariables)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(`${this.filePath}: variable name "${name}" is not valid`, 'use letters, digits and _');
-      if (typeof value !== 'string' && typeof value !== 'number') throw invalid(`${this.filePath}: variable "${name}" must be a string or number`, 'fix the config file');
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw invalid(`${this.filePath}: variable name "${name}" is not valid`, 'use letters, digits and _');
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw invalid(`${this.filePath}: variable "${name}" must be a string or number`, 'fix the config file');
       checkVariableValue(`${this.filePath}: variable "${name}"`, String(value));
       variables[name.toLowerCase()] = String(value);
     }
@@ -275,18 +348,34 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
   const sources = reader.sources;
   // SQL*Plus habits: "scott/tiger" as the user, "scott/tiger@db/svc" as the connect string. The
   // value holds a password: refused without ever being printed.
-  for (const [key, value] of [['user', user], ['adminUser', adminUser]] as const) {
+  for (const [key, value] of [
+    ['user', user],
+    ['adminUser', adminUser],
+  ] as const) {
     if (value?.includes('/')) {
-      throw invalid(`the ${key} setting (${sourceName(key, sources[key])}) holds a password (user/password): dcn takes passwords only from ${key === 'user' ? 'DCN_PASSWORD or --password-stdin' : 'DCN_ADMIN_PASSWORD or --admin-password-stdin'}`, `set it to the user name alone, e.g. OE`);
+      throw invalid(
+        `the ${key} setting (${sourceName(key, sources[key])}) holds a password (user/password): dcn takes passwords only from ${key === 'user' ? 'DCN_PASSWORD or --password-stdin' : 'DCN_ADMIN_PASSWORD or --admin-password-stdin'}`,
+        `set it to the user name alone, e.g. OE`,
+      );
     }
   }
   if (connect !== undefined && connect.includes('@') && !/^\s*\(/.test(connect)) {
-    throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`, 'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD');
+    throw invalid(
+      `the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`,
+      'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD',
+    );
   }
   // a port no socket can use is said here, before a password is asked for or the driver loads
-  const port = connect === undefined ? undefined : (/\(\s*PORT\s*=\s*(\d+)\s*\)/i.exec(connect) ?? /^\s*(?:[a-z]+:\/\/|\/\/)?(?:\[[^\]]*\]|[^\s:/()]+):(\d+)(?:[/?:\s]|$)/i.exec(connect))?.[1];
+  const port =
+    connect === undefined
+      ? undefined
+      : (/\(\s*PORT\s*=\s*(\d+)\s*\)/i.exec(connect) ??
+          /^\s*(?:[a-z]+:\/\/|\/\/)?(?:\[[^\]]*\]|[^\s:/()]+):(\d+)(?:[/?:\s]|$)/i.exec(connect))?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
-    throw invalid(`the connect setting (${sourceName('connect', sources.connect)}) names port ${port}, which is not a TCP port (1 to 65535)`, 'the listener port is usually 1521, e.g. db.example.com:1521/FREEPDB1');
+    throw invalid(
+      `the connect setting (${sourceName('connect', sources.connect)}) names port ${port}, which is not a TCP port (1 to 65535)`,
+      'the listener port is usually 1521, e.g. db.example.com:1521/FREEPDB1',
+    );
   }
   checkConnectSetting(connect, sourceName('connect', sources.connect));
   if (user !== undefined) checkUserSetting(user, `the user setting (${sourceName('user', sources.user)})`);
@@ -294,17 +383,25 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
   let adminPrivilege: AdminPrivilege | undefined;
   if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {
     const p = privilegeRaw.toLowerCase() as AdminPrivilege;
-    if (!ADMIN_PRIVILEGES.includes(p)) throw invalid(`admin privilege '${privilegeRaw}' is not one of ${ADMIN_PRIVILEGES.join(', ')}, none`, 'e.g. --admin-privilege sysdba for SYS');
+    if (!ADMIN_PRIVILEGES.includes(p))
+      throw invalid(
+        `admin privilege '${privilegeRaw}' is not one of ${ADMIN_PRIVILEGES.join(', ')}, none`,
+        'e.g. --admin-privilege sysdba for SYS',
+      );
     adminPrivilege = p;
   }
-  const admin = adminUser === undefined ? undefined : adminUserSetting(adminUser, adminPrivilege, sourceName('adminUser', sources.adminUser));
+  const admin =
+    adminUser === undefined
+      ? undefined
+      : adminUserSetting(adminUser, adminPrivilege, sourceName('adminUser', sources.adminUser));
   const timeoutRaw = reader.pick('connectTimeout');
   return {
     connect,
     user,
     adminUser: admin?.user,
     adminPrivilege: admin?.privilege ?? adminPrivilege,
-    connectTimeoutSeconds: timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
+    connectTimeoutSeconds:
+      timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
     tnsAdmin: reader.path('tnsAdmin', reader.pick('tnsAdmin')),
     configFile: reader.file === undefined ? undefined : reader.filePath,
     environment: reader.environment?.name,
@@ -321,18 +418,27 @@ function checkConnectSetting(connect: string | undefined, source: string): void 
   if (connect === undefined) return;
   const descriptor = /^\s*\(/.test(connect);
   if (descriptor ? CONTROL.test(connect.replace(/[\t\r\n]/g, ' ')) : /\s/.test(connect) || CONTROL.test(connect)) {
-    throw invalid(`the connect setting (${source}) holds ${descriptor ? 'a control character' : 'a blank or a control character'}`, 'write it as host:port/service, a tnsnames.ora alias or a (DESCRIPTION=…) descriptor, on one line');
+    throw invalid(
+      `the connect setting (${source}) holds ${descriptor ? 'a control character' : 'a blank or a control character'}`,
+      'write it as host:port/service, a tnsnames.ora alias or a (DESCRIPTION=…) descriptor, on one line',
+    );
   }
   // '/', '//', ':1521/X': no host and no alias, so no database ("CONNECT SYS@/" in a plan)
   if (!descriptor && !/^(?:\[[^\]]+\]|[A-Za-z0-9_])/.test(connect.replace(/^(?:[a-z][a-z0-9+.-]*:)?\/\//i, ''))) {
-    throw invalid(`the connect setting (${source}) names no database: it has no host and no alias`, 'name the database: host:port/service (e.g. db.example.com:1521/FREEPDB1), a tnsnames.ora alias or a (DESCRIPTION=…) descriptor');
+    throw invalid(
+      `the connect setting (${source}) names no database: it has no host and no alias`,
+      'name the database: host:port/service (e.g. db.example.com:1521/FREEPDB1), a tnsnames.ora alias or a (DESCRIPTION=…) descriptor',
+    );
   }
 }
 
 /** A user name: one word (a plain or "quoted" name, proxy[user] allowed), no blank, no control character. */
 function checkUserSetting(user: string, what: string): void {
   if (user === '' || /\s/.test(user) || CONTROL.test(user)) {
-    throw invalid(`${what} holds ${user === '' ? 'nothing' : 'a blank or a control character'}: it names one database user`, 'e.g. OE, or SYS with --admin-privilege sysdba');
+    throw invalid(
+      `${what} holds ${user === '' ? 'nothing' : 'a blank or a control character'}: it names one database user`,
+      'e.g. OE, or SYS with --admin-privilege sysdba',
+    );
   }
 }
 
@@ -340,12 +446,19 @@ function checkUserSetting(user: string, what: string): void {
  * The admin user, as SQL*Plus users write it too: "SYS as sysdba" is the user SYS and the
  * privilege sysdba, unless the privilege setting says otherwise.
  */
-function adminUserSetting(value: string, privilege: AdminPrivilege | undefined, source: string): { user: string; privilege?: AdminPrivilege } {
+function adminUserSetting(
+  value: string,
+  privilege: AdminPrivilege | undefined,
+  source: string,
+): { user: string; privilege?: AdminPrivilege } {
   const as = /^\s*(\S+)\s+as\s+(\S+)\s*$/i.exec(value);
   if (as !== null && ADMIN_PRIVILEGES.includes(as[2]!.toLowerCase() as AdminPrivilege)) {
     const named = as[2]!.toLowerCase() as AdminPrivilege;
     if (privilege !== undefined && privilege !== named) {
-      throw invalid(`the adminUser setting (${source}) says AS ${named.toUpperCase()} while the admin privilege setting says ${privilege}`, `set the user alone (e.g. ${as[1]}) and the privilege with --admin-privilege (DCN_ADMIN_PRIVILEGE)`);
+      throw invalid(
+        `the adminUser setting (${source}) says AS ${named.toUpperCase()} while the admin privilege setting says ${privilege}`,
+        `set the user alone (e.g. ${as[1]}) and the privilege with --admin-privilege (DCN_ADMIN_PRIVILEGE)`,
+      );
     }
     checkUserSetting(as[1]!, `the adminUser setting (${source})`);
     return { user: as[1]!, privilege: named };
@@ -398,7 +511,8 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     ...connection,
     migrationsDir: reader.path('migrations', migrations),
     historyTable,
-    lockTimeoutSeconds: lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
+    lockTimeoutSeconds:
+      lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
     variables,
   };
 }
@@ -423,11 +537,17 @@ export function resolveBus(input: ResolveInput): { url: string; channel: string 
   try {
     parseBusUrl(url);
   } catch (err) {
-    throw new DcnError('usage', (err as Error).message, { hint: 'e.g. redis://cache.internal:6379/0, or rediss://user:password@host for TLS' });
+    throw new DcnError('usage', (err as Error).message, {
+      hint: 'e.g. redis://cache.internal:6379/0, or rediss://user:password@host for TLS',
+    });
   }
   const channel = reader.pick('busChannel') ?? 'dcn:cache';
   if (!/^[\w:.-]{1,100}$/.test(channel)) {
-    throw new DcnError('usage', `${sourceName('busChannel', reader.sources.busChannel)}: ${channel === '' ? 'an empty name' : channel} is not a channel name (1 to 100 letters, digits, _ : . -)`, { hint: 'e.g. dcn:orders' });
+    throw new DcnError(
+      'usage',
+      `${sourceName('busChannel', reader.sources.busChannel)}: ${channel === '' ? 'an empty name' : channel} is not a channel name (1 to 100 letters, digits, _ : . -)`,
+      { hint: 'e.g. dcn:orders' },
+    );
   }
   return { url, channel };
 }
@@ -436,7 +556,10 @@ export function resolveBus(input: ResolveInput): { url: string; channel: string 
 export function resolveWatchSettings(input: ResolveInput): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
   const reader = new SettingsReader(input);
   return {
-    orderTables: orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') }),
+    orderTables: orderTables({
+      ordersTable: reader.pick('ordersTable'),
+      orderItemsTable: reader.pick('orderItemsTable'),
+    }),
     orderItemsKeyImmutable: orderItemsKeyImmutable(reader.pick('orderItemsKeyImmutable')),
   };
 }

@@ -42,12 +42,19 @@ const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
   // a control character would print as a second line of the message
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
-  return new DcnError('config_invalid', `${setting}: '${value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' ${rule}`, { hint: `e.g. ${example}`, meta: { setting } });
+  return new DcnError(
+    'config_invalid',
+    `${setting}: '${value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' ${rule}`,
+    { hint: `e.g. ${example}`, meta: { setting } },
+  );
 }
 
 /** The orders and order items tables alone (dcn register: they keep the article's route). */
 export function orderTables(input: { ordersTable?: string; orderItemsTable?: string }): string[] {
-  const tables = [identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable), identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable)];
+  const tables = [
+    identifier('ordersTable', input.ordersTable ?? SCHEMA_DEFAULTS.ordersTable),
+    identifier('orderItemsTable', input.orderItemsTable ?? SCHEMA_DEFAULTS.orderItemsTable),
+  ];
   checkOrderTablesDiffer(tables[0]!, tables[1]!);
   return tables;
 }
@@ -57,22 +64,41 @@ export function orderTables(input: { ordersTable?: string; orderItemsTable?: str
  * one named like dcn's own objects would have dcn's callback and grants aimed at dcn's tables.
  */
 function checkOrderTablesDiffer(orders: string, orderItems: string): void {
-  for (const [setting, table, example] of [['ordersTable', orders, 'ORDERS'], ['orderItemsTable', orderItems, 'ORDER_ITEMS']] as const) {
+  for (const [setting, table, example] of [
+    ['ordersTable', orders, 'ORDERS'],
+    ['orderItemsTable', orderItems, 'ORDER_ITEMS'],
+  ] as const) {
     if (!DCN_OBJECTS.includes(table)) continue;
-    throw new DcnError('config_invalid', `${setting} ${table} would be dcn's own ${table}: dcn creates it, and its changes are no application's`, {
-      hint: `name the application's table, e.g. --${setting === 'ordersTable' ? 'orders-table' : 'order-items-table'} ${example}`,
-      meta: { setting },
-    });
+    throw new DcnError(
+      'config_invalid',
+      `${setting} ${table} would be dcn's own ${table}: dcn creates it, and its changes are no application's`,
+      {
+        hint: `name the application's table, e.g. --${setting === 'ordersTable' ? 'orders-table' : 'order-items-table'} ${example}`,
+        meta: { setting },
+      },
+    );
   }
   if (orders !== orderItems) return;
-  throw new DcnError('config_invalid', `ordersTable and orderItemsTable both name ${orders}: the callback would treat each change as an order's and as an order item's`, {
-    hint: 'name two tables, e.g. --orders-table ORDERS --order-items-table ORDER_ITEMS',
-    meta: { setting: 'orderItemsTable' },
-  });
+  throw new DcnError(
+    'config_invalid',
+    `ordersTable and orderItemsTable both name ${orders}: the callback would treat each change as an order's and as an order item's`,
+    {
+      hint: 'name two tables, e.g. --orders-table ORDERS --order-items-table ORDER_ITEMS',
+      meta: { setting: 'orderItemsTable' },
+    },
+  );
 }
 
 /** What the built-in migrations create in the schema: no other setting may name one of them. */
-const DCN_OBJECTS: readonly string[] = ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'DCN_ROUTES', 'DCN_GIVEN_ACES', 'DCN_HELD_BEFORE'];
+const DCN_OBJECTS: readonly string[] = [
+  'NFRESULTS',
+  'RDESC_TAB',
+  'SENDNOTIFICATION',
+  'ORDERS_NF_CALLBACK',
+  'DCN_ROUTES',
+  'DCN_GIVEN_ACES',
+  'DCN_HELD_BEFORE',
+];
 
 /**
  * The history table (and its _LOCK table) must be neither one of dcn's own objects nor one of
@@ -81,15 +107,21 @@ const DCN_OBJECTS: readonly string[] = ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICAT
  */
 export function checkHistoryTable(historyTable: string, variables: Readonly<Record<string, string>>): void {
   const taken = new Map<string, string>(DCN_OBJECTS.map((name) => [name, `dcn's own ${name}`]));
-  if (variables.orders_table !== undefined) taken.set(variables.orders_table, `the orders table (ordersTable) ${variables.orders_table}`);
-  if (variables.order_items_table !== undefined) taken.set(variables.order_items_table, `the order items table (orderItemsTable) ${variables.order_items_table}`);
+  if (variables.orders_table !== undefined)
+    taken.set(variables.orders_table, `the orders table (ordersTable) ${variables.orders_table}`);
+  if (variables.order_items_table !== undefined)
+    taken.set(variables.order_items_table, `the order items table (orderItemsTable) ${variables.order_items_table}`);
   for (const name of [historyTable, `${historyTable}_LOCK`]) {
     const what = taken.get(name);
     if (what === undefined) continue;
-    throw new DcnError('config_invalid', `the history table ${historyTable}${name === historyTable ? '' : ` (with its lock table ${name})`} would be ${what}`, {
-      hint: `leave the history table setting out (default ${DEFAULTS.historyTable}), or name a table of its own`,
-      meta: { setting: 'historyTable' },
-    });
+    throw new DcnError(
+      'config_invalid',
+      `the history table ${historyTable}${name === historyTable ? '' : ` (with its lock table ${name})`} would be ${what}`,
+      {
+        hint: `leave the history table setting out (default ${DEFAULTS.historyTable}), or name a table of its own`,
+        meta: { setting: 'historyTable' },
+      },
+    );
   }
 }
 
@@ -100,10 +132,16 @@ export function orderItemsKeyImmutable(value: string | undefined): boolean {
 
 function identifier(setting: string, value: string): string {
   if (!isUnquotedName(value)) {
-    throw bad(setting, value, 'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)', 'OE or ORDER_ITEMS');
+    throw bad(
+      setting,
+      value,
+      'is not a plain Oracle identifier (a letter, then letters, digits, _, $ or #; no quotes)',
+      'OE or ORDER_ITEMS',
+    );
   }
   // the same rule as dcn register's table names: unquoted, a reserved word is a syntax error
-  if (isReservedWord(value)) throw bad(setting, value, 'is a word Oracle reserves, which cannot name an object unquoted', 'OE or ORDER_ITEMS');
+  if (isReservedWord(value))
+    throw bad(setting, value, 'is a word Oracle reserves, which cannot name an object unquoted', 'OE or ORDER_ITEMS');
   return value.toUpperCase();
 }
 
@@ -115,7 +153,13 @@ function identifier(setting: string, value: string): string {
  */
 function callbackCalls(setting: string, value: string): string {
   const v = value.trim().toLowerCase();
-  if (v !== 'batch' && v !== 'per-key') throw bad(setting, value, 'is neither batch nor per-key', 'batch (dcn listen), or per-key (the article\'s dropResults.php)');
+  if (v !== 'batch' && v !== 'per-key')
+    throw bad(
+      setting,
+      value,
+      'is neither batch nor per-key',
+      "batch (dcn listen), or per-key (the article's dropResults.php)",
+    );
   return v;
 }
 
@@ -170,7 +214,8 @@ function parseCallbackUrl(setting: string, given: string): { url: string; host: 
 
 /** Validated substitution variables for the built-in migrations. */
 export function schemaVariables(input: SchemaSettingsInput): Record<string, string> {
-  const schema = input.schema ?? (input.user !== undefined && isUnquotedName(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
+  const schema =
+    input.schema ?? (input.user !== undefined && isUnquotedName(input.user) ? input.user : SCHEMA_DEFAULTS.schema);
   const callback = parseCallbackUrl('callbackUrl', input.callbackUrl ?? SCHEMA_DEFAULTS.callbackUrl);
   const token = input.callbackToken ?? '';
   checkCallbackToken(token);
@@ -198,7 +243,10 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
  * route lets an unchecked value into the scripts, and upper-cases the unquoted names, as Oracle
  * stores them: app_schema=dcn_scratch must name the user DCN_SCRATCH in the ACE and the callback.
  */
-export function checkSchemaVariables(variables: Record<string, string>, overridden: ReadonlySet<string> = new Set()): void {
+export function checkSchemaVariables(
+  variables: Record<string, string>,
+  overridden: ReadonlySet<string> = new Set(),
+): void {
   const v = variables;
   for (const name of ['app_schema', 'orders_table', 'order_items_table']) {
     if (v[name] !== undefined) v[name] = identifier(`${name} (${SCHEMA_VARIABLES[name]})`, v[name]!);
@@ -218,13 +266,22 @@ export function checkSchemaVariables(variables: Record<string, string>, overridd
     throw bad('callback_host', v.callback_host, 'is not a host name or address', '10.0.0.5');
   }
   // the callback compares it with 'yes': anything else given by name must not mean no in silence
-  if (v.order_items_key_immutable !== undefined) v.order_items_key_immutable = yesNo(`order_items_key_immutable (${SCHEMA_VARIABLES.order_items_key_immutable})`, v.order_items_key_immutable) ? 'yes' : 'no';
-  if (v.callback_calls !== undefined) v.callback_calls = callbackCalls(`callback_calls (${SCHEMA_VARIABLES.callback_calls})`, v.callback_calls);
+  if (v.order_items_key_immutable !== undefined)
+    v.order_items_key_immutable = yesNo(
+      `order_items_key_immutable (${SCHEMA_VARIABLES.order_items_key_immutable})`,
+      v.order_items_key_immutable,
+    )
+      ? 'yes'
+      : 'no';
+  if (v.callback_calls !== undefined)
+    v.callback_calls = callbackCalls(`callback_calls (${SCHEMA_VARIABLES.callback_calls})`, v.callback_calls);
   for (const name of ['callback_port', 'http_timeout']) {
-    if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!)) throw bad(name, v[name]!, 'must be a whole number', '8080');
+    if (v[name] !== undefined && !/^\d{1,5}$/.test(v[name]!))
+      throw bad(name, v[name]!, 'must be a whole number', '8080');
   }
   if (v.callback_token !== undefined) checkCallbackToken(v.callback_token, 'callback_token');
-  if (v.orders_table !== undefined && v.order_items_table !== undefined) checkOrderTablesDiffer(v.orders_table, v.order_items_table);
+  if (v.orders_table !== undefined && v.order_items_table !== undefined)
+    checkOrderTablesDiffer(v.orders_table, v.order_items_table);
 }
 
 /** The token the callback sends in X-Dcn-Token: it goes into a header and a PL/SQL literal. Never printed. */
@@ -244,8 +301,12 @@ export function checkCallbackToken(token: string, setting = 'callbackToken'): vo
 export function checkSchemaIsUser(variables: Readonly<Record<string, string>>, user: string | undefined): void {
   const schema = variables.app_schema;
   if (user === undefined || schema === undefined || !isUnquotedName(user) || user.toUpperCase() === schema) return;
-  throw new DcnError('config_invalid', `schema ${schema} is not the connecting user ${user.toUpperCase()}: the objects would be created in ${user.toUpperCase()}'s schema while the grants, the network ACE and the callback name ${schema}`, {
-    hint: `connect as ${schema} (DCN_USER), or leave the schema setting out: it defaults to the connecting user`,
-    meta: { setting: 'schema' },
-  });
+  throw new DcnError(
+    'config_invalid',
+    `schema ${schema} is not the connecting user ${user.toUpperCase()}: the objects would be created in ${user.toUpperCase()}'s schema while the grants, the network ACE and the callback name ${schema}`,
+    {
+      hint: `connect as ${schema} (DCN_USER), or leave the schema setting out: it defaults to the connecting user`,
+      meta: { setting: 'schema' },
+    },
+  );
 }

@@ -23,7 +23,13 @@ export interface CollectionBind {
 export type Binds = Readonly<Record<string, BindValue | OutBind | CollectionBind>> | readonly BindValue[];
 
 export function isCollectionBind(value: unknown): value is CollectionBind {
-  return typeof value === 'object' && value !== null && !(value instanceof Date) && 'collection' in value && 'values' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Date) &&
+    'collection' in value &&
+    'values' in value
+  );
 }
 
 export function isOutBind(value: unknown): value is OutBind {

@@ -3,7 +3,20 @@
  * so commands that need no database never pay for it.
  */
 import type OracleDB from 'oracledb';
-import { isCollectionBind, isOutBind, type AdminPrivilege, type Binds, type ChangeMessage, type ConnectOptions, type DbSession, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from './driver.js';
+import {
+  isCollectionBind,
+  isOutBind,
+  type AdminPrivilege,
+  type Binds,
+  type ChangeMessage,
+  type ConnectOptions,
+  type DbSession,
+  type Driver,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type SubscribeRequest,
+  type SubscribingSession,
+} from './driver.js';
 
 let loaded: Promise<typeof OracleDB> | undefined;
 
@@ -32,7 +45,10 @@ export const SESSION_MODULE = 'dcn';
 const ACTION_BYTES = 64;
 
 /** The part of an oracledb connection a session uses (so tests can hand it a recording stand-in). */
-export type OracleConnection = Pick<OracleDB.Connection, 'execute' | 'commit' | 'rollback' | 'close' | 'oracleServerVersion' | 'subscribe' | 'unsubscribe'> & { action: string; module: string; thin?: boolean };
+export type OracleConnection = Pick<
+  OracleDB.Connection,
+  'execute' | 'commit' | 'rollback' | 'close' | 'oracleServerVersion' | 'subscribe' | 'unsubscribe'
+> & { action: string; module: string; thin?: boolean };
 
 export class OracleSession implements SubscribingSession {
   /** The action last set: set again only when it changes. */
@@ -81,7 +97,9 @@ export class OracleSession implements SubscribingSession {
   serverVersion(): { major: number; minor: number } | undefined {
     // e.g. 1903000000 for 19.3.0.0.0
     const v = this.connection.oracleServerVersion;
-    return typeof v === 'number' && v > 0 ? { major: Math.floor(v / 100000000), minor: Math.floor(v / 1000000) % 100 } : undefined;
+    return typeof v === 'number' && v > 0
+      ? { major: Math.floor(v / 100000000), minor: Math.floor(v / 1000000) % 100 }
+      : undefined;
   }
 
   get thin(): boolean {
@@ -119,7 +137,10 @@ export class OracleSession implements SubscribingSession {
 }
 
 /** What oracledb.getConnection() is given for these options. */
-export function connectionAttributes(options: ConnectOptions, oracledb: typeof OracleDB): OracleDB.ConnectionAttributes & Record<string, unknown> {
+export function connectionAttributes(
+  options: ConnectOptions,
+  oracledb: typeof OracleDB,
+): OracleDB.ConnectionAttributes & Record<string, unknown> {
   const seconds = Math.max(1, Math.round(options.connectTimeoutSeconds));
   const attributes: OracleDB.ConnectionAttributes & Record<string, unknown> = {
     user: options.user,
@@ -146,10 +167,13 @@ export class OracleDriver implements Driver {
     // A last guard in case a driver path ignores the timeouts above.
     let timer: NodeJS.Timeout | undefined;
     const guard = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new Error(`NJS-510: connection timed out after ${seconds} seconds (dcn guard)`);
-        reject(err);
-      }, (seconds + 2) * 1000);
+      timer = setTimeout(
+        () => {
+          const err = new Error(`NJS-510: connection timed out after ${seconds} seconds (dcn guard)`);
+          reject(err);
+        },
+        (seconds + 2) * 1000,
+      );
       timer.unref();
     });
     const connecting = oracledb.getConnection(attributes);

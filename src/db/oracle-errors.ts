@@ -12,7 +12,9 @@ export function oracleCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^(ORA|NJS|DPI)-\d+/.test(code)) return code;
   const errorNum = (err as { errorNum?: unknown } | null)?.errorNum;
-  return typeof errorNum === 'number' && Number.isInteger(errorNum) && errorNum > 0 ? `ORA-${String(errorNum).padStart(5, '0')}` : undefined;
+  return typeof errorNum === 'number' && Number.isInteger(errorNum) && errorNum > 0
+    ? `ORA-${String(errorNum).padStart(5, '0')}`
+    : undefined;
 }
 
 /**
@@ -32,7 +34,16 @@ export function firstLine(err: unknown): string {
  * oracledb lib/errors.js adjustErrorXref), NJS-501, NJS-521, NJS-003 (closed), and the
  * ORA- codes themselves for a driver that passes them on (ORA-03135: connection lost contact).
  */
-const CONNECTION_LOST = new Set(['NJS-500', 'NJS-501', 'NJS-521', 'NJS-003', 'ORA-03113', 'ORA-03114', 'ORA-03135', 'ORA-12537']);
+const CONNECTION_LOST = new Set([
+  'NJS-500',
+  'NJS-501',
+  'NJS-521',
+  'NJS-003',
+  'ORA-03113',
+  'ORA-03114',
+  'ORA-03135',
+  'ORA-12537',
+]);
 
 export function isConnectionLost(err: unknown): boolean {
   const code = oracleCode(err);
@@ -45,7 +56,20 @@ export function isUnreachable(err: unknown): boolean {
   return code !== undefined && UNREACHABLE.has(code);
 }
 
-const UNREACHABLE = new Set(['NJS-503', 'NJS-504', 'NJS-510', 'NJS-511', 'NJS-530', 'NJS-500', 'NJS-501', 'NJS-521', 'ORA-12541', 'ORA-12170', 'ORA-12543', 'ORA-12545']);
+const UNREACHABLE = new Set([
+  'NJS-503',
+  'NJS-504',
+  'NJS-510',
+  'NJS-511',
+  'NJS-530',
+  'NJS-500',
+  'NJS-501',
+  'NJS-521',
+  'ORA-12541',
+  'ORA-12170',
+  'ORA-12543',
+  'ORA-12545',
+]);
 const NO_SERVICE = new Set(['NJS-518', 'NJS-519', 'ORA-12514', 'ORA-12505']);
 const TNS = new Set(['NJS-516', 'NJS-517', 'NJS-520']);
 const BAD_CONNECT_STRING = new Set(['NJS-512', 'NJS-514', 'NJS-515', 'NJS-522']);
@@ -60,7 +84,22 @@ const BAD_CONNECT_STRING = new Set(['NJS-512', 'NJS-514', 'NJS-515', 'NJS-522'])
  * again cannot cure one, and each failed try counts towards the profile's FAILED_LOGIN_ATTEMPTS,
  * after which Oracle locks the account.
  */
-const LOGIN_DENIED = new Set(['ORA-01017', 'ORA-01005', 'ORA-28000', 'ORA-28001', 'ORA-28009', 'ORA-01031', 'ORA-01045', 'ORA-28040', 'ORA-25708', 'NJS-101', 'NJS-116', 'NJS-084', 'NJS-087', 'NJS-168']);
+const LOGIN_DENIED = new Set([
+  'ORA-01017',
+  'ORA-01005',
+  'ORA-28000',
+  'ORA-28001',
+  'ORA-28009',
+  'ORA-01031',
+  'ORA-01045',
+  'ORA-28040',
+  'ORA-25708',
+  'NJS-101',
+  'NJS-116',
+  'NJS-084',
+  'NJS-087',
+  'NJS-168',
+]);
 
 /** Is this a refusal of the credentials or of the account (see LOGIN_DENIED)? Only for errors of a connect. */
 export function isLoginDenied(err: unknown): boolean {
@@ -73,7 +112,16 @@ export function isLoginDenied(err: unknown): boolean {
  * does not offer its service yet (ORA-12514 and Thin's NJS-518, ORA-12505 and NJS-519 for a SID,
  * ORA-12528 while instances block new connections): it will answer once it is up.
  */
-const DATABASE_STARTING = new Set(['ORA-01033', 'ORA-01034', 'ORA-01089', 'ORA-12514', 'ORA-12528', 'NJS-518', 'ORA-12505', 'NJS-519']);
+const DATABASE_STARTING = new Set([
+  'ORA-01033',
+  'ORA-01034',
+  'ORA-01089',
+  'ORA-12514',
+  'ORA-12528',
+  'NJS-518',
+  'ORA-12505',
+  'NJS-519',
+]);
 
 /**
  * The listener answered but found no handler free for the connection (ORA-12516, ORA-12519,
@@ -97,7 +145,10 @@ export function isTransient(err: unknown): boolean {
   const cause = rootCause(err);
   if (cause instanceof DcnError) return false;
   const code = oracleCode(cause);
-  return code !== undefined && (UNREACHABLE.has(code) || CONNECTION_LOST.has(code) || DATABASE_STARTING.has(code) || LISTENER_BUSY.has(code));
+  return (
+    code !== undefined &&
+    (UNREACHABLE.has(code) || CONNECTION_LOST.has(code) || DATABASE_STARTING.has(code) || LISTENER_BUSY.has(code))
+  );
 }
 
 export interface ConnectContext {
@@ -116,46 +167,89 @@ export function connectError(err: unknown, ctx: ConnectContext): DcnError {
     new DcnError('connection_failed', `cannot connect as ${where}: ${message}`, { hint, remedies, meta, cause: err });
   const refused = (message: string, hint: string, remedies?: readonly Remedy[]) =>
     new DcnError('login_denied', `cannot connect as ${where}: ${message}`, { hint, remedies, meta, cause: err });
-  const badInput = (message: string, hint: string, remedies: readonly Remedy[] = [{ kind: 'setting', name: 'connect' }]) =>
-    new DcnError('config_invalid', `cannot connect as ${where}: ${message}`, { hint, remedies, meta, cause: err });
+  const badInput = (
+    message: string,
+    hint: string,
+    remedies: readonly Remedy[] = [{ kind: 'setting', name: 'connect' }],
+  ) => new DcnError('config_invalid', `cannot connect as ${where}: ${message}`, { hint, remedies, meta, cause: err });
   if (code === 'NJS-510') {
-    return make(`no answer within ${ctx.connectTimeoutSeconds} s`, 'check host and port, firewalls, and that the listener runs; raise the connect timeout for a slow network', [{ kind: 'setting', name: 'connectTimeout' }]);
+    return make(
+      `no answer within ${ctx.connectTimeoutSeconds} s`,
+      'check host and port, firewalls, and that the listener runs; raise the connect timeout for a slow network',
+      [{ kind: 'setting', name: 'connectTimeout' }],
+    );
   }
   // Node's net.connect() refuses a port outside 0-65535 before the driver sees it
   if ((err as { code?: unknown } | null)?.code === 'ERR_SOCKET_BAD_PORT') {
-    return badInput('the port in the connect string is not a TCP port', 'write a port from 1 to 65535, e.g. db:1521/FREEPDB1');
+    return badInput(
+      'the port in the connect string is not a TCP port',
+      'write a port from 1 to 65535, e.g. db:1521/FREEPDB1',
+    );
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
-    return make(firstLine(err), 'check the host and port in the connect string (host:port/service) and that the database listener is running');
+    return make(
+      firstLine(err),
+      'check the host and port in the connect string (host:port/service) and that the database listener is running',
+    );
   }
   if (code !== undefined && NO_SERVICE.has(code)) {
-    return make(firstLine(err), 'the listener answered but does not know that service: check the service name (e.g. FREEPDB1) with lsnrctl status');
+    return make(
+      firstLine(err),
+      'the listener answered but does not know that service: check the service name (e.g. FREEPDB1) with lsnrctl status',
+    );
   }
   if (code !== undefined && LISTENER_BUSY.has(code)) {
-    return make(firstLine(err), "the database has no process or session free for now (its PROCESSES and SESSIONS parameters), or is still starting: it passes; if it lasts, ask the DBA", [{ kind: 'verbose' }]);
+    return make(
+      firstLine(err),
+      'the database has no process or session free for now (its PROCESSES and SESSIONS parameters), or is still starting: it passes; if it lasts, ask the DBA',
+      [{ kind: 'verbose' }],
+    );
   }
   if (code !== undefined && TNS.has(code)) {
-    return badInput(firstLine(err), 'name the directory holding tnsnames.ora, or use host:port/service', [{ kind: 'setting', name: 'tnsAdmin' }]);
+    return badInput(firstLine(err), 'name the directory holding tnsnames.ora, or use host:port/service', [
+      { kind: 'setting', name: 'tnsAdmin' },
+    ]);
   }
   if (code !== undefined && BAD_CONNECT_STRING.has(code)) {
-    return badInput(firstLine(err), 'write the connect string as host:port/service, a tnsnames.ora alias, or a full (DESCRIPTION=…)');
+    return badInput(
+      firstLine(err),
+      'write the connect string as host:port/service, a tnsnames.ora alias, or a full (DESCRIPTION=…)',
+    );
   }
   if (code === 'ORA-01017' || code === 'ORA-01005') {
-    const what = code === 'ORA-01017' ? 'invalid user name or password (ORA-01017)' : 'no password was given (ORA-01005)';
-    if (ctx.profile === 'admin') return refused(what, 'check DCN_ADMIN_USER and DCN_ADMIN_PASSWORD (and the admin privilege for SYS)', [{ kind: 'setting', name: 'adminPrivilege' }]);
+    const what =
+      code === 'ORA-01017' ? 'invalid user name or password (ORA-01017)' : 'no password was given (ORA-01005)';
+    if (ctx.profile === 'admin')
+      return refused(what, 'check DCN_ADMIN_USER and DCN_ADMIN_PASSWORD (and the admin privilege for SYS)', [
+        { kind: 'setting', name: 'adminPrivilege' },
+      ]);
     return refused(what, 'check DCN_USER and DCN_PASSWORD');
   }
-  if (code === 'ORA-28000') return refused('the account is locked (ORA-28000)', `unlock it: ALTER USER ${ctx.user} ACCOUNT UNLOCK`);
-  if (code === 'ORA-28001') return refused('the password has expired (ORA-28001)', `set a new one: ALTER USER ${ctx.user} IDENTIFIED BY …`);
-  if (code === 'ORA-28009') return refused(firstLine(err), 'SYS connects with an admin privilege', [{ kind: 'setting', name: 'adminPrivilege' }]);
+  if (code === 'ORA-28000')
+    return refused('the account is locked (ORA-28000)', `unlock it: ALTER USER ${ctx.user} ACCOUNT UNLOCK`);
+  if (code === 'ORA-28001')
+    return refused('the password has expired (ORA-28001)', `set a new one: ALTER USER ${ctx.user} IDENTIFIED BY …`);
+  if (code === 'ORA-28009')
+    return refused(firstLine(err), 'SYS connects with an admin privilege', [
+      { kind: 'setting', name: 'adminPrivilege' },
+    ]);
   if (code === 'ORA-01031' || code === 'ORA-01045') {
-    if (ctx.profile === 'admin') return refused(firstLine(err), 'the admin user lacks the privilege to connect that way: check the admin privilege', [{ kind: 'setting', name: 'adminPrivilege' }]);
+    if (ctx.profile === 'admin')
+      return refused(
+        firstLine(err),
+        'the admin user lacks the privilege to connect that way: check the admin privilege',
+        [{ kind: 'setting', name: 'adminPrivilege' }],
+      );
     return refused(firstLine(err), `grant it: GRANT CREATE SESSION TO ${ctx.user}`);
   }
   if (code === 'ORA-28040' || code === 'NJS-116') {
-    return refused(firstLine(err), `the account's password verifier is older than the database or node-oracledb Thin accepts: set the password again (ALTER USER ${ctx.user} IDENTIFIED BY …)`);
+    return refused(
+      firstLine(err),
+      `the account's password verifier is older than the database or node-oracledb Thin accepts: set the password again (ALTER USER ${ctx.user} IDENTIFIED BY …)`,
+    );
   }
-  if (isLoginDenied(err)) return refused(firstLine(err), 'check the credentials dcn connects with', [{ kind: 'verbose' }]);
+  if (isLoginDenied(err))
+    return refused(firstLine(err), 'check the credentials dcn connects with', [{ kind: 'verbose' }]);
   return make(firstLine(err), 'the driver error says more', [{ kind: 'verbose' }]);
 }
 

@@ -32,12 +32,24 @@ export function describe(err: unknown): string {
  */
 export function giveUp(err: unknown, started: boolean, what: string): DcnError | undefined {
   if (started && retryable(err)) return undefined;
-  const e = err instanceof DcnError ? err : oracleCode(err) !== undefined ? statementError(err, what) : new DcnError('unavailable', `${what}: ${describe(err)}`, { cause: err });
+  const e =
+    err instanceof DcnError
+      ? err
+      : oracleCode(err) !== undefined
+        ? statementError(err, what)
+        : new DcnError('unavailable', `${what}: ${describe(err)}`, { cause: err });
   // bad input, a missing grant, a database or driver that cannot: said as they are
   if (!started && e.code !== 'connection_failed' && e.code !== 'login_denied') return e;
   const why =
-    e.code === 'login_denied' ? 'a refused login is never tried again: each one counts towards locking the account (FAILED_LOGIN_ATTEMPTS)'
-    : !started ? 'it had not started yet, and reconnects only once it has; a supervisor can start it again'
-    : 'only a network error or a database that is starting is tried again';
-  return new DcnError(e.code, `${what} stopped instead of retrying (${why}): ${e.message}`, { hint: e.hint, remedies: e.remedies, meta: e.meta, cause: e.cause ?? e });
+    e.code === 'login_denied'
+      ? 'a refused login is never tried again: each one counts towards locking the account (FAILED_LOGIN_ATTEMPTS)'
+      : !started
+        ? 'it had not started yet, and reconnects only once it has; a supervisor can start it again'
+        : 'only a network error or a database that is starting is tried again';
+  return new DcnError(e.code, `${what} stopped instead of retrying (${why}): ${e.message}`, {
+    hint: e.hint,
+    remedies: e.remedies,
+    meta: e.meta,
+    cause: e.cause ?? e,
+  });
 }

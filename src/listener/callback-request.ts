@@ -76,9 +76,14 @@ export function parseBatch(body: string, maxKeys: number): { entries: BatchEntry
     if (line === '' && i === lines.length - 1 && i > 0) break;
     const q = parseQuery(line);
     const where = `line ${i + 1}`;
-    if (q.bad) return { error: `${where}: ${q.badReason ?? 'order_no must be given at most once, and every value must decode'}` };
-    if (q.table !== undefined) return { error: `${where}: the table is named once, in the URL (?table=…), not in the body` };
-    if (q.order !== undefined && q.keys) return { error: `${where}: names an order (order_no) or keys (key), not both` };
+    if (q.bad)
+      return {
+        error: `${where}: ${q.badReason ?? 'order_no must be given at most once, and every value must decode'}`,
+      };
+    if (q.table !== undefined)
+      return { error: `${where}: the table is named once, in the URL (?table=…), not in the body` };
+    if (q.order !== undefined && q.keys)
+      return { error: `${where}: names an order (order_no) or keys (key), not both` };
     if (q.order !== undefined) {
       if (!/^\d{1,15}$/.test(q.order)) return { error: `${where}: order_no must be a whole number` };
       entries.push({ order: q.order });

@@ -19,7 +19,10 @@ import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBatch, parseQuery, readBody, MAX_BATCH_BYTES } from './callback-request.js';
 
 export const DEFAULT_PATH = '/phpcache/dropResults.php';
-export const DEFAULT_TABLES: Readonly<Record<string, string>> = { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' };
+export const DEFAULT_TABLES: Readonly<Record<string, string>> = {
+  ORDERS: 'getOrderFields',
+  ORDER_ITEMS: 'getOrderItems',
+};
 const MAX_URL_LENGTH = 2048;
 const MAX_HEADER_BYTES = 8192;
 
@@ -57,7 +60,13 @@ const ORDER = /^\d{1,15}$/;
 /** The reason phrase of a 404 for a table the listener has no map for: sendNotification logs it, so `dcn tail` and doctor can tell it from a wrong path. */
 export const NO_MAP_REASON = 'No Map For Table';
 
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}, reason?: string): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  reason?: string,
+): void {
   const text = JSON.stringify(body);
   const head = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers };
   if (reason === undefined) res.writeHead(status, head);
@@ -86,7 +95,13 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
   const now = options.now ?? (() => new Date());
   const emit = (event: Omit<NotificationEvent, 'time'>) => options.onEvent?.({ time: now().toISOString(), ...event });
   let batch: { res: ServerResponse; table: string; fn: string; order: number }[] = [];
-  const reject = (res: ServerResponse, status: number, reason: string, headers?: Record<string, string>, phrase?: string) => {
+  const reject = (
+    res: ServerResponse,
+    status: number,
+    reason: string,
+    headers?: Record<string, string>,
+    phrase?: string,
+  ) => {
     emit({ status, action: 'rejected', reason });
     reply(res, status, { ok: false, error: reason }, headers, phrase);
   };
@@ -102,21 +117,32 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       const bus = options.cache.busState();
       // 200 only while the cache can serve safely: a probe that routes traffic must see the rest
       const health = options.cache.health();
-      return reply(res, health.ok ? 200 : 503, { ok: health.ok, ...(health.reason ? { reason: health.reason } : {}), cache: { dir: options.cache.dir, ...stats }, ...(bus ? { bus } : {}) });
+      return reply(res, health.ok ? 200 : 503, {
+        ok: health.ok,
+        ...(health.reason ? { reason: health.reason } : {}),
+        cache: { dir: options.cache.dir, ...stats },
+        ...(bus ? { bus } : {}),
+      });
     }
     if (requestPath === '/metrics' && options.metrics) return options.metrics(req, res);
     if (requestPath !== path) return reject(res, 404, 'no such path');
     if (req.method === 'POST') return void onBatch(req, res, q === -1 ? '' : url.slice(q + 1));
-    if (req.method !== 'GET') return reject(res, 405, `${req.method} is not allowed: use GET, or POST for a batch`, { allow: 'GET, POST' });
+    if (req.method !== 'GET')
+      return reject(res, 405, `${req.method} is not allowed: use GET, or POST for a batch`, { allow: 'GET, POST' });
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > 0 || req.headers['transfer-encoding'] !== undefined) return reject(res, 413, 'a notification has no body');
+    if (length > 0 || req.headers['transfer-encoding'] !== undefined)
+      return reject(res, 413, 'a notification has no body');
     if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token');
 
     const query = parseQuery(q === -1 ? '' : url.slice(q + 1));
-    if (query.bad) return reject(res, 400, query.badReason ?? 'table and order_no must each be given at most once, and decode');
-    if (query.table === undefined || !isUnquotedName(query.table)) return reject(res, 400, 'table must be given once, as a table name');
-    if (query.order !== undefined && !ORDER.test(query.order)) return reject(res, 400, 'order_no must be a whole number, given at most once');
-    if (query.keys && query.order !== undefined) return reject(res, 400, 'a notification names an order (order_no) or keys (key), not both');
+    if (query.bad)
+      return reject(res, 400, query.badReason ?? 'table and order_no must each be given at most once, and decode');
+    if (query.table === undefined || !isUnquotedName(query.table))
+      return reject(res, 400, 'table must be given once, as a table name');
+    if (query.order !== undefined && !ORDER.test(query.order))
+      return reject(res, 400, 'order_no must be a whole number, given at most once');
+    if (query.keys && query.order !== undefined)
+      return reject(res, 400, 'a notification names an order (order_no) or keys (key), not both');
     if (query.keys && query.keys.length > MAX_KEYS) return reject(res, 400, `at most ${MAX_KEYS} key values`);
     const table = query.table.toUpperCase();
     const fn = tables[table];
@@ -162,17 +188,23 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
    * the answer, as a GET's is; with a bus, answered once every drop reached it.
    */
   async function onBatch(req: IncomingMessage, res: ServerResponse, queryString: string): Promise<void> {
-    if (token && !sameToken(req.headers['x-dcn-token'], token)) return reject(res, 401, 'missing or wrong X-Dcn-Token', { connection: 'close' });
+    if (token && !sameToken(req.headers['x-dcn-token'], token))
+      return reject(res, 401, 'missing or wrong X-Dcn-Token', { connection: 'close' });
     const query = parseQuery(queryString);
-    if (query.bad || query.table === undefined || !isUnquotedName(query.table)) return reject(res, 400, 'table must be given once, as a table name', { connection: 'close' });
-    if (query.order !== undefined || query.keys) return reject(res, 400, 'a batch names its orders and keys in the body, one a line, not in the URL', { connection: 'close' });
+    if (query.bad || query.table === undefined || !isUnquotedName(query.table))
+      return reject(res, 400, 'table must be given once, as a table name', { connection: 'close' });
+    if (query.order !== undefined || query.keys)
+      return reject(res, 400, 'a batch names its orders and keys in the body, one a line, not in the URL', {
+        connection: 'close',
+      });
     let body: string | 'too-large';
     try {
       body = await readBody(req);
     } catch {
       return; // the client went away: nobody to answer
     }
-    if (body === 'too-large') return reject(res, 413, `a batch body longer than ${MAX_BATCH_BYTES} bytes`, { connection: 'close' });
+    if (body === 'too-large')
+      return reject(res, 413, `a batch body longer than ${MAX_BATCH_BYTES} bytes`, { connection: 'close' });
     const parsed = parseBatch(body, MAX_KEYS);
     if ('error' in parsed) return reject(res, 400, parsed.error);
     const table = query.table.toUpperCase();
@@ -254,13 +286,23 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     options.cache.call(fn, compute, order).then(
       () => emit({ status: 200, action: 'refreshed', table, function: fn, order }),
       // the call was answered 200 before the refresh began: its status stays the answer's
-      (err: unknown) => emit({ status: 200, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
+      (err: unknown) =>
+        emit({ status: 200, action: 'refresh-failed', table, function: fn, order, reason: (err as Error).message }),
     );
   }
 
   /** A drop that failed, named with the order or keys it was for (not as the whole table). */
-  function failed(res: ServerResponse, table: string, fn: string, err: unknown, what: { order?: number; keys?: readonly string[] } = {}): void {
-    const reason = (err as { code?: string }).code === 'ERR_BUS_PUBLISH' ? (err as Error).message : `cache error: ${(err as Error).message}`;
+  function failed(
+    res: ServerResponse,
+    table: string,
+    fn: string,
+    err: unknown,
+    what: { order?: number; keys?: readonly string[] } = {},
+  ): void {
+    const reason =
+      (err as { code?: string }).code === 'ERR_BUS_PUBLISH'
+        ? (err as Error).message
+        : `cache error: ${(err as Error).message}`;
     emit({ status: 500, action: 'rejected', table, function: fn, ...what, reason });
     reply(res, 500, { ok: false, error: reason });
   }
@@ -280,7 +322,10 @@ export interface RunningListener {
 /** Starts the listener; binds to 127.0.0.1 unless told otherwise. */
 export async function startListener(options: ListenerOptions): Promise<RunningListener> {
   const handler = createNotificationHandler(options);
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, handler);
+  const server = createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 },
+    handler,
+  );
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -36,8 +36,19 @@ export interface PruneResult {
 /** A log without V7's column (or without the log): install it first, else the error as it is. */
 function pruneError(err: unknown, doing: string): DcnError {
   const code = oracleCode(err);
-  if (code === 'ORA-00942') return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', { hint: 'install it, or connect as the schema that owns it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
-  if (code === 'ORA-00904') return new DcnError('not_found', `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migration V7 is not applied`, { hint: 'apply it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
+  if (code === 'ORA-00942')
+    return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', {
+      hint: 'install it, or connect as the schema that owns it',
+      remedies: [{ kind: 'migrate' }],
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  if (code === 'ORA-00904')
+    return new DcnError(
+      'not_found',
+      `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migration V7 is not applied`,
+      { hint: 'apply it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err },
+    );
   return statementError(err, doing);
 }
 
@@ -62,7 +73,11 @@ export async function pruneLog(session: DbSession, options: PruneOptions): Promi
   let batches = 0;
   for (let after = firstId - 1; after < lastId; after += step) {
     try {
-      const r = await session.execute(batch.sql, { ...filter, after_id: after, up_to: Math.min(after + step, lastId) }, { name: batch.name });
+      const r = await session.execute(
+        batch.sql,
+        { ...filter, after_id: after, up_to: Math.min(after + step, lastId) },
+        { name: batch.name },
+      );
       await session.commit();
       deleted += r.rowsAffected;
     } catch (err) {

@@ -61,8 +61,22 @@ function cacheMetrics(prom: Prom, registers: Registry[], cache: MeteredCache): v
     },
   });
   const swept = () => cache.stats();
-  new prom.Gauge({ name: 'dcn_cache_entries', help: 'Entries in the cache directory at the last sweep (0 before the first)', registers, collect() { this.set(swept()?.entries ?? 0); } });
-  new prom.Gauge({ name: 'dcn_cache_bytes', help: 'Bytes of the entries in the cache directory at the last sweep (0 before the first)', registers, collect() { this.set(swept()?.bytes ?? 0); } });
+  new prom.Gauge({
+    name: 'dcn_cache_entries',
+    help: 'Entries in the cache directory at the last sweep (0 before the first)',
+    registers,
+    collect() {
+      this.set(swept()?.entries ?? 0);
+    },
+  });
+  new prom.Gauge({
+    name: 'dcn_cache_bytes',
+    help: 'Bytes of the entries in the cache directory at the last sweep (0 before the first)',
+    registers,
+    collect() {
+      this.set(swept()?.bytes ?? 0);
+    },
+  });
   new prom.Gauge({
     name: 'dcn_cache_last_sweep_timestamp_seconds',
     help: 'When the last sweep of this process ended, in seconds since the epoch (0 before the first)',
@@ -72,10 +86,28 @@ function cacheMetrics(prom: Prom, registers: Registry[], cache: MeteredCache): v
       this.set(at === undefined ? 0 : Date.parse(at) / 1000);
     },
   });
-  const sweeps = new prom.Histogram({ name: 'dcn_cache_sweep_duration_seconds', help: 'How long each sweep of the cache directory took', buckets: SWEEP_BUCKETS, registers });
-  const warnings = new prom.Counter({ name: 'dcn_cache_warnings_total', help: 'Warnings of the result cache, by code (counted when reported: a kind is reported at most once a minute, with how many were held back)', labelNames: ['code'], registers });
-  const lost = new prom.Counter({ name: 'dcn_bus_disconnects_total', help: 'Times the cache stopped serving because its bus link was lost', registers });
-  const back = new prom.Counter({ name: 'dcn_bus_reconnects_total', help: 'Times the cache was back on its bus after losing it', registers });
+  const sweeps = new prom.Histogram({
+    name: 'dcn_cache_sweep_duration_seconds',
+    help: 'How long each sweep of the cache directory took',
+    buckets: SWEEP_BUCKETS,
+    registers,
+  });
+  const warnings = new prom.Counter({
+    name: 'dcn_cache_warnings_total',
+    help: 'Warnings of the result cache, by code (counted when reported: a kind is reported at most once a minute, with how many were held back)',
+    labelNames: ['code'],
+    registers,
+  });
+  const lost = new prom.Counter({
+    name: 'dcn_bus_disconnects_total',
+    help: 'Times the cache stopped serving because its bus link was lost',
+    registers,
+  });
+  const back = new prom.Counter({
+    name: 'dcn_bus_reconnects_total',
+    help: 'Times the cache was back on its bus after losing it',
+    registers,
+  });
   cache.on('sweep', (r) => sweeps.observe(r.ms / 1000));
   cache.on('warning', (w) => {
     const n = 1 + w.suppressed;
@@ -99,13 +131,20 @@ export interface ListenerMetrics extends MetricsText {
 function failureCause(e: NotificationEvent): string {
   if (e.action === 'refresh-failed') return 'refresh_failed';
   switch (e.status) {
-    case 400: return 'bad_request';
-    case 401: return 'bad_token';
-    case 404: return e.table !== undefined || e.reason?.startsWith('no cached function') ? 'no_map' : 'not_found';
-    case 405: return 'method_not_allowed';
-    case 413: return 'too_large';
-    case 500: return e.reason?.startsWith('cache error') ? 'cache_error' : 'bus_publish';
-    default: return `http_${e.status}`;
+    case 400:
+      return 'bad_request';
+    case 401:
+      return 'bad_token';
+    case 404:
+      return e.table !== undefined || e.reason?.startsWith('no cached function') ? 'no_map' : 'not_found';
+    case 405:
+      return 'method_not_allowed';
+    case 413:
+      return 'too_large';
+    case 500:
+      return e.reason?.startsWith('cache error') ? 'cache_error' : 'bus_publish';
+    default:
+      return `http_${e.status}`;
   }
 }
 
@@ -113,11 +152,35 @@ export async function listenerMetrics(cache: MeteredCache): Promise<ListenerMetr
   const { prom, registry: r } = await registry();
   const registers = [r];
   cacheMetrics(prom, registers, cache);
-  const received = new prom.Counter({ name: 'dcn_listener_notifications_total', help: 'Notifications that named a mapped table, whatever their outcome', registers });
-  const drops: Counter = new prom.Counter({ name: 'dcn_listener_drops_total', help: 'Drops by table and outcome (dropped, dropped_all, failed)', labelNames: ['table', 'outcome'], registers });
-  const refreshes = new prom.Counter({ name: 'dcn_listener_refreshes_total', help: 'Results computed again after a drop (--refresh), by table and outcome (ok, failed)', labelNames: ['table', 'outcome'], registers });
-  const failures = new prom.Counter({ name: 'dcn_listener_failures_total', help: 'Requests refused or failed, by cause', labelNames: ['cause'], registers });
-  const latency: Histogram = new prom.Histogram({ name: 'dcn_listener_drop_duration_seconds', help: 'From a call\'s request to the end of its 200 answer, a batch being one call (its drops done and, with a bus, published)', buckets: DROP_BUCKETS, registers });
+  const received = new prom.Counter({
+    name: 'dcn_listener_notifications_total',
+    help: 'Notifications that named a mapped table, whatever their outcome',
+    registers,
+  });
+  const drops: Counter = new prom.Counter({
+    name: 'dcn_listener_drops_total',
+    help: 'Drops by table and outcome (dropped, dropped_all, failed)',
+    labelNames: ['table', 'outcome'],
+    registers,
+  });
+  const refreshes = new prom.Counter({
+    name: 'dcn_listener_refreshes_total',
+    help: 'Results computed again after a drop (--refresh), by table and outcome (ok, failed)',
+    labelNames: ['table', 'outcome'],
+    registers,
+  });
+  const failures = new prom.Counter({
+    name: 'dcn_listener_failures_total',
+    help: 'Requests refused or failed, by cause',
+    labelNames: ['cause'],
+    registers,
+  });
+  const latency: Histogram = new prom.Histogram({
+    name: 'dcn_listener_drop_duration_seconds',
+    help: "From a call's request to the end of its 200 answer, a batch being one call (its drops done and, with a bus, published)",
+    buckets: DROP_BUCKETS,
+    registers,
+  });
   return {
     contentType: r.contentType,
     text: () => r.metrics(),
@@ -162,14 +225,48 @@ export async function watchMetrics(cache: MeteredCache): Promise<WatchMetrics> {
   const registers = [r];
   cacheMetrics(prom, registers, cache);
   let subscribed = false;
-  const up: Gauge = new prom.Gauge({ name: 'dcn_watch_subscribed', help: '1 while a subscription is in place, 0 while connecting again or stopped', registers });
-  const subscriptions = new prom.Counter({ name: 'dcn_watch_subscriptions_total', help: 'Subscriptions made at start, after a lost connection, or to replace one whose channel had stopped (each drops every result it covers)', registers });
-  const restarts = new prom.Counter({ name: 'dcn_watch_channel_restarts_total', help: 'Subscriptions replaced because their notification channel had stopped', registers });
-  const renewals = new prom.Counter({ name: 'dcn_watch_renewals_total', help: 'Subscriptions renewed before their timeout', registers });
-  const reconnects = new prom.Counter({ name: 'dcn_watch_reconnects_total', help: 'Connections lost and made again', registers });
-  const drops = new prom.Counter({ name: 'dcn_watch_drops_total', help: 'Drops a change made, by table and outcome (dropped, dropped_all)', labelNames: ['table', 'outcome'], registers });
-  const ignored = new prom.Counter({ name: 'dcn_watch_ignored_total', help: 'Changes to tables the watch does not watch', registers });
-  const latency = new prom.Histogram({ name: 'dcn_watch_drop_latency_seconds', help: 'From a notification\'s arrival to each drop it made (its key lookup, and the bus, included)', buckets: WATCH_BUCKETS, registers });
+  const up: Gauge = new prom.Gauge({
+    name: 'dcn_watch_subscribed',
+    help: '1 while a subscription is in place, 0 while connecting again or stopped',
+    registers,
+  });
+  const subscriptions = new prom.Counter({
+    name: 'dcn_watch_subscriptions_total',
+    help: 'Subscriptions made at start, after a lost connection, or to replace one whose channel had stopped (each drops every result it covers)',
+    registers,
+  });
+  const restarts = new prom.Counter({
+    name: 'dcn_watch_channel_restarts_total',
+    help: 'Subscriptions replaced because their notification channel had stopped',
+    registers,
+  });
+  const renewals = new prom.Counter({
+    name: 'dcn_watch_renewals_total',
+    help: 'Subscriptions renewed before their timeout',
+    registers,
+  });
+  const reconnects = new prom.Counter({
+    name: 'dcn_watch_reconnects_total',
+    help: 'Connections lost and made again',
+    registers,
+  });
+  const drops = new prom.Counter({
+    name: 'dcn_watch_drops_total',
+    help: 'Drops a change made, by table and outcome (dropped, dropped_all)',
+    labelNames: ['table', 'outcome'],
+    registers,
+  });
+  const ignored = new prom.Counter({
+    name: 'dcn_watch_ignored_total',
+    help: 'Changes to tables the watch does not watch',
+    registers,
+  });
+  const latency = new prom.Histogram({
+    name: 'dcn_watch_drop_latency_seconds',
+    help: "From a notification's arrival to each drop it made (its key lookup, and the bus, included)",
+    buckets: WATCH_BUCKETS,
+    registers,
+  });
   up.set(0);
   return {
     contentType: r.contentType,
@@ -183,14 +280,22 @@ export async function watchMetrics(cache: MeteredCache): Promise<WatchMetrics> {
           subscribed = true;
           subscriptions.inc();
           break;
-        case 'resubscribed': restarts.inc(); break;
-        case 'renewed': renewals.inc(); break;
+        case 'resubscribed':
+          restarts.inc();
+          break;
+        case 'renewed':
+          renewals.inc();
+          break;
         case 'lost':
           subscribed = false;
           reconnects.inc();
           break;
-        case 'stopped': subscribed = false; break;
-        case 'ignored': ignored.inc(); break;
+        case 'stopped':
+          subscribed = false;
+          break;
+        case 'ignored':
+          ignored.inc();
+          break;
         default:
           // the drops at subscribing name no table: counted by dcn_watch_subscriptions_total
           if (e.table === undefined) break;

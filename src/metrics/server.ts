@@ -7,7 +7,12 @@ import type { MetricsText } from './metrics.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-function replyJson(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+function replyJson(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -16,7 +21,8 @@ function replyJson(res: ServerResponse, status: number, body: Record<string, unk
 /** Answers a scrape with the registry's text. */
 export function metricsHandler(metrics: MetricsText): RequestHandler {
   return (req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return replyJson(res, 405, { ok: false, error: 'use GET' }, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return replyJson(res, 405, { ok: false, error: 'use GET' }, { allow: 'GET, HEAD' });
     metrics.text().then(
       (text) => {
         res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
@@ -44,15 +50,20 @@ export interface RunningMetricsServer {
 /** Serves /metrics and /healthz; any other path is 404. Rejects when it cannot listen (EADDRINUSE, a host it cannot bind). */
 export async function startMetricsServer(options: MetricsServerOptions): Promise<RunningMetricsServer> {
   const scrape = metricsHandler(options.metrics);
-  const server: Server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    const url = req.url ?? '/';
-    const path = url.split('?', 1)[0];
-    if (path === '/metrics') return scrape(req, res);
-    if (path !== '/healthz') return replyJson(res, 404, { ok: false, error: 'no such path: try /metrics or /healthz' });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return replyJson(res, 405, { ok: false, error: 'use GET' }, { allow: 'GET, HEAD' });
-    const health = options.health();
-    replyJson(res, health.ok ? 200 : 503, health);
-  });
+  const server: Server = createServer(
+    { maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      const url = req.url ?? '/';
+      const path = url.split('?', 1)[0];
+      if (path === '/metrics') return scrape(req, res);
+      if (path !== '/healthz')
+        return replyJson(res, 404, { ok: false, error: 'no such path: try /metrics or /healthz' });
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return replyJson(res, 405, { ok: false, error: 'use GET' }, { allow: 'GET, HEAD' });
+      const health = options.health();
+      replyJson(res, health.ok ? 200 : 503, health);
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

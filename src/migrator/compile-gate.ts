@@ -83,7 +83,11 @@ function stripLeadingComments(sql: string): { text: string; offset: number } {
 }
 
 /** Maps ALL_ERRORS rows of an object to places in the migration script. */
-export function mapCompileErrors(statement: Statement, object: CompiledObject, rows: readonly CompileErrorRow[]): CompileProblem[] {
+export function mapCompileErrors(
+  statement: Statement,
+  object: CompiledObject,
+  rows: readonly CompileErrorRow[],
+): CompileProblem[] {
   return rows.map((row) => {
     const line = Number(row.line) || 1;
     const position = Number(row.position) || 1;

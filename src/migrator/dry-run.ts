@@ -33,7 +33,8 @@ export function dryRunPlan(options: {
   const { direction, rendered } = options;
   const migrations = options.queue.map(({ migration: m, from, again }, q): PlannedMigration => {
     const script = direction === 'up' ? m.up : m.down!;
-    const all: readonly Statement[] = direction === 'up' ? rendered.get(m.version)!.up : (rendered.get(m.version)!.down() ?? []);
+    const all: readonly Statement[] =
+      direction === 'up' ? rendered.get(m.version)!.up : (rendered.get(m.version)!.down() ?? []);
     const resumed = q === 0 && options.resumed;
     return {
       version: m.version,

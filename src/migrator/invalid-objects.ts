@@ -30,7 +30,11 @@ export async function listInvalidObjects(history: HistoryTable, session: DbSessi
 }
 
 /** Compiles the schema's INVALID objects once (nothing when `before` is empty) and says what became of them. */
-export async function recompileInvalid(history: HistoryTable, session: DbSession, before: readonly SchemaObject[]): Promise<RecompileOutcome> {
+export async function recompileInvalid(
+  history: HistoryTable,
+  session: DbSession,
+  before: readonly SchemaObject[],
+): Promise<RecompileOutcome> {
   if (before.length === 0) return { recompiled: [], stillInvalid: [] };
   const q = loadNamedQueries(sqlPath('migrator', 'invalid-objects.sql')).render('objects.recompile', {});
   let error: string | undefined;

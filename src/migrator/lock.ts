@@ -39,9 +39,13 @@ export async function withMigrationLock<T>(options: LockOptions, fn: (app: DbSes
   }
   // FOR UPDATE of a row that is not there locks nothing: two runs would go on together
   if (locked.rows.length !== 1) {
-    throw new DcnError('internal', `the migration lock row (id 1) is missing from ${history.name}_LOCK, so no lock could be taken`, {
-      hint: `drop ${history.name}_LOCK when no dcn migrate runs: the next run creates and seeds it again`,
-    });
+    throw new DcnError(
+      'internal',
+      `the migration lock row (id 1) is missing from ${history.name}_LOCK, so no lock could be taken`,
+      {
+        hint: `drop ${history.name}_LOCK when no dcn migrate runs: the next run creates and seeds it again`,
+      },
+    );
   }
   options.emit({ type: 'lock-acquired', waitedMs: Math.round(options.now() - started) });
   try {
@@ -52,7 +56,10 @@ export async function withMigrationLock<T>(options: LockOptions, fn: (app: DbSes
     // Rolling back ends the lock session's transaction, which releases the row lock. If that
     // fails the lock is released when the session closes; the run's outcome stands either way.
     await lock.rollback().catch((err: unknown) => {
-      options.emit({ type: 'warning', message: `could not release the migration lock at once (${firstLine(err)}); it is released when its session closes` });
+      options.emit({
+        type: 'warning',
+        message: `could not release the migration lock at once (${firstLine(err)}); it is released when its session closes`,
+      });
     });
   }
 }
@@ -70,7 +77,8 @@ async function lockHeldError(options: LockOptions, app: DbSession, cause: unknow
   } catch {
     // the holder row is a courtesy; the lock error is what matters
   }
-  const waited = options.lockTimeoutSeconds <= 0 ? 'did not wait (lock timeout 0)' : `waited ${options.lockTimeoutSeconds} s`;
+  const waited =
+    options.lockTimeoutSeconds <= 0 ? 'did not wait (lock timeout 0)' : `waited ${options.lockTimeoutSeconds} s`;
   return new DcnError('lock_held', `the migration lock is held by ${who}; ${waited}`, {
     hint: 'let that run finish, or wait longer; if its session is gone, Oracle has already released the lock',
     remedies: [{ kind: 'wait-longer' }],

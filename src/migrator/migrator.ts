@@ -20,12 +20,20 @@ import { listInvalidObjects, recompileInvalid, type SchemaObject } from './inval
 import { withMigrationLock } from './lock.js';
 import { prefixHash, renderMigrations, type Rendered } from './render.js';
 import { RunFailedError, RunLoop, type QueueItem } from './run-loop.js';
-import { compareVersions, isEnabled, isRepeatableVersion, migrationLabel, versionTarget, type Migration } from './source.js';
+import {
+  compareVersions,
+  isEnabled,
+  isRepeatableVersion,
+  migrationLabel,
+  versionTarget,
+  type Migration,
+} from './source.js';
 import { matchesRecorded, migrationStates, type MigrationSet, type StatusEntry, type StatusResult } from './status.js';
 import type { BaselineResult, Direction, MigrationEvent, RepairResult, RunResult, SessionProvider } from './types.js';
 
 /** What a statement creates, as USER_OBJECTS names it; owner given only when the statement names one. */
-const CREATES = /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NO)?FORCE\s+)?(?:(?:NON)?EDITIONABLE\s+)?(?:GLOBAL\s+TEMPORARY\s+|UNIQUE\s+|BITMAP\s+)?(TABLE|VIEW|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|PACKAGE\s+BODY|PACKAGE|SEQUENCE|TRIGGER|INDEX|SYNONYM)\s+(?:("?[\w$#]+"?)\s*\.\s*)?("?[\w$#]+"?)/i;
+const CREATES =
+  /^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:NO)?FORCE\s+)?(?:(?:NON)?EDITIONABLE\s+)?(?:GLOBAL\s+TEMPORARY\s+|UNIQUE\s+|BITMAP\s+)?(TABLE|VIEW|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|PACKAGE\s+BODY|PACKAGE|SEQUENCE|TRIGGER|INDEX|SYNONYM)\s+(?:("?[\w$#]+"?)\s*\.\s*)?("?[\w$#]+"?)/i;
 /** ALTER TABLE [schema.]table ADD (column type, …): the columns a migration adds. */
 const ADDS_COLUMNS = /^\s*ALTER\s+TABLE\s+(?:("?[\w$#]+"?)\s*\.\s*)?("?[\w$#]+"?)\s+ADD\s*\(([\s\S]*)\)\s*;?\s*$/i;
 
@@ -77,7 +85,13 @@ export class Migrator {
     this.#set = { migrations: options.migrations, rendered: this.#rendered, variables: options.variables };
     this.#history = new HistoryTable(options.historyTable, options.lockTimeoutSeconds);
     const emit = (event: MigrationEvent) => this.#opts.onEvent?.(event);
-    this.#runLoop = new RunLoop({ history: this.#history, sessions: options.sessions, rendered: this.#rendered, now: this.#now, emit });
+    this.#runLoop = new RunLoop({
+      history: this.#history,
+      sessions: options.sessions,
+      rendered: this.#rendered,
+      now: this.#now,
+      emit,
+    });
   }
 
   /** The engine's own SQL, by name (for tests and the plan). */
@@ -87,7 +101,17 @@ export class Migrator {
 
   #withLock<T>(fn: (app: DbSession) => Promise<T>): Promise<T> {
     const o = this.#opts;
-    return withMigrationLock({ history: this.#history, sessions: o.sessions, lockTimeoutSeconds: o.lockTimeoutSeconds, holder: o.holder, now: this.#now, emit: (e) => o.onEvent?.(e) }, fn);
+    return withMigrationLock(
+      {
+        history: this.#history,
+        sessions: o.sessions,
+        lockTimeoutSeconds: o.lockTimeoutSeconds,
+        holder: o.holder,
+        now: this.#now,
+        emit: (e) => o.onEvent?.(e),
+      },
+      fn,
+    );
   }
 
   #checksum(m: Migration): string {
@@ -98,15 +122,31 @@ export class Migrator {
    * What migrate (or down) would run now, read from the history without locking or creating
    * anything: the same queue the run would take, or the same refusal. Nothing is executed.
    */
-  async dryRun(direction: Direction, options: { to?: string; steps?: number; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean } = {}): Promise<DryRunPlan> {
+  async dryRun(
+    direction: Direction,
+    options: { to?: string; steps?: number; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean } = {},
+  ): Promise<DryRunPlan> {
     const to = direction === 'up' ? this.#target(options.to, 'to', false) : this.#downTarget(options);
     const app = await this.#opts.sessions.app();
     const historyExists = await this.#history.exists(app);
     const rows = historyExists ? await this.#history.read(app) : [];
-    const { queue, warnings, resumed } = direction === 'up' ? this.#upQueue(rows, options, to) : this.#downQueue(rows, options, to);
+    const { queue, warnings, resumed } =
+      direction === 'up' ? this.#upQueue(rows, options, to) : this.#downQueue(rows, options, to);
     // as down does after undoing: the repeatable migrations' rows go, so the next migrate applies them again
-    const forget = direction === 'down' && queue.length > 0 ? rows.filter((r) => isRepeatableVersion(r.version) && r.success).map((r) => r.version) : [];
-    return dryRunPlan({ historyTable: this.#opts.historyTable, historyExists, direction, queue, resumed, rendered: this.#rendered, warnings, forget });
+    const forget =
+      direction === 'down' && queue.length > 0
+        ? rows.filter((r) => isRepeatableVersion(r.version) && r.success).map((r) => r.version)
+        : [];
+    return dryRunPlan({
+      historyTable: this.#opts.historyTable,
+      historyExists,
+      direction,
+      queue,
+      resumed,
+      rendered: this.#rendered,
+      warnings,
+      forget,
+    });
   }
 
   /** Reads the history without locking or creating anything. */
@@ -114,7 +154,11 @@ export class Migrator {
     const app = await this.#opts.sessions.app();
     const exists = await this.#history.exists(app);
     const rows = exists ? await this.#history.read(app) : [];
-    return { historyTable: this.#opts.historyTable, historyExists: exists, migrations: migrationStates(this.#set, rows) };
+    return {
+      historyTable: this.#opts.historyTable,
+      historyExists: exists,
+      migrations: migrationStates(this.#set, rows),
+    };
   }
 
   // ---------------------------------------------------------------- checks
@@ -125,11 +169,19 @@ export class Migrator {
 
   #blockedError(row: HistoryRow): DcnError {
     const where = `statement ${row.statementsDone + 1} of ${row.statementsTotal}`;
-    const what = row.operation === 'undo' ? `the undo of ${migrationLabel(row.version)}` : `${migrationLabel(row.version)} (${row.description})`;
+    const what =
+      row.operation === 'undo'
+        ? `the undo of ${migrationLabel(row.version)}`
+        : `${migrationLabel(row.version)} (${row.description})`;
     return new DcnError('history_blocked', `${what} failed at ${where}${row.errorText ? `: ${row.errorText}` : ''}`, {
       hint: `statements before it are applied (Oracle commits DDL). Fix the script and resume from ${where}, or repair to forget the failed attempt (drop what it created first)`,
       remedies: [{ kind: 'resume', direction: row.operation === 'undo' ? 'down' : 'up' }, { kind: 'repair' }],
-      meta: { version: row.version, operation: row.operation, statementsDone: row.statementsDone, statementsTotal: row.statementsTotal },
+      meta: {
+        version: row.version,
+        operation: row.operation,
+        statementsDone: row.statementsDone,
+        statementsTotal: row.statementsTotal,
+      },
     });
   }
 
@@ -137,7 +189,10 @@ export class Migrator {
     // a repeatable script that is gone leaves its objects as they are; it blocks nothing
     const changed = entries.filter((e) => e.state === 'changed' || (e.state === 'missing' && !e.repeatable));
     if (changed.length === 0) return;
-    const list = changed.map((e) => `${migrationLabel(e.version)} ${e.state === 'missing' ? `(${e.script}: file missing)` : `(${e.script} changed since it was applied)`}`);
+    const list = changed.map(
+      (e) =>
+        `${migrationLabel(e.version)} ${e.state === 'missing' ? `(${e.script}: file missing)` : `(${e.script} changed since it was applied)`}`,
+    );
     if (allowChanged) {
       warnings.push(...list.map((l) => `applied migration differs: ${l}`));
       return;
@@ -152,7 +207,15 @@ export class Migrator {
   // ---------------------------------------------------------------- run
 
   /** Applies pending migrations up to `to` (all when undefined). */
-  async migrate(options: { to?: string; resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean; failOnInvalid?: boolean } = {}): Promise<RunResult> {
+  async migrate(
+    options: {
+      to?: string;
+      resume?: boolean;
+      allowChanged?: boolean;
+      outOfOrder?: boolean;
+      failOnInvalid?: boolean;
+    } = {},
+  ): Promise<RunResult> {
     const to = this.#target(options.to, 'to', false);
     return this.#withLock(async (app) => {
       const rows = await this.#history.read(app);
@@ -163,7 +226,11 @@ export class Migrator {
   }
 
   /** What migrate runs, in order, from these history rows; throws where migrate refuses. Shared with the dry run. */
-  #upQueue(rows: readonly HistoryRow[], options: { resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean }, to: string | undefined): { queue: QueueItem[]; warnings: string[]; resumed: boolean } {
+  #upQueue(
+    rows: readonly HistoryRow[],
+    options: { resume?: boolean; allowChanged?: boolean; outOfOrder?: boolean },
+    to: string | undefined,
+  ): { queue: QueueItem[]; warnings: string[]; resumed: boolean } {
     const warnings: string[] = [];
     const entries = migrationStates(this.#set, rows);
     const failed = rows.find((r) => !r.success);
@@ -179,22 +246,33 @@ export class Migrator {
     if (outOfOrder.length > 0) {
       const which = `V${outOfOrder.map((e) => e.version).join(', V')}`;
       if (!options.outOfOrder) {
-        throw new DcnError('out_of_order', `${which} ${outOfOrder.length > 1 ? 'are' : 'is'} new but a higher version is already applied`, {
-          hint: 'give the new migration a version above the last applied one, or apply it where it stands (if it does not depend on what the higher versions did)',
-          remedies: [{ kind: 'out-of-order' }],
-          meta: { versions: outOfOrder.map((e) => e.version) },
-        });
+        throw new DcnError(
+          'out_of_order',
+          `${which} ${outOfOrder.length > 1 ? 'are' : 'is'} new but a higher version is already applied`,
+          {
+            hint: 'give the new migration a version above the last applied one, or apply it where it stands (if it does not depend on what the higher versions did)',
+            remedies: [{ kind: 'out-of-order' }],
+            meta: { versions: outOfOrder.map((e) => e.version) },
+          },
+        );
       }
       warnings.push(`${which}: applied out of order, below a higher version already applied`);
     }
     const stateOf = (m: Migration) => entries.find((e) => e.version === m.version)?.state;
-    const pending = this.#opts.migrations.filter((m) => !m.repeatable && stateOf(m) === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0));
+    const pending = this.#opts.migrations.filter(
+      (m) => !m.repeatable && stateOf(m) === 'pending' && (to === undefined || compareVersions(m.version, to) <= 0),
+    );
     // after every versioned one, and not with --to: they may need the latest version of everything
-    const repeatables = to !== undefined ? [] : this.#opts.migrations.filter((m) => m.repeatable && (stateOf(m) === 'pending' || stateOf(m) === 'outdated'));
+    const repeatables =
+      to !== undefined
+        ? []
+        : this.#opts.migrations.filter((m) => m.repeatable && (stateOf(m) === 'pending' || stateOf(m) === 'outdated'));
     const queue: QueueItem[] = [
       ...(resume ? [resume] : []),
       ...pending.map((m) => ({ migration: m, from: 0 })),
-      ...repeatables.filter((m) => m.version !== resume?.migration.version).map((m) => ({ migration: m, from: 0, again: stateOf(m) === 'outdated' })),
+      ...repeatables
+        .filter((m) => m.version !== resume?.migration.version)
+        .map((m) => ({ migration: m, from: 0, again: stateOf(m) === 'outdated' })),
     ];
     return { queue, warnings, resumed: resume !== undefined };
   }
@@ -207,14 +285,27 @@ export class Migrator {
   async #recompile(app: DbSession, result: RunResult, failOnInvalid: boolean): Promise<RunResult> {
     const before = result.results.length > 0 ? result.invalidObjects : await listInvalidObjects(this.#history, app);
     const outcome = await recompileInvalid(this.#history, app, before);
-    const done: RunResult = { ...result, invalidObjects: outcome.stillInvalid, recompiled: outcome.recompiled, ...(outcome.error ? { recompileError: outcome.error } : {}) };
+    const done: RunResult = {
+      ...result,
+      invalidObjects: outcome.stillInvalid,
+      recompiled: outcome.recompiled,
+      ...(outcome.error ? { recompileError: outcome.error } : {}),
+    };
     if (failOnInvalid && outcome.stillInvalid.length > 0) {
       const list = outcome.stillInvalid.map((o) => `${o.type} ${o.name}`).join(', ');
       throw new RunFailedError(
-        new DcnError('compile_error', `${outcome.stillInvalid.length} object(s) in the schema stay INVALID after compiling them again: ${list}`, {
-          hint: 'see why with SHOW ERRORS <type> <name> (or USER_ERRORS), fix the cause in a new migration and run again; the migrations themselves are applied and recorded',
-          meta: { invalidObjects: outcome.stillInvalid, recompiled: outcome.recompiled, ...(outcome.error ? { recompileError: outcome.error } : {}) },
-        }),
+        new DcnError(
+          'compile_error',
+          `${outcome.stillInvalid.length} object(s) in the schema stay INVALID after compiling them again: ${list}`,
+          {
+            hint: 'see why with SHOW ERRORS <type> <name> (or USER_ERRORS), fix the cause in a new migration and run again; the migrations themselves are applied and recorded',
+            meta: {
+              invalidObjects: outcome.stillInvalid,
+              recompiled: outcome.recompiled,
+              ...(outcome.error ? { recompileError: outcome.error } : {}),
+            },
+          },
+        ),
         result.results,
       );
     }
@@ -235,7 +326,9 @@ export class Migrator {
       const result = await this.#runLoop.run(app, 'down', queue, warnings, resumed);
       // What the repeatable scripts made may depend on what was undone, and the U scripts drop
       // what they own: each is applied again by the next migrate.
-      const forget = result.results.some((r) => r.status === 'success') ? rows.filter((r) => isRepeatableVersion(r.version) && r.success) : [];
+      const forget = result.results.some((r) => r.status === 'success')
+        ? rows.filter((r) => isRepeatableVersion(r.version) && r.success)
+        : [];
       for (const r of forget) await this.#history.run(app, 'history.delete', { version: r.version });
       if (forget.length > 0) await app.commit();
       return result;
@@ -243,15 +336,22 @@ export class Migrator {
   }
 
   #downTarget(options: { to?: string; steps?: number }): string | undefined {
-    if (options.to !== undefined && options.steps !== undefined) throw usageError('give a version to undo down to or a number of steps, not both', 'use one of them');
+    if (options.to !== undefined && options.steps !== undefined)
+      throw usageError('give a version to undo down to or a number of steps, not both', 'use one of them');
     if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
-      throw new DcnError('usage', 'the number of steps must be a whole number of 1 or more', { meta: { option: 'steps', value: options.steps } });
+      throw new DcnError('usage', 'the number of steps must be a whole number of 1 or more', {
+        meta: { option: 'steps', value: options.steps },
+      });
     }
     return this.#target(options.to, 'to', true);
   }
 
   /** What down undoes, newest first, from these history rows; throws where down refuses. Shared with the dry run. */
-  #downQueue(rows: readonly HistoryRow[], options: { steps?: number; resume?: boolean }, to: string | undefined): { queue: QueueItem[]; warnings: string[]; resumed: boolean } {
+  #downQueue(
+    rows: readonly HistoryRow[],
+    options: { steps?: number; resume?: boolean },
+    to: string | undefined,
+  ): { queue: QueueItem[]; warnings: string[]; resumed: boolean } {
     const warnings: string[] = [];
     const failed = rows.find((r) => !r.success);
     const queue: QueueItem[] = [];
@@ -261,16 +361,30 @@ export class Migrator {
     } else if (options.resume) {
       warnings.push('nothing to resume: no undo failed');
     }
-    const applied = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).sort((a, b) => compareVersions(b.version, a.version));
-    const chosen = to !== undefined ? applied.filter((r) => compareVersions(r.version, to) > 0) : failed ? [] : applied.slice(0, options.steps ?? 1);
+    const applied = rows
+      .filter((r) => r.success && !isRepeatableVersion(r.version))
+      .sort((a, b) => compareVersions(b.version, a.version));
+    const chosen =
+      to !== undefined
+        ? applied.filter((r) => compareVersions(r.version, to) > 0)
+        : failed
+          ? []
+          : applied.slice(0, options.steps ?? 1);
     for (const row of chosen) {
       const m = this.#requireFile(row);
       if (!m.down) {
-        throw new DcnError('script_invalid', `${migrationLabel(m.version)} (${m.description}) has no undo script, so dcn cannot take it back`, {
-          hint: `add U${m.version}__${m.up.file.replace(/^V[^_]+__/, '')} next to ${m.up.file}; nothing was undone`,
-        });
+        throw new DcnError(
+          'script_invalid',
+          `${migrationLabel(m.version)} (${m.description}) has no undo script, so dcn cannot take it back`,
+          {
+            hint: `add U${m.version}__${m.up.file.replace(/^V[^_]+__/, '')} next to ${m.up.file}; nothing was undone`,
+          },
+        );
       }
-      if (!matchesRecorded(this.#set, m, row.checksum)) warnings.push(`${migrationLabel(m.version)} changed since it was applied; undoing it with the current U script`);
+      if (!matchesRecorded(this.#set, m, row.checksum))
+        warnings.push(
+          `${migrationLabel(m.version)} changed since it was applied; undoing it with the current U script`,
+        );
       queue.push({ migration: m, from: 0 });
     }
     return { queue, warnings, resumed: failed !== undefined };
@@ -279,10 +393,14 @@ export class Migrator {
   #requireFile(row: HistoryRow): Migration {
     const m = this.#byVersion.get(row.version);
     if (!m) {
-      throw new DcnError('migration_changed', `${migrationLabel(row.version)} is in the history table but ${row.script} is not in the migrations directory`, {
-        hint: 'restore the file, or point the migrations setting at the right directory',
-        remedies: [{ kind: 'migrations-dir' }],
-      });
+      throw new DcnError(
+        'migration_changed',
+        `${migrationLabel(row.version)} is in the history table but ${row.script} is not in the migrations directory`,
+        {
+          hint: 'restore the file, or point the migrations setting at the right directory',
+          remedies: [{ kind: 'migrations-dir' }],
+        },
+      );
     }
     return m;
   }
@@ -290,13 +408,22 @@ export class Migrator {
   #resumePoint(row: HistoryRow, direction: Direction): number {
     const rendered = this.#rendered.get(row.version)!;
     const statements = direction === 'up' ? rendered.up : rendered.down();
-    if (!statements) throw new DcnError('script_invalid', `the undo script of ${migrationLabel(row.version)} is gone; it cannot be resumed`, { hint: 'restore it, or repair', remedies: [{ kind: 'repair' }] });
+    if (!statements)
+      throw new DcnError(
+        'script_invalid',
+        `the undo script of ${migrationLabel(row.version)} is gone; it cannot be resumed`,
+        { hint: 'restore it, or repair', remedies: [{ kind: 'repair' }] },
+      );
     const done = row.statementsDone;
     if (done > statements.length || (done > 0 && row.doneHash !== prefixHash(statements, done))) {
-      throw new DcnError('history_blocked', `cannot resume ${migrationLabel(row.version)}: the ${done} statement(s) that already ran are not the same in the file any more`, {
-        hint: 'only change the failed statement and those after it; or undo by hand and repair',
-        remedies: [{ kind: 'repair' }],
-      });
+      throw new DcnError(
+        'history_blocked',
+        `cannot resume ${migrationLabel(row.version)}: the ${done} statement(s) that already ran are not the same in the file any more`,
+        {
+          hint: 'only change the failed statement and those after it; or undo by hand and repair',
+          remedies: [{ kind: 'repair' }],
+        },
+      );
     }
     return done;
   }
@@ -311,18 +438,33 @@ export class Migrator {
    */
   async baseline(version: string): Promise<BaselineResult> {
     const to = this.#target(version, 'version', false)!;
-    if (this.#byVersion.get(to)!.repeatable) throw usageError(`${version} is a repeatable migration: baseline takes a version`);
+    if (this.#byVersion.get(to)!.repeatable)
+      throw usageError(`${version} is a repeatable migration: baseline takes a version`);
     return this.#withLock(async (app) => {
       const rows = await this.#history.read(app);
       if (rows.length > 0) {
-        throw new DcnError('usage', `${this.#opts.historyTable} already holds ${rows.length} row(s): baseline is for a database dcn has not migrated yet`, { hint: 'see what is recorded', remedies: [{ kind: 'status' }] });
+        throw new DcnError(
+          'usage',
+          `${this.#opts.historyTable} already holds ${rows.length} row(s): baseline is for a database dcn has not migrated yet`,
+          { hint: 'see what is recorded', remedies: [{ kind: 'status' }] },
+        );
       }
-      const upTo = this.#opts.migrations.filter((m) => !m.repeatable && isEnabled(m, this.#opts.variables ?? {}) && compareVersions(m.version, to) <= 0);
+      const upTo = this.#opts.migrations.filter(
+        (m) => !m.repeatable && isEnabled(m, this.#opts.variables ?? {}) && compareVersions(m.version, to) <= 0,
+      );
       const schema = (this.#opts.variables?.app_schema ?? '').toUpperCase();
-      const present = new Set((await this.#history.run(app, 'baseline.objects', {})).rows.map((r) => `${String(r.OBJECT_TYPE)} ${String(r.OBJECT_NAME)}`));
+      const present = new Set(
+        (await this.#history.run(app, 'baseline.objects', {})).rows.map(
+          (r) => `${String(r.OBJECT_TYPE)} ${String(r.OBJECT_NAME)}`,
+        ),
+      );
       // the columns, only when a migration adds some: a schema's column list can be long
-      const addsColumns = upTo.some((m) => m.up.profile !== 'admin' && this.#rendered.get(m.version)!.up.some((st) => ADDS_COLUMNS.test(st.sql)));
-      if (addsColumns) for (const r of (await this.#history.run(app, 'baseline.columns', {})).rows) present.add(`COLUMN ${String(r.TABLE_NAME)}.${String(r.COLUMN_NAME)}`);
+      const addsColumns = upTo.some(
+        (m) => m.up.profile !== 'admin' && this.#rendered.get(m.version)!.up.some((st) => ADDS_COLUMNS.test(st.sql)),
+      );
+      if (addsColumns)
+        for (const r of (await this.#history.run(app, 'baseline.columns', {})).rows)
+          present.add(`COLUMN ${String(r.TABLE_NAME)}.${String(r.COLUMN_NAME)}`);
       const name = (ident: string) => (ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase());
       const baselined: { version: string; description: string; objects: string[]; m: Migration }[] = [];
       const deferred: { version: string; description: string }[] = [];
@@ -339,7 +481,8 @@ export class Migrator {
             for (const column of addedColumnNames(a[3]!)) {
               const object = `COLUMN ${name(a[2]!)}.${name(column)}`;
               objects.push(object);
-              if (!present.has(object)) missing.push(`V${m.version} (${m.description}) adds ${object}: not in the schema`);
+              if (!present.has(object))
+                missing.push(`V${m.version} (${m.description}) adds ${object}: not in the schema`);
             }
             continue;
           }
@@ -347,7 +490,8 @@ export class Migrator {
           if (!c || (c[2] !== undefined && schema !== '' && name(c[2]) !== schema)) continue;
           const object = `${c[1]!.toUpperCase().replace(/\s+/, ' ')} ${name(c[3]!)}`;
           objects.push(object);
-          if (!present.has(object)) missing.push(`V${m.version} (${m.description}) creates ${object}: not in the schema`);
+          if (!present.has(object))
+            missing.push(`V${m.version} (${m.description}) creates ${object}: not in the schema`);
         }
         baselined.push({ version: m.version, description: m.description, objects, m });
       }
@@ -358,10 +502,20 @@ export class Migrator {
         });
       }
       for (const b of baselined) {
-        await this.#history.run(app, 'history.baseline', { version: b.version, description: truncateBytes(b.description, 200), script: b.m.up.file, checksum: this.#checksum(b.m), profile: b.m.up.profile, statements_total: this.#rendered.get(b.version)!.up.length });
+        await this.#history.run(app, 'history.baseline', {
+          version: b.version,
+          description: truncateBytes(b.description, 200),
+          script: b.m.up.file,
+          checksum: this.#checksum(b.m),
+          profile: b.m.up.profile,
+          statements_total: this.#rendered.get(b.version)!.up.length,
+        });
       }
       await app.commit();
-      return { baselined: baselined.map(({ version: v, description, objects }) => ({ version: v, description, objects })), deferred };
+      return {
+        baselined: baselined.map(({ version: v, description, objects }) => ({ version: v, description, objects })),
+        deferred,
+      };
     });
   }
 
@@ -373,13 +527,25 @@ export class Migrator {
       for (const row of rows) {
         if (!row.success) {
           await this.#history.run(app, 'history.delete', { version: row.version });
-          actions.push({ version: row.version, action: 'removed-failed', detail: `${row.operation === 'undo' ? 'undo' : 'migration'} stopped after ${row.statementsDone} of ${row.statementsTotal} statements; anything those created is still in the database` });
+          actions.push({
+            version: row.version,
+            action: 'removed-failed',
+            detail: `${row.operation === 'undo' ? 'undo' : 'migration'} stopped after ${row.statementsDone} of ${row.statementsTotal} statements; anything those created is still in the database`,
+          });
           continue;
         }
         const m = this.#byVersion.get(row.version);
         if (m && !m.repeatable && !matchesRecorded(this.#set, m, row.checksum)) {
-          await this.#history.run(app, 'history.realign', { version: row.version, checksum: this.#checksum(m), script: m.up.file });
-          actions.push({ version: row.version, action: 'realigned-checksum', detail: `${m.up.file} accepted as applied` });
+          await this.#history.run(app, 'history.realign', {
+            version: row.version,
+            checksum: this.#checksum(m),
+            script: m.up.file,
+          });
+          actions.push({
+            version: row.version,
+            action: 'realigned-checksum',
+            detail: `${m.up.file} accepted as applied`,
+          });
         }
       }
       await app.commit();

@@ -55,11 +55,22 @@ export interface PlanOptions {
 }
 
 export function buildPlan(options: PlanOptions): Plan {
-  const to = options.to === undefined ? undefined : versionTarget(options.to, options.migrations.filter((m) => !m.repeatable).map((m) => m.version), 'to');
+  const to =
+    options.to === undefined
+      ? undefined
+      : versionTarget(
+          options.to,
+          options.migrations.filter((m) => !m.repeatable).map((m) => m.version),
+          'to',
+        );
   const rendered = renderMigrations(options.migrations, options.variables);
   const migrations = options.migrations
     // with --to, as in dcn migrate, the repeatable ones wait for every version
-    .filter((m) => isEnabled(m, options.variables ?? {}) && (to === undefined ? true : !m.repeatable && compareVersions(m.version, to) <= 0))
+    .filter(
+      (m) =>
+        isEnabled(m, options.variables ?? {}) &&
+        (to === undefined ? true : !m.repeatable && compareVersions(m.version, to) <= 0),
+    )
     .map((m) => ({
       version: m.version,
       ...(m.repeatable ? { repeatable: true } : {}),
@@ -67,7 +78,9 @@ export function buildPlan(options: PlanOptions): Plan {
       script: m.up.file,
       profile: m.up.profile,
       checksum: rendered.get(m.version)!.checksum,
-      statements: rendered.get(m.version)!.up.map((s: Statement) => ({ file: s.file, line: s.line, plsql: s.plsql, sql: s.sql })),
+      statements: rendered
+        .get(m.version)!
+        .up.map((s: Statement) => ({ file: s.file, line: s.line, plsql: s.plsql, sql: s.sql })),
     }));
   return { historyTable: options.historyTable, migrations };
 }
@@ -102,7 +115,11 @@ const NAME = '(?:[A-Za-z][A-Za-z0-9_$#]*|"[^"\\s&\'@/;]+")';
 const CONNECT_USER = new RegExp(`^${NAME}(?:\\[${NAME}\\])?$`);
 
 function notInScript(setting: string, why: string, hint: string): DcnError {
-  return new DcnError('config_invalid', `the ${setting} setting cannot be written into the plan's CONNECT lines: ${why}`, { hint, meta: { setting } });
+  return new DcnError(
+    'config_invalid',
+    `the ${setting} setting cannot be written into the plan's CONNECT lines: ${why}`,
+    { hint, meta: { setting } },
+  );
 }
 
 /**
@@ -110,17 +127,38 @@ function notInScript(setting: string, why: string, hint: string): DcnError {
  * before anything is written: a plan is never left half-written by a bad value.
  */
 export function checkPlanScript(plan: Plan, options: ScriptOptions): void {
-  if (!isUnquotedName(plan.historyTable)) throw new DcnError('config_invalid', 'the history table is not a plain Oracle identifier', { hint: 'e.g. DCN_SCHEMA_HISTORY', meta: { setting: 'historyTable' } });
-  if (options.schema !== undefined && !isUnquotedName(options.schema)) throw new DcnError('config_invalid', 'the schema is not a plain Oracle identifier', { hint: 'e.g. OE', meta: { setting: 'schema' } });
+  if (!isUnquotedName(plan.historyTable))
+    throw new DcnError('config_invalid', 'the history table is not a plain Oracle identifier', {
+      hint: 'e.g. DCN_SCHEMA_HISTORY',
+      meta: { setting: 'historyTable' },
+    });
+  if (options.schema !== undefined && !isUnquotedName(options.schema))
+    throw new DcnError('config_invalid', 'the schema is not a plain Oracle identifier', {
+      hint: 'e.g. OE',
+      meta: { setting: 'schema' },
+    });
   for (const m of plan.migrations) for (const st of m.statements) checkStatementForSqlPlus(st);
   if (!plan.migrations.some((m) => m.profile === 'admin')) return;
   if (options.connect !== undefined && !CONNECT_IDENTIFIER.test(options.connect)) {
-    throw notInScript('connect', "SQL*Plus splits CONNECT at a blank, reads '&' as a substitution variable and stops at a quote", 'give the plan a tnsnames.ora alias, or host:port/service (a descriptor without blanks): dcn migrate plan --connect ALIAS');
+    throw notInScript(
+      'connect',
+      "SQL*Plus splits CONNECT at a blank, reads '&' as a substitution variable and stops at a quote",
+      'give the plan a tnsnames.ora alias, or host:port/service (a descriptor without blanks): dcn migrate plan --connect ALIAS',
+    );
   }
   // a SQL*Plus command line ending in '-' goes on at the next line (SQL*Plus User's Guide: "Continuing a Long SQL*Plus Command")
-  if (options.connect?.endsWith('-')) throw notInScript('connect', "it ends with '-', which makes SQL*Plus read the next line as part of the CONNECT line", 'give the plan a tnsnames.ora alias, or the connect string without the trailing -');
+  if (options.connect?.endsWith('-'))
+    throw notInScript(
+      'connect',
+      "it ends with '-', which makes SQL*Plus read the next line as part of the CONNECT line",
+      'give the plan a tnsnames.ora alias, or the connect string without the trailing -',
+    );
   if (options.adminUser !== undefined && !CONNECT_USER.test(options.adminUser)) {
-    throw notInScript('adminUser', 'it is not one user name (a plain or "quoted" name without blanks, quotes, \'&\' or \';\')', 'e.g. --admin-user SYS --admin-privilege sysdba');
+    throw notInScript(
+      'adminUser',
+      "it is not one user name (a plain or \"quoted\" name without blanks, quotes, '&' or ';')",
+      'e.g. --admin-user SYS --admin-privilege sysdba',
+    );
   }
 }
 
@@ -147,7 +185,10 @@ function byteLength(line: string): number {
 function checkStatementForSqlPlus(st: PlannedStatement): void {
   const text = planText(st.sql);
   const refuse = (offset: number, why: string, hint: string): never => {
-    throw new DcnError('script_invalid', `${st.file}:${st.line + offset}: ${why}`, { hint, meta: { file: st.file, line: st.line + offset } });
+    throw new DcnError('script_invalid', `${st.file}:${st.line + offset}: ${why}`, {
+      hint,
+      meta: { file: st.file, line: st.line + offset },
+    });
   };
   let lineNo = 0;
   for (let start = 0; start <= text.length; lineNo++) {
@@ -156,16 +197,39 @@ function checkStatementForSqlPlus(st: PlannedStatement): void {
     const line = text.slice(start, end);
     // the plan appends ';' to the last line of a SQL statement
     if (byteLength(line) + (nl === -1 ? 1 : 0) > SQLPLUS_MAX_LINE_BYTES) {
-      refuse(lineNo, `the line is ${byteLength(line)} bytes long: SQL*Plus reads at most ${SQLPLUS_MAX_LINE_BYTES} bytes a line and would drop it (SP2-0027)`, 'break the line (outside string literals), or build a long literal with || from shorter ones');
+      refuse(
+        lineNo,
+        `the line is ${byteLength(line)} bytes long: SQL*Plus reads at most ${SQLPLUS_MAX_LINE_BYTES} bytes a line and would drop it (SP2-0027)`,
+        'break the line (outside string literals), or build a long literal with || from shorter ones',
+      );
     }
     if (lineNo > 0) {
       const trimmed = line.trim();
-      if (trimmed === '/') refuse(lineNo, "a line holding only '/' inside the statement (in a literal or a comment): SQL*Plus would run the statement up to there", "move the '/' onto a line with other text, or write it as CHR(47) in the literal");
-      if (trimmed === '.') refuse(lineNo, "a line holding only '.' inside the statement: SQL*Plus would end the statement there without running it", "move the '.' onto a line with other text");
-      if (trimmed.startsWith('#')) refuse(lineNo, "a line starting with '#' inside the statement: SQL*Plus would run the line as a SQL*Plus command (SET SQLPREFIX)", "move the '#' off the start of the line");
+      if (trimmed === '/')
+        refuse(
+          lineNo,
+          "a line holding only '/' inside the statement (in a literal or a comment): SQL*Plus would run the statement up to there",
+          "move the '/' onto a line with other text, or write it as CHR(47) in the literal",
+        );
+      if (trimmed === '.')
+        refuse(
+          lineNo,
+          "a line holding only '.' inside the statement: SQL*Plus would end the statement there without running it",
+          "move the '.' onto a line with other text",
+        );
+      if (trimmed.startsWith('#'))
+        refuse(
+          lineNo,
+          "a line starting with '#' inside the statement: SQL*Plus would run the line as a SQL*Plus command (SET SQLPREFIX)",
+          "move the '#' off the start of the line",
+        );
     }
     if (!st.plsql && nl !== -1 && line.trimEnd().endsWith(';')) {
-      refuse(lineNo, "a line of the SQL statement ends with ';' (in a literal or a comment): SQL*Plus would end the statement there", "move the ';' off the end of the line");
+      refuse(
+        lineNo,
+        "a line of the SQL statement ends with ';' (in a literal or a comment): SQL*Plus would end the statement there",
+        "move the ';' off the end of the line",
+      );
     }
     if (nl === -1) break;
     start = nl + 1;
@@ -210,7 +274,10 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const admin = options.adminUser ?? '&&dcn_admin_user';
   const as = options.adminPrivilege ? ` AS ${options.adminPrivilege.toUpperCase()}` : '';
 
-  const command = options.dryRun === undefined ? 'dcn migrate plan' : `dcn migrate${options.dryRun === 'down' ? ' down' : ''} --dry-run`;
+  const command =
+    options.dryRun === undefined
+      ? 'dcn migrate plan'
+      : `dcn migrate${options.dryRun === 'down' ? ' down' : ''} --dry-run`;
   out.push(
     `${options.dryRun === undefined ? PLAN_HEADER : `-- ${command}: `}${plan.migrations.length} migration(s) from ${commentSafe(options.source)}`,
     `-- Written by dcn ${options.dcnVersion}. Run it as the schema owner: sqlplus <user>@<connect> @plan.sql`,
@@ -240,7 +307,7 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   }
   if (needsAdmin) {
     out.push(
-      "-- Remember who runs this script, to CONNECT back after the admin migrations.",
+      '-- Remember who runs this script, to CONNECT back after the admin migrations.',
       'SET DEFINE ON',
       'DEFINE dcn_app_user = "&_USER"',
       ...(options.connect === undefined ? ['DEFINE dcn_connect = "&_CONNECT_IDENTIFIER"'] : []),
@@ -279,12 +346,20 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
   const MARK = { owner: '\u0001owner\u0001', name: '\u0001name\u0001', type: '\u0001type\u0001' };
   const gateTemplate = `${queries.render('plan.compile-gate', { object_owner: MARK.owner, object_name: MARK.name, object_type: MARK.type }).sql}\n/`;
   const gateFor = (object: { owner?: string; name: string; type: string }) =>
-    gateTemplate.replaceAll(MARK.owner, (object.owner ?? '').replace(/'/g, "''")).replaceAll(MARK.name, object.name.replace(/'/g, "''")).replaceAll(MARK.type, object.type);
+    gateTemplate
+      .replaceAll(MARK.owner, (object.owner ?? '').replace(/'/g, "''"))
+      .replaceAll(MARK.name, object.name.replace(/'/g, "''"))
+      .replaceAll(MARK.type, object.type);
   const dryRunQueries = loadNamedQueries(sqlPath('migrator', 'dry-run.sql'));
   for (const m of plan.migrations) {
     const what = m.record === 'delete' ? `undo of ${migrationLabel(m.version)}` : migrationLabel(m.version);
-    out.push(`-- ${what}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`);
-    if (m.resumeFrom !== undefined) out.push(`-- resumed at statement ${m.resumeFrom} of ${m.statementsTotal ?? m.statements.length}: the statements before it are applied`);
+    out.push(
+      `-- ${what}: ${m.description} (${m.script}${m.profile === 'admin' ? ', admin profile' : ''}${m.repeatable ? ', repeatable' : ''})`,
+    );
+    if (m.resumeFrom !== undefined)
+      out.push(
+        `-- resumed at statement ${m.resumeFrom} of ${m.statementsTotal ?? m.statements.length}: the statements before it are applied`,
+      );
     if (m.profile === 'admin') out.push(...connectLine(admin, as));
     for (const st of m.statements) {
       write(`-- ${commentSafe(st.file)}:${st.line}\n${terminated(st)}\n`);
@@ -292,26 +367,35 @@ export function writePlanScript(plan: Plan, options: ScriptOptions, write: (text
       if (object) write(`${gateFor(object)}\n`);
     }
     if (m.profile === 'admin') out.push(...connectLine('&dcn_app_user', ''));
-    const record = (m.record === undefined ? queries : dryRunQueries).render(m.record === 'delete' ? 'plan.forget' : m.record === 'update' ? 'plan.record-again' : 'plan.record', {
-      history_table: plan.historyTable,
-      version: m.version,
-      description: m.description.replace(/'/g, "''"),
-      script: m.script.replace(/'/g, "''"),
-      checksum: m.checksum,
-      profile: m.profile,
-      statements_total: String(m.statementsTotal ?? m.statements.length),
-      done_hash: m.doneHash ?? prefixHash(m.statements, m.statements.length),
-    });
+    const record = (m.record === undefined ? queries : dryRunQueries).render(
+      m.record === 'delete' ? 'plan.forget' : m.record === 'update' ? 'plan.record-again' : 'plan.record',
+      {
+        history_table: plan.historyTable,
+        version: m.version,
+        description: m.description.replace(/'/g, "''"),
+        script: m.script.replace(/'/g, "''"),
+        checksum: m.checksum,
+        profile: m.profile,
+        statements_total: String(m.statementsTotal ?? m.statements.length),
+        done_hash: m.doneHash ?? prefixHash(m.statements, m.statements.length),
+      },
+    );
     out.push(`${record.sql};`, 'COMMIT;', '');
   }
   if (plan.forget !== undefined && plan.forget.length > 0) {
     out.push('-- the repeatable migrations may use what was undone: the next dcn migrate applies them again');
-    for (const version of plan.forget) out.push(`${dryRunQueries.render('plan.forget', { history_table: plan.historyTable, version: version.replace(/'/g, "''") }).sql};`);
+    for (const version of plan.forget)
+      out.push(
+        `${dryRunQueries.render('plan.forget', { history_table: plan.historyTable, version: version.replace(/'/g, "''") }).sql};`,
+      );
     out.push('COMMIT;', '');
   }
   if (options.dryRun === 'up') {
     out.push('-- then, as dcn migrate does, the INVALID objects of the schema are compiled once (none: nothing to do)');
-    out.push(`${loadNamedQueries(sqlPath('migrator', 'invalid-objects.sql')).render('objects.recompile', {}).sql}\n/`, '');
+    out.push(
+      `${loadNamedQueries(sqlPath('migrator', 'invalid-objects.sql')).render('objects.recompile', {}).sql}\n/`,
+      '',
+    );
   }
   out.push(`PROMPT dcn: ${plan.migrations.length} migration(s) ${options.dryRun === 'down' ? 'undone' : 'applied'}`);
 }

@@ -30,8 +30,16 @@ const FINGERPRINTED_SETTINGS = 8;
  * outdated; the parts tell status which one, and which settings. A fingerprint is 16 bits of a
  * hash of the value, so it shows that a value changed without showing the value.
  */
-function repeatableChecksum(fileChecksum: string, statements: readonly Statement[], uses: readonly string[], variables: Variables): string {
-  const settings = uses.length <= FINGERPRINTED_SETTINGS ? uses.map((name) => settingFingerprint(name, variables[name] ?? '')).join('') : '';
+function repeatableChecksum(
+  fileChecksum: string,
+  statements: readonly Statement[],
+  uses: readonly string[],
+  variables: Variables,
+): string {
+  const settings =
+    uses.length <= FINGERPRINTED_SETTINGS
+      ? uses.map((name) => settingFingerprint(name, variables[name] ?? '')).join('')
+      : '';
   return `${fileChecksum.slice(0, 16)}${renderedHash(statements).slice(0, 16)}${settings}`;
 }
 
@@ -40,12 +48,18 @@ function settingFingerprint(name: string, value: string): string {
 }
 
 /** Why a repeatable script's recorded checksum is not today's: undefined when it is. */
-export function repeatableOutdatedBy(recorded: string, current: string, uses: readonly string[]): { by: 'file' } | { by: 'settings'; settings?: string[] } | undefined {
+export function repeatableOutdatedBy(
+  recorded: string,
+  current: string,
+  uses: readonly string[],
+): { by: 'file' } | { by: 'settings'; settings?: string[] } | undefined {
   if (recorded === current) return undefined;
   if (recorded.slice(0, 16) !== current.slice(0, 16)) return { by: 'file' };
   // the same file: the settings' fingerprints say which changed, when both runs recorded them
   if (recorded.length !== current.length || current.length === 32) return { by: 'settings' };
-  const settings = uses.filter((_, i) => recorded.slice(32 + 4 * i, 36 + 4 * i) !== current.slice(32 + 4 * i, 36 + 4 * i));
+  const settings = uses.filter(
+    (_, i) => recorded.slice(32 + 4 * i, 36 + 4 * i) !== current.slice(32 + 4 * i, 36 + 4 * i),
+  );
   return { by: 'settings', ...(settings.length > 0 ? { settings } : {}) };
 }
 

@@ -27,7 +27,12 @@ export class RunFailedError extends DcnError {
     failure: DcnError,
     readonly results: readonly MigrationRunResult[],
   ) {
-    super(failure.code, failure.message, { hint: failure.hint, remedies: failure.remedies, meta: failure.meta, cause: failure.cause });
+    super(failure.code, failure.message, {
+      hint: failure.hint,
+      remedies: failure.remedies,
+      meta: failure.meta,
+      cause: failure.cause,
+    });
   }
 
   override jsonMeta(): Record<string, unknown> {
@@ -46,7 +51,9 @@ function isAlreadyRevoked(sql: string, err: unknown): boolean {
 }
 
 function runName(m: Migration, direction: Direction): string {
-  return direction === 'up' ? `${migrationLabel(m.version)} (${m.description})` : `the undo of ${migrationLabel(m.version)}`;
+  return direction === 'up'
+    ? `${migrationLabel(m.version)} (${m.description})`
+    : `the undo of ${migrationLabel(m.version)}`;
 }
 
 export interface RunLoopOptions {
@@ -65,11 +72,18 @@ export class RunLoop {
     return direction === 'up' ? rendered.up : (rendered.down() ?? []);
   }
 
-  async run(app: DbSession, direction: Direction, queue: readonly QueueItem[], warnings: string[], firstIsResume: boolean): Promise<RunResult> {
+  async run(
+    app: DbSession,
+    direction: Direction,
+    queue: readonly QueueItem[],
+    warnings: string[],
+    firstIsResume: boolean,
+  ): Promise<RunResult> {
     const { history } = this.opts;
     // Connect the admin profile before anything runs: a missing admin user or a wrong password
     // must not leave a migration half-done and marked failed.
-    if (queue.some(({ migration: m }) => (direction === 'up' ? m.up : m.down!).profile === 'admin')) await this.opts.sessions.admin();
+    if (queue.some(({ migration: m }) => (direction === 'up' ? m.up : m.down!).profile === 'admin'))
+      await this.opts.sessions.admin();
     const results: MigrationRunResult[] = [];
     const compileWarnings: CompileProblem[] = [];
     for (let q = 0; q < queue.length; q++) {
@@ -78,30 +92,75 @@ export class RunLoop {
       const statements = this.#statements(m, direction);
       const resumed = q === 0 && firstIsResume;
       if (direction === 'up' && !resumed && !again) {
-        await history.run(app, 'history.insert', { version: m.version, description: truncateBytes(m.description, 200), script: m.up.file, checksum, profile: m.up.profile, operation: 'migrate', statements_total: statements.length });
+        await history.run(app, 'history.insert', {
+          version: m.version,
+          description: truncateBytes(m.description, 200),
+          script: m.up.file,
+          checksum,
+          profile: m.up.profile,
+          operation: 'migrate',
+          statements_total: statements.length,
+        });
       } else {
-        await history.run(app, 'history.restart', { version: m.version, checksum, script: m.up.file, operation: direction === 'up' ? 'migrate' : 'undo', statements_total: statements.length });
-        if (!resumed) await history.run(app, 'history.progress', { version: m.version, statements_done: 0, done_hash: null });
+        await history.run(app, 'history.restart', {
+          version: m.version,
+          checksum,
+          script: m.up.file,
+          operation: direction === 'up' ? 'migrate' : 'undo',
+          statements_total: statements.length,
+        });
+        if (!resumed)
+          await history.run(app, 'history.progress', { version: m.version, statements_done: 0, done_hash: null });
       }
       await app.commit();
       try {
         const durationMs = await this.#runScript(app, m, direction, statements, from, compileWarnings, warnings);
-        if (direction === 'up') await history.run(app, 'history.succeed', { version: m.version, execution_ms: durationMs });
+        if (direction === 'up')
+          await history.run(app, 'history.succeed', { version: m.version, execution_ms: durationMs });
         else await history.run(app, 'history.delete', { version: m.version });
         await app.commit();
         this.opts.emit({ type: 'migration-done', version: m.version, direction, durationMs });
-        results.push({ version: m.version, description: m.description, direction, status: 'success', durationMs, statementsDone: statements.length, statementsTotal: statements.length, ...(resumed ? { resumedFrom: from + 1 } : {}) });
+        results.push({
+          version: m.version,
+          description: m.description,
+          direction,
+          status: 'success',
+          durationMs,
+          statementsDone: statements.length,
+          statementsTotal: statements.length,
+          ...(resumed ? { resumedFrom: from + 1 } : {}),
+        });
       } catch (err) {
         if (!(err instanceof DcnError)) throw err;
         const done = Number(err.meta.statementsDone ?? from);
-        results.push({ version: m.version, description: m.description, direction, status: 'failed', statementsDone: done, statementsTotal: statements.length });
+        results.push({
+          version: m.version,
+          description: m.description,
+          direction,
+          status: 'failed',
+          statementsDone: done,
+          statementsTotal: statements.length,
+        });
         for (const rest of queue.slice(q + 1)) {
-          results.push({ version: rest.migration.version, description: rest.migration.description, direction, status: 'not-executed', statementsDone: 0, statementsTotal: this.#statements(rest.migration, direction).length });
+          results.push({
+            version: rest.migration.version,
+            description: rest.migration.description,
+            direction,
+            status: 'not-executed',
+            statementsDone: 0,
+            statementsTotal: this.#statements(rest.migration, direction).length,
+          });
         }
         throw new RunFailedError(err, results);
       }
     }
-    const invalidObjects = queue.length > 0 ? (await history.run(app, 'objects.invalid')).rows.map((row) => ({ type: String(row.OBJECT_TYPE), name: String(row.OBJECT_NAME) })) : [];
+    const invalidObjects =
+      queue.length > 0
+        ? (await history.run(app, 'objects.invalid')).rows.map((row) => ({
+            type: String(row.OBJECT_TYPE),
+            name: String(row.OBJECT_NAME),
+          }))
+        : [];
     return { direction, results, invalidObjects, compileWarnings, warnings };
   }
 
@@ -109,12 +168,28 @@ export class RunLoop {
    * Runs statements [from, end) of one script, committing and recording each as it completes.
    * Throws a migration_failed or compile_error DcnError after recording where it stopped.
    */
-  async #runScript(app: DbSession, m: Migration, direction: Direction, statements: readonly Statement[], from: number, compileWarnings: CompileProblem[], notes: string[]): Promise<number> {
+  async #runScript(
+    app: DbSession,
+    m: Migration,
+    direction: Direction,
+    statements: readonly Statement[],
+    from: number,
+    compileWarnings: CompileProblem[],
+    notes: string[],
+  ): Promise<number> {
     const { history, now, emit } = this.opts;
     const script = direction === 'up' ? m.up : m.down!;
     const session = script.profile === 'admin' ? await this.opts.sessions.admin() : app;
     const started = now();
-    emit({ type: 'migration-start', version: m.version, description: m.description, direction, profile: script.profile, statements: statements.length, ...(from > 0 ? { resumeFrom: from + 1 } : {}) });
+    emit({
+      type: 'migration-start',
+      version: m.version,
+      description: m.description,
+      direction,
+      profile: script.profile,
+      statements: statements.length,
+      ...(from > 0 ? { resumeFrom: from + 1 } : {}),
+    });
     const doneHash = new RunningHash(statements, from);
     // the hash after statement k, computed once, in order, as batches and single runs ask for it
     const hashes = new Map<number, string>();
@@ -126,7 +201,8 @@ export class RunLoop {
       return hash;
     };
     for (let i = from; i < statements.length; i++) {
-      const batch = session !== app ? 0 : i < singlyUntil ? Math.min(batchAt(statements, i), 1) : batchAt(statements, i);
+      const batch =
+        session !== app ? 0 : i < singlyUntil ? Math.min(batchAt(statements, i), 1) : batchAt(statements, i);
       if (batch > 1) {
         const t0 = now();
         try {
@@ -141,7 +217,14 @@ export class RunLoop {
           continue;
         }
         for (let k = i; k < i + batch; k++) {
-          emit({ type: 'statement-done', version: m.version, index: k + 1, line: statements[k]!.line, file: statements[k]!.file, durationMs: k === i + batch - 1 ? Math.round(now() - t0) : 0 });
+          emit({
+            type: 'statement-done',
+            version: m.version,
+            index: k + 1,
+            line: statements[k]!.line,
+            file: statements[k]!.file,
+            durationMs: k === i + batch - 1 ? Math.round(now() - t0) : 0,
+          });
           hashes.delete(k);
         }
         i += batch - 1;
@@ -168,12 +251,18 @@ export class RunLoop {
         await session.rollback().catch(() => undefined);
         if (direction === 'down' && isAlreadyRevoked(st.sql, err)) {
           // GRANT is not reference-counted: a DBA may have taken it back already. Its undo is done.
-          notes.push(`${st.file}:${st.line}: ${firstLine(st.sql)} — already gone (${firstLine(err)}); nothing to revoke`);
+          notes.push(
+            `${st.file}:${st.line}: ${firstLine(st.sql)} — already gone (${firstLine(err)}); nothing to revoke`,
+          );
         } else problem = statementFailure(err, m, direction, st, i, statements.length);
       }
       if (problem) {
         const durationMs = Math.round(now() - started);
-        await history.run(app, 'history.fail', { version: m.version, error_text: truncateBytes(problem.message, 4000), execution_ms: durationMs });
+        await history.run(app, 'history.fail', {
+          version: m.version,
+          error_text: truncateBytes(problem.message, 4000),
+          execution_ms: durationMs,
+        });
         await app.commit();
         emit({ type: 'migration-failed', version: m.version, direction, durationMs, error: problem.message });
         Object.assign(problem.meta, { statementsDone: i, statementsTotal: statements.length });
@@ -184,7 +273,14 @@ export class RunLoop {
         await app.commit();
       }
       hashes.delete(i);
-      emit({ type: 'statement-done', version: m.version, index: i + 1, line: st.line, file: st.file, durationMs: Math.round(now() - t0) });
+      emit({
+        type: 'statement-done',
+        version: m.version,
+        index: i + 1,
+        line: st.line,
+        file: st.file,
+        durationMs: Math.round(now() - t0),
+      });
     }
     return Math.round(now() - started);
   }
@@ -194,7 +290,13 @@ export class RunLoop {
    * of the script are then done. Run directly, not through history.run: an error is the
    * statement's own, not dcn's query's.
    */
-  async #runStatements(app: DbSession, m: Migration, batch: readonly Statement[], done: number, hashAfter: (k: number) => string): Promise<void> {
+  async #runStatements(
+    app: DbSession,
+    m: Migration,
+    batch: readonly Statement[],
+    done: number,
+    hashAfter: (k: number) => string,
+  ): Promise<void> {
     const template = this.opts.history.query('history.run-statements').sql;
     const binds: Record<string, string | number> = { version: m.version, statements_done: done, done_hash: '' };
     const lines = batch.map((st, k) => {
@@ -202,32 +304,65 @@ export class RunLoop {
       return `  EXECUTE IMMEDIATE :s${k + 1};`;
     });
     for (let k = done - batch.length; k < done; k++) binds.done_hash = hashAfter(k);
-    await app.execute(template.replace('  EXECUTE IMMEDIATE :s1;', lines.join('\n')), binds, { name: 'history.run-statements' });
+    await app.execute(template.replace('  EXECUTE IMMEDIATE :s1;', lines.join('\n')), binds, {
+      name: 'history.run-statements',
+    });
   }
 
-  async #compileCheck(session: DbSession, st: Statement, result: ExecuteResult, m: Migration, direction: Direction, index: number, total: number, compileWarnings: CompileProblem[]): Promise<DcnError | undefined> {
+  async #compileCheck(
+    session: DbSession,
+    st: Statement,
+    result: ExecuteResult,
+    m: Migration,
+    direction: Direction,
+    index: number,
+    total: number,
+    compileWarnings: CompileProblem[],
+  ): Promise<DcnError | undefined> {
     const object = compiledObjectOf(st);
     if (!object) return undefined;
-    const { rows } = await this.opts.history.run(session, 'compile.errors', { owner: object.owner ?? null, name: object.name, type: object.type });
+    const { rows } = await this.opts.history.run(session, 'compile.errors', {
+      owner: object.owner ?? null,
+      name: object.name,
+      type: object.type,
+    });
     const problems = mapCompileErrors(
       st,
       object,
-      rows.map((r): CompileErrorRow => ({ line: Number(r.LINE), position: Number(r.POSITION), text: String(r.TEXT), attribute: String(r.ATTRIBUTE) })),
+      rows.map((r): CompileErrorRow => ({
+        line: Number(r.LINE),
+        position: Number(r.POSITION),
+        text: String(r.TEXT),
+        attribute: String(r.ATTRIBUTE),
+      })),
     );
     const errors = problems.filter((p) => p.severity === 'error');
     compileWarnings.push(...problems.filter((p) => p.severity === 'warning'));
     if (errors.length === 0 && !(result.warning && problems.length === 0)) return undefined;
-    const listed = errors.length > 0 ? errors.map((e) => `  ${e.file}:${e.line}:${e.column}: ${e.text}`).join('\n') : `  ${st.file}:${st.line}: ${result.warning!.message}`;
-    return new DcnError('compile_error', `${runName(m, direction)}: ${object.type} ${object.owner ? `${object.owner}.` : ''}${object.name} was created with compilation errors (statement ${index + 1} of ${total}):\n${listed}`, {
-      hint: 'fix the errors and resume; the statement runs again from the start',
-      remedies: [{ kind: 'resume', direction }],
-      meta: { version: m.version, direction, object: { type: object.type, owner: object.owner, name: object.name }, errors },
-    });
+    const listed =
+      errors.length > 0
+        ? errors.map((e) => `  ${e.file}:${e.line}:${e.column}: ${e.text}`).join('\n')
+        : `  ${st.file}:${st.line}: ${result.warning!.message}`;
+    return new DcnError(
+      'compile_error',
+      `${runName(m, direction)}: ${object.type} ${object.owner ? `${object.owner}.` : ''}${object.name} was created with compilation errors (statement ${index + 1} of ${total}):\n${listed}`,
+      {
+        hint: 'fix the errors and resume; the statement runs again from the start',
+        remedies: [{ kind: 'resume', direction }],
+        meta: {
+          version: m.version,
+          direction,
+          object: { type: object.type, owner: object.owner, name: object.name },
+          errors,
+        },
+      },
+    );
   }
 }
 
 /** Statements Oracle commits itself (SQL Language Reference, "Types of SQL Statements": DDL). */
-const DDL = /^\s*(CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|RENAME|AUDIT|NOAUDIT|PURGE|FLASHBACK|ANALYZE|ASSOCIATE|DISASSOCIATE)\b/i;
+const DDL =
+  /^\s*(CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|RENAME|AUDIT|NOAUDIT|PURGE|FLASHBACK|ANALYZE|ASSOCIATE|DISASSOCIATE)\b/i;
 
 /** The longest statement bound as text for EXECUTE IMMEDIATE (a VARCHAR2 bind in PL/SQL, in bytes). */
 const MAX_BOUND_STATEMENT_BYTES = 32767;
@@ -264,18 +399,34 @@ function batchAt(statements: readonly Statement[], i: number): number {
  * session or transaction around the block.
  */
 function isPlain(st: Statement): boolean {
-  return !/^\s*(SELECT|WITH|SET)\b/i.test(st.sql) && st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES && compiledObjectOf(st) === undefined;
+  return (
+    !/^\s*(SELECT|WITH|SET)\b/i.test(st.sql) &&
+    st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES &&
+    compiledObjectOf(st) === undefined
+  );
 }
 
-function statementFailure(err: unknown, m: Migration, direction: Direction, st: Statement, index: number, total: number): DcnError {
+function statementFailure(
+  err: unknown,
+  m: Migration,
+  direction: Direction,
+  st: Statement,
+  index: number,
+  total: number,
+): DcnError {
   const code = oracleCode(err);
   const lost = isConnectionLost(err);
-  return new DcnError(lost ? 'connection_failed' : code === 'ORA-01031' ? 'privilege_missing' : 'migration_failed', `${runName(m, direction)} failed at statement ${index + 1} of ${total}, ${st.file}:${st.line}: ${firstLine(err)}`, {
-    hint:
-      (code === 'ORA-01031' ? 'the connected user lacks a privilege: run the migration on the admin profile (-- dcn: profile=admin) or grant it; then ' : '') +
-      'statements before it are applied. Fix the script and resume, or repair to forget this attempt',
-    remedies: [{ kind: 'resume', direction }, { kind: 'repair' }],
-    meta: { version: m.version, direction, file: st.file, line: st.line, statement: index + 1, oracleCode: code },
-    cause: err,
-  });
+  return new DcnError(
+    lost ? 'connection_failed' : code === 'ORA-01031' ? 'privilege_missing' : 'migration_failed',
+    `${runName(m, direction)} failed at statement ${index + 1} of ${total}, ${st.file}:${st.line}: ${firstLine(err)}`,
+    {
+      hint:
+        (code === 'ORA-01031'
+          ? 'the connected user lacks a privilege: run the migration on the admin profile (-- dcn: profile=admin) or grant it; then '
+          : '') + 'statements before it are applied. Fix the script and resume, or repair to forget this attempt',
+      remedies: [{ kind: 'resume', direction }, { kind: 'repair' }],
+      meta: { version: m.version, direction, file: st.file, line: st.line, statement: index + 1, oracleCode: code },
+      cause: err,
+    },
+  );
 }

@@ -59,7 +59,8 @@ export function migrationLabel(version: string): string {
  * the normalised text's UTF-8 is those very bytes. Otherwise undefined: use checksumOf(text).
  */
 export function checksumOfBytes(bytes: Buffer): string | undefined {
-  if (bytes.includes(0x0d) || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) || !isUtf8(bytes)) return undefined;
+  if (bytes.includes(0x0d) || (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) || !isUtf8(bytes))
+    return undefined;
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -97,13 +98,22 @@ function normaliseVersion(raw: string): string {
  * A target version as given (3, 2.1, 2_1), normalised, and checked against the migrations' own:
  * `option` names the engine option it came in, which the CLI words as its flag.
  */
-export function versionTarget(raw: string, versions: readonly string[], option: 'to' | 'version', allowZero = false): string {
+export function versionTarget(
+  raw: string,
+  versions: readonly string[],
+  option: 'to' | 'version',
+  allowZero = false,
+): string {
   const meta = { option, value: raw };
-  if (!/^\d+([._]\d+)*$/.test(raw)) throw new DcnError('usage', 'that is not a version', { hint: 'give a version such as 3 or 2.1', meta });
+  if (!/^\d+([._]\d+)*$/.test(raw))
+    throw new DcnError('usage', 'that is not a version', { hint: 'give a version such as 3 or 2.1', meta });
   const v = normaliseVersion(raw);
   if (allowZero && v === '0') return v;
   if (!versions.includes(v)) {
-    throw new DcnError('usage', 'there is no migration with that version', { hint: `known versions: ${versions.join(', ') || 'none'}${allowZero ? ', or 0 for all' : ''}`, meta });
+    throw new DcnError('usage', 'there is no migration with that version', {
+      hint: `known versions: ${versions.join(', ') || 'none'}${allowZero ? ', or 0 for all' : ''}`,
+      meta,
+    });
   }
   return v;
 }
@@ -147,12 +157,17 @@ export function parseHeader(text: string, file: string): { profile: Profile; whe
       const key = kv[1]!.toLowerCase();
       const value = kv[2]!.toLowerCase();
       if (key === 'when') {
-        if (!/^[a-z_][a-z0-9_]*$/.test(value)) throw new DcnError('script_invalid', `${where}: when= takes a variable name, not '${kv[2]}'`);
+        if (!/^[a-z_][a-z0-9_]*$/.test(value))
+          throw new DcnError('script_invalid', `${where}: when= takes a variable name, not '${kv[2]}'`);
         when = value;
         continue;
       }
       if (key === 'accepts') {
-        if (!/^[0-9a-f]{64}$/.test(value)) throw new DcnError('script_invalid', `${where}: accepts= takes the SHA-256 checksum of an earlier text of the script, not '${kv[2]}'`);
+        if (!/^[0-9a-f]{64}$/.test(value))
+          throw new DcnError(
+            'script_invalid',
+            `${where}: accepts= takes the SHA-256 checksum of an earlier text of the script, not '${kv[2]}'`,
+          );
         accepts.push(value);
         continue;
       }
@@ -181,7 +196,12 @@ export interface IncludeSource {
  * Replaces each @/@@/START item with the included script's items (recursively), keeping each
  * statement's own file and line. Returns the checksum parts of what was included, in order.
  */
-function expandIncludes(items: readonly ScriptItem[], path: string, source: IncludeSource | undefined, stack: readonly string[]): { items: ScriptItem[]; parts: string[] } {
+function expandIncludes(
+  items: readonly ScriptItem[],
+  path: string,
+  source: IncludeSource | undefined,
+  stack: readonly string[],
+): { items: ScriptItem[]; parts: string[] } {
   if (!items.some((i) => i.kind === 'include')) return { items: items as ScriptItem[], parts: [] };
   const out: ScriptItem[] = [];
   const parts: string[] = [];
@@ -192,21 +212,34 @@ function expandIncludes(items: readonly ScriptItem[], path: string, source: Incl
     }
     const where = `${item.file}:${item.line}`;
     const spelled = `@${item.nested ? '@' : ''}${item.target}`;
-    if (!source) throw new DcnError('script_invalid', `${where}: ${spelled}: includes are read only from a migrations directory`);
+    if (!source)
+      throw new DcnError('script_invalid', `${where}: ${spelled}: includes are read only from a migrations directory`);
     const target = resolve(item.nested ? dirname(path) : source.migrationsDir, item.target);
     const name = relative(source.migrationsDir, target) || target;
     if (name === target || name.startsWith('..') || isAbsolute(name)) {
-      throw new DcnError('script_invalid', `${where}: ${spelled} is outside the migrations directory (${target}): the migration set would not hold all it runs`, {
-        hint: 'copy it into the migrations directory, or link it from there, and include it by that name',
-      });
+      throw new DcnError(
+        'script_invalid',
+        `${where}: ${spelled} is outside the migrations directory (${target}): the migration set would not hold all it runs`,
+        {
+          hint: 'copy it into the migrations directory, or link it from there, and include it by that name',
+        },
+      );
     }
     if (stack.length > MAX_INCLUDE_DEPTH) {
-      throw new DcnError('script_invalid', `${where}: ${spelled} nests includes ${stack.length} deep: SQL*Plus runs at most ${MAX_INCLUDE_DEPTH} nested scripts`, {
-        hint: 'include the deeper scripts from a shallower one',
-      });
+      throw new DcnError(
+        'script_invalid',
+        `${where}: ${spelled} nests includes ${stack.length} deep: SQL*Plus runs at most ${MAX_INCLUDE_DEPTH} nested scripts`,
+        {
+          hint: 'include the deeper scripts from a shallower one',
+        },
+      );
     }
     if (stack.includes(target)) {
-      throw new DcnError('script_invalid', `${where}: ${spelled} includes itself: ${[...stack, target].map((p) => relative(source.migrationsDir, p)).join(' → ')}`, { hint: 'break the cycle of includes' });
+      throw new DcnError(
+        'script_invalid',
+        `${where}: ${spelled} includes itself: ${[...stack, target].map((p) => relative(source.migrationsDir, p)).join(' → ')}`,
+        { hint: 'break the cycle of includes' },
+      );
     }
     let content: string | Buffer;
     try {
@@ -215,7 +248,9 @@ function expandIncludes(items: readonly ScriptItem[], path: string, source: Incl
       const code = ((err as { cause?: NodeJS.ErrnoException }).cause ?? (err as NodeJS.ErrnoException)).code;
       if (code === 'ENOENT') {
         throw new DcnError('script_invalid', `${where}: ${spelled}: no such file (${target})`, {
-          hint: item.nested ? '@@ is relative to the including script' : '@ is relative to the migrations directory; @@ to the including script',
+          hint: item.nested
+            ? '@@ is relative to the including script'
+            : '@ is relative to the migrations directory; @@ to the including script',
         });
       }
       throw err;
@@ -232,20 +267,43 @@ function expandIncludes(items: readonly ScriptItem[], path: string, source: Incl
  * A script from its text, or from its file's bytes (read once, checksummed without a copy), its
  * includes expanded. The checksum covers what it includes: a change there is a change of it.
  */
-export function loadScript(path: string, file: string, source: string | Buffer, includes?: IncludeSource): MigrationScript {
+export function loadScript(
+  path: string,
+  file: string,
+  source: string | Buffer,
+  includes?: IncludeSource,
+): MigrationScript {
   const text = typeof source === 'string' ? source : source.toString('utf8');
   const own = (typeof source === 'string' ? undefined : checksumOfBytes(source)) ?? checksumOf(text);
   const { profile, when, accepts } = parseHeader(text, file);
   const expanded = expandIncludes(splitScript(text, file), resolve(path), includes, [resolve(path)]);
-  const checksum = expanded.parts.length === 0 ? own : createHash('sha256').update([own, ...expanded.parts].join('\n')).digest('hex');
-  return { file, path, checksum, profile, ...(when ? { when } : {}), ...(accepts ? { accepts } : {}), items: expanded.items };
+  const checksum =
+    expanded.parts.length === 0
+      ? own
+      : createHash('sha256')
+          .update([own, ...expanded.parts].join('\n'))
+          .digest('hex');
+  return {
+    file,
+    path,
+    checksum,
+    profile,
+    ...(when ? { when } : {}),
+    ...(accepts ? { accepts } : {}),
+    items: expanded.items,
+  };
 }
 
 /**
  * An undo script, read and split on first use: `migrate` and `plan` never need them. A broken
  * undo script is then reported when it is needed (by `migrate down`), not before.
  */
-function lazyScript(path: string, file: string, readFile: (p: string) => string | Buffer, includes?: IncludeSource): MigrationScript {
+function lazyScript(
+  path: string,
+  file: string,
+  readFile: (p: string) => string | Buffer,
+  includes?: IncludeSource,
+): MigrationScript {
   let loaded: MigrationScript | undefined;
   const load = () => (loaded ??= loadScript(path, file, readFile(path), includes));
   return {
@@ -279,13 +337,24 @@ const nodeFs: SourceFs = {
 
 /** The byte offset of the first byte that is not UTF-8, or -1. */
 function firstInvalidUtf8(bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     const n = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (n < 0) return i;
     for (let k = 1; k <= n; k++) if (i + k >= bytes.length || (bytes[i + k]! & 0xc0) !== 0x80) return i;
-    const c = n === 0 ? b : n === 1 ? ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f) : n === 2 ? ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f) : ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
-    if ((n === 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (n === 3 && (c < 0x10000 || c > 0x10ffff))) return i;
+    const c =
+      n === 0
+        ? b
+        : n === 1
+          ? ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f)
+          : n === 2
+            ? ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f)
+            : ((b & 0x07) << 18) |
+              ((bytes[i + 1]! & 0x3f) << 12) |
+              ((bytes[i + 2]! & 0x3f) << 6) |
+              (bytes[i + 3]! & 0x3f);
+    if ((n === 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) || (n === 3 && (c < 0x10000 || c > 0x10ffff)))
+      return i;
     i += n + 1;
   }
   return -1;
@@ -296,7 +365,11 @@ function firstInvalidUtf8(bytes: Buffer): number {
  * (a Latin-1 "café" would become U+FFFD in the plan and in the database), are refused.
  */
 function looksUtf16(content: Buffer): boolean {
-  if (content.length >= 2 && ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff))) return true;
+  if (
+    content.length >= 2 &&
+    ((content[0] === 0xff && content[1] === 0xfe) || (content[0] === 0xfe && content[1] === 0xff))
+  )
+    return true;
   const sample = content.subarray(0, 512);
   let nuls = 0;
   for (const b of sample) if (b === 0) nuls++;
@@ -309,19 +382,32 @@ function readMigrationFile(fs: SourceFs, path: string): string | Buffer {
     content = fs.readFile(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new DcnError('script_invalid', `${path} is a directory, not a migration file`, { hint: 'rename the directory, or move it out of the migrations directory', cause });
-    throw new DcnError('script_invalid', `cannot read ${path}: ${(cause as Error).message}`, { hint: 'check the file and its permissions', cause });
+    if (code === 'EISDIR')
+      throw new DcnError('script_invalid', `${path} is a directory, not a migration file`, {
+        hint: 'rename the directory, or move it out of the migrations directory',
+        cause,
+      });
+    throw new DcnError('script_invalid', `cannot read ${path}: ${(cause as Error).message}`, {
+      hint: 'check the file and its permissions',
+      cause,
+    });
   }
   // a UTF-16 file (as Windows editors save "Unicode"): its byte-order mark, or a NUL in every other
   // byte (ASCII text in UTF-16 is valid UTF-8, NULs and all)
   if (typeof content !== 'string' && looksUtf16(content)) {
-    throw new DcnError('script_invalid', `${path} is UTF-16, not UTF-8`, { hint: 'save the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)' });
+    throw new DcnError('script_invalid', `${path} is UTF-16, not UTF-8`, {
+      hint: 'save the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)',
+    });
   }
   if (typeof content !== 'string' && !isUtf8(content)) {
     const at = firstInvalidUtf8(content);
-    throw new DcnError('script_invalid', `${path}: byte ${at} (line ${content.subarray(0, at).toString('latin1').split('\n').length}) is not UTF-8`, {
-      hint: 'save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)',
-    });
+    throw new DcnError(
+      'script_invalid',
+      `${path}: byte ${at} (line ${content.subarray(0, at).toString('latin1').split('\n').length}) is not UTF-8`,
+      {
+        hint: 'save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)',
+      },
+    );
   }
   return content;
 }
@@ -366,7 +452,12 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     const r = REPEATABLE_PATTERN.exec(name);
     if (r) {
       const path = join(dir, name);
-      repeatables.push({ version: `R__${r[1]}`, repeatable: true, description: r[1]!.replace(/_/g, ' '), up: withStatements(loadScript(path, name, readMigrationFile(fs, path), includes), path) });
+      repeatables.push({
+        version: `R__${r[1]}`,
+        repeatable: true,
+        description: r[1]!.replace(/_/g, ' '),
+        up: withStatements(loadScript(path, name, readMigrationFile(fs, path), includes), path),
+      });
       continue;
     }
     const m = FILE_PATTERN.exec(name);
@@ -380,9 +471,13 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
     }
     // each part must stay an exact number: past 15 digits two versions could compare as one
     if (m[2]!.split(/[._]/).some((part) => part.replace(/^0+(?=\d)/, '').length > 15)) {
-      throw new DcnError('script_invalid', `${withoutControls(join(dir, name))}: a part of version ${m[2]} has more than 15 digits`, {
-        hint: 'number versions with at most 15 digits per part (1, 2, 2.1, or a date such as 20261203)',
-      });
+      throw new DcnError(
+        'script_invalid',
+        `${withoutControls(join(dir, name))}: a part of version ${m[2]} has more than 15 digits`,
+        {
+          hint: 'number versions with at most 15 digits per part (1, 2, 2.1, or a date such as 20261203)',
+        },
+      );
     }
     // versions compare as numbers, so V1, V1.0 and V1_0_0 are one version: one key for all
     const version = normaliseVersion(m[2]!);
@@ -413,7 +508,10 @@ export function loadMigrations(dir: string, fs: SourceFs = nodeFs): Migration[] 
       version: up.version,
       description: up.description,
       up: withStatements(loadScript(upPath, up.file, readMigrationFile(fs, upPath), includes), upPath),
-      down: downFile === undefined ? undefined : lazyScript(join(dir, downFile), downFile, (p) => readMigrationFile(fs, p), includes),
+      down:
+        downFile === undefined
+          ? undefined
+          : lazyScript(join(dir, downFile), downFile, (p) => readMigrationFile(fs, p), includes),
     });
   }
   // versioned in version order, then the repeatable ones by name (the order they are applied in)

@@ -78,7 +78,11 @@ export function migrationStates(set: MigrationSet, rows: readonly HistoryRow[]):
   const appliedVersions = rows.filter((r) => r.success && !isRepeatableVersion(r.version)).map((r) => r.version);
   const highestApplied = appliedVersions.sort(compareVersions).at(-1);
   // an admin migration a baseline left for the next run is not out of order below the baselined ones
-  const highestRun = rows.filter((r) => r.success && !isRepeatableVersion(r.version) && r.operation !== 'baseline').map((r) => r.version).sort(compareVersions).at(-1);
+  const highestRun = rows
+    .filter((r) => r.success && !isRepeatableVersion(r.version) && r.operation !== 'baseline')
+    .map((r) => r.version)
+    .sort(compareVersions)
+    .at(-1);
   for (const m of set.migrations) {
     const row = byVersion.get(m.version);
     const rendered = set.rendered.get(m.version)!;
@@ -102,11 +106,21 @@ export function migrationStates(set: MigrationSet, rows: readonly HistoryRow[]):
     if (m.repeatable) {
       const outdated = repeatableOutdatedBy(row.checksum, rendered.checksum, rendered.uses);
       const state: MigrationState = !row.success ? 'failed' : outdated ? 'outdated' : 'applied';
-      const why = row.success && outdated ? { outdatedBy: outdated.by, ...(outdated.by === 'settings' && outdated.settings ? { changedSettings: outdated.settings } : {}) } : {};
+      const why =
+        row.success && outdated
+          ? {
+              outdatedBy: outdated.by,
+              ...(outdated.by === 'settings' && outdated.settings ? { changedSettings: outdated.settings } : {}),
+            }
+          : {};
       entries.push({ ...base, ...recorded(row), state, ...why });
       continue;
     }
-    const state: MigrationState = !row.success ? 'failed' : !matchesRecorded(set, m, row.checksum) ? 'changed' : 'applied';
+    const state: MigrationState = !row.success
+      ? 'failed'
+      : !matchesRecorded(set, m, row.checksum)
+        ? 'changed'
+        : 'applied';
     entries.push({ ...base, ...recorded(row), state });
   }
   for (const row of rows) {

@@ -16,7 +16,15 @@ export type Direction = 'up' | 'down';
 
 export type MigrationEvent =
   | { type: 'lock-acquired'; waitedMs: number }
-  | { type: 'migration-start'; version: string; description: string; direction: Direction; profile: Profile; statements: number; resumeFrom?: number }
+  | {
+      type: 'migration-start';
+      version: string;
+      description: string;
+      direction: Direction;
+      profile: Profile;
+      statements: number;
+      resumeFrom?: number;
+    }
   | { type: 'statement-done'; version: string; index: number; line: number; file: string; durationMs: number }
   | { type: 'migration-done'; version: string; direction: Direction; durationMs: number }
   | { type: 'migration-failed'; version: string; direction: Direction; durationMs: number; error: string }

@@ -79,7 +79,8 @@ function identifier(naming: Naming, input: string, part: string, maxBytes: numbe
     if (inner.includes('"')) throw invalid(naming, input, 'has a double quote inside a quoted name');
     // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     if (/[\u0000-\u001f\u007f]/.test(inner)) throw invalid(naming, input, 'has a control character');
-    if (Buffer.byteLength(inner, 'utf8') > maxBytes) throw invalid(naming, input, `has a name longer than ${maxBytes} bytes`);
+    if (Buffer.byteLength(inner, 'utf8') > maxBytes)
+      throw invalid(naming, input, `has a name longer than ${maxBytes} bytes`);
     return inner;
   }
   if (part === '') throw invalid(naming, input, 'has an empty name');
@@ -88,7 +89,12 @@ function identifier(naming: Naming, input: string, part: string, maxBytes: numbe
   }
   if (part.length > maxBytes) throw invalid(naming, input, `has a name longer than ${maxBytes} bytes`);
   const upper = part.toUpperCase();
-  if (RESERVED.has(upper)) throw invalid(naming, input, `uses the reserved word ${upper}${naming.quoted ? ' (quote it if the object is really called that)' : ''}`);
+  if (RESERVED.has(upper))
+    throw invalid(
+      naming,
+      input,
+      `uses the reserved word ${upper}${naming.quoted ? ' (quote it if the object is really called that)' : ''}`,
+    );
   return upper;
 }
 
@@ -100,11 +106,13 @@ export function isReservedWord(name: string): boolean {
 /** Parses NAME or SCHEMA.NAME; throws a usage error naming what is wrong (suggesting quotes only where `quoted` names are taken). */
 export function parseQualifiedName(input: string, what = 'table', maxBytes = 128, quoted = true): QualifiedName {
   const naming: Naming = { what, quoted };
-  if (input.length === 0 || input.length > 2 * maxBytes + 10) throw invalid(naming, input, input.length === 0 ? 'is empty' : 'is too long');
+  if (input.length === 0 || input.length > 2 * maxBytes + 10)
+    throw invalid(naming, input, input.length === 0 ? 'is empty' : 'is too long');
   const p = parts(input);
   if (!p) throw invalid(naming, input, 'has an unbalanced quote');
   if (p.length > 2) throw invalid(naming, input, 'has more than two parts (only SCHEMA.NAME; no database links)');
-  if (p.some((x) => !x.startsWith('"') && x.includes('@'))) throw invalid(naming, input, 'names a database link, which change notification does not support');
+  if (p.some((x) => !x.startsWith('"') && x.includes('@')))
+    throw invalid(naming, input, 'names a database link, which change notification does not support');
   if (p.length === 1) return { name: identifier(naming, input, p[0]!, maxBytes) };
   return { schema: identifier(naming, input, p[0]!, maxBytes), name: identifier(naming, input, p[1]!, maxBytes) };
 }

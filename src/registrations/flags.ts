@@ -34,7 +34,10 @@ export function parseNames(kind: 'qos' | 'operations', values: readonly string[]
   if (kind === 'operations' && names.length === 1 && names[0] === 'all') return [];
   for (const n of names) {
     if (!(n in table)) {
-      throw usageError(`--${kind} ${n === '' ? '(empty)' : `'${n}'`} is not one of: ${Object.keys(table).join(', ')}${kind === 'operations' ? ', all' : ''}`, `e.g. --${kind} ${kind === 'qos' ? 'reliable,rowids' : 'insert,update,delete'}`);
+      throw usageError(
+        `--${kind} ${n === '' ? '(empty)' : `'${n}'`} is not one of: ${Object.keys(table).join(', ')}${kind === 'operations' ? ', all' : ''}`,
+        `e.g. --${kind} ${kind === 'qos' ? 'reliable,rowids' : 'insert,update,delete'}`,
+      );
     }
   }
   if (kind === 'qos' && (names.includes('query') || names.includes('best-effort'))) {
@@ -42,10 +45,14 @@ export function parseNames(kind: 'qos' | 'operations', values: readonly string[]
     // (Database Development Guide, "Using Continuous Query Notification",
     // https://docs.oracle.com/en/database/oracle/oracle-database/19/adfns/cqn.html): the callback would log it and call nobody. Refused rather
     // than registered to be dropped in silence; best-effort has a meaning only with it.
-    throw new DcnError('usage', 'query-result change notification arrives as EVENT_QUERYCHANGE, which the callback does not turn into calls; dcn registers object change notification only', {
-      hint: 'leave it out: reliable,rowids notifies every committed change to the tables',
-      meta: { option: 'qos', value: names.includes('query') ? 'query' : 'best-effort' },
-    });
+    throw new DcnError(
+      'usage',
+      'query-result change notification arrives as EVENT_QUERYCHANGE, which the callback does not turn into calls; dcn registers object change notification only',
+      {
+        hint: 'leave it out: reliable,rowids notifies every committed change to the tables',
+        meta: { option: 'qos', value: names.includes('query') ? 'query' : 'best-effort' },
+      },
+    );
   }
   return [...new Set(names)];
 }

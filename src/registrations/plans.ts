@@ -77,7 +77,11 @@ export function planDeregister(regid: number): PlannedCall {
   return { name: q.name, sql: q.sql, plsql: true, binds: { regid } };
 }
 
-export const ordersTakeNoKey = () => usageError('the orders and order items tables are keyed by their order (?order_no=…): they take no key', 'register other tables with a key');
+export const ordersTakeNoKey = () =>
+  usageError(
+    'the orders and order items tables are keyed by their order (?order_no=…): they take no key',
+    'register other tables with a key',
+  );
 
 /**
  * For a dry run: the writes to dcn_routes that go with a registration, where they can be known
@@ -85,10 +89,16 @@ export const ordersTakeNoKey = () => usageError('the orders and order items tabl
  * session's schema, read into :owner first, as the run reads it. `readAtRun` names the tables
  * whose route (their primary key) only the dictionary can tell, when the run connects.
  */
-export function planRouteWrites(tables: readonly QualifiedName[], req: RouteRequest, user?: string): { statements: PlannedCall[]; readAtRun: string[] } {
+export function planRouteWrites(
+  tables: readonly QualifiedName[],
+  req: RouteRequest,
+  user?: string,
+): { statements: PlannedCall[]; readAtRun: string[] } {
   const builtIn = new Set((req.builtIn ?? []).map((t) => t.toUpperCase()));
   // the orders tables are the app schema's: the user's, when the settings name one
-  const routed = tables.filter((t) => !((t.schema === undefined || t.schema === user?.toUpperCase()) && builtIn.has(t.name)));
+  const routed = tables.filter(
+    (t) => !((t.schema === undefined || t.schema === user?.toUpperCase()) && builtIn.has(t.name)),
+  );
   if (req.key && routed.length !== tables.length) throw ordersTakeNoKey();
   const columns = req.key?.columns;
   if (!columns || columns.length === 0) return { statements: [], readAtRun: routed.map((t) => displayName(t)) };
@@ -98,7 +108,15 @@ export function planRouteWrites(tables: readonly QualifiedName[], req: RouteRequ
       const q = queries().render('session.schema');
       statements.push({ name: q.name, sql: q.sql, plsql: true, binds: { owner: { out: 'string' } } });
     }
-    const call = planSaveRoute({ table: `${t.schema ?? ''}.${t.name}`, key: [...columns], keyImmutable: req.key?.immutable ?? false, keyFrom: 'named' }, t.schema === undefined ? 'session' : 'bound');
+    const call = planSaveRoute(
+      {
+        table: `${t.schema ?? ''}.${t.name}`,
+        key: [...columns],
+        keyImmutable: req.key?.immutable ?? false,
+        keyFrom: 'named',
+      },
+      t.schema === undefined ? 'session' : 'bound',
+    );
     statements.push({ name: call.name, sql: call.sql, plsql: true, binds: call.binds as Record<string, string> });
   }
   statements.push({ name: 'commit', sql: 'COMMIT', plsql: false, binds: {} });

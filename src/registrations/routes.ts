@@ -42,12 +42,24 @@ const tooManyKeys = `a notification carries at most ${MAX_KEYS} key values (dcn 
 export function parseKeyColumns(inputs: readonly string[]): string[] {
   const columns = inputs.flatMap((i) => i.split(',')).map((c) => c.trim());
   for (const c of columns) {
-    if (!isUnquotedName(c) || isReservedWord(c)) throw new DcnError('usage', `'${c}' is not a column name`, { hint: 'name the key columns as the dictionary does, comma-separated: e.g. EMPLOYEE_ID or EMPLOYEE_ID,START_DATE', meta: { option: 'key', value: inputs.join(',') } });
+    if (!isUnquotedName(c) || isReservedWord(c))
+      throw new DcnError('usage', `'${c}' is not a column name`, {
+        hint: 'name the key columns as the dictionary does, comma-separated: e.g. EMPLOYEE_ID or EMPLOYEE_ID,START_DATE',
+        meta: { option: 'key', value: inputs.join(',') },
+      });
   }
   const upper = columns.map((c) => c.toUpperCase());
   const twice = upper.find((c, i) => upper.indexOf(c) !== i);
-  if (twice) throw new DcnError('usage', `${twice} is named twice`, { hint: 'name each key column once', meta: { option: 'key', value: inputs.join(',') } });
-  if (upper.length > MAX_KEYS) throw new DcnError('usage', `${upper.length} key columns: ${tooManyKeys}`, { hint: `name at most ${MAX_KEYS}: the arguments the table's cached function takes`, meta: { option: 'key', value: inputs.join(',') } });
+  if (twice)
+    throw new DcnError('usage', `${twice} is named twice`, {
+      hint: 'name each key column once',
+      meta: { option: 'key', value: inputs.join(',') },
+    });
+  if (upper.length > MAX_KEYS)
+    throw new DcnError('usage', `${upper.length} key columns: ${tooManyKeys}`, {
+      hint: `name at most ${MAX_KEYS}: the arguments the table's cached function takes`,
+      meta: { option: 'key', value: inputs.join(',') },
+    });
   return upper;
 }
 
@@ -70,22 +82,43 @@ export async function routesAvailable(session: DbSession): Promise<boolean> {
  * key column that may be NULL is said through `warn`: the callback and dcn watch cannot name a
  * cached result by a NULL key (and Oracle stores '' as NULL).
  */
-export async function planRoute(session: DbSession, owner: string, table: string, request: KeyRequest = {}, warn?: (message: string) => void): Promise<Route> {
+export async function planRoute(
+  session: DbSession,
+  owner: string,
+  table: string,
+  request: KeyRequest = {},
+  warn?: (message: string) => void,
+): Promise<Route> {
   const name = `${owner}.${table}`;
   if (request.columns && request.columns.length > 0) {
     const found = await rows(session, 'table.columns', { owner, table_name: table }, `reading the columns of ${name}`);
     const existing = new Set(found.map((r) => String(r.COLUMN_NAME)));
     const missing = request.columns.filter((c) => !existing.has(c));
-    if (missing.length > 0) throw usageError(`${name} has no column ${missing.join(', ')}`, `name key columns of ${name}: ${[...existing].sort().join(', ')}`);
+    if (missing.length > 0)
+      throw usageError(
+        `${name} has no column ${missing.join(', ')}`,
+        `name key columns of ${name}: ${[...existing].sort().join(', ')}`,
+      );
     // ALL_TAB_COLUMNS.NULLABLE: 'N' only where a NOT NULL constraint holds (Database Reference, ALL_TAB_COLUMNS)
-    const nullable = found.filter((r) => r.NULLABLE !== 'N' && request.columns!.includes(String(r.COLUMN_NAME))).map((r) => String(r.COLUMN_NAME));
+    const nullable = found
+      .filter((r) => r.NULLABLE !== 'N' && request.columns!.includes(String(r.COLUMN_NAME)))
+      .map((r) => String(r.COLUMN_NAME));
     const ordered = request.columns.filter((c) => nullable.includes(c));
-    if (ordered.length > 0) warn?.(`${name}: key column${ordered.length === 1 ? '' : 's'} ${ordered.join(', ')} may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare ${ordered.length === 1 ? 'it' : 'them'} NOT NULL, or name key columns that are`);
+    if (ordered.length > 0)
+      warn?.(
+        `${name}: key column${ordered.length === 1 ? '' : 's'} ${ordered.join(', ')} may be NULL (and Oracle stores '' as NULL): a row whose key is NULL names no cached result by its key; declare ${ordered.length === 1 ? 'it' : 'them'} NOT NULL, or name key columns that are`,
+      );
     return { table: name, key: [...request.columns], keyImmutable: request.immutable ?? false, keyFrom: 'named' };
   }
-  const primaryKey = (await rows(session, 'table.primary-key', { owner, table_name: table }, `reading the primary key of ${name}`)).map((r) => String(r.COLUMN_NAME));
+  const primaryKey = (
+    await rows(session, 'table.primary-key', { owner, table_name: table }, `reading the primary key of ${name}`)
+  ).map((r) => String(r.COLUMN_NAME));
   if (primaryKey.length === 0) return { table: name, key: null, keyImmutable: true, keyFrom: 'none' };
-  if (primaryKey.length > MAX_KEYS) throw usageError(`${name}: its primary key has ${primaryKey.length} columns, and ${tooManyKeys}`, `name at most ${MAX_KEYS} of its columns as its key: the arguments its cached function takes`);
+  if (primaryKey.length > MAX_KEYS)
+    throw usageError(
+      `${name}: its primary key has ${primaryKey.length} columns, and ${tooManyKeys}`,
+      `name at most ${MAX_KEYS} of its columns as its key: the arguments its cached function takes`,
+    );
   return { table: name, key: primaryKey, keyImmutable: true, keyFrom: 'primary key' };
 }
 
@@ -101,10 +134,22 @@ function binds(name: string): { owner: string; table_name: string } {
 }
 
 /** The write of a route, as run and as a dry run shows it (there without :owner when the session's schema fills it). */
-export function planSaveRoute(route: Route, owner: 'bound' | 'session' = 'bound'): { name: string; sql: string; binds: Record<string, string | null> } {
+export function planSaveRoute(
+  route: Route,
+  owner: 'bound' | 'session' = 'bound',
+): { name: string; sql: string; binds: Record<string, string | null> } {
   const q = queries().render('routes.save');
   const { owner: bound, table_name } = binds(route.table);
-  return { name: q.name, sql: q.sql, binds: { ...(owner === 'bound' ? { owner: bound } : {}), table_name, key_columns: route.key ? route.key.join(',') : null, key_immutable: route.keyImmutable ? 'yes' : 'no' } };
+  return {
+    name: q.name,
+    sql: q.sql,
+    binds: {
+      ...(owner === 'bound' ? { owner: bound } : {}),
+      table_name,
+      key_columns: route.key ? route.key.join(',') : null,
+      key_immutable: route.keyImmutable ? 'yes' : 'no',
+    },
+  };
 }
 
 /** Writes a route (in the caller's transaction: the caller commits). */
@@ -121,9 +166,18 @@ export async function saveRoute(session: DbSession, route: Route): Promise<void>
  * Can the session user read the table without a role: its own, SELECT or READ granted to it or
  * to PUBLIC, or an ANY TABLE privilege granted so? What the definer's-rights callback can read.
  */
-export async function readsWithoutRole(session: DbSession, user: string, owner: string, table: string): Promise<boolean> {
+export async function readsWithoutRole(
+  session: DbSession,
+  user: string,
+  owner: string,
+  table: string,
+): Promise<boolean> {
   if (owner === user) return true;
-  if ((await rows(session, 'table.direct-grant', { owner, table_name: table }, `reading the grants on ${owner}.${table}`)).length > 0) return true;
+  if (
+    (await rows(session, 'table.direct-grant', { owner, table_name: table }, `reading the grants on ${owner}.${table}`))
+      .length > 0
+  )
+    return true;
   return (await rows(session, 'user.any-table', {}, `reading the system privileges of ${user}`)).length > 0;
 }
 
@@ -138,7 +192,10 @@ export async function listRoutes(session: DbSession): Promise<Map<string, Route>
     found.map((r) => {
       const table = `${String(r.TABLE_OWNER)}.${String(r.TABLE_NAME)}`;
       const key = r.KEY_COLUMNS == null ? null : String(r.KEY_COLUMNS).split(',');
-      return [table, { table, key, keyImmutable: r.KEY_IMMUTABLE === 'yes', keyFrom: key ? 'named' : 'none' } satisfies Route];
+      return [
+        table,
+        { table, key, keyImmutable: r.KEY_IMMUTABLE === 'yes', keyFrom: key ? 'named' : 'none' } satisfies Route,
+      ];
     }),
   );
 }

@@ -55,8 +55,19 @@ const queries = () => loadNamedQueries(sqlPath('replay', 'replay.sql'));
 /** A log without V7's column (or without the log): install it first, else the error as it is. */
 function readError(err: unknown): DcnError {
   const code = oracleCode(err);
-  if (code === 'ORA-00942') return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', { hint: 'install it, or connect as the schema that owns it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
-  if (code === 'ORA-00904') return new DcnError('not_found', `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migrations V7 and V8 are not both applied`, { hint: 'apply them', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err });
+  if (code === 'ORA-00942')
+    return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', {
+      hint: 'install it, or connect as the schema that owns it',
+      remedies: [{ kind: 'migrate' }],
+      meta: { oracleCode: code },
+      cause: err,
+    });
+  if (code === 'ORA-00904')
+    return new DcnError(
+      'not_found',
+      `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migrations V7 and V8 are not both applied`,
+      { hint: 'apply them', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err },
+    );
   return statementError(err, 'reading the failed calls');
 }
 
@@ -83,13 +94,24 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
   for (;;) {
     let page;
     try {
-      page = await session.execute(failed.sql, { after_id: afterId, up_to: upTo, since: options.since ?? null, tbl: options.table ?? null }, { name: failed.name });
+      page = await session.execute(
+        failed.sql,
+        { after_id: afterId, up_to: upTo, since: options.since ?? null, tbl: options.table ?? null },
+        { name: failed.name },
+      );
     } catch (err) {
       throw readError(err);
     }
     if (page.rows.length === 0) break;
     for (const row of page.rows) {
-      const call = { id: Number(row.ID), time: time(row.OPERDATE), table: row.TBLNAME == null ? null : String(row.TBLNAME), order: row.ORDER_ID == null ? null : String(row.ORDER_ID), keys: row.KEY_VALUES == null ? null : String(row.KEY_VALUES), ...(row.OPERATION === 'batch' ? { batch: true } : {}) };
+      const call = {
+        id: Number(row.ID),
+        time: time(row.OPERDATE),
+        table: row.TBLNAME == null ? null : String(row.TBLNAME),
+        order: row.ORDER_ID == null ? null : String(row.ORDER_ID),
+        keys: row.KEY_VALUES == null ? null : String(row.KEY_VALUES),
+        ...(row.OPERATION === 'batch' ? { batch: true } : {}),
+      };
       afterId = call.id;
       calls++;
       if (options.dryRun) {
@@ -100,13 +122,29 @@ export async function replay(session: DbSession, options: ReplayOptions): Promis
       try {
         result = await session.execute(
           send.sql,
-          { url: options.url, tblname: call.table, order_id: call.order, regid: row.REGID == null ? null : Number(row.REGID), note: `replay of #${call.id}`, key_values: call.batch ? null : call.keys, batch: call.batch ? call.keys : null, id: call.id, marked: { out: 'number' }, status: { out: 'number' }, new_id: { out: 'number' } },
+          {
+            url: options.url,
+            tblname: call.table,
+            order_id: call.order,
+            regid: row.REGID == null ? null : Number(row.REGID),
+            note: `replay of #${call.id}`,
+            key_values: call.batch ? null : call.keys,
+            batch: call.batch ? call.keys : null,
+            id: call.id,
+            marked: { out: 'number' },
+            status: { out: 'number' },
+            new_id: { out: 'number' },
+          },
           { name: send.name },
         );
       } catch (err) {
         // a sendNotification from before it returned its log row's id, or took a batch: R__01 not applied again yet
         if (/PLS-00306/.test(err instanceof Error ? err.message : String(err))) {
-          throw new DcnError('not_found', 'sendNotification is older than this dcn: it does not return the id of the row that logs its call, or send a batch', { hint: 'apply it again', remedies: [{ kind: 'migrate' }], cause: err });
+          throw new DcnError(
+            'not_found',
+            'sendNotification is older than this dcn: it does not return the id of the row that logs its call, or send a batch',
+            { hint: 'apply it again', remedies: [{ kind: 'migrate' }], cause: err },
+          );
         }
         throw statementError(err, `sending call #${call.id} again`);
       }

@@ -55,7 +55,8 @@ class NamedQueries {
 
   render(name: string, variables: Variables = {}): NamedQuery {
     const { statements } = renderScript(this.#items(name), variables);
-    if (statements.length !== 1) throw new DcnError('internal', `${this.file}: block ${name} holds ${statements.length} statements, not 1`);
+    if (statements.length !== 1)
+      throw new DcnError('internal', `${this.file}: block ${name} holds ${statements.length} statements, not 1`);
     const st = statements[0]!;
     return { name, sql: st.sql, plsql: st.plsql, file: st.file, line: st.line };
   }

@@ -36,7 +36,13 @@ export type ScriptItem =
   | { readonly kind: 'set-define'; readonly enabled: boolean; readonly prefix?: string; readonly line: number }
   | { readonly kind: 'skipped'; readonly command: string; readonly text: string; readonly line: number }
   // @file, @@file or START file: expanded into the included script's items when migrations load
-  | { readonly kind: 'include'; readonly target: string; readonly nested: boolean; readonly file: string; readonly line: number };
+  | {
+      readonly kind: 'include';
+      readonly target: string;
+      readonly nested: boolean;
+      readonly file: string;
+      readonly line: number;
+    };
 
 const NL = 10;
 const CR = 13;
@@ -59,23 +65,12 @@ function isLetter(c: number): boolean {
 }
 
 function isIdentChar(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 35
-  );
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 36 || c === 35;
 }
 
 const Q_CLOSERS: Record<string, string> = { '[': ']', '{': '}', '<': '>', '(': ')' };
 
-type CommandAction =
-  | 'skip'
-  | 'set'
-  | 'define'
-  | 'undefine'
-  | 'whenever'
-  | 'exec'
-  | 'exit'
-  | 'include'
-  | 'unsupported';
+type CommandAction = 'skip' | 'set' | 'define' | 'undefine' | 'whenever' | 'exec' | 'exit' | 'include' | 'unsupported';
 
 /** SQL*Plus commands: full name, shortest accepted abbreviation, and what dcn does with it. */
 const CLIENT_COMMANDS: ReadonlyArray<readonly [string, number, CommandAction]> = [
@@ -115,7 +110,8 @@ const CLIENT_COMMANDS: ReadonlyArray<readonly [string, number, CommandAction]> =
 const COMMAND_SPELLINGS: ReadonlyMap<string, readonly [string, number, CommandAction]> = (() => {
   const spellings = new Map<string, readonly [string, number, CommandAction]>();
   for (const entry of CLIENT_COMMANDS) {
-    for (let n = entry[1]; n <= entry[0].length; n++) if (!spellings.has(entry[0].slice(0, n))) spellings.set(entry[0].slice(0, n), entry);
+    for (let n = entry[1]; n <= entry[0].length; n++)
+      if (!spellings.has(entry[0].slice(0, n))) spellings.set(entry[0].slice(0, n), entry);
   }
   return spellings;
 })();
@@ -125,7 +121,20 @@ function lookupCommand(word: string): readonly [string, number, CommandAction] |
 }
 
 /** SET options that change how SQL*Plus reads the script: dcn cannot follow them. */
-const UNSUPPORTED_SET_OPTIONS = new Set(['SQLTERMINATOR', 'SQLT', 'BLOCKTERMINATOR', 'BLO', 'ESCAPE', 'ESC', 'CONCAT', 'CON', 'SQLPREFIX', 'SQLPRE', 'CMDSEP', 'CMDS']);
+const UNSUPPORTED_SET_OPTIONS = new Set([
+  'SQLTERMINATOR',
+  'SQLT',
+  'BLOCKTERMINATOR',
+  'BLO',
+  'ESCAPE',
+  'ESC',
+  'CONCAT',
+  'CON',
+  'SQLPREFIX',
+  'SQLPRE',
+  'CMDSEP',
+  'CMDS',
+]);
 /** SET followed by these words is SQL, not a SQL*Plus command. */
 const SQL_SET_STATEMENTS = new Set(['TRANSACTION', 'ROLE', 'CONSTRAINT', 'CONSTRAINTS']);
 
@@ -200,7 +209,12 @@ class Splitter {
       let i = p + 1;
       for (;;) {
         const q = text.indexOf("'", i);
-        if (q === -1) this.fail('string literal is never closed', this.lineOf(p), "close it with ' (write '' for a quote inside it)");
+        if (q === -1)
+          this.fail(
+            'string literal is never closed',
+            this.lineOf(p),
+            "close it with ' (write '' for a quote inside it)",
+          );
         if (text.charCodeAt(q + 1) === QUOTE) {
           i = q + 2;
           continue;
@@ -315,7 +329,14 @@ class Splitter {
     let end = p;
     while (end < text.length && isLetter(text.charCodeAt(end))) end++;
     const length = end - p;
-    if (length === 0 || (end < text.length && !isBlank(text.charCodeAt(end)) && text.charCodeAt(end) !== NL && text.charCodeAt(end) !== SEMI)) return false;
+    if (
+      length === 0 ||
+      (end < text.length &&
+        !isBlank(text.charCodeAt(end)) &&
+        text.charCodeAt(end) !== NL &&
+        text.charCodeAt(end) !== SEMI)
+    )
+      return false;
     for (const [name, min] of CLIENT_COMMANDS) {
       if (length < min || length > name.length) continue;
       let i = 0;
@@ -343,7 +364,10 @@ class Splitter {
         this.lineStart = ++this.pos;
         continue;
       }
-      if ((c === DASH && text.charCodeAt(this.pos + 1) === DASH) || (c === SLASH && text.charCodeAt(this.pos + 1) === STAR)) {
+      if (
+        (c === DASH && text.charCodeAt(this.pos + 1) === DASH) ||
+        (c === SLASH && text.charCodeAt(this.pos + 1) === STAR)
+      ) {
         this.advance(this.skipLiteralOrComment(this.pos));
         continue;
       }
@@ -378,8 +402,19 @@ class Splitter {
     const m = /^(?:(@@?)|[A-Za-z]+(?=\s|$))\s*(\S+)?\s*(.*)$/.exec(lineText)!; // @, @@, or START and its abbreviations
     const target = (m[2] ?? '').replace(/;$/, '');
     if (target === '') this.fail(`'${lineText}' names no script`, line, 'write @file.sql or @@file.sql');
-    if (m[3] !== '') this.fail(`'${lineText}': parameters to an included script are not supported`, line, 'use DEFINE before the @ line instead of &1, &2 …');
-    this.items.push({ kind: 'include', target: /\.[^./\\]*$/.test(target) ? target : `${target}.sql`, nested: m[1] === '@@', file: this.file, line });
+    if (m[3] !== '')
+      this.fail(
+        `'${lineText}': parameters to an included script are not supported`,
+        line,
+        'use DEFINE before the @ line instead of &1, &2 …',
+      );
+    this.items.push({
+      kind: 'include',
+      target: /\.[^./\\]*$/.test(target) ? target : `${target}.sql`,
+      nested: m[1] === '@@',
+      file: this.file,
+      line,
+    });
     this.advance(this.endOfLine(this.pos));
     this.lastWasStatement = false;
     return true;
@@ -391,7 +426,8 @@ class Splitter {
     const text = this.text;
     const first = text.charCodeAt(this.pos);
     const line = this.line;
-    if (first === 64 /* @ */) return this.include(text.slice(this.pos, this.endOfLine(this.pos)).replace(/\s+$/, ''), line);
+    if (first === 64 /* @ */)
+      return this.include(text.slice(this.pos, this.endOfLine(this.pos)).replace(/\s+$/, ''), line);
     if (first === 33 /* ! */ || first === 36 /* $ */) {
       const lineText = text.slice(this.pos, this.endOfLine(this.pos)).replace(/\s+$/, '');
       this.fail(`SQL*Plus command '${lineText}' cannot be run by dcn`, line, 'run host commands outside the migration');
@@ -402,7 +438,11 @@ class Splitter {
     for (let c = text.charCodeAt(end); (c >= 65 && c <= 90) || (c >= 97 && c <= 122); c = text.charCodeAt(++end));
     if (end === this.pos) return false;
     const after = text.charCodeAt(end);
-    if (end < text.length && !(after === 32 || after === 9 || after === 10 || after === 13 || after === 59 || after === 11 || after === 12)) return false;
+    if (
+      end < text.length &&
+      !(after === 32 || after === 9 || after === 10 || after === 13 || after === 59 || after === 11 || after === 12)
+    )
+      return false;
     const word = text.slice(this.pos, end);
     const entry = lookupCommand(word);
     if (!entry) return false;
@@ -435,11 +475,22 @@ class Splitter {
         return done();
       }
       case 'undefine':
-        this.items.push({ kind: 'undefine', names: rest.split(/\s+/).filter(Boolean).map((n) => n.toLowerCase()), line });
+        this.items.push({
+          kind: 'undefine',
+          names: rest
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((n) => n.toLowerCase()),
+          line,
+        });
         return done();
       case 'whenever': {
         if (/\bCONTINUE\b/i.test(rest) && /^SQLERROR\b/i.test(rest)) {
-          this.fail(`'${lineText}' cannot be honoured: dcn always stops at the first failed statement`, line, 'remove the WHENEVER SQLERROR CONTINUE line');
+          this.fail(
+            `'${lineText}' cannot be honoured: dcn always stops at the first failed statement`,
+            line,
+            'remove the WHENEVER SQLERROR CONTINUE line',
+          );
         }
         this.items.push({ kind: 'skipped', command: name, text: lineText, line });
         return done();
@@ -464,7 +515,9 @@ class Splitter {
         return this.fail(
           `SQL*Plus command '${lineText}' cannot be run by dcn`,
           line,
-          name === 'CONNECT' ? "mark the migration with '-- dcn: profile=admin' to run it on the admin connection" : 'remove it from the migration',
+          name === 'CONNECT'
+            ? "mark the migration with '-- dcn: profile=admin' to run it on the admin connection"
+            : 'remove it from the migration',
         );
     }
   }
@@ -474,14 +527,19 @@ class Splitter {
       const option = words[i]!.toUpperCase();
       const value = words[i + 1];
       if (UNSUPPORTED_SET_OPTIONS.has(option)) {
-        this.fail(`'${lineText}' changes how SQL*Plus reads the script, which dcn cannot follow`, line, `remove SET ${option}`);
+        this.fail(
+          `'${lineText}' changes how SQL*Plus reads the script, which dcn cannot follow`,
+          line,
+          `remove SET ${option}`,
+        );
       }
       if (option === 'DEFINE' || option === 'DEF' || option === 'SCAN' || option === 'SCA') {
         if (value === undefined) this.fail(`'${lineText}' needs ON, OFF or a character`, line);
         const v = value.replace(/^['"](.*)['"]$/, '$1');
         if (/^ON$/i.test(v)) this.items.push({ kind: 'set-define', enabled: true, line });
         else if (/^OFF$/i.test(v)) this.items.push({ kind: 'set-define', enabled: false, line });
-        else if (v.length === 1 && option.startsWith('DEF')) this.items.push({ kind: 'set-define', enabled: true, prefix: v, line });
+        else if (v.length === 1 && option.startsWith('DEF'))
+          this.items.push({ kind: 'set-define', enabled: true, prefix: v, line });
         else this.fail(`'${lineText}': SET ${option} takes ON, OFF or one character`, line);
         i++;
       }
@@ -548,7 +606,9 @@ class Splitter {
 
   /** Does the code so far (comments and literals aside) end with ';'? Only asked before a CREATE line. */
   private codeEndsWithSemicolon(start: number, end: number): boolean {
-    const code = this.text.slice(start, end).replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m) => (m.startsWith("'") ? "''" : ' '));
+    const code = this.text
+      .slice(start, end)
+      .replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m) => (m.startsWith("'") ? "''" : ' '));
     return /;\s*$/.test(code);
   }
 

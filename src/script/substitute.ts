@@ -70,22 +70,29 @@ export function renderScript(items: readonly ScriptItem[], variables: Variables 
         break;
       case 'include':
         // expanded when the migration loads (source.ts); one left here was never resolved
-        throw new DcnError('script_invalid', `${item.file}:${item.line}: @${item.nested ? '@' : ''}${item.target} is an include dcn did not resolve`, { hint: 'includes are read when migrations load from a directory' });
+        throw new DcnError(
+          'script_invalid',
+          `${item.file}:${item.line}: @${item.nested ? '@' : ''}${item.target} is an include dcn did not resolve`,
+          { hint: 'includes are read when migrations load from a directory' },
+        );
       case 'statement': {
         const st: Statement = item;
         if (!enabled || !st.sql.includes(prefix)) {
           statements.push(st);
           break;
         }
-        const sql = st.sql.replace(variablePattern(prefix), (whole: string, _double: string | undefined, name: string, _dot: string | undefined, offset: number) => {
-          const value = values.get(name.toLowerCase());
-          if (fromConfig.has(name.toLowerCase())) uses.add(name.toLowerCase());
-          if (value === undefined) {
-            missing.push({ name, file: st.file, line: st.line + countNewlines(st.sql, offset) });
-            return whole;
-          }
-          return value;
-        });
+        const sql = st.sql.replace(
+          variablePattern(prefix),
+          (whole: string, _double: string | undefined, name: string, _dot: string | undefined, offset: number) => {
+            const value = values.get(name.toLowerCase());
+            if (fromConfig.has(name.toLowerCase())) uses.add(name.toLowerCase());
+            if (value === undefined) {
+              missing.push({ name, file: st.file, line: st.line + countNewlines(st.sql, offset) });
+              return whole;
+            }
+            return value;
+          },
+        );
         statements.push({ ...st, sql });
         break;
       }

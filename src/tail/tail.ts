@@ -50,7 +50,18 @@ export type TailEvent =
   | { readonly type: 'lost'; readonly reason: string }
   | { readonly type: 'reconnected' };
 
-export const COLUMNS = ['ID', 'OPERDATE', 'TBLNAME', 'ORDER_ID', 'EVENT', 'OPERATION', 'STATUS_CODE', 'RSLT_MSG', 'ERROR_TEXT', 'REGID'] as const;
+export const COLUMNS = [
+  'ID',
+  'OPERDATE',
+  'TBLNAME',
+  'ORDER_ID',
+  'EVENT',
+  'OPERATION',
+  'STATUS_CODE',
+  'RSLT_MSG',
+  'ERROR_TEXT',
+  'REGID',
+] as const;
 /** Added by migration V8 (routes): a log installed before it has no such column. */
 const KEY_VALUES = 'KEY_VALUES';
 
@@ -99,16 +110,24 @@ export async function tailQuery(
   let q = knex('NFRESULTS').select(...COLUMNS, ...(withKeyValues ? [KEY_VALUES] : []));
   if ('afterId' in window) {
     const again = window.again ?? [];
-    q = again.length === 0 ? q.where('ID', '>', window.afterId) : q.where((w) => w.where('ID', '>', window.afterId).orWhereIn('ID', again as number[]));
+    q =
+      again.length === 0
+        ? q.where('ID', '>', window.afterId)
+        : q.where((w) => w.where('ID', '>', window.afterId).orWhereIn('ID', again as number[]));
   }
   if (filters.table !== undefined) q = q.whereIn('TBLNAME', [filters.table, `${schema}.${filters.table}`]);
   if (filters.order !== undefined) q = q.where('ORDER_ID', filters.order);
   if (filters.keyValues !== undefined) q = q.where(KEY_VALUES, filters.keyValues);
   if (filters.since !== undefined) q = q.where('OPERDATE', '>=', filters.since);
   if (filters.until !== undefined) q = q.where('OPERDATE', '<', filters.until);
-  if (filters.errorsOnly) q = q.where((w) => w.whereNotNull('ERROR_TEXT').orWhere('STATUS_CODE', '>=', 400).orWhere('EVENT', 'error'));
+  if (filters.errorsOnly)
+    q = q.where((w) => w.whereNotNull('ERROR_TEXT').orWhere('STATUS_CODE', '>=', 400).orWhere('EVENT', 'error'));
   // the complement of the line above, NULLs included
-  if (filters.okOnly) q = q.whereNull('ERROR_TEXT').where((w) => w.whereNull('STATUS_CODE').orWhere('STATUS_CODE', '<', 400)).where((w) => w.whereNull('EVENT').orWhere('EVENT', '<>', 'error'));
+  if (filters.okOnly)
+    q = q
+      .whereNull('ERROR_TEXT')
+      .where((w) => w.whereNull('STATUS_CODE').orWhere('STATUS_CODE', '<', 400))
+      .where((w) => w.whereNull('EVENT').orWhere('EVENT', '<>', 'error'));
   q = 'afterId' in window ? q.orderBy('ID', 'asc').limit(window.limit) : q.orderBy('ID', 'desc').limit(window.last);
   const native = q.toSQL().toNative();
   return { sql: native.sql, binds: native.bindings as BindValue[] };
@@ -119,7 +138,8 @@ export async function tailQuery(
  * a row that a filter leaves out still tells which ids are taken (see Tail.follow).
  */
 function matchesFilters(row: LogRow, filters: TailFilters, schema: string): boolean {
-  if (filters.table !== undefined && row.table !== filters.table && row.table !== `${schema}.${filters.table}`) return false;
+  if (filters.table !== undefined && row.table !== filters.table && row.table !== `${schema}.${filters.table}`)
+    return false;
   if (filters.order !== undefined && row.order !== filters.order) return false;
   if (filters.keyValues !== undefined && row.keyValues !== filters.keyValues) return false;
   if (filters.since !== undefined && !(Date.parse(row.time) >= filters.since.getTime())) return false;
@@ -181,12 +201,20 @@ export class Tail {
     try {
       return (await this.#session.execute(sql, binds, { name })).rows;
     } catch (err) {
-      if (oracleCode(err) === 'ORA-00904' && /KEY_VALUES/i.test(firstLine(err))) throw new DcnError('not_found', 'the notification log NFRESULTS has no KEY_VALUES column', { meta: { missingColumn: KEY_VALUES }, cause: err });
-      if (oracleCode(err) === 'ORA-00942') {
-        throw new DcnError('not_found', `the notification log NFRESULTS does not exist in ${this.options.schema} (or is not visible)`, {
-          hint: 'install it with `dcn migrate` (migration V2), or connect as the schema that owns it (DCN_USER)',
+      if (oracleCode(err) === 'ORA-00904' && /KEY_VALUES/i.test(firstLine(err)))
+        throw new DcnError('not_found', 'the notification log NFRESULTS has no KEY_VALUES column', {
+          meta: { missingColumn: KEY_VALUES },
           cause: err,
         });
+      if (oracleCode(err) === 'ORA-00942') {
+        throw new DcnError(
+          'not_found',
+          `the notification log NFRESULTS does not exist in ${this.options.schema} (or is not visible)`,
+          {
+            hint: 'install it with `dcn migrate` (migration V2), or connect as the schema that owns it (DCN_USER)',
+            cause: err,
+          },
+        );
       }
       // a connection lost in the first query too (ORA-03113 right after connecting): said as one
       throw statementError(err, 'reading the notification log');
@@ -205,7 +233,11 @@ export class Tail {
       } catch (err) {
         if (!(err instanceof DcnError && err.meta.missingColumn === KEY_VALUES)) throw err;
         if (this.options.filters.keyValues !== undefined) {
-          throw new DcnError('not_found', 'the notification log NFRESULTS has no KEY_VALUES column: its calls carry no keys to filter by', { hint: 'apply migration V8 (routes) with `dcn migrate`', cause: err });
+          throw new DcnError(
+            'not_found',
+            'the notification log NFRESULTS has no KEY_VALUES column: its calls carry no keys to filter by',
+            { hint: 'apply migration V8 (routes) with `dcn migrate`', cause: err },
+          );
         }
         this.#keyValues = false;
       }
@@ -223,7 +255,9 @@ export class Tail {
 
   /** The last `n` rows that match, oldest first. */
   async last(n: number): Promise<LogRow[]> {
-    const rows = await this.#query((withKeys) => tailQuery(this.options.filters, this.options.schema, { last: n }, withKeys));
+    const rows = await this.#query((withKeys) =>
+      tailQuery(this.options.filters, this.options.schema, { last: n }, withKeys),
+    );
     return rows.reverse();
   }
 
@@ -241,7 +275,9 @@ export class Tail {
     while (!signal.aborted) {
       let read: LogRow[];
       try {
-        read = await this.#query((withKeys) => tailQuery({}, this.options.schema, { afterId: last, limit: batch, again: [...gaps.keys()] }, withKeys));
+        read = await this.#query((withKeys) =>
+          tailQuery({}, this.options.schema, { afterId: last, limit: batch, again: [...gaps.keys()] }, withKeys),
+        );
       } catch (err) {
         const fatal = giveUp(err, true, 'tail -f');
         if (fatal) throw fatal;
@@ -296,5 +332,8 @@ export function parseSince(input: string, now: Date = new Date(), option = 'sinc
     const d = new Date(input.trim());
     if (!Number.isNaN(d.getTime())) return d;
   }
-  throw new DcnError('usage', 'neither a duration nor a date', { hint: 'e.g. 10m, 2h, 2026-11-26T10:00', meta: { option, value: input } });
+  throw new DcnError('usage', 'neither a duration nor a date', {
+    hint: 'e.g. 10m, 2h, 2026-11-26T10:00',
+    meta: { option, value: input },
+  });
 }

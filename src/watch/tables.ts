@@ -42,7 +42,9 @@ const registrationQueries = () => loadNamedQueries(sqlPath('registrations', 'reg
 
 /** "OWNER"."TABLE" for names dcn read from the dictionary or checked: a double quote is refused, not escaped. */
 export function quoted(...parts: string[]): string {
-  for (const p of parts) if (p.includes('"') || p.includes('\u0000')) throw new DcnError('usage', `${p}: a name with a double quote cannot be watched`);
+  for (const p of parts)
+    if (p.includes('"') || p.includes('\u0000'))
+      throw new DcnError('usage', `${p}: a name with a double quote cannot be watched`);
   return parts.map((p) => `"${p}"`).join('.');
 }
 
@@ -50,15 +52,26 @@ export function quoted(...parts: string[]): string {
  * The key values of each ROWID of `table` (OWNER.TABLE): null for a row no longer there, and a
  * null value for a key column that is NULL (Oracle stores '' as NULL too).
  */
-export async function lookupKeys(session: DbSession, table: string, key: readonly string[], rowids: readonly string[]): Promise<((string | null)[] | null)[]> {
+export async function lookupKeys(
+  session: DbSession,
+  table: string,
+  key: readonly string[],
+  rowids: readonly string[],
+): Promise<((string | null)[] | null)[]> {
   const { owner, table: name } = ownerAndTable(table);
   const keyList = key.map((c, i) => `TO_CHAR(t.${quoted(c)}) AS k${i + 1}`).join(', ');
   const q = queries().render('watch.keys', { table: quoted(owner, name), key_list: keyList });
   const found: ((string | null)[] | null)[] = [];
   for (let from = 0; from < rowids.length; from += ROWIDS_PER_LOOKUP) {
     const chunk = rowids.slice(from, from + ROWIDS_PER_LOOKUP);
-    const rows = (await session.execute(q.sql, { rowids: { collection: 'SYS.ODCIVARCHAR2LIST', values: chunk } }, { name: q.name })).rows;
-    found.push(...rows.map((r) => (r.FOUND == null ? null : key.map((_, i) => (r[`K${i + 1}`] == null ? null : String(r[`K${i + 1}`]))))));
+    const rows = (
+      await session.execute(q.sql, { rowids: { collection: 'SYS.ODCIVARCHAR2LIST', values: chunk } }, { name: q.name })
+    ).rows;
+    found.push(
+      ...rows.map((r) =>
+        r.FOUND == null ? null : key.map((_, i) => (r[`K${i + 1}`] == null ? null : String(r[`K${i + 1}`]))),
+      ),
+    );
   }
   return found;
 }
@@ -77,14 +90,26 @@ export async function planTables(session: DbSession, options: PlanOptions, schem
     const owner = t.schema ?? schema;
     const table = `${owner}.${t.name}`;
     const fn = options.functions[t.name];
-    if (fn === undefined) throw new DcnError('usage', `no cached function for ${table}: its changes would drop nothing`, { hint: `map it: ${t.name}=function`, meta: { option: 'map', value: t.name } });
+    if (fn === undefined)
+      throw new DcnError('usage', `no cached function for ${table}: its changes would drop nothing`, {
+        hint: `map it: ${t.name}=function`,
+        meta: { option: 'map', value: t.name },
+      });
     const visible = registrationQueries().render('table.visible');
     if ((await session.execute(visible.sql, { owner, table_name: t.name }, { name: visible.name })).rows.length === 0) {
-      throw new DcnError('usage', `table ${table} does not exist or is not visible to this user`, { hint: `check the name; a table in another schema must be granted (GRANT SELECT ON ${table} TO the user)` });
+      throw new DcnError('usage', `table ${table} does not exist or is not visible to this user`, {
+        hint: `check the name; a table in another schema must be granted (GRANT SELECT ON ${table} TO the user)`,
+      });
     }
     if (owner === schema && options.orderTables.includes(t.name)) {
       const items = t.name === options.orderTables[1];
-      planned.push({ table, function: fn, byOrder: true, key: ['ORDER_ID'], keyImmutable: !items || options.orderItemsKeyImmutable === true });
+      planned.push({
+        table,
+        function: fn,
+        byOrder: true,
+        key: ['ORDER_ID'],
+        keyImmutable: !items || options.orderItemsKeyImmutable === true,
+      });
       continue;
     }
     const route = routes.get(table) ?? (await planRoute(session, owner, t.name));
@@ -92,4 +117,3 @@ export async function planTables(session: DbSession, options: PlanOptions, schem
   }
   return planned;
 }
-

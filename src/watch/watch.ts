@@ -27,7 +27,15 @@
  */
 import { keyArguments } from '../cache/key-arguments.js';
 import { canSubscribe, type ChangeMessage, type DbSession, type SubscribingSession } from '../db/driver.js';
-import { firstLine, isConnectionLost, isLoginDenied, isTransient, isUnreachable, oracleCode, statementError } from '../db/oracle-errors.js';
+import {
+  firstLine,
+  isConnectionLost,
+  isLoginDenied,
+  isTransient,
+  isUnreachable,
+  oracleCode,
+  statementError,
+} from '../db/oracle-errors.js';
 import { describe, giveUp } from '../db/reconnect.js';
 import { DcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
@@ -56,7 +64,8 @@ export interface Dropper {
 
 export interface WatchEvent {
   readonly time: string;
-  readonly action: 'subscribed' | 'dropped' | 'dropped-all' | 'lost' | 'resubscribed' | 'renewed' | 'ignored' | 'stopped';
+  readonly action:
+    'subscribed' | 'dropped' | 'dropped-all' | 'lost' | 'resubscribed' | 'renewed' | 'ignored' | 'stopped';
   readonly table?: string;
   readonly operation?: string;
   readonly order?: number;
@@ -102,7 +111,9 @@ export interface WatchResult {
 const registrationQueries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
 
 function operationNames(op: number): string {
-  const names = Object.entries(OP).filter(([, bit]) => (op & bit) !== 0).map(([n]) => n.toLowerCase().replace('_', ' '));
+  const names = Object.entries(OP)
+    .filter(([, bit]) => (op & bit) !== 0)
+    .map(([n]) => n.toLowerCase().replace('_', ' '));
   return names.join(',') || 'none';
 }
 
@@ -151,7 +162,11 @@ export class Watch {
     while (!signal.aborted) {
       try {
         await this.#connect(subscribed);
-        await this.#subscribeAll(subscribed ? 'after a lost connection: changes made meanwhile were not delivered' : 'at start: changes made before this watch subscribed were not seen');
+        await this.#subscribeAll(
+          subscribed
+            ? 'after a lost connection: changes made meanwhile were not delivered'
+            : 'at start: changes made before this watch subscribed were not seen',
+        );
         subscribed = true;
         wait = backoff.initial;
         const broken = await this.#serve();
@@ -181,18 +196,28 @@ export class Watch {
       session = await this.#o.connect({ expireTimeMinutes: KEEPALIVE_MINUTES });
     } catch (err) {
       if (err instanceof DcnError) throw err;
-      throw new DcnError(isLoginDenied(err) ? 'login_denied' : 'connection_failed', `connecting: ${describe(err)}`, { cause: err });
+      throw new DcnError(isLoginDenied(err) ? 'login_denied' : 'connection_failed', `connecting: ${describe(err)}`, {
+        cause: err,
+      });
     }
     if (!canSubscribe(session) || !session.thin) {
       await session.close().catch(() => undefined);
-      throw new DcnError('unavailable', 'this driver cannot subscribe client-initiated: dcn watch needs node-oracledb in Thin mode', { hint: 'do not enable Thick mode for dcn' });
+      throw new DcnError(
+        'unavailable',
+        'this driver cannot subscribe client-initiated: dcn watch needs node-oracledb in Thin mode',
+        { hint: 'do not enable Thick mode for dcn' },
+      );
     }
     const v = session.serverVersion();
     if (v && (v.major < MIN_VERSION.major || (v.major === MIN_VERSION.major && v.minor < MIN_VERSION.minor))) {
       await session.close().catch(() => undefined);
-      throw new DcnError('unavailable', `Oracle ${v.major}.${v.minor} cannot send notifications down a client's connection: client-initiated subscriptions need 19.4 or later`, {
-        hint: 'use the HTTP callback (dcn migrate, dcn register, dcn listen) on this database',
-      });
+      throw new DcnError(
+        'unavailable',
+        `Oracle ${v.major}.${v.minor} cannot send notifications down a client's connection: client-initiated subscriptions need 19.4 or later`,
+        {
+          hint: 'use the HTTP callback (dcn migrate, dcn register, dcn listen) on this database',
+        },
+      );
     }
     this.#session = session;
     if (this.#tables.size === 0 && !subscribed) {
@@ -226,7 +251,13 @@ export class Watch {
     for (const t of this.#tables.values()) {
       const sql = subscriptionQuery(t.table); // a name it cannot quote is refused, not retried
       try {
-        regId = (await session.subscribe(name, { sql, timeoutSeconds: this.#o.timeoutSeconds, callback: (m) => this.#receive(name, m) })).regId;
+        regId = (
+          await session.subscribe(name, {
+            sql,
+            timeoutSeconds: this.#o.timeoutSeconds,
+            callback: (m) => this.#receive(name, m),
+          })
+        ).regId;
       } catch (err) {
         throw this.#subscribeError(err, t.table);
       }
@@ -237,13 +268,31 @@ export class Watch {
   #subscribeError(err: unknown, table: string): DcnError {
     const code = oracleCode(err);
     if (code === 'ORA-29972' || code === 'ORA-01031') {
-      return new DcnError('privilege_missing', `subscribing to ${table}: the user lacks CHANGE NOTIFICATION (${firstLine(err)})`, { hint: 'GRANT CHANGE NOTIFICATION TO the user (dcn migrate with the admin profile does it)', cause: err });
+      return new DcnError(
+        'privilege_missing',
+        `subscribing to ${table}: the user lacks CHANGE NOTIFICATION (${firstLine(err)})`,
+        { hint: 'GRANT CHANGE NOTIFICATION TO the user (dcn migrate with the admin profile does it)', cause: err },
+      );
     }
-    if (code === 'ORA-00942') return new DcnError('usage', `subscribing to ${table}: not visible to this user (${firstLine(err)})`, { hint: `GRANT SELECT ON ${table} to the user`, cause: err });
+    if (code === 'ORA-00942')
+      return new DcnError('usage', `subscribing to ${table}: not visible to this user (${firstLine(err)})`, {
+        hint: `GRANT SELECT ON ${table} to the user`,
+        cause: err,
+      });
     // node-oracledb Thin opens each notification connection with the password the watch connected with
-    if (isLoginDenied(err)) return new DcnError('login_denied', `subscribing to ${table}: the database refused the login of the notification connection (${firstLine(err)})`, { hint: 'if the password changed while the watch ran, start it again with the new one', cause: err });
-    if (isConnectionLost(err) || isUnreachable(err)) return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
-    if (/NJS-089|not supported.*Thin/i.test(firstLine(err))) return new DcnError('unavailable', `subscribing to ${table}: ${firstLine(err)}`, { hint: 'dcn watch needs node-oracledb 26 in Thin mode', cause: err });
+    if (isLoginDenied(err))
+      return new DcnError(
+        'login_denied',
+        `subscribing to ${table}: the database refused the login of the notification connection (${firstLine(err)})`,
+        { hint: 'if the password changed while the watch ran, start it again with the new one', cause: err },
+      );
+    if (isConnectionLost(err) || isUnreachable(err))
+      return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
+    if (/NJS-089|not supported.*Thin/i.test(firstLine(err)))
+      return new DcnError('unavailable', `subscribing to ${table}: ${firstLine(err)}`, {
+        hint: 'dcn watch needs node-oracledb 26 in Thin mode',
+        cause: err,
+      });
     return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
   }
 
@@ -269,7 +318,8 @@ export class Watch {
       sinceRenewal += this.#o.checkSeconds;
       // checked before a renewal too: a channel that had stopped means changes were missed, and
       // renewing would replace it without dropping what they changed
-      if (await this.#check()) sinceRenewal = 0; // subscribed anew just now
+      if (await this.#check())
+        sinceRenewal = 0; // subscribed anew just now
       else if (sinceRenewal >= renewEvery) {
         await this.#renew();
         sinceRenewal = 0;
@@ -283,7 +333,13 @@ export class Watch {
     const first = [...this.#tables.values()][0]!;
     let regId: number;
     try {
-      regId = (await this.#session!.subscribe(current.name, { sql: subscriptionQuery(first.table), timeoutSeconds: this.#o.timeoutSeconds, callback: (m) => this.#receive(current.name, m) })).regId;
+      regId = (
+        await this.#session!.subscribe(current.name, {
+          sql: subscriptionQuery(first.table),
+          timeoutSeconds: this.#o.timeoutSeconds,
+          callback: (m) => this.#receive(current.name, m),
+        })
+      ).regId;
     } catch (err) {
       throw this.#subscribeError(err, first.table);
     }
@@ -310,10 +366,17 @@ export class Watch {
     if (message.type === EVENT.OBJ_CHANGE) {
       this.#notifications++;
       const received = performance.now();
-      this.#queue = this.#queue.then(() => this.#handle(message, received)).catch((err: unknown) => this.#broken?.(new DcnError('connection_failed', `handling a notification: ${describe(err)}`, { cause: err })));
+      this.#queue = this.#queue
+        .then(() => this.#handle(message, received))
+        .catch((err: unknown) =>
+          this.#broken?.(
+            new DcnError('connection_failed', `handling a notification: ${describe(err)}`, { cause: err }),
+          ),
+        );
     }
     // the end of the current one (its timeout ran out, or the server stopped it): subscribe again
-    if ((message.type === EVENT.DEREG || message.registered === false) && name === this.#current?.name) this.#broken?.(new DcnError('connection_failed', 'the database ended the subscription'));
+    if ((message.type === EVENT.DEREG || message.registered === false) && name === this.#current?.name)
+      this.#broken?.(new DcnError('connection_failed', 'the database ended the subscription'));
   }
 
   async #handle(message: ChangeMessage, received: number): Promise<void> {
@@ -363,13 +426,27 @@ export class Watch {
         if (t.byOrder) {
           this.#o.cache.dropSync(t.function, Number(keys[0]));
           await this.#o.cache.publishDrop(t.function, Number(keys[0]));
-          this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, order: Number(keys[0]), latencyMs: latencyMs() });
+          this.#emit({
+            action: 'dropped',
+            table: t.table,
+            operation,
+            function: t.function,
+            order: Number(keys[0]),
+            latencyMs: latencyMs(),
+          });
         } else {
           for (const args of keyArguments(keys)) {
             this.#o.cache.dropSync(t.function, ...args);
             await this.#o.cache.publishDrop(t.function, ...args);
           }
-          this.#emit({ action: 'dropped', table: t.table, operation, function: t.function, keys, latencyMs: latencyMs() });
+          this.#emit({
+            action: 'dropped',
+            table: t.table,
+            operation,
+            function: t.function,
+            keys,
+            latencyMs: latencyMs(),
+          });
         }
         this.#drops++;
       }
@@ -378,18 +455,28 @@ export class Watch {
 
   /** Why a change drops all of a table's results, as the callback decides; undefined: per key. */
   #tableLevel(t: WatchedTable, change: NonNullable<ChangeMessage['tables']>[number]): string | undefined {
-    if ((change.operation & (OP.DROP | OP.ALTER)) !== 0) return `table ${operationNames(change.operation & (OP.DROP | OP.ALTER))}`;
+    if ((change.operation & (OP.DROP | OP.ALTER)) !== 0)
+      return `table ${operationNames(change.operation & (OP.DROP | OP.ALTER))}`;
     if (t.key === null) return 'the table has no key';
-    if ((change.operation & OP.ALL_ROWS) !== 0 || !change.rows || change.rows.length === 0) return 'all rows: no ROWIDs';
+    if ((change.operation & OP.ALL_ROWS) !== 0 || !change.rows || change.rows.length === 0)
+      return 'all rows: no ROWIDs';
     if (change.rows.some((r) => (r.operation & OP.DELETE) !== 0)) return 'rows deleted: their keys cannot be looked up';
-    if (!t.keyImmutable && change.rows.some((r) => (r.operation & OP.UPDATE) !== 0)) return 'rows updated: an update may have changed a key, whose old value it does not name';
+    if (!t.keyImmutable && change.rows.some((r) => (r.operation & OP.UPDATE) !== 0))
+      return 'rows updated: an update may have changed a key, whose old value it does not name';
     return undefined;
   }
 
   async #dropAll(t: WatchedTable, operation: string, latencyMs: () => number, reason: string): Promise<void> {
     await this.#o.cache.dropAll(t.function);
     this.#drops++;
-    this.#emit({ action: 'dropped-all', table: t.table, operation, function: t.function, reason, latencyMs: latencyMs() });
+    this.#emit({
+      action: 'dropped-all',
+      table: t.table,
+      operation,
+      function: t.function,
+      reason,
+      latencyMs: latencyMs(),
+    });
   }
 
   /** Closes the session; its subscription is removed first where the session still can (else the server's timeout removes it). */

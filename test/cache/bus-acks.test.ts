@@ -63,10 +63,18 @@ const MUST_SEE = `(root, k, t) => {
   return must;
 }`;
 // the same rule the members run, in this process
-const mustSee = new Function('readFileSync', `return ${MUST_SEE}`)(readFileSync) as (root: string, k: number, t: number) => number;
+const mustSee = new Function('readFileSync', `return ${MUST_SEE}`)(readFileSync) as (
+  root: string,
+  k: number,
+  t: number,
+) => number;
 
 /** A member in a process of its own: reads its keys through its cache, counts stale reads, tells them on SIGTERM (or when asked). */
-function member(url: string, channel: string, db: string): { child: ChildProcess; report(): Promise<{ reads: number; hits: number; stale: number; state: string }> } {
+function member(
+  url: string,
+  channel: string,
+  db: string,
+): { child: ChildProcess; report(): Promise<{ reads: number; hits: number; stale: number; state: string }> } {
   const code = `
     const { ResultCache } = await import(${JSON.stringify(new URL('../../dist/src/cache/result-cache.js', import.meta.url).href)});
     const { mkdtempSync, readFileSync } = await import('node:fs');
@@ -87,7 +95,9 @@ function member(url: string, channel: string, db: string): { child: ChildProcess
       await new Promise((res) => setTimeout(res, 1));
     }
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return {
     child,
     report: () => new Promise((resolve) => child.once('message', (m) => resolve(m as never)) && child.send('report')),
@@ -209,7 +219,9 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     expect(r.drops).toBeGreaterThan(20);
     // a drop waits at most the lease (and its margin) for a member that does not answer
     expect(r.slowestDrop).toBeLessThan(2 * LEASE + 500);
-    expect(warnings.join('\n')).toMatch(/caught up from the log: \d+ drop\(s\) it missed were applied, every other entry kept/);
+    expect(warnings.join('\n')).toMatch(
+      /caught up from the log: \d+ drop\(s\) it missed were applied, every other entry kept/,
+    );
     expect(await reader.callWith('other', {}, () => 'recomputed', 1)).toEqual({ value: 'kept', hit: true });
   });
 

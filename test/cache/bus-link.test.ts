@@ -109,11 +109,32 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   });
 
   /** A writer straight on the server, a reader through a proxy of its own. */
-  async function pair(leaseMs = LEASE): Promise<{ writer: ResultCache; reader: ResultCache; proxy: TcpProxy; warnings: string[]; backAfter(t: number): number }> {
+  async function pair(
+    leaseMs = LEASE,
+  ): Promise<{
+    writer: ResultCache;
+    reader: ResultCache;
+    proxy: TcpProxy;
+    warnings: string[];
+    backAfter(t: number): number;
+  }> {
     const proxy = await startProxy(redis.port);
     const channel = `dcn:link-${Math.random()}`;
-    const writer = new ResultCache({ dir: dir(), bus: redis.url, channel, busLeaseMs: leaseMs, sweepIntervalSeconds: 0 });
-    const reader = new ResultCache({ dir: dir(), bus: proxy.url, channel, busLeaseMs: leaseMs, sweepIntervalSeconds: 0, warningIntervalSeconds: 0 });
+    const writer = new ResultCache({
+      dir: dir(),
+      bus: redis.url,
+      channel,
+      busLeaseMs: leaseMs,
+      sweepIntervalSeconds: 0,
+    });
+    const reader = new ResultCache({
+      dir: dir(),
+      bus: proxy.url,
+      channel,
+      busLeaseMs: leaseMs,
+      sweepIntervalSeconds: 0,
+      warningIntervalSeconds: 0,
+    });
     const warnings: string[] = [];
     const ups: number[] = [];
     writer.on('warning', () => undefined);
@@ -138,7 +159,11 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     const { writer, reader } = await pair();
     const oracle = runOracle(writer, reader, LEASE);
     const { progress } = oracle;
-    await until('enough reads, hits and drops', () => progress.reads > 100 && progress.hits > 10 && progress.drops > 50, 30_000);
+    await until(
+      'enough reads, hits and drops',
+      () => progress.reads > 100 && progress.hits > 10 && progress.drops > 50,
+      30_000,
+    );
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hits).toBeGreaterThan(10);
@@ -167,7 +192,11 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
     const back = backAfter(fault);
-    await until('served again, and enough reads', () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100, 30_000);
+    await until(
+      'served again, and enough reads',
+      () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100,
+      30_000,
+    );
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hitsBetween(fault + LEASE, back)).toBe(0);
@@ -186,7 +215,11 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
     const back = backAfter(fault);
-    await until('served again, and enough reads', () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100, 30_000);
+    await until(
+      'served again, and enough reads',
+      () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100,
+      30_000,
+    );
     const r = await oracle.stop();
     expectSound(r);
     expect(r.hitsBetween(fault + LEASE, back)).toBe(0);
@@ -227,7 +260,11 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     }
     await until('both back', () => reader.busState() === 'up' && writer.busState() === 'up');
     const back = backAfter(fault);
-    await until('served again, and enough reads', () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100, 30_000);
+    await until(
+      'served again, and enough reads',
+      () => oracle.hitsSince(back) > 0 && oracle.progress.reads > 100,
+      30_000,
+    );
     const r = await oracle.stop();
     expectSound(r);
     expect(r.failedDrops).toBeGreaterThan(0);

@@ -122,7 +122,10 @@ describe('bus URLs', () => {
 
   it('an unreachable server: ready() rejects without the password, and the cache computes every call', async () => {
     const c = new ResultCache({ dir: dir(), bus: 'redis://app:s3cret@127.0.0.1:1/0', sweepIntervalSeconds: 0 });
-    const err = await c.ready().then(() => undefined, (e: Error) => e);
+    const err = await c.ready().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/cannot reach the bus at redis:\/\/app:\*\*\*@127\.0\.0\.1:1\/0 channel dcn:cache/);
     expect(err?.message).not.toContain('s3cret');
     let runs = 0;
@@ -149,11 +152,20 @@ describe('dcn listen --bus: one listener serves a whole fleet', () => {
 
   it('publishes every drop before answering, shows the bus on /healthz, and answers 500 while the bus is down', async () => {
     const { startListener } = await import('../../src/listener/listener.js');
-    const listenerCache = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:fleet', sweepIntervalSeconds: 0 });
+    const listenerCache = new ResultCache({
+      dir: dir(),
+      bus: redis.url,
+      channel: 'dcn:fleet',
+      sweepIntervalSeconds: 0,
+    });
     await listenerCache.ready();
     const server = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:fleet', sweepIntervalSeconds: 0 });
     await server.ready();
-    const listener = await startListener({ cache: listenerCache, port: 0, tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee' } });
+    const listener = await startListener({
+      cache: listenerCache,
+      port: 0,
+      tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee' },
+    });
     try {
       const base = listener.url;
       await server.call('getOrderFields', () => 'on another host', 2408);
@@ -163,7 +175,10 @@ describe('dcn listen --bus: one listener serves a whole fleet', () => {
       await until('the order dropped on the other server', async () => !(await server.has('getOrderFields', 2408)));
       expect((await get(`${base}?table=EMPLOYEES&key=7`)).status).toBe(200);
       await until('the employee dropped on the other server', async () => !(await server.has('getEmployee', 7)));
-      expect(JSON.parse((await get(base.replace(/\/phpcache.*/, '/healthz'))).body)).toMatchObject({ ok: true, bus: 'up' });
+      expect(JSON.parse((await get(base.replace(/\/phpcache.*/, '/healthz'))).body)).toMatchObject({
+        ok: true,
+        bus: 'up',
+      });
       await redis.kill();
       await until('the listener off the bus', () => listenerCache.busState() === 'down');
       const failed = await get(`${base}?order_no=2409&table=ORDERS`);
@@ -172,9 +187,17 @@ describe('dcn listen --bus: one listener serves a whole fleet', () => {
       expect((await get(`${base}?table=ORDERS`)).status).toBe(500); // a table-level one too
       const health = await get(base.replace(/\/phpcache.*/, '/healthz'));
       expect(health.status).toBe(503); // 200 only while the cache can serve safely
-      expect(JSON.parse(health.body)).toMatchObject({ ok: false, bus: 'down', reason: expect.stringMatching(/^bus redis:\/\/127\.0\.0\.1:\d+ channel dcn:fleet: /) });
+      expect(JSON.parse(health.body)).toMatchObject({
+        ok: false,
+        bus: 'down',
+        reason: expect.stringMatching(/^bus redis:\/\/127\.0\.0\.1:\d+ channel dcn:fleet: /),
+      });
       await redis.restart();
-      await until('both back on the bus', () => listenerCache.busState() === 'up' && server.busState() === 'up', 10_000);
+      await until(
+        'both back on the bus',
+        () => listenerCache.busState() === 'up' && server.busState() === 'up',
+        10_000,
+      );
       // the server dropped everything when it came back: 2409, whose drop was lost, is not served stale
       expect(await server.has('getOrderFields', 2409)).toBe(false);
     } finally {
@@ -191,11 +214,21 @@ describe('dcn listen and dcn watch take --bus', () => {
     const bad = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', 'http://cache:6379']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/the bus scheme http is not supported: use redis:\/\/ or rediss:\/\//);
-    const down = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', 'redis://app:s3cret@127.0.0.1:1']);
+    const down = await runCli([
+      'listen',
+      '--port',
+      '0',
+      '--cache-dir',
+      dir(),
+      '--bus',
+      'redis://app:s3cret@127.0.0.1:1',
+    ]);
     expect(down.code).toBe(6);
     expect(down.stderr).toMatch(/cannot reach the bus at redis:\/\/app:\*\*\*@127\.0\.0\.1:1 channel dcn:cache/);
     expect(down.stderr + down.stdout).not.toContain('s3cret');
-    const watch = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', dir(), '--bus', 'redis://127.0.0.1:1'], { env: { ...DB_ENV, DCN_BUS_CHANNEL: 'bad channel!' } });
+    const watch = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', dir(), '--bus', 'redis://127.0.0.1:1'], {
+      env: { ...DB_ENV, DCN_BUS_CHANNEL: 'bad channel!' },
+    });
     expect(watch.code).toBe(2);
     expect(watch.stderr).toMatch(/bad channel! is not a channel name/);
     expect(watch.driverLoads()).toBe(0);
@@ -217,7 +250,9 @@ describe('three cache processes on one bus', () => {
       });
       process.send({ ready: true });
     `;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let next = 0;
     const ask = <T>(m: Record<string, unknown>) =>
       new Promise<T>((resolve) => {
@@ -250,7 +285,8 @@ describe('three cache processes on one bus', () => {
       await Promise.all([a.ready(), b.ready, c.ready]);
       await Promise.all([b.fill([1, 2, 3]), c.fill([1, 2, 3])]);
       await a.drop('getOrderFields', 2);
-      for (const p of [b, c]) await until('the drop in the other process', async () => (await p.has([2])).held[0] === false);
+      for (const p of [b, c])
+        await until('the drop in the other process', async () => (await p.has([2])).held[0] === false);
       expect((await b.has([1, 3])).held).toEqual([true, true]);
       await redis.kill();
       for (const p of [b, c]) await until('off the bus', async () => (await p.has([1])).state === 'down');
@@ -279,13 +315,21 @@ describe('the memory tier, made coherent by the bus', () => {
 
   it('needs a bus', () => {
     expect(() => new ResultCache({ dir: dir(), memory: true })).toThrow(/the memory tier needs a bus/);
-    expect(() => new ResultCache({ dir: dir(), bus: redis.url, memory: 0 })).toThrow(/memory must be true or a number of bytes/);
+    expect(() => new ResultCache({ dir: dir(), bus: redis.url, memory: 0 })).toThrow(
+      /memory must be true or a number of bytes/,
+    );
   });
 
   it('serves hits from memory without asking the disk, and drops through the bus still reach it', async () => {
     const { renameSync } = await import('node:fs');
     const a = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:mem', sweepIntervalSeconds: 0 });
-    const fast = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:mem', memory: true, sweepIntervalSeconds: 0 });
+    const fast = new ResultCache({
+      dir: dir(),
+      bus: redis.url,
+      channel: 'dcn:mem',
+      memory: true,
+      sweepIntervalSeconds: 0,
+    });
     const disk = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:mem', sweepIntervalSeconds: 0 });
     try {
       await Promise.all([a.ready(), fast.ready(), disk.ready()]);
@@ -306,7 +350,13 @@ describe('the memory tier, made coherent by the bus', () => {
   });
 
   it('keeps to its bound in bytes, least recently used first', async () => {
-    const c = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:bound', memory: 1000, sweepIntervalSeconds: 0 });
+    const c = new ResultCache({
+      dir: dir(),
+      bus: redis.url,
+      channel: 'dcn:bound',
+      memory: 1000,
+      sweepIntervalSeconds: 0,
+    });
     try {
       await c.ready();
       for (let i = 0; i < 10; i++) await c.call('f', () => 'x'.repeat(200), i); // about 200 bytes each
@@ -321,7 +371,13 @@ describe('the memory tier, made coherent by the bus', () => {
   });
 
   it('is bypassed while the bus is down, and empty once it is back', async () => {
-    const c = new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:memdown', memory: true, sweepIntervalSeconds: 0 });
+    const c = new ResultCache({
+      dir: dir(),
+      bus: redis.url,
+      channel: 'dcn:memdown',
+      memory: true,
+      sweepIntervalSeconds: 0,
+    });
     try {
       await c.ready();
       await c.call('f', () => 'before', 1);
@@ -367,19 +423,39 @@ describe('a bus with a password', () => {
   it('connects with the password in the URL, and a wrong one is refused without being printed', async () => {
     const redis = await startRedis('s3cret-bus');
     const url = `redis://:s3cret-bus@127.0.0.1:${redis.port}/0`;
-    const [a, b] = [new ResultCache({ dir: dir(), bus: url, sweepIntervalSeconds: 0 }), new ResultCache({ dir: dir(), bus: url, sweepIntervalSeconds: 0 })];
-    const wrong = new ResultCache({ dir: dir(), bus: `redis://:wrong-one@127.0.0.1:${redis.port}/0`, sweepIntervalSeconds: 0 });
+    const [a, b] = [
+      new ResultCache({ dir: dir(), bus: url, sweepIntervalSeconds: 0 }),
+      new ResultCache({ dir: dir(), bus: url, sweepIntervalSeconds: 0 }),
+    ];
+    const wrong = new ResultCache({
+      dir: dir(),
+      bus: `redis://:wrong-one@127.0.0.1:${redis.port}/0`,
+      sweepIntervalSeconds: 0,
+    });
     try {
       await Promise.all([a.ready(), b.ready()]);
       await b.call('f', () => 1, 1);
       await a.drop('f', 1);
       await until('the drop', async () => !(await b.has('f', 1)));
-      const err = await wrong.ready().then(() => undefined, (e: Error) => e);
+      const err = await wrong.ready().then(
+        () => undefined,
+        (e: Error) => e,
+      );
       // named as a password problem, not as a bus to start
-      expect(err?.message).toMatch(/the bus at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 channel dcn:cache refused the password \(WRONGPASS/);
+      expect(err?.message).toMatch(
+        /the bus at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/0 channel dcn:cache refused the password \(WRONGPASS/,
+      );
       expect(err?.message).not.toMatch(/wrong-one|s3cret-bus/);
       const { runCli } = await import('../support/cli.js');
-      const cli = await runCli(['listen', '--port', '0', '--cache-dir', dir(), '--bus', `redis://127.0.0.1:${redis.port}/0`]);
+      const cli = await runCli([
+        'listen',
+        '--port',
+        '0',
+        '--cache-dir',
+        dir(),
+        '--bus',
+        `redis://127.0.0.1:${redis.port}/0`,
+      ]);
       expect(cli.code).toBe(6);
       expect(cli.stderr).toMatch(/refused the password \(NOAUTH/);
       expect(cli.stderr).toMatch(/give the password Redis expects/);
@@ -395,7 +471,27 @@ describe('a bus over TLS (rediss://)', () => {
     const { execFileSync } = await import('node:child_process');
     const certs = dir();
     const [cert, key] = [join(certs, 'cert.pem'), join(certs, 'key.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const redis = await startRedis(undefined, { cert, key });
     try {
       expect(redis.url).toMatch(/^rediss:\/\//);
@@ -412,7 +508,11 @@ describe('a bus over TLS (rediss://)', () => {
         console.log(JSON.stringify({ held: await b.has('f', 1), state: b.busState() }));
         a.close(); b.close();
       `;
-      const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert }, encoding: 'utf8', timeout: 20_000 });
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: cert },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ held: false, state: 'up' });
     } finally {
       await redis.stop();
@@ -477,7 +577,10 @@ describe('a cache that joins the bus', () => {
 describe('its own drops', () => {
   it('are not applied again by the instance that published them', async () => {
     const redis = await startRedis();
-    const [a, b] = [new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:own', sweepIntervalSeconds: 0 }), new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:own', sweepIntervalSeconds: 0 })];
+    const [a, b] = [
+      new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:own', sweepIntervalSeconds: 0 }),
+      new ResultCache({ dir: dir(), bus: redis.url, channel: 'dcn:own', sweepIntervalSeconds: 0 }),
+    ];
     const applied = { a: 0, b: 0 };
     a.on('busDrop', () => applied.a++);
     b.on('busDrop', () => applied.b++);
@@ -488,7 +591,7 @@ describe('its own drops', () => {
       await until('b applied both', () => applied.b === 2);
       // b's drop reaches a after a's own two (Redis took those first): once a applied it, a has seen them
       await b.drop('h', 1);
-      await until('a applied b\'s drop', () => applied.a === 1);
+      await until("a applied b's drop", () => applied.a === 1);
       expect(applied).toEqual({ a: 1, b: 2 });
     } finally {
       a.close();

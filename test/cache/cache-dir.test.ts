@@ -15,7 +15,13 @@ const monthAgo = (Date.now() - 30 * 86_400_000) / 1000;
 
 /** User files shaped like the old cache's: a claim, a value, a temporary file, 30 days old. */
 function userFiles(dir: string): string[] {
-  const files = [join(dir, 'certs', 'server.key'), join(dir, 'data', 'run1.val'), join(dir, 'build.tmp'), join(dir, 'getOrderFields', 'notes.val'), join(dir, 'getOrderFields', 'a.key')];
+  const files = [
+    join(dir, 'certs', 'server.key'),
+    join(dir, 'data', 'run1.val'),
+    join(dir, 'build.tmp'),
+    join(dir, 'getOrderFields', 'notes.val'),
+    join(dir, 'getOrderFields', 'a.key'),
+  ];
   for (const f of files) {
     mkdirSync(join(f, '..'), { recursive: true });
     writeFileSync(f, 'mine');
@@ -24,11 +30,13 @@ function userFiles(dir: string): string[] {
   return files;
 }
 
-describe('the cache directory is dcn\'s only where it can prove it', () => {
+describe("the cache directory is dcn's only where it can prove it", () => {
   it('refuses a directory that holds files without its marker, naming some of them', () => {
     const dir = tempDir();
     const files = userFiles(dir);
-    expect(() => new ResultCache({ dir, sweepIntervalSeconds: 0 })).toThrow(/not a dcn cache directory.*(certs|data|build\.tmp|getOrderFields)/s);
+    expect(() => new ResultCache({ dir, sweepIntervalSeconds: 0 })).toThrow(
+      /not a dcn cache directory.*(certs|data|build\.tmp|getOrderFields)/s,
+    );
     for (const f of files) expect(existsSync(f)).toBe(true);
   });
 
@@ -51,7 +59,13 @@ describe('the cache directory is dcn\'s only where it can prove it', () => {
   it('never removes a user file put into its directory: not by a sweep, a drop, a dropAll or the drop of everything on the bus', async () => {
     const dir = tempDir();
     let now = Date.now();
-    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, leftoverAgeSeconds: 1, lifetimeSeconds: 1, now: () => now });
+    const cache = new ResultCache({
+      dir,
+      sweepIntervalSeconds: 0,
+      leftoverAgeSeconds: 1,
+      lifetimeSeconds: 1,
+      now: () => now,
+    });
     await cache.call('getOrderFields', () => 'cached', 1);
     const files = userFiles(dir);
     now += 60_000;
@@ -82,7 +96,10 @@ describe('dcn listen --cache-dir', () => {
   it('exits 2 on a directory of user files, naming some and what to do, and removes nothing', async () => {
     const dir = tempDir();
     const files = userFiles(dir);
-    const r = await runCli(['listen', '--port', '0', '--cache-dir', '.'], { cwd: dir, stop: new Promise(() => undefined) });
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', '.'], {
+      cwd: dir,
+      stop: new Promise(() => undefined),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not a dcn cache directory/);
     expect(r.stderr).toMatch(/certs|data|build\.tmp|getOrderFields/);
@@ -93,14 +110,19 @@ describe('dcn listen --cache-dir', () => {
   it('refuses an empty --cache-dir (exit 2), leaving the current directory alone', async () => {
     const dir = tempDir();
     const files = userFiles(dir);
-    const r = await runCli(['listen', '--port', '0', '--cache-dir', '', '--map', 'ORDERS=getOrderFields'], { cwd: dir, stop: new Promise(() => undefined) });
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', '', '--map', 'ORDERS=getOrderFields'], {
+      cwd: dir,
+      stop: new Promise(() => undefined),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--cache-dir.*empty/);
     for (const f of files) expect(existsSync(f)).toBe(true);
   });
 
   it('refuses --cache-dir /proc/x with exit 2, at once', async () => {
-    const r = await runCli(['listen', '--port', '0', '--cache-dir', '/proc/dcn-x'], { stop: new Promise(() => undefined) });
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', '/proc/dcn-x'], {
+      stop: new Promise(() => undefined),
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\/proc/);
   }, 10_000);

@@ -9,7 +9,9 @@ describe('a value and its claim', () => {
   it('serves no value computed under another claim of the key (another process dropped it and claimed it again)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-lookup-'));
     const writer = new ResultCache({ dir, sweepIntervalSeconds: 0 });
-    expect(await writer.call('getOrderFields', () => 'computed before the drop', 2408)).toBe('computed before the drop');
+    expect(await writer.call('getOrderFields', () => 'computed before the drop', 2408)).toBe(
+      'computed before the drop',
+    );
     const key = join(dir, 'getOrderFields.dcn-fn', `${argumentsHash([2408])}.dcn-key`);
     expect(readFileSync(key, 'utf8')).toMatch(/^\{"t":"[^"]+"\}$/);
     // the claim another process made after its drop: its value is not stored yet, the old one still is

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryTier, type MemoryEntry } from '../../src/cache/memory-tier.js';
 
-const entry = (bytes: number, value: unknown = bytes): MemoryEntry => ({ ino: 1, mtimeMs: 1, expires: Infinity, value, bytes, touched: 0 });
+const entry = (bytes: number, value: unknown = bytes): MemoryEntry => ({
+  ino: 1,
+  mtimeMs: 1,
+  expires: Infinity,
+  value,
+  bytes,
+  touched: 0,
+});
 
 describe('the memory tier', () => {
   it('keeps at most maxEntries, least recently remembered first out, across functions', () => {

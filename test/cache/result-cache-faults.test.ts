@@ -4,7 +4,17 @@
  * tmpfs where this machine lets us mount one (as root, as CI runs); injected errors otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,7 +111,14 @@ describe('never stale', () => {
     const first = cache.call('getOrderFields', q, 2408);
     await firstBegan; // the first computation has read the row
     db = 'new';
-    const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(distCache)}).then(({ ResultCache }) => new ResultCache({ dir: ${JSON.stringify(dir)} }).drop('getOrderFields', 2408)).then((d) => process.stdout.write(String(d)))`], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `import(${JSON.stringify(distCache)}).then(({ ResultCache }) => new ResultCache({ dir: ${JSON.stringify(dir)} }).drop('getOrderFields', 2408)).then((d) => process.stdout.write(String(d)))`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.stdout).toBe('true');
     expect(await cache.call('getOrderFields', q, 2408)).toBe('new');
     await first;
@@ -141,7 +158,9 @@ describe('never stale', () => {
         }));
         process.stdout.write(JSON.stringify({ calls, stale }));
       });`;
-    const children = Array.from({ length: 4 }, () => spawn(process.execPath, ['-e', caller], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['-e', caller], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    );
     const results = children.map(
       (child) =>
         new Promise<{ calls: number; stale: number }>((resolve) => {
@@ -162,7 +181,10 @@ describe('never stale', () => {
       writeAtomic(droppedFile, String(version)); // … and from now on no caller may see older
       await sleep(3 + Math.random() * 6);
     }
-    const totals = (await Promise.all(results)).reduce((a, b) => ({ calls: a.calls + b.calls, stale: a.stale + b.stale }));
+    const totals = (await Promise.all(results)).reduce((a, b) => ({
+      calls: a.calls + b.calls,
+      stale: a.stale + b.stale,
+    }));
     expect(totals.calls).toBeGreaterThanOrEqual(children.length * callsEach);
     expect(version).toBeGreaterThan(versions);
     expect(totals.stale).toBe(0);
@@ -193,7 +215,21 @@ describe('arguments: distinct entries, or a TypeError before the function runs',
   });
 
   it('gives equal keys to equal Maps, Sets and objects in any order', () => {
-    expect(encodeArguments([new Map([['a', 1], ['b', 2]])])).toBe(encodeArguments([new Map([['b', 2], ['a', 1]])]));
+    expect(
+      encodeArguments([
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ]),
+    ).toBe(
+      encodeArguments([
+        new Map([
+          ['b', 2],
+          ['a', 1],
+        ]),
+      ]),
+    );
     expect(encodeArguments([new Set([1, 2])])).toBe(encodeArguments([new Set([2, 1])]));
     expect(encodeArguments([{ b: 2, a: 1 }])).toBe(encodeArguments([{ a: 1, b: 2 }]));
     expect(argumentsHash([2408])).not.toBe(argumentsHash(['2408']));
@@ -204,7 +240,14 @@ describe('arguments: distinct entries, or a TypeError before the function runs',
     ['a symbol', Symbol('s')],
     ['a class instance', new (class Order {})()],
     ['a RegExp', /x/],
-    ['a circular object', (() => { const o: Record<string, unknown> = {}; o.self = o; return o; })()],
+    [
+      'a circular object',
+      (() => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      })(),
+    ],
     ['a Float64Array', new Float64Array([1])],
     ['an array with a property besides its elements', Object.assign([1], { region: 'EU' })],
     ['an array with a hole', new Array<number>(3).fill(1, 0, 1)],
@@ -220,7 +263,14 @@ describe('arguments: distinct entries, or a TypeError before the function runs',
 describe('results that cannot be stored', () => {
   const unstorable: [string, () => unknown][] = [
     ['a BigInt', () => ({ total: 10n })],
-    ['a circular object', () => { const o: Record<string, unknown> = {}; o.self = o; return o; }],
+    [
+      'a circular object',
+      () => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      },
+    ],
     ['a function', () => ({ f: () => 1 })],
     ['a Symbol', () => [Symbol('s')]],
     ['a Map', () => new Map([['a', 1]])],
@@ -253,13 +303,14 @@ describe('results that cannot be stored', () => {
     expect(hit).toEqual(miss);
   });
 
-  it('reads back from disk values of every size up to the limit, around the read buffer\'s 64 KiB too', async () => {
+  it("reads back from disk values of every size up to the limit, around the read buffer's 64 KiB too", async () => {
     const dir = tempDir();
     const writer = new ResultCache({ dir, sweepIntervalSeconds: 0 });
     const sizes = [0, 1, 65_000, 65_536 - 40, 65_536, 70_000, 1_000_000];
     for (const n of sizes) await writer.call('f', () => 'é'.repeat(n / 2) + 'x'.repeat(n % 2), n);
     const reader = new ResultCache({ dir, sweepIntervalSeconds: 0 }); // nothing in memory: all from disk
-    for (const n of sizes) expect(await reader.call('f', () => 'computed again', n), `${n}`).toBe('é'.repeat(n / 2) + 'x'.repeat(n % 2));
+    for (const n of sizes)
+      expect(await reader.call('f', () => 'computed again', n), `${n}`).toBe('é'.repeat(n / 2) + 'x'.repeat(n % 2));
   });
 
   it('returns a value larger than maxValueBytes uncached, with a warning', async () => {
@@ -300,20 +351,33 @@ describe('bounded disk', () => {
   it('sweeps the temporary file of a writer killed mid-write, and only once it is old', async () => {
     const dir = tempDir();
     // a writer that writes a large value slowly enough to be killed in the middle
-    const writer = spawn(process.execPath, ['-e', `
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const fs = require('node:fs');
       import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
         const cache = new ResultCache({ dir: ${JSON.stringify(dir)}, maxValueBytes: 300e6 });
         const big = 'x'.repeat(100e6); // 100 MB: its write takes long enough to be killed in
         process.stdout.write('ready\\n');
         for (;;) { await cache.drop('items', 1); await cache.call('items', () => big, 1); }
-      });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await new Promise<void>((resolve) => writer.stdout.once('data', () => resolve()));
     let tmps: string[] = [];
     const deadline = Date.now() + 10_000;
     while (tmps.length === 0 && Date.now() < deadline) {
       // a value's temporary file, part-written (a claim's is tiny and renamed at once)
-      tmps = existsSync(join(dir, 'items.dcn-fn')) ? readdirSync(join(dir, 'items.dcn-fn')).filter((f) => f.endsWith('.dcn-tmp') && (statSync(join(dir, 'items.dcn-fn', f), { throwIfNoEntry: false })?.size ?? 0) > 1e6) : [];
+      tmps = existsSync(join(dir, 'items.dcn-fn'))
+        ? readdirSync(join(dir, 'items.dcn-fn')).filter(
+            (f) =>
+              f.endsWith('.dcn-tmp') &&
+              (statSync(join(dir, 'items.dcn-fn', f), { throwIfNoEntry: false })?.size ?? 0) > 1e6,
+          )
+        : [];
       if (tmps.length === 0) await sleep(1);
     }
     writer.kill('SIGKILL');
@@ -406,22 +470,25 @@ describe('a sick disk degrades the cache, never the application', () => {
   if (canMount) canMount.umount();
   const onTmpfs = canMount ? it : it.skip;
 
-  onTmpfs('runs the function and returns its value when the disk is full (ENOSPC), and leaves nothing behind', async () => {
-    const fs = smallTmpfs(64)!;
-    mounts.push(fs);
-    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
-    const warnings = collectWarnings(cache);
-    await cache.call('small', () => 1, 1); // the directory exists and works
-    const big = 'b'.repeat(200_000); // larger than the whole filesystem
-    let runs = 0;
-    for (let i = 0; i < 3; i++) expect(await cache.call('big', () => (runs++, big), 1)).toBe(big);
-    expect(runs).toBe(3);
-    expect(warnings.filter((w) => w.code === 'write_failed')).toHaveLength(1); // rate-limited
-    expect(warnings[0]!.message).toMatch(/ENOSPC/);
-    expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.dcn-tmp'))).toEqual([]);
-    expect(bytesBelow(fs.dir)).toBeLessThan(4096);
-    expect(await cache.call('small', () => 2, 1)).toBe(1); // what was cached still serves
-  });
+  onTmpfs(
+    'runs the function and returns its value when the disk is full (ENOSPC), and leaves nothing behind',
+    async () => {
+      const fs = smallTmpfs(64)!;
+      mounts.push(fs);
+      const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+      const warnings = collectWarnings(cache);
+      await cache.call('small', () => 1, 1); // the directory exists and works
+      const big = 'b'.repeat(200_000); // larger than the whole filesystem
+      let runs = 0;
+      for (let i = 0; i < 3; i++) expect(await cache.call('big', () => (runs++, big), 1)).toBe(big);
+      expect(runs).toBe(3);
+      expect(warnings.filter((w) => w.code === 'write_failed')).toHaveLength(1); // rate-limited
+      expect(warnings[0]!.message).toMatch(/ENOSPC/);
+      expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.dcn-tmp'))).toEqual([]);
+      expect(bytesBelow(fs.dir)).toBeLessThan(4096);
+      expect(await cache.call('small', () => 2, 1)).toBe(1); // what was cached still serves
+    },
+  );
 
   onTmpfs('runs the function when the directory is read-only (EROFS), and still serves what it has', async () => {
     const fs = smallTmpfs(256)!;
@@ -437,41 +504,52 @@ describe('a sick disk degrades the cache, never the application', () => {
     expect(warnings[0]!.message).toMatch(/EROFS/);
   });
 
-  onTmpfs('stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds', async () => {
-    const fs = smallTmpfs(4096)!; // room for 50 entries twice (a page a file)
-    mounts.push(fs);
-    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
-    const warnings = collectWarnings(cache);
-    for (let n = 0; n < 50; n++) await cache.call('f', () => 'before the change', n);
-    expect(cache.health()).toEqual({ ok: true });
-    fs.remountReadOnly();
-    expect(cache.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot be written \(EROFS\)/) });
-    for (let n = 0; n < 50; n++) expect(() => cache.dropSync('f', n)).toThrow(/EROFS/);
-    await expect(cache.dropAll('f')).rejects.toThrow(/EROFS/);
-    // none of the 50 reads returns the value whose drop failed
-    for (let n = 0; n < 50; n++) expect(await cache.call('f', () => 'after the change', n)).toBe('after the change');
-    expect(warnings.map((w) => w.code)).toContain('drop_failed');
-    expect(cache.health()).toMatchObject({ ok: false });
-    fs.remountReadWrite();
-    const end = Date.now() + 10_000;
-    while (!cache.health().ok && Date.now() < end) await sleep(20);
-    expect(cache.health()).toEqual({ ok: true });
-    expect(await cache.call('f', () => 'recomputed', 1)).toBe('recomputed'); // everything was dropped on the way back
-    expect(await cache.call('f', () => 'not again', 1)).toBe('recomputed');
-  }, 20_000);
+  onTmpfs(
+    'stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds',
+    async () => {
+      const fs = smallTmpfs(4096)!; // room for 50 entries twice (a page a file)
+      mounts.push(fs);
+      const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+      const warnings = collectWarnings(cache);
+      for (let n = 0; n < 50; n++) await cache.call('f', () => 'before the change', n);
+      expect(cache.health()).toEqual({ ok: true });
+      fs.remountReadOnly();
+      expect(cache.health()).toMatchObject({ ok: false, reason: expect.stringMatching(/cannot be written \(EROFS\)/) });
+      for (let n = 0; n < 50; n++) expect(() => cache.dropSync('f', n)).toThrow(/EROFS/);
+      await expect(cache.dropAll('f')).rejects.toThrow(/EROFS/);
+      // none of the 50 reads returns the value whose drop failed
+      for (let n = 0; n < 50; n++) expect(await cache.call('f', () => 'after the change', n)).toBe('after the change');
+      expect(warnings.map((w) => w.code)).toContain('drop_failed');
+      expect(cache.health()).toMatchObject({ ok: false });
+      fs.remountReadWrite();
+      const end = Date.now() + 10_000;
+      while (!cache.health().ok && Date.now() < end) await sleep(20);
+      expect(cache.health()).toEqual({ ok: true });
+      expect(await cache.call('f', () => 'recomputed', 1)).toBe('recomputed'); // everything was dropped on the way back
+      expect(await cache.call('f', () => 'not again', 1)).toBe('recomputed');
+    },
+    20_000,
+  );
 
   it('runs the function when it may not write the directory (EACCES, as another user)', () => {
     if (process.getuid?.() !== 0) return; // only root can run the child as another user
     const dir = tempDir();
     mkdirSync(join(dir, 'cache'), { mode: 0o555 });
     spawnSync('chmod', ['755', dir]);
-    const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
       const cache = new ResultCache({ dir: ${JSON.stringify(join(dir, 'cache'))}, sweepIntervalSeconds: 0 });
       const warnings = [];
       cache.on('warning', (w) => warnings.push(w.code + ': ' + w.message));
       const v = await cache.call('f', () => 'computed', 1);
       process.stdout.write(JSON.stringify({ v, warnings }));
-    })`], { encoding: 'utf8', uid: 65534, gid: 65534 });
+    })`,
+      ],
+      { encoding: 'utf8', uid: 65534, gid: 65534 },
+    );
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { v: string; warnings: string[] };
     expect(out.v).toBe('computed');

@@ -11,14 +11,22 @@ const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-cache-'));
 
 /** A function that counts its runs. */
 function counted<A extends unknown[], T>(fn: (...args: A) => T | Promise<T>) {
-  const f = Object.assign(async (...args: A) => {
-    f.runs++;
-    return fn(...args);
-  }, { runs: 0 });
+  const f = Object.assign(
+    async (...args: A) => {
+      f.runs++;
+      return fn(...args);
+    },
+    { runs: 0 },
+  );
   return f;
 }
 
-const orderFields = (orderNo: number) => ({ order_id: orderNo, customer_id: 166, order_total: 309, order_date: '2007-06-29T15:41:20Z' });
+const orderFields = (orderNo: number) => ({
+  order_id: orderNo,
+  customer_id: 166,
+  order_total: 309,
+  order_date: '2007-06-29T15:41:20Z',
+});
 
 /** Runs a drop in a separate node process, as the listener would. */
 function dropInAnotherProcess(dir: string, name: string, ...args: unknown[]): void {
@@ -40,7 +48,9 @@ describe('ResultCache: hit, miss, expiry', () => {
     expect(await cache.call('getOrderFields', fn, 2409)).toEqual(orderFields(2409));
     expect(fn.runs).toBe(2);
     // a fresh instance (another process) reads it from the directory
-    expect(await new ResultCache({ dir: cache.dir }).callWith('getOrderFields', {}, fn, 2408)).toMatchObject({ hit: true });
+    expect(await new ResultCache({ dir: cache.dir }).callWith('getOrderFields', {}, fn, 2408)).toMatchObject({
+      hit: true,
+    });
     expect(fn.runs).toBe(2);
   });
 
@@ -183,13 +193,19 @@ describe('ResultCache: concurrency and failures', () => {
     const cache = new ResultCache({ dir: tempDir() });
     await cache.call('f', () => ({ big: 'x'.repeat(1000) }), 1);
     const dir = join(cache.dir, 'f.dcn-fn');
-    const val = join(dir, readdirSync(dir).find((f) => f.endsWith('.dcn-val'))!);
+    const val = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.dcn-val'))!,
+    );
     writeFileSync(val, '{"t":"abc","e":99999999999999,"v":{"big":"xx'); // truncated
     const fresh = new ResultCache({ dir: cache.dir });
     expect(await fresh.has('f', 1)).toBe(false);
     expect(existsSync(val)).toBe(false);
     expect(await fresh.call('f', () => 'again', 1)).toBe('again');
-    const key = join(dir, readdirSync(dir).find((f) => f.endsWith('.dcn-key'))!);
+    const key = join(
+      dir,
+      readdirSync(dir).find((f) => f.endsWith('.dcn-key'))!,
+    );
     writeFileSync(key, '\u0000\u0001 not json');
     expect(await new ResultCache({ dir: cache.dir }).call('f', () => 'third', 1)).toBe('third');
   });
@@ -200,11 +216,14 @@ describe('ResultCache: concurrency and failures', () => {
     await new ResultCache({ dir }).call('items', () => rows, 1);
     const files = readdirSync(join(dir, 'items.dcn-fn')).map((f) => join(dir, 'items.dcn-fn', f));
     // another process drops and recomputes the same entry, rewriting both files, as fast as it can
-    const writer = spawn(process.execPath, ['-e', `import('${join(root, 'dist', 'src', 'cache', 'result-cache.js')}').then(async ({ ResultCache }) => {
+    const writer = spawn(process.execPath, [
+      '-e',
+      `import('${join(root, 'dist', 'src', 'cache', 'result-cache.js')}').then(async ({ ResultCache }) => {
       const c = new ResultCache({ dir: ${JSON.stringify(dir)} });
       const rows = ${JSON.stringify(rows)};
       for (let i = 0; i < 300; i++) { await c.drop('items', 1); await c.call('items', () => rows, 1); }
-    })`]);
+    })`,
+    ]);
     let finished = false;
     writer.on('close', () => (finished = true));
     let reads = 0;

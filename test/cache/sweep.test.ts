@@ -43,13 +43,19 @@ describe('sweepDir', () => {
     const fn = join(root, 'f.dcn-fn');
     mkdirSync(fn);
     const now = Date.now();
-    for (const [h, used] of [[H1, now - 5000], [H2, now - 1000]] as const) {
+    for (const [h, used] of [
+      [H1, now - 5000],
+      [H2, now - 1000],
+    ] as const) {
       writeFileSync(join(fn, `${h}.dcn-key`), '{"t":"x"}');
       writeFileSync(join(fn, `${h}.dcn-val`), 'v'.repeat(1000));
       utimesSync(join(fn, `${h}.dcn-val`), used / 1000, (now + 60_000) / 1000);
     }
     // maxBytes bounds blocks on disk, as du counts them: room for one entry and a half
-    const entryDisk = [`${H1}.dcn-key`, `${H1}.dcn-val`].reduce((n, f) => n + Math.max(statSync(join(fn, f)).size, statSync(join(fn, f)).blocks * 512), 0);
+    const entryDisk = [`${H1}.dcn-key`, `${H1}.dcn-val`].reduce(
+      (n, f) => n + Math.max(statSync(join(fn, f)).size, statSync(join(fn, f)).blocks * 512),
+      0,
+    );
     const report = await sweepDir(root, { now, leftoverAgeMs: 600_000, maxBytes: entryDisk * 1.5 }, () => undefined);
     expect(report.evictedEntries).toBe(1);
     expect(existsSync(join(fn, `${H1}.dcn-val`))).toBe(false);

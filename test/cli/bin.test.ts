@@ -14,12 +14,26 @@ const bin = join(root, 'bin', 'dcn.js');
 
 describe('bin/dcn.js under plain node', () => {
   it('prints help and the plan, and exits 0', () => {
-    const help = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const help = spawnSync(process.execPath, [bin, '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^Usage: dcn /);
     const plan = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--json'], { encoding: 'utf8' });
     expect(plan.status).toBe(0);
-    expect(JSON.parse(plan.stdout).migrations.map((m: { version: string }) => m.version)).toEqual(['1', '2', '3', '4', '5', '7', '8', 'R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback']);
+    expect(JSON.parse(plan.stdout).migrations.map((m: { version: string }) => m.version)).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '7',
+      '8',
+      'R__00_network_acl',
+      'R__01_sendNotification',
+      'R__02_orders_nf_callback',
+    ]);
   });
 
   it('exits 2 on a usage error', () => {
@@ -31,8 +45,15 @@ describe('bin/dcn.js under plain node', () => {
   it('stops quietly when the reader of its output goes away (dcn migrate plan | head -1)', async () => {
     // a plan far larger than a pipe's buffer (64 KiB), so writing goes on after the reader is gone
     const dir = mkdtempSync(join(tmpdir(), 'dcn-big-'));
-    writeFileSync(join(dir, 'V1__big.sql'), Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join('\n'));
-    const child = spawn(process.execPath, [bin, 'migrate', 'plan', '--migrations', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      join(dir, 'V1__big.sql'),
+      Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join(
+        '\n',
+      ),
+    );
+    const child = spawn(process.execPath, [bin, 'migrate', 'plan', '--migrations', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -47,7 +68,9 @@ describe('where the output cannot go', () => {
   it('says so once, with no stack trace, when stdout is a full device (> /dev/full), and exits 6', () => {
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" migrate plan > /dev/full`], { encoding: 'utf8' });
     expect(r.status).toBe(6);
-    expect(r.stderr).toBe('dcn: error: cannot write the output: ENOSPC: no space left on device, write\n  hint: free space on that device, or send the output elsewhere\n');
+    expect(r.stderr).toBe(
+      'dcn: error: cannot write the output: ENOSPC: no space left on device, write\n  hint: free space on that device, or send the output elsewhere\n',
+    );
   });
 
   const fs = smallTmpfs(64);
@@ -56,8 +79,15 @@ describe('where the output cannot go', () => {
       const out = join(fs!.dir, 'plan.sql');
       writeFileSync(out, '-- dcn migrate plan: the old plan\n');
       const big = mkdtempSync(join(tmpdir(), 'dcn-big-'));
-      writeFileSync(join(big, 'V1__big.sql'), Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join('\n'));
-      const r = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--migrations', big, '--out', out], { encoding: 'utf8' });
+      writeFileSync(
+        join(big, 'V1__big.sql'),
+        Array.from({ length: 4000 }, (_, i) => `INSERT INTO t VALUES (${i}, 'a row of the big test migration');`).join(
+          '\n',
+        ),
+      );
+      const r = spawnSync(process.execPath, [bin, 'migrate', 'plan', '--migrations', big, '--out', out], {
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/cannot write .*plan\.sql: ENOSPC/);
       expect(readFileSync(out, 'utf8')).toBe('-- dcn migrate plan: the old plan\n');

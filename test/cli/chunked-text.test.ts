@@ -14,8 +14,16 @@ describe('writeJson', () => {
     scalars: [1, -0.5, 'a"b\\c\n\u2028é𝄞', true, false, null],
     empties: { a: [], b: {}, c: [[]], d: [{}] },
     omitted: { a: undefined, b: () => 1, c: Symbol('s'), d: 1, e: [undefined, () => 1, Symbol('t')] },
-    nested: { ok: true, migrations: [{ version: '1', statements: [{ file: 'V1__a.sql', line: 2, plsql: false, sql: "SELECT 1\nFROM dual -- ;'" }] }] },
-    toJSON: { when: new Date(Date.UTC(2026, 11, 2)), custom: { toJSON: (key: string) => ({ key, list: [1, { x: 2 }] }) } },
+    nested: {
+      ok: true,
+      migrations: [
+        { version: '1', statements: [{ file: 'V1__a.sql', line: 2, plsql: false, sql: "SELECT 1\nFROM dual -- ;'" }] },
+      ],
+    },
+    toJSON: {
+      when: new Date(Date.UTC(2026, 11, 2)),
+      custom: { toJSON: (key: string) => ({ key, list: [1, { x: 2 }] }) },
+    },
     onlyOmitted: { a: undefined },
     topString: 'plain',
     topNull: null,
@@ -27,7 +35,9 @@ describe('writeJson', () => {
   }
 
   it('writes a large document in pieces, the same text as one string', () => {
-    const value = { statements: Array.from({ length: 5000 }, (_, i) => ({ line: i, sql: `INSERT INTO t VALUES (${i}, 'x;y')` })) };
+    const value = {
+      statements: Array.from({ length: 5000 }, (_, i) => ({ line: i, sql: `INSERT INTO t VALUES (${i}, 'x;y')` })),
+    };
     const pieces: string[] = [];
     const chunks = new ChunkedText((text) => pieces.push(text));
     writeJson(value, chunks.add);

@@ -26,7 +26,11 @@ describe('off a terminal, --yes is needed, and its absence is known before conne
     const r = await runCli([...args, ...WITH_FIXTURES, '--json'], { env: DB_ENV, db });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/needs --yes when not on a terminal/);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'usage', exitCode: 2, hint: expect.stringContaining('--yes') });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: 'usage',
+      exitCode: 2,
+      hint: expect.stringContaining('--yes'),
+    });
     expect(r.driverLoads()).toBe(0);
     expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2', '3']);
   });
@@ -43,9 +47,16 @@ describe('off a terminal, --yes is needed, and its absence is known before conne
 describe('on a terminal, it shows what it will do and asks', () => {
   it('migrate down lists the migrations it would undo, newest first, and undoes nothing on no', async () => {
     const db = await applied();
-    const r = await runCli(['migrate', 'down', ...WITH_FIXTURES, '--steps', '2'], { env: DB_ENV, db, tty: true, stdin: 'n\n' });
+    const r = await runCli(['migrate', 'down', ...WITH_FIXTURES, '--steps', '2'], {
+      env: DB_ENV,
+      db,
+      tty: true,
+      stdin: 'n\n',
+    });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/dcn migrate down will undo, newest first:\n {2}V3 \(log procedure\)\n {2}V2 \(grant notification\)\n/);
+    expect(r.stderr).toMatch(
+      /dcn migrate down will undo, newest first:\n {2}V3 \(log procedure\)\n {2}V2 \(grant notification\)\n/,
+    );
     expect(r.stderr).toMatch(/Undo 2 migrations\? \[y\/N\] /);
     expect(r.stdout).toBe('Nothing was undone.\n');
     expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2', '3']);
@@ -53,10 +64,19 @@ describe('on a terminal, it shows what it will do and asks', () => {
 
   it('migrate down --to 0 lists them all, and undoes them on yes', async () => {
     const db = await applied();
-    const r = await runCli(['migrate', 'down', ...WITH_FIXTURES, '--to', '0', '--json'], { env: DB_ENV, db, tty: true, stdin: 'y\n' });
+    const r = await runCli(['migrate', 'down', ...WITH_FIXTURES, '--to', '0', '--json'], {
+      env: DB_ENV,
+      db,
+      tty: true,
+      stdin: 'y\n',
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/V3 .*\n {2}V2 .*\n {2}V1 .*\n.*Undo 3 migrations\?/);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, direction: 'down', results: [{ version: '3' }, { version: '2' }, { version: '1' }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      direction: 'down',
+      results: [{ version: '3' }, { version: '2' }, { version: '1' }],
+    });
     expect(db.history()).toEqual([]);
   });
 
@@ -75,12 +95,27 @@ describe('on a terminal, it shows what it will do and asks', () => {
     db.failOn(/^CREATE INDEX/, 'ORA-01652: unable to extend temp segment');
     expect((await runCli(['migrate', '--migrations', dir], { env: DB_ENV, db })).code).toBe(1);
     writeFileSync(join(dir, 'V1__a.sql'), 'CREATE TABLE a (x NUMBER, y NUMBER);\n');
-    const declined = await runCli(['migrate', 'repair', '--migrations', dir], { env: DB_ENV, db, tty: true, stdin: 'no\n' });
+    const declined = await runCli(['migrate', 'repair', '--migrations', dir], {
+      env: DB_ENV,
+      db,
+      tty: true,
+      stdin: 'no\n',
+    });
     expect(declined.code).toBe(0);
-    expect(declined.stderr).toMatch(/dcn migrate repair will:\n {2}V1: accept the changed V1__a\.sql as applied\n {2}V2: forget the failed attempt \(stopped after 1 of 2 statements; what those made stays in the database\)\n.*Repair 2 migrations\? \[y\/N\] /);
+    expect(declined.stderr).toMatch(
+      /dcn migrate repair will:\n {2}V1: accept the changed V1__a\.sql as applied\n {2}V2: forget the failed attempt \(stopped after 1 of 2 statements; what those made stays in the database\)\n.*Repair 2 migrations\? \[y\/N\] /,
+    );
     expect(declined.stdout).toBe('Nothing was repaired.\n');
-    expect(db.history().map((h) => [h.VERSION, h.SUCCESS])).toEqual([['1', 1], ['2', 0]]);
-    const accepted = await runCli(['migrate', 'repair', '--migrations', dir], { env: DB_ENV, db, tty: true, stdin: 'y\n' });
+    expect(db.history().map((h) => [h.VERSION, h.SUCCESS])).toEqual([
+      ['1', 1],
+      ['2', 0],
+    ]);
+    const accepted = await runCli(['migrate', 'repair', '--migrations', dir], {
+      env: DB_ENV,
+      db,
+      tty: true,
+      stdin: 'y\n',
+    });
     expect(accepted.code).toBe(0);
     expect(db.history().map((h) => h.VERSION)).toEqual(['1']);
   });
@@ -101,15 +136,24 @@ describe('an answer that comes after the history changed', () => {
     const input = new PassThrough();
     const reads = () => db.log.filter((e) => e.name === 'history.select').length;
     const before = reads();
-    const asking = runCli(['migrate', 'down', '--migrations', dir, '--define', 'app_user=OE'], { env: DB_ENV, db, tty: true, input });
+    const asking = runCli(['migrate', 'down', '--migrations', dir, '--define', 'app_user=OE'], {
+      env: DB_ENV,
+      db,
+      tty: true,
+      input,
+    });
     // the status was read: the question is up
     while (reads() === before) await new Promise((r) => setImmediate(r));
-    expect((await runCli(['migrate', '--migrations', dir, '--define', 'app_user=OE'], { env: DB_ENV, db })).code).toBe(0);
+    expect((await runCli(['migrate', '--migrations', dir, '--define', 'app_user=OE'], { env: DB_ENV, db })).code).toBe(
+      0,
+    );
     input.end('y\n');
     const r = await asking;
     expect(r.stderr).toMatch(/V2 \(grant notification\)\n.*Undo 1 migration\?/);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/dcn: error:\S* the history changed while dcn migrate down waited for an answer: it would now undo V3, not V2; nothing was undone\n {2}hint: run it again/);
+    expect(r.stderr).toMatch(
+      /dcn: error:\S* the history changed while dcn migrate down waited for an answer: it would now undo V3, not V2; nothing was undone\n {2}hint: run it again/,
+    );
     expect(db.history().map((h) => h.VERSION)).toEqual(['1', '2', '3']);
   });
 
@@ -133,6 +177,9 @@ describe('an answer that comes after the history changed', () => {
     expect(r.stderr).toMatch(/V1: accept the changed V1__a\.sql as applied\n.*Repair 1 migration\?/);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the history changed while dcn migrate repair waited for an answer; nothing was repaired/);
-    expect(db.history().map((h) => [h.VERSION, h.SUCCESS])).toEqual([['1', 1], ['2', 0]]);
+    expect(db.history().map((h) => [h.VERSION, h.SUCCESS])).toEqual([
+      ['1', 1],
+      ['2', 0],
+    ]);
   });
 });

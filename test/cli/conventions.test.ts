@@ -61,12 +61,18 @@ describe('-q, --quiet', () => {
     const db = new FakeDatabase();
     const up = await runCli(['-q', 'migrate', ...WITH_FIXTURES, '--to', '1'], { env: DB_ENV, db });
     expect([up.code, up.stdout]).toEqual([0, '']);
-    const plain = await runCli(['--no-color', 'migrate', ...WITH_FIXTURES], { env: { ...DB_ENV, FORCE_COLOR: '1' }, db });
+    const plain = await runCli(['--no-color', 'migrate', ...WITH_FIXTURES], {
+      env: { ...DB_ENV, FORCE_COLOR: '1' },
+      db,
+    });
     expect(plain.stdout).toMatch(/^✓ V2/);
     const coloured = await runCli(['--color', 'migrate', 'plan', ...WITH_FIXTURES, '--to', '99']);
     expect(coloured.stderr.startsWith('\u001b[31mdcn: error:')).toBe(true);
     // the command's own flag wins
-    const own = await runCli(['--color', 'migrate', 'down', '--yes', '--no-color', ...WITH_FIXTURES], { env: DB_ENV, db });
+    const own = await runCli(['--color', 'migrate', 'down', '--yes', '--no-color', ...WITH_FIXTURES], {
+      env: DB_ENV,
+      db,
+    });
     expect(ESC.test(own.stdout)).toBe(false);
   });
 
@@ -104,7 +110,9 @@ describe('dcn completion', () => {
   const commands = commandsAndFlags();
 
   it('knows a good number of commands and flags (the walk itself works)', () => {
-    expect(commands.map((c) => c.path)).toEqual(expect.arrayContaining(['migrate', 'migrate status', 'migrate down', 'tail', 'watch', 'completion']));
+    expect(commands.map((c) => c.path)).toEqual(
+      expect.arrayContaining(['migrate', 'migrate status', 'migrate down', 'tail', 'watch', 'completion']),
+    );
     expect(commands.find((c) => c.path === 'migrate down')!.flags).toContain('--steps');
   });
 
@@ -126,7 +134,14 @@ describe('dcn completion', () => {
     writeFileSync(join(dir, 'dcn.bash'), script);
     const complete = (line: string) => {
       const words = line.split(' ');
-      const r = spawnSync('bash', ['-c', `source ${join(dir, 'dcn.bash')}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _dcn; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8' });
+      const r = spawnSync(
+        'bash',
+        [
+          '-c',
+          `source ${join(dir, 'dcn.bash')}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _dcn; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      );
       expect(r.stderr).toBe('');
       return r.stdout.trim().split('\n');
     };
@@ -144,7 +159,10 @@ describe('dcn completion', () => {
     const complete = (line: string) => {
       const r = spawnSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
-      return r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]);
     };
     expect(complete('dcn mig')).toEqual(['migrate']);
     expect(complete('dcn migrate st')).toEqual(['status']);
@@ -153,23 +171,27 @@ describe('dcn completion', () => {
     expect(complete('dcn migrate --admin-privilege sysd')).toEqual(['sysdba', 'sysdg']);
   });
 
-  it.skipIf(!has('zsh'))('zsh (when installed): the script parses, and its function offers the right words', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dcn-compl-'));
-    writeFileSync(join(dir, '_dcn'), (await runCli(['completion', 'zsh'])).stdout);
-    expect(spawnSync('zsh', ['-n', join(dir, '_dcn')], { encoding: 'utf8' }).status).toBe(0);
-    // outside an interactive shell the completion system is absent: _describe and _files print what they were given
-    const harness = `compdef() { : }
+  it.skipIf(!has('zsh'))(
+    'zsh (when installed): the script parses, and its function offers the right words',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dcn-compl-'));
+      writeFileSync(join(dir, '_dcn'), (await runCli(['completion', 'zsh'])).stdout);
+      expect(spawnSync('zsh', ['-n', join(dir, '_dcn')], { encoding: 'utf8' }).status).toBe(0);
+      // outside an interactive shell the completion system is absent: _describe and _files print what they were given
+      const harness = `compdef() { : }
 _describe() { shift 3; print -l -- \${(P)1} | cut -d: -f1 | grep -- "^$PREFIX"; return 0 }
 _files() { print FILES }
 source ${join(dir, '_dcn')}
 words=(\${(z)1}); [[ $1 == *' ' ]] && words+=(''); CURRENT=\${#words}; PREFIX=\${words[CURRENT]}; _dcn`;
-    const complete = (line: string) => spawnSync('zsh', ['-c', harness, 'zsh', line], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    expect(complete('dcn mig')).toEqual(['migrate']);
-    expect(complete('dcn migrate st')).toEqual(['status']);
-    expect(complete('dcn migrate down --st')).toEqual(['--steps']);
-    expect(complete('dcn tail --adm')).toEqual([]);
-    expect(complete('dcn migrate --config ')).toEqual(['FILES']);
-  });
+      const complete = (line: string) =>
+        spawnSync('zsh', ['-c', harness, 'zsh', line], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      expect(complete('dcn mig')).toEqual(['migrate']);
+      expect(complete('dcn migrate st')).toEqual(['status']);
+      expect(complete('dcn migrate down --st')).toEqual(['--steps']);
+      expect(complete('dcn tail --adm')).toEqual([]);
+      expect(complete('dcn migrate --config ')).toEqual(['FILES']);
+    },
+  );
 
   it('refuses a shell it does not know, naming the ones it does', async () => {
     const r = await runCli(['completion', 'powershell', '--json']);
@@ -188,12 +210,15 @@ describe('dcn --help', () => {
     }
   });
 
-  it.each(['tail', 'watch', 'register', 'replay', 'enable-reg', 'deregister', 'log prune'])('dcn %s --help does not offer the admin profile it never uses', async (cmd) => {
-    const r = await runCli([...cmd.split(' '), '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('--connect <string>');
-    expect(r.stdout).not.toMatch(/--admin-(user|privilege|password-stdin)/);
-  });
+  it.each(['tail', 'watch', 'register', 'replay', 'enable-reg', 'deregister', 'log prune'])(
+    'dcn %s --help does not offer the admin profile it never uses',
+    async (cmd) => {
+      const r = await runCli([...cmd.split(' '), '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('--connect <string>');
+      expect(r.stdout).not.toMatch(/--admin-(user|privilege|password-stdin)/);
+    },
+  );
 
   it.each(['migrate', 'migrate status', 'regs', 'doctor'])('dcn %s --help still offers it', async (cmd) => {
     const r = await runCli([...cmd.split(' '), '--help']);
@@ -205,7 +230,10 @@ describe('an unknown command', () => {
   it('with --json answers with a JSON error document like every other error', async () => {
     const r = await runCli(['migrat', '--json']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'usage', exitCode: 2, message: expect.stringMatching(/unknown command 'migrat'/) } });
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      error: { code: 'usage', exitCode: 2, message: expect.stringMatching(/unknown command 'migrat'/) },
+    });
     expect(r.stderr).toMatch(/Did you mean migrate\?/);
   });
 
@@ -217,7 +245,20 @@ describe('an unknown command', () => {
 
 describe('messages that say what happened', () => {
   it('an empty --bus-channel is named as empty', async () => {
-    const r = await runCli(['listen', '--port', '0', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-')), '--bus', 'redis://127.0.0.1:1', '--bus-channel', ''], { stop: Promise.resolve('SIGTERM') });
+    const r = await runCli(
+      [
+        'listen',
+        '--port',
+        '0',
+        '--cache-dir',
+        mkdtempSync(join(tmpdir(), 'dcn-')),
+        '--bus',
+        'redis://127.0.0.1:1',
+        '--bus-channel',
+        '',
+      ],
+      { stop: Promise.resolve('SIGTERM') },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^dcn: error: --bus-channel: an empty name is not a channel name/);
   });
@@ -241,18 +282,33 @@ describe('messages that say what happened', () => {
     ['//db:0/FREEPDB1', '0'],
     ['[::1]:70000/FREEPDB1', '70000'],
     ['(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=123456))(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)))', '123456'],
-  ])('a port out of range in the connect string %s is a usage error (exit 2) before connecting', async (connect, port) => {
-    const r = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--connect', connect], { env: DB_ENV });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^dcn: error: the connect setting \\(--connect\\) names port ${port}, which is not a TCP port \\(1 to 65535\\)`));
-    expect(r.driverLoads()).toBe(0);
-    const ok = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--connect', connect.replace(port, '1521')], { env: DB_ENV });
-    expect(ok.code).toBe(0);
-  });
+  ])(
+    'a port out of range in the connect string %s is a usage error (exit 2) before connecting',
+    async (connect, port) => {
+      const r = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--connect', connect], { env: DB_ENV });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^dcn: error: the connect setting \\(--connect\\) names port ${port}, which is not a TCP port \\(1 to 65535\\)`,
+        ),
+      );
+      expect(r.driverLoads()).toBe(0);
+      const ok = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--connect', connect.replace(port, '1521')], {
+        env: DB_ENV,
+      });
+      expect(ok.code).toBe(0);
+    },
+  );
 
   it.each([124, 128])('a history table name of %i characters: the limit is 123, because of _LOCK', async (n) => {
-    const r = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--history-table', `H${'X'.repeat(n - 1)}`], { env: DB_ENV });
+    const r = await runCli(['migrate', 'status', ...WITH_FIXTURES, '--history-table', `H${'X'.repeat(n - 1)}`], {
+      env: DB_ENV,
+    });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`history table 'HX+' is ${n} characters: at most 123, since the lock table's name appends _LOCK to it`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `history table 'HX+' is ${n} characters: at most 123, since the lock table's name appends _LOCK to it`,
+      ),
+    );
   });
 });

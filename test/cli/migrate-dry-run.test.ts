@@ -17,7 +17,8 @@ function copyOfFixtures(): string {
 const args = (dir: string) => ['--migrations', dir, '--define', 'app_user=OE'];
 
 /** What a run sent that is not a read of the history: DML, DDL, PL/SQL, a lock. */
-const changesOrLocks = (db: FakeDatabase, from: number) => db.log.slice(from).filter((l) => l.name !== 'table.exists' && l.name !== 'history.select');
+const changesOrLocks = (db: FakeDatabase, from: number) =>
+  db.log.slice(from).filter((l) => l.name !== 'table.exists' && l.name !== 'history.select');
 
 describe('dcn migrate --dry-run', () => {
   it('prints the script of the pending migrations only, reading the history and nothing else', async () => {
@@ -46,8 +47,19 @@ describe('dcn migrate --dry-run', () => {
     const r = await runCli(['migrate', ...args(dir), '--dry-run', '--json'], { env: DB_ENV });
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(doc).toMatchObject({ ok: true, dryRun: true, direction: 'up', historyTable: 'DCN_SCHEMA_HISTORY', historyExists: false, warnings: [] });
-    expect((doc.migrations as { version: string; statements: unknown[] }[]).map((m) => m.version)).toEqual(['1', '2', '3']);
+    expect(doc).toMatchObject({
+      ok: true,
+      dryRun: true,
+      direction: 'up',
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      historyExists: false,
+      warnings: [],
+    });
+    expect((doc.migrations as { version: string; statements: unknown[] }[]).map((m) => m.version)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(doc).not.toHaveProperty('script');
   });
 
@@ -61,7 +73,9 @@ describe('dcn migrate --dry-run', () => {
     expect(refused.code).toBe(7);
     const r = await runCli(['migrate', ...args(dir), '--dry-run', '--resume'], { env: DB_ENV, db });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/-- V2: .*admin profile\)\n-- resumed at statement \d+ of \d+: the statements before it are applied\n/);
+    expect(r.stdout).toMatch(
+      /-- V2: .*admin profile\)\n-- resumed at statement \d+ of \d+: the statements before it are applied\n/,
+    );
     expect(changesOrLocks(db, from)).toEqual([]);
   });
 });
@@ -84,7 +98,9 @@ describe('dcn migrate down --dry-run', () => {
   });
 
   it('a bad --steps is still a usage error', async () => {
-    const r = await runCli(['migrate', 'down', ...args(copyOfFixtures()), '--steps', 'x', '--dry-run'], { env: DB_ENV });
+    const r = await runCli(['migrate', 'down', ...args(copyOfFixtures()), '--steps', 'x', '--dry-run'], {
+      env: DB_ENV,
+    });
     expect(r.code).toBe(2);
   });
 });

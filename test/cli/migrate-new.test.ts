@@ -32,7 +32,13 @@ describe('dcn migrate new', () => {
   });
 
   it('numbers after the highest version present, V or U, dotted or not', async () => {
-    const dir = dirWith({ 'V1__a.sql': 'SELECT 1 FROM dual;\n', 'V2_1__b.sql': 'SELECT 1 FROM dual;\n', 'U4__gone.sql': '', 'R__views.sql': '', 'notes.txt': 'V99 is not a migration' });
+    const dir = dirWith({
+      'V1__a.sql': 'SELECT 1 FROM dual;\n',
+      'V2_1__b.sql': 'SELECT 1 FROM dual;\n',
+      'U4__gone.sql': '',
+      'R__views.sql': '',
+      'notes.txt': 'V99 is not a migration',
+    });
     const r = await runCli(['migrate', 'new', 'add orders index', '--migrations', dir, '--undo', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
@@ -55,12 +61,21 @@ describe('dcn migrate new', () => {
     writeFileSync(join(dir, 'R__order_views.sql'), 'CREATE OR REPLACE VIEW v AS SELECT 1 x FROM dual;\n');
     const again = await runCli(['migrate', 'new', 'order_views', '--repeatable', '--migrations', dir, '--json']);
     expect(again.code).toBe(2);
-    expect(JSON.parse(again.stdout).error).toMatchObject({ code: 'usage', message: expect.stringMatching(/R__order_views\.sql already exists: dcn never overwrites a migration/) });
-    expect(readFileSync(join(dir, 'R__order_views.sql'), 'utf8')).toBe('CREATE OR REPLACE VIEW v AS SELECT 1 x FROM dual;\n');
+    expect(JSON.parse(again.stdout).error).toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/R__order_views\.sql already exists: dcn never overwrites a migration/),
+    });
+    expect(readFileSync(join(dir, 'R__order_views.sql'), 'utf8')).toBe(
+      'CREATE OR REPLACE VIEW v AS SELECT 1 x FROM dual;\n',
+    );
   });
 
   it.each([
-    ['a name with a slash', ['../evil'], /name '\.\.\/evil' cannot be part of a migration's file name\n {2}hint: use letters, digits/],
+    [
+      'a name with a slash',
+      ['../evil'],
+      /name '\.\.\/evil' cannot be part of a migration's file name\n {2}hint: use letters, digits/,
+    ],
     ['an empty name', [''], /name '' /],
     ['--undo with --repeatable', ['x', '--undo', '--repeatable'], /a repeatable migration has no undo script/],
     ['a repeatable name too long for its history row', ['x'.repeat(48), '--repeatable'], /at most 47 characters/],
@@ -81,16 +96,27 @@ describe('dcn migrate new', () => {
   it('refuses a directory on /proc at once (exit 2) instead of spinning in mkdir -p', () => {
     // a real process with a time limit: the old mkdir -p looped forever on procfs
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'dcn.js');
-    const r = spawnSync(process.execPath, [bin, 'migrate', 'new', 'foo', '--migrations', '/proc/dcn-x/y'], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(process.execPath, [bin, 'migrate', 'new', 'foo', '--migrations', '/proc/dcn-x/y'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/dcn: error: the migrations directory \/proc\/dcn-x\/y is on \/proc \(proc\), which is not storage\n {2}hint: give a directory on a real filesystem/);
+    expect(r.stderr).toMatch(
+      /dcn: error: the migrations directory \/proc\/dcn-x\/y is on \/proc \(proc\), which is not storage\n {2}hint: give a directory on a real filesystem/,
+    );
   });
 
   it('takes the directory from the config file, relative to it, and creates it when missing', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'dcn-new-'));
     mkdirSync(join(cwd, 'conf'));
-    writeFileSync(join(cwd, 'conf', 'dcn.config.json'), JSON.stringify({ migrations: '../db/migrations', connect: 'x:1/y' }));
-    const r = await runCli(['migrate', 'new', 'first', '--config', 'conf/dcn.config.json'], { cwd, env: { DCN_HTTP_TIMEOUT: 'not read by this command' } });
+    writeFileSync(
+      join(cwd, 'conf', 'dcn.config.json'),
+      JSON.stringify({ migrations: '../db/migrations', connect: 'x:1/y' }),
+    );
+    const r = await runCli(['migrate', 'new', 'first', '--config', 'conf/dcn.config.json'], {
+      cwd,
+      env: { DCN_HTTP_TIMEOUT: 'not read by this command' },
+    });
     expect(r.code).toBe(0);
     expect(readdirSync(join(cwd, 'db', 'migrations'))).toEqual(['V1__first.sql']);
   });

@@ -22,7 +22,11 @@ describe('dcn migrate validate', () => {
 
   it('has an exit code no other error has', () => {
     expect(GATE).toBeGreaterThan(1);
-    expect(Object.entries(EXIT_CODES).filter(([, code]) => code === GATE).map(([name]) => name)).toEqual(['validation_failed']);
+    expect(
+      Object.entries(EXIT_CODES)
+        .filter(([, code]) => code === GATE)
+        .map(([name]) => name),
+    ).toEqual(['validation_failed']);
   });
 
   it('passes (exit 0) when every migration is applied as recorded, reading only: no lock, no change', async () => {
@@ -34,11 +38,22 @@ describe('dcn migrate validate', () => {
     const r = await runCli(['migrate', 'validate', ...args(dir)], { env: DB_ENV, db });
     expect([r.code, r.stdout, r.stderr]).toEqual([0, 'All 3 migrations are applied as recorded.\n', '']);
     const json = await runCli(['migrate', 'validate', ...args(dir), '--json'], { env: DB_ENV, db });
-    expect(JSON.parse(json.stdout)).toEqual({ ok: true, historyTable: 'DCN_SCHEMA_HISTORY', migrations: 3, problems: [] });
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: true,
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      migrations: 3,
+      problems: [],
+    });
     expect(JSON.stringify(db.history())).toBe(before);
     const ran = db.log.slice(logged);
     expect(ran.length).toBeGreaterThan(0);
-    expect(ran.filter((s) => s.name?.startsWith('lock.') || /^\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|LOCK)\b|FOR UPDATE/i.test(s.sql))).toEqual([]);
+    expect(
+      ran.filter(
+        (s) =>
+          s.name?.startsWith('lock.') ||
+          /^\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|LOCK)\b|FOR UPDATE/i.test(s.sql),
+      ),
+    ).toEqual([]);
   });
 
   it('fails on pending migrations, naming them; --allow-pending lets them pass', async () => {
@@ -47,7 +62,9 @@ describe('dcn migrate validate', () => {
     await runCli(['migrate', ...args(dir), '--to', '1'], { env: DB_ENV, db });
     const r = await runCli(['migrate', 'validate', ...args(dir)], { env: DB_ENV, db });
     expect(r.code).toBe(GATE);
-    expect(r.stdout).toBe('V2 (grant notification): pending: not applied yet\nV3 (log procedure): pending: not applied yet\n');
+    expect(r.stdout).toBe(
+      'V2 (grant notification): pending: not applied yet\nV3 (log procedure): pending: not applied yet\n',
+    );
     expect(r.stderr).toMatch(/^dcn: error: the migrations are not as applied: 2 pending \(V2, V3\)\n {2}hint: /);
     expect((await runCli(['migrate', 'validate', ...args(dir), '--allow-pending'], { env: DB_ENV, db })).code).toBe(0);
   });
@@ -64,8 +81,19 @@ describe('dcn migrate validate', () => {
     const r = await runCli(['migrate', 'validate', ...args(dir), '--json', '--allow-pending'], { env: DB_ENV, db });
     expect(r.code).toBe(GATE);
     const doc = JSON.parse(r.stdout);
-    expect(doc).toMatchObject({ ok: false, error: { code: 'validation_failed', exitCode: GATE, message: 'the migrations are not as applied: 1 changed (V1), 1 missing (V2), 1 failed (V3)' } });
-    expect(doc.error.problems.map((p: { version: string; problem: string }) => [p.version, p.problem])).toEqual([['1', 'changed'], ['2', 'missing'], ['3', 'failed']]);
+    expect(doc).toMatchObject({
+      ok: false,
+      error: {
+        code: 'validation_failed',
+        exitCode: GATE,
+        message: 'the migrations are not as applied: 1 changed (V1), 1 missing (V2), 1 failed (V3)',
+      },
+    });
+    expect(doc.error.problems.map((p: { version: string; problem: string }) => [p.version, p.problem])).toEqual([
+      ['1', 'changed'],
+      ['2', 'missing'],
+      ['3', 'failed'],
+    ]);
     expect(doc.error.problems[2].detail).toMatch(/ORA-00942/);
   });
 
@@ -78,7 +106,9 @@ describe('dcn migrate validate', () => {
     writeFileSync(join(dir, 'V2__b.sql'), 'CREATE TABLE b (x NUMBER);\n');
     const r = await runCli(['migrate', 'validate', '--migrations', dir, '--allow-pending'], { env: DB_ENV, db });
     expect(r.code).toBe(GATE);
-    expect(r.stdout).toBe('V2 (b): out of order: pending below an applied version; `dcn migrate` refuses it unless given --out-of-order\n');
+    expect(r.stdout).toBe(
+      'V2 (b): out of order: pending below an applied version; `dcn migrate` refuses it unless given --out-of-order\n',
+    );
     expect(r.stderr).toMatch(/1 out of order \(V2\)/);
   });
 });

@@ -20,18 +20,35 @@ describe('TerminalProgress', () => {
     const t = terminal();
     let now = 0;
     const p = new TerminalProgress(t.stream, () => now);
-    p.onEvent({ type: 'migration-start', version: '3', description: 'log proc', direction: 'up', profile: 'app', statements: 4 });
+    p.onEvent({
+      type: 'migration-start',
+      version: '3',
+      description: 'log proc',
+      direction: 'up',
+      profile: 'app',
+      statements: 4,
+    });
     now = 1500;
     p.onEvent({ type: 'statement-done', version: '3', index: 1, line: 1, file: 'V3__log_proc.sql', durationMs: 1500 });
     p.onEvent({ type: 'migration-done', version: '3', direction: 'up', durationMs: 1600 });
     p.stop();
-    expect(t.text()).toBe(`${ERASE}dcn: V3 (log proc): statement 1 of 4, 0 ms${ERASE}dcn: V3 (log proc): statement 2 of 4, 1.5 s${ERASE}`);
+    expect(t.text()).toBe(
+      `${ERASE}dcn: V3 (log proc): statement 1 of 4, 0 ms${ERASE}dcn: V3 (log proc): statement 2 of 4, 1.5 s${ERASE}`,
+    );
   });
 
   it('starts a resumed migration at its resume point, and never writes a line wider than the terminal', () => {
     const t = terminal(30);
     const p = new TerminalProgress(t.stream, () => 0);
-    p.onEvent({ type: 'migration-start', version: '12', description: 'a long description of the migration', direction: 'down', profile: 'admin', statements: 9, resumeFrom: 5 });
+    p.onEvent({
+      type: 'migration-start',
+      version: '12',
+      description: 'a long description of the migration',
+      direction: 'down',
+      profile: 'admin',
+      statements: 9,
+      resumeFrom: 5,
+    });
     p.stop();
     const line = t.text().split(ERASE)[1]!;
     expect(line).toBe('dcn: undo of V12 (a long des…');

@@ -25,12 +25,17 @@ describe('Secrets', () => {
   });
 
   it('takes --admin-password-stdin over DCN_ADMIN_PASSWORD, and the app password still from the environment', async () => {
-    const secrets = new Secrets(context({ DCN_PASSWORD: 'app-env', DCN_ADMIN_PASSWORD: 'admin-env' }, 'admin-stdin\n'), { adminPasswordStdin: true });
+    const secrets = new Secrets(
+      context({ DCN_PASSWORD: 'app-env', DCN_ADMIN_PASSWORD: 'admin-env' }, 'admin-stdin\n'),
+      { adminPasswordStdin: true },
+    );
     expect(await secrets.password('admin', 'SYSTEM@db')).toBe('admin-stdin');
     expect(await secrets.password('app', 'OE@db')).toBe('app-env');
   });
 
   it('uses DCN_PASSWORD without the flag', async () => {
-    expect(await new Secrets(context({ DCN_PASSWORD: 'from-env' }, 'unread\n'), {}).password('app', 'OE@db')).toBe('from-env');
+    expect(await new Secrets(context({ DCN_PASSWORD: 'from-env' }, 'unread\n'), {}).password('app', 'OE@db')).toBe(
+      'from-env',
+    );
   });
 });

@@ -3,7 +3,15 @@ import { resolveMigrationSetConfig, type ConfigFlags } from '../../src/config/re
 import { orderTables } from '../../src/config/schema-settings.js';
 import { DcnError } from '../../src/errors.js';
 
-const FILE = JSON.stringify({ connect: 'file-host:1521/FILEPDB', user: 'FILE_USER', connectTimeout: 30, lockTimeout: 5, historyTable: 'file_history', migrations: 'db/migrations', variables: { app_user: 'FROM_FILE' } });
+const FILE = JSON.stringify({
+  connect: 'file-host:1521/FILEPDB',
+  user: 'FILE_USER',
+  connectTimeout: 30,
+  lockTimeout: 5,
+  historyTable: 'file_history',
+  migrations: 'db/migrations',
+  variables: { app_user: 'FROM_FILE' },
+});
 
 /** `file` null: there is no config file. */
 function resolveWith(flags: ConfigFlags, env: Record<string, string>, file: string | null = FILE) {
@@ -46,25 +54,51 @@ describe('resolveMigrationSetConfig precedence: flag > environment > config file
   ])('%s from %j and %j is %j (%s)', (setting, flags, env, expected, source) => {
     const config = resolveWith(flags as ConfigFlags, env as Record<string, string>);
     expect((config as unknown as Record<string, unknown>)[setting]).toEqual(expected);
-    const key = ({ connectTimeoutSeconds: 'connectTimeout', lockTimeoutSeconds: 'lockTimeout', migrationsDir: 'migrations' } as Record<string, string>)[setting] ?? setting;
+    const key =
+      (
+        {
+          connectTimeoutSeconds: 'connectTimeout',
+          lockTimeoutSeconds: 'lockTimeout',
+          migrationsDir: 'migrations',
+        } as Record<string, string>
+      )[setting] ?? setting;
     expect(config.sources[key]).toBe(source);
   });
 
   it('uses the defaults with no flag, environment or file', () => {
     const config = resolveWith({}, {}, null);
-    expect(config).toMatchObject({ connectTimeoutSeconds: 10, lockTimeoutSeconds: 30, historyTable: 'DCN_SCHEMA_HISTORY', migrationsDir: undefined, variables: {} });
+    expect(config).toMatchObject({
+      connectTimeoutSeconds: 10,
+      lockTimeoutSeconds: 30,
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      migrationsDir: undefined,
+      variables: {},
+    });
     expect(config.configFile).toBeUndefined();
   });
 
   it('puts --define over the config file variables', () => {
-    expect(resolveWith({ define: ['app_user=OE', 'URL=http://h/x?a=1&b=2'] }, {}).variables).toMatchObject({ app_user: 'OE', url: 'http://h/x?a=1&b=2' });
+    expect(resolveWith({ define: ['app_user=OE', 'URL=http://h/x?a=1&b=2'] }, {}).variables).toMatchObject({
+      app_user: 'OE',
+      url: 'http://h/x?a=1&b=2',
+    });
     expect(resolveWith({}, {}).variables).toMatchObject({ app_user: 'FROM_FILE' });
   });
 
   it('reads the file named by --config or DCN_CONFIG, relative to the working directory', () => {
     const seen: string[] = [];
-    resolveMigrationSetConfig({ flags: { config: 'conf/dcn.json' }, env: {}, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
-    resolveMigrationSetConfig({ flags: {}, env: { DCN_CONFIG: '/abs/x.json' }, cwd: '/w', readFile: (p) => (seen.push(p), '{}') });
+    resolveMigrationSetConfig({
+      flags: { config: 'conf/dcn.json' },
+      env: {},
+      cwd: '/w',
+      readFile: (p) => (seen.push(p), '{}'),
+    });
+    resolveMigrationSetConfig({
+      flags: {},
+      env: { DCN_CONFIG: '/abs/x.json' },
+      cwd: '/w',
+      readFile: (p) => (seen.push(p), '{}'),
+    });
     expect(seen).toEqual(['/w/conf/dcn.json', '/abs/x.json']);
   });
 });
@@ -122,14 +156,31 @@ describe('settings of the built-in migrations', () => {
 
   it('take flag > environment > file, and derive the ACL host and port from the URL', () => {
     const file = JSON.stringify({ schema: 'hr', callbackUrl: 'http://file-host/x', demoSchema: true, httpTimeout: 9 });
-    const v = resolveWith({ callbackUrl: 'https://[::1]/cb?tenant=a&x=1' }, { DCN_SCHEMA: 'sales', DCN_CALLBACK_TOKEN: 'abc.DEF_123~-' }, file).variables;
-    expect(v).toMatchObject({ app_schema: 'SALES', callback_url: 'https://[::1]/cb?tenant=a&x=1', callback_host: '::1', callback_port: '443', callback_token: 'abc.DEF_123~-', http_timeout: '9', demo_schema: 'yes' });
+    const v = resolveWith(
+      { callbackUrl: 'https://[::1]/cb?tenant=a&x=1' },
+      { DCN_SCHEMA: 'sales', DCN_CALLBACK_TOKEN: 'abc.DEF_123~-' },
+      file,
+    ).variables;
+    expect(v).toMatchObject({
+      app_schema: 'SALES',
+      callback_url: 'https://[::1]/cb?tenant=a&x=1',
+      callback_host: '::1',
+      callback_port: '443',
+      callback_token: 'abc.DEF_123~-',
+      http_timeout: '9',
+      demo_schema: 'yes',
+    });
     expect(resolveWith({ demoSchema: 'yes' }, {}, null).variables.demo_schema).toBe('yes');
   });
 
   it('upper-case unquoted names from every source, --define and the file\'s "variables" too (Oracle stores them so)', () => {
-    expect(resolveWith({ define: ['app_schema=dcn_scratch', 'orders_table=orders'] }, {}, null).variables).toMatchObject({ app_schema: 'DCN_SCRATCH', orders_table: 'ORDERS' });
-    expect(resolveWith({}, {}, JSON.stringify({ variables: { order_items_table: 'line_items' } })).variables.order_items_table).toBe('LINE_ITEMS');
+    expect(
+      resolveWith({ define: ['app_schema=dcn_scratch', 'orders_table=orders'] }, {}, null).variables,
+    ).toMatchObject({ app_schema: 'DCN_SCRATCH', orders_table: 'ORDERS' });
+    expect(
+      resolveWith({}, {}, JSON.stringify({ variables: { order_items_table: 'line_items' } })).variables
+        .order_items_table,
+    ).toBe('LINE_ITEMS');
   });
 
   const rejects = (flags: ConfigFlags, env: Record<string, string>, message: RegExp) => {
@@ -195,21 +246,39 @@ describe('inputs that used to slip through', () => {
   it('refuses a demo-schema value that is neither yes nor no, from the environment and the file', () => {
     expect(refused({}, { DCN_DEMO_SCHEMA: 'banana' }).message).toMatch(/demoSchema: 'banana' is not yes or no/);
     expect(refused({}, {}, JSON.stringify({ demoSchema: 'banana' })).code).toBe('config_invalid');
-    for (const [value, expected] of [['yes', 'yes'], ['ON', 'yes'], ['0', 'no'], ['false', 'no']]) {
+    for (const [value, expected] of [
+      ['yes', 'yes'],
+      ['ON', 'yes'],
+      ['0', 'no'],
+      ['false', 'no'],
+    ]) {
       expect(resolveWith({}, { DCN_DEMO_SCHEMA: value! }, null).variables.demo_schema, value).toBe(expected);
     }
   });
 
   it('refuses a reserved word as a table or schema name, as dcn register does', () => {
-    expect(refused({ ordersTable: 'SELECT' } as ConfigFlags, {}).message).toMatch(/ordersTable: 'SELECT' is a word Oracle reserves/);
+    expect(refused({ ordersTable: 'SELECT' } as ConfigFlags, {}).message).toMatch(
+      /ordersTable: 'SELECT' is a word Oracle reserves/,
+    );
     expect(refused({}, { DCN_SCHEMA: 'table' }).code).toBe('config_invalid');
   });
 
   it('normalises the callback URL once, so the ACE and the URL name one host; refuses no host and port 0', () => {
     const url = (u: string) => resolveWith({ callbackUrl: u } as ConfigFlags, {}, null).variables;
-    expect(url('http://ex%41mple.com/p')).toMatchObject({ callback_url: 'http://example.com/p', callback_host: 'example.com', callback_port: '80' });
-    expect(url('http://münchen.de:8080/p')).toMatchObject({ callback_url: 'http://xn--mnchen-3ya.de:8080/p', callback_host: 'xn--mnchen-3ya.de' });
-    expect(url('HTTP://App:80/p')).toMatchObject({ callback_url: 'http://app/p', callback_host: 'app', callback_port: '80' });
+    expect(url('http://ex%41mple.com/p')).toMatchObject({
+      callback_url: 'http://example.com/p',
+      callback_host: 'example.com',
+      callback_port: '80',
+    });
+    expect(url('http://münchen.de:8080/p')).toMatchObject({
+      callback_url: 'http://xn--mnchen-3ya.de:8080/p',
+      callback_host: 'xn--mnchen-3ya.de',
+    });
+    expect(url('HTTP://App:80/p')).toMatchObject({
+      callback_url: 'http://app/p',
+      callback_host: 'app',
+      callback_port: '80',
+    });
     expect(refused({ callbackUrl: 'http:///p' } as ConfigFlags, {}).message).toMatch(/has no host/);
     expect(refused({ callbackUrl: 'http://h:0/p' } as ConfigFlags, {}).message).toMatch(/port 0/);
   });
@@ -217,10 +286,21 @@ describe('inputs that used to slip through', () => {
 
 describe('a callback URL given as a variable', () => {
   it('brings its own host and port to the ACE, unless they are given as variables too', () => {
-    const vars = (define: string[], file: string | null = null) => resolveWith({ define } as ConfigFlags, {}, file).variables;
-    expect(vars(['callback_url=http://Other.example:9999/cb'])).toMatchObject({ callback_url: 'http://other.example:9999/cb', callback_host: 'other.example', callback_port: '9999' });
-    expect(vars([], JSON.stringify({ variables: { callback_url: 'https://app.example/cb' } }))).toMatchObject({ callback_host: 'app.example', callback_port: '443' });
-    expect(vars(['callback_url=http://a.example.com/cb', 'callback_host=*.example.com'])).toMatchObject({ callback_host: '*.example.com', callback_port: '80' });
+    const vars = (define: string[], file: string | null = null) =>
+      resolveWith({ define } as ConfigFlags, {}, file).variables;
+    expect(vars(['callback_url=http://Other.example:9999/cb'])).toMatchObject({
+      callback_url: 'http://other.example:9999/cb',
+      callback_host: 'other.example',
+      callback_port: '9999',
+    });
+    expect(vars([], JSON.stringify({ variables: { callback_url: 'https://app.example/cb' } }))).toMatchObject({
+      callback_host: 'app.example',
+      callback_port: '443',
+    });
+    expect(vars(['callback_url=http://a.example.com/cb', 'callback_host=*.example.com'])).toMatchObject({
+      callback_host: '*.example.com',
+      callback_port: '80',
+    });
   });
 });
 
@@ -235,10 +315,17 @@ describe('settings that cannot work together', () => {
   };
 
   it('refuses one table as both the orders and the order items table, however it is given', () => {
-    for (const [flags, env] of [[{ ordersTable: 'items', orderItemsTable: 'ITEMS' }, {}], [{ orderItemsTable: 'orders' }, {}], [{ define: ['order_items_table=ORDERS'] }, {}], [{}, { DCN_ORDERS_TABLE: 'ORDER_ITEMS' }]] as const) {
+    for (const [flags, env] of [
+      [{ ordersTable: 'items', orderItemsTable: 'ITEMS' }, {}],
+      [{ orderItemsTable: 'orders' }, {}],
+      [{ define: ['order_items_table=ORDERS'] }, {}],
+      [{}, { DCN_ORDERS_TABLE: 'ORDER_ITEMS' }],
+    ] as const) {
       const error = refusal(flags, env);
       expect(error.code).toBe('config_invalid');
-      expect(error.message).toMatch(/^ordersTable and orderItemsTable both name (ITEMS|ORDERS|ORDER_ITEMS): the callback would treat each change as an order's and as an order item's$/);
+      expect(error.message).toMatch(
+        /^ordersTable and orderItemsTable both name (ITEMS|ORDERS|ORDER_ITEMS): the callback would treat each change as an order's and as an order item's$/,
+      );
     }
   });
 
@@ -255,23 +342,43 @@ describe('settings that cannot work together', () => {
     for (const [flags, what] of cases) {
       const error = refusal(flags as ConfigFlags);
       expect(error.code).toBe('config_invalid');
-      expect(error.message).toBe(`${what} would be dcn's own ${what.split(' ')[1]}: dcn creates it, and its changes are no application's`);
+      expect(error.message).toBe(
+        `${what} would be dcn's own ${what.split(' ')[1]}: dcn creates it, and its changes are no application's`,
+      );
     }
-    expect(refusal({ orderItemsTable: 'NFRESULTS' }).hint).toBe("name the application's table, e.g. --order-items-table ORDER_ITEMS");
+    expect(refusal({ orderItemsTable: 'NFRESULTS' }).hint).toBe(
+      "name the application's table, e.g. --order-items-table ORDER_ITEMS",
+    );
     // register and watch read the two tables alone
-    expect(() => orderTables({ ordersTable: 'DCN_ROUTES' })).toThrow("ordersTable DCN_ROUTES would be dcn's own DCN_ROUTES");
+    expect(() => orderTables({ ordersTable: 'DCN_ROUTES' })).toThrow(
+      "ordersTable DCN_ROUTES would be dcn's own DCN_ROUTES",
+    );
     // the history table and its lock table are dcn's too
-    expect(refusal({ ordersTable: 'DCN_SCHEMA_HISTORY' }).message).toMatch(/the history table DCN_SCHEMA_HISTORY would be the orders table/);
-    expect(refusal({ orderItemsTable: 'DCN_SCHEMA_HISTORY_LOCK' }).message).toMatch(/with its lock table DCN_SCHEMA_HISTORY_LOCK\) would be the order items table/);
+    expect(refusal({ ordersTable: 'DCN_SCHEMA_HISTORY' }).message).toMatch(
+      /the history table DCN_SCHEMA_HISTORY would be the orders table/,
+    );
+    expect(refusal({ orderItemsTable: 'DCN_SCHEMA_HISTORY_LOCK' }).message).toMatch(
+      /with its lock table DCN_SCHEMA_HISTORY_LOCK\) would be the order items table/,
+    );
   });
 
   it("refuses a history table named like dcn's own objects, an orders table, or whose lock table would be one", () => {
-    expect(refusal({ historyTable: 'nfresults' }).message).toBe("the history table NFRESULTS would be dcn's own NFRESULTS");
-    expect(refusal({ historyTable: 'DCN_ROUTES' }).message).toBe("the history table DCN_ROUTES would be dcn's own DCN_ROUTES");
-    expect(refusal({ historyTable: 'ORDERS' }).message).toBe('the history table ORDERS would be the orders table (ordersTable) ORDERS');
+    expect(refusal({ historyTable: 'nfresults' }).message).toBe(
+      "the history table NFRESULTS would be dcn's own NFRESULTS",
+    );
+    expect(refusal({ historyTable: 'DCN_ROUTES' }).message).toBe(
+      "the history table DCN_ROUTES would be dcn's own DCN_ROUTES",
+    );
+    expect(refusal({ historyTable: 'ORDERS' }).message).toBe(
+      'the history table ORDERS would be the orders table (ordersTable) ORDERS',
+    );
     expect(refusal({ historyTable: 'ORDER_ITEMS' }).message).toMatch(/would be the order items table/);
-    expect(refusal({ historyTable: 'T', ordersTable: 'T_LOCK' }).message).toBe('the history table T (with its lock table T_LOCK) would be the orders table (ordersTable) T_LOCK');
-    expect(refusal({ historyTable: 'NFRESULTS' }).hint).toMatch(/leave the history table setting out \(default DCN_SCHEMA_HISTORY\)/);
+    expect(refusal({ historyTable: 'T', ordersTable: 'T_LOCK' }).message).toBe(
+      'the history table T (with its lock table T_LOCK) would be the orders table (ordersTable) T_LOCK',
+    );
+    expect(refusal({ historyTable: 'NFRESULTS' }).hint).toMatch(
+      /leave the history table setting out \(default DCN_SCHEMA_HISTORY\)/,
+    );
     expect(resolveWith({ historyTable: 'app_history' }, {}, null).historyTable).toBe('APP_HISTORY');
   });
 
@@ -279,21 +386,46 @@ describe('settings that cannot work together', () => {
     for (const connect of ['/', '//', ':1521/FREEPDB1', '/FREEPDB1', 'tcp://:1521/X']) {
       const error = refusal({ connect });
       expect(error.code, connect).toBe('config_invalid');
-      expect(error.message, connect).toBe('the connect setting (--connect) names no database: it has no host and no alias');
-      expect(error.hint).toMatch(/name the database: host:port\/service \(e\.g\. db\.example\.com:1521\/FREEPDB1\), a tnsnames\.ora alias/);
+      expect(error.message, connect).toBe(
+        'the connect setting (--connect) names no database: it has no host and no alias',
+      );
+      expect(error.hint).toMatch(
+        /name the database: host:port\/service \(e\.g\. db\.example\.com:1521\/FREEPDB1\), a tnsnames\.ora alias/,
+      );
     }
-    for (const connect of ['db', 'db:1521/FREEPDB1', '//db/FREEPDB1', 'tcps://db:2484/X', '[::1]:1521/X', '10.0.0.5/X', 'my_alias']) {
+    for (const connect of [
+      'db',
+      'db:1521/FREEPDB1',
+      '//db/FREEPDB1',
+      'tcps://db:2484/X',
+      '[::1]:1521/X',
+      '10.0.0.5/X',
+      'my_alias',
+    ]) {
       expect(resolveWith({ connect }, {}, null).connect, connect).toBe(connect);
     }
   });
 
   it("keeps a connect descriptor over several lines for the driver, and reads 'SYS as sysdba'", () => {
-    const descriptor = '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))';
+    const descriptor =
+      '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))';
     expect(resolveWith({ connect: descriptor }, {}, null).connect).toBe(descriptor);
-    expect(refusal({ connect: '(DESCRIPTION=\u0000)' }).message).toMatch(/connect setting \(--connect\) holds a control character/);
-    expect(resolveWith({ adminUser: 'SYS as SYSDBA' }, {}, null)).toMatchObject({ adminUser: 'SYS', adminPrivilege: 'sysdba' });
-    expect(resolveWith({ adminUser: 'c##dba' }, { DCN_ADMIN_PRIVILEGE: 'sysdg' }, null)).toMatchObject({ adminUser: 'c##dba', adminPrivilege: 'sysdg' });
-    expect(refusal({ adminUser: 'SYS as superuser' }).message).toMatch(/adminUser setting \(--admin-user\) holds a blank/);
-    expect(refusal({ user: 'OE\tx' }).message).toMatch(/user setting \(--user\) holds a blank or a control character: it names one database user/);
+    expect(refusal({ connect: '(DESCRIPTION=\u0000)' }).message).toMatch(
+      /connect setting \(--connect\) holds a control character/,
+    );
+    expect(resolveWith({ adminUser: 'SYS as SYSDBA' }, {}, null)).toMatchObject({
+      adminUser: 'SYS',
+      adminPrivilege: 'sysdba',
+    });
+    expect(resolveWith({ adminUser: 'c##dba' }, { DCN_ADMIN_PRIVILEGE: 'sysdg' }, null)).toMatchObject({
+      adminUser: 'c##dba',
+      adminPrivilege: 'sysdg',
+    });
+    expect(refusal({ adminUser: 'SYS as superuser' }).message).toMatch(
+      /adminUser setting \(--admin-user\) holds a blank/,
+    );
+    expect(refusal({ user: 'OE\tx' }).message).toMatch(
+      /user setting \(--user\) holds a blank or a control character: it names one database user/,
+    );
   });
 });

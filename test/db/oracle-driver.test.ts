@@ -4,7 +4,14 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionAttributes, OracleDriver, OracleSession, PRIVILEGES, SESSION_MODULE, type OracleConnection } from '../../src/db/oracle-driver.js';
+import {
+  connectionAttributes,
+  OracleDriver,
+  OracleSession,
+  PRIVILEGES,
+  SESSION_MODULE,
+  type OracleConnection,
+} from '../../src/db/oracle-driver.js';
 import { connectError } from '../../src/db/oracle-errors.js';
 
 let silent: Server;
@@ -38,18 +45,32 @@ describe('OracleDriver (Thin) against no database', () => {
     const started = Date.now();
     const err = await new OracleDriver()
       .connect({ user: 'oe', password: 'x', connectString: `127.0.0.1:${port}/FREEPDB1`, connectTimeoutSeconds: 5 })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(Date.now() - started).toBeLessThan(5000);
-    const mapped = connectError(err, { profile: 'app', user: 'oe', connectString: `127.0.0.1:${port}/FREEPDB1`, connectTimeoutSeconds: 5 });
+    const mapped = connectError(err, {
+      profile: 'app',
+      user: 'oe',
+      connectString: `127.0.0.1:${port}/FREEPDB1`,
+      connectTimeoutSeconds: 5,
+    });
     expect(mapped.code).toBe('connection_failed');
     expect(mapped.meta.oracleCode).toBe('NJS-503');
     expect(mapped.hint).toMatch(/listener is running/);
   });
 
-  it.each(['127.0.0.1:99999/FREEPDB1', '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=127.0.0.1)(PORT=99999))(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)))'])('refuses a port out of range in %s as bad input (exit 2), not as an outage', async (connectString) => {
+  it.each([
+    '127.0.0.1:99999/FREEPDB1',
+    '(DESCRIPTION=(ADDRESS=(PROTOCOL=TCP)(HOST=127.0.0.1)(PORT=99999))(CONNECT_DATA=(SERVICE_NAME=FREEPDB1)))',
+  ])('refuses a port out of range in %s as bad input (exit 2), not as an outage', async (connectString) => {
     const err = await new OracleDriver()
       .connect({ user: 'oe', password: 'x', connectString, connectTimeoutSeconds: 5 })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     const mapped = connectError(err, { profile: 'app', user: 'oe', connectString, connectTimeoutSeconds: 5 });
     expect(mapped.code).toBe('config_invalid');
     expect(mapped.exitCode).toBe(2);
@@ -60,7 +81,10 @@ describe('OracleDriver (Thin) against no database', () => {
     const connectString = '127.0.0.1:1521/FREEPDB1(';
     const err = await new OracleDriver()
       .connect({ user: 'oe', password: 'x', connectString, connectTimeoutSeconds: 5 })
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     const mapped = connectError(err, { profile: 'app', user: 'oe', connectString, connectTimeoutSeconds: 5 });
     expect(mapped.meta.oracleCode).toBe('NJS-515');
     expect(mapped.exitCode).toBe(2);
@@ -69,8 +93,16 @@ describe('OracleDriver (Thin) against no database', () => {
   it('gives up on a silent listener after the connect timeout instead of hanging', async () => {
     const started = Date.now();
     const err = await new OracleDriver()
-      .connect({ user: 'oe', password: 'x', connectString: `127.0.0.1:${silentPort}/FREEPDB1`, connectTimeoutSeconds: 1 })
-      .then(() => undefined, (e: unknown) => e);
+      .connect({
+        user: 'oe',
+        password: 'x',
+        connectString: `127.0.0.1:${silentPort}/FREEPDB1`,
+        connectTimeoutSeconds: 1,
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(900);
     expect(elapsed).toBeLessThan(6000);
@@ -111,7 +143,11 @@ describe('OracleSession: what it hands node-oracledb', () => {
     const { connection, calls } = recordingConnection();
     const session = new OracleSession(connection, oracledb);
     await session.execute('BEGIN :n := 1; :s := :x; END;', { n: { out: 'number' }, s: { out: 'string' }, x: 'in' });
-    expect(calls[0]!.binds).toEqual({ n: { dir: oracledb.BIND_OUT, type: oracledb.NUMBER }, s: { dir: oracledb.BIND_OUT, type: oracledb.STRING }, x: 'in' });
+    expect(calls[0]!.binds).toEqual({
+      n: { dir: oracledb.BIND_OUT, type: oracledb.NUMBER },
+      s: { dir: oracledb.BIND_OUT, type: oracledb.STRING },
+      x: 'in',
+    });
     expect(oracledb.BIND_OUT).toBe(3003);
     expect(oracledb.NUMBER).toBe(oracledb.DB_TYPE_NUMBER);
     expect(oracledb.STRING).toBe(oracledb.DB_TYPE_VARCHAR);
@@ -126,28 +162,49 @@ describe('OracleSession: what it hands node-oracledb', () => {
   it('binds a collection as node-oracledb binds a named collection type: { type, val }', async () => {
     const oracledb = (await import('oracledb')).default;
     const { connection, calls } = recordingConnection();
-    await new OracleSession(connection, oracledb).execute('SELECT COLUMN_VALUE FROM TABLE(:rowids)', { rowids: { collection: 'SYS.ODCIVARCHAR2LIST', values: ['AAAR1', 'AAAR2'] } });
+    await new OracleSession(connection, oracledb).execute('SELECT COLUMN_VALUE FROM TABLE(:rowids)', {
+      rowids: { collection: 'SYS.ODCIVARCHAR2LIST', values: ['AAAR1', 'AAAR2'] },
+    });
     expect(calls[0]!.binds).toEqual({ rowids: { type: 'SYS.ODCIVARCHAR2LIST', val: ['AAAR1', 'AAAR2'] } });
   });
 
   it('asks for TCP keepalives (expireTime, in minutes) only when told to', async () => {
     const oracledb = (await import('oracledb')).default;
     const options = { user: 'oe', password: 'x', connectString: 'db:1521/FREEPDB1', connectTimeoutSeconds: 10 };
-    expect(connectionAttributes({ ...options, expireTimeMinutes: 1 }, oracledb)).toMatchObject({ expireTime: 1, connectTimeout: 10, transportConnectTimeout: 10 });
+    expect(connectionAttributes({ ...options, expireTimeMinutes: 1 }, oracledb)).toMatchObject({
+      expireTime: 1,
+      connectTimeout: 10,
+      transportConnectTimeout: 10,
+    });
     expect(connectionAttributes(options, oracledb)).not.toHaveProperty('expireTime');
   });
 
   it('returns rows, rowsAffected, out binds and the compile warning as the DbSession interface says', async () => {
     const oracledb = (await import('oracledb')).default;
-    const { connection } = recordingConnection({ rowsAffected: 3, outBinds: { n: 7 }, warning: { message: 'NJS-700: creation succeeded with compilation errors' } });
+    const { connection } = recordingConnection({
+      rowsAffected: 3,
+      outBinds: { n: 7 },
+      warning: { message: 'NJS-700: creation succeeded with compilation errors' },
+    });
     const r = await new OracleSession(connection, oracledb).execute('CREATE PROCEDURE p AS BEGIN x; END;');
-    expect(r).toEqual({ rows: [], rowsAffected: 3, outBinds: { n: 7 }, warning: { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' } });
+    expect(r).toEqual({
+      rows: [],
+      rowsAffected: 3,
+      outBinds: { n: 7 },
+      warning: { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' },
+    });
   });
 
   it('reads the server version from oracleServerVersion (1903000000 is 19.3), and none from 0', async () => {
     const oracledb = (await import('oracledb')).default;
-    expect(new OracleSession(recordingConnection({}, 1903000000).connection, oracledb).serverVersion()).toEqual({ major: 19, minor: 3 });
-    expect(new OracleSession(recordingConnection({}, 2309000000).connection, oracledb).serverVersion()).toEqual({ major: 23, minor: 9 });
+    expect(new OracleSession(recordingConnection({}, 1903000000).connection, oracledb).serverVersion()).toEqual({
+      major: 19,
+      minor: 3,
+    });
+    expect(new OracleSession(recordingConnection({}, 2309000000).connection, oracledb).serverVersion()).toEqual({
+      major: 23,
+      minor: 9,
+    });
     expect(new OracleSession(recordingConnection({}, 0).connection, oracledb).serverVersion()).toBeUndefined();
   });
 
@@ -170,6 +227,13 @@ describe('OracleSession: what it hands node-oracledb', () => {
     const oracledb = (await import('oracledb')).default;
     const values = Object.fromEntries(Object.entries(PRIVILEGES).map(([name, constant]) => [name, oracledb[constant]]));
     // node-oracledb's documented values (lib/constants.js, "Privileges")
-    expect(values).toEqual({ sysdba: 2, sysoper: 4, sysasm: 0x8000, sysbackup: 0x20000, sysdg: 0x40000, syskm: 0x80000 });
+    expect(values).toEqual({
+      sysdba: 2,
+      sysoper: 4,
+      sysasm: 0x8000,
+      sysbackup: 0x20000,
+      sysdg: 0x40000,
+      syskm: 0x80000,
+    });
   });
 });

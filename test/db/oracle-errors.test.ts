@@ -3,27 +3,59 @@ import { wordedHint } from '../../src/cli/remedies.js';
 import { connectError, isLoginDenied, isTransient, oracleCode, statementError } from '../../src/db/oracle-errors.js';
 
 const ctx = { profile: 'app' as const, user: 'OE', connectString: 'db:1521/FREEPDB1', connectTimeoutSeconds: 10 };
-const driverError = (message: string) => Object.assign(new Error(message), { code: message.slice(0, message.indexOf(':')) });
+const driverError = (message: string) =>
+  Object.assign(new Error(message), { code: message.slice(0, message.indexOf(':')) });
 /** A database error as node-oracledb 26 Thin throws it: code, errorNum, and the help link it appends (lib/errors.js transformErr). */
 const databaseError = (errorNum: number, text: string) => {
   const code = `ORA-${String(errorNum).padStart(5, '0')}`;
-  return Object.assign(new Error(`${code}: ${text}\nHelp: https://docs.oracle.com/error-help/db/ora-${String(errorNum).padStart(5, '0')}/`), { code, errorNum, offset: 0 });
+  return Object.assign(
+    new Error(
+      `${code}: ${text}\nHelp: https://docs.oracle.com/error-help/db/ora-${String(errorNum).padStart(5, '0')}/`,
+    ),
+    { code, errorNum, offset: 0 },
+  );
 };
 
 describe('connectError', () => {
   it.each([
-    ['NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=abc)\nconnect ECONNREFUSED', /cannot connect as OE@db:1521\/FREEPDB1 \(app profile\): NJS-503: connection to host db port 1521 could not be established\.$/, /listener is running/],
-    ['NJS-510: connection to host db port 1521 timed out. Request exceeded "connectTimeout" of 10 seconds.', /no answer within 10 s/, /raise the connect timeout for a slow network: `--connect-timeout … \(or DCN_CONNECT_TIMEOUT\)`$/],
+    [
+      'NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=abc)\nconnect ECONNREFUSED',
+      /cannot connect as OE@db:1521\/FREEPDB1 \(app profile\): NJS-503: connection to host db port 1521 could not be established\.$/,
+      /listener is running/,
+    ],
+    [
+      'NJS-510: connection to host db port 1521 timed out. Request exceeded "connectTimeout" of 10 seconds.',
+      /no answer within 10 s/,
+      /raise the connect timeout for a slow network: `--connect-timeout … \(or DCN_CONNECT_TIMEOUT\)`$/,
+    ],
     ['NJS-530: host db could not be resolved', /NJS-530/, /host and port/],
-    ['NJS-518: cannot connect to Oracle Database. Service "X" is not registered with the listener', /NJS-518/, /service name/],
-    ['NJS-517: cannot connect to Oracle Database. Unable to find "mydb" in "/etc"', /NJS-517/, /`--tns-admin … \(or TNS_ADMIN\)`/],
-    ['ORA-01017: invalid username/password; logon denied', /invalid user name or password \(ORA-01017\)/, /DCN_USER and DCN_PASSWORD/],
+    [
+      'NJS-518: cannot connect to Oracle Database. Service "X" is not registered with the listener',
+      /NJS-518/,
+      /service name/,
+    ],
+    [
+      'NJS-517: cannot connect to Oracle Database. Unable to find "mydb" in "/etc"',
+      /NJS-517/,
+      /`--tns-admin … \(or TNS_ADMIN\)`/,
+    ],
+    [
+      'ORA-01017: invalid username/password; logon denied',
+      /invalid user name or password \(ORA-01017\)/,
+      /DCN_USER and DCN_PASSWORD/,
+    ],
     ['ORA-28000: the account is locked', /account is locked/, /ALTER USER OE ACCOUNT UNLOCK/],
     ['ORA-01031: insufficient privileges', /ORA-01031/, /GRANT CREATE SESSION TO OE/],
     ['ORA-12345: something else', /ORA-12345/, /the driver error says more: `--verbose`/],
   ])('explains %s', (message, text, hint) => {
     const err = connectError(driverError(message), ctx);
-    expect(err.code).toBe(/^(ORA-01017|ORA-28000|ORA-01031)/.test(message) ? 'login_denied' : /^NJS-517/.test(message) ? 'config_invalid' : 'connection_failed');
+    expect(err.code).toBe(
+      /^(ORA-01017|ORA-28000|ORA-01031)/.test(message)
+        ? 'login_denied'
+        : /^NJS-517/.test(message)
+          ? 'config_invalid'
+          : 'connection_failed',
+    );
     expect(err.exitCode).toBe(/^NJS-517/.test(message) ? 2 : 6);
     expect(err.message).toMatch(text);
     // the engine names no flag; the CLI words the remedy with its flag and variable
@@ -34,7 +66,9 @@ describe('connectError', () => {
   });
 
   it('tells the admin profile to check its own variables', () => {
-    expect(wordedHint(connectError(driverError('ORA-01017: invalid username/password'), { ...ctx, profile: 'admin' }))).toMatch(/DCN_ADMIN_PASSWORD.*`--admin-privilege … \(or DCN_ADMIN_PRIVILEGE\)`/);
+    expect(
+      wordedHint(connectError(driverError('ORA-01017: invalid username/password'), { ...ctx, profile: 'admin' })),
+    ).toMatch(/DCN_ADMIN_PASSWORD.*`--admin-privilege … \(or DCN_ADMIN_PRIVILEGE\)`/);
   });
 });
 
@@ -56,9 +90,13 @@ describe('connectError: what no retry can cure', () => {
     expect(isTransient(err)).toBe(false);
   });
 
-  it('knows a refused login by its errorNum alone, and the driver\'s own authentication errors', () => {
+  it("knows a refused login by its errorNum alone, and the driver's own authentication errors", () => {
     expect(isLoginDenied(Object.assign(new Error('logon denied'), { errorNum: 1017 }))).toBe(true);
-    for (const message of ['NJS-116: password verifier type 0x939 is not supported by node-oracledb in Thin mode', 'NJS-101: no credentials specified', 'NJS-087: access token has expired']) {
+    for (const message of [
+      'NJS-116: password verifier type 0x939 is not supported by node-oracledb in Thin mode',
+      'NJS-101: no credentials specified',
+      'NJS-087: access token has expired',
+    ]) {
       expect(connectError(driverError(message), ctx).code, message).toBe('login_denied');
     }
   });
@@ -78,7 +116,12 @@ describe('connectError: what no retry can cure', () => {
 
   it("a port out of range is bad input (exit 2), not Node's message with exit 6", () => {
     // what node-oracledb 26 Thin passes on from net.connect() for (PORT=99999) or host:99999/service
-    const err = connectError(Object.assign(new RangeError('Port should be >= 0 and < 65536. Received type number (99999).'), { code: 'ERR_SOCKET_BAD_PORT' }), ctx);
+    const err = connectError(
+      Object.assign(new RangeError('Port should be >= 0 and < 65536. Received type number (99999).'), {
+        code: 'ERR_SOCKET_BAD_PORT',
+      }),
+      ctx,
+    );
     expect(err.code).toBe('config_invalid');
     expect(err.exitCode).toBe(2);
     expect(err.message).toMatch(/the port in the connect string is not a TCP port/);
@@ -90,7 +133,10 @@ describe('isTransient: what is worth trying again', () => {
   it.each([
     ['NJS-503: connection to host db port 1521 could not be established.', true],
     ['NJS-510: connection to host db port 1521 timed out.', true],
-    ['NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel', true],
+    [
+      'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel',
+      true,
+    ],
     ['NJS-518: cannot connect to Oracle Database. Service "FREEPDB1" is not registered with the listener', true],
     ['ORA-01033: ORACLE initialization or shutdown in progress', true],
     ['ORA-01034: ORACLE not available', true],

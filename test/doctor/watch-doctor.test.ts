@@ -8,9 +8,30 @@ type Check = { id: string; status: string; summary: string; fix?: string; detail
 function database(): FakeDatabase {
   const db = new FakeDatabase();
   db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID'], primaryKey: ['ORDER_ID'] });
-  db.objects.set('TABLE ORDER_ITEMS', { type: 'TABLE', name: 'ORDER_ITEMS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID', 'LINE_ITEM_ID'], primaryKey: ['ORDER_ID', 'LINE_ITEM_ID'] });
-  db.objects.set('TABLE AUDIT_LOG', { type: 'TABLE', name: 'AUDIT_LOG', owner: 'HR', status: 'VALID', columns: ['AT'], primaryKey: [] });
+  db.objects.set('TABLE ORDERS', {
+    type: 'TABLE',
+    name: 'ORDERS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID'],
+    primaryKey: ['ORDER_ID'],
+  });
+  db.objects.set('TABLE ORDER_ITEMS', {
+    type: 'TABLE',
+    name: 'ORDER_ITEMS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID', 'LINE_ITEM_ID'],
+    primaryKey: ['ORDER_ID', 'LINE_ITEM_ID'],
+  });
+  db.objects.set('TABLE AUDIT_LOG', {
+    type: 'TABLE',
+    name: 'AUDIT_LOG',
+    owner: 'HR',
+    status: 'VALID',
+    columns: ['AT'],
+    primaryKey: [],
+  });
   return db;
 }
 
@@ -32,7 +53,10 @@ describe('dcn doctor --watch', () => {
       ['subscription', 'ok'],
     ]);
     expect(r.code).toBe(0);
-    expect(r.check('tables').details).toEqual(['OE.ORDERS → getOrderFields(order)', 'OE.ORDER_ITEMS → getOrderItems(order): an update drops all (the key may change)']);
+    expect(r.check('tables').details).toEqual([
+      'OE.ORDERS → getOrderFields(order)',
+      'OE.ORDER_ITEMS → getOrderItems(order): an update drops all (the key may change)',
+    ]);
     expect(r.check('subscription').summary).toBe('subscribed to OE.ORDERS (registration 9001) and removed it again');
     expect(db.subscriptions.size).toBe(0);
   });
@@ -40,7 +64,10 @@ describe('dcn doctor --watch', () => {
   it('fails on an Oracle before 19.4, Thick mode, a missing grant, a table it cannot see; warns on a table without a key', async () => {
     const old = database();
     old.version = { major: 19, minor: 3 };
-    expect((await doctor(old)).check('connection')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/Oracle 19\.3: client-initiated subscriptions need 19\.4 or later/) });
+    expect((await doctor(old)).check('connection')).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(/Oracle 19\.3: client-initiated subscriptions need 19\.4 or later/),
+    });
     const thick = database();
     thick.thin = false;
     const t = await doctor(thick);
@@ -48,12 +75,18 @@ describe('dcn doctor --watch', () => {
     const ungranted = database();
     ungranted.grants.clear();
     const u = await doctor(ungranted);
-    expect(u.check('privileges')).toMatchObject({ status: 'fail', fix: 'have a DBA run: GRANT CHANGE NOTIFICATION TO OE;' });
+    expect(u.check('privileges')).toMatchObject({
+      status: 'fail',
+      fix: 'have a DBA run: GRANT CHANGE NOTIFICATION TO OE;',
+    });
     expect(u.check('subscription').status).toBe('fail');
     const unseen = await doctor(database(), ['--table', 'HR.EMPLOYEES', '--map', 'EMPLOYEES=getEmployee']);
     expect(unseen.check('tables')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/HR\.EMPLOYEES/) });
     const keyless = await doctor(database(), ['--table', 'HR.AUDIT_LOG', '--map', 'AUDIT_LOG=getAudit']);
-    expect(keyless.check('tables')).toMatchObject({ status: 'warn', summary: 'HR.AUDIT_LOG: no key, so every change drops all of its results' });
+    expect(keyless.check('tables')).toMatchObject({
+      status: 'warn',
+      summary: 'HR.AUDIT_LOG: no key, so every change drops all of its results',
+    });
   });
 
   it('takes --table and --map only with --watch', async () => {

@@ -12,14 +12,34 @@ import { createOrdersApp, type OrderFields, type OrderItem } from '../../example
 import { ResultCache } from '../../src/cache/result-cache.js';
 
 const orders = new Map<number, { fields: OrderFields; items: OrderItem[] }>([
-  [2408, { fields: { order_id: 2408, order_date: '2007-06-29T15:41:20', order_mode: 'direct', customer_id: 166, order_status: 1, order_total: 309, sales_rep_id: 158 }, items: [{ line_item_id: 1, product_id: 2751, unit_price: 61, quantity: 3 }, { line_item_id: 2, product_id: 2761, unit_price: 26, quantity: 1 }] }],
+  [
+    2408,
+    {
+      fields: {
+        order_id: 2408,
+        order_date: '2007-06-29T15:41:20',
+        order_mode: 'direct',
+        customer_id: 166,
+        order_status: 1,
+        order_total: 309,
+        sales_rep_id: 158,
+      },
+      items: [
+        { line_item_id: 1, product_id: 2751, unit_price: 61, quantity: 3 },
+        { line_item_id: 2, product_id: 2761, unit_price: 26, quantity: 1 },
+      ],
+    },
+  ],
 ]);
 const calls = { fields: 0, items: 0 };
 const logged: { ref: string; err: unknown }[] = [];
 const queries = {
   async getOrderFields(n: number) {
     calls.fields++;
-    if (n === 666) throw new Error('NJS-500: connection to host db.internal port 1521 could not be established (CONNECTION_ID=Kx9f)');
+    if (n === 666)
+      throw new Error(
+        'NJS-500: connection to host db.internal port 1521 could not be established (CONNECTION_ID=Kx9f)',
+      );
     return orders.get(n)?.fields ?? null;
   },
   async getOrderItems(n: number) {
@@ -33,15 +53,29 @@ function fetch(port: number, path: string): Promise<{ status: number; body: stri
     get({ host: '127.0.0.1', port, path }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, fields: res.headers['x-cache-order-fields'] as string, items: res.headers['x-cache-order-items'] as string }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body,
+          fields: res.headers['x-cache-order-fields'] as string,
+          items: res.headers['x-cache-order-items'] as string,
+        }),
+      );
     }).on('error', reject);
   });
 }
 
 describe('the orders example app', () => {
-  const app = createOrdersApp({ cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-app-')) }), queries, onError: (ref, err) => logged.push({ ref, err }) });
+  const app = createOrdersApp({
+    cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-app-')) }),
+    queries,
+    onError: (ref, err) => logged.push({ ref, err }),
+  });
   let port = 0;
-  beforeAll(() => new Promise<void>((r) => app.listen(0, '127.0.0.1', () => ((port = (app.address() as AddressInfo).port), r()))));
+  beforeAll(
+    () =>
+      new Promise<void>((r) => app.listen(0, '127.0.0.1', () => ((port = (app.address() as AddressInfo).port), r()))),
+  );
   afterAll(() => new Promise<void>((r) => app.close(() => r())));
 
   it('shows order 2408 from the queries, then from the cache', async () => {
@@ -67,7 +101,10 @@ describe('the orders example app', () => {
   });
 
   it('drops every cached item list on a table-level notification', async () => {
-    orders.get(2408)!.items = [...orders.get(2408)!.items, { line_item_id: 3, product_id: 2783, unit_price: 10, quantity: 10 }];
+    orders.get(2408)!.items = [
+      ...orders.get(2408)!.items,
+      { line_item_id: 3, product_id: 2783, unit_price: 10, quantity: 10 },
+    ];
     expect((await fetch(port, '/phpcache/dropResults.php?table=ORDER_ITEMS')).status).toBe(200);
     const after = await fetch(port, '/?order_no=2408');
     expect([after.fields, after.items]).toEqual(['hit', 'miss']);
@@ -82,7 +119,7 @@ describe('the orders example app', () => {
     expect((await fetch(port, '/elsewhere')).status).toBe(404);
   });
 
-  it('shows a plain error page with a reference when a query fails, and logs the driver\'s message with it', async () => {
+  it("shows a plain error page with a reference when a query fails, and logs the driver's message with it", async () => {
     const r = await fetch(port, '/?order_no=666');
     expect(r.status).toBe(500);
     expect(r.body).not.toMatch(/db\.internal|1521|CONNECTION_ID|NJS-500/);

@@ -15,14 +15,33 @@ import { MAX_BATCH_BYTES, parseBatch } from '../../src/listener/callback-request
 const P = '/phpcache/dropResults.php';
 const TOKEN = { 'x-dcn-token': 'tok-batch' };
 
-function post(base: string, path: string, body: string, headers: Record<string, string> = TOKEN, method = 'POST'): Promise<{ status: number; body: string }> {
+function post(
+  base: string,
+  path: string,
+  body: string,
+  headers: Record<string, string> = TOKEN,
+  method = 'POST',
+): Promise<{ status: number; body: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method, headers: { 'content-type': 'text/plain; charset=us-ascii', 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method,
+        headers: {
+          'content-type': 'text/plain; charset=us-ascii',
+          'content-length': String(Buffer.byteLength(body)),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     // a listener that answers before reading the whole body may reset the connection: the answer came first
     req.on('error', reject);
     req.end(body);
@@ -37,7 +56,13 @@ describe('a batch over real HTTP', () => {
 
   beforeAll(async () => {
     cache = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-batch-')) });
-    listener = await startListener({ cache, port: 0, token: 'tok-batch', tables: { ORDERS: 'getOrderFields', JOB_HISTORY: 'getJobHistory' }, onEvent: (e) => events.push(e) });
+    listener = await startListener({
+      cache,
+      port: 0,
+      token: 'tok-batch',
+      tables: { ORDERS: 'getOrderFields', JOB_HISTORY: 'getJobHistory' },
+      onEvent: (e) => events.push(e),
+    });
   });
   afterAll(() => listener.close());
 
@@ -48,13 +73,19 @@ describe('a batch over real HTTP', () => {
     }
     events.length = 0;
     const r = await post(base(), `${P}?table=ORDERS`, 'order_no=1\norder_no=3');
-    expect([r.status, JSON.parse(r.body)]).toEqual([200, { ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', entries: 2 }]);
+    expect([r.status, JSON.parse(r.body)]).toEqual([
+      200,
+      { ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', entries: 2 },
+    ]);
     for (const n of [1, 3]) {
       expect(await cache.has('getOrderFields', n)).toBe(false);
       expect(await cache.has('getOrderFields', String(n))).toBe(false);
     }
     expect(await cache.has('getOrderFields', 2)).toBe(true);
-    expect(events.map((e) => [e.action, e.order])).toEqual([['dropped', 1], ['dropped', 3]]);
+    expect(events.map((e) => [e.action, e.order])).toEqual([
+      ['dropped', 1],
+      ['dropped', 3],
+    ]);
   });
 
   it('drops the keys of a table routed by its own key, one entry a line, escaped as in a URL', async () => {
@@ -77,7 +108,13 @@ describe('a batch over real HTTP', () => {
 
   it('refuses the whole call for one bad line: nothing of it is dropped', async () => {
     await cache.call('getOrderFields', () => 8, 8);
-    for (const body of ['order_no=8\norder_no=x', 'order_no=8\ntable=ORDERS', 'order_no=8\n\norder_no=9', 'order_no=8&key=1', '']) {
+    for (const body of [
+      'order_no=8\norder_no=x',
+      'order_no=8\ntable=ORDERS',
+      'order_no=8\n\norder_no=9',
+      'order_no=8&key=1',
+      '',
+    ]) {
       const r = await post(base(), `${P}?table=ORDERS`, body);
       expect([body, r.status]).toEqual([body, 400]);
     }
@@ -97,7 +134,7 @@ describe('a batch over real HTTP', () => {
     expect(await cache.has('getOrderFields', 9)).toBe(false);
   });
 
-  it('keeps the article\'s GET and refuses a GET with a body', async () => {
+  it("keeps the article's GET and refuses a GET with a body", async () => {
     await cache.call('getOrderFields', () => 10, 10);
     expect((await post(base(), `${P}?order_no=10&table=ORDERS`, 'order_no=10', TOKEN, 'GET')).status).toBe(413);
     expect((await post(base(), `${P}?order_no=10&table=ORDERS`, '', TOKEN, 'GET')).status).toBe(200);

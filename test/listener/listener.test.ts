@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
-import { createNotificationHandler, startListener, type NotificationEvent, type RunningListener } from '../../src/listener/listener.js';
+import {
+  createNotificationHandler,
+  startListener,
+  type NotificationEvent,
+  type RunningListener,
+} from '../../src/listener/listener.js';
 import { formatEvent } from '../../src/cli/commands/listen.js';
 import { runCli } from '../support/cli.js';
 
@@ -19,14 +24,23 @@ interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-function http(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function http(
+  base: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, reason: res.statusMessage, body, headers: res.headers }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, reason: res.statusMessage, body, headers: res.headers }),
+        );
+      },
+    );
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
     req.end();
@@ -86,10 +100,19 @@ describe('the listener over real HTTP', () => {
     await cache.call('getOrderFields', () => ({ order_id: 2409 }), 2409);
     const r = await http(base(), `${P}?order_no=2408&table=ORDERS`, { headers: withToken });
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', order: 2408 });
+    expect(JSON.parse(r.body)).toEqual({
+      ok: true,
+      action: 'dropped',
+      table: 'ORDERS',
+      function: 'getOrderFields',
+      order: 2408,
+    });
     await until('the refresh', () => events.some((e) => e.action === 'refreshed'));
     expect(refreshed).toEqual([2408]);
-    expect(await cache.call('getOrderFields', () => ({ wrong: true }), 2408)).toEqual({ order_id: 2408, refreshed: true });
+    expect(await cache.call('getOrderFields', () => ({ wrong: true }), 2408)).toEqual({
+      order_id: 2408,
+      refreshed: true,
+    });
     expect(await cache.has('getOrderFields', 2409)).toBe(true);
     expect(events.map((e) => e.action)).toEqual(['dropped', 'refreshed']);
   });
@@ -134,9 +157,26 @@ describe('the listener over real HTTP', () => {
       expect(r.status).toBe(405);
       expect(r.headers.allow).toBe('GET, POST');
     }
-    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'content-length': '5' }, body: 'hello' })).status).toBe(413);
-    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'transfer-encoding': 'chunked' }, body: 'hello' })).status).toBe(413);
-    expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'x-big': 'a'.repeat(10_000) } })).status).toBe(431);
+    expect(
+      (
+        await http(base(), `${P}?order_no=1&table=ORDERS`, {
+          headers: { ...withToken, 'content-length': '5' },
+          body: 'hello',
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (
+        await http(base(), `${P}?order_no=1&table=ORDERS`, {
+          headers: { ...withToken, 'transfer-encoding': 'chunked' },
+          body: 'hello',
+        })
+      ).status,
+    ).toBe(413);
+    expect(
+      (await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: { ...withToken, 'x-big': 'a'.repeat(10_000) } }))
+        .status,
+    ).toBe(431);
     // and it still serves valid notifications afterwards
     expect((await http(base(), `${P}?order_no=1&table=ORDERS`, { headers: withToken })).status).toBe(200);
   });
@@ -151,7 +191,12 @@ describe('the listener for tables routed by their own key', () => {
   beforeEach(async () => {
     events = [];
     cache = new ResultCache({ dir: tempDir() });
-    listener = await startListener({ cache, port: 0, tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee', JOB_HISTORY: 'getJobHistory' }, onEvent: (e) => events.push(e) });
+    listener = await startListener({
+      cache,
+      port: 0,
+      tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee', JOB_HISTORY: 'getJobHistory' },
+      onEvent: (e) => events.push(e),
+    });
   });
   afterEach(() => listener.close());
 
@@ -161,12 +206,26 @@ describe('the listener for tables routed by their own key', () => {
     await cache.call('getEmployee', () => 'eight', 8);
     const r = await http(base(), `${P}?table=EMPLOYEES&key=7`);
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ ok: true, action: 'dropped', table: 'EMPLOYEES', function: 'getEmployee', keys: ['7'] });
+    expect(JSON.parse(r.body)).toEqual({
+      ok: true,
+      action: 'dropped',
+      table: 'EMPLOYEES',
+      function: 'getEmployee',
+      keys: ['7'],
+    });
     expect(await cache.has('getEmployee', 7)).toBe(false);
     expect(await cache.has('getEmployee', '7')).toBe(false);
     expect(await cache.has('getEmployee', 8)).toBe(true);
-    expect(events.at(-1)).toMatchObject({ status: 200, action: 'dropped', table: 'EMPLOYEES', function: 'getEmployee', keys: ['7'] });
-    expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7") and getEmployee(7)');
+    expect(events.at(-1)).toMatchObject({
+      status: 200,
+      action: 'dropped',
+      table: 'EMPLOYEES',
+      function: 'getEmployee',
+      keys: ['7'],
+    });
+    expect(formatEvent({ ...events.at(-1)!, time: 'T' })).toBe(
+      'T 200 EMPLOYEES key "7": dropped getEmployee("7") and getEmployee(7)',
+    );
   });
 
   it('?order_no=2408 drops getOrderFields(2408) and getOrderFields("2408"), as keys drop both forms', async () => {
@@ -174,9 +233,18 @@ describe('the listener for tables routed by their own key', () => {
     await cache.call('getOrderFields', () => 'text', '2408');
     await cache.call('getOrderFields', () => 'other', 2409);
     // two in one batch, and the same order twice in it: each form is dropped
-    const [a, b] = await Promise.all([http(base(), `${P}?order_no=2408&table=ORDERS`), http(base(), `${P}?order_no=2408&table=ORDERS`)]);
+    const [a, b] = await Promise.all([
+      http(base(), `${P}?order_no=2408&table=ORDERS`),
+      http(base(), `${P}?order_no=2408&table=ORDERS`),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    expect(JSON.parse(a.body)).toEqual({ ok: true, action: 'dropped', table: 'ORDERS', function: 'getOrderFields', order: 2408 });
+    expect(JSON.parse(a.body)).toEqual({
+      ok: true,
+      action: 'dropped',
+      table: 'ORDERS',
+      function: 'getOrderFields',
+      order: 2408,
+    });
     expect(await cache.has('getOrderFields', 2408)).toBe(false);
     expect(await cache.has('getOrderFields', '2408')).toBe(false);
     expect(await cache.has('getOrderFields', 2409)).toBe(true);
@@ -199,7 +267,9 @@ describe('the listener for tables routed by their own key', () => {
     expect(JSON.parse((await http(base(), `${P}?table=EMPLOYEES`)).body)).toMatchObject({ action: 'dropped-all' });
     expect(await cache.has('getEmployee', 9)).toBe(false);
     expect((await http(base(), `${P}?table=ORDERS&order_no=1&key=1`)).status).toBe(400);
-    expect((await http(base(), `${P}?table=EMPLOYEES&${Array.from({ length: 9 }, (_, i) => `key=${i}`).join('&')}`)).status).toBe(400);
+    expect(
+      (await http(base(), `${P}?table=EMPLOYEES&${Array.from({ length: 9 }, (_, i) => `key=${i}`).join('&')}`)).status,
+    ).toBe(400);
     expect((await http(base(), `${P}?table=EMPLOYEES&key=%E0%A4%A`)).status).toBe(400);
   });
 });
@@ -220,13 +290,21 @@ describe('the listener under concurrent notifications', () => {
     const res = () => {
       const answer = { status: 0, body: '' };
       answers.push(answer);
-      return { writeHead: (status: number) => (answer.status = status), end: (body: string) => (answer.body = body) } as never;
+      return {
+        writeHead: (status: number) => (answer.status = status),
+        end: (body: string) => (answer.body = body),
+      } as never;
     };
     // read in one turn of the event loop: one batch
-    for (const order of [7, 8, 7]) handler({ url: `${P}?order_no=${order}&table=ORDERS`, method: 'GET', headers: {} } as never, res());
+    for (const order of [7, 8, 7])
+      handler({ url: `${P}?order_no=${order}&table=ORDERS`, method: 'GET', headers: {} } as never, res());
     await new Promise((r) => setImmediate(r));
     expect(drops).toEqual(['7', 7, '8', 8]); // each order in both forms, once
-    expect(answers.map((a) => [a.status, JSON.parse(a.body).order])).toEqual([[200, 7], [200, 8], [200, 7]]);
+    expect(answers.map((a) => [a.status, JSON.parse(a.body).order])).toEqual([
+      [200, 7],
+      [200, 8],
+      [200, 7],
+    ]);
     expect(await cache.has('getOrderFields', 7)).toBe(false);
   });
 
@@ -251,10 +329,18 @@ describe('the listener under concurrent notifications', () => {
           return { n, status: r.status, cachedWhenAnswered: await cache.has('getOrderFields', n) };
         }),
       );
-      for (const a of answers) expect(a).toEqual({ n: a.n, status: a.n === 13 ? 500 : 200, cachedWhenAnswered: a.n === 13 });
+      for (const a of answers)
+        expect(a).toEqual({ n: a.n, status: a.n === 13 ? 500 : 200, cachedWhenAnswered: a.n === 13 });
       expect(await cache.has('getOrderFields', 99)).toBe(true);
-      expect(events.filter((e) => e.action === 'dropped').map((e) => e.order).sort((a, b) => a! - b!)).toEqual(orders.filter((n) => n !== 13));
-      expect(events.filter((e) => e.status === 500)).toMatchObject([{ action: 'rejected', function: 'getOrderFields', reason: 'cache error: disk on fire' }]);
+      expect(
+        events
+          .filter((e) => e.action === 'dropped')
+          .map((e) => e.order)
+          .sort((a, b) => a! - b!),
+      ).toEqual(orders.filter((n) => n !== 13));
+      expect(events.filter((e) => e.status === 500)).toMatchObject([
+        { action: 'rejected', function: 'getOrderFields', reason: 'cache error: disk on fire' },
+      ]);
     } finally {
       await listener.close();
     }
@@ -262,8 +348,12 @@ describe('the listener under concurrent notifications', () => {
 });
 
 /** `dcn listen` as a real process: its URL from stderr, its memory from /proc. */
-async function startCli(args: string[]): Promise<{ child: ChildProcess; base: string; stdout: () => string; stderr: () => string }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startCli(
+  args: string[],
+): Promise<{ child: ChildProcess; base: string; stdout: () => string; stderr: () => string }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c));
@@ -290,8 +380,16 @@ describe('dcn listen as a process', () => {
       cli.child.kill(signal);
       const code = await new Promise((r) => cli.child.on('exit', r));
       expect(code).toBe(0);
-      const lines = cli.stdout().trim().split('\n').map((l) => JSON.parse(l));
-      expect(lines[0]).toMatchObject({ status: 200, action: 'dropped-all-at-start', functions: ['getOrderFields', 'getOrderItems'] });
+      const lines = cli
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({
+        status: 200,
+        action: 'dropped-all-at-start',
+        functions: ['getOrderFields', 'getOrderItems'],
+      });
       expect(lines[1]).toMatchObject({ status: 200, action: 'dropped', table: 'ORDERS', order: 2408 });
       expect(lines[2]).toMatchObject({ status: 400, action: 'rejected' });
       expect(lines.at(-1)).toMatchObject({ ok: true, stoppedBy: signal, notifications: 1 });
@@ -313,8 +411,11 @@ describe('dcn listen as a process', () => {
       await new Promise((r) => setTimeout(r, 25)); // past the 20 ms in which log lines are gathered
     }
     expect(cli.child.exitCode).toBeNull();
-    expect(cli.stderr()).toMatch(/dcn listen: warning: cannot write to stdout \(EPIPE\): notification lines are dropped from now on; it goes on serving/);
-    for (let i = 0; i < 5; i++) expect((await http(cli.base, `${P}?order_no=${1000 + i}&table=ORDERS`)).status).toBe(200);
+    expect(cli.stderr()).toMatch(
+      /dcn listen: warning: cannot write to stdout \(EPIPE\): notification lines are dropped from now on; it goes on serving/,
+    );
+    for (let i = 0; i < 5; i++)
+      expect((await http(cli.base, `${P}?order_no=${1000 + i}&table=ORDERS`)).status).toBe(200);
     cli.child.kill('SIGTERM'); // it writes what lines it holds before it says it stopped
     expect(await exited).toBe(0);
     expect(cli.stderr().match(/cannot write to stdout/g)).toHaveLength(1);
@@ -322,12 +423,21 @@ describe('dcn listen as a process', () => {
   });
 
   it('takes --map TABLE=function, and refuses anything else before it listens', async () => {
-    for (const bad of ['ORDERS', 'ORDERS=', '=getOrderFields', 'ORDERS=get=x', '1ORDERS=getOrderFields', 'ORDERS=get/../x']) {
+    for (const bad of [
+      'ORDERS',
+      'ORDERS=',
+      '=getOrderFields',
+      'ORDERS=get=x',
+      '1ORDERS=getOrderFields',
+      'ORDERS=get/../x',
+    ]) {
       const r = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', bad]);
       expect(r.code, bad).toBe(2);
       expect(r.stderr, bad).toContain(`--map ${bad}: expected TABLE=function`);
     }
-    const ok = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', 'line_items=getLines'], { stop: Promise.resolve('SIGTERM') });
+    const ok = await runCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--map', 'line_items=getLines'], {
+      stop: Promise.resolve('SIGTERM'),
+    });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toMatch(/→ ORDERS=getOrderFields, ORDER_ITEMS=getOrderItems, LINE_ITEMS=getLines; cache /);
   });
@@ -338,7 +448,16 @@ describe('dcn listen as a process', () => {
     expect((await http(cli.base, `${P}?table=EMPLOYEES&key=7`)).status).toBe(200);
     cli.child.kill('SIGTERM');
     await new Promise((r) => cli.child.on('exit', r));
-    const only = await startCli(['--cache-dir', tempDir(), '--map', 'EMPLOYEES=getEmployee', '--map', 'ORDERS=-', '--map', 'ORDER_ITEMS=-']);
+    const only = await startCli([
+      '--cache-dir',
+      tempDir(),
+      '--map',
+      'EMPLOYEES=getEmployee',
+      '--map',
+      'ORDERS=-',
+      '--map',
+      'ORDER_ITEMS=-',
+    ]);
     expect(only.stderr()).toMatch(/→ EMPLOYEES=getEmployee; cache /);
     expect((await http(only.base, `${P}?order_no=2408&table=ORDERS`)).status).toBe(404);
     only.child.kill('SIGTERM');
@@ -360,7 +479,14 @@ describe('dcn listen as a process', () => {
     const dir = tempDir();
     const module = join(dir, 'queries.mjs');
     writeFileSync(module, 'export async function getOrderFields(n) { return { order_id: n }; }\n');
-    const missing = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', '--refresh', module]);
+    const missing = spawn(process.execPath, [
+      join(root, 'bin', 'dcn.js'),
+      'listen',
+      '--port',
+      '0',
+      '--refresh',
+      module,
+    ]);
     let err = '';
     missing.stderr.on('data', (c: Buffer) => (err += c));
     expect(await new Promise((r) => missing.on('exit', r))).toBe(2);
@@ -369,7 +495,13 @@ describe('dcn listen as a process', () => {
 
   it('keeps its memory flat under a flood of malformed requests', async () => {
     const cli = await startCli(['--cache-dir', tempDir()]);
-    const bad = [`${P}?order_no=%%%&table=ORDERS`, `${P}?table=`, `/x/${'y'.repeat(1500)}`, `${P}?order_no=1&table=${'T'.repeat(200)}`, `${P}?order_no=${'9'.repeat(40)}&table=ORDERS`];
+    const bad = [
+      `${P}?order_no=%%%&table=ORDERS`,
+      `${P}?table=`,
+      `/x/${'y'.repeat(1500)}`,
+      `${P}?order_no=1&table=${'T'.repeat(200)}`,
+      `${P}?order_no=${'9'.repeat(40)}&table=ORDERS`,
+    ];
     const flood = async (n: number) => {
       for (let i = 0; i < n; i += 50) {
         await Promise.all(Array.from({ length: 50 }, (_, j) => http(cli.base, bad[(i + j) % bad.length]!)));
@@ -395,7 +527,10 @@ describe('dcn listen never says "dropped" when nothing was', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot use cache directory ${file}`);
     expect(r.stderr).toMatch(/--cache-dir/);
-    const ok = await runCli(['listen', '--port', '0', '--cache-dir', 'relative/cache'], { cwd: dir, stop: Promise.resolve('SIGTERM') });
+    const ok = await runCli(['listen', '--port', '0', '--cache-dir', 'relative/cache'], {
+      cwd: dir,
+      stop: Promise.resolve('SIGTERM'),
+    });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain(`cache ${join(dir, 'relative', 'cache')}`);
     expect(statSync(join(dir, 'relative', 'cache')).isDirectory()).toBe(true);
@@ -414,7 +549,10 @@ describe('dcn listen never says "dropped" when nothing was', () => {
       // a probe sees it before any notification does
       const health = await http(base, '/healthz');
       expect(health.status).toBe(503);
-      expect(JSON.parse(health.body)).toMatchObject({ ok: false, reason: expect.stringMatching(/cache directory .* is gone/) });
+      expect(JSON.parse(health.body)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/cache directory .* is gone/),
+      });
       const one = await http(base, `${P}?order_no=1&table=ORDERS`);
       expect(one.status).toBe(500);
       expect(JSON.parse(one.body).error).toMatch(/cache directory .* is gone/);
@@ -439,19 +577,30 @@ describe('dcn listen never says "dropped" when nothing was', () => {
   });
 
   it('warns when it listens beyond loopback without a token, on stderr and in --json', async () => {
-    const r = await runCli(['listen', '--port', '0', '--host', '0.0.0.0', '--cache-dir', tempDir(), '--json'], { stop: Promise.resolve('SIGTERM') });
+    const r = await runCli(['listen', '--port', '0', '--host', '0.0.0.0', '--cache-dir', tempDir(), '--json'], {
+      stop: Promise.resolve('SIGTERM'),
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: .*0\.0\.0\.0.* without a token/);
-    const warning = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.warning);
+    const warning = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((l) => l.warning);
     expect(warning).toMatchObject({ code: 'no_token' });
-    const quiet = await runCli(['listen', '--port', '0', '--cache-dir', tempDir()], { stop: Promise.resolve('SIGTERM') });
+    const quiet = await runCli(['listen', '--port', '0', '--cache-dir', tempDir()], {
+      stop: Promise.resolve('SIGTERM'),
+    });
     expect(quiet.stderr).not.toMatch(/warning/);
   });
 
   it('counts notifications, not the refreshes that follow them', async () => {
     const dir = tempDir();
     const module = join(dir, 'queries.mjs');
-    writeFileSync(module, 'export async function getOrderFields(n) { return { order_id: n }; }\nexport async function getOrderItems(n) { return [n]; }\n');
+    writeFileSync(
+      module,
+      'export async function getOrderFields(n) { return { order_id: n }; }\nexport async function getOrderItems(n) { return [n]; }\n',
+    );
     const cli = await startCli(['--cache-dir', join(dir, 'cache'), '--refresh', module]);
     for (const n of [1, 2, 3, 4]) expect((await http(cli.base, `${P}?order_no=${n}&table=ORDERS`)).status).toBe(200);
     await until('the 4 refreshes logged', () => (cli.stdout().match(/refreshed getOrderFields/g) ?? []).length === 4);
@@ -461,7 +610,10 @@ describe('dcn listen never says "dropped" when nothing was', () => {
   });
 
   it('exits 6 when the port is taken, and names the process that holds it when the system tells', async () => {
-    const holder = await startListener({ cache: new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 }), port: 0 });
+    const holder = await startListener({
+      cache: new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 }),
+      port: 0,
+    });
     try {
       const port = new URL(holder.url).port;
       const r = await runCli(['listen', '--port', port, '--cache-dir', tempDir()]);
@@ -485,7 +637,11 @@ describe('dcn listen at start (no notification lost for good)', () => {
     const cached = async () => {
       const c = new ResultCache({ dir, sweepIntervalSeconds: 0 });
       const hits = [];
-      for (const [fn, arg] of [['getOrderFields', 2408], ['getOrderItems', 2408], ['getCustomer', 7]] as const) {
+      for (const [fn, arg] of [
+        ['getOrderFields', 2408],
+        ['getOrderItems', 2408],
+        ['getCustomer', 7],
+      ] as const) {
         if ((await c.callWith(fn, {}, () => null, arg)).hit) hits.push(fn);
       }
       c.close();
@@ -496,16 +652,23 @@ describe('dcn listen at start (no notification lost for good)', () => {
 
   it('drops every result of the mapped functions once it answers: what a notification sent while it was down would have dropped may be stale', async () => {
     const { dir, cached } = await seeded();
-    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir, '--json'], { stop: Promise.resolve('SIGTERM') });
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir, '--json'], {
+      stop: Promise.resolve('SIGTERM'),
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/dropped every getOrderFields\(\) and getOrderItems\(\) result cached before it answered/);
-    expect(JSON.parse(r.stdout.split('\n')[0]!)).toMatchObject({ action: 'dropped-all-at-start', functions: ['getOrderFields', 'getOrderItems'] });
+    expect(JSON.parse(r.stdout.split('\n')[0]!)).toMatchObject({
+      action: 'dropped-all-at-start',
+      functions: ['getOrderFields', 'getOrderItems'],
+    });
     expect(await cached()).toEqual(['getCustomer']); // a function it does not drop for is not its business
   });
 
   it('--keep-cache keeps them', async () => {
     const { dir, cached } = await seeded();
-    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir, '--keep-cache'], { stop: Promise.resolve('SIGTERM') });
+    const r = await runCli(['listen', '--port', '0', '--cache-dir', dir, '--keep-cache'], {
+      stop: Promise.resolve('SIGTERM'),
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/dropped every/);
     expect(await cached()).toEqual(['getOrderFields', 'getOrderItems', 'getCustomer']);

@@ -16,7 +16,10 @@ const answer = (url: string) =>
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     }).on('error', reject),
   );
-const status = (url: string) => new Promise<number>((resolve, reject) => get(url, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0)))).on('error', reject));
+const status = (url: string) =>
+  new Promise<number>((resolve, reject) =>
+    get(url, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0)))).on('error', reject),
+  );
 
 describe("dcn listen's log lines", () => {
   let listener: RunningListener | undefined;
@@ -27,7 +30,13 @@ describe("dcn listen's log lines", () => {
     const cache = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-msg-')) });
     const events: NotificationEvent[] = [];
     const waiting: (() => void)[] = [];
-    listener = await startListener({ cache, port: 0, tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee' }, ...options, onEvent: (e) => (events.push(e), waiting.splice(0).forEach((w) => w())) });
+    listener = await startListener({
+      cache,
+      port: 0,
+      tables: { ORDERS: 'getOrderFields', EMPLOYEES: 'getEmployee' },
+      ...options,
+      onEvent: (e) => (events.push(e), waiting.splice(0).forEach((w) => w())),
+    });
     const next = async (n: number) => {
       while (events.length < n) await new Promise<void>((r) => waiting.push(r));
       return events[n - 1]!;
@@ -38,11 +47,15 @@ describe("dcn listen's log lines", () => {
   it('names both forms a number-like key or order was dropped in', async () => {
     const { url, next } = await start();
     expect(await status(`${url}?table=EMPLOYEES&key=7`)).toBe(200);
-    expect(formatEvent({ ...(await next(1)), time: 'T' })).toBe('T 200 EMPLOYEES key "7": dropped getEmployee("7") and getEmployee(7)');
+    expect(formatEvent({ ...(await next(1)), time: 'T' })).toBe(
+      'T 200 EMPLOYEES key "7": dropped getEmployee("7") and getEmployee(7)',
+    );
     expect(await status(`${url}?table=EMPLOYEES&key=A7`)).toBe(200);
     expect(formatEvent({ ...(await next(2)), time: 'T' })).toBe('T 200 EMPLOYEES key "A7": dropped getEmployee("A7")');
     expect(await status(`${url}?table=ORDERS&order_no=2408`)).toBe(200);
-    expect(formatEvent({ ...(await next(3)), time: 'T' })).toBe('T 200 ORDERS order 2408: dropped getOrderFields("2408") and getOrderFields(2408)');
+    expect(formatEvent({ ...(await next(3)), time: 'T' })).toBe(
+      'T 200 ORDERS order 2408: dropped getOrderFields("2408") and getOrderFields(2408)',
+    );
   });
 
   it('names the order a failed drop was for, not the whole table', async () => {
@@ -55,16 +68,24 @@ describe("dcn listen's log lines", () => {
     const line = formatEvent({ ...(await next(1)), time: 'T' });
     expect(line).toBe('T 500 ORDERS order 2408: rejected: cache error: EROFS: read-only file system');
     expect(await status(`${url}?table=EMPLOYEES&key=7`)).toBe(500);
-    expect(formatEvent({ ...(await next(2)), time: 'T' })).toBe('T 500 EMPLOYEES key "7": rejected: cache error: EROFS: read-only file system');
+    expect(formatEvent({ ...(await next(2)), time: 'T' })).toBe(
+      'T 500 EMPLOYEES key "7": rejected: cache error: EROFS: read-only file system',
+    );
   });
 
   it('logs a failed refresh with the 200 the caller was answered', async () => {
-    const { url, next } = await start({ refresh: { getOrderFields: async () => Promise.reject(new Error('ORA-03113: end-of-file on communication channel')) } });
+    const { url, next } = await start({
+      refresh: {
+        getOrderFields: async () => Promise.reject(new Error('ORA-03113: end-of-file on communication channel')),
+      },
+    });
     expect(await status(`${url}?table=ORDERS&order_no=2408`)).toBe(200);
     expect((await next(1)).action).toBe('dropped');
     const refresh = await next(2);
     expect(refresh).toMatchObject({ status: 200, action: 'refresh-failed' });
-    expect(formatEvent({ ...refresh, time: 'T' })).toBe('T 200 ORDERS order 2408: refresh of getOrderFields(2408) failed: ORA-03113: end-of-file on communication channel');
+    expect(formatEvent({ ...refresh, time: 'T' })).toBe(
+      'T 200 ORDERS order 2408: refresh of getOrderFields(2408) failed: ORA-03113: end-of-file on communication channel',
+    );
   });
 
   it('names the parameter that does not decode, or is given twice', async () => {

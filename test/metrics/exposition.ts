@@ -28,7 +28,8 @@ function parseValue(text: string, line: number): number {
   // Prometheus reads values with Go's strconv.ParseFloat, which takes NaN in any case; prom-client
   // writes "Nan" (its nodejs_eventloop_lag_* gauges before the first sample)
   if (/^nan$/i.test(text)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new Error(`line ${line}: ${JSON.stringify(text)} is not a sample value`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+    throw new Error(`line ${line}: ${JSON.stringify(text)} is not a sample value`);
   return Number(text);
 }
 
@@ -40,7 +41,8 @@ function parseLabels(text: string, i: number, line: number): [Record<string, str
     const eq = text.indexOf('=', i);
     if (eq === -1) throw new Error(`line ${line}: a label without =`);
     const name = text.slice(i, eq);
-    if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new Error(`line ${line}: ${JSON.stringify(name)} is not a label name`);
+    if (!LABEL_NAME.test(name) || name.startsWith('__'))
+      throw new Error(`line ${line}: ${JSON.stringify(name)} is not a label name`);
     if (name in labels) throw new Error(`line ${line}: label ${name} given twice`);
     if (text[eq + 1] !== '"') throw new Error(`line ${line}: label ${name}'s value is not quoted`);
     let value = '';
@@ -95,7 +97,10 @@ export function parseExposition(text: string): Map<string, Family> {
       if (!METRIC_NAME.test(name)) throw new Error(`line ${line}: ${JSON.stringify(name)} is not a metric name`);
       if (kind === 'HELP') {
         if (helps.has(name)) throw new Error(`line ${line}: HELP for ${name} given twice`);
-        helps.set(name, rest.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)));
+        helps.set(
+          name,
+          rest.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)),
+        );
         return;
       }
       if (!TYPES.has(rest)) throw new Error(`line ${line}: ${JSON.stringify(rest)} is not a metric type`);
@@ -112,7 +117,8 @@ export function parseExposition(text: string): Map<string, Family> {
     if (raw[i] === '{') [labels, i] = parseLabels(raw, i, line);
     if (raw[i] !== ' ') throw new Error(`line ${line}: expected a space before the value`);
     const parts = raw.slice(i + 1).split(' ');
-    if (parts.length > 2 || (parts.length === 2 && !/^-?\d+$/.test(parts[1]!))) throw new Error(`line ${line}: expected a value and at most a timestamp`);
+    if (parts.length > 2 || (parts.length === 2 && !/^-?\d+$/.test(parts[1]!)))
+      throw new Error(`line ${line}: expected a value and at most a timestamp`);
     const value = parseValue(parts[0]!, line);
     const family = familyOf(name, families);
     if (!family) throw new Error(`line ${line}: ${name} has no TYPE line before it`);
@@ -143,12 +149,17 @@ function checkHistogram(f: Family): void {
       if (i > 0 && v < sorted[i - 1]![1]) throw new Error(`${f.name}${key}: buckets are not cumulative`);
     });
     const inf = sorted.at(-1);
-    if (!inf || inf[0] !== Infinity || inf[1] !== g.count) throw new Error(`${f.name}${key}: the +Inf bucket does not match _count`);
+    if (!inf || inf[0] !== Infinity || inf[1] !== g.count)
+      throw new Error(`${f.name}${key}: the +Inf bucket does not match _count`);
   }
 }
 
 /** The value of one series: the sample whose labels are exactly these; undefined if there is none. */
-export function valueOf(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function valueOf(
+  families: Map<string, Family>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const f of families.values()) {
     for (const s of f.samples) {
       if (s.name !== name) continue;

@@ -32,7 +32,10 @@ interface Reply {
 
 function http(url: string, method = 'GET', body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'text/plain; charset=us-ascii', 'content-length': String(Buffer.byteLength(body)) };
+    const headers =
+      body === undefined
+        ? {}
+        : { 'content-type': 'text/plain; charset=us-ascii', 'content-length': String(Buffer.byteLength(body)) };
     const req = request(url, { method, agent: false, headers }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c));
@@ -156,7 +159,11 @@ describe('dcn listen /metrics', () => {
       const cli = startCli(['listen', '--port', '0', '--cache-dir', tempDir(), '--bus', redis.url]);
       const url = await until(() => /dcn listen: (http:\/\/\S+?)\/phpcache/.exec(cli.stderr())?.[1]);
       const up = await scrape(`${url}/metrics`);
-      expect([valueOf(up, 'dcn_bus_state', { state: 'up' }), valueOf(up, 'dcn_bus_state', { state: 'down' }), valueOf(up, 'dcn_bus_state', { state: 'connecting' })]).toEqual([1, 0, 0]);
+      expect([
+        valueOf(up, 'dcn_bus_state', { state: 'up' }),
+        valueOf(up, 'dcn_bus_state', { state: 'down' }),
+        valueOf(up, 'dcn_bus_state', { state: 'connecting' }),
+      ]).toEqual([1, 0, 0]);
       await redis.kill();
       const down = await until(async () => {
         const m = await scrape(`${url}/metrics`);
@@ -194,7 +201,14 @@ describe('dcn listen /metrics', () => {
 function database(): FakeDatabase {
   const db = new FakeDatabase();
   db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID'], primaryKey: ['ORDER_ID'] });
+  db.objects.set('TABLE ORDERS', {
+    type: 'TABLE',
+    name: 'ORDERS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID'],
+    primaryKey: ['ORDER_ID'],
+  });
   db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
   return db;
 }
@@ -203,7 +217,10 @@ describe('dcn watch --metrics-port', () => {
   it('serves /metrics (subscriptions, drops, notification-to-drop latency) and /healthz while subscribed', async () => {
     const db = database();
     const dir = tempDir();
-    const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', dir, '--metrics-port', '0'], { env: DB_ENV, db });
+    const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', dir, '--metrics-port', '0'], {
+      env: DB_ENV,
+      db,
+    });
     const url = await until(() => /dcn watch: metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(cli.stderr())?.[1]);
     await until(() => db.subscriptions.size === 1);
     const health = await until(async () => {
@@ -232,7 +249,10 @@ describe('dcn watch --metrics-port', () => {
 
   it('counts a lost connection as a reconnect, and /healthz says 503 until it is subscribed again', async () => {
     const db = database();
-    const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), '--metrics-port', '0', '--check-interval', '0.5'], { env: DB_ENV, db });
+    const cli = startCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), '--metrics-port', '0', '--check-interval', '0.5'],
+      { env: DB_ENV, db },
+    );
     const url = await until(() => /dcn watch: metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/.exec(cli.stderr())?.[1]);
     await until(() => db.subscriptions.size === 1);
     for (const s of db.sessions) s.kill(); // the network goes: the connection and the channel with it
@@ -241,7 +261,11 @@ describe('dcn watch --metrics-port', () => {
       const r = await http(`${url}/healthz`);
       return r.status === 503 && r;
     });
-    expect(JSON.parse(down.body)).toMatchObject({ ok: false, subscribed: false, reason: 'not subscribed: connecting, or connecting again' });
+    expect(JSON.parse(down.body)).toMatchObject({
+      ok: false,
+      subscribed: false,
+      reason: 'not subscribed: connecting, or connecting again',
+    });
     await until(async () => valueOf(await scrape(`${url}/metrics`), 'dcn_watch_reconnects_total') === 1);
     const back = await until(async () => {
       const s = await scrape(`${url}/metrics`);
@@ -266,7 +290,10 @@ describe('dcn watch --metrics-port', () => {
       [['--metrics-host', '0.0.0.0'], /--metrics-host without --metrics-port/],
     ] as [string[], RegExp][]) {
       const fresh = database();
-      const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), ...args], { env: DB_ENV, db: fresh });
+      const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), ...args], {
+        env: DB_ENV,
+        db: fresh,
+      });
       expect(await cli.done).toBe(2);
       expect(cli.stderr()).toMatch(message);
       expect(fresh.subscriptions.size).toBe(0);
@@ -281,9 +308,16 @@ describe('dcn watch --metrics-port, taken', () => {
     const { port } = taken.address() as { port: number };
     try {
       const db = database();
-      const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), '--metrics-port', String(port)], { env: DB_ENV, db });
+      const cli = startCli(['watch', '--table', 'ORDERS', '--cache-dir', tempDir(), '--metrics-port', String(port)], {
+        env: DB_ENV,
+        db,
+      });
       expect(await cli.done).toBe(6);
-      expect(cli.stderr()).toMatch(new RegExp(`cannot serve metrics on 127\\.0\\.0\\.1:${port}: the port is in use\n {2}hint: pick another port with --metrics-port`));
+      expect(cli.stderr()).toMatch(
+        new RegExp(
+          `cannot serve metrics on 127\\.0\\.0\\.1:${port}: the port is in use\n {2}hint: pick another port with --metrics-port`,
+        ),
+      );
       expect(db.subscriptions.size).toBe(0);
     } finally {
       await new Promise((r) => taken.close(r));
@@ -295,15 +329,24 @@ describe('the built CLI', () => {
   it('does not load prom-client for dcn --help', () => {
     // prints the modules the process loaded from node_modules, as it exits
     const probe = join(tempDir(), 'probe.cjs');
-    writeFileSync(probe, "process.on('exit', () => process.stderr.write('\\nLOADED ' + Object.keys(require.cache).filter((k) => k.includes('node_modules')).join(' ')));");
-    const help = spawnSync(process.execPath, ['-r', probe, join(root, 'bin', 'dcn.js'), '--help'], { encoding: 'utf8' });
+    writeFileSync(
+      probe,
+      "process.on('exit', () => process.stderr.write('\\nLOADED ' + Object.keys(require.cache).filter((k) => k.includes('node_modules')).join(' ')));",
+    );
+    const help = spawnSync(process.execPath, ['-r', probe, join(root, 'bin', 'dcn.js'), '--help'], {
+      encoding: 'utf8',
+    });
     expect(help.status).toBe(0);
     expect(help.stderr).toMatch(/LOADED/);
     expect(help.stderr).not.toMatch(/prom-client/);
   });
 
   it('dcn listen serves /metrics under plain node', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', '--cache-dir', tempDir()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin', 'dcn.js'), 'listen', '--port', '0', '--cache-dir', tempDir()],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     try {

@@ -16,7 +16,9 @@ const sqlOf = (flags: Parameters<typeof planFor>[0]) => {
   return {
     callback: statements.find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql,
     send: statements.find((s) => /PROCEDURE sendNotification/i.test(s.sql))!.sql,
-    keyValuesBytes: Number(/ALTER TABLE nfresults ADD \(key_values VARCHAR2\((\d+)\)\)/.exec(statements.map((s) => s.sql).join('\n'))![1]),
+    keyValuesBytes: Number(
+      /ALTER TABLE nfresults ADD \(key_values VARCHAR2\((\d+)\)\)/.exec(statements.map((s) => s.sql).join('\n'))![1],
+    ),
   };
 };
 /** K orders of the demo's size (2408 and on). */
@@ -49,7 +51,9 @@ describe('a notification of K changed orders', () => {
       return { k, calls: calls.length, commits, logRows };
     });
     expect(counts).toEqual([1, 100, 1000].map((k) => ({ k, calls: k, commits: k, logRows: k })));
-    expect(notify(1, { callbackCalls: 'per-key' }).calls).toEqual([{ method: 'GET', url: 'http://localhost:8080/phpcache/dropResults.php?order_no=2408&table=ORDERS' }]);
+    expect(notify(1, { callbackCalls: 'per-key' }).calls).toEqual([
+      { method: 'GET', url: 'http://localhost:8080/phpcache/dropResults.php?order_no=2408&table=ORDERS' },
+    ]);
   });
 
   it('every order is in exactly one batch, each batch fits its log row whole, and the listener reads it back', () => {
@@ -57,7 +61,10 @@ describe('a notification of K changed orders', () => {
     const { keyValuesBytes } = sqlOf({});
     const seen: string[] = [];
     for (const [i, call] of calls.entries()) {
-      expect(call).toMatchObject({ method: 'POST', url: 'http://localhost:8080/phpcache/dropResults.php?table=ORDERS' });
+      expect(call).toMatchObject({
+        method: 'POST',
+        url: 'http://localhost:8080/phpcache/dropResults.php?table=ORDERS',
+      });
       expect(Buffer.byteLength(call.body!)).toBeLessThanOrEqual(keyValuesBytes);
       // logged whole: dcn replay sends the same call again
       expect(db.nfresults[i]).toMatchObject({ OPERATION: 'batch', KEY_VALUES: call.body, ORDER_ID: null });
@@ -67,7 +74,8 @@ describe('a notification of K changed orders', () => {
     }
     expect(seen.sort()).toEqual(orders(1000).sort());
     // a batch is as full as its row allows: only the last is short of the limit by more than a line
-    for (const call of calls.slice(0, -1)) expect(Buffer.byteLength(call.body!)).toBeGreaterThan(keyValuesBytes - 'order_no=NNNN'.length - 1);
+    for (const call of calls.slice(0, -1))
+      expect(Buffer.byteLength(call.body!)).toBeGreaterThan(keyValuesBytes - 'order_no=NNNN'.length - 1);
   });
 
   it('the batch limit is the log column it is kept in, and the batch variable holds it', () => {
@@ -86,9 +94,19 @@ describe('the callbackCalls setting', () => {
     expect(sqlOf({ callbackCalls: 'per-key' }).callback).toMatch(/c_batch\s+CONSTANT BOOLEAN := 'per-key' = 'batch';/);
     expect(sqlOf({ callbackCalls: 'BATCH' }).callback).toMatch(/c_batch\s+CONSTANT BOOLEAN := 'batch' = 'batch';/);
     expect(() => planFor({ callbackCalls: 'one' })).toThrow(/callbackCalls: 'one' is neither batch nor per-key/);
-    expect(() => planFor({ define: ["callback_calls=batch' OR 'x"] })).toThrow(/callback_calls .* is neither batch nor per-key/);
-    expect(sqlOf({}).callback).toBe(planFor({}, { DCN_CALLBACK_CALLS: 'batch' }).migrations.flatMap((m) => m.statements).find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql);
-    expect(planFor({}, { DCN_CALLBACK_CALLS: 'per-key' }).migrations.flatMap((m) => m.statements).find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql).toMatch(/'per-key' = 'batch'/);
+    expect(() => planFor({ define: ["callback_calls=batch' OR 'x"] })).toThrow(
+      /callback_calls .* is neither batch nor per-key/,
+    );
+    expect(sqlOf({}).callback).toBe(
+      planFor({}, { DCN_CALLBACK_CALLS: 'batch' })
+        .migrations.flatMap((m) => m.statements)
+        .find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql,
+    );
+    expect(
+      planFor({}, { DCN_CALLBACK_CALLS: 'per-key' })
+        .migrations.flatMap((m) => m.statements)
+        .find((s) => /PROCEDURE orders_nf_callback/i.test(s.sql))!.sql,
+    ).toMatch(/'per-key' = 'batch'/);
   });
 });
 
@@ -97,12 +115,18 @@ describe('the PL/SQL of a batch', () => {
   const procedure = (name: string) => new RegExp(`PROCEDURE ${name} [\\s\\S]*?END ${name};`).exec(callback)![0];
 
   it('routed tables batch their keys the same way, and send what is left after the loop', () => {
-    expect(procedure('notify_routed')).toMatch(/WHILE l_key IS NOT NULL LOOP\s+IF c_batch THEN\s+add_to_batch\(l_short, l_batch, l_key\);\s+ELSE\s+call_url\(l_short, p_keys => l_key\);\s+END IF;\s+l_key := l_seen\.NEXT\(l_key\);\s+END LOOP;\s+end_batch\(l_short, l_batch\);/);
+    expect(procedure('notify_routed')).toMatch(
+      /WHILE l_key IS NOT NULL LOOP\s+IF c_batch THEN\s+add_to_batch\(l_short, l_batch, l_key\);\s+ELSE\s+call_url\(l_short, p_keys => l_key\);\s+END IF;\s+l_key := l_seen\.NEXT\(l_key\);\s+END LOOP;\s+end_batch\(l_short, l_batch\);/,
+    );
   });
 
   it('sendNotification POSTs the batch with its length, after the token, before it reads the answer', () => {
-    const body = /IF batch IS NOT NULL THEN([\s\S]*?)END IF;\s+l_resp := UTL_HTTP\.GET_RESPONSE\(l_req\);/.exec(send)![1]!;
-    expect(body).toMatch(/SET_HEADER\(l_req, 'Content-Length', TO_CHAR\(LENGTHB\(batch\)\)\);\s+UTL_HTTP\.WRITE_TEXT\(l_req, batch\);\s*$/);
+    const body = /IF batch IS NOT NULL THEN([\s\S]*?)END IF;\s+l_resp := UTL_HTTP\.GET_RESPONSE\(l_req\);/.exec(
+      send,
+    )![1]!;
+    expect(body).toMatch(
+      /SET_HEADER\(l_req, 'Content-Length', TO_CHAR\(LENGTHB\(batch\)\)\);\s+UTL_HTTP\.WRITE_TEXT\(l_req, batch\);\s*$/,
+    );
     expect(send.indexOf("'X-Dcn-Token'")).toBeLessThan(send.indexOf('WRITE_TEXT'));
     // the URL of a batch names the table alone: the orders and keys are in the body
     expect(send).toMatch(/CASE WHEN order_id IS NOT NULL THEN 'order_no='/);
@@ -111,9 +135,14 @@ describe('the PL/SQL of a batch', () => {
 
   it('reuses one connection for the calls of a notification and closes it at its end, also after an error', () => {
     const reuse = procedure('reuse_connections');
-    expect(reuse).toMatch(/IF NOT p_on THEN\s+UTL_HTTP\.CLOSE_PERSISTENT_CONNS;\s+END IF;\s+UTL_HTTP\.SET_PERSISTENT_CONN_SUPPORT\(p_on, CASE WHEN p_on THEN 1 ELSE 0 END\);/);
+    expect(reuse).toMatch(
+      /IF NOT p_on THEN\s+UTL_HTTP\.CLOSE_PERSISTENT_CONNS;\s+END IF;\s+UTL_HTTP\.SET_PERSISTENT_CONN_SUPPORT\(p_on, CASE WHEN p_on THEN 1 ELSE 0 END\);/,
+    );
     expect(reuse).toMatch(/EXCEPTION\s+WHEN OTHERS THEN NULL;/);
-    const handler = /EXCEPTION\s+WHEN OTHERS THEN\s+BEGIN\s+log_event\(NULL, 'error', NULL, 'orders_nf_callback failed'[\s\S]*?END;\s+([\s\S]*?)END orders_nf_callback;/.exec(callback)![1]!;
+    const handler =
+      /EXCEPTION\s+WHEN OTHERS THEN\s+BEGIN\s+log_event\(NULL, 'error', NULL, 'orders_nf_callback failed'[\s\S]*?END;\s+([\s\S]*?)END orders_nf_callback;/.exec(
+        callback,
+      )![1]!;
     expect(handler.trim()).toBe('reuse_connections(FALSE);');
   });
 });

@@ -10,7 +10,11 @@ describe.each(Object.entries(SETTINGS))('the built-in plan with %s settings', (_
   const plan = planFor(flags);
   it('has the migrations in order', () => {
     const repeatable = ['R__00_network_acl', 'R__01_sendNotification', 'R__02_orders_nf_callback'];
-    expect(plan.migrations.map((m) => m.version)).toEqual(flags.demoSchema ? ['1', '2', '3', '4', '5', '6', '7', '8', ...repeatable] : ['1', '2', '3', '4', '5', '7', '8', ...repeatable]);
+    expect(plan.migrations.map((m) => m.version)).toEqual(
+      flags.demoSchema
+        ? ['1', '2', '3', '4', '5', '6', '7', '8', ...repeatable]
+        : ['1', '2', '3', '4', '5', '7', '8', ...repeatable],
+    );
   });
   for (const m of plan.migrations) {
     for (const st of m.statements) {

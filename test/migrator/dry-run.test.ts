@@ -8,18 +8,32 @@ import { loadMigrations } from '../../src/migrator/source.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 
 const FILES: Record<string, string> = {
-  'V1__create_log.sql': 'CREATE TABLE app_log (id NUMBER, msg VARCHAR2(200));\nCREATE INDEX app_log_ix ON app_log (msg);\n',
+  'V1__create_log.sql':
+    'CREATE TABLE app_log (id NUMBER, msg VARCHAR2(200));\nCREATE INDEX app_log_ix ON app_log (msg);\n',
   'U1__create_log.sql': 'DROP TABLE app_log PURGE;\n',
-  'V2__grants.sql': '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n',
-  'U2__grants.sql': '-- dcn: profile=admin\nREVOKE EXECUTE ON DBMS_CHANGE_NOTIFICATION FROM &app_user;\nREVOKE CHANGE NOTIFICATION FROM &app_user;\n',
+  'V2__grants.sql':
+    '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n',
+  'U2__grants.sql':
+    '-- dcn: profile=admin\nREVOKE EXECUTE ON DBMS_CHANGE_NOTIFICATION FROM &app_user;\nREVOKE CHANGE NOTIFICATION FROM &app_user;\n',
   'V3__more.sql': 'CREATE TABLE t3a (id NUMBER);\nCREATE TABLE t3b (id NUMBER);\nCREATE TABLE t3c (id NUMBER);\n',
   'U3__more.sql': 'DROP TABLE t3c PURGE;\nDROP TABLE t3b PURGE;\nDROP TABLE t3a PURGE;\n',
   'R__views.sql': 'CREATE OR REPLACE VIEW log_v AS SELECT id FROM app_log;\n',
 };
 
-function setup(files: Record<string, string> = FILES, db = new FakeDatabase(), dir = mkdtempSync(join(tmpdir(), 'dcn-dry-'))) {
+function setup(
+  files: Record<string, string> = FILES,
+  db = new FakeDatabase(),
+  dir = mkdtempSync(join(tmpdir(), 'dcn-dry-')),
+) {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const migrator = new Migrator({ migrations: loadMigrations(dir), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db), holder: 'test' });
+  const migrator = new Migrator({
+    migrations: loadMigrations(dir),
+    variables: { app_user: 'OE' },
+    historyTable: 'DCN_SCHEMA_HISTORY',
+    lockTimeoutSeconds: 0,
+    sessions: fakeSessions(db),
+    holder: 'test',
+  });
   return { db, dir, migrator };
 }
 
@@ -58,7 +72,9 @@ describe('Migrator.dryRun', () => {
     expect(JSON.stringify(db.history())).toBe(history);
     const script = renderPlanScript(plan, { dcnVersion: '0', source: 'test', schema: 'OE' });
     expect(script).toContain('-- resumed at statement 2 of 3: the statements before it are applied\n');
-    expect(script).toMatch(/UPDATE DCN_SCHEMA_HISTORY\n\s+SET checksum = '[0-9a-f]{64}', script = 'V3__more.sql', operation = 'migrate',\n\s+statements_done = 3, statements_total = 3,/);
+    expect(script).toMatch(
+      /UPDATE DCN_SCHEMA_HISTORY\n\s+SET checksum = '[0-9a-f]{64}', script = 'V3__more.sql', operation = 'migrate',\n\s+statements_done = 3, statements_total = 3,/,
+    );
     expect(script).not.toContain('CREATE TABLE t3a');
   });
 
@@ -66,7 +82,11 @@ describe('Migrator.dryRun', () => {
     const { db, dir, migrator } = setup();
     await migrator.migrate();
     expect((await migrator.dryRun('up')).migrations).toEqual([]);
-    const changed = setup({ 'R__views.sql': 'CREATE OR REPLACE VIEW log_v AS SELECT id, msg FROM app_log;\n' }, db, dir);
+    const changed = setup(
+      { 'R__views.sql': 'CREATE OR REPLACE VIEW log_v AS SELECT id, msg FROM app_log;\n' },
+      db,
+      dir,
+    );
     const plan = await changed.migrator.dryRun('up');
     expect(plan.migrations.map((m) => [m.version, m.record])).toEqual([['R__views', 'update']]);
   });
@@ -91,6 +111,9 @@ describe('Migrator.dryRun', () => {
   it('refuses as down does: a migration without an undo script', async () => {
     const { migrator } = setup(Object.fromEntries(Object.entries(FILES).filter(([f]) => f !== 'U3__more.sql')));
     await migrator.migrate();
-    await expect(migrator.dryRun('down', { to: '0' })).rejects.toMatchObject({ code: 'script_invalid', message: expect.stringMatching(/V3 \(more\) has no undo script/) });
+    await expect(migrator.dryRun('down', { to: '0' })).rejects.toMatchObject({
+      code: 'script_invalid',
+      message: expect.stringMatching(/V3 \(more\) has no undo script/),
+    });
   });
 });

@@ -10,20 +10,28 @@ import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 
 const FILES: Record<string, string> = {
   'V1__log.sql': 'CREATE TABLE app_log (id NUMBER, msg VARCHAR2(200));\n',
-  'V2__log_proc.sql': 'CREATE OR REPLACE PROCEDURE log_msg(p VARCHAR2) AS\nBEGIN\n  INSERT INTO app_log (id, msg) VALUES (2, p);\nEND;\n/\n',
+  'V2__log_proc.sql':
+    'CREATE OR REPLACE PROCEDURE log_msg(p VARCHAR2) AS\nBEGIN\n  INSERT INTO app_log (id, msg) VALUES (2, p);\nEND;\n/\n',
   'V3__drop_log.sql': 'DROP TABLE app_log PURGE;\n',
 };
 
 function setup(files: Record<string, string>, db = new FakeDatabase()) {
   const dir = mkdtempSync(join(tmpdir(), 'dcn-invalid-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const migrator = new Migrator({ migrations: loadMigrations(dir), variables: {}, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions: fakeSessions(db), holder: 'test' });
+  const migrator = new Migrator({
+    migrations: loadMigrations(dir),
+    variables: {},
+    historyTable: 'DCN_SCHEMA_HISTORY',
+    lockTimeoutSeconds: 0,
+    sessions: fakeSessions(db),
+    holder: 'test',
+  });
   return { db, migrator };
 }
 
 const recompiles = (db: FakeDatabase) => db.log.filter((l) => l.name === 'objects.recompile').length;
 
-describe('migrate and the schema\'s INVALID objects', () => {
+describe("migrate and the schema's INVALID objects", () => {
   it('compiles an INVALID object once after the run, and reports it as recompiled', async () => {
     const { db, migrator } = setup({ 'V1__log.sql': FILES['V1__log.sql']! });
     // made invalid outside this run, by a change to something it used that has since been put back
@@ -47,8 +55,20 @@ describe('migrate and the schema\'s INVALID objects', () => {
     expect(e.code).toBe('compile_error');
     expect(e.exitCode).toBe(5);
     expect(e.message).toBe('1 object(s) in the schema stay INVALID after compiling them again: PROCEDURE LOG_MSG');
-    expect(e.jsonMeta()).toMatchObject({ invalidObjects: [{ type: 'PROCEDURE', name: 'LOG_MSG' }], recompiled: [], results: [{ version: '1', status: 'success' }, { version: '2', status: 'success' }, { version: '3', status: 'success' }] });
-    expect(db.history().map((r) => [r.VERSION, r.SUCCESS])).toEqual([['1', 1], ['2', 1], ['3', 1]]);
+    expect(e.jsonMeta()).toMatchObject({
+      invalidObjects: [{ type: 'PROCEDURE', name: 'LOG_MSG' }],
+      recompiled: [],
+      results: [
+        { version: '1', status: 'success' },
+        { version: '2', status: 'success' },
+        { version: '3', status: 'success' },
+      ],
+    });
+    expect(db.history().map((r) => [r.VERSION, r.SUCCESS])).toEqual([
+      ['1', 1],
+      ['2', 1],
+      ['3', 1],
+    ]);
     expect(recompiles(db)).toBe(1);
   });
 
@@ -75,7 +95,7 @@ describe('migrate and the schema\'s INVALID objects', () => {
     expect(recompiles(db)).toBe(0);
   });
 
-  it('a compile that fails (ORA-20000: not the schema\'s to compile) is reported, and the list read again', async () => {
+  it("a compile that fails (ORA-20000: not the schema's to compile) is reported, and the list read again", async () => {
     const { db, migrator } = setup({ 'V1__log.sql': FILES['V1__log.sql']! });
     db.objects.set('VIEW OLD_V', { type: 'VIEW', name: 'OLD_V', status: 'INVALID' });
     db.failOn(/COMPILE_SCHEMA/, 'ORA-20000: Insufficient privileges for some object in this schema');

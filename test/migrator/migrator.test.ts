@@ -10,11 +10,15 @@ import { loadMigrations } from '../../src/migrator/source.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 
 const BASE: Record<string, string> = {
-  'V1__create_log.sql': 'CREATE TABLE app_log (id NUMBER, msg VARCHAR2(200));\nCREATE INDEX app_log_ix ON app_log (msg);\nINSERT INTO app_log VALUES (1, \'first\');\n',
+  'V1__create_log.sql':
+    "CREATE TABLE app_log (id NUMBER, msg VARCHAR2(200));\nCREATE INDEX app_log_ix ON app_log (msg);\nINSERT INTO app_log VALUES (1, 'first');\n",
   'U1__create_log.sql': 'DROP TABLE app_log PURGE;\n',
-  'V2__grants.sql': '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n',
-  'U2__grants.sql': '-- dcn: profile=admin\nREVOKE EXECUTE ON DBMS_CHANGE_NOTIFICATION FROM &app_user;\nREVOKE CHANGE NOTIFICATION FROM &app_user;\n',
-  'V3__log_proc.sql': 'CREATE OR REPLACE PROCEDURE log_msg(p VARCHAR2) AS\nBEGIN\n  INSERT INTO app_log VALUES (2, p);\nEND;\n/\n',
+  'V2__grants.sql':
+    '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n',
+  'U2__grants.sql':
+    '-- dcn: profile=admin\nREVOKE EXECUTE ON DBMS_CHANGE_NOTIFICATION FROM &app_user;\nREVOKE CHANGE NOTIFICATION FROM &app_user;\n',
+  'V3__log_proc.sql':
+    'CREATE OR REPLACE PROCEDURE log_msg(p VARCHAR2) AS\nBEGIN\n  INSERT INTO app_log VALUES (2, p);\nEND;\n/\n',
   'U3__log_proc.sql': 'DROP PROCEDURE log_msg;\n',
 };
 
@@ -23,7 +27,9 @@ function dirWith(files: Record<string, string>, dir = mkdtempSync(join(tmpdir(),
   return dir;
 }
 
-function setup(options: { files?: Record<string, string>; db?: FakeDatabase; dir?: string; lockTimeoutSeconds?: number } = {}) {
+function setup(
+  options: { files?: Record<string, string>; db?: FakeDatabase; dir?: string; lockTimeoutSeconds?: number } = {},
+) {
   const db = options.db ?? new FakeDatabase();
   const dir = options.dir ?? dirWith(options.files ?? BASE);
   const sessions = fakeSessions(db);
@@ -50,7 +56,8 @@ async function rejection(p: Promise<unknown>): Promise<DcnError> {
   throw new Error('expected a rejection');
 }
 
-const userStatements = (db: FakeDatabase) => db.log.filter((l) => l.name === undefined).map((l) => l.sql.split('\n')[0]);
+const userStatements = (db: FakeDatabase) =>
+  db.log.filter((l) => l.name === undefined).map((l) => l.sql.split('\n')[0]);
 
 describe('Migrator.migrate', () => {
   it('applies every pending migration in order and records each in the history table', async () => {
@@ -61,7 +68,9 @@ describe('Migrator.migrate', () => {
       ['2', 'success', 2],
       ['3', 'success', 1],
     ]);
-    expect(db.history().map((h) => [h.VERSION, h.SUCCESS, h.STATEMENTS_DONE, h.STATEMENTS_TOTAL, h.PROFILE, h.INSTALLED_BY])).toEqual([
+    expect(
+      db.history().map((h) => [h.VERSION, h.SUCCESS, h.STATEMENTS_DONE, h.STATEMENTS_TOTAL, h.PROFILE, h.INSTALLED_BY]),
+    ).toEqual([
       ['1', 1, 3, 3, 'app', 'OE'],
       ['2', 1, 2, 2, 'admin', 'OE'],
       ['3', 1, 1, 1, 'app', 'OE'],
@@ -74,8 +83,18 @@ describe('Migrator.migrate', () => {
     ]);
     // DML of a migration is committed with its statement
     expect(db.connect().dataRows('APP_LOG')).toBe(1);
-    expect(db.objectNames()).toEqual(['INDEX APP_LOG_IX', 'PROCEDURE LOG_MSG', 'TABLE APP_LOG', 'TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
-    expect(events.filter((e) => e.type === 'migration-done').map((e) => (e as { version: string }).version)).toEqual(['1', '2', '3']);
+    expect(db.objectNames()).toEqual([
+      'INDEX APP_LOG_IX',
+      'PROCEDURE LOG_MSG',
+      'TABLE APP_LOG',
+      'TABLE DCN_SCHEMA_HISTORY',
+      'TABLE DCN_SCHEMA_HISTORY_LOCK',
+    ]);
+    expect(events.filter((e) => e.type === 'migration-done').map((e) => (e as { version: string }).version)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(db.lockHolder).toBeUndefined();
   });
 
@@ -111,7 +130,9 @@ describe('Migrator.migrate', () => {
     db.failOn(/^CREATE INDEX/, 'ORA-01031: insufficient privileges', 1);
     const err = await rejection(migrator.migrate());
     expect(err.code).toBe('privilege_missing');
-    expect(err.message).toBe('V1 (create log) failed at statement 2 of 3, V1__create_log.sql:2: ORA-01031: insufficient privileges');
+    expect(err.message).toBe(
+      'V1 (create log) failed at statement 2 of 3, V1__create_log.sql:2: ORA-01031: insufficient privileges',
+    );
     // what can be done next, as remedies the CLI words: the engine names no command or flag
     expect(err.hint).not.toMatch(/dcn migrate|--[a-z]/);
     expect(err.remedies).toEqual([{ kind: 'resume', direction: 'up' }, { kind: 'repair' }]);
@@ -123,7 +144,9 @@ describe('Migrator.migrate', () => {
     ]);
     // the CREATE TABLE committed (DDL), and the history says so
     expect(db.objects.has('TABLE APP_LOG')).toBe(true);
-    expect(db.history()).toMatchObject([{ VERSION: '1', SUCCESS: 0, STATEMENTS_DONE: 1, ERROR_TEXT: expect.stringContaining('ORA-01031') }]);
+    expect(db.history()).toMatchObject([
+      { VERSION: '1', SUCCESS: 0, STATEMENTS_DONE: 1, ERROR_TEXT: expect.stringContaining('ORA-01031') },
+    ]);
     expect(db.lockHolder).toBeUndefined();
 
     const status = await migrator.status();
@@ -157,7 +180,11 @@ describe('Migrator.migrate', () => {
     expect(db.history()).toMatchObject([{ VERSION: '1', SUCCESS: 0, STATEMENTS_DONE: 1 }]);
     const before = db.log.length;
     const resumed = await migrator.migrate({ resume: true });
-    expect(resumed.results.map((r) => [r.version, r.resumedFrom])).toEqual([['1', 2], ['2', undefined], ['3', undefined]]);
+    expect(resumed.results.map((r) => [r.version, r.resumedFrom])).toEqual([
+      ['1', 2],
+      ['2', undefined],
+      ['3', undefined],
+    ]);
     expect(db.log.slice(before).filter((l) => l.name === undefined)[0]!.sql).toMatch(/^CREATE INDEX/); // not the CREATE TABLE
   });
 
@@ -166,7 +193,13 @@ describe('Migrator.migrate', () => {
     const first = setup({ db, dir });
     db.failOn(/^CREATE INDEX/, 'ORA-00942: table or view does not exist', 1);
     await rejection(first.migrator.migrate());
-    dirWith({ 'V1__create_log.sql': 'CREATE TABLE app_log (id NUMBER, msg VARCHAR2(400));\nCREATE INDEX app_log_ix ON app_log (msg);\n' }, dir);
+    dirWith(
+      {
+        'V1__create_log.sql':
+          'CREATE TABLE app_log (id NUMBER, msg VARCHAR2(400));\nCREATE INDEX app_log_ix ON app_log (msg);\n',
+      },
+      dir,
+    );
     const err = await rejection(setup({ db, dir }).migrator.migrate({ resume: true }));
     expect(err.code).toBe('history_blocked');
     expect(err.message).toMatch(/cannot resume V1: the 1 statement\(s\) that already ran are not the same/);
@@ -174,7 +207,9 @@ describe('Migrator.migrate', () => {
 
   it('fails on PL/SQL created with compilation errors, naming file:line:column, and resumes after the fix', async () => {
     const { db, migrator } = setup();
-    db.compileErrorsOn(/PROCEDURE log_msg/, [{ line: 3, position: 15, text: 'PL/SQL: ORA-00942: table or view does not exist' }]);
+    db.compileErrorsOn(/PROCEDURE log_msg/, [
+      { line: 3, position: 15, text: 'PL/SQL: ORA-00942: table or view does not exist' },
+    ]);
     const err = await rejection(migrator.migrate());
     expect(err.code).toBe('compile_error');
     expect(err.exitCode).toBe(5);
@@ -189,12 +224,18 @@ describe('Migrator.migrate', () => {
   });
 
   it('keeps compiler warnings as warnings and reports invalid objects after a run', async () => {
-    const { db, migrator } = setup({ files: { 'V1__p.sql': 'CREATE PROCEDURE p AS BEGIN NULL; END;\n/\nCREATE VIEW v AS SELECT 1 x FROM dual;\n' } });
-    db.compileErrorsOn(/PROCEDURE p/, [{ line: 1, position: 1, text: 'PLW-06010: keyword used as identifier', attribute: 'WARNING' }]);
+    const { db, migrator } = setup({
+      files: { 'V1__p.sql': 'CREATE PROCEDURE p AS BEGIN NULL; END;\n/\nCREATE VIEW v AS SELECT 1 x FROM dual;\n' },
+    });
+    db.compileErrorsOn(/PROCEDURE p/, [
+      { line: 1, position: 1, text: 'PLW-06010: keyword used as identifier', attribute: 'WARNING' },
+    ]);
     db.objects.set('PACKAGE BODY OLD_PKG', { type: 'PACKAGE BODY', name: 'OLD_PKG', status: 'INVALID' });
     const result = await migrator.migrate();
     expect(result.results[0]!.status).toBe('success');
-    expect(result.compileWarnings).toMatchObject([{ file: 'V1__p.sql', line: 1, text: 'PLW-06010: keyword used as identifier' }]);
+    expect(result.compileWarnings).toMatchObject([
+      { file: 'V1__p.sql', line: 1, text: 'PLW-06010: keyword used as identifier' },
+    ]);
     // INVALID after the run, then compiled once (nothing it names is missing)
     expect(result.recompiled).toEqual([{ type: 'PACKAGE BODY', name: 'OLD_PKG' }]);
     expect(result.invalidObjects).toEqual([]);
@@ -211,9 +252,13 @@ describe('Migrator.migrate', () => {
     expect(err.exitCode).toBe(4);
     expect(err.message).toMatch(/V1 \(V1__create_log\.sql changed since it was applied\)/);
     const allowed = await changed.migrator.migrate({ to: '2', allowChanged: true });
-    expect(allowed.warnings).toEqual(['applied migration differs: V1 (V1__create_log.sql changed since it was applied)']);
+    expect(allowed.warnings).toEqual([
+      'applied migration differs: V1 (V1__create_log.sql changed since it was applied)',
+    ]);
     const repaired = await changed.migrator.repair();
-    expect(repaired.actions).toEqual([{ version: '1', action: 'realigned-checksum', detail: 'V1__create_log.sql accepted as applied' }]);
+    expect(repaired.actions).toEqual([
+      { version: '1', action: 'realigned-checksum', detail: 'V1__create_log.sql accepted as applied' },
+    ]);
     expect((await changed.migrator.status()).migrations.map((m) => m.state)).toEqual(['applied', 'applied', 'pending']);
   });
 
@@ -239,13 +284,26 @@ describe('Migrator.migrate', () => {
     const run = await later.migrator.migrate({ allowChanged: true, outOfOrder: true });
     expect(run.results.map((r) => [r.version, r.status])).toEqual([['1.5', 'success']]);
     expect(run.warnings).toContain('V1.5: applied out of order, below a higher version already applied');
-    expect((await later.migrator.status()).migrations.find((m) => m.version === '1.5')).toMatchObject({ state: 'applied' });
+    expect((await later.migrator.status()).migrations.find((m) => m.version === '1.5')).toMatchObject({
+      state: 'applied',
+    });
   });
 
   it('connects the admin profile before applying anything, so a missing admin leaves nothing half-done', async () => {
     const db = new FakeDatabase();
-    const sessions = { ...fakeSessions(db), admin: async () => { throw new Error('no user for the admin profile'); } };
-    const migrator = new Migrator({ migrations: loadMigrations(dirWith(BASE)), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions });
+    const sessions = {
+      ...fakeSessions(db),
+      admin: async () => {
+        throw new Error('no user for the admin profile');
+      },
+    };
+    const migrator = new Migrator({
+      migrations: loadMigrations(dirWith(BASE)),
+      variables: { app_user: 'OE' },
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      lockTimeoutSeconds: 0,
+      sessions,
+    });
     await expect(migrator.migrate()).rejects.toThrow('no user for the admin profile');
     expect(db.history()).toEqual([]);
     expect(db.objects.has('TABLE APP_LOG')).toBe(false);
@@ -256,7 +314,15 @@ describe('Migrator.migrate', () => {
 
   it('rejects an undefined substitution variable before connecting', async () => {
     const dir = dirWith({ 'V1__x.sql': 'GRANT x TO &nobody;' });
-    expect(() => new Migrator({ migrations: loadMigrations(dir), historyTable: 'H', lockTimeoutSeconds: 0, sessions: fakeSessions(new FakeDatabase()) })).toThrow(/V1__x\.sql:1: substitution variable &nobody is not defined/);
+    expect(
+      () =>
+        new Migrator({
+          migrations: loadMigrations(dir),
+          historyTable: 'H',
+          lockTimeoutSeconds: 0,
+          sessions: fakeSessions(new FakeDatabase()),
+        }),
+    ).toThrow(/V1__x\.sql:1: substitution variable &nobody is not defined/);
   });
 });
 
@@ -282,7 +348,11 @@ describe('Migrator.down', () => {
     db.grants.delete('OE CHANGE NOTIFICATION'); // a DBA took it back by hand
     db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
     const result = await migrator.down({ to: '0' });
-    expect(result.results.map((r) => [r.version, r.status])).toEqual([['3', 'success'], ['2', 'success'], ['1', 'success']]);
+    expect(result.results.map((r) => [r.version, r.status])).toEqual([
+      ['3', 'success'],
+      ['2', 'success'],
+      ['1', 'success'],
+    ]);
     expect(result.warnings.join('\n')).toMatch(/U2__grants\.sql:2: .*already gone \(ORA-01927/);
     expect(result.warnings.join('\n')).toMatch(/U2__grants\.sql:3: .*already gone \(ORA-01952/);
     expect(db.history()).toEqual([]);
@@ -297,7 +367,10 @@ describe('Migrator.down', () => {
     await expect(migrator.down()).rejects.toThrow();
     db.beforeExecute = undefined;
     const { migrator: later } = setup({ db });
-    expect((await later.status()).migrations.find((m) => m.version === '3')).toMatchObject({ state: 'failed', operation: 'undo' });
+    expect((await later.status()).migrations.find((m) => m.version === '3')).toMatchObject({
+      state: 'failed',
+      operation: 'undo',
+    });
   });
 
   it('undoes --steps N', async () => {
@@ -338,7 +411,9 @@ describe('Migrator.down', () => {
 
   it('rejects --to and --steps together, and bad steps', async () => {
     const { migrator } = setup();
-    expect((await rejection(migrator.down({ to: '1', steps: 1 }))).message).toMatch(/a version to undo down to or a number of steps, not both/);
+    expect((await rejection(migrator.down({ to: '1', steps: 1 }))).message).toMatch(
+      /a version to undo down to or a number of steps, not both/,
+    );
     const steps = await rejection(migrator.down({ steps: 0 }));
     expect(steps.code).toBe('usage');
     expect(steps.meta).toMatchObject({ option: 'steps', value: 0 });
@@ -375,7 +450,9 @@ describe('the migration lock', () => {
     expect(waited).toBeGreaterThanOrEqual(950);
     expect(secondError!.code).toBe('lock_held');
     expect(secondError!.exitCode).toBe(3);
-    expect(secondError!.message).toMatch(/^the migration lock is held by test runner \(Oracle session SID \d+, since .*\); waited 1 s$/);
+    expect(secondError!.message).toMatch(
+      /^the migration lock is held by test runner \(Oracle session SID \d+, since .*\); waited 1 s$/,
+    );
     expect(db.history()).toHaveLength(3);
   });
 
@@ -396,7 +473,10 @@ describe('the migration lock', () => {
     const db = new FakeDatabase();
     const a = setup({ db, lockTimeoutSeconds: 5 });
     const b = setup({ db, lockTimeoutSeconds: 5 });
-    const [ra, rb] = await Promise.all([a.migrator.migrate(), new Promise((r) => setTimeout(r, 5)).then(() => b.migrator.migrate())]);
+    const [ra, rb] = await Promise.all([
+      a.migrator.migrate(),
+      new Promise((r) => setTimeout(r, 5)).then(() => b.migrator.migrate()),
+    ]);
     expect([ra.results.length, rb.results.length].sort()).toEqual([0, 3]);
     expect(db.history()).toHaveLength(3);
   });
@@ -428,7 +508,12 @@ describe('a run killed between statements', () => {
       ['2', 2],
       ['3', null],
     ]);
-    expect(db.log.slice(before).filter((l) => l.name === undefined).map((l) => l.sql.split('\n')[0])).toEqual([
+    expect(
+      db.log
+        .slice(before)
+        .filter((l) => l.name === undefined)
+        .map((l) => l.sql.split('\n')[0]),
+    ).toEqual([
       'GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE',
       'CREATE OR REPLACE PROCEDURE log_msg(p VARCHAR2) AS',
     ]);
@@ -441,7 +526,13 @@ describe('repair', () => {
     db.failOn(/^CREATE INDEX/, 'ORA-01652: unable to extend temp segment', 1);
     await rejection(migrator.migrate());
     const repaired = await migrator.repair();
-    expect(repaired.actions).toEqual([{ version: '1', action: 'removed-failed', detail: 'migration stopped after 1 of 3 statements; anything those created is still in the database' }]);
+    expect(repaired.actions).toEqual([
+      {
+        version: '1',
+        action: 'removed-failed',
+        detail: 'migration stopped after 1 of 3 statements; anything those created is still in the database',
+      },
+    ]);
     expect(db.history()).toEqual([]);
     // the leftover table makes a plain rerun fail, exactly as it would on Oracle
     const err = await rejection(migrator.migrate());
@@ -477,7 +568,14 @@ describe('the engine in parts', () => {
       },
     });
     expect((await migrator.migrate()).results.map((r) => r.status)).toEqual(['success', 'success', 'success']);
-    expect(events.filter((e) => e.type === 'warning')).toEqual([{ type: 'warning', message: expect.stringMatching(/^could not release the migration lock at once \(NJS-500: .*\); it is released when its session closes$/) }]);
+    expect(events.filter((e) => e.type === 'warning')).toEqual([
+      {
+        type: 'warning',
+        message: expect.stringMatching(
+          /^could not release the migration lock at once \(NJS-500: .*\); it is released when its session closes$/,
+        ),
+      },
+    ]);
   });
 });
 
@@ -492,31 +590,50 @@ describe('round trips', () => {
           const value = Reflect.get(target, key, receiver) as unknown;
           if (typeof value !== 'function') return value;
           return (...args: unknown[]) => {
-            if (key === 'execute' || key === 'commit' || key === 'rollback') calls.set(profile, [...(calls.get(profile) ?? []), key === 'execute' ? String(args[0]).split('\n')[0]! : key.toUpperCase()]);
+            if (key === 'execute' || key === 'commit' || key === 'rollback')
+              calls.set(profile, [
+                ...(calls.get(profile) ?? []),
+                key === 'execute' ? String(args[0]).split('\n')[0]! : key.toUpperCase(),
+              ]);
             return (value as (...a: unknown[]) => unknown).apply(target, args);
           };
         },
       });
     const cache = new Map<string, object>();
     const sessions = {
-      app: async () => (cache.get('app') ?? cache.set('app', wrap('app', await inner.app())).get('app')),
-      admin: async () => (cache.get('admin') ?? cache.set('admin', wrap('admin', await inner.admin())).get('admin')),
-      lock: async () => (cache.get('lock') ?? cache.set('lock', wrap('lock', await inner.lock())).get('lock')),
+      app: async () => cache.get('app') ?? cache.set('app', wrap('app', await inner.app())).get('app'),
+      admin: async () => cache.get('admin') ?? cache.set('admin', wrap('admin', await inner.admin())).get('admin'),
+      lock: async () => cache.get('lock') ?? cache.set('lock', wrap('lock', await inner.lock())).get('lock'),
     };
-    return { sessions: sessions as unknown as ReturnType<typeof fakeSessions>, calls: (profile: string) => calls.get(profile) ?? [] };
+    return {
+      sessions: sessions as unknown as ReturnType<typeof fakeSessions>,
+      calls: (profile: string) => calls.get(profile) ?? [],
+    };
   }
 
   async function run(files: Record<string, string>) {
     const db = new FakeDatabase();
     const { sessions, calls } = counted(db);
-    const migrator = new Migrator({ migrations: loadMigrations(dirWith(files)), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY', lockTimeoutSeconds: 0, sessions, holder: 'test' });
+    const migrator = new Migrator({
+      migrations: loadMigrations(dirWith(files)),
+      variables: { app_user: 'OE' },
+      historyTable: 'DCN_SCHEMA_HISTORY',
+      lockTimeoutSeconds: 0,
+      sessions,
+      holder: 'test',
+    });
     await migrator.migrate();
     return { db, calls };
   }
 
-  const inserts = (n: number) => ['CREATE TABLE t (id NUMBER);', ...Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i});`), ''].join('\n');
-  const tables = (n: number) => [...Array.from({ length: n }, (_, i) => `CREATE TABLE t${i} (id NUMBER);`), ''].join('\n');
-  const all = (c: Awaited<ReturnType<typeof run>>) => c.calls('app').length + c.calls('lock').length + c.calls('admin').length;
+  const inserts = (n: number) =>
+    ['CREATE TABLE t (id NUMBER);', ...Array.from({ length: n }, (_, i) => `INSERT INTO t VALUES (${i});`), ''].join(
+      '\n',
+    );
+  const tables = (n: number) =>
+    [...Array.from({ length: n }, (_, i) => `CREATE TABLE t${i} (id NUMBER);`), ''].join('\n');
+  const all = (c: Awaited<ReturnType<typeof run>>) =>
+    c.calls('app').length + c.calls('lock').length + c.calls('admin').length;
 
   it('costs one round trip per plain DDL statement: the statement and its progress in one block', async () => {
     const ten = await run({ 'V1__t.sql': tables(10) });
@@ -538,7 +655,9 @@ describe('round trips', () => {
     const dir = dirWith({ 'V1__t.sql': inserts(30) });
     db.failOn(/VALUES \(7\)/, 'ORA-00001: unique constraint (OE.T_PK) violated', 2);
     const err = await rejection(setup({ db, dir }).migrator.migrate());
-    expect(err.message).toBe('V1 (t) failed at statement 9 of 31, V1__t.sql:9: ORA-00001: unique constraint (OE.T_PK) violated');
+    expect(err.message).toBe(
+      'V1 (t) failed at statement 9 of 31, V1__t.sql:9: ORA-00001: unique constraint (OE.T_PK) violated',
+    );
     expect(db.connect().dataRows('T')).toBe(7);
     expect(db.history()[0]).toMatchObject({ SUCCESS: 0, STATEMENTS_DONE: 8 });
     const resumed = await setup({ db, dir }).migrator.migrate({ resume: true });
@@ -547,8 +666,15 @@ describe('round trips', () => {
   });
 
   it('sends no COMMIT after DDL, which Oracle has committed itself', async () => {
-    const { calls } = await run({ 'V1__grants.sql': '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n', 'V2__proc.sql': 'CREATE OR REPLACE PROCEDURE p AS\nBEGIN\n  NULL;\nEND;\n/\n' });
-    expect(calls('admin')).toEqual(['GRANT CHANGE NOTIFICATION TO OE', 'GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE']);
+    const { calls } = await run({
+      'V1__grants.sql':
+        '-- dcn: profile=admin\nGRANT CHANGE NOTIFICATION TO &app_user;\nGRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO &app_user;\n',
+      'V2__proc.sql': 'CREATE OR REPLACE PROCEDURE p AS\nBEGIN\n  NULL;\nEND;\n/\n',
+    });
+    expect(calls('admin')).toEqual([
+      'GRANT CHANGE NOTIFICATION TO OE',
+      'GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE',
+    ]);
     const app = calls('app');
     const created = app.indexOf('CREATE OR REPLACE PROCEDURE p AS');
     expect(app[created + 1]).not.toBe('COMMIT');

@@ -15,7 +15,10 @@ function planOf(text: string, variables: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'dcn-plan-'));
   writeFileSync(join(dir, 'V1__x.sql'), text);
   const migrations = loadMigrations(dir);
-  return renderPlanScript(buildPlan({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY' }), { dcnVersion: '0', source: dir });
+  return renderPlanScript(buildPlan({ migrations, variables, historyTable: 'DCN_SCHEMA_HISTORY' }), {
+    dcnVersion: '0',
+    source: dir,
+  });
 }
 
 function refusal(text: string, variables: Record<string, string> = {}): DcnError {
@@ -29,15 +32,50 @@ function refusal(text: string, variables: Record<string, string> = {}): DcnError
 
 describe('migrate plan refuses what SQL*Plus would read otherwise, with file:line', () => {
   it.each([
-    ["a '/' line in a SQL literal", "SELECT 1 FROM dual;\nINSERT INTO t VALUES ('a\n/\nb');\n", 3, /a line holding only '\/' inside the statement .*SQL\*Plus would run the statement up to there/],
-    ["a '/' line with blanks in a PL/SQL literal", "BEGIN\n  x := 'a\n  /  \n';\nEND;\n/\n", 3, /a line holding only '\/'/],
+    [
+      "a '/' line in a SQL literal",
+      "SELECT 1 FROM dual;\nINSERT INTO t VALUES ('a\n/\nb');\n",
+      3,
+      /a line holding only '\/' inside the statement .*SQL\*Plus would run the statement up to there/,
+    ],
+    [
+      "a '/' line with blanks in a PL/SQL literal",
+      "BEGIN\n  x := 'a\n  /  \n';\nEND;\n/\n",
+      3,
+      /a line holding only '\/'/,
+    ],
     ["a '/' line in a comment", 'CREATE TABLE t (\n  a NUMBER /* x\n/\n*/\n);\n', 3, /a line holding only '\/'/],
-    ["a '.' line", "INSERT INTO t VALUES ('a\n.\nHOST rm -rf ~\n');\n", 2, /a line holding only '\.' inside the statement: SQL\*Plus would end the statement there without running it/],
-    ["a line starting with '#'", "BEGIN\n  x := 'a\n #host id\n';\nEND;\n/\n", 3, /a line starting with '#' inside the statement: SQL\*Plus would run the line as a SQL\*Plus command/],
-    ["a SQL line ending in ';' in a literal", "INSERT INTO t VALUES ('a;\nb');\n", 1, /a line of the SQL statement ends with ';' \(in a literal or a comment\): SQL\*Plus would end the statement there/],
+    [
+      "a '.' line",
+      "INSERT INTO t VALUES ('a\n.\nHOST rm -rf ~\n');\n",
+      2,
+      /a line holding only '\.' inside the statement: SQL\*Plus would end the statement there without running it/,
+    ],
+    [
+      "a line starting with '#'",
+      "BEGIN\n  x := 'a\n #host id\n';\nEND;\n/\n",
+      3,
+      /a line starting with '#' inside the statement: SQL\*Plus would run the line as a SQL\*Plus command/,
+    ],
+    [
+      "a SQL line ending in ';' in a literal",
+      "INSERT INTO t VALUES ('a;\nb');\n",
+      1,
+      /a line of the SQL statement ends with ';' \(in a literal or a comment\): SQL\*Plus would end the statement there/,
+    ],
     ["a SQL line ending in ';' in a comment", 'CREATE TABLE t ( -- the table;\n  a NUMBER\n);\n', 1, /ends with ';'/],
-    ['a line longer than 2,499 bytes', `SELECT 1 FROM dual;\nSELECT '${'x'.repeat(2500)}' FROM dual;\n`, 2, /the line is 2519 bytes long: SQL\*Plus reads at most 2499 bytes a line and would drop it \(SP2-0027\)/],
-    ['a line of 2,499 bytes in multibyte characters', `SELECT '${'é'.repeat(1245)}' FROM dual;\n`, 1, /the line is 2509 bytes long/],
+    [
+      'a line longer than 2,499 bytes',
+      `SELECT 1 FROM dual;\nSELECT '${'x'.repeat(2500)}' FROM dual;\n`,
+      2,
+      /the line is 2519 bytes long: SQL\*Plus reads at most 2499 bytes a line and would drop it \(SP2-0027\)/,
+    ],
+    [
+      'a line of 2,499 bytes in multibyte characters',
+      `SELECT '${'é'.repeat(1245)}' FROM dual;\n`,
+      1,
+      /the line is 2509 bytes long/,
+    ],
   ])('%s', (_name, text, line, why) => {
     const error = refusal(text);
     expect(error.code).toBe('script_invalid');
@@ -47,7 +85,9 @@ describe('migrate plan refuses what SQL*Plus would read otherwise, with file:lin
   });
 
   it('refuses a substituted value that makes a line SQL*Plus would read otherwise, at its line', () => {
-    expect(refusal("INSERT INTO t VALUES ('a\n&v\nb');\n", { v: '/' }).message).toMatch(/^V1__x\.sql:2: a line holding only '\/'/);
+    expect(refusal("INSERT INTO t VALUES ('a\n&v\nb');\n", { v: '/' }).message).toMatch(
+      /^V1__x\.sql:2: a line holding only '\/'/,
+    );
   });
 
   it('writes what SQL*Plus reads the same way: a line of 2,499 bytes, ; and / inside a line, ; at the end of a PL/SQL line', () => {
@@ -58,7 +98,8 @@ describe('migrate plan refuses what SQL*Plus would read otherwise, with file:lin
   });
 
   it('writes a CRLF file with LF line ends: no CR inside a PL/SQL unit of the plan', () => {
-    const crlf = "CREATE TABLE t (\r\n  a NUMBER\r\n);\r\nCREATE OR REPLACE PROCEDURE p AS\r\nBEGIN\r\n  NULL;\r\nEND;\r\n/\r\n";
+    const crlf =
+      'CREATE TABLE t (\r\n  a NUMBER\r\n);\r\nCREATE OR REPLACE PROCEDURE p AS\r\nBEGIN\r\n  NULL;\r\nEND;\r\n/\r\n';
     const plan = planOf(crlf);
     expect(plan).not.toContain('\r');
     expect(plan).toContain('CREATE OR REPLACE PROCEDURE p AS\nBEGIN\n  NULL;\nEND;\n/\n');

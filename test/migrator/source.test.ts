@@ -2,7 +2,14 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checksumOf, checksumOfBytes, compareVersions, loadMigrations, loadScript, parseHeader } from '../../src/migrator/source.js';
+import {
+  checksumOf,
+  checksumOfBytes,
+  compareVersions,
+  loadMigrations,
+  loadScript,
+  parseHeader,
+} from '../../src/migrator/source.js';
 import { DcnError } from '../../src/errors.js';
 import { buildPlan } from '../../src/migrator/plan.js';
 
@@ -118,28 +125,56 @@ describe('migration directories that used to slip through', () => {
       expect(e.code, other).toBe('script_invalid');
       expect(e.message).toMatch(/two V scripts for version 1: /);
     }
-    expect(loadMigrations(dirWith({ 'V1__a.sql': 'SELECT 1 FROM dual;\n', 'V1.1__b.sql': 'SELECT 2 FROM dual;\n' })).map((m) => m.version)).toEqual(['1', '1.1']);
+    expect(
+      loadMigrations(dirWith({ 'V1__a.sql': 'SELECT 1 FROM dual;\n', 'V1.1__b.sql': 'SELECT 2 FROM dual;\n' })).map(
+        (m) => m.version,
+      ),
+    ).toEqual(['1', '1.1']);
   });
 
   it('refuses a directory named like a migration, naming it', () => {
     const dir = dirWith({});
     mkdirSync(join(dir, 'V1__dir.sql'));
     const e = refusal(dir);
-    expect([e.code, e.message]).toEqual(['script_invalid', `${join(dir, 'V1__dir.sql')} is a directory, not a migration file`]);
+    expect([e.code, e.message]).toEqual([
+      'script_invalid',
+      `${join(dir, 'V1__dir.sql')} is a directory, not a migration file`,
+    ]);
   });
 
   it('refuses a file that is not UTF-8, with the byte offset and line of the first bad byte', () => {
     const dir = dirWith({});
-    writeFileSync(join(dir, 'V1__latin.sql'), Buffer.concat([Buffer.from("SELECT 1 FROM dual;\nINSERT INTO t VALUES ('caf"), Buffer.from([0xe9]), Buffer.from("');\n")]));
+    writeFileSync(
+      join(dir, 'V1__latin.sql'),
+      Buffer.concat([
+        Buffer.from("SELECT 1 FROM dual;\nINSERT INTO t VALUES ('caf"),
+        Buffer.from([0xe9]),
+        Buffer.from("');\n"),
+      ]),
+    );
     const e = refusal(dir);
     expect(e.code).toBe('script_invalid');
     expect(e.message).toBe(`${join(dir, 'V1__latin.sql')}: byte 46 (line 2) is not UTF-8`);
     expect(e.hint).toMatch(/iconv/);
     // each kind of bad sequence, after good ones of every length
-    const good = Buffer.from("-- a é, a € and a 😀\n");
-    for (const bad of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0xf4, 0x90, 0x80, 0x80], [0xe0, 0x80, 0x80], [0xf0, 0x80, 0x80, 0x80], [0x80], [0xf8]]) {
-      writeFileSync(join(dir, 'V1__latin.sql'), Buffer.concat([good, Buffer.from(bad), Buffer.from('\nSELECT 1 FROM dual;\n')]));
-      expect(refusal(dir).message, JSON.stringify(bad)).toBe(`${join(dir, 'V1__latin.sql')}: byte ${good.length} (line 2) is not UTF-8`);
+    const good = Buffer.from('-- a é, a € and a 😀\n');
+    for (const bad of [
+      [0xc0, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xe2, 0x82],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe0, 0x80, 0x80],
+      [0xf0, 0x80, 0x80, 0x80],
+      [0x80],
+      [0xf8],
+    ]) {
+      writeFileSync(
+        join(dir, 'V1__latin.sql'),
+        Buffer.concat([good, Buffer.from(bad), Buffer.from('\nSELECT 1 FROM dual;\n')]),
+      );
+      expect(refusal(dir).message, JSON.stringify(bad)).toBe(
+        `${join(dir, 'V1__latin.sql')}: byte ${good.length} (line 2) is not UTF-8`,
+      );
     }
   });
 });
@@ -157,7 +192,11 @@ describe('what a file or a name holds that dcn would read wrong', () => {
   it('names a UTF-16 file (with or without its byte-order mark) as UTF-16, with the iconv that converts it', () => {
     const dir = dirWith({});
     const text = 'SELECT 1 FROM dual;\n';
-    for (const bytes of [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]), Buffer.from(text, 'utf16le'), Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()])]) {
+    for (const bytes of [
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]),
+      Buffer.from(text, 'utf16le'),
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]),
+    ]) {
       writeFileSync(join(dir, 'V1__wide.sql'), bytes);
       const e = refusalOf(dir);
       expect(e.message).toBe(`${join(dir, 'V1__wide.sql')} is UTF-16, not UTF-8`);
@@ -166,17 +205,28 @@ describe('what a file or a name holds that dcn would read wrong', () => {
   });
 
   it('refuses a version part of more than 15 digits, where two versions could compare as one', () => {
-    const e = loadError({ 'V100000000000000000000001__a.sql': 'SELECT 1 FROM dual;\n', 'V100000000000000000000002__b.sql': 'SELECT 1 FROM dual;\n' });
+    const e = loadError({
+      'V100000000000000000000001__a.sql': 'SELECT 1 FROM dual;\n',
+      'V100000000000000000000002__b.sql': 'SELECT 1 FROM dual;\n',
+    });
     expect(e.code).toBe('script_invalid');
     expect(e.message).toMatch(/a part of version 10000000000000000000000\d has more than 15 digits$/);
     expect(e.message).not.toMatch(/e\+/);
-    expect(loadMigrations(dirWith({ 'V000000000000000000000001__a.sql': 'SELECT 1 FROM dual;\n', 'V202612031530__b.sql': 'SELECT 1 FROM dual;\n' })).map((m) => m.version)).toEqual(['1', '202612031530']);
+    expect(
+      loadMigrations(
+        dirWith({
+          'V000000000000000000000001__a.sql': 'SELECT 1 FROM dual;\n',
+          'V202612031530__b.sql': 'SELECT 1 FROM dual;\n',
+        }),
+      ).map((m) => m.version),
+    ).toEqual(['1', '202612031530']);
   });
 });
 
 describe('includes: @file, @@file and START file', () => {
   const set = dirWith;
-  const statements = (dir: string) => loadMigrations(dir)[0]!.up.items.flatMap((i) => (i.kind === 'statement' ? [`${i.file}:${i.line} ${i.sql}`] : []));
+  const statements = (dir: string) =>
+    loadMigrations(dir)[0]!.up.items.flatMap((i) => (i.kind === 'statement' ? [`${i.file}:${i.line} ${i.sql}`] : []));
 
   it('expands them in place, @ from the migrations directory and @@ from the including script, keeping file:line', () => {
     const dir = set({
@@ -198,7 +248,11 @@ describe('includes: @file, @@file and START file', () => {
   });
 
   it('checksums what a migration includes: a change there is a change of the migration', () => {
-    const dir = set({ 'V1__main.sql': '@inc/b.sql\n', 'inc/b.sql': 'CREATE TABLE b (x NUMBER);\n', 'V2__plain.sql': 'CREATE TABLE p (x NUMBER);\n' });
+    const dir = set({
+      'V1__main.sql': '@inc/b.sql\n',
+      'inc/b.sql': 'CREATE TABLE b (x NUMBER);\n',
+      'V2__plain.sql': 'CREATE TABLE p (x NUMBER);\n',
+    });
     const [before, plain] = loadMigrations(dir).map((m) => m.up.checksum);
     expect(plain).toBe(checksumOf('CREATE TABLE p (x NUMBER);\n')); // no includes: as before
     writeFileSync(join(dir, 'inc/b.sql'), 'CREATE TABLE b (x NUMBER, y NUMBER);\n');
@@ -215,18 +269,36 @@ describe('includes: @file, @@file and START file', () => {
       throw new Error('expected a refusal');
     };
     const missing = refusal({ 'V1__main.sql': 'CREATE TABLE a (x NUMBER);\n@@nope\n' });
-    expect([missing.code, missing.message.replace(/\(\/.*\)/, '(…)')]).toEqual(['script_invalid', 'V1__main.sql:2: @@nope.sql: no such file (…)']);
+    expect([missing.code, missing.message.replace(/\(\/.*\)/, '(…)')]).toEqual([
+      'script_invalid',
+      'V1__main.sql:2: @@nope.sql: no such file (…)',
+    ]);
     const cycle = refusal({ 'V1__main.sql': '@a.sql\n', 'a.sql': '@@b.sql\n', 'b.sql': '@a.sql\n' });
     expect(cycle.message).toBe('b.sql:1: @a.sql includes itself: V1__main.sql → a.sql → b.sql → a.sql');
-    expect(refusal({ 'V1__main.sql': '@a.sql ORDERS\n', 'a.sql': 'SELECT 1 FROM dual;\n' }).message).toMatch(/^V1__main\.sql:1: '@a\.sql ORDERS': parameters to an included script are not supported/);
+    expect(refusal({ 'V1__main.sql': '@a.sql ORDERS\n', 'a.sql': 'SELECT 1 FROM dual;\n' }).message).toMatch(
+      /^V1__main\.sql:1: '@a\.sql ORDERS': parameters to an included script are not supported/,
+    );
   });
 });
 
 describe('what starts like a migration and is not one is refused, never skipped', () => {
-  it.each(['V_2__x.sql', 'V-1__x.sql', 'V.2__x.sql', 'Vx__a.sql', 'V 2__x.sql', 'V2__x', 'v2__x.sql', 'V2__x.txt', 'U_1__x.sql', 'R-2__x.sql'])('%s', (name) => {
+  it.each([
+    'V_2__x.sql',
+    'V-1__x.sql',
+    'V.2__x.sql',
+    'Vx__a.sql',
+    'V 2__x.sql',
+    'V2__x',
+    'v2__x.sql',
+    'V2__x.txt',
+    'U_1__x.sql',
+    'R-2__x.sql',
+  ])('%s', (name) => {
     const error = loadError({ 'V1__ok.sql': 'SELECT 1 FROM dual;\n', [name]: 'SELECT 2 FROM dual;\n' });
     expect(error.code).toBe('script_invalid');
-    expect(error.message).toMatch(new RegExp(`${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}: not a migration file name$`));
+    expect(error.message).toMatch(
+      new RegExp(`${name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}: not a migration file name$`),
+    );
     expect(error.hint).toMatch(/V<version>__<description>\.sql/);
   });
 
@@ -239,7 +311,13 @@ describe('what starts like a migration and is not one is refused, never skipped'
   });
 
   it('still reads what does not start like one: README.md, helpers, includes in a directory', () => {
-    const dir = dirWith({ 'V1__ok.sql': '@lib/views.sql\n', 'README.md': 'x', 'helpers.sql': 'SELECT 1 FROM dual;\n', 'lib/views.sql': 'SELECT 1 FROM dual;\n', 'Views.txt': 'notes' });
+    const dir = dirWith({
+      'V1__ok.sql': '@lib/views.sql\n',
+      'README.md': 'x',
+      'helpers.sql': 'SELECT 1 FROM dual;\n',
+      'lib/views.sql': 'SELECT 1 FROM dual;\n',
+      'Views.txt': 'notes',
+    });
     expect(loadMigrations(dir).map((m) => m.version)).toEqual(['1']);
   });
 });
@@ -266,16 +344,20 @@ describe('settings and files that cannot work together are refused', () => {
     }
     const dir = dirWith({ 'V1__main.sql': '@shared/shared.sql\n' });
     symlinkSync(outside, join(dir, 'shared'));
-    expect(loadMigrations(dir)[0]!.up.items).toMatchObject([{ kind: 'statement', sql: 'SELECT 1 FROM dual', file: 'shared/shared.sql' }]);
+    expect(loadMigrations(dir)[0]!.up.items).toMatchObject([
+      { kind: 'statement', sql: 'SELECT 1 FROM dual', file: 'shared/shared.sql' },
+    ]);
   });
 
-  it('gives a clear error, not a stack overflow, for includes nested past SQL*Plus\'s 20 levels', () => {
+  it("gives a clear error, not a stack overflow, for includes nested past SQL*Plus's 20 levels", () => {
     const files: Record<string, string> = { 'V1__deep.sql': '@n0.sql\n' };
     for (let i = 0; i < 5000; i++) files[`n${i}.sql`] = `@@n${i + 1}.sql\n`;
     files['n5000.sql'] = 'SELECT 1 FROM dual;\n';
     const error = loadError(files);
     expect(error.code).toBe('script_invalid');
-    expect(error.message).toMatch(/^n19\.sql:1: @@n20\.sql nests includes 21 deep: SQL\*Plus runs at most 20 nested scripts$/);
+    expect(error.message).toMatch(
+      /^n19\.sql:1: @@n20\.sql nests includes 21 deep: SQL\*Plus runs at most 20 nested scripts$/,
+    );
     const ok: Record<string, string> = { 'V1__deep.sql': '@n0.sql\n' };
     for (let i = 0; i < 19; i++) ok[`n${i}.sql`] = `@@n${i + 1}.sql\n`;
     ok['n19.sql'] = 'SELECT 1 FROM dual;\n';

@@ -48,7 +48,12 @@ describe('migrationStates, a pure function of files and history rows', () => {
   it('names each state: applied, pending, failed, changed, missing, outdated, and out of order', () => {
     const set = setOf(FILES, { tbl: 'A' });
     const later = setOf(FILES, { tbl: 'B' });
-    const rows = [row(set, '1', { checksum: '0'.repeat(64) }), row(set, '3'), row(set, 'R__view'), row(set, '4', { success: false, errorText: 'ORA-00942' })];
+    const rows = [
+      row(set, '1', { checksum: '0'.repeat(64) }),
+      row(set, '3'),
+      row(set, 'R__view'),
+      row(set, '4', { success: false, errorText: 'ORA-00942' }),
+    ];
     const states = migrationStates(later, rows);
     expect(states.map((e) => [e.version, e.state, e.outOfOrder ?? false])).toEqual([
       ['1', 'changed', false],
@@ -57,8 +62,16 @@ describe('migrationStates, a pure function of files and history rows', () => {
       ['4', 'failed', false],
       ['R__view', 'outdated', false],
     ]);
-    expect(states.find((e) => e.version === 'R__view')).toMatchObject({ outdatedBy: 'settings', changedSettings: ['tbl'], uses: ['tbl'] });
-    expect(states.find((e) => e.version === '3')).toMatchObject({ appliedAt: '2026-12-02T00:00:00.000Z', appliedBy: 'OE', durationMs: 5 });
+    expect(states.find((e) => e.version === 'R__view')).toMatchObject({
+      outdatedBy: 'settings',
+      changedSettings: ['tbl'],
+      uses: ['tbl'],
+    });
+    expect(states.find((e) => e.version === '3')).toMatchObject({
+      appliedAt: '2026-12-02T00:00:00.000Z',
+      appliedBy: 'OE',
+      durationMs: 5,
+    });
   });
 
   it('an applied row without its file is missing; a file accepted by an earlier checksum is applied', () => {

@@ -18,7 +18,10 @@ export interface OracleTestEnv {
 
 export function oracleTestEnv(env: Record<string, string | undefined> = process.env): OracleTestEnv | { skip: string } {
   const missing = ['DCN_TEST_CONNECT', 'DCN_TEST_ADMIN_USER', 'DCN_TEST_ADMIN_PASSWORD'].filter((n) => !env[n]);
-  if (missing.length > 0) return { skip: `real-Oracle tests skipped: set ${missing.join(', ')} (see README, "Testing against a real Oracle")` };
+  if (missing.length > 0)
+    return {
+      skip: `real-Oracle tests skipped: set ${missing.join(', ')} (see README, "Testing against a real Oracle")`,
+    };
   return {
     connect: env.DCN_TEST_CONNECT!,
     adminUser: env.DCN_TEST_ADMIN_USER!,

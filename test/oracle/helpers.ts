@@ -15,7 +15,11 @@ import type { OracleTestEnv } from './env.js';
 import { tailQuery, type LogRow } from '../../src/tail/tail.js';
 
 /** Polls `probe` until it returns something, or fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     const value = await probe();
@@ -45,11 +49,22 @@ export async function logRowsAfter(session: DbSession, schema: string, afterId: 
 }
 
 /** Waits until the rows after `afterId` satisfy `done`, and returns them. */
-export function waitForLog(session: DbSession, schema: string, afterId: number, done: (rows: LogRow[]) => boolean, what: string, timeoutMs = 60_000): Promise<LogRow[]> {
-  return waitFor(async () => {
-    const rows = await logRowsAfter(session, schema, afterId);
-    return done(rows) ? rows : undefined;
-  }, what, { timeoutMs });
+export function waitForLog(
+  session: DbSession,
+  schema: string,
+  afterId: number,
+  done: (rows: LogRow[]) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<LogRow[]> {
+  return waitFor(
+    async () => {
+      const rows = await logRowsAfter(session, schema, afterId);
+      return done(rows) ? rows : undefined;
+    },
+    what,
+    { timeoutMs },
+  );
 }
 
 export async function adminSession(env: OracleTestEnv): Promise<DbSession> {
@@ -78,7 +93,11 @@ export function scratchSchemaStatements(user: string, password: string): string[
  * definer's-rights callback cannot read. Names are validated; the owner's account is locked.
  */
 export function roleOnlyTableStatements(owner: string, role: string, grantee: string): string[] {
-  const [o, r, g] = [simpleIdentifier('owner', owner), simpleIdentifier('role', role), simpleIdentifier('grantee', grantee)];
+  const [o, r, g] = [
+    simpleIdentifier('owner', owner),
+    simpleIdentifier('role', role),
+    simpleIdentifier('grantee', grantee),
+  ];
   return [
     `CREATE USER ${o} IDENTIFIED BY "Dcn_locked_1" ACCOUNT LOCK`,
     `GRANT UNLIMITED TABLESPACE TO ${o}`,
@@ -140,7 +159,12 @@ END;`;
 async function deregisterScratch(env: OracleTestEnv): Promise<void> {
   let app: DbSession;
   try {
-    app = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    app = await new OracleDriver().connect({
+      user: env.appUser,
+      password: env.appPassword,
+      connectString: env.connect,
+      connectTimeoutSeconds: 20,
+    });
   } catch {
     return; // no such user (ORA-01017): nothing registered
   }
@@ -162,10 +186,14 @@ async function deregisterScratch(env: OracleTestEnv): Promise<void> {
  */
 async function raiseJobQueueProcesses(admin: DbSession): Promise<void> {
   try {
-    const value = Number((await admin.execute("SELECT value FROM v$parameter WHERE name = 'job_queue_processes'")).rows[0]?.VALUE);
+    const value = Number(
+      (await admin.execute("SELECT value FROM v$parameter WHERE name = 'job_queue_processes'")).rows[0]?.VALUE,
+    );
     if (value > 0 && value < 4) await admin.execute('ALTER SYSTEM SET job_queue_processes = 4');
   } catch (err) {
-    process.stdout.write(`note: job_queue_processes left as it is (${(err as Error).message.split('\n')[0]}); notifications may queue behind one job slave\n`);
+    process.stdout.write(
+      `note: job_queue_processes left as it is (${(err as Error).message.split('\n')[0]}); notifications may queue behind one job slave\n`,
+    );
   }
 }
 
@@ -204,7 +232,11 @@ export async function dropScratchSchema(env: OracleTestEnv): Promise<void> {
 }
 
 /** Runs dcn in process; a long-running command (watch) stops when `options.stop` resolves, and `onOutput` sees its stdout as it comes. */
-export async function dcn(env: OracleTestEnv, args: string[], options: { stop?: Promise<string>; onOutput?: (text: string) => void; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function dcn(
+  env: OracleTestEnv,
+  args: string[],
+  options: { stop?: Promise<string>; onOutput?: (text: string) => void; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = new PassThrough().on('data', (c: Buffer) => {

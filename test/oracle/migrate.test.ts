@@ -21,10 +21,17 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
   const fixtures = () => ['--migrations', FIXTURES, '--define', `app_user=${env.appUser}`];
 
   async function userObjects(): Promise<string[]> {
-    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    const s = await new OracleDriver().connect({
+      user: env.appUser,
+      password: env.appPassword,
+      connectString: env.connect,
+      connectTimeoutSeconds: 20,
+    });
     try {
       // an identity column brings a system-made sequence, ISEQ$$_<object id>
-      const r = await s.execute(`SELECT object_type || ' ' || object_name AS o FROM user_objects WHERE object_type NOT IN ('LOB', 'INDEX') AND object_name NOT LIKE 'ISEQ$$%' ORDER BY 1`);
+      const r = await s.execute(
+        `SELECT object_type || ' ' || object_name AS o FROM user_objects WHERE object_type NOT IN ('LOB', 'INDEX') AND object_name NOT LIKE 'ISEQ$$%' ORDER BY 1`,
+      );
       return r.rows.map((row) => String(row.O));
     } finally {
       await s.close();
@@ -36,7 +43,12 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 migrations applied/);
-    expect(await userObjects()).toEqual(['PROCEDURE LOG_MSG', 'TABLE APP_LOG', 'TABLE DCN_SCHEMA_HISTORY', 'TABLE DCN_SCHEMA_HISTORY_LOCK']);
+    expect(await userObjects()).toEqual([
+      'PROCEDURE LOG_MSG',
+      'TABLE APP_LOG',
+      'TABLE DCN_SCHEMA_HISTORY',
+      'TABLE DCN_SCHEMA_HISTORY_LOCK',
+    ]);
   });
 
   it('refuses a schema other than the connecting user before connecting', async () => {
@@ -48,14 +60,26 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
   it('shows them applied', async () => {
     const r = await dcn(env, ['migrate', 'status', ...fixtures(), '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).migrations.map((m: { state: string }) => m.state)).toEqual(['applied', 'applied', 'applied']);
+    expect(JSON.parse(r.stdout).migrations.map((m: { state: string }) => m.state)).toEqual([
+      'applied',
+      'applied',
+      'applied',
+    ]);
   });
 
   it('baselines objects made by hand: refuses while one is missing, then records without running', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-baseline-'));
-    writeFileSync(join(dir, 'V1__hand_made.sql'), 'CREATE TABLE dcn_hand_made (x NUMBER);\nCREATE INDEX dcn_hand_made_ix ON dcn_hand_made (x);\n');
+    writeFileSync(
+      join(dir, 'V1__hand_made.sql'),
+      'CREATE TABLE dcn_hand_made (x NUMBER);\nCREATE INDEX dcn_hand_made_ix ON dcn_hand_made (x);\n',
+    );
     const args = ['--migrations', dir, '--history-table', 'DCN_BASELINE_HISTORY'];
-    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    const s = await new OracleDriver().connect({
+      user: env.appUser,
+      password: env.appPassword,
+      connectString: env.connect,
+      connectTimeoutSeconds: 20,
+    });
     try {
       await s.execute('CREATE TABLE dcn_hand_made (x NUMBER)');
       const refused = await dcn(env, ['migrate', 'baseline', '--version', '1', ...args]);
@@ -74,26 +98,43 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
 
   it('fails on a procedure with compile errors, at its file, line and column', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-broken-'));
-    writeFileSync(join(dir, 'V1__broken.sql'), 'CREATE OR REPLACE PROCEDURE dcn_broken AS\nBEGIN\n  no_such_proc;\nEND;\n/\n');
+    writeFileSync(
+      join(dir, 'V1__broken.sql'),
+      'CREATE OR REPLACE PROCEDURE dcn_broken AS\nBEGIN\n  no_such_proc;\nEND;\n/\n',
+    );
     const r = await dcn(env, ['migrate', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/V1__broken\.sql:3:3: PLS-00201/);
-    expect((await dcn(env, ['migrate', 'repair', '--yes', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY'])).code).toBe(0);
+    expect(
+      (await dcn(env, ['migrate', 'repair', '--yes', '--migrations', dir, '--history-table', 'DCN_BROKEN_HISTORY']))
+        .code,
+    ).toBe(0);
   });
 
   it('runs consecutive INSERTs with their progress in one block: one that fails is its own error at its line, the ones before it stay applied and recorded', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-block-'));
     const args = ['--migrations', dir, '--history-table', 'DCN_BLOCK_HISTORY'];
-    writeFileSync(join(dir, 'V1__block.sql'), "CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (1);\n");
+    writeFileSync(
+      join(dir, 'V1__block.sql'),
+      'CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (1);\n',
+    );
     const failed = await dcn(env, ['migrate', ...args, '--json']);
     expect(failed.code).not.toBe(0);
     expect(failed.stderr).toMatch(/failed at statement 3 of 3, V1__block\.sql:3: ORA-00001/);
     expect(JSON.parse(failed.stdout).error.results[0]).toMatchObject({ status: 'failed', statementsDone: 2 });
-    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    const s = await new OracleDriver().connect({
+      user: env.appUser,
+      password: env.appPassword,
+      connectString: env.connect,
+      connectTimeoutSeconds: 20,
+    });
     try {
       // the first INSERT committed with its progress; the failed one left nothing
       expect((await s.execute('SELECT COUNT(*) AS n FROM dcn_block')).rows[0]!.N).toBe(1);
-      writeFileSync(join(dir, 'V1__block.sql'), "CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (2);\n");
+      writeFileSync(
+        join(dir, 'V1__block.sql'),
+        'CREATE TABLE dcn_block (x NUMBER PRIMARY KEY);\nINSERT INTO dcn_block VALUES (1);\nINSERT INTO dcn_block VALUES (2);\n',
+      );
       expect((await dcn(env, ['migrate', ...args, '--resume'])).code).toBe(0);
       expect((await s.execute('SELECT COUNT(*) AS n FROM dcn_block')).rows[0]!.N).toBe(2);
     } finally {
@@ -110,12 +151,24 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/8 migrations applied/);
-    const s = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    const s = await new OracleDriver().connect({
+      user: env.appUser,
+      password: env.appPassword,
+      connectString: env.connect,
+      connectTimeoutSeconds: 20,
+    });
     try {
       const r = await s.execute(
         `SELECT object_name || ':' || status AS o FROM user_objects WHERE object_name IN ('NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK', 'ORDERS', 'ORDER_ITEMS') AND object_type IN ('TABLE', 'TYPE', 'PROCEDURE') ORDER BY 1`,
       );
-      expect(r.rows.map((row) => String(row.O))).toEqual(['NFRESULTS:VALID', 'ORDERS:VALID', 'ORDERS_NF_CALLBACK:VALID', 'ORDER_ITEMS:VALID', 'RDESC_TAB:VALID', 'SENDNOTIFICATION:VALID']);
+      expect(r.rows.map((row) => String(row.O))).toEqual([
+        'NFRESULTS:VALID',
+        'ORDERS:VALID',
+        'ORDERS_NF_CALLBACK:VALID',
+        'ORDER_ITEMS:VALID',
+        'RDESC_TAB:VALID',
+        'SENDNOTIFICATION:VALID',
+      ]);
     } finally {
       await s.close();
     }
@@ -123,9 +176,16 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
     expect(down.stderr).toBe('');
     expect(down.code).toBe(0);
     // the fixtures' V2 had granted CHANGE NOTIFICATION before the built-in V1 ran: it stays
-    const after = await new OracleDriver().connect({ user: env.appUser, password: env.appPassword, connectString: env.connect, connectTimeoutSeconds: 20 });
+    const after = await new OracleDriver().connect({
+      user: env.appUser,
+      password: env.appPassword,
+      connectString: env.connect,
+      connectTimeoutSeconds: 20,
+    });
     try {
-      expect((await after.execute("SELECT privilege FROM session_privs WHERE privilege = 'CHANGE NOTIFICATION'")).rows).toHaveLength(1);
+      expect(
+        (await after.execute("SELECT privilege FROM session_privs WHERE privilege = 'CHANGE NOTIFICATION'")).rows,
+      ).toHaveLength(1);
     } finally {
       await after.close();
     }
@@ -134,19 +194,28 @@ describe.skipIf('skip' in found)('dcn migrate on a real Oracle', () => {
   it('compiles an INVALID view once after migrate (DBMS_UTILITY.COMPILE_SCHEMA as the schema owner); --fail-on-invalid exits 5 on one that stays INVALID', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-invalid-'));
     const history = ['--migrations', dir, '--history-table', 'DCN_INVALID_HISTORY'];
-    writeFileSync(join(dir, 'V1__t.sql'), 'CREATE TABLE dcn_inv_t (id NUMBER);\nCREATE VIEW dcn_inv_v AS SELECT id FROM dcn_inv_t;\n');
+    writeFileSync(
+      join(dir, 'V1__t.sql'),
+      'CREATE TABLE dcn_inv_t (id NUMBER);\nCREATE VIEW dcn_inv_v AS SELECT id FROM dcn_inv_t;\n',
+    );
     // the view goes INVALID with the drop, and stays so after the table is back until it is compiled
     writeFileSync(join(dir, 'V2__again.sql'), 'DROP TABLE dcn_inv_t PURGE;\nCREATE TABLE dcn_inv_t (id NUMBER);\n');
     const up = await dcn(env, ['migrate', ...history, '--json']);
     expect(up.code, up.stdout).toBe(0);
-    const result = JSON.parse(up.stdout) as { recompiled: unknown[]; invalidObjects: unknown[]; recompileError?: string };
+    const result = JSON.parse(up.stdout) as {
+      recompiled: unknown[];
+      invalidObjects: unknown[];
+      recompileError?: string;
+    };
     expect(result.recompileError).toBeUndefined();
     expect(result.recompiled).toContainEqual({ type: 'VIEW', name: 'DCN_INV_V' });
     expect(result.invalidObjects).not.toContainEqual({ type: 'VIEW', name: 'DCN_INV_V' });
     writeFileSync(join(dir, 'V3__drop.sql'), 'DROP TABLE dcn_inv_t PURGE;\n');
     const failed = await dcn(env, ['migrate', ...history, '--fail-on-invalid', '--json']);
     expect(failed.code).toBe(5);
-    expect((JSON.parse(failed.stdout) as { error: { invalidObjects: unknown[] } }).error.invalidObjects).toContainEqual({ type: 'VIEW', name: 'DCN_INV_V' });
+    expect((JSON.parse(failed.stdout) as { error: { invalidObjects: unknown[] } }).error.invalidObjects).toContainEqual(
+      { type: 'VIEW', name: 'DCN_INV_V' },
+    );
     writeFileSync(join(dir, 'V4__cleanup.sql'), 'DROP VIEW dcn_inv_v;\n');
     expect((await dcn(env, ['migrate', ...history])).code).toBe(0);
   });

@@ -32,7 +32,13 @@ function pieces(text: string): { code: string; literals: { at: number; text: str
   const literals: { at: number; text: string }[] = [];
   const code = text.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m, offset: number) => {
     if (!m.startsWith("'")) return m.replace(/[^\n]/g, ' ');
-    literals.push({ at: offset + 1, text: m.slice(1, -1).replace(/''/g, "'").padEnd(m.length - 2, ' ') });
+    literals.push({
+      at: offset + 1,
+      text: m
+        .slice(1, -1)
+        .replace(/''/g, "'")
+        .padEnd(m.length - 2, ' '),
+    });
     return `'${m.slice(1, -1).replace(/[^\n]/g, ' ')}'`;
   });
   return { code, literals };
@@ -41,7 +47,12 @@ function pieces(text: string): { code: string; literals: { at: number; text: str
 /** The SQL to read: the code, and each literal that is itself SQL (dynamic SQL), at its offset. */
 function sqlTexts(text: string): { at: number; text: string }[] {
   const { code, literals } = pieces(normalise(text));
-  return [{ at: 0, text: code }, ...literals.filter((l) => /^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE)\b/i.test(l.text)).map((l) => ({ at: l.at, text: pieces(l.text).code }))];
+  return [
+    { at: 0, text: code },
+    ...literals
+      .filter((l) => /^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE)\b/i.test(l.text))
+      .map((l) => ({ at: l.at, text: pieces(l.text).code })),
+  ];
 }
 
 /** The text between the parenthesis at `open` and its match. */
@@ -76,7 +87,8 @@ const bare = (name: string) => name.replace(/^.*\./, '').replace(/"/g, '').toUpp
 /** The tables the scripts create, with their columns, and the reference views. */
 export function catalogOf(scripts: readonly string[]): Map<string, Set<string>> {
   const catalog = new Map<string, Set<string>>();
-  for (const [name, view] of Object.entries(VIEWS)) catalog.set(name.toUpperCase(), new Set(view.columns.map((c) => c.toUpperCase())));
+  for (const [name, view] of Object.entries(VIEWS))
+    catalog.set(name.toUpperCase(), new Set(view.columns.map((c) => c.toUpperCase())));
   for (const script of scripts) {
     for (const { text } of sqlTexts(script)) {
       for (const m of text.matchAll(/\bCREATE\s+TABLE\s+([\w$#."]+)\s*\(/gi)) {
@@ -88,7 +100,10 @@ export function catalogOf(scripts: readonly string[]): Map<string, Set<string>> 
       }
       // ALTER TABLE t ADD (column type, …): the columns a later migration adds
       for (const m of text.matchAll(/\bALTER\s+TABLE\s+([\w$#."]+)\s+ADD\s*\(/gi)) {
-        const added = topLevel(parenthesised(text, m.index + m[0].length - 1)).map((item) => /^("?[\w$#]+"?)/.exec(item)?.[1] ?? '').filter(Boolean).map(bare);
+        const added = topLevel(parenthesised(text, m.index + m[0].length - 1))
+          .map((item) => /^("?[\w$#]+"?)/.exec(item)?.[1] ?? '')
+          .filter(Boolean)
+          .map(bare);
         for (const column of added) catalog.get(bare(m[1]!))?.add(column);
       }
     }
@@ -133,19 +148,23 @@ export function checkColumns(text: string, file: string, catalog: Catalog): stri
       if (!columns) continue;
       for (const assignment of topLevel(m[2]!)) {
         const target = /^([\w$#"]+)\s*=/.exec(assignment)?.[1];
-        if (target && !columns.has(bare(target))) report(at + m.index, `${bare(m[1]!)} has no column ${target} (UPDATE … SET)`);
+        if (target && !columns.has(bare(target)))
+          report(at + m.index, `${bare(m[1]!)} has no column ${target} (UPDATE … SET)`);
       }
     }
     // aliases and qualified references
     const aliases = new Map<string, string>();
-    for (const m of sql.matchAll(/\b(?:FROM|JOIN|UPDATE|INTO)\s+([\w$#."]+)(?:\s+(?!WHERE|SET|ON|JOIN|ORDER|GROUP|FOR|VALUES|LEFT|INNER|CROSS\b)([A-Za-z]\w*))?/gi)) {
+    for (const m of sql.matchAll(
+      /\b(?:FROM|JOIN|UPDATE|INTO)\s+([\w$#."]+)(?:\s+(?!WHERE|SET|ON|JOIN|ORDER|GROUP|FOR|VALUES|LEFT|INNER|CROSS\b)([A-Za-z]\w*))?/gi,
+    )) {
       if (!known(m[1]!)) continue;
       aliases.set(bare(m[1]!), bare(m[1]!));
       if (m[2]) aliases.set(m[2].toUpperCase(), bare(m[1]!));
     }
     for (const m of sql.matchAll(/\b([A-Za-z]\w*)\.([A-Za-z]\w*)\b(?!\s*\()/g)) {
       const table = aliases.get(m[1]!.toUpperCase());
-      if (table && !catalog.get(table)!.has(m[2]!.toUpperCase())) report(at + m.index, `${table} has no column ${m[2]} (${m[1]}.${m[2]})`);
+      if (table && !catalog.get(table)!.has(m[2]!.toUpperCase()))
+        report(at + m.index, `${table} has no column ${m[2]} (${m[1]}.${m[2]})`);
     }
     // the bare names of single-table statements
     for (const m of sql.matchAll(/\b(SELECT|DELETE|UPDATE)\b([\s\S]*?)(?=;|\bLOOP\b|$)/gi)) {
@@ -158,8 +177,17 @@ export function checkColumns(text: string, file: string, catalog: Catalog): stri
       const body = statement.replace(/\bINTO\s+[\w$#.,\s]+?(?=\bFROM\b)/i, (s) => ' '.repeat(s.length)); // PL/SQL INTO targets
       for (const w of body.matchAll(/(?<![.:&$#\w'])([A-Za-z][\w$#]*)\b(?!\s*[.(])/g)) {
         const word = w[1]!.toUpperCase();
-        if (columns.has(word) || SQL_WORDS.has(word) || PLSQL_NAME.test(word) || records.has(word) || word === bare(from[1]!) || aliases.has(word)) continue;
-        if (/^\s*(?:,|\)|$)/.test(body.slice(w.index + w[0].length)) && /\bAS\s+$/i.test(body.slice(0, w.index))) continue; // a column alias
+        if (
+          columns.has(word) ||
+          SQL_WORDS.has(word) ||
+          PLSQL_NAME.test(word) ||
+          records.has(word) ||
+          word === bare(from[1]!) ||
+          aliases.has(word)
+        )
+          continue;
+        if (/^\s*(?:,|\)|$)/.test(body.slice(w.index + w[0].length)) && /\bAS\s+$/i.test(body.slice(0, w.index)))
+          continue; // a column alias
         if (/\bAS\s*$/i.test(body.slice(Math.max(0, w.index - 4), w.index))) continue;
         report(at + m.index + w.index, `${bare(from[1]!)} has no column ${w[1]}`);
       }

@@ -7,7 +7,9 @@ import { ACE_PRIVILEGES, PACKAGES, TYPES, USERENV, VIEWS } from './oracle-names.
 
 /** The script with literals and comments blanked out (same length, so offsets still hold). */
 function codeOnly(text: string): string {
-  return text.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m) => (m.startsWith("'") ? `'${' '.repeat(m.length - 2)}'` : ' '.repeat(m.length)));
+  return text.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, (m) =>
+    m.startsWith("'") ? `'${' '.repeat(m.length - 2)}'` : ' '.repeat(m.length),
+  );
 }
 
 function lineAt(text: string, index: number): number {
@@ -21,7 +23,9 @@ export function checkOracleNames(text: string, file: string): string[] {
   const attrs = (type: string) => new Set(TYPES[type]!.attributes.map((a) => a.toUpperCase()));
 
   // package members
-  for (const m of code.matchAll(/\b(DBMS_CHANGE_NOTIFICATION|DBMS_CQ_NOTIFICATION|DBMS_NETWORK_ACL_ADMIN|UTL_HTTP|UTL_URL|DBMS_UTILITY|DBMS_ASSERT|XS_ACL)\s*\.\s*([A-Za-z_][\w$#]*)/gi)) {
+  for (const m of code.matchAll(
+    /\b(DBMS_CHANGE_NOTIFICATION|DBMS_CQ_NOTIFICATION|DBMS_NETWORK_ACL_ADMIN|UTL_HTTP|UTL_URL|DBMS_UTILITY|DBMS_ASSERT|XS_ACL)\s*\.\s*([A-Za-z_][\w$#]*)/gi,
+  )) {
     const pkg = m[1]!.toUpperCase();
     const member = m[2]!.toUpperCase();
     if (!(member in PACKAGES[pkg]!.members)) report(m.index, `${pkg}.${member} is not in the reference table`);
@@ -50,10 +54,12 @@ export function checkOracleNames(text: string, file: string): string[] {
 
   // attributes of variables declared with a CHNF$ type or UTL_HTTP.RESP
   const variables = new Map<string, string>();
-  for (const m of code.matchAll(/\b([A-Za-z_]\w*)\s+(?:IN\s+)?(SYS\.CHNF\$_\w+|UTL_HTTP\.RESP)\b/gi)) variables.set(m[1]!.toLowerCase(), m[2]!.toUpperCase());
+  for (const m of code.matchAll(/\b([A-Za-z_]\w*)\s+(?:IN\s+)?(SYS\.CHNF\$_\w+|UTL_HTTP\.RESP)\b/gi))
+    variables.set(m[1]!.toLowerCase(), m[2]!.toUpperCase());
   for (const m of code.matchAll(/\b([A-Za-z_]\w*)\.([A-Za-z_]\w*)/g)) {
     const type = variables.get(m[1]!.toLowerCase());
-    if (type && type in TYPES && !attrs(type).has(m[2]!.toUpperCase())) report(m.index, `${m[1]}.${m[2]}: ${type} has no attribute ${m[2]}`);
+    if (type && type in TYPES && !attrs(type).has(m[2]!.toUpperCase()))
+      report(m.index, `${m[1]}.${m[2]}: ${type} has no attribute ${m[2]}`);
   }
   // the attribute is matched in a lookahead, so chains (a(i).row_desc_array(j).row_id) are all seen
   for (const m of code.matchAll(/\.\s*(table_desc_array|row_desc_array)\s*\([^()]*\)\s*(?=\.\s*([A-Za-z_]\w*))/gi)) {
@@ -63,7 +69,8 @@ export function checkOracleNames(text: string, file: string): string[] {
 
   // ACE privileges (in literals, so read from the text)
   for (const m of text.matchAll(/xs\$name_list\s*\(([^)]*)\)/gi)) {
-    for (const p of m[1]!.matchAll(/'([^']*)'/g)) if (!(p[1]! in ACE_PRIVILEGES)) report(m.index, `ACE privilege '${p[1]}' is not in the reference table`);
+    for (const p of m[1]!.matchAll(/'([^']*)'/g))
+      if (!(p[1]! in ACE_PRIVILEGES)) report(m.index, `ACE privilege '${p[1]}' is not in the reference table`);
   }
 
   // dictionary views and USERENV parameters
@@ -71,7 +78,8 @@ export function checkOracleNames(text: string, file: string): string[] {
     if (!(m[1]!.toUpperCase() in VIEWS)) report(m.index, `view ${m[1]} is not in the reference table`);
   }
   for (const m of text.matchAll(/SYS_CONTEXT\s*\(\s*'USERENV'\s*,\s*'(\w+)'/gi)) {
-    if (!USERENV.includes(m[1]!.toUpperCase())) report(m.index, `USERENV parameter ${m[1]} is not in the reference table`);
+    if (!USERENV.includes(m[1]!.toUpperCase()))
+      report(m.index, `USERENV parameter ${m[1]} is not in the reference table`);
   }
   return problems;
 }

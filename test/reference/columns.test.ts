@@ -24,7 +24,18 @@ describe('every column dcn names exists', () => {
     expect([...catalog.get('DCN_SCHEMA_HISTORY')!]).toContain('SUCCESS');
     expect([...catalog.get('DCN_SCHEMA_HISTORY_LOCK')!]).toEqual(['ID', 'HOLDER', 'HOLDER_SID', 'ACQUIRED_ON']);
     expect([...catalog.get('DCN_GIVEN_ACES')!]).toEqual(['HOST', 'PORT']);
-    expect([...catalog.get('NFRESULTS')!]).toEqual(expect.arrayContaining(['ID', 'OPERDATE', 'TBLNAME', 'ORDER_ID', 'STATUS_CODE', 'RSLT_MSG', 'ERROR_TEXT', 'REGID']));
+    expect([...catalog.get('NFRESULTS')!]).toEqual(
+      expect.arrayContaining([
+        'ID',
+        'OPERDATE',
+        'TBLNAME',
+        'ORDER_ID',
+        'STATUS_CODE',
+        'RSLT_MSG',
+        'ERROR_TEXT',
+        'REGID',
+      ]),
+    );
   });
   it('src/tail reads columns nfresults has (its query is built in TypeScript, not in sql/)', () => {
     expect(TAIL_COLUMNS.filter((c) => !catalog.get('NFRESULTS')!.has(c))).toEqual([]);

@@ -69,15 +69,35 @@ describe('the check itself', () => {
     const cq = PACKAGES.DBMS_CHANGE_NOTIFICATION!.members;
     // node-oracledb defines no constant for UNKNOWNOP (64)
     expect([cq.ALL_OPERATIONS, cq.ALL_ROWS, cq.INSERTOP, cq.UPDATEOP, cq.DELETEOP, cq.ALTEROP, cq.DROPOP]).toEqual([
-      oracledb.CQN_OPCODE_ALL_OPS, oracledb.CQN_OPCODE_ALL_ROWS, oracledb.CQN_OPCODE_INSERT, oracledb.CQN_OPCODE_UPDATE,
-      oracledb.CQN_OPCODE_DELETE, oracledb.CQN_OPCODE_ALTER, oracledb.CQN_OPCODE_DROP,
+      oracledb.CQN_OPCODE_ALL_OPS,
+      oracledb.CQN_OPCODE_ALL_ROWS,
+      oracledb.CQN_OPCODE_INSERT,
+      oracledb.CQN_OPCODE_UPDATE,
+      oracledb.CQN_OPCODE_DELETE,
+      oracledb.CQN_OPCODE_ALTER,
+      oracledb.CQN_OPCODE_DROP,
     ]);
     expect([cq.QOS_RELIABLE, cq.QOS_DEREG_NFY, cq.QOS_ROWIDS, cq.QOS_QUERY, cq.QOS_BEST_EFFORT]).toEqual([
-      oracledb.SUBSCR_QOS_RELIABLE, oracledb.SUBSCR_QOS_DEREG_NFY, oracledb.SUBSCR_QOS_ROWIDS, oracledb.SUBSCR_QOS_QUERY, oracledb.SUBSCR_QOS_BEST_EFFORT,
+      oracledb.SUBSCR_QOS_RELIABLE,
+      oracledb.SUBSCR_QOS_DEREG_NFY,
+      oracledb.SUBSCR_QOS_ROWIDS,
+      oracledb.SUBSCR_QOS_QUERY,
+      oracledb.SUBSCR_QOS_BEST_EFFORT,
     ]);
-    expect([cq.EVENT_STARTUP, cq.EVENT_SHUTDOWN, cq.EVENT_SHUTDOWN_ANY, cq.EVENT_DEREG, cq.EVENT_OBJCHANGE, cq.EVENT_QUERYCHANGE]).toEqual([
-      oracledb.SUBSCR_EVENT_TYPE_STARTUP, oracledb.SUBSCR_EVENT_TYPE_SHUTDOWN, oracledb.SUBSCR_EVENT_TYPE_SHUTDOWN_ANY,
-      oracledb.SUBSCR_EVENT_TYPE_DEREG, oracledb.SUBSCR_EVENT_TYPE_OBJ_CHANGE, oracledb.SUBSCR_EVENT_TYPE_QUERY_CHANGE,
+    expect([
+      cq.EVENT_STARTUP,
+      cq.EVENT_SHUTDOWN,
+      cq.EVENT_SHUTDOWN_ANY,
+      cq.EVENT_DEREG,
+      cq.EVENT_OBJCHANGE,
+      cq.EVENT_QUERYCHANGE,
+    ]).toEqual([
+      oracledb.SUBSCR_EVENT_TYPE_STARTUP,
+      oracledb.SUBSCR_EVENT_TYPE_SHUTDOWN,
+      oracledb.SUBSCR_EVENT_TYPE_SHUTDOWN_ANY,
+      oracledb.SUBSCR_EVENT_TYPE_DEREG,
+      oracledb.SUBSCR_EVENT_TYPE_OBJ_CHANGE,
+      oracledb.SUBSCR_EVENT_TYPE_QUERY_CHANGE,
     ]);
   });
 });

@@ -70,11 +70,13 @@ export const PACKAGES: Readonly<Record<string, PackageReference>> = {
     },
   },
   XS_ACL: {
-    source: 'Real Application Security Administrator\'s and Developer\'s Guide: XS_ACL package, principal types (PTYPE_DB = 2)',
+    source:
+      "Real Application Security Administrator's and Developer's Guide: XS_ACL package, principal types (PTYPE_DB = 2)",
     members: { PTYPE_XS: 1, PTYPE_DB: 2, PTYPE_DN: 3, PTYPE_EXTERNAL: 4 },
   },
   UTL_HTTP: {
-    source: 'PL/SQL Packages and Types Reference: UTL_HTTP (https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/UTL_HTTP.html)',
+    source:
+      'PL/SQL Packages and Types Reference: UTL_HTTP (https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/UTL_HTTP.html)',
     members: {
       REQ: undefined,
       RESP: undefined,
@@ -94,15 +96,18 @@ export const PACKAGES: Readonly<Record<string, PackageReference>> = {
     },
   },
   UTL_URL: {
-    source: 'PL/SQL Packages and Types Reference: UTL_URL.ESCAPE (escape_reserved_chars => TRUE escapes & ? = and the other reserved characters)',
+    source:
+      'PL/SQL Packages and Types Reference: UTL_URL.ESCAPE (escape_reserved_chars => TRUE escapes & ? = and the other reserved characters)',
     members: { ESCAPE: undefined, UNESCAPE: undefined },
   },
   DBMS_ASSERT: {
-    source: 'PL/SQL Packages and Types Reference: DBMS_ASSERT.SQL_OBJECT_NAME (raises ORA-44002 when the name is not an existing object); ENQUOTE_NAME(str, capitalize => FALSE) encloses a name in double quotes as it is, and raises when it is not a valid quoted name (https://docs.oracle.com/database/122/ARPLS/DBMS_ASSERT.htm)',
+    source:
+      'PL/SQL Packages and Types Reference: DBMS_ASSERT.SQL_OBJECT_NAME (raises ORA-44002 when the name is not an existing object); ENQUOTE_NAME(str, capitalize => FALSE) encloses a name in double quotes as it is, and raises when it is not a valid quoted name (https://docs.oracle.com/database/122/ARPLS/DBMS_ASSERT.htm)',
     members: { SQL_OBJECT_NAME: undefined, ENQUOTE_NAME: undefined },
   },
   DBMS_UTILITY: {
-    source: 'PL/SQL Packages and Types Reference: DBMS_UTILITY.FORMAT_ERROR_BACKTRACE; COMPILE_SCHEMA(schema VARCHAR2, compile_all BOOLEAN DEFAULT TRUE, reuse_settings BOOLEAN DEFAULT FALSE) (https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/DBMS_UTILITY.html)',
+    source:
+      'PL/SQL Packages and Types Reference: DBMS_UTILITY.FORMAT_ERROR_BACKTRACE; COMPILE_SCHEMA(schema VARCHAR2, compile_all BOOLEAN DEFAULT TRUE, reuse_settings BOOLEAN DEFAULT FALSE) (https://docs.oracle.com/en/database/oracle/oracle-database/19/arpls/DBMS_UTILITY.html)',
     members: { FORMAT_ERROR_BACKTRACE: undefined, COMPILE_SCHEMA: undefined },
     parameters: { COMPILE_SCHEMA: ['schema', 'compile_all', 'reuse_settings'] },
   },
@@ -115,25 +120,49 @@ const CHNF_SOURCE =
 export const TYPES: Readonly<Record<string, { source: string; attributes: readonly string[] }>> = {
   'SYS.CHNF$_DESC': {
     source: CHNF_SOURCE,
-    attributes: ['registration_id', 'transaction_id', 'dbname', 'event_type', 'numtables', 'table_desc_array', 'query_desc_array'],
+    attributes: [
+      'registration_id',
+      'transaction_id',
+      'dbname',
+      'event_type',
+      'numtables',
+      'table_desc_array',
+      'query_desc_array',
+    ],
   },
   'SYS.CHNF$_TDESC': { source: CHNF_SOURCE, attributes: ['opflags', 'table_name', 'numrows', 'row_desc_array'] },
   'SYS.CHNF$_RDESC': { source: CHNF_SOURCE, attributes: ['opflags', 'row_id'] },
   'SYS.CHNF$_REG_INFO': {
     source: CHNF_SOURCE,
-    attributes: ['callback', 'qosflags', 'timeout', 'operations_filter', 'transaction_lag', 'ntfn_grouping_class', 'ntfn_grouping_value', 'ntfn_grouping_type', 'ntfn_grouping_start_time', 'ntfn_grouping_repeat_count'],
+    attributes: [
+      'callback',
+      'qosflags',
+      'timeout',
+      'operations_filter',
+      'transaction_lag',
+      'ntfn_grouping_class',
+      'ntfn_grouping_value',
+      'ntfn_grouping_type',
+      'ntfn_grouping_start_time',
+      'ntfn_grouping_repeat_count',
+    ],
   },
-  'XS$ACE_TYPE': {
-    source: 'Real Application Security: XS$ACE_TYPE constructor (privilege_list, granted, inverted, principal_name, principal_type, start_date, end_date)',
+  XS$ACE_TYPE: {
+    source:
+      'Real Application Security: XS$ACE_TYPE constructor (privilege_list, granted, inverted, principal_name, principal_type, start_date, end_date)',
     attributes: ['privilege_list', 'granted', 'inverted', 'principal_name', 'principal_type', 'start_date', 'end_date'],
   },
-  'XS$NAME_LIST': { source: 'Real Application Security: XS$NAME_LIST, a VARRAY of names', attributes: [] },
-  'UTL_HTTP.RESP': { source: 'UTL_HTTP "RESP Type": status_code, reason_phrase, http_version', attributes: ['status_code', 'reason_phrase', 'http_version'] },
+  XS$NAME_LIST: { source: 'Real Application Security: XS$NAME_LIST, a VARRAY of names', attributes: [] },
+  'UTL_HTTP.RESP': {
+    source: 'UTL_HTTP "RESP Type": status_code, reason_phrase, http_version',
+    attributes: ['status_code', 'reason_phrase', 'http_version'],
+  },
 };
 
 /** Network ACE privileges (APPEND_HOST_ACE privilege_list). */
 export const ACE_PRIVILEGES: Readonly<Record<string, string>> = {
-  connect: 'Security Guide: "connect" lets UTL_TCP, UTL_SMTP, UTL_MAIL and UTL_HTTP connect to the host (and port range)',
+  connect:
+    'Security Guide: "connect" lets UTL_TCP, UTL_SMTP, UTL_MAIL and UTL_HTTP connect to the host (and port range)',
   resolve: 'Security Guide: "resolve" lets UTL_INADDR resolve the host; it takes no port range',
 };
 
@@ -141,30 +170,90 @@ export const ACE_PRIVILEGES: Readonly<Record<string, string>> = {
 export const VIEWS: Readonly<Record<string, { source: string; columns: readonly string[] }>> = {
   V$PARAMETER: { source: 'Database Reference: V$PARAMETER', columns: ['name', 'value'] },
   USER_TABLES: { source: 'Database Reference: ALL_TABLES / USER_TABLES', columns: ['table_name'] },
-  ALL_ERRORS: { source: 'Database Reference: ALL_ERRORS', columns: ['owner', 'name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'] },
-  USER_ERRORS: { source: 'Database Reference: USER_ERRORS', columns: ['name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'] },
-  USER_OBJECTS: { source: 'Database Reference: USER_OBJECTS', columns: ['object_name', 'object_type', 'status'] },
-  SESSION_PRIVS: { source: 'Database Reference: SESSION_PRIVS (the privileges currently available to the user)', columns: ['privilege'] },
-  USER_TAB_PRIVS: { source: 'Database Reference: USER_TAB_PRIVS', columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'] },
-  ROLE_TAB_PRIVS: { source: 'Database Reference: ROLE_TAB_PRIVS', columns: ['role', 'owner', 'table_name', 'column_name', 'privilege'] },
-  DBA_SYS_PRIVS: { source: 'Database Reference: DBA_SYS_PRIVS (system privileges granted to users and roles)', columns: ['grantee', 'privilege', 'admin_option'] },
-  DBA_TAB_PRIVS: { source: 'Database Reference: DBA_TAB_PRIVS (object grants)', columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'] },
-  DBA_HOST_ACES: {
-    source: 'Database Reference: DBA_HOST_ACES (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_HOST_ACES.html)',
-    columns: ['host', 'lower_port', 'upper_port', 'ace_order', 'start_date', 'end_date', 'grant_type', 'inverted_principal', 'principal', 'principal_type', 'privilege'],
+  ALL_ERRORS: {
+    source: 'Database Reference: ALL_ERRORS',
+    columns: ['owner', 'name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'],
   },
-  USER_HOST_ACES: { source: 'Database Reference: USER_HOST_ACES (12c and later; DBA_NETWORK_ACL_PRIVILEGES is deprecated)', columns: ['host', 'lower_port', 'upper_port', 'privilege', 'status'] },
+  USER_ERRORS: {
+    source: 'Database Reference: USER_ERRORS',
+    columns: ['name', 'type', 'sequence', 'line', 'position', 'text', 'attribute'],
+  },
+  USER_OBJECTS: { source: 'Database Reference: USER_OBJECTS', columns: ['object_name', 'object_type', 'status'] },
+  SESSION_PRIVS: {
+    source: 'Database Reference: SESSION_PRIVS (the privileges currently available to the user)',
+    columns: ['privilege'],
+  },
+  USER_TAB_PRIVS: {
+    source: 'Database Reference: USER_TAB_PRIVS',
+    columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'],
+  },
+  ROLE_TAB_PRIVS: {
+    source: 'Database Reference: ROLE_TAB_PRIVS',
+    columns: ['role', 'owner', 'table_name', 'column_name', 'privilege'],
+  },
+  DBA_SYS_PRIVS: {
+    source: 'Database Reference: DBA_SYS_PRIVS (system privileges granted to users and roles)',
+    columns: ['grantee', 'privilege', 'admin_option'],
+  },
+  DBA_TAB_PRIVS: {
+    source: 'Database Reference: DBA_TAB_PRIVS (object grants)',
+    columns: ['grantee', 'owner', 'table_name', 'grantor', 'privilege'],
+  },
+  DBA_HOST_ACES: {
+    source:
+      'Database Reference: DBA_HOST_ACES (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_HOST_ACES.html)',
+    columns: [
+      'host',
+      'lower_port',
+      'upper_port',
+      'ace_order',
+      'start_date',
+      'end_date',
+      'grant_type',
+      'inverted_principal',
+      'principal',
+      'principal_type',
+      'privilege',
+    ],
+  },
+  USER_HOST_ACES: {
+    source: 'Database Reference: USER_HOST_ACES (12c and later; DBA_NETWORK_ACL_PRIVILEGES is deprecated)',
+    columns: ['host', 'lower_port', 'upper_port', 'privilege', 'status'],
+  },
   ALL_TABLES: { source: 'Database Reference: ALL_TABLES', columns: ['owner', 'table_name'] },
-  DBA_TABLES: { source: 'Database Reference: DBA_TABLES (all relational tables in the database; columns as ALL_TABLES)', columns: ['owner', 'table_name'] },
+  DBA_TABLES: {
+    source: 'Database Reference: DBA_TABLES (all relational tables in the database; columns as ALL_TABLES)',
+    columns: ['owner', 'table_name'],
+  },
   ALL_OBJECTS: { source: 'Database Reference: ALL_OBJECTS', columns: ['owner', 'object_name', 'object_type'] },
-  ALL_CONSTRAINTS: { source: "Database Reference: ALL_CONSTRAINTS (constraint_type 'P': primary key)", columns: ['owner', 'constraint_name', 'constraint_type', 'table_name'] },
-  ALL_CONS_COLUMNS: { source: 'Database Reference: ALL_CONS_COLUMNS (position: the column\'s place in the key)', columns: ['owner', 'constraint_name', 'table_name', 'column_name', 'position'] },
-  ALL_TAB_COLUMNS: { source: "Database Reference: ALL_TAB_COLUMNS (nullable: 'N' when a NOT NULL constraint holds)", columns: ['owner', 'table_name', 'column_name', 'nullable'] },
-  ALL_TAB_PRIVS: { source: 'Database Reference: ALL_TAB_PRIVS (grants to the user, to PUBLIC and to enabled roles; table_schema is the owner)', columns: ['grantor', 'grantee', 'table_schema', 'table_name', 'privilege', 'grantable', 'type'] },
-  USER_SYS_PRIVS: { source: 'Database Reference: USER_SYS_PRIVS (system privileges granted to the current user or PUBLIC)', columns: ['username', 'privilege', 'admin_option'] },
-  USER_TAB_COLUMNS: { source: 'Database Reference: USER_TAB_COLUMNS (ALL_TAB_COLUMNS without OWNER)', columns: ['table_name', 'column_name'] },
+  ALL_CONSTRAINTS: {
+    source: "Database Reference: ALL_CONSTRAINTS (constraint_type 'P': primary key)",
+    columns: ['owner', 'constraint_name', 'constraint_type', 'table_name'],
+  },
+  ALL_CONS_COLUMNS: {
+    source: "Database Reference: ALL_CONS_COLUMNS (position: the column's place in the key)",
+    columns: ['owner', 'constraint_name', 'table_name', 'column_name', 'position'],
+  },
+  ALL_TAB_COLUMNS: {
+    source: "Database Reference: ALL_TAB_COLUMNS (nullable: 'N' when a NOT NULL constraint holds)",
+    columns: ['owner', 'table_name', 'column_name', 'nullable'],
+  },
+  ALL_TAB_PRIVS: {
+    source:
+      'Database Reference: ALL_TAB_PRIVS (grants to the user, to PUBLIC and to enabled roles; table_schema is the owner)',
+    columns: ['grantor', 'grantee', 'table_schema', 'table_name', 'privilege', 'grantable', 'type'],
+  },
+  USER_SYS_PRIVS: {
+    source: 'Database Reference: USER_SYS_PRIVS (system privileges granted to the current user or PUBLIC)',
+    columns: ['username', 'privilege', 'admin_option'],
+  },
+  USER_TAB_COLUMNS: {
+    source: 'Database Reference: USER_TAB_COLUMNS (ALL_TAB_COLUMNS without OWNER)',
+    columns: ['table_name', 'column_name'],
+  },
   USER_CHANGE_NOTIFICATION_REGS: {
-    source: 'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',
+    source:
+      'Database Reference: USER_CHANGE_NOTIFICATION_REGS (https://docs.oracle.com/en/database/oracle/oracle-database/21/refrn/DBA_CHANGE_NOTIFICATION_REGS.html)',
     columns: ['regid', 'regflags', 'callback', 'operations_filter', 'changelag', 'timeout', 'table_name'],
   },
   DBA_CHANGE_NOTIFICATION_REGS: {

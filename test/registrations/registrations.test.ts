@@ -15,15 +15,28 @@ async function migrated(): Promise<FakeDatabase> {
   return r.db;
 }
 
-const run = (db: FakeDatabase, args: string[], options: { tty?: boolean; stdin?: string } = {}) => runCli(args, { env: DB_ENV, db, ...options });
+const run = (db: FakeDatabase, args: string[], options: { tty?: boolean; stdin?: string } = {}) =>
+  runCli(args, { env: DB_ENV, db, ...options });
 
 describe('the registration blocks parse under the PL/SQL grammar', () => {
   const names = [['OE.ORDERS', 'ORDER_ITEMS'], ['"oe"."Orders With Space"', '"Ünïcode"'], ['S$1.T#2']];
   for (const tables of names) {
     const parsed = tables.map((t) => parseQualifiedName(t));
     const calls = [
-      planRegister({ tables: parsed, callback: parseQualifiedName('orders_nf_callback'), qos: ['reliable', 'rowids'], operations: ['insert', 'delete'], timeoutSeconds: 60 }),
-      planRegister({ tables: parsed, callback: parseQualifiedName('"cb"'), qos: [], operations: [], timeoutSeconds: 0 }),
+      planRegister({
+        tables: parsed,
+        callback: parseQualifiedName('orders_nf_callback'),
+        qos: ['reliable', 'rowids'],
+        operations: ['insert', 'delete'],
+        timeoutSeconds: 60,
+      }),
+      planRegister({
+        tables: parsed,
+        callback: parseQualifiedName('"cb"'),
+        qos: [],
+        operations: [],
+        timeoutSeconds: 0,
+      }),
       planEnable(41, parsed),
       planDeregister(41),
     ];
@@ -46,7 +59,9 @@ describe('QoS and operation names', () => {
   });
 
   it('build expressions and decode bit masks', () => {
-    expect(flagExpression('qos', ['reliable', 'rowids'])).toBe('DBMS_CHANGE_NOTIFICATION.QOS_RELIABLE + DBMS_CHANGE_NOTIFICATION.QOS_ROWIDS');
+    expect(flagExpression('qos', ['reliable', 'rowids'])).toBe(
+      'DBMS_CHANGE_NOTIFICATION.QOS_RELIABLE + DBMS_CHANGE_NOTIFICATION.QOS_ROWIDS',
+    );
     expect(flagExpression('operations', [])).toBe('DBMS_CHANGE_NOTIFICATION.ALL_OPERATIONS');
     expect(flagBits('operations', ['insert', 'update', 'delete'])).toBe(14);
     expect(decodeFlags('qos', 5)).toEqual(['reliable', 'rowids']);
@@ -59,25 +74,99 @@ describe('QoS and operation names', () => {
 describe('grouping USER_CHANGE_NOTIFICATION_REGS', () => {
   it('gives one registration per regid with its tables and decoded flags', () => {
     const rows = [
-      { REGID: 41, REGFLAGS: 5, CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 0, TABLE_NAME: 'OE.ORDERS' },
-      { REGID: 41, REGFLAGS: 5, CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 0, TABLE_NAME: 'OE.ORDER_ITEMS' },
-      { REGID: 42, REGFLAGS: 1, CALLBACK: 'plsql://OE.OTHER_CB?PR=0', OPERATIONS_FILTER: 6, CHANGELAG: 0, TIMEOUT: 3600, TABLE_NAME: 'OE.CUSTOMERS' },
+      {
+        REGID: 41,
+        REGFLAGS: 5,
+        CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 0,
+        TABLE_NAME: 'OE.ORDERS',
+      },
+      {
+        REGID: 41,
+        REGFLAGS: 5,
+        CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 0,
+        TABLE_NAME: 'OE.ORDER_ITEMS',
+      },
+      {
+        REGID: 42,
+        REGFLAGS: 1,
+        CALLBACK: 'plsql://OE.OTHER_CB?PR=0',
+        OPERATIONS_FILTER: 6,
+        CHANGELAG: 0,
+        TIMEOUT: 3600,
+        TABLE_NAME: 'OE.CUSTOMERS',
+      },
     ];
     expect(groupRegistrations(rows)).toEqual([
-      { regid: 41, callback: 'ORDERS_NF_CALLBACK', regflags: 5, qos: ['reliable', 'rowids'], operations: ['all'], timeoutSeconds: 0, changelag: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] },
-      { regid: 42, callback: 'OE.OTHER_CB', regflags: 1, qos: ['reliable'], operations: ['insert', 'update'], timeoutSeconds: 3600, changelag: 0, tables: ['OE.CUSTOMERS'] },
+      {
+        regid: 41,
+        callback: 'ORDERS_NF_CALLBACK',
+        regflags: 5,
+        qos: ['reliable', 'rowids'],
+        operations: ['all'],
+        timeoutSeconds: 0,
+        changelag: 0,
+        tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'],
+      },
+      {
+        regid: 42,
+        callback: 'OE.OTHER_CB',
+        regflags: 1,
+        qos: ['reliable'],
+        operations: ['insert', 'update'],
+        timeoutSeconds: 3600,
+        changelag: 0,
+        tables: ['OE.CUSTOMERS'],
+      },
     ]);
     expect(callbackName('plsql://OE.CB?PR=0')).toBe('OE.CB');
   });
 
-  it('names the QoS bits of PL/SQL registrations only: a client subscription\'s REGFLAGS carry other bits, shown as a number', () => {
+  it("names the QoS bits of PL/SQL registrations only: a client subscription's REGFLAGS carry other bits, shown as a number", () => {
     const rows = [
       // client-initiated (OCI, JDBC, node-oracledb): its callback is no plsql:// procedure
-      { REGID: 50, REGFLAGS: 0x15, CALLBACK: 'net8://(ADDRESS=(PROTOCOL=tcp)(HOST=10.0.0.5)(PORT=5000))?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 300, TABLE_NAME: 'OE.ORDERS' },
-      { REGID: 51, REGFLAGS: 4, CALLBACK: 'OCI:EP:1528', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 300, TABLE_NAME: 'OE.ORDERS' },
-      { REGID: 52, REGFLAGS: 0, CALLBACK: 'OCI:EP:1529', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 300, TABLE_NAME: 'OE.ORDERS' },
+      {
+        REGID: 50,
+        REGFLAGS: 0x15,
+        CALLBACK: 'net8://(ADDRESS=(PROTOCOL=tcp)(HOST=10.0.0.5)(PORT=5000))?PR=0',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 300,
+        TABLE_NAME: 'OE.ORDERS',
+      },
+      {
+        REGID: 51,
+        REGFLAGS: 4,
+        CALLBACK: 'OCI:EP:1528',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 300,
+        TABLE_NAME: 'OE.ORDERS',
+      },
+      {
+        REGID: 52,
+        REGFLAGS: 0,
+        CALLBACK: 'OCI:EP:1529',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 300,
+        TABLE_NAME: 'OE.ORDERS',
+      },
       // a PL/SQL one with a bit no QOS constant has
-      { REGID: 53, REGFLAGS: 1 + 64, CALLBACK: 'plsql://OE.CB?PR=0', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 0, TABLE_NAME: 'OE.ORDERS' },
+      {
+        REGID: 53,
+        REGFLAGS: 1 + 64,
+        CALLBACK: 'plsql://OE.CB?PR=0',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 0,
+        TABLE_NAME: 'OE.ORDERS',
+      },
     ];
     expect(groupRegistrations(rows).map((r) => [r.regid, r.regflags, r.qos])).toEqual([
       [50, 21, ['0x15']],
@@ -88,7 +177,17 @@ describe('grouping USER_CHANGE_NOTIFICATION_REGS', () => {
   });
 
   it('reads TIMEOUT 4294967295 (2^32-1) as no timeout', () => {
-    const rows = [{ REGID: 43, REGFLAGS: 0, CALLBACK: 'OE.CB', OPERATIONS_FILTER: 0, CHANGELAG: 0, TIMEOUT: 4294967295, TABLE_NAME: 'OE.ORDERS' }];
+    const rows = [
+      {
+        REGID: 43,
+        REGFLAGS: 0,
+        CALLBACK: 'OE.CB',
+        OPERATIONS_FILTER: 0,
+        CHANGELAG: 0,
+        TIMEOUT: 4294967295,
+        TABLE_NAME: 'OE.ORDERS',
+      },
+    ];
     expect(groupRegistrations(rows)[0]!.timeoutSeconds).toBeNull();
   });
 });
@@ -117,7 +216,10 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     ['same table twice', ['register', '--table', 'ORDERS', '--table', 'orders']],
     ['no table', ['register']],
     ['unknown QoS', ['register', '--table', 'ORDERS', '--qos', 'reliable,fast']],
-    ['query-result QoS, whose notifications the callback would drop', ['register', '--table', 'ORDERS', '--qos', 'reliable,query']],
+    [
+      'query-result QoS, whose notifications the callback would drop',
+      ['register', '--table', 'ORDERS', '--qos', 'reliable,query'],
+    ],
     ['best-effort, which goes with query only', ['register', '--table', 'ORDERS', '--qos', 'best-effort']],
     ['empty QoS entry', ['register', '--table', 'ORDERS', '--qos', 'reliable,']],
     ['unknown operation', ['register', '--table', 'ORDERS', '--operations', 'merge']],
@@ -156,10 +258,17 @@ describe('bad input is rejected with exit 2 before any connection', () => {
   });
 
   it('never hints at quoting a table name where register refuses quoted names; watch, which takes them, still does', async () => {
-    for (const args of [['register', '--table', 'ORDER-ITEMS'], ['register', '--table', 'TABLE'], ['enable-reg', '41', '--table', '1X'], ['register', '--table', '"ORDERS']]) {
+    for (const args of [
+      ['register', '--table', 'ORDER-ITEMS'],
+      ['register', '--table', 'TABLE'],
+      ['enable-reg', '41', '--table', '1X'],
+      ['register', '--table', '"ORDERS'],
+    ]) {
       const r = await runCli(args, { env: DB_ENV });
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(/\n {2}hint: write it as NAME or SCHEMA\.NAME \(letters, digits, _ \$ #, starting with a letter\)\n/);
+      expect(r.stderr, args.join(' ')).toMatch(
+        /\n {2}hint: write it as NAME or SCHEMA\.NAME \(letters, digits, _ \$ #, starting with a letter\)\n/,
+      );
       expect(r.stderr, args.join(' ')).not.toMatch(/quote it/);
     }
     const watch = await runCli(['watch', '--table', 'ORDER-ITEMS'], { env: DB_ENV });
@@ -172,12 +281,22 @@ describe('bad input is rejected with exit 2 before any connection', () => {
   });
 
   it('refuses a callback URL given as --callback without echoing its password, in text and in JSON', async () => {
-    for (const args of [['register', '--table', 'ORDERS'], ['enable-reg', '--table', 'ORDERS'], ['deregister', '--dry-run']]) {
-      for (const url of ['http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php', 'app:s3cret@10.0.0.5', 'https://app:s3cret@h/x']) {
+    for (const args of [
+      ['register', '--table', 'ORDERS'],
+      ['enable-reg', '--table', 'ORDERS'],
+      ['deregister', '--dry-run'],
+    ]) {
+      for (const url of [
+        'http://app:s3cret@10.0.0.5:8080/phpcache/dropResults.php',
+        'app:s3cret@10.0.0.5',
+        'https://app:s3cret@h/x',
+      ]) {
         const r = await runCli([...args, '--callback', url], { env: DB_ENV });
         const json = await runCli([...args, '--callback', url, '--json'], { env: DB_ENV });
         expect(r.code).toBe(2);
-        expect(r.stderr).toMatch(/^dcn: error: callback '\S*app:\*\*\*@\S*' is a URL: the callback is the PL\/SQL procedure the database calls/);
+        expect(r.stderr).toMatch(
+          /^dcn: error: callback '\S*app:\*\*\*@\S*' is a URL: the callback is the PL\/SQL procedure the database calls/,
+        );
         expect(r.stdout + r.stderr + json.stdout + json.stderr).not.toContain('s3cret');
         expect(r.driverLoads()).toBe(0);
       }
@@ -191,9 +310,13 @@ describe('bad input is rejected with exit 2 before any connection', () => {
 
   it('says why a quoted mixed-case table or a seventh key column is refused, and takes a quoted upper-case name as the plain one', async () => {
     const mixed = await runCli(['register', '--table', 'OE."Order Items"', '--dry-run'], { env: DB_ENV });
-    expect(mixed.stderr).toMatch(/^dcn: error: table OE\."Order Items": the listener's table map and the callback's \?table= name tables by plain upper-case names only, so no listener could serve its notifications\n {2}hint: register tables whose names Oracle stores in upper case \(created without quotes\)/);
+    expect(mixed.stderr).toMatch(
+      /^dcn: error: table OE\."Order Items": the listener's table map and the callback's \?table= name tables by plain upper-case names only, so no listener could serve its notifications\n {2}hint: register tables whose names Oracle stores in upper case \(created without quotes\)/,
+    );
     const keys = await runCli(['register', '--table', 'HR.T', '--key', 'A,B,C,D,E,F,G', '--dry-run'], { env: DB_ENV });
-    expect(keys.stderr).toMatch(/^dcn: error: --key A,B,C,D,E,F,G: 7 key columns: a notification carries at most 6 key values \(dcn listen answers 400 to more\)\n {2}hint: name at most 6: the arguments the table's cached function takes/);
+    expect(keys.stderr).toMatch(
+      /^dcn: error: --key A,B,C,D,E,F,G: 7 key columns: a notification carries at most 6 key values \(dcn listen answers 400 to more\)\n {2}hint: name at most 6: the arguments the table's cached function takes/,
+    );
     const plain = await runCli(['register', '--table', '"OE"."ORDERS"', '--dry-run', '--json'], { env: DB_ENV });
     expect(plain.code).toBe(0);
     expect(JSON.parse(plain.stdout).statements[0].binds.table_1).toBe('"OE"."ORDERS"');
@@ -217,17 +340,50 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     const planned = JSON.parse(dry.stdout).statements[0];
     const r = await run(db, ['register', '--table', 'OE.ORDERS', '--table', 'ORDER_ITEMS', '--json']);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, regid: 41, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'], callback: 'ORDERS_NF_CALLBACK', qos: ['reliable', 'rowids'] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      regid: 41,
+      tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'],
+      callback: 'ORDERS_NF_CALLBACK',
+      qos: ['reliable', 'rowids'],
+    });
     const sent = db.log.filter((l) => l.name === 'register.new');
     expect(sent).toHaveLength(1);
     expect(sent[0]!.sql).toBe(planned.sql);
-    expect(sent[0]!.binds).toEqual({ table_1: '"OE"."ORDERS"', table_2: '"ORDER_ITEMS"', callback: 'ORDERS_NF_CALLBACK', timeout: 0, regid: { out: 'number' } });
-    expect([...db.registrations.values()]).toEqual([{ regid: 41, user: 'OE', callback: 'ORDERS_NF_CALLBACK', qosflags: 5, operations: 0, timeout: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] }]);
+    expect(sent[0]!.binds).toEqual({
+      table_1: '"OE"."ORDERS"',
+      table_2: '"ORDER_ITEMS"',
+      callback: 'ORDERS_NF_CALLBACK',
+      timeout: 0,
+      regid: { out: 'number' },
+    });
+    expect([...db.registrations.values()]).toEqual([
+      {
+        regid: 41,
+        user: 'OE',
+        callback: 'ORDERS_NF_CALLBACK',
+        qosflags: 5,
+        operations: 0,
+        timeout: 0,
+        tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'],
+      },
+    ]);
   });
 
   it('prints only the regid with --quiet, and honours --qos, --operations and --timeout', async () => {
     const db = await migrated();
-    const r = await run(db, ['register', '--table', 'ORDERS', '--qos', 'reliable', '--operations', 'insert,update', '--timeout', '3600', '--quiet']);
+    const r = await run(db, [
+      'register',
+      '--table',
+      'ORDERS',
+      '--qos',
+      'reliable',
+      '--operations',
+      'insert,update',
+      '--timeout',
+      '3600',
+      '--quiet',
+    ]);
     expect(r.stdout).toBe('41\n');
     expect(db.registrations.get(41)).toMatchObject({ qosflags: 1, operations: 6, timeout: 3600 });
   });
@@ -238,9 +394,22 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     await run(db, ['enable-reg', '41', '--table', 'ORDER_ITEMS']);
     const human = await run(db, ['regs']);
     expect(human.stdout.split('\n')[0]).toMatch(/^Regid\s+Callback\s+QoS\s+Operations\s+Timeout\s+Tables$/);
-    expect(human.stdout).toMatch(/41\s+ORDERS_NF_CALLBACK\s+reliable,rowids\s+all\s+none\s+OE\.ORDERS, OE\.ORDER_ITEMS/);
+    expect(human.stdout).toMatch(
+      /41\s+ORDERS_NF_CALLBACK\s+reliable,rowids\s+all\s+none\s+OE\.ORDERS, OE\.ORDER_ITEMS/,
+    );
     const json = JSON.parse((await run(db, ['regs', '--json'])).stdout);
-    expect(json.registrations).toEqual([{ regid: 41, callback: 'ORDERS_NF_CALLBACK', regflags: 5, qos: ['reliable', 'rowids'], operations: ['all'], timeoutSeconds: 0, changelag: 0, tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'] }]);
+    expect(json.registrations).toEqual([
+      {
+        regid: 41,
+        callback: 'ORDERS_NF_CALLBACK',
+        regflags: 5,
+        qos: ['reliable', 'rowids'],
+        operations: ['all'],
+        timeoutSeconds: 0,
+        changelag: 0,
+        tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'],
+      },
+    ]);
     const all = JSON.parse((await run(db, ['regs', '--all', '--json'])).stdout);
     expect(all.registrations[0]).toMatchObject({ username: 'OE', regid: 41 });
   });
@@ -249,7 +418,9 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     const db = await migrated();
     await run(db, ['register', '--table', 'ORDERS']);
     const byCallback = await run(db, ['enable-reg', '--callback', 'orders_nf_callback', '--table', 'ORDER_ITEMS']);
-    expect(byCallback.stdout).toBe("Registration 41 now also covers OE.ORDER_ITEMS.\n  OE.ORDER_ITEMS: ?order_no=…&table=ORDER_ITEMS (the article's route)\n");
+    expect(byCallback.stdout).toBe(
+      "Registration 41 now also covers OE.ORDER_ITEMS.\n  OE.ORDER_ITEMS: ?order_no=…&table=ORDER_ITEMS (the article's route)\n",
+    );
     const unknown = await run(db, ['enable-reg', '99', '--table', 'ORDER_ITEMS']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no registration 99 for this user\n {2}hint: registrations: 41 \(dcn regs\)/);
@@ -275,9 +446,13 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     db.grants.delete('OE CHANGE NOTIFICATION');
     const r = await run(db, ['register', '--table', 'ORDERS']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/OE may not register for change notification \(ORA-29972: user does not have privilege to change\/ create registration\)\n {2}hint: run `dcn migrate` with the admin profile \(V1 grants it\), or have a DBA run: GRANT CHANGE NOTIFICATION TO OE;/);
+    expect(r.stderr).toMatch(
+      /OE may not register for change notification \(ORA-29972: user does not have privilege to change\/ create registration\)\n {2}hint: run `dcn migrate` with the admin profile \(V1 grants it\), or have a DBA run: GRANT CHANGE NOTIFICATION TO OE;/,
+    );
     db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
-    expect((await run(db, ['register', '--table', 'ORDERS'])).stderr).toMatch(/\(ORA-06550: line 11, column 14: PLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared\)\n {2}hint: run `dcn migrate`/);
+    expect((await run(db, ['register', '--table', 'ORDERS'])).stderr).toMatch(
+      /\(ORA-06550: line 11, column 14: PLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared\)\n {2}hint: run `dcn migrate`/,
+    );
   });
 
   it('refuses to register as SYS, with the reason', async () => {
@@ -309,7 +484,9 @@ describe('dcn register / enable-reg / regs / deregister on the fake', () => {
     db.grants.delete('OE EXECUTE ON DBMS_CHANGE_NOTIFICATION');
     const r = await run(db, ['deregister', '41']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/deregistering 41: OE may not register .*\n {2}hint: .*GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;/);
+    expect(r.stderr).toMatch(
+      /deregistering 41: OE may not register .*\n {2}hint: .*GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO OE;/,
+    );
     expect(db.registrations.size).toBe(1);
   });
 });

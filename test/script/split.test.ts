@@ -17,21 +17,35 @@ function splitError(text: string): DcnError {
 
 describe('splitScript: SQL statements', () => {
   it('ends SQL at ; and drops the terminator', () => {
-    expect(sqls('CREATE TABLE a (x NUMBER);\nINSERT INTO a VALUES (1);\n')).toEqual(['CREATE TABLE a (x NUMBER)', 'INSERT INTO a VALUES (1)']);
+    expect(sqls('CREATE TABLE a (x NUMBER);\nINSERT INTO a VALUES (1);\n')).toEqual([
+      'CREATE TABLE a (x NUMBER)',
+      'INSERT INTO a VALUES (1)',
+    ]);
   });
 
   it('ends SQL at a line holding only /', () => {
-    expect(sqls('SELECT 1\n  FROM dual\n/\nSELECT 2 FROM dual;')).toEqual(['SELECT 1\n  FROM dual', 'SELECT 2 FROM dual']);
+    expect(sqls('SELECT 1\n  FROM dual\n/\nSELECT 2 FROM dual;')).toEqual([
+      'SELECT 1\n  FROM dual',
+      'SELECT 2 FROM dual',
+    ]);
   });
 
   it('keeps ; inside string literals, quoted identifiers and comments', () => {
-    const text = "INSERT INTO t VALUES ('a;b', \"x;y\") -- not; here\n/* nor; here */;\nSELECT 1 FROM dual;";
-    expect(sqls(text)).toEqual(["INSERT INTO t VALUES ('a;b', \"x;y\") -- not; here\n/* nor; here */", 'SELECT 1 FROM dual']);
+    const text = 'INSERT INTO t VALUES (\'a;b\', "x;y") -- not; here\n/* nor; here */;\nSELECT 1 FROM dual;';
+    expect(sqls(text)).toEqual([
+      'INSERT INTO t VALUES (\'a;b\', "x;y") -- not; here\n/* nor; here */',
+      'SELECT 1 FROM dual',
+    ]);
   });
 
   it("handles doubled quotes and q'[...]' literals in any case and with any delimiter", () => {
-    const text = "SELECT 'it''s;' FROM dual;\nSELECT q'[a;b']' , Q'{c;d}', q'!e;f!', nq'<g;h>' FROM dual;\nSELECT 3 FROM dual;";
-    expect(sqls(text)).toEqual(["SELECT 'it''s;' FROM dual", "SELECT q'[a;b']' , Q'{c;d}', q'!e;f!', nq'<g;h>' FROM dual", 'SELECT 3 FROM dual']);
+    const text =
+      "SELECT 'it''s;' FROM dual;\nSELECT q'[a;b']' , Q'{c;d}', q'!e;f!', nq'<g;h>' FROM dual;\nSELECT 3 FROM dual;";
+    expect(sqls(text)).toEqual([
+      "SELECT 'it''s;' FROM dual",
+      "SELECT q'[a;b']' , Q'{c;d}', q'!e;f!', nq'<g;h>' FROM dual",
+      'SELECT 3 FROM dual',
+    ]);
   });
 
   it("treats 'x'THEN without a space as the end of the literal (flyway#921)", () => {
@@ -40,11 +54,16 @@ describe('splitScript: SQL statements', () => {
   });
 
   it('does not take an identifier ending in q as a q-quote', () => {
-    expect(sqls("SELECT seq||'a;b' FROM t;\nSELECT 1 FROM dual;")).toEqual(["SELECT seq||'a;b' FROM t", 'SELECT 1 FROM dual']);
+    expect(sqls("SELECT seq||'a;b' FROM t;\nSELECT 1 FROM dual;")).toEqual([
+      "SELECT seq||'a;b' FROM t",
+      'SELECT 1 FROM dual',
+    ]);
   });
 
   it('keeps blank lines inside a statement (as SET SQLBLANKLINES ON)', () => {
-    expect(sqls('CREATE TABLE a (\n  x NUMBER,\n\n  y NUMBER\n);')).toEqual(['CREATE TABLE a (\n  x NUMBER,\n\n  y NUMBER\n)']);
+    expect(sqls('CREATE TABLE a (\n  x NUMBER,\n\n  y NUMBER\n);')).toEqual([
+      'CREATE TABLE a (\n  x NUMBER,\n\n  y NUMBER\n)',
+    ]);
   });
 
   it('reads CRLF scripts and a BOM, with / followed by trailing blanks (flyway#2530)', () => {
@@ -78,7 +97,16 @@ describe('splitScript: SQL statements', () => {
 describe('splitScript: PL/SQL units', () => {
   it('keeps ; inside PL/SQL and ends at the / line, keeping END;', () => {
     const text = 'CREATE OR REPLACE PROCEDURE p AS\n  v NUMBER;\nBEGIN\n  v := 1;\nEND;\n/\n';
-    expect(split(text)).toEqual([{ kind: 'statement', sql: 'CREATE OR REPLACE PROCEDURE p AS\n  v NUMBER;\nBEGIN\n  v := 1;\nEND;', plsql: true, file: 'test.sql', line: 1, column: 1 }]);
+    expect(split(text)).toEqual([
+      {
+        kind: 'statement',
+        sql: 'CREATE OR REPLACE PROCEDURE p AS\n  v NUMBER;\nBEGIN\n  v := 1;\nEND;',
+        plsql: true,
+        file: 'test.sql',
+        line: 1,
+        column: 1,
+      },
+    ]);
   });
 
   it.each([
@@ -87,7 +115,9 @@ describe('splitScript: PL/SQL units', () => {
     ['<<outer>>\nBEGIN NULL; END;'],
     ['CREATE FUNCTION f RETURN NUMBER IS BEGIN RETURN 1; END;'],
     ['CREATE OR REPLACE EDITIONABLE PACKAGE pk AS\n  PROCEDURE p;\nEND;'],
-    ['CREATE OR REPLACE NONEDITIONABLE PACKAGE BODY pk AS\n  PROCEDURE p IS BEGIN NULL; END;\nBEGIN\n  NULL; -- init section (flyway#2783)\nEND;'],
+    [
+      'CREATE OR REPLACE NONEDITIONABLE PACKAGE BODY pk AS\n  PROCEDURE p IS BEGIN NULL; END;\nBEGIN\n  NULL; -- init section (flyway#2783)\nEND;',
+    ],
     ['CREATE OR REPLACE TYPE rdesc_tab AS TABLE OF SYS.CHNF$_RDESC;'],
     ['CREATE TYPE BODY t AS MEMBER FUNCTION f RETURN NUMBER IS BEGIN RETURN 1; END; END;'],
     ['CREATE OR REPLACE TRIGGER trg BEFORE INSERT ON t FOR EACH ROW\nBEGIN\n  :new.id := 1;\nEND;'],
@@ -102,7 +132,9 @@ describe('splitScript: PL/SQL units', () => {
   });
 
   it('drops a comment before a unit, and still sees the unit as PL/SQL', () => {
-    expect(split('/* leading comment */ BEGIN NULL; END;\n/')).toMatchObject([{ sql: 'BEGIN NULL; END;', plsql: true, line: 1, column: 23 }]);
+    expect(split('/* leading comment */ BEGIN NULL; END;\n/')).toMatchObject([
+      { sql: 'BEGIN NULL; END;', plsql: true, line: 1, column: 23 },
+    ]);
   });
 
   it('does not end PL/SQL at a division, even at the start of a line (flyway#2493, liquibase#2688)', () => {
@@ -126,7 +158,7 @@ describe('splitScript: PL/SQL units', () => {
   });
 
   it('translates EXEC into an anonymous block', () => {
-    expect(split('EXEC dbms_output.put_line(\'hi\');\nexecute p(1)')).toMatchObject([
+    expect(split("EXEC dbms_output.put_line('hi');\nexecute p(1)")).toMatchObject([
       { sql: "BEGIN dbms_output.put_line('hi'); END;", plsql: true, line: 1 },
       { sql: 'BEGIN p(1); END;', plsql: true, line: 2 },
     ]);
@@ -135,14 +167,42 @@ describe('splitScript: PL/SQL units', () => {
 
 describe('splitScript: SQL*Plus commands', () => {
   it('skips the harmless ones, by their abbreviations too', () => {
-    const text = ['REM a remark', 'PROMPT creating;', 'pro short', 'SET ECHO ON', 'SET SERVEROUTPUT ON SIZE UNLIMITED', 'SPOOL out.log', 'SHOW ERRORS', 'sho err', 'WHENEVER SQLERROR EXIT SQL.SQLCODE', 'COLUMN x FORMAT a10', 'SELECT 1 FROM dual;', 'SPOOL OFF'].join('\n');
+    const text = [
+      'REM a remark',
+      'PROMPT creating;',
+      'pro short',
+      'SET ECHO ON',
+      'SET SERVEROUTPUT ON SIZE UNLIMITED',
+      'SPOOL out.log',
+      'SHOW ERRORS',
+      'sho err',
+      'WHENEVER SQLERROR EXIT SQL.SQLCODE',
+      'COLUMN x FORMAT a10',
+      'SELECT 1 FROM dual;',
+      'SPOOL OFF',
+    ].join('\n');
     const items = splitScript(text, 'test.sql');
     expect(items.filter((i) => i.kind === 'statement')).toHaveLength(1);
-    expect(items.filter((i) => i.kind === 'skipped').map((i) => (i.kind === 'skipped' ? i.command : ''))).toEqual(['REMARK', 'PROMPT', 'PROMPT', 'SET', 'SET', 'SPOOL', 'SHOW', 'SHOW', 'WHENEVER', 'COLUMN', 'SPOOL']);
+    expect(items.filter((i) => i.kind === 'skipped').map((i) => (i.kind === 'skipped' ? i.command : ''))).toEqual([
+      'REMARK',
+      'PROMPT',
+      'PROMPT',
+      'SET',
+      'SET',
+      'SPOOL',
+      'SHOW',
+      'SHOW',
+      'WHENEVER',
+      'COLUMN',
+      'SPOOL',
+    ]);
   });
 
   it('reads DEFINE, UNDEFINE and SET DEFINE', () => {
-    const items = splitScript('DEFINE url = "http://h/x?a=1"\nDEF n=5\nUNDEFINE n\nSET DEFINE OFF\nSET DEFINE ON\nSET DEFINE ^\nSET SCAN OFF', 't.sql');
+    const items = splitScript(
+      'DEFINE url = "http://h/x?a=1"\nDEF n=5\nUNDEFINE n\nSET DEFINE OFF\nSET DEFINE ON\nSET DEFINE ^\nSET SCAN OFF',
+      't.sql',
+    );
     expect(items.filter((i) => i.kind !== 'skipped')).toEqual([
       { kind: 'define', name: 'url', value: 'http://h/x?a=1', line: 1 },
       { kind: 'define', name: 'n', value: '5', line: 2 },
@@ -213,12 +273,16 @@ describe('splitScript: scripts SQL*Plus would not run as written', () => {
   });
 
   it('rejects a package spec followed by its body without a / between them (flyway#3828)', () => {
-    const err = splitError('CREATE PACKAGE pk AS\n  PROCEDURE p;\nEND;\nCREATE PACKAGE BODY pk AS\n  PROCEDURE p IS BEGIN NULL; END;\nEND;\n/\n');
+    const err = splitError(
+      'CREATE PACKAGE pk AS\n  PROCEDURE p;\nEND;\nCREATE PACKAGE BODY pk AS\n  PROCEDURE p IS BEGIN NULL; END;\nEND;\n/\n',
+    );
     expect(err.message).toMatch(/test\.sql:4: a CREATE statement starts inside the PL\/SQL unit that begins at line 1/);
   });
 
   it('rejects SQL with no terminator at the end of the script', () => {
-    expect(splitError('SELECT 1 FROM dual;\nSELECT 2\nFROM dual').message).toMatch(/test\.sql:2: the statement starting at line 2 is not ended/);
+    expect(splitError('SELECT 1 FROM dual;\nSELECT 2\nFROM dual').message).toMatch(
+      /test\.sql:2: the statement starting at line 2 is not ended/,
+    );
   });
 
   it.each([
@@ -233,7 +297,9 @@ describe('splitScript: scripts SQL*Plus would not run as written', () => {
 
 describe('splitScript: speed-critical shapes', () => {
   it('splits a script of many statements in order', () => {
-    const parts = Array.from({ length: 500 }, (_, i) => (i % 2 ? `INSERT INTO t VALUES (${i});` : `BEGIN p(${i}); END;\n/`));
+    const parts = Array.from({ length: 500 }, (_, i) =>
+      i % 2 ? `INSERT INTO t VALUES (${i});` : `BEGIN p(${i}); END;\n/`,
+    );
     const st = split(parts.join('\n'));
     expect(st).toHaveLength(500);
     expect(st[499]!.sql).toBe('INSERT INTO t VALUES (499)');

@@ -53,10 +53,22 @@ describe.each([
 describe('sql/migrator/history.sql', () => {
   const queries = loadNamedQueries(sqlPath('migrator', 'history.sql'));
   it('holds the queries the engine uses', () => {
-    expect(queries.names()).toEqual(expect.arrayContaining(['history.create', 'lock.create', 'lock.acquire', 'history.insert', 'compile.errors', 'plan.record', 'plan.compile-gate']));
+    expect(queries.names()).toEqual(
+      expect.arrayContaining([
+        'history.create',
+        'lock.create',
+        'lock.acquire',
+        'history.insert',
+        'compile.errors',
+        'plan.record',
+        'plan.compile-gate',
+      ]),
+    );
   });
   it('parses NOWAIT and another history table name too', () => {
-    expect(syntaxErrors(queries.render('lock.acquire', { ...VARIABLES, lock_wait: 'NOWAIT', history_table: 'MY$HIST' }))).toEqual([]);
+    expect(
+      syntaxErrors(queries.render('lock.acquire', { ...VARIABLES, lock_wait: 'NOWAIT', history_table: 'MY$HIST' })),
+    ).toEqual([]);
   });
   it('the grammar check itself rejects broken SQL', () => {
     expect(syntaxErrors({ sql: 'SELECT FROM WHERE', plsql: false })).not.toEqual([]);
@@ -65,7 +77,11 @@ describe('sql/migrator/history.sql', () => {
 });
 
 describe('the plan of the fixture migrations', () => {
-  const plan = buildPlan({ migrations: loadMigrations(join(import.meta.dirname, '..', 'fixtures', 'basic')), variables: { app_user: 'OE' }, historyTable: 'DCN_SCHEMA_HISTORY' });
+  const plan = buildPlan({
+    migrations: loadMigrations(join(import.meta.dirname, '..', 'fixtures', 'basic')),
+    variables: { app_user: 'OE' },
+    historyTable: 'DCN_SCHEMA_HISTORY',
+  });
   for (const m of plan.migrations) {
     for (const st of m.statements) {
       it(`${st.file}:${st.line} parses`, () => {
@@ -78,14 +94,18 @@ describe('the plan of the fixture migrations', () => {
 describe('the real-Oracle suite helpers', () => {
   it('create and drop the scratch schema with statements that parse', async () => {
     const { scratchSchemaStatements, dropSchemaBlock } = await import('../oracle/helpers.js');
-    for (const sql of scratchSchemaStatements('DCN_SCRATCH', 'Dcn_scratch_1')) expect(syntaxErrors({ sql, plsql: false })).toEqual([]);
+    for (const sql of scratchSchemaStatements('DCN_SCRATCH', 'Dcn_scratch_1'))
+      expect(syntaxErrors({ sql, plsql: false })).toEqual([]);
     expect(syntaxErrors({ sql: dropSchemaBlock('DCN_SCRATCH'), plsql: true })).toEqual([]);
   });
 
   it('make and drop a table readable only through a role with statements that parse', async () => {
     const { roleOnlyTableStatements, dropRoleOnlyTableBlock } = await import('../oracle/helpers.js');
-    for (const sql of roleOnlyTableStatements('DCN_SCRATCH_RO', 'DCN_SCRATCH_READER', 'DCN_SCRATCH')) expect(syntaxErrors({ sql, plsql: sql.startsWith('BEGIN') }), sql).toEqual([]);
-    expect(syntaxErrors({ sql: dropRoleOnlyTableBlock('DCN_SCRATCH_RO', 'DCN_SCRATCH_READER'), plsql: true })).toEqual([]);
+    for (const sql of roleOnlyTableStatements('DCN_SCRATCH_RO', 'DCN_SCRATCH_READER', 'DCN_SCRATCH'))
+      expect(syntaxErrors({ sql, plsql: sql.startsWith('BEGIN') }), sql).toEqual([]);
+    expect(syntaxErrors({ sql: dropRoleOnlyTableBlock('DCN_SCRATCH_RO', 'DCN_SCRATCH_READER'), plsql: true })).toEqual(
+      [],
+    );
     expect(() => roleOnlyTableStatements('x; DROP USER sys', 'r', 'g')).toThrow(/not a plain Oracle identifier/);
   });
 

@@ -33,7 +33,9 @@ export async function runCli(args: string[], options: RunOptions = {}) {
   const db = options.db ?? new FakeDatabase();
   const driver = db.driver({ refuse: options.refuse });
   let driverLoads = 0;
-  const stdin = Object.assign(options.input ?? Readable.from(options.stdin === undefined ? [] : [options.stdin]), { isTTY: options.tty ?? false });
+  const stdin = Object.assign(options.input ?? Readable.from(options.stdin === undefined ? [] : [options.stdin]), {
+    isTTY: options.tty ?? false,
+  });
   const ctx: CommandContext = {
     env: options.env ?? {},
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'dcn-cli-')),
@@ -52,4 +54,10 @@ export async function runCli(args: string[], options: RunOptions = {}) {
   return { code, stdout: out.text(), stderr: err.text(), db, driver, driverLoads: () => driverLoads };
 }
 
-export const DB_ENV = { DCN_CONNECT: 'db:1521/FREEPDB1', DCN_USER: 'oe', DCN_PASSWORD: 's3cret-Pa55word', DCN_ADMIN_USER: 'system', DCN_ADMIN_PASSWORD: 's3cret-Pa55word-admin' };
+export const DB_ENV = {
+  DCN_CONNECT: 'db:1521/FREEPDB1',
+  DCN_USER: 'oe',
+  DCN_PASSWORD: 's3cret-Pa55word',
+  DCN_ADMIN_USER: 'system',
+  DCN_ADMIN_PASSWORD: 's3cret-Pa55word-admin',
+};

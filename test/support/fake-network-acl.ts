@@ -52,7 +52,11 @@ function operand(text: string, row: Readonly<Record<string, Value>>, vars: Reado
 }
 
 /** A WHERE of ANDs (and ORs, without parentheses) of =, != and <> comparisons. */
-function whereHolds(where: string, row: Readonly<Record<string, Value>>, vars: Readonly<Record<string, Value>> = {}): boolean {
+function whereHolds(
+  where: string,
+  row: Readonly<Record<string, Value>>,
+  vars: Readonly<Record<string, Value>> = {},
+): boolean {
   return where.split(/\s+OR\s+/i).some((conjunction) =>
     conjunction.split(/\s+AND\s+/i).every((term) => {
       const m = /^\s*(.+?)\s*(!=|<>|=)\s*(.+?)\s*$/.exec(term);
@@ -65,13 +69,28 @@ function whereHolds(where: string, row: Readonly<Record<string, Value>>, vars: R
 
 /** "x > 0" as PL/SQL compares a count. */
 function compares(count: number, op: string, n: number): boolean {
-  const r = { '>=': count >= n, '>': count > n, '=': count === n, '<>': count !== n, '!=': count !== n, '<': count < n, '<=': count <= n }[op];
+  const r = {
+    '>=': count >= n,
+    '>': count > n,
+    '=': count === n,
+    '<>': count !== n,
+    '!=': count !== n,
+    '<': count < n,
+    '<=': count <= n,
+  }[op];
   return r ?? unreadable(`the comparison '${op}'`);
 }
 
 /** DBA_HOST_ACES as rows (every ACE dcn or a DBA makes in the fake is a GRANT). */
 function aceRows(state: AclState): Record<string, Value>[] {
-  return state.hostAces.map((a) => ({ host: a.host, lower_port: a.lower, upper_port: a.upper, principal: a.principal, privilege: a.privilege, grant_type: 'GRANT' }));
+  return state.hostAces.map((a) => ({
+    host: a.host,
+    lower_port: a.lower,
+    upper_port: a.upper,
+    principal: a.principal,
+    privilege: a.privilege,
+    grant_type: 'GRANT',
+  }));
 }
 
 function listRows(state: AclState): Record<string, Value>[] {
@@ -83,13 +102,28 @@ function listRows(state: AclState): Record<string, Value>[] {
 
 /** The call to APPEND_HOST_ACE or REMOVE_HOST_ACE in `sql`, with its arguments read against `vars`. */
 function aceCall(sql: string, proc: 'APPEND' | 'REMOVE', vars: Readonly<Record<string, Value>>): HostAce {
-  const call = new RegExp(String.raw`DBMS_NETWORK_ACL_ADMIN\.${proc}_HOST_ACE\(\s*host\s*=>\s*([^,]+),\s*lower_port\s*=>\s*([^,]+),\s*upper_port\s*=>\s*([^,]+),\s*ace\s*=>\s*xs\$ace_type\(privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)',\s*principal_type\s*=>\s*xs_acl\.ptype_db\)`, 'i').exec(sql);
+  const call = new RegExp(
+    String.raw`DBMS_NETWORK_ACL_ADMIN\.${proc}_HOST_ACE\(\s*host\s*=>\s*([^,]+),\s*lower_port\s*=>\s*([^,]+),\s*upper_port\s*=>\s*([^,]+),\s*ace\s*=>\s*xs\$ace_type\(privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)',\s*principal_type\s*=>\s*xs_acl\.ptype_db\)`,
+    'i',
+  ).exec(sql);
   if (!call) return unreadable(`the ${proc}_HOST_ACE call`);
-  return { host: String(operand(call[1]!, {}, vars)), lower: Number(operand(call[2]!, {}, vars)), upper: Number(operand(call[3]!, {}, vars)), privilege: call[4]!.toUpperCase(), principal: call[5]! };
+  return {
+    host: String(operand(call[1]!, {}, vars)),
+    lower: Number(operand(call[2]!, {}, vars)),
+    upper: Number(operand(call[3]!, {}, vars)),
+    privilege: call[4]!.toUpperCase(),
+    principal: call[5]!,
+  };
 }
 
 function sameAce(a: HostAce, b: HostAce): boolean {
-  return a.host.toLowerCase() === b.host.toLowerCase() && a.lower === b.lower && a.upper === b.upper && a.principal === b.principal && a.privilege === b.privilege;
+  return (
+    a.host.toLowerCase() === b.host.toLowerCase() &&
+    a.lower === b.lower &&
+    a.upper === b.upper &&
+    a.principal === b.principal &&
+    a.privilege === b.privilege
+  );
 }
 
 function append(state: AclState, ace: HostAce): void {
@@ -131,12 +165,17 @@ function createList(sql: string, state: AclState): { ok: true } {
   const create = /EXECUTE IMMEDIATE 'CREATE TABLE ([\w.]+) \(/i.exec(sql)!;
   const name = tableName(create[1]!);
   if (state.hasTable(name)) {
-    if (!/IF SQLCODE != -955 THEN RAISE; END IF;/i.test(sql)) throw Object.assign(new Error('ORA-00955: name is already used by an existing object'), { code: 'ORA-00955' });
+    if (!/IF SQLCODE != -955 THEN RAISE; END IF;/i.test(sql))
+      throw Object.assign(new Error('ORA-00955: name is already used by an existing object'), { code: 'ORA-00955' });
     return { ok: true };
   }
-  if (!/\bhost VARCHAR2\(\d+\) +NOT NULL,\s+port NUMBER\(\d+\) +NOT NULL/i.test(sql)) unreadable('the columns of the list');
+  if (!/\bhost VARCHAR2\(\d+\) +NOT NULL,\s+port NUMBER\(\d+\) +NOT NULL/i.test(sql))
+    unreadable('the columns of the list');
   state.createTable(name);
-  const guard = /IF (l_\w+) (=|<>|!=|>|>=) (\d+) THEN\s+EXECUTE IMMEDIATE 'INSERT INTO ([\w.]+) \(host, port\)\s+SELECT DISTINCT host, lower_port FROM dba_host_aces\s+WHERE ([\s\S]+?)'\s+USING '([^']*)', (\d+), (\d+);/i.exec(sql);
+  const guard =
+    /IF (l_\w+) (=|<>|!=|>|>=) (\d+) THEN\s+EXECUTE IMMEDIATE 'INSERT INTO ([\w.]+) \(host, port\)\s+SELECT DISTINCT host, lower_port FROM dba_host_aces\s+WHERE ([\s\S]+?)'\s+USING '([^']*)', (\d+), (\d+);/i.exec(
+      sql,
+    );
   if (!guard) return unreadable("the list's first rows");
   const [, variable, op, n, into, where, host, port1, port2] = guard as unknown as string[];
   if (!compares(dbaTablesCount(sql, variable!, state), op!, Number(n))) return { ok: true };
@@ -146,17 +185,30 @@ function createList(sql: string, state: AclState): { ok: true } {
   const values = [host!, Number(port1), Number(port2)];
   if (order.length !== values.length) return unreadable('the binds of the first rows');
   const binds = Object.fromEntries(order.map((b, i) => [`:${b}`, values[i]!]));
-  const bound = where!.replace(/:(\w+)/g, (m) => (typeof binds[m.toLowerCase()] === 'number' ? String(binds[m.toLowerCase()]) : `'${binds[m.toLowerCase()]}'`));
-  for (const row of aceRows(state)) if (whereHolds(bound.replace(/''/g, "'"), row)) state.givenAces.add(`${row.host}:${row.lower_port}`);
+  const bound = where!.replace(/:(\w+)/g, (m) =>
+    typeof binds[m.toLowerCase()] === 'number' ? String(binds[m.toLowerCase()]) : `'${binds[m.toLowerCase()]}'`,
+  );
+  for (const row of aceRows(state))
+    if (whereHolds(bound.replace(/''/g, "'"), row)) state.givenAces.add(`${row.host}:${row.lower_port}`);
   return { ok: true };
 }
 
 /** ace_there(host, port) as the block's function reads. */
 function aceThereOf(sql: string, state: AclState): (host: Value, port: Value) => boolean {
-  const fn = /FUNCTION ace_there \((\w+) VARCHAR2, (\w+) PLS_INTEGER\) RETURN BOOLEAN IS[\s\S]*?SELECT COUNT\(\*\) INTO l_count FROM dba_host_aces\s+WHERE ([\s\S]+?);\s+RETURN l_count (>=|>|=|<>) (\d+);/i.exec(sql);
+  const fn =
+    /FUNCTION ace_there \((\w+) VARCHAR2, (\w+) PLS_INTEGER\) RETURN BOOLEAN IS[\s\S]*?SELECT COUNT\(\*\) INTO l_count FROM dba_host_aces\s+WHERE ([\s\S]+?);\s+RETURN l_count (>=|>|=|<>) (\d+);/i.exec(
+      sql,
+    );
   if (!fn) return unreadable('ace_there');
   const [, hostParam, portParam, where, op, n] = fn as unknown as string[];
-  return (host, port) => compares(aceRows(state).filter((row) => whereHolds(where!, row, { [hostParam!.toLowerCase()]: host, [portParam!.toLowerCase()]: port })).length, op!, Number(n));
+  return (host, port) =>
+    compares(
+      aceRows(state).filter((row) =>
+        whereHolds(where!, row, { [hostParam!.toLowerCase()]: host, [portParam!.toLowerCase()]: port }),
+      ).length,
+      op!,
+      Number(n),
+    );
 }
 
 /** R__00's second block: what dcn appended for another host or port goes; the callback's is appended. */
@@ -166,24 +218,43 @@ function followUrl(sql: string, state: AclState): { ok: true } {
   if (host === undefined || port === undefined) return unreadable("the callback's host and port");
   const vars = { c_host: host, c_port: Number(port) };
   const aceThere = aceThereOf(sql, state);
-  const loop = /FOR (\w+) IN \(SELECT host, port FROM ([\w.]+) WHERE (.+?)\) LOOP\s+IF (NOT )?ace_there\(\1\.host, \1\.port\) THEN\s+([\s\S]+?)\s+END IF;\s+END LOOP;\s+DELETE FROM ([\w.]+) WHERE (.+?);/i.exec(sql);
+  const loop =
+    /FOR (\w+) IN \(SELECT host, port FROM ([\w.]+) WHERE (.+?)\) LOOP\s+IF (NOT )?ace_there\(\1\.host, \1\.port\) THEN\s+([\s\S]+?)\s+END IF;\s+END LOOP;\s+DELETE FROM ([\w.]+) WHERE (.+?);/i.exec(
+      sql,
+    );
   if (!loop) return unreadable('the loop over what dcn appended before');
   const [, record, list, which, not, removal, deleteFrom, deleteWhere] = loop as unknown as string[];
-  if (!state.hasTable(tableName(list!))) throw Object.assign(new Error('ORA-00942: table or view does not exist'), { code: 'ORA-00942' });
+  if (!state.hasTable(tableName(list!)))
+    throw Object.assign(new Error('ORA-00942: table or view does not exist'), { code: 'ORA-00942' });
   if (tableName(deleteFrom!) !== tableName(list!)) unreadable('which table the loop deletes from');
   for (const stale of listRows(state).filter((row) => whereHolds(which!, row, vars))) {
-    const staleVars = { ...vars, [`${record!.toLowerCase()}.host`]: stale.host!, [`${record!.toLowerCase()}.port`]: stale.port! };
+    const staleVars = {
+      ...vars,
+      [`${record!.toLowerCase()}.host`]: stale.host!,
+      [`${record!.toLowerCase()}.port`]: stale.port!,
+    };
     if (aceThere(stale.host!, stale.port!) !== Boolean(not)) remove(state, aceCall(removal!, 'REMOVE', staleVars));
   }
-  for (const row of listRows(state)) if (whereHolds(deleteWhere!, row, vars)) state.givenAces.delete(`${row.host}:${row.port}`);
-  const listed = /SELECT COUNT\(\*\) INTO (l_\w+) FROM ([\w.]+)( WHERE .+?)?;\s+IF \1 (=|<>|>|>=) (\d+) AND (NOT )?ace_there\(c_host, c_port\) THEN\s+([\s\S]+?)\s+INSERT INTO ([\w.]+) \((\w+), (\w+)\) VALUES \((\w+), (\w+)\);\s+END IF;/i.exec(sql);
+  for (const row of listRows(state))
+    if (whereHolds(deleteWhere!, row, vars)) state.givenAces.delete(`${row.host}:${row.port}`);
+  const listed =
+    /SELECT COUNT\(\*\) INTO (l_\w+) FROM ([\w.]+)( WHERE .+?)?;\s+IF \1 (=|<>|>|>=) (\d+) AND (NOT )?ace_there\(c_host, c_port\) THEN\s+([\s\S]+?)\s+INSERT INTO ([\w.]+) \((\w+), (\w+)\) VALUES \((\w+), (\w+)\);\s+END IF;/i.exec(
+      sql,
+    );
   if (!listed) return unreadable("the append of the callback's ACE");
-  const [, , countFrom, countWhere, op, n, not2, appendCall, into, col1, col2, val1, val2] = listed as unknown as string[];
-  const count = listRows(state).filter((row) => !countWhere || whereHolds(countWhere.replace(/^ WHERE /i, ''), row, vars)).length;
-  if (tableName(countFrom!) !== tableName(list!) || tableName(into!) !== tableName(list!)) unreadable('which table the append counts and fills');
+  const [, , countFrom, countWhere, op, n, not2, appendCall, into, col1, col2, val1, val2] =
+    listed as unknown as string[];
+  const count = listRows(state).filter(
+    (row) => !countWhere || whereHolds(countWhere.replace(/^ WHERE /i, ''), row, vars),
+  ).length;
+  if (tableName(countFrom!) !== tableName(list!) || tableName(into!) !== tableName(list!))
+    unreadable('which table the append counts and fills');
   if (compares(count, op!, Number(n)) && aceThere(host, Number(port)) !== Boolean(not2)) {
     append(state, aceCall(appendCall!, 'APPEND', vars));
-    const row: Record<string, Value> = { [col1!.toLowerCase()]: operand(val1!, {}, vars), [col2!.toLowerCase()]: operand(val2!, {}, vars) };
+    const row: Record<string, Value> = {
+      [col1!.toLowerCase()]: operand(val1!, {}, vars),
+      [col2!.toLowerCase()]: operand(val2!, {}, vars),
+    };
     if (row.host === undefined || row.port === undefined) unreadable('the columns of the list row');
     state.givenAces.add(`${row.host}:${row.port}`);
   }
@@ -197,13 +268,23 @@ function removeListed(sql: string, state: AclState): { ok: true } {
   let entries: { host: Value; port: Value }[];
   if (state.hasTable(tableName(select[1]!))) entries = listRows(state) as { host: Value; port: Value }[];
   else {
-    const handler = /WHEN OTHERS THEN\s+IF SQLCODE != -942 THEN RAISE; END IF;\s+([\s\S]+?)\s+END;\s+FOR i IN/i.exec(sql);
+    const handler = /WHEN OTHERS THEN\s+IF SQLCODE != -942 THEN RAISE; END IF;\s+([\s\S]+?)\s+END;\s+FOR i IN/i.exec(
+      sql,
+    );
     if (!handler) throw Object.assign(new Error('ORA-00942: table or view does not exist'), { code: 'ORA-00942' });
-    const fallback = /IF (l_\w+) (=|<>|>|>=) (\d+) THEN\s+l_hosts := t_hosts\('([^']+)'\);\s+l_ports := t_ports\((\d+)\);\s+END IF;/i.exec(handler[1]!);
+    const fallback =
+      /IF (l_\w+) (=|<>|>|>=) (\d+) THEN\s+l_hosts := t_hosts\('([^']+)'\);\s+l_ports := t_ports\((\d+)\);\s+END IF;/i.exec(
+        handler[1]!,
+      );
     if (!fallback) return unreadable("U1's dcn 0.1 case");
-    entries = compares(dbaTablesCount(handler[1]!, fallback[1]!, state), fallback[2]!, Number(fallback[3])) ? [{ host: fallback[4]!, port: Number(fallback[5]) }] : [];
+    entries = compares(dbaTablesCount(handler[1]!, fallback[1]!, state), fallback[2]!, Number(fallback[3]))
+      ? [{ host: fallback[4]!, port: Number(fallback[5]) }]
+      : [];
   }
-  const loop = /FOR i IN 1 \.\. l_hosts\.COUNT LOOP\s+SELECT COUNT\(\*\) INTO (l_\w+) FROM dba_host_aces\s+WHERE ([\s\S]+?);\s+IF \1 (>=|>|=|<>) (\d+) THEN\s+([\s\S]+?)\s+END IF;\s+END LOOP;/i.exec(sql);
+  const loop =
+    /FOR i IN 1 \.\. l_hosts\.COUNT LOOP\s+SELECT COUNT\(\*\) INTO (l_\w+) FROM dba_host_aces\s+WHERE ([\s\S]+?);\s+IF \1 (>=|>|=|<>) (\d+) THEN\s+([\s\S]+?)\s+END IF;\s+END LOOP;/i.exec(
+      sql,
+    );
   if (!loop) return unreadable("U1's loop over the listed ACEs");
   const [, , where, op, n, removal] = loop as unknown as string[];
   for (const e of entries) {

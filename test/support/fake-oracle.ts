@@ -15,7 +15,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCollectionBind, type BindValue, type Binds, type ChangeMessage, type ConnectOptions, type Driver, type ExecuteOptions, type ExecuteResult, type SubscribeRequest, type SubscribingSession } from '../../src/db/driver.js';
+import {
+  isCollectionBind,
+  type BindValue,
+  type Binds,
+  type ChangeMessage,
+  type ConnectOptions,
+  type Driver,
+  type ExecuteOptions,
+  type ExecuteResult,
+  type SubscribeRequest,
+  type SubscribingSession,
+} from '../../src/db/driver.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { runNetworkAclBlock } from './fake-network-acl.js';
 import { staticReferences, unresolvedReferences, type SchemaNames, type StaticReferences } from './plsql-references.js';
@@ -36,7 +47,8 @@ function constantSum(expression: string): number {
     const t = term.trim();
     const m = /^DBMS_CHANGE_NOTIFICATION\.(\w+)$/i.exec(t);
     const value = m ? PACKAGES.DBMS_CHANGE_NOTIFICATION!.members[m[1]!.toUpperCase()] : Number(t);
-    if (typeof value !== 'number' || Number.isNaN(value)) throw oraError(`PLS-00302: component '${t}' must be declared`);
+    if (typeof value !== 'number' || Number.isNaN(value))
+      throw oraError(`PLS-00302: component '${t}' must be declared`);
     return sum + value;
   }, 0);
 }
@@ -87,7 +99,9 @@ function tableShape(sql: string): { columns: string[]; primaryKey: string[] } {
   const body = sql.replace(/--[^\n]*/g, '');
   const columns: string[] = [];
   const primaryKey: string[] = [];
-  for (const m of body.matchAll(/^\s+("?[\w$#]+"?)\s+(NUMBER|VARCHAR2|NVARCHAR2|CHAR|DATE|TIMESTAMP|CLOB|RAW|INTEGER)\b([^\n]*)/gim)) {
+  for (const m of body.matchAll(
+    /^\s+("?[\w$#]+"?)\s+(NUMBER|VARCHAR2|NVARCHAR2|CHAR|DATE|TIMESTAMP|CLOB|RAW|INTEGER)\b([^\n]*)/gim,
+  )) {
     columns.push(normName(m[1]!));
     if (/\bPRIMARY KEY\b/i.test(m[3]!)) primaryKey.push(normName(m[1]!));
   }
@@ -111,10 +125,16 @@ export interface CompileErrorSpec {
 }
 
 /** The history table's columns as dcn's own DDL (sql/migrator/history.sql, history.create) defines them. */
-const HISTORY_COLUMNS: ReadonlyMap<string, { kind: 'varchar' | 'number' | 'timestamp'; bytes?: number; notNull: boolean; defaultNow: boolean }> = (() => {
+const HISTORY_COLUMNS: ReadonlyMap<
+  string,
+  { kind: 'varchar' | 'number' | 'timestamp'; bytes?: number; notNull: boolean; defaultNow: boolean }
+> = (() => {
   const text = readFileSync(join(import.meta.dirname, '..', '..', 'sql', 'migrator', 'history.sql'), 'utf8');
   const block = text.slice(text.indexOf('-- name: history.create'), text.indexOf('-- name: lock.create'));
-  const columns = new Map<string, { kind: 'varchar' | 'number' | 'timestamp'; bytes?: number; notNull: boolean; defaultNow: boolean }>();
+  const columns = new Map<
+    string,
+    { kind: 'varchar' | 'number' | 'timestamp'; bytes?: number; notNull: boolean; defaultNow: boolean }
+  >();
   for (const line of block.split('\n')) {
     const m = /^\s+(\w+)\s+(VARCHAR2\((\d+)\)|NUMBER(?:\(\d+\))?|TIMESTAMP)(.*)$/.exec(line);
     if (!m || /^CONSTRAINT$/i.test(m[1]!)) continue;
@@ -131,7 +151,10 @@ const HISTORY_COLUMNS: ReadonlyMap<string, { kind: 'varchar' | 'number' | 'times
 /** VARCHAR2(n) counts bytes by default: what does not fit raises ORA-12899, as Oracle does (https://docs.oracle.com/en/database/oracle/oracle-database/19/sqlrf/Data-Types.html). */
 function fitColumn(table: string, column: string, maxBytes: number, value: unknown): unknown {
   const bytes = value == null ? 0 : Buffer.byteLength(String(value));
-  if (bytes > maxBytes) throw oraError(`ORA-12899: value too large for column "${table}"."${column}" (actual: ${bytes}, maximum: ${maxBytes})`);
+  if (bytes > maxBytes)
+    throw oraError(
+      `ORA-12899: value too large for column "${table}"."${column}" (actual: ${bytes}, maximum: ${maxBytes})`,
+    );
   return value;
 }
 
@@ -155,7 +178,10 @@ const CREATE_OBJECT = new RegExp(
   String.raw`^\s*CREATE\s+(OR\s+REPLACE\s+)?(?:(?:EDITIONABLE|NONEDITIONABLE)\s+)?(?:(?:NO\s+)?FORCE\s+)?(UNIQUE\s+|BITMAP\s+)?(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`,
   'i',
 );
-const DROP_OBJECT = new RegExp(String.raw`^\s*DROP\s+(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`, 'i');
+const DROP_OBJECT = new RegExp(
+  String.raw`^\s*DROP\s+(PACKAGE\s+BODY|PACKAGE|TYPE\s+BODY|TYPE|PROCEDURE|FUNCTION|TRIGGER|VIEW|TABLE|INDEX|SEQUENCE|SYNONYM)\s+(?:${IDENT}\s*\.\s*)?(${IDENT})`,
+  'i',
+);
 const COMPILED = new Set(['PACKAGE', 'PACKAGE BODY', 'TYPE', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER', 'VIEW']);
 /** Stored PL/SQL whose static references the fake follows. */
 const PLSQL_UNITS = new Set(['PACKAGE BODY', 'TYPE BODY', 'PROCEDURE', 'FUNCTION', 'TRIGGER']);
@@ -240,7 +266,11 @@ export class FakeDatabase {
 
   /** A committed change, sent to every live subscription that covers the table (as the database does, after the commit). */
   change(table: string, operation: number, rows?: { operation: number; rowid: string }[]): void {
-    const message: ChangeMessage = { type: 6, registered: true, tables: [{ name: table, operation, ...(rows ? { rows } : {}) }] };
+    const message: ChangeMessage = {
+      type: 6,
+      registered: true,
+      tables: [{ name: table, operation, ...(rows ? { rows } : {}) }],
+    };
     for (const sub of this.subscriptions.values()) {
       if (sub.channel === 'up' && sub.tables.has(table)) setImmediate(() => sub.callback(message));
     }
@@ -267,10 +297,21 @@ export class FakeDatabase {
   nfresultsRowsRead = 0;
 
   /** Inserts a log row as sendNotification or the callback would (committed). */
-  logNotification(row: { id?: number; table?: string | null; order?: string | null; keys?: string | null; operation?: string; event?: string; status?: number | null; message?: string | null; error?: string | null; at?: Date }): number {
+  logNotification(row: {
+    id?: number;
+    table?: string | null;
+    order?: string | null;
+    keys?: string | null;
+    operation?: string;
+    event?: string;
+    status?: number | null;
+    message?: string | null;
+    error?: string | null;
+    at?: Date;
+  }): number {
     // An identity value is taken at INSERT and seen at COMMIT: concurrent job sessions (and
     // RAC instances with their own cached ranges) commit ids out of order (SQL Language Reference, CREATE SEQUENCE: ORDER/NOORDER, CACHE). Given an id, the row is committed now, in its place by id.
-    const id = row.id ?? (this.nfresults.at(-1)?.ID as number | undefined ?? 0) + 1;
+    const id = row.id ?? ((this.nfresults.at(-1)?.ID as number | undefined) ?? 0) + 1;
     let at = this.nfresults.length;
     while (at > 0 && (this.nfresults[at - 1]!.ID as number) > id) at--;
     this.nfresults.splice(at, 0, {
@@ -425,10 +466,18 @@ class FakeSession implements SubscribingSession {
   async subscribe(name: string, request: SubscribeRequest): Promise<{ regId: number }> {
     this.#check();
     this.db.log.push({ session: this.sid, sql: request.sql, name: `subscribe ${name}`, binds: {} });
-    if (!this.db.thin) throw oraError('NJS-089: server initiated subscription is not supported by node-oracledb in Thin mode');
-    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-29972: user does not have privilege to change/ create registration');
-    const m = /^SELECT ROWID FROM "([^"]+)"\."([^"]+)" WHERE ROWNUM = 1$/.exec(request.sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim());
-    if (!m) throw new Error(`the fake subscribes only to SELECT ROWID FROM "OWNER"."TABLE" WHERE ROWNUM = 1: ${request.sql}`);
+    if (!this.db.thin)
+      throw oraError('NJS-089: server initiated subscription is not supported by node-oracledb in Thin mode');
+    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`))
+      throw oraError('ORA-29972: user does not have privilege to change/ create registration');
+    const m = /^SELECT ROWID FROM "([^"]+)"\."([^"]+)" WHERE ROWNUM = 1$/.exec(
+      request.sql
+        .replace(/--[^\n]*/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
+    if (!m)
+      throw new Error(`the fake subscribes only to SELECT ROWID FROM "OWNER"."TABLE" WHERE ROWNUM = 1: ${request.sql}`);
     const o = this.db.objects.get(`TABLE ${m[2]}`);
     if (!o || (o.owner ?? 'OE') !== m[1]) throw oraError('ORA-00942: table or view does not exist');
     const table = `${m[1]}.${m[2]}`;
@@ -438,7 +487,15 @@ class FakeSession implements SubscribingSession {
       return { regId: existing.regId };
     }
     // a stopped one is deregistered and replaced (Thin's same-name recovery): a new regId
-    const sub: FakeSubscription = { name, regId: this.db.nextSubscriptionId++, tables: new Set([table]), callback: request.callback, timeoutSeconds: request.timeoutSeconds, session: this, channel: 'up' };
+    const sub: FakeSubscription = {
+      name,
+      regId: this.db.nextSubscriptionId++,
+      tables: new Set([table]),
+      callback: request.callback,
+      timeoutSeconds: request.timeoutSeconds,
+      session: this,
+      channel: 'up',
+    };
     this.db.subscriptions.set(name, sub);
     return { regId: sub.regId };
   }
@@ -495,13 +552,15 @@ class FakeSession implements SubscribingSession {
     const expected = DDL.test(sql) ? new Set<string>() : bindNames(sql);
     const named = binds as Record<string, unknown>;
     for (const name of expected) if (!(name in named)) throw oraError('ORA-01008: not all variables bound');
-    for (const name of Object.keys(named)) if (!expected.has(name.toLowerCase())) throw oraError(`ORA-01036: illegal variable name/number (:${name})`);
+    for (const name of Object.keys(named))
+      if (!expected.has(name.toLowerCase())) throw oraError(`ORA-01036: illegal variable name/number (:${name})`);
     const fault = this.db.fault(sql);
     if (fault) {
       if (DDL.test(sql)) await this.commit();
       throw oraError(fault);
     }
-    if (options.name !== undefined && !DDL.test(sql)) return this.#named(options.name, sql, binds as Record<string, BindValue>);
+    if (options.name !== undefined && !DDL.test(sql))
+      return this.#named(options.name, sql, binds as Record<string, BindValue>);
     if (DDL.test(sql)) return this.#ddl(sql);
     return this.#other(sql);
   }
@@ -514,11 +573,20 @@ class FakeSession implements SubscribingSession {
       const type = create[3]!.toUpperCase().replace(/\s+/, ' ');
       const name = normName(create[4]!);
       const key = `${type} ${name}`;
-      if (this.db.objects.has(key) && !create[1]) throw oraError('ORA-00955: name is already used by an existing object');
+      if (this.db.objects.has(key) && !create[1])
+        throw oraError('ORA-00955: name is already used by an existing object');
       const errors = COMPILED.has(type) ? this.db.compileFault(sql) : undefined;
       const table = type === 'INDEX' ? /\bON\s+(?:\S+\.)?("?[\w$#]+"?)/i.exec(sql)?.[1] : undefined;
-      this.db.objects.set(key, { type, name, owner: this.user, status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID', ...(table ? { table: normName(table) } : {}), ...(type === 'TABLE' ? tableShape(sql) : {}) });
-      if (PLSQL_UNITS.has(type)) this.db.objects.get(key)!.references = staticReferences(sql, name, this.db.schemaNames());
+      this.db.objects.set(key, {
+        type,
+        name,
+        owner: this.user,
+        status: errors?.some((e) => (e.attribute ?? 'ERROR') === 'ERROR') ? 'INVALID' : 'VALID',
+        ...(table ? { table: normName(table) } : {}),
+        ...(type === 'TABLE' ? tableShape(sql) : {}),
+      });
+      if (PLSQL_UNITS.has(type))
+        this.db.objects.get(key)!.references = staticReferences(sql, name, this.db.schemaNames());
       if (errors) {
         this.db.errors.set(key, errors);
         warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
@@ -528,7 +596,12 @@ class FakeSession implements SubscribingSession {
     if (drop) {
       const type = drop[1]!.toUpperCase().replace(/\s+/, ' ');
       const key = `${type} ${normName(drop[2]!)}`;
-      if (!this.db.objects.delete(key)) throw oraError(type === 'TABLE' || type === 'VIEW' ? 'ORA-00942: table or view does not exist' : 'ORA-04043: object does not exist');
+      if (!this.db.objects.delete(key))
+        throw oraError(
+          type === 'TABLE' || type === 'VIEW'
+            ? 'ORA-00942: table or view does not exist'
+            : 'ORA-04043: object does not exist',
+        );
       if (key === 'TABLE DCN_ROUTES') this.db.routes.clear();
       this.db.invalidateDependents(normName(drop[2]!));
       this.db.errors.delete(key);
@@ -540,16 +613,23 @@ class FakeSession implements SubscribingSession {
     }
     if (/^\s*ALTER\s+TABLE\b/i.test(sql)) this.#alterTable(sql);
     const compile = /^\s*ALTER\s+(PROCEDURE|FUNCTION|TRIGGER)\s+(\S+)\s+COMPILE\s*$/i.exec(sql);
-    if (compile && !this.db.recompile(`${compile[1]!.toUpperCase()} ${normName(compile[2]!)}`)) warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
+    if (compile && !this.db.recompile(`${compile[1]!.toUpperCase()} ${normName(compile[2]!)}`))
+      warning = { code: 'NJS-700', message: 'NJS-700: creation succeeded with compilation errors' };
     const grant = /^\s*GRANT\s+(.+?)\s+TO\s+(\S+)\s*$/is.exec(sql);
-    if (grant) for (const p of grant[1]!.split(',')) this.db.grants.add(`${grant[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`);
+    if (grant)
+      for (const p of grant[1]!.split(','))
+        this.db.grants.add(`${grant[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`);
     const revoke = /^\s*REVOKE\s+(.+?)\s+FROM\s+(\S+)\s*$/is.exec(sql);
     if (revoke) {
       for (const p of revoke[1]!.split(',')) {
         const key = `${revoke[2]!.toUpperCase()} ${p.trim().replace(/\s+/g, ' ').toUpperCase()}`;
         // what Oracle answers (SQL Language Reference, REVOKE): an object privilege, ORA-01927; a system one, ORA-01952
         if (!this.db.grants.delete(key)) {
-          throw oraError(/\sON\s/i.test(p) ? 'ORA-01927: cannot REVOKE privileges you did not grant' : `ORA-01952: system privileges not granted to '${revoke[2]!.toUpperCase()}'`);
+          throw oraError(
+            /\sON\s/i.test(p)
+              ? 'ORA-01927: cannot REVOKE privileges you did not grant'
+              : `ORA-01952: system privileges not granted to '${revoke[2]!.toUpperCase()}'`,
+          );
         }
       }
     }
@@ -559,8 +639,14 @@ class FakeSession implements SubscribingSession {
 
   /** dcn watch's key lookup, as its SQL reads: the ROWIDs from their binds, the table and key columns from the text. */
   #watchKeys(sql: string, b: Record<string, BindValue>): ExecuteResult {
-    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
-    const m = /^SELECT \/\*\+ LEADING\(r\) USE_NL\(t\) \*\/ r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(:(\w+)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(flat);
+    const flat = sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+    const m =
+      /^SELECT \/\*\+ LEADING\(r\) USE_NL\(t\) \*\/ r\.rid, ROWIDTOCHAR\(t\.ROWID\) AS found, (.+) FROM \(SELECT COLUMN_VALUE AS rid FROM TABLE\(:(\w+)\)\) r LEFT JOIN "([^"]+)"\."([^"]+)" t ON t\.ROWID = CHARTOROWID\(r\.rid\);?$/i.exec(
+        flat,
+      );
     if (!m) throw new Error(`the fake does not understand this key lookup: ${flat}`);
     const keys = m[1]!.split(', ').map((k) => {
       const c = /^TO_CHAR\(t\."([^"]+)"\) AS (k\d+)$/i.exec(k);
@@ -569,16 +655,24 @@ class FakeSession implements SubscribingSession {
     });
     const o = this.db.objects.get(`TABLE ${m[4]}`);
     if (!o || (o.owner ?? 'OE') !== m[3]) throw oraError('ORA-00942: table or view does not exist');
-    for (const k of keys) if (!(o.columns ?? []).includes(k.column)) throw oraError(`ORA-00904: "T"."${k.column}": invalid identifier`);
+    for (const k of keys)
+      if (!(o.columns ?? []).includes(k.column)) throw oraError(`ORA-00904: "T"."${k.column}": invalid identifier`);
     const rows = this.db.tableRows.get(`${m[3]}.${m[4]}`) ?? [];
     // the ROWIDs come as one bound collection, as node-oracledb binds a named collection type
     const bound = (b as Record<string, unknown>)[m[2]!];
-    if (!isCollectionBind(bound) || bound.collection !== 'SYS.ODCIVARCHAR2LIST') throw oraError('ORA-22905: cannot access rows from a non-nested table item');
+    if (!isCollectionBind(bound) || bound.collection !== 'SYS.ODCIVARCHAR2LIST')
+      throw oraError('ORA-22905: cannot access rows from a non-nested table item');
     const rowids = bound.values.map(String);
     return {
       rows: rowids.map((rid) => {
         const row = rows.find((r) => r.ROWID === rid);
-        return { RID: rid, FOUND: row ? rid : null, ...Object.fromEntries(keys.map((k) => [k.alias, row && row[k.column] != null ? String(row[k.column]) : null])) };
+        return {
+          RID: rid,
+          FOUND: row ? rid : null,
+          ...Object.fromEntries(
+            keys.map((k) => [k.alias, row && row[k.column] != null ? String(row[k.column]) : null]),
+          ),
+        };
       }),
       rowsAffected: 0,
     };
@@ -589,26 +683,43 @@ class FakeSession implements SubscribingSession {
    * carried out as their SQL says: a condition or column that is not there is not applied.
    */
   #routes(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
-    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const flat = sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     const expect = (pattern: RegExp) => {
-      if (!pattern.test(flat)) throw new Error(`the fake does not understand ${name} as written: ${flat.slice(0, 300)}`);
+      if (!pattern.test(flat))
+        throw new Error(`the fake does not understand ${name} as written: ${flat.slice(0, 300)}`);
     };
     const table = () => {
       const o = this.db.objects.get(`TABLE ${String(b.table_name)}`);
       return o && (o.owner ?? 'OE') === b.owner ? o : undefined;
     };
     if (name === 'table.primary-key') {
-      expect(/^SELECT cc\.column_name FROM all_constraints c JOIN all_cons_columns cc ON cc\.owner = c\.owner AND cc\.constraint_name = c\.constraint_name AND cc\.table_name = c\.table_name WHERE c\.owner = :owner AND c\.table_name = :table_name AND c\.constraint_type = 'P' ORDER BY cc\.position;?$/i);
+      expect(
+        /^SELECT cc\.column_name FROM all_constraints c JOIN all_cons_columns cc ON cc\.owner = c\.owner AND cc\.constraint_name = c\.constraint_name AND cc\.table_name = c\.table_name WHERE c\.owner = :owner AND c\.table_name = :table_name AND c\.constraint_type = 'P' ORDER BY cc\.position;?$/i,
+      );
       return { rows: (table()?.primaryKey ?? []).map((c) => ({ COLUMN_NAME: c })), rowsAffected: 0 };
     }
     if (name === 'table.columns') {
-      expect(/^SELECT column_name, nullable FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i);
+      expect(
+        /^SELECT column_name, nullable FROM all_tab_columns WHERE owner = :owner AND table_name = :table_name;?$/i,
+      );
       const t = table();
-      return { rows: (t?.columns ?? []).map((c) => ({ COLUMN_NAME: c, NULLABLE: t?.primaryKey?.includes(c) || t?.notNull?.includes(c) ? 'N' : 'Y' })), rowsAffected: 0 };
+      return {
+        rows: (t?.columns ?? []).map((c) => ({
+          COLUMN_NAME: c,
+          NULLABLE: t?.primaryKey?.includes(c) || t?.notNull?.includes(c) ? 'N' : 'Y',
+        })),
+        rowsAffected: 0,
+      };
     }
     if (name === 'table.direct-grant') {
-      expect(/^SELECT privilege, grantee FROM all_tab_privs WHERE table_schema = :owner AND table_name = :table_name AND privilege IN \('SELECT', 'READ'\) AND grantee IN \(SYS_CONTEXT\('USERENV', 'SESSION_USER'\), 'PUBLIC'\);?$/i);
-      const readable = table() !== undefined && !this.db.readThroughRoleOnly.has(`${String(b.owner)}.${String(b.table_name)}`);
+      expect(
+        /^SELECT privilege, grantee FROM all_tab_privs WHERE table_schema = :owner AND table_name = :table_name AND privilege IN \('SELECT', 'READ'\) AND grantee IN \(SYS_CONTEXT\('USERENV', 'SESSION_USER'\), 'PUBLIC'\);?$/i,
+      );
+      const readable =
+        table() !== undefined && !this.db.readThroughRoleOnly.has(`${String(b.owner)}.${String(b.table_name)}`);
       return { rows: readable ? [{ PRIVILEGE: 'SELECT', GRANTEE: this.user }] : [], rowsAffected: 0 };
     }
     if (name === 'user.any-table') {
@@ -622,18 +733,33 @@ class FakeSession implements SubscribingSession {
     if (!this.db.hasTable('DCN_ROUTES')) throw oraError('ORA-00942: table or view does not exist');
     const key = `${String(b.owner)}.${String(b.table_name)}`;
     if (name === 'routes.save') {
-      expect(/^BEGIN UPDATE dcn_routes SET key_columns = :key_columns, key_immutable = :key_immutable WHERE table_owner = :owner AND table_name = :table_name; IF SQL%ROWCOUNT = 0 THEN INSERT INTO dcn_routes \(table_owner, table_name, key_columns, key_immutable\) VALUES \(:owner, :table_name, :key_columns, :key_immutable\); END IF; END;?$/i);
-      if (b.key_immutable !== 'yes' && b.key_immutable !== 'no') throw oraError('ORA-02290: check constraint (OE.DCN_ROUTES_IMMUTABLE_CK) violated');
-      this.db.routes.set(key, { keyColumns: b.key_columns == null ? null : String(b.key_columns), keyImmutable: b.key_immutable });
+      expect(
+        /^BEGIN UPDATE dcn_routes SET key_columns = :key_columns, key_immutable = :key_immutable WHERE table_owner = :owner AND table_name = :table_name; IF SQL%ROWCOUNT = 0 THEN INSERT INTO dcn_routes \(table_owner, table_name, key_columns, key_immutable\) VALUES \(:owner, :table_name, :key_columns, :key_immutable\); END IF; END;?$/i,
+      );
+      if (b.key_immutable !== 'yes' && b.key_immutable !== 'no')
+        throw oraError('ORA-02290: check constraint (OE.DCN_ROUTES_IMMUTABLE_CK) violated');
+      this.db.routes.set(key, {
+        keyColumns: b.key_columns == null ? null : String(b.key_columns),
+        keyImmutable: b.key_immutable,
+      });
       return { rows: [], rowsAffected: 1 };
     }
     if (name === 'routes.delete') {
       expect(/^DELETE FROM dcn_routes WHERE table_owner = :owner AND table_name = :table_name;?$/i);
       return { rows: [], rowsAffected: this.db.routes.delete(key) ? 1 : 0 };
     }
-    expect(/^SELECT table_owner, table_name, key_columns, key_immutable FROM dcn_routes ORDER BY table_owner, table_name;?$/i);
+    expect(
+      /^SELECT table_owner, table_name, key_columns, key_immutable FROM dcn_routes ORDER BY table_owner, table_name;?$/i,
+    );
     return {
-      rows: [...this.db.routes.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([k, r]) => ({ TABLE_OWNER: k.split('.')[0], TABLE_NAME: k.slice(k.indexOf('.') + 1), KEY_COLUMNS: r.keyColumns, KEY_IMMUTABLE: r.keyImmutable })),
+      rows: [...this.db.routes.entries()]
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([k, r]) => ({
+          TABLE_OWNER: k.split('.')[0],
+          TABLE_NAME: k.slice(k.indexOf('.') + 1),
+          KEY_COLUMNS: r.keyColumns,
+          KEY_IMMUTABLE: r.keyImmutable,
+        })),
       rowsAffected: 0,
     };
   }
@@ -648,14 +774,19 @@ class FakeSession implements SubscribingSession {
     const flat = sql.replace(/\s+/g, ' ');
     // the columns later migrations add (V7, V8): a statement naming one that is not there fails
     for (const column of ['REPLAYED_BY', 'KEY_VALUES']) {
-      if (new RegExp(`\\b${column}\\b`, 'i').test(flat) && !this.db.addedColumns.get('NFRESULTS')?.has(column)) throw oraError(`ORA-00904: "${column}": invalid identifier`);
+      if (new RegExp(`\\b${column}\\b`, 'i').test(flat) && !this.db.addedColumns.get('NFRESULTS')?.has(column))
+        throw oraError(`ORA-00904: "${column}": invalid identifier`);
     }
     const failedCall = (r: Record<string, unknown>) =>
       (!/\bevent = 'notify'/i.test(flat) || r.EVENT === 'notify') &&
       (!/\breplayed_by IS NULL\b/i.test(flat) || r.REPLAYED_BY == null) &&
-      (!/\(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)/i.test(flat) || r.STATUS_CODE == null || Number(r.STATUS_CODE) < 200 || Number(r.STATUS_CODE) > 299);
+      (!/\(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)/i.test(flat) ||
+        r.STATUS_CODE == null ||
+        Number(r.STATUS_CODE) < 200 ||
+        Number(r.STATUS_CODE) > 299);
     if (name === 'replay.last-id') {
-      if (!/^SELECT NVL\(MAX\(id\), 0\) AS last_id FROM nfresults;?$/i.test(flat.trim())) throw new Error(`the fake does not understand this query: ${flat}`);
+      if (!/^SELECT NVL\(MAX\(id\), 0\) AS last_id FROM nfresults;?$/i.test(flat.trim()))
+        throw new Error(`the fake does not understand this query: ${flat}`);
       return { rows: [{ LAST_ID: this.db.nfresults.reduce((m, r) => Math.max(m, Number(r.ID)), 0) }], rowsAffected: 0 };
     }
     if (name === 'replay.pending') {
@@ -667,26 +798,51 @@ class FakeSession implements SubscribingSession {
       if (!/\bORDER BY id\b/i.test(flat)) throw new Error('the fake reads failed calls in id order only');
       const since = b.since instanceof Date ? b.since : null;
       const rows = this.db.nfresults
-        .filter((r) => failedCall(r) &&
-          (!/\bid > :after_id\b/i.test(flat) || Number(r.ID) > Number(b.after_id)) &&
-          (!/\bid <= :up_to\b/i.test(flat) || Number(r.ID) <= Number(b.up_to)) &&
-          (!/\(:since IS NULL OR operdate >= :since\)/i.test(flat) || since === null || (r.OPERDATE as Date) >= since) &&
-          (!/\(:tbl IS NULL OR tblname = :tbl\)/i.test(flat) || b.tbl == null || r.TBLNAME === b.tbl))
+        .filter(
+          (r) =>
+            failedCall(r) &&
+            (!/\bid > :after_id\b/i.test(flat) || Number(r.ID) > Number(b.after_id)) &&
+            (!/\bid <= :up_to\b/i.test(flat) || Number(r.ID) <= Number(b.up_to)) &&
+            (!/\(:since IS NULL OR operdate >= :since\)/i.test(flat) ||
+              since === null ||
+              (r.OPERDATE as Date) >= since) &&
+            (!/\(:tbl IS NULL OR tblname = :tbl\)/i.test(flat) || b.tbl == null || r.TBLNAME === b.tbl),
+        )
         .slice(0, limit)
-        .map((r) => ({ ID: r.ID, OPERDATE: r.OPERDATE, TBLNAME: r.TBLNAME, ORDER_ID: r.ORDER_ID, REGID: r.REGID, ...(/^SELECT [^;]*\bkey_values\b[^;]* FROM nfresults/i.test(flat) ? { KEY_VALUES: r.KEY_VALUES ?? null } : {}), ...(/^SELECT [^;]*\boperation\b[^;]* FROM nfresults/i.test(flat) ? { OPERATION: r.OPERATION } : {}) }));
+        .map((r) => ({
+          ID: r.ID,
+          OPERDATE: r.OPERDATE,
+          TBLNAME: r.TBLNAME,
+          ORDER_ID: r.ORDER_ID,
+          REGID: r.REGID,
+          ...(/^SELECT [^;]*\bkey_values\b[^;]* FROM nfresults/i.test(flat)
+            ? { KEY_VALUES: r.KEY_VALUES ?? null }
+            : {}),
+          ...(/^SELECT [^;]*\boperation\b[^;]* FROM nfresults/i.test(flat) ? { OPERATION: r.OPERATION } : {}),
+        }));
       this.db.nfresultsRowsRead += rows.length;
       return { rows, rowsAffected: 0 };
     }
     // replay.send: sendNotification(url, tblname, order_id, regid, note, key_values, logged_id), as
     // R__01 takes them: the id of the call's log row comes back in the last one (INSERT … RETURNING)
     // and a batch in the eighth (R__01's batch): sent as the POST of its body, logged whole
-    const withBatch = /\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new, :batch\);/i.test(flat);
-    if (!withBatch && !/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new\);/i.test(flat)) throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
-    if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat)) throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
+    const withBatch =
+      /\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new, :batch\);/i.test(flat);
+    if (
+      !withBatch &&
+      !/\bsendNotification\(:url, :tblname, :order_id, :regid, :note, :key_values, l_new\);/i.test(flat)
+    )
+      throw new Error(`the fake does not understand this call of sendNotification: ${flat.slice(0, 200)}`);
+    if (!/\bUPDATE nfresults SET replayed_by = l_new WHERE id = :id AND replayed_by IS NULL;/i.test(flat))
+      throw new Error(`the fake does not understand how this block marks the row: ${flat.slice(0, 200)}`);
     // the mark is committed in the block: dcn never commits this session itself, so without it the
     // mark would be rolled back when the session closes and the call sent again by the next replay
-    if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim())) throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
-    if (/\bFROM nfresults WHERE id > /i.test(flat)) throw new Error(`the fake does not search the log for the new call: sendNotification returns its id: ${flat.slice(0, 200)}`);
+    if (!/\bCOMMIT;\s*END;?$/i.test(flat.trim()))
+      throw new Error(`the fake expects this block to commit its mark: ${flat.slice(-200)}`);
+    if (/\bFROM nfresults WHERE id > /i.test(flat))
+      throw new Error(
+        `the fake does not search the log for the new call: sendNotification returns its id: ${flat.slice(0, 200)}`,
+      );
     const url = `${String(b.url)}${String(b.url).includes('?') ? '&' : '?'}${b.order_id == null ? '' : `order_no=${String(b.order_id)}&`}table=${String(b.tblname)}${b.key_values == null ? '' : `&${String(b.key_values)}`}`;
     const batch = withBatch && b.batch != null ? String(b.batch) : undefined;
     this.db.calls.push(batch === undefined ? url : `POST ${url}\n${batch}`);
@@ -698,7 +854,13 @@ class FakeSession implements SubscribingSession {
       ...(batch === undefined ? {} : { operation: 'batch' }),
       status,
       // cut to the column's 4000 bytes, as sendNotification does (SUBSTRB)
-      message: Buffer.from(status === null ? `call failed: ${url} (${String(b.note)})` : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`).subarray(0, 4000).toString(),
+      message: Buffer.from(
+        status === null
+          ? `call failed: ${url} (${String(b.note)})`
+          : `${status} ${status < 300 ? 'OK' : 'Error'} (${String(b.note)})`,
+      )
+        .subarray(0, 4000)
+        .toString(),
       error: status === null ? 'ORA-29273: HTTP request failed' : null,
     });
     const old = this.db.nfresults.find((r) => r.ID === Number(b.id));
@@ -714,10 +876,20 @@ class FakeSession implements SubscribingSession {
    */
   #prune(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
     if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
-    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
-    if (/\breplayed_by\b/i.test(flat) && !this.db.addedColumns.get('NFRESULTS')?.has('REPLAYED_BY')) throw oraError('ORA-00904: "REPLAYED_BY": invalid identifier');
-    const keepFailed = /\(:keep_failed = 0 OR NOT \(event = 'notify' AND replayed_by IS NULL AND \(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)\)\)/i.test(flat);
-    const failedCall = (r: Record<string, unknown>) => r.EVENT === 'notify' && r.REPLAYED_BY == null && (r.STATUS_CODE == null || Number(r.STATUS_CODE) < 200 || Number(r.STATUS_CODE) > 299);
+    const flat = sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (/\breplayed_by\b/i.test(flat) && !this.db.addedColumns.get('NFRESULTS')?.has('REPLAYED_BY'))
+      throw oraError('ORA-00904: "REPLAYED_BY": invalid identifier');
+    const keepFailed =
+      /\(:keep_failed = 0 OR NOT \(event = 'notify' AND replayed_by IS NULL AND \(status_code IS NULL OR status_code NOT BETWEEN 200 AND 299\)\)\)/i.test(
+        flat,
+      );
+    const failedCall = (r: Record<string, unknown>) =>
+      r.EVENT === 'notify' &&
+      r.REPLAYED_BY == null &&
+      (r.STATUS_CODE == null || Number(r.STATUS_CODE) < 200 || Number(r.STATUS_CODE) > 299);
     const olderThan = b.older_than instanceof Date ? b.older_than.getTime() : NaN;
     const matches = (r: Record<string, unknown>) =>
       (!/\boperdate < :older_than\b/i.test(flat) || (r.OPERDATE as Date).getTime() < olderThan) &&
@@ -725,15 +897,32 @@ class FakeSession implements SubscribingSession {
       (!/\bid > :after_id\b/i.test(flat) || Number(r.ID) > Number(b.after_id)) &&
       (!/\bid <= :up_to\b/i.test(flat) || Number(r.ID) <= Number(b.up_to));
     if (name === 'prune.range') {
-      if (!/^SELECT COUNT\(\*\) AS rows_to_prune, NVL\(MIN\(id\), 0\) AS first_id, NVL\(MAX\(id\), 0\) AS last_id FROM nfresults WHERE /i.test(flat)) throw new Error(`the fake does not understand this query: ${flat}`);
+      if (
+        !/^SELECT COUNT\(\*\) AS rows_to_prune, NVL\(MIN\(id\), 0\) AS first_id, NVL\(MAX\(id\), 0\) AS last_id FROM nfresults WHERE /i.test(
+          flat,
+        )
+      )
+        throw new Error(`the fake does not understand this query: ${flat}`);
       const rows = this.db.nfresults.filter(matches);
       this.db.nfresultsRowsRead += this.db.nfresults.length;
-      return { rows: [{ ROWS_TO_PRUNE: rows.length, FIRST_ID: rows.length ? Math.min(...rows.map((r) => Number(r.ID))) : 0, LAST_ID: rows.length ? Math.max(...rows.map((r) => Number(r.ID))) : 0 }], rowsAffected: 0 };
+      return {
+        rows: [
+          {
+            ROWS_TO_PRUNE: rows.length,
+            FIRST_ID: rows.length ? Math.min(...rows.map((r) => Number(r.ID))) : 0,
+            LAST_ID: rows.length ? Math.max(...rows.map((r) => Number(r.ID))) : 0,
+          },
+        ],
+        rowsAffected: 0,
+      };
     }
-    if (!/^DELETE FROM nfresults WHERE id > :after_id AND id <= :up_to AND /i.test(flat)) throw new Error(`the fake deletes log rows only by a range of ids: ${flat}`);
+    if (!/^DELETE FROM nfresults WHERE id > :after_id AND id <= :up_to AND /i.test(flat))
+      throw new Error(`the fake deletes log rows only by a range of ids: ${flat}`);
     const before = this.db.nfresults.length;
     const kept = this.db.nfresults.filter((r) => !matches(r));
-    this.db.nfresultsRowsRead += this.db.nfresults.filter((r) => Number(r.ID) > Number(b.after_id) && Number(r.ID) <= Number(b.up_to)).length;
+    this.db.nfresultsRowsRead += this.db.nfresults.filter(
+      (r) => Number(r.ID) > Number(b.after_id) && Number(r.ID) <= Number(b.up_to),
+    ).length;
     this.db.nfresults.splice(0, before, ...kept);
     return { rows: [], rowsAffected: before - kept.length };
   }
@@ -745,8 +934,14 @@ class FakeSession implements SubscribingSession {
    */
   #alterTable(sql: string): void {
     // DROP COLUMN c, SET UNUSED COLUMN c and SET UNUSED (c): the column is gone for every statement
-    const m = /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|(?:DROP\s+COLUMN|SET\s+UNUSED\s+COLUMN)\s+("?[\w$#]+"?)|SET\s+UNUSED\s*\(\s*("?[\w$#]+"?)\s*\))\s*$/i.exec(sql);
-    if (!m) throw new Error(`the fake does not understand this ALTER TABLE (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
+    const m =
+      /^\s*ALTER\s+TABLE\s+(\S+)\s+(?:ADD\s*\(([\s\S]*)\)|(?:DROP\s+COLUMN|SET\s+UNUSED\s+COLUMN)\s+("?[\w$#]+"?)|SET\s+UNUSED\s*\(\s*("?[\w$#]+"?)\s*\))\s*$/i.exec(
+        sql,
+      );
+    if (!m)
+      throw new Error(
+        `the fake does not understand this ALTER TABLE (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`,
+      );
     const table = normName(m[1]!);
     if (!this.db.hasTable(table)) throw oraError('ORA-00942: table or view does not exist');
     const columns = this.db.addedColumns.get(table) ?? new Set<string>();
@@ -769,7 +964,10 @@ class FakeSession implements SubscribingSession {
    * on it: carried out as their SQL says, for the dictionary rows the fake keeps (grants, ACEs).
    */
   #heldBefore(sql: string): ExecuteResult | undefined {
-    const insert = /^\s*INSERT INTO (?:\w+\.)?dcn_held_before \(what\)\s+SELECT (?:DISTINCT )?'([^']+)' FROM (dba_sys_privs|dba_tab_privs)\s+WHERE ([\s\S]+)$/i.exec(sql);
+    const insert =
+      /^\s*INSERT INTO (?:\w+\.)?dcn_held_before \(what\)\s+SELECT (?:DISTINCT )?'([^']+)' FROM (dba_sys_privs|dba_tab_privs)\s+WHERE ([\s\S]+)$/i.exec(
+        sql,
+      );
     if (insert) {
       if (!this.db.hasTable('DCN_HELD_BEFORE')) throw oraError('ORA-00942: table or view does not exist');
       const [, what, view, where] = insert as unknown as [string, string, string, string];
@@ -777,14 +975,27 @@ class FakeSession implements SubscribingSession {
       let held: boolean;
       if (/dba_sys_privs/i.test(view)) held = this.db.grants.has(`${literal('grantee')} ${literal('privilege')}`);
       else if (/dba_tab_privs/i.test(view)) {
-        const names = /table_name IN \(([^)]*)\)/i.exec(where)?.[1]?.match(/'(\w+)'/g)?.map((n) => n.slice(1, -1)) ?? [];
-        held = literal('owner') === 'SYS' && names.some((n) => this.db.grants.has(`${literal('grantee')} ${literal('privilege')} ON ${n}`));
+        const names =
+          /table_name IN \(([^)]*)\)/i
+            .exec(where)?.[1]
+            ?.match(/'(\w+)'/g)
+            ?.map((n) => n.slice(1, -1)) ?? [];
+        held =
+          literal('owner') === 'SYS' &&
+          names.some((n) => this.db.grants.has(`${literal('grantee')} ${literal('privilege')} ON ${n}`));
       } else {
         const host = /LOWER\(host\) = LOWER\('([^']+)'\)/i.exec(where)?.[1]?.toLowerCase();
         const lower = Number(/\blower_port = (\d+)/i.exec(where)?.[1]);
         const upper = Number(/\bupper_port = (\d+)/i.exec(where)?.[1]);
         const privilege = /UPPER\(privilege\) = '(\w+)'/i.exec(where)?.[1];
-        held = this.db.hostAces.some((a) => a.host.toLowerCase() === host && a.lower === lower && a.upper === upper && a.principal === literal('principal') && a.privilege === privilege);
+        held = this.db.hostAces.some(
+          (a) =>
+            a.host.toLowerCase() === host &&
+            a.lower === lower &&
+            a.upper === upper &&
+            a.principal === literal('principal') &&
+            a.privilege === privilege,
+        );
       }
       if (held) this.pending.push(() => this.db.heldBefore.add(what));
       return { rows: [], rowsAffected: held ? 1 : 0 };
@@ -796,7 +1007,8 @@ class FakeSession implements SubscribingSession {
       if (!compare) throw new Error('the fake cannot read what held_before returns');
       const held = (what: string) => {
         if (!this.db.hasTable('DCN_HELD_BEFORE')) {
-          if (!/IF SQLCODE = -942 THEN RETURN FALSE; END IF;/i.test(sql)) throw oraError('ORA-00942: table or view does not exist');
+          if (!/IF SQLCODE = -942 THEN RETURN FALSE; END IF;/i.test(sql))
+            throw oraError('ORA-00942: table or view does not exist');
           return false;
         }
         const count = this.db.heldBefore.has(what) ? 1 : 0;
@@ -804,18 +1016,28 @@ class FakeSession implements SubscribingSession {
         return { '>=': count >= n, '>': count > n, '=': count === n, '<>': count !== n }[compare[1]!]!;
       };
       // revoke_given: a REVOKE of what is not there raises, unless its handler lists the code
-      const tolerated = (/IF SQLCODE NOT IN \(([^)]*)\) THEN RAISE;/i.exec(sql)?.[1] ?? '').split(',').map((c) => c.trim());
+      const tolerated = (/IF SQLCODE NOT IN \(([^)]*)\) THEN RAISE;/i.exec(sql)?.[1] ?? '')
+        .split(',')
+        .map((c) => c.trim());
       const grantee = /'REVOKE ' \|\| p_what \|\| ' FROM (\w+)'/i.exec(sql)?.[1];
       if (!grantee) throw new Error('the fake cannot read the REVOKE of U1');
       for (const m of sql.matchAll(/^\s*revoke_given\('([^']+)'\);/gim)) {
         if (held(m[1]!)) continue;
         if (this.db.grants.delete(`${grantee.toUpperCase()} ${m[1]}`)) continue;
         const code = /\sON\s/i.test(m[1]!) ? '-1927' : '-1952';
-        if (!tolerated.includes(code)) throw oraError(code === '-1927' ? 'ORA-01927: cannot REVOKE privileges you did not grant' : `ORA-01952: system privileges not granted to '${grantee.toUpperCase()}'`);
+        if (!tolerated.includes(code))
+          throw oraError(
+            code === '-1927'
+              ? 'ORA-01927: cannot REVOKE privileges you did not grant'
+              : `ORA-01952: system privileges not granted to '${grantee.toUpperCase()}'`,
+          );
       }
       return { rows: [], rowsAffected: 0 };
     }
-    const drop = /^\s*BEGIN\s+EXECUTE IMMEDIATE 'DROP TABLE (?:\w+\.)?(\w+)';\s+EXCEPTION\s+WHEN OTHERS THEN\s+IF SQLCODE != -942 THEN RAISE; END IF;\s+END;\s*$/i.exec(sql);
+    const drop =
+      /^\s*BEGIN\s+EXECUTE IMMEDIATE 'DROP TABLE (?:\w+\.)?(\w+)';\s+EXCEPTION\s+WHEN OTHERS THEN\s+IF SQLCODE != -942 THEN RAISE; END IF;\s+END;\s*$/i.exec(
+        sql,
+      );
     if (drop) {
       const name = drop[1]!.toUpperCase();
       this.db.objects.delete(`TABLE ${name}`);
@@ -833,13 +1055,30 @@ class FakeSession implements SubscribingSession {
       hostAces: this.db.hostAces,
       givenAces: this.db.givenAces,
       hasTable: (name) => this.db.hasTable(name),
-      createTable: (name) => this.db.objects.set(`TABLE ${name}`, { type: 'TABLE', name, owner: this.user, status: 'VALID' }),
+      createTable: (name) =>
+        this.db.objects.set(`TABLE ${name}`, { type: 'TABLE', name, owner: this.user, status: 'VALID' }),
     });
     if (acl) return { rows: [], rowsAffected: 0 };
-    const ace = /DBMS_NETWORK_ACL_ADMIN\.(APPEND|REMOVE)_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)'/i.exec(sql);
+    const ace =
+      /DBMS_NETWORK_ACL_ADMIN\.(APPEND|REMOVE)_HOST_ACE\(\s*host\s*=>\s*'([^']+)',\s*lower_port\s*=>\s*(\d+),\s*upper_port\s*=>\s*(\d+),[\s\S]*?privilege_list\s*=>\s*xs\$name_list\('(\w+)'\),\s*principal_name\s*=>\s*'([^']+)'/i.exec(
+        sql,
+      );
     if (ace) {
-      const entry = { host: ace[2]!, lower: Number(ace[3]), upper: Number(ace[4]), privilege: ace[5]!.toUpperCase(), principal: ace[6]! };
-      const i = this.db.hostAces.findIndex((a) => a.host === entry.host && a.lower === entry.lower && a.upper === entry.upper && a.privilege === entry.privilege && a.principal === entry.principal);
+      const entry = {
+        host: ace[2]!,
+        lower: Number(ace[3]),
+        upper: Number(ace[4]),
+        privilege: ace[5]!.toUpperCase(),
+        principal: ace[6]!,
+      };
+      const i = this.db.hostAces.findIndex(
+        (a) =>
+          a.host === entry.host &&
+          a.lower === entry.lower &&
+          a.upper === entry.upper &&
+          a.privilege === entry.privilege &&
+          a.principal === entry.principal,
+      );
       if (ace[1]!.toUpperCase() === 'APPEND') {
         if (i === -1) this.db.hostAces.push(entry);
       } else if (i !== -1) this.db.hostAces.splice(i, 1);
@@ -857,7 +1096,9 @@ class FakeSession implements SubscribingSession {
     const recompiled = this.#recompileInvalid(sql);
     if (recompiled) return recompiled;
     // A strict fake: what it cannot read fails the test, instead of passing as "no rows".
-    throw new Error(`the fake does not understand this statement (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`);
+    throw new Error(
+      `the fake does not understand this statement (teach it in test/support, citing Oracle's behaviour): ${sql.slice(0, 200)}`,
+    );
   }
 
   /**
@@ -867,14 +1108,24 @@ class FakeSession implements SubscribingSession {
    */
   #raiseParameter(sql: string): ExecuteResult | undefined {
     // …the ALTER SYSTEM in a block of its own whose handler raises its own error, with SQLERRM in it
-    const block = /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+(?:BEGIN\s+)?EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+(?:EXCEPTION\s+WHEN OTHERS THEN\s+RAISE_APPLICATION_ERROR\(-(\d+), ((?:(?:'[^']*'|SQLERRM)\s*(?:\|\|\s*)?)+), TRUE\);\s+END;\s+)?END IF;\s+END;\s*$/i.exec(sql);
+    const block =
+      /^\s*DECLARE\s+(\w+) NUMBER;\s+BEGIN\s+SELECT TO_NUMBER\(value\) INTO \1 FROM v\$parameter WHERE name = '(\w+)';\s+IF \1 (=|<>|>|>=|<|<=) (\d+) THEN\s+(?:BEGIN\s+)?EXECUTE IMMEDIATE 'ALTER SYSTEM SET (\w+) = (\d+)';\s+(?:EXCEPTION\s+WHEN OTHERS THEN\s+RAISE_APPLICATION_ERROR\(-(\d+), ((?:(?:'[^']*'|SQLERRM)\s*(?:\|\|\s*)?)+), TRUE\);\s+END;\s+)?END IF;\s+END;\s*$/i.exec(
+        sql,
+      );
     if (!block) return undefined;
     const [, , read, op, against, set, value, code, message] = block as unknown as string[];
     const parameters: Record<string, number> = { job_queue_processes: this.db.jobQueueProcesses };
     if (!(read!.toLowerCase() in parameters)) throw oraError('ORA-01403: no data found');
     const current = parameters[read!.toLowerCase()]!;
     const n = Number(against);
-    const holds = { '=': current === n, '<>': current !== n, '>': current > n, '>=': current >= n, '<': current < n, '<=': current <= n }[op!]!;
+    const holds = {
+      '=': current === n,
+      '<>': current !== n,
+      '>': current > n,
+      '>=': current >= n,
+      '<': current < n,
+      '<=': current <= n,
+    }[op!]!;
     if (holds) {
       if (set!.toLowerCase() !== 'job_queue_processes') throw oraError('ORA-02065: illegal option for ALTER SYSTEM');
       const refusal = this.db.alterSystemRefusal;
@@ -894,10 +1145,20 @@ class FakeSession implements SubscribingSession {
    * compile raises ORA-24344 out of EXECUTE IMMEDIATE.
    */
   #recompileInvalid(sql: string): ExecuteResult | undefined {
-    const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
-    const m = /^BEGIN FOR o IN \(SELECT object_name FROM user_objects WHERE object_type = 'PROCEDURE' AND status = '(\w+)' AND object_name IN \(([^)]*)\) ORDER BY object_name DESC\) LOOP EXECUTE IMMEDIATE 'ALTER PROCEDURE ' \|\| o\.object_name \|\| ' COMPILE'; END LOOP; END;$/i.exec(flat);
+    const flat = sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
+    const m =
+      /^BEGIN FOR o IN \(SELECT object_name FROM user_objects WHERE object_type = 'PROCEDURE' AND status = '(\w+)' AND object_name IN \(([^)]*)\) ORDER BY object_name DESC\) LOOP EXECUTE IMMEDIATE 'ALTER PROCEDURE ' \|\| o\.object_name \|\| ' COMPILE'; END LOOP; END;$/i.exec(
+        flat,
+      );
     if (!m) return undefined;
-    const names = m[2]!.split(',').map((n) => n.trim().slice(1, -1)).sort().reverse();
+    const names = m[2]!
+      .split(',')
+      .map((n) => n.trim().slice(1, -1))
+      .sort()
+      .reverse();
     for (const name of names) {
       const o = this.db.objects.get(`PROCEDURE ${name}`);
       if (!o || o.owner !== this.user || o.status !== m[1]) continue;
@@ -919,7 +1180,8 @@ class FakeSession implements SubscribingSession {
       case 'lock.seed': {
         // the ids the SQL inserts ("SELECT n FROM dual UNION ALL …"), not the ones it is meant to
         const ids = [...sql.matchAll(/SELECT (\d+) FROM dual/gi)].map((m) => Number(m[1]));
-        if (ids.length === 0 || new Set(ids).size !== ids.length) throw oraError('ORA-00001: unique constraint violated');
+        if (ids.length === 0 || new Set(ids).size !== ids.length)
+          throw oraError('ORA-00001: unique constraint violated');
         this.pending.push((s) => {
           for (const id of ids) s.lockRows.set(id, { ID: id, HOLDER: null, HOLDER_SID: null, ACQUIRED_ON: null });
         });
@@ -930,19 +1192,37 @@ class FakeSession implements SubscribingSession {
       case 'lock.acquire':
         return this.#acquire(sql);
       case 'lock.record-holder':
-        this.pending.push((s) => s.lockRows.set(2, { ID: 2, HOLDER: String(b.holder), HOLDER_SID: b.holder_sid as number, ACQUIRED_ON: new Date() }));
+        this.pending.push((s) =>
+          s.lockRows.set(2, {
+            ID: 2,
+            HOLDER: String(b.holder),
+            HOLDER_SID: b.holder_sid as number,
+            ACQUIRED_ON: new Date(),
+          }),
+        );
         return { rows: [], rowsAffected: 1 };
       case 'lock.read-holder': {
         const row = this.#view().lockRows.get(2);
         return { rows: row ? [{ ...row }] : [], rowsAffected: 0 };
       }
       case 'history.select':
-        return { rows: [...this.#view().history.values()].sort((a, b2) => a.INSTALLED_RANK - b2.INSTALLED_RANK).map((r) => ({ ...r })), rowsAffected: 0 };
+        return {
+          rows: [...this.#view().history.values()]
+            .sort((a, b2) => a.INSTALLED_RANK - b2.INSTALLED_RANK)
+            .map((r) => ({ ...r })),
+          rowsAffected: 0,
+        };
       case 'history.run-statements': {
         // as its SQL reads: each :sN as dynamic SQL in order, the progress UPDATE, COMMIT; on an
         // error, ROLLBACK and the error raised again
-        const flat = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
-        const block = /^BEGIN ((?:EXECUTE IMMEDIATE :s\d+; )+)(UPDATE .+?); COMMIT; EXCEPTION WHEN OTHERS THEN ROLLBACK; RAISE; END;$/i.exec(flat);
+        const flat = sql
+          .replace(/--[^\n]*/g, '')
+          .replace(/\s+/g, ' ')
+          .trim();
+        const block =
+          /^BEGIN ((?:EXECUTE IMMEDIATE :s\d+; )+)(UPDATE .+?); COMMIT; EXCEPTION WHEN OTHERS THEN ROLLBACK; RAISE; END;$/i.exec(
+            flat,
+          );
         if (!block) throw new Error(`the fake does not understand this block: ${flat}`);
         const progress = Object.fromEntries(Object.entries(b).filter(([name]) => !/^s\d+$/.test(name)));
         try {
@@ -968,11 +1248,19 @@ class FakeSession implements SubscribingSession {
         return this.#historyDml(sql, b);
       case 'compile.errors': {
         const key = `${String(b.type)} ${String(b.name)}`;
-        const rows = (this.db.errors.get(key) ?? []).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text, ATTRIBUTE: e.attribute ?? 'ERROR' }));
+        const rows = (this.db.errors.get(key) ?? []).map((e) => ({
+          LINE: e.line,
+          POSITION: e.position,
+          TEXT: e.text,
+          ATTRIBUTE: e.attribute ?? 'ERROR',
+        }));
         return { rows, rowsAffected: 0 };
       }
       case 'privs.change-notification':
-        return { rows: this.db.grants.has(`${this.user} CHANGE NOTIFICATION`) ? [{ PRIVILEGE: 'CHANGE NOTIFICATION' }] : [], rowsAffected: 0 };
+        return {
+          rows: this.db.grants.has(`${this.user} CHANGE NOTIFICATION`) ? [{ PRIVILEGE: 'CHANGE NOTIFICATION' }] : [],
+          rowsAffected: 0,
+        };
       case 'privs.execute-package': {
         // USER_TAB_PRIVS (direct) and ROLE_TAB_PRIVS rows, filtered by the query's own
         // "table_name IN (…) AND privilege = '…'" in each branch of its UNION ALL
@@ -981,16 +1269,27 @@ class FakeSession implements SubscribingSession {
           .filter((m): m is RegExpExecArray => m !== null && m[1] === this.user)
           .map((m) => ({ TABLE_NAME: m[3]!, PRIVILEGE: m[2]! }));
         const viaRole = [
-          ...(this.db.executeThroughRole.has(this.user) ? [{ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: 'EXECUTE' }] : []),
-          ...(this.db.roleTabPrivs.get(this.user) ?? []).map((p) => ({ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: p })),
+          ...(this.db.executeThroughRole.has(this.user)
+            ? [{ TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION', PRIVILEGE: 'EXECUTE' }]
+            : []),
+          ...(this.db.roleTabPrivs.get(this.user) ?? []).map((p) => ({
+            TABLE_NAME: 'DBMS_CHANGE_NOTIFICATION',
+            PRIVILEGE: p,
+          })),
         ];
         const rows: Record<string, unknown>[] = [];
         for (const branch of sql.split(/\bUNION ALL\b/i)) {
           const via = /'(\w+)' AS via/i.exec(branch)?.[1];
-          const names = /table_name IN \(([^)]*)\)/i.exec(branch)?.[1]?.match(/'(\w+)'/g)?.map((n) => n.slice(1, -1)) ?? [];
+          const names =
+            /table_name IN \(([^)]*)\)/i
+              .exec(branch)?.[1]
+              ?.match(/'(\w+)'/g)
+              ?.map((n) => n.slice(1, -1)) ?? [];
           const privilege = /\bprivilege = '(\w+)'/i.exec(branch)?.[1];
           const source = /\bFROM role_tab_privs\b/i.test(branch) ? viaRole : direct;
-          for (const r of source) if (names.includes(r.TABLE_NAME) && (privilege === undefined || r.PRIVILEGE === privilege)) rows.push({ VIA: via });
+          for (const r of source)
+            if (names.includes(r.TABLE_NAME) && (privilege === undefined || r.PRIVILEGE === privilege))
+              rows.push({ VIA: via });
         }
         return { rows, rowsAffected: 0 };
       }
@@ -999,18 +1298,33 @@ class FakeSession implements SubscribingSession {
         // V$PARAMETER has one row per parameter: the one the query names
         const named = /\bname = '(\w+)'/i.exec(sql)?.[1];
         // and the container id only where the query selects it
-        const row = { VALUE: String(this.db.jobQueueProcesses), ...(/\bAS con_id\b/i.test(sql) ? { CON_ID: String(this.db.containerId) } : {}) };
+        const row = {
+          VALUE: String(this.db.jobQueueProcesses),
+          ...(/\bAS con_id\b/i.test(sql) ? { CON_ID: String(this.db.containerId) } : {}),
+        };
         return { rows: named === 'job_queue_processes' ? [row] : [], rowsAffected: 0 };
       }
       case 'aces.user':
         return {
-          rows: this.db.hostAces.filter((a) => a.principal === this.user).map((a) => ({ HOST: a.host, LOWER_PORT: a.lower, UPPER_PORT: a.upper, PRIVILEGE: a.privilege, STATUS: 'GRANTED' })),
+          rows: this.db.hostAces
+            .filter((a) => a.principal === this.user)
+            .map((a) => ({
+              HOST: a.host,
+              LOWER_PORT: a.lower,
+              UPPER_PORT: a.upper,
+              PRIVILEGE: a.privilege,
+              STATUS: 'GRANTED',
+            })),
           rowsAffected: 0,
         };
       case 'objects.dcn':
         return {
           rows: [...this.db.objects.values()]
-            .filter((o) => (o.owner ?? 'OE') === this.user && ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK'].includes(o.name))
+            .filter(
+              (o) =>
+                (o.owner ?? 'OE') === this.user &&
+                ['NFRESULTS', 'RDESC_TAB', 'SENDNOTIFICATION', 'ORDERS_NF_CALLBACK'].includes(o.name),
+            )
             .map((o) => ({ OBJECT_NAME: o.name, OBJECT_TYPE: o.type, STATUS: o.status })),
           rowsAffected: 0,
         };
@@ -1019,13 +1333,16 @@ class FakeSession implements SubscribingSession {
         const attribute = /\battribute = '(\w+)'/i.exec(sql)?.[1];
         if (attribute === undefined) throw new Error(`the fake reads USER_ERRORS by attribute only: ${sql}`);
         return {
-          rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? []).filter((e) => (e.attribute ?? 'ERROR') === attribute).map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
+          rows: (this.db.errors.get(`${String(b.type)} ${String(b.name)}`) ?? [])
+            .filter((e) => (e.attribute ?? 'ERROR') === attribute)
+            .map((e) => ({ LINE: e.line, POSITION: e.position, TEXT: e.text })),
           rowsAffected: 0,
         };
       }
       case 'log.rows': {
         const flat = sql.replace(/\s+/g, ' ').trim();
-        if (!/^SELECT COUNT\(\*\) AS n FROM \(SELECT 1 FROM nfresults WHERE ROWNUM <= :cap\);?$/i.test(flat)) throw new Error(`the fake does not understand this query: ${flat}`);
+        if (!/^SELECT COUNT\(\*\) AS n FROM \(SELECT 1 FROM nfresults WHERE ROWNUM <= :cap\);?$/i.test(flat))
+          throw new Error(`the fake does not understand this query: ${flat}`);
         if (!this.db.objects.has('TABLE NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
         return { rows: [{ N: Math.min(this.db.nfresults.length, Number(b.cap)) }], rowsAffected: 0 };
       }
@@ -1041,7 +1358,10 @@ class FakeSession implements SubscribingSession {
         return { rows: [{ SESSION_USER: this.user, CURRENT_SCHEMA: this.user }], rowsAffected: 0 };
       case 'table.visible': {
         const o = this.db.objects.get(`TABLE ${String(b.table_name)}`);
-        return { rows: o && (o.owner ?? 'OE') === b.owner ? [{ OWNER: b.owner, TABLE_NAME: b.table_name }] : [], rowsAffected: 0 };
+        return {
+          rows: o && (o.owner ?? 'OE') === b.owner ? [{ OWNER: b.owner, TABLE_NAME: b.table_name }] : [],
+          rowsAffected: 0,
+        };
       }
       case 'object.kind': {
         const o = [...this.db.objects.values()].find((x) => x.name === b.object_name && (x.owner ?? 'OE') === b.owner);
@@ -1063,7 +1383,8 @@ class FakeSession implements SubscribingSession {
         return this.#routes(name, sql, b);
       case 'regs.user':
       case 'regs.all': {
-        if (name === 'regs.all' && !['SYS', 'SYSTEM'].includes(this.user)) throw oraError('ORA-00942: table or view does not exist');
+        if (name === 'regs.all' && !['SYS', 'SYSTEM'].includes(this.user))
+          throw oraError('ORA-00942: table or view does not exist');
         const rows = [...this.db.registrations.values()]
           .filter((r) => name === 'regs.all' || r.user === this.user)
           .flatMap((r) =>
@@ -1082,7 +1403,9 @@ class FakeSession implements SubscribingSession {
       }
       case 'deregister': {
         if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
-          throw oraError("ORA-06550: line 2, column 3:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
+          throw oraError(
+            "ORA-06550: line 2, column 3:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared",
+          );
         }
         const r = this.db.registrations.get(Number(b.regid));
         if (!r || r.user !== this.user) throw oraError('ORA-29970: Specified registration id does not exist');
@@ -1090,31 +1413,51 @@ class FakeSession implements SubscribingSession {
         return none;
       }
       case 'baseline.objects':
-        if (!/^SELECT object_type, object_name FROM user_objects$/i.test(sql.trim())) throw new Error(`the fake reads baseline.objects only as dcn wrote it: ${sql}`);
-        return { rows: [...this.db.objects.values()].filter((o) => (o.owner ?? this.user) === this.user).map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })), rowsAffected: 0 };
+        if (!/^SELECT object_type, object_name FROM user_objects$/i.test(sql.trim()))
+          throw new Error(`the fake reads baseline.objects only as dcn wrote it: ${sql}`);
+        return {
+          rows: [...this.db.objects.values()]
+            .filter((o) => (o.owner ?? this.user) === this.user)
+            .map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
+          rowsAffected: 0,
+        };
       case 'baseline.columns':
-        if (!/^SELECT table_name, column_name FROM user_tab_columns;?$/i.test(sql.trim())) throw new Error(`the fake reads baseline.columns only as dcn wrote it: ${sql}`);
+        if (!/^SELECT table_name, column_name FROM user_tab_columns;?$/i.test(sql.trim()))
+          throw new Error(`the fake reads baseline.columns only as dcn wrote it: ${sql}`);
         return {
           rows: [...this.db.objects.values()]
             .filter((o) => o.type === 'TABLE' && (o.owner ?? this.user) === this.user)
-            .flatMap((o) => [...(o.columns ?? []), ...(this.db.addedColumns.get(o.name) ?? [])].map((c) => ({ TABLE_NAME: o.name, COLUMN_NAME: c }))),
+            .flatMap((o) =>
+              [...(o.columns ?? []), ...(this.db.addedColumns.get(o.name) ?? [])].map((c) => ({
+                TABLE_NAME: o.name,
+                COLUMN_NAME: c,
+              })),
+            ),
           rowsAffected: 0,
         };
       case 'objects.invalid':
         return {
-          rows: [...this.db.objects.values()].filter((o) => o.status === 'INVALID').map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
+          rows: [...this.db.objects.values()]
+            .filter((o) => o.status === 'INVALID')
+            .map((o) => ({ OBJECT_TYPE: o.type, OBJECT_NAME: o.name })),
           rowsAffected: 0,
         };
       case 'objects.recompile': {
         // compile_all => FALSE: only this user's INVALID objects; one that still does not compile stays INVALID
-        if (!/^BEGIN\s+DBMS_UTILITY\.COMPILE_SCHEMA\(schema => USER, compile_all => FALSE\);\s+END;?$/i.test(sql.trim())) throw new Error(`the fake reads objects.recompile only as dcn wrote it: ${sql}`);
+        if (
+          !/^BEGIN\s+DBMS_UTILITY\.COMPILE_SCHEMA\(schema => USER, compile_all => FALSE\);\s+END;?$/i.test(sql.trim())
+        )
+          throw new Error(`the fake reads objects.recompile only as dcn wrote it: ${sql}`);
         await this.commit(); // each ALTER … COMPILE it runs is DDL
-        for (const [key, o] of this.db.objects) if (o.status === 'INVALID' && (o.owner ?? this.user) === this.user) this.db.recompile(key);
+        for (const [key, o] of this.db.objects)
+          if (o.status === 'INVALID' && (o.owner ?? this.user) === this.user) this.db.recompile(key);
         return none;
       }
       default:
         // a strict fake: a query it does not know fails the test instead of answering nothing
-        throw new Error(`the fake does not know the named query '${name}': teach it what Oracle would answer (test/support/fake-oracle.ts)`);
+        throw new Error(
+          `the fake does not know the named query '${name}': teach it what Oracle would answer (test/support/fake-oracle.ts)`,
+        );
     }
   }
 
@@ -1125,7 +1468,10 @@ class FakeSession implements SubscribingSession {
    * fails the test.
    */
   #historyDml(sql: string, b: Record<string, BindValue>): ExecuteResult {
-    const text = sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+    const text = sql
+      .replace(/--[^\n]*/g, '')
+      .replace(/\s+/g, ' ')
+      .trim();
     const cannot = (what: string) => new Error(`the fake cannot read ${what} in: ${text}`);
     const value = (expr: string): unknown => {
       const e = expr.trim();
@@ -1141,7 +1487,13 @@ class FakeSession implements SubscribingSession {
       if (/^USER$/i.test(e)) return this.user;
       if (/^SYSTIMESTAMP$/i.test(e)) return new Date();
       m = /^NVL\(MAX\((\w+)\), 0\) \+ 1$/i.exec(e);
-      if (m) return Math.max(0, ...[...this.#view().history.values()].map((r) => Number(r[m![1]!.toUpperCase() as keyof HistoryRecord]))) + 1;
+      if (m)
+        return (
+          Math.max(
+            0,
+            ...[...this.#view().history.values()].map((r) => Number(r[m![1]!.toUpperCase() as keyof HistoryRecord])),
+          ) + 1
+        );
       throw cannot(`the value ${e}`);
     };
     const fitted = (column: string, raw: unknown): unknown => {
@@ -1187,13 +1539,16 @@ class FakeSession implements SubscribingSession {
     if (m) {
       const columns = m[1]!.split(',').map((c) => c.trim().toUpperCase());
       const exprs = splitTopLevel(m[2]!, ',');
-      if (columns.length !== exprs.length) throw oraError(columns.length > exprs.length ? 'ORA-00947: not enough values' : 'ORA-00913: too many values');
+      if (columns.length !== exprs.length)
+        throw oraError(columns.length > exprs.length ? 'ORA-00947: not enough values' : 'ORA-00913: too many values');
       const given = new Map(columns.map((c, i) => [c, value(exprs[i]!)] as const));
       const row: Record<string, unknown> = {};
-      for (const [column, def] of HISTORY_COLUMNS) row[column] = fitted(column, given.has(column) ? given.get(column) : def.defaultNow ? new Date() : null);
+      for (const [column, def] of HISTORY_COLUMNS)
+        row[column] = fitted(column, given.has(column) ? given.get(column) : def.defaultNow ? new Date() : null);
       for (const c of columns) if (!HISTORY_COLUMNS.has(c)) throw oraError(`ORA-00904: "${c}": invalid identifier`);
       const key = String(row.VERSION);
-      if (view.history.has(key) || [...view.history.values()].some((r) => r.INSTALLED_RANK === row.INSTALLED_RANK)) throw oraError('ORA-00001: unique constraint violated');
+      if (view.history.has(key) || [...view.history.values()].some((r) => r.INSTALLED_RANK === row.INSTALLED_RANK))
+        throw oraError('ORA-00001: unique constraint violated');
       this.pending.push((st) => st.history.set(key, row as unknown as HistoryRecord));
       return { rows: [], rowsAffected: 1 };
     }
@@ -1203,19 +1558,27 @@ class FakeSession implements SubscribingSession {
   /** Positional binds (:1, :2 …), as knex writes them. */
   #positional(sql: string, binds: readonly BindValue[], name?: string): ExecuteResult {
     const used = new Set([...sql.matchAll(/:(\d+)/g)].map((m) => Number(m[1])));
-    if (used.size !== binds.length || [...used].some((n) => n < 1 || n > binds.length)) throw oraError('ORA-01008: not all variables bound');
+    if (used.size !== binds.length || [...used].some((n) => n < 1 || n > binds.length))
+      throw oraError('ORA-01008: not all variables bound');
     if (name === 'tail.max-id') {
       if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
       return { rows: [{ MAX_ID: this.db.nfresults.at(-1)?.ID ?? null }], rowsAffected: 0 };
     }
-    if (name !== 'tail.select') throw new Error(`the fake does not understand the positional-bind query ${name ?? '(unnamed)'}: ${sql.slice(0, 200)}`);
+    if (name !== 'tail.select')
+      throw new Error(
+        `the fake does not understand the positional-bind query ${name ?? '(unnamed)'}: ${sql.slice(0, 200)}`,
+      );
     if (!this.db.hasTable('NFRESULTS')) throw oraError('ORA-00942: table or view does not exist');
-    const m = /^select \* from \(select (.+?) from "NFRESULTS"(?: where (.+?))? order by "ID" (asc|desc)\) where rownum <= :(\d+)$/.exec(sql);
+    const m =
+      /^select \* from \(select (.+?) from "NFRESULTS"(?: where (.+?))? order by "ID" (asc|desc)\) where rownum <= :(\d+)$/.exec(
+        sql,
+      );
     if (!m) throw oraError('ORA-00933: SQL command not properly ended (the fake reads only the tail query)');
     const columns = m[1]!.split(', ').map((c) => c.replace(/"/g, ''));
     const conditions = m[2] ? splitTopLevel(m[2], ' and ') : [];
     // KEY_VALUES comes with V8 (ALTER TABLE … ADD): a log from before it has no such column
-    if (/"KEY_VALUES"/.test(sql) && !this.db.addedColumns.get('NFRESULTS')?.has('KEY_VALUES')) throw oraError('ORA-00904: "KEY_VALUES": invalid identifier');
+    if (/"KEY_VALUES"/.test(sql) && !this.db.addedColumns.get('NFRESULTS')?.has('KEY_VALUES'))
+      throw oraError('ORA-00904: "KEY_VALUES": invalid identifier');
     const limit = Number(binds[Number(m[4]) - 1]);
     const ordered = m[3] === 'asc' ? this.db.nfresults : [...this.db.nfresults].reverse();
     const rows: Record<string, unknown>[] = [];
@@ -1238,7 +1601,8 @@ class FakeSession implements SubscribingSession {
     for (let i = start; i < ordered.length && rows.length < limit; i++) {
       const row = ordered[i]!;
       this.db.nfresultsRowsRead++;
-      if (conditions.every((c) => evaluate(c, row, binds))) rows.push(Object.fromEntries(columns.map((c) => [c, row[c]])));
+      if (conditions.every((c) => evaluate(c, row, binds)))
+        rows.push(Object.fromEntries(columns.map((c) => [c, row[c]])));
     }
     return { rows, rowsAffected: 0 };
   }
@@ -1247,10 +1611,13 @@ class FakeSession implements SubscribingSession {
   #register(name: string, sql: string, b: Record<string, BindValue>): ExecuteResult {
     if (this.user === 'SYS') throw oraError('ORA-29972: user does not have privilege to change/ create registration');
     if (!this.db.grants.has(`${this.user} EXECUTE ON DBMS_CHANGE_NOTIFICATION`)) {
-      throw oraError("ORA-06550: line 11, column 14:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared");
+      throw oraError(
+        "ORA-06550: line 11, column 14:\nPLS-00201: identifier 'DBMS_CHANGE_NOTIFICATION' must be declared",
+      );
     }
     // Oracle's own answer without the grant (https://docs.oracle.com/en/error-help/db/ora-29972/)
-    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`)) throw oraError('ORA-29972: user does not have privilege to change/ create registration');
+    if (!this.db.grants.has(`${this.user} CHANGE NOTIFICATION`))
+      throw oraError('ORA-29972: user does not have privilege to change/ create registration');
     const tables = Object.keys(b)
       .filter((k) => /^table_\d+$/.test(k))
       .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)))
@@ -1327,14 +1694,15 @@ function splitTopLevel(text: string, separator: string): string[] {
 function registrationLoopStart(sql: string): number {
   const after = sql.slice(Math.max(sql.search(/NEW_REG_START|ENABLE_REG/i), 0));
   const m = /FOR i IN (\d+) \.\. l_tables\.COUNT LOOP\s+OPEN l_rows/i.exec(after);
-  if (!m) throw oraError('PLS-00103: the fake cannot find the loop that opens the tables\' queries');
+  if (!m) throw oraError("PLS-00103: the fake cannot find the loop that opens the tables' queries");
   return Number(m[1]);
 }
 
 /** One condition of a knex WHERE clause, against a row. */
 function evaluate(condition: string, row: Record<string, unknown>, binds: readonly BindValue[]): boolean {
   const c = condition.trim();
-  if (c.startsWith('(') && c.endsWith(')')) return splitTopLevel(c.slice(1, -1), ' or ').some((a) => evaluate(a, row, binds));
+  if (c.startsWith('(') && c.endsWith(')'))
+    return splitTopLevel(c.slice(1, -1), ' or ').some((a) => evaluate(a, row, binds));
   const value = (ref: string) => binds[Number(ref.slice(1)) - 1];
   let m = /^"(\w+)" in \(([^)]*)\)$/.exec(c);
   if (m) return m[2]!.split(', ').some((ref) => row[m![1]!] === value(ref));

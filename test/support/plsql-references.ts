@@ -20,7 +20,35 @@ export interface SchemaNames {
   columnsOf(table: string): readonly string[] | undefined;
 }
 
-const NOT_ALIAS = new Set(['WHERE', 'SET', 'ON', 'JOIN', 'LEFT', 'RIGHT', 'INNER', 'OUTER', 'FULL', 'CROSS', 'VALUES', 'RETURNING', 'GROUP', 'ORDER', 'USING', 'INTO', 'FROM', 'SELECT', 'WHEN', 'THEN', 'AND', 'OR', 'FOR', 'CONNECT', 'START', 'UNION', 'MINUS']);
+const NOT_ALIAS = new Set([
+  'WHERE',
+  'SET',
+  'ON',
+  'JOIN',
+  'LEFT',
+  'RIGHT',
+  'INNER',
+  'OUTER',
+  'FULL',
+  'CROSS',
+  'VALUES',
+  'RETURNING',
+  'GROUP',
+  'ORDER',
+  'USING',
+  'INTO',
+  'FROM',
+  'SELECT',
+  'WHEN',
+  'THEN',
+  'AND',
+  'OR',
+  'FOR',
+  'CONNECT',
+  'START',
+  'UNION',
+  'MINUS',
+]);
 
 /** The unit's text without comments and string literals, upper-cased (quoted names keep their case). */
 function code(sql: string): string {

@@ -4,7 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function smallTmpfs(sizeKb: number): { dir: string; remountReadOnly(): void; remountReadWrite(): void; umount(): void } | undefined {
+export function smallTmpfs(
+  sizeKb: number,
+): { dir: string; remountReadOnly(): void; remountReadWrite(): void; umount(): void } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const dir = mkdtempSync(join(tmpdir(), 'dcn-tmpfs-'));
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', dir]);

@@ -61,7 +61,8 @@ describe('the tail query, as knex renders it', () => {
           const { sql, binds } = await tailQuery(filters, 'OE', window, withKeyValues);
           forms++;
           const what = `${JSON.stringify({ filters: Object.keys(filters), window, withKeyValues })}`;
-          if (parsed(filters, window, withKeyValues)) for (const e of syntaxErrors({ sql, plsql: false })) problems.push(`${what}: ${e}`);
+          if (parsed(filters, window, withKeyValues))
+            for (const e of syntaxErrors({ sql, plsql: false })) problems.push(`${what}: ${e}`);
           for (const e of checkColumns(inner(sql), what, catalog)) problems.push(e);
           // every value is a bind: one placeholder per bind, and no filter value in the text
           expect(sql.match(/:\d+/g) ?? [], what).toHaveLength(binds.length);
@@ -75,7 +76,9 @@ describe('the tail query, as knex renders it', () => {
 
   it('the checks catch a column NFRESULTS does not have, and text that does not parse', async () => {
     const { sql } = await tailQuery({ order: '2408' }, 'OE', { last: 20 });
-    expect(checkColumns(inner(sql).replace('"ORDER_ID" =', '"ORDER_NO" ='), 'tail', catalog)).toEqual(['tail:1: NFRESULTS has no column ORDER_NO']);
+    expect(checkColumns(inner(sql).replace('"ORDER_ID" =', '"ORDER_NO" ='), 'tail', catalog)).toEqual([
+      'tail:1: NFRESULTS has no column ORDER_NO',
+    ]);
     expect(syntaxErrors({ sql: sql.replace('order by', 'order'), plsql: false })).not.toEqual([]);
   });
 });

@@ -16,21 +16,35 @@ function withLog(rows = 30): FakeDatabase {
       table: i % 2 ? 'ORDER_ITEMS' : 'ORDERS',
       order: String(2400 + (i % 5)),
       status: failed ? null : 200,
-      message: failed ? 'call failed: http://app:8080/phpcache/dropResults.php?order_no=2404&table=ORDER_ITEMS' : '200 OK',
-      error: failed ? 'ORA-29273: HTTP request failed: ORA-24247: network access denied by access control list (ACL)' : null,
+      message: failed
+        ? 'call failed: http://app:8080/phpcache/dropResults.php?order_no=2404&table=ORDER_ITEMS'
+        : '200 OK',
+      error: failed
+        ? 'ORA-29273: HTTP request failed: ORA-24247: network access denied by access control list (ACL)'
+        : null,
       at: new Date(t0 + i * 60_000),
     });
   }
   return db;
 }
 
-const ids = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id as number);
+const ids = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).id as number);
 
 /**
  * Runs `dcn tail -f` on the fake; before each poll `onPoll(n, session)` may change the log, and
  * the run is stopped (as by Ctrl-C) after poll `stopAt`.
  */
-async function follow(db: FakeDatabase, args: string[], stopAt: number, onPoll: (poll: number, session: Parameters<NonNullable<FakeDatabase['beforeExecute']>>[0]) => void) {
+async function follow(
+  db: FakeDatabase,
+  args: string[],
+  stopAt: number,
+  onPoll: (poll: number, session: Parameters<NonNullable<FakeDatabase['beforeExecute']>>[0]) => void,
+) {
   let polls = 0;
   let stop!: (s: string) => void;
   const stopped = new Promise<string>((r) => (stop = r));
@@ -51,19 +65,35 @@ describe('dcn tail', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(20);
     expect(lines[0]).toBe('2026-11-26 10:10:00.000  ORDERS         2400     200    200 OK');
-    expect(lines[19]).toMatch(/^2026-11-26 10:29:00\.000 {2}ORDER_ITEMS {4}2404 {5}- {6}call failed: .* — ORA-29273: HTTP request failed: ORA-24247/);
+    expect(lines[19]).toMatch(
+      /^2026-11-26 10:29:00\.000 {2}ORDER_ITEMS {4}2404 {5}- {6}call failed: .* — ORA-29273: HTTP request failed: ORA-24247/,
+    );
   });
 
   it('prints NDJSON with --json, and filters by table, order, time and failure', async () => {
     const db = withLog();
     const all = ids((await runCli(['tail', '--json', '-n', '100'], { env: DB_ENV, db })).stdout);
     expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    expect(ids((await runCli(['tail', '--json', '--table', 'orders'], { env: DB_ENV, db })).stdout)).toEqual([1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29]);
-    expect(ids((await runCli(['tail', '--json', '--order', '2403'], { env: DB_ENV, db })).stdout)).toEqual([4, 9, 14, 19, 24, 29]);
-    expect(ids((await runCli(['tail', '--json', '--since', '2026-11-26T10:25Z'], { env: DB_ENV, db })).stdout)).toEqual([26, 27, 28, 29, 30]);
-    const errors = (await runCli(['tail', '--json', '--errors'], { env: DB_ENV, db })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(ids((await runCli(['tail', '--json', '--table', 'orders'], { env: DB_ENV, db })).stdout)).toEqual([
+      1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29,
+    ]);
+    expect(ids((await runCli(['tail', '--json', '--order', '2403'], { env: DB_ENV, db })).stdout)).toEqual([
+      4, 9, 14, 19, 24, 29,
+    ]);
+    expect(ids((await runCli(['tail', '--json', '--since', '2026-11-26T10:25Z'], { env: DB_ENV, db })).stdout)).toEqual(
+      [26, 27, 28, 29, 30],
+    );
+    const errors = (await runCli(['tail', '--json', '--errors'], { env: DB_ENV, db })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(errors.map((e) => e.id)).toEqual([10, 20, 30]);
-    expect(errors[0]).toMatchObject({ table: 'ORDER_ITEMS', order: '2404', status: null, error: expect.stringContaining('ORA-24247') });
+    expect(errors[0]).toMatchObject({
+      table: 'ORDER_ITEMS',
+      order: '2404',
+      status: null,
+      error: expect.stringContaining('ORA-24247'),
+    });
     // every value reached the database as a bind
     const sent = db.log.filter((l) => l.name === 'tail.select');
     for (const s of sent) expect(s.sql).not.toMatch(/ORDERS'|2403|10:25/);
@@ -72,7 +102,9 @@ describe('dcn tail', () => {
   it('says to run dcn migrate when there is no nfresults, with exit 2', async () => {
     const r = await runCli(['tail'], { env: DB_ENV, db: new FakeDatabase() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/the notification log NFRESULTS does not exist in OE .*\n {2}hint: install it with `dcn migrate`/);
+    expect(r.stderr).toMatch(
+      /the notification log NFRESULTS does not exist in OE .*\n {2}hint: install it with `dcn migrate`/,
+    );
     // following from the end reads only the highest id first: the same answer, in one query
     const follow = await runCli(['tail', '-f', '-n', '0'], { env: DB_ENV, db: new FakeDatabase() });
     expect(follow.code).toBe(2);
@@ -96,8 +128,12 @@ describe('dcn tail', () => {
     const db = withLog(5);
     const r = await follow(db, ['-n', '2'], 14, (poll, session) => {
       // rows keep arriving: 3 before most polls, 1,200 at once before the 4th
-      if (poll === 4) for (let i = 0; i < 1200; i++) db.logNotification({ table: 'ORDERS', order: '1', status: 200, message: '200 OK' });
-      else if (poll < 12) for (let i = 0; i < 3; i++) db.logNotification({ table: 'ORDERS', order: String(poll), status: 200, message: '200 OK' });
+      if (poll === 4)
+        for (let i = 0; i < 1200; i++)
+          db.logNotification({ table: 'ORDERS', order: '1', status: 200, message: '200 OK' });
+      else if (poll < 12)
+        for (let i = 0; i < 3; i++)
+          db.logNotification({ table: 'ORDERS', order: String(poll), status: 200, message: '200 OK' });
       // the database connection drops during the 7th poll and the first retry
       if (poll === 7 || poll === 8) session.kill();
     });
@@ -105,7 +141,9 @@ describe('dcn tail', () => {
     // the first query (-n 2) came after 3 more rows: it printed 7 and 8; then every new row once
     expect(ids(r.stdout)).toEqual(Array.from({ length: db.nfresults.length - 6 }, (_, i) => i + 7));
     expect(r.stderr.match(/connection lost/g)).toHaveLength(1);
-    expect(r.stderr).toMatch(/connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected; going on after id \d+/);
+    expect(r.stderr).toMatch(
+      /connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected; going on after id \d+/,
+    );
     // one query per poll, on the key, never more than a batch of rows
     const queries = db.log.filter((l) => l.name === 'tail.select');
     for (const q of queries.slice(1)) {
@@ -123,20 +161,29 @@ function withKeys(): FakeDatabase {
   db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: 200, message: '200 OK', at: at(0) }); // 5
   db.logNotification({ table: 'EMPLOYEES', keys: 'key=8', status: 200, message: '200 OK', at: at(1) }); // 6
   db.logNotification({ table: 'JOB_HISTORY', keys: 'key=101&key=A%20B', status: 200, message: '200 OK', at: at(2) }); // 7
-  db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: 500, message: '500 Internal Server Error', at: at(3) }); // 8
+  db.logNotification({
+    table: 'EMPLOYEES',
+    keys: 'key=7',
+    status: 500,
+    message: '500 Internal Server Error',
+    at: at(3),
+  }); // 8
   db.logNotification({ table: 'EMPLOYEES', status: 200, message: '200 OK', at: at(4) }); // 9: table level
   db.logNotification({ table: 'ORDERS', event: 'error', message: 'callback error', at: at(5) }); // 10: no status, no error text
   return db;
 }
 
 describe('dcn tail: keys, status and a time window', () => {
-  it('shows the key of a routed table\'s call, in the text and in --json', async () => {
+  it("shows the key of a routed table's call, in the text and in --json", async () => {
     const db = withKeys();
     const text = (await runCli(['tail', '-n', '6'], { env: DB_ENV, db })).stdout.trim().split('\n');
     expect(text[0]).toBe('2026-11-26 11:00:00.000  EMPLOYEES      key=7    200    200 OK');
     expect(text[2]).toMatch(/ JOB_HISTORY {4}key=101&key=A%20B 200 {4}200 OK$/);
     expect(text[4]).toMatch(/ EMPLOYEES {6}- {8}200 {4}200 OK$/);
-    const json = (await runCli(['tail', '-n', '6', '--json'], { env: DB_ENV, db })).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await runCli(['tail', '-n', '6', '--json'], { env: DB_ENV, db })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json.map((r) => r.keyValues)).toEqual(['key=7', 'key=8', 'key=101&key=A%20B', 'key=7', null, null]);
   });
 
@@ -144,24 +191,38 @@ describe('dcn tail: keys, status and a time window', () => {
     const db = new FakeDatabase();
     db.objects.set('TABLE NFRESULTS', { type: 'TABLE', name: 'NFRESULTS', owner: 'OE', status: 'VALID' });
     db.addedColumns.set('NFRESULTS', new Set(['KEY_VALUES']));
-    db.logNotification({ table: 'ORDERS', operation: 'batch', keys: 'order_no=2408\norder_no=2409\norder_no=2410', status: 200, message: '200 OK', at: new Date('2026-11-26T11:00:00Z') });
+    db.logNotification({
+      table: 'ORDERS',
+      operation: 'batch',
+      keys: 'order_no=2408\norder_no=2409\norder_no=2410',
+      status: 200,
+      message: '200 OK',
+      at: new Date('2026-11-26T11:00:00Z'),
+    });
     const text = (await runCli(['tail', '-n', '1'], { env: DB_ENV, db })).stdout;
-    expect(text).toBe('2026-11-26 11:00:00.000  ORDERS         3 entries: order_no=2408 order_no=2409 order_no=2410 200    200 OK\n');
+    expect(text).toBe(
+      '2026-11-26 11:00:00.000  ORDERS         3 entries: order_no=2408 order_no=2409 order_no=2410 200    200 OK\n',
+    );
     const json = JSON.parse((await runCli(['tail', '-n', '1', '--json'], { env: DB_ENV, db })).stdout);
     expect(json.keyValues).toBe('order_no=2408\norder_no=2409\norder_no=2410');
   });
 
-  it('--key picks a key\'s calls, a composite key given column by column, as the callback escapes it; the value is bound', async () => {
+  it("--key picks a key's calls, a composite key given column by column, as the callback escapes it; the value is bound", async () => {
     const db = withKeys();
     expect(ids((await runCli(['tail', '--json', '--key', '7'], { env: DB_ENV, db })).stdout)).toEqual([5, 8]);
-    expect(ids((await runCli(['tail', '--json', '--key', '101', '--key', 'A B'], { env: DB_ENV, db })).stdout)).toEqual([7]);
-    expect(ids((await runCli(['tail', '--json', '--key', '7', '--status', 'failed'], { env: DB_ENV, db })).stdout)).toEqual([8]);
+    expect(ids((await runCli(['tail', '--json', '--key', '101', '--key', 'A B'], { env: DB_ENV, db })).stdout)).toEqual(
+      [7],
+    );
+    expect(
+      ids((await runCli(['tail', '--json', '--key', '7', '--status', 'failed'], { env: DB_ENV, db })).stdout),
+    ).toEqual([8]);
     for (const q of db.log.filter((l) => l.name === 'tail.select')) expect(q.sql).not.toMatch(/key=|'7'|101/);
   });
 
   it('--status ok and --status failed split the rows between them; any (the default) and --errors as before', async () => {
     const db = withKeys();
-    const of = async (...args: string[]) => ids((await runCli(['tail', '--json', '-n', '100', ...args], { env: DB_ENV, db })).stdout);
+    const of = async (...args: string[]) =>
+      ids((await runCli(['tail', '--json', '-n', '100', ...args], { env: DB_ENV, db })).stdout);
     const all = await of();
     const ok = await of('--status', 'ok');
     const failed = await of('--status', 'failed');
@@ -173,13 +234,30 @@ describe('dcn tail: keys, status and a time window', () => {
 
   it('--until ends the window, --since starts it', async () => {
     const db = withKeys();
-    expect(ids((await runCli(['tail', '--json', '--since', '2026-11-26T11:01Z', '--until', '2026-11-26T11:03Z'], { env: DB_ENV, db })).stdout)).toEqual([6, 7]);
-    expect(ids((await runCli(['tail', '--json', '--until', '2026-11-26T10:02Z'], { env: DB_ENV, db })).stdout)).toEqual([1, 2]);
+    expect(
+      ids(
+        (
+          await runCli(['tail', '--json', '--since', '2026-11-26T11:01Z', '--until', '2026-11-26T11:03Z'], {
+            env: DB_ENV,
+            db,
+          })
+        ).stdout,
+      ),
+    ).toEqual([6, 7]);
+    expect(ids((await runCli(['tail', '--json', '--until', '2026-11-26T10:02Z'], { env: DB_ENV, db })).stdout)).toEqual(
+      [1, 2],
+    );
   });
 
   it.each([
-    [['--until', '2026-11-26T11:00Z', '-f'], /--until ends the rows to print, and -f prints new rows as they come: not both/],
-    [['--since', '2026-11-26T11:00Z', '--until', '2026-11-26T10:00Z'], /--since 2026-11-26T11:00Z is not before --until 2026-11-26T10:00Z/],
+    [
+      ['--until', '2026-11-26T11:00Z', '-f'],
+      /--until ends the rows to print, and -f prints new rows as they come: not both/,
+    ],
+    [
+      ['--since', '2026-11-26T11:00Z', '--until', '2026-11-26T10:00Z'],
+      /--since 2026-11-26T11:00Z is not before --until 2026-11-26T10:00Z/,
+    ],
     [['--until', 'later'], /--until later: neither a duration nor a date/],
     [['--status', 'good'], /argument 'good' is invalid/],
     [['--errors', '--status', 'ok'], /--errors and --status ok ask for opposite rows/],
@@ -196,14 +274,22 @@ describe('dcn tail: keys, status and a time window', () => {
     db.addedColumns.delete('NFRESULTS');
     const r = await runCli(['tail', '--json'], { env: DB_ENV, db });
     expect(r.code).toBe(0);
-    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).keyValues)).toEqual([null, null, null]);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).keyValues),
+    ).toEqual([null, null, null]);
     const k = await runCli(['tail', '--key', '7'], { env: DB_ENV, db });
     expect(k.code).toBe(2);
-    expect(k.stderr).toMatch(/has no KEY_VALUES column: its calls carry no keys to filter by\n {2}hint: apply migration V8/);
+    expect(k.stderr).toMatch(
+      /has no KEY_VALUES column: its calls carry no keys to filter by\n {2}hint: apply migration V8/,
+    );
   });
 });
 
-const LOST = 'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
+const LOST =
+  'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
 
 describe('dcn tail: connections that go, and logins that are refused', () => {
   it('a connection lost in the first query is said as a lost connection (exit 6), not as a bug in dcn', async () => {
@@ -218,7 +304,9 @@ describe('dcn tail: connections that go, and logins that are refused', () => {
       };
       const r = await runCli(args, { env: DB_ENV, db });
       expect(r.code, args.join(' ')).toBe(6);
-      expect(r.stderr).toMatch(/dcn: error: reading the notification log: the connection was lost \(NJS-500: connection to Oracle Database was closed or broken\)\n {2}hint: check the database and the network/);
+      expect(r.stderr).toMatch(
+        /dcn: error: reading the notification log: the connection was lost \(NJS-500: connection to Oracle Database was closed or broken\)\n {2}hint: check the database and the network/,
+      );
       expect(r.stderr).not.toMatch(/bug in dcn|at .*\.ts:\d+/);
     }
   });
@@ -226,20 +314,34 @@ describe('dcn tail: connections that go, and logins that are refused', () => {
   it('tail -f stops at the first refused login when it reconnects (exit 6), saying why, instead of locking the account', async () => {
     const db = withLog(3);
     let connects = 0;
-    const refuse = () => (++connects > 1 ? Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), { code: 'ORA-01017', errorNum: 1017 }) : undefined);
+    const refuse = () =>
+      ++connects > 1
+        ? Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), {
+            code: 'ORA-01017',
+            errorNum: 1017,
+          })
+        : undefined;
     db.beforeExecute = (session, _sql, name) => {
       if (name === 'tail.select' && db.log.filter((l) => l.name === 'tail.select').length === 3) session.kill();
     };
     const r = await runCli(['tail', '-f', '--interval', '0.1'], { env: DB_ENV, db, refuse });
     expect(r.code).toBe(6);
     expect(connects).toBe(2);
-    expect(r.stderr).toMatch(/dcn: error: tail -f stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)/);
+    expect(r.stderr).toMatch(
+      /dcn: error: tail -f stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)/,
+    );
   });
 
   it('tail -f waits out a database that is starting, and goes on', async () => {
     const db = withLog(3);
     let connects = 0;
-    const refuse = () => (++connects === 2 ? Object.assign(new Error('ORA-01033: ORACLE initialization or shutdown in progress'), { code: 'ORA-01033', errorNum: 1033 }) : undefined);
+    const refuse = () =>
+      ++connects === 2
+        ? Object.assign(new Error('ORA-01033: ORACLE initialization or shutdown in progress'), {
+            code: 'ORA-01033',
+            errorNum: 1033,
+          })
+        : undefined;
     let stop!: (s: string) => void;
     db.beforeExecute = (session, _sql, name) => {
       if (name !== 'tail.select') return;
@@ -247,10 +349,17 @@ describe('dcn tail: connections that go, and logins that are refused', () => {
       if (polls === 3) session.kill();
       if (polls === 5) stop('SIGINT');
     };
-    const r = await runCli(['tail', '-f', '--interval', '0.1'], { env: DB_ENV, db, refuse, stop: new Promise((resolve) => (stop = resolve)) });
+    const r = await runCli(['tail', '-f', '--interval', '0.1'], {
+      env: DB_ENV,
+      db,
+      refuse,
+      stop: new Promise((resolve) => (stop = resolve)),
+    });
     expect(r.code).toBe(0);
     expect(connects).toBe(3);
-    expect(r.stderr).toMatch(/connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected/);
+    expect(r.stderr).toMatch(
+      /connection lost \(NJS-500: connection to Oracle Database was closed or broken\); reconnecting…\ndcn tail: reconnected/,
+    );
   }, 10_000);
 });
 
@@ -277,7 +386,8 @@ describe('dcn tail -f misses nothing', () => {
         db.logNotification({ id: 5, table: 'ORDERS', order: '5', status: 200, message: '200 OK' });
         db.logNotification({ id: 7, table: 'ORDER_ITEMS', order: '7', status: 200, message: '200 OK' });
       }
-      if (poll === 4) db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 500, message: '500 Internal Server Error' });
+      if (poll === 4)
+        db.logNotification({ id: 6, table: 'ORDERS', order: '6', status: 500, message: '500 Internal Server Error' });
     });
     expect(ids(r.stdout)).toEqual([5, 6]);
   });
@@ -287,8 +397,25 @@ describe('the filters of a followed tail', () => {
   it('choose the same rows as the SQL filters of tail -n', async () => {
     const db = withLog(30);
     const since = new Date('2026-11-26T10:25:00Z');
-    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2403' }, { since }, { errorsOnly: true }, { table: 'ORDER_ITEMS', order: '2404', since: new Date('2026-11-26T10:05:00Z'), errorsOnly: true }, { okOnly: true }, { until: since }, { since: new Date('2026-11-26T10:03:00Z'), until: since, okOnly: true }, { keyValues: 'key=7' }];
-    db.logNotification({ table: 'EMPLOYEES', keys: 'key=7', status: 200, message: '200 OK', at: new Date('2026-11-26T10:40:00Z') });
+    const combos: TailFilters[] = [
+      {},
+      { table: 'ORDERS' },
+      { order: '2403' },
+      { since },
+      { errorsOnly: true },
+      { table: 'ORDER_ITEMS', order: '2404', since: new Date('2026-11-26T10:05:00Z'), errorsOnly: true },
+      { okOnly: true },
+      { until: since },
+      { since: new Date('2026-11-26T10:03:00Z'), until: since, okOnly: true },
+      { keyValues: 'key=7' },
+    ];
+    db.logNotification({
+      table: 'EMPLOYEES',
+      keys: 'key=7',
+      status: 200,
+      message: '200 OK',
+      at: new Date('2026-11-26T10:40:00Z'),
+    });
     for (const filters of combos) {
       const tail = new Tail({ connect: async () => db.connect('OE'), schema: 'OE', filters });
       const bySql = (await tail.last(100)).map((r) => r.id);
@@ -308,7 +435,15 @@ describe('the filters of a followed tail', () => {
 describe('tail queries', () => {
   it('parse under the PL/SQL grammar with every filter combination', async () => {
     const since = new Date('2026-11-26T10:00:00Z');
-    const combos: TailFilters[] = [{}, { table: 'ORDERS' }, { order: '2408' }, { since }, { errorsOnly: true }, { table: 'ORDERS', order: '2408', since, errorsOnly: true }, { keyValues: 'key=7', until: since, okOnly: true }];
+    const combos: TailFilters[] = [
+      {},
+      { table: 'ORDERS' },
+      { order: '2408' },
+      { since },
+      { errorsOnly: true },
+      { table: 'ORDERS', order: '2408', since, errorsOnly: true },
+      { keyValues: 'key=7', until: since, okOnly: true },
+    ];
     for (const filters of combos) {
       for (const window of [{ last: 20 }, { afterId: 41, limit: 500 }, { afterId: 41, limit: 500, again: [38, 40] }]) {
         const q = await tailQuery(filters, 'OE', window);

@@ -11,7 +11,14 @@ const UPDATE = 4; // CQN_OPCODE_UPDATE
 function database(): FakeDatabase {
   const db = new FakeDatabase();
   db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', { type: 'TABLE', name: 'ORDERS', owner: 'OE', status: 'VALID', columns: ['ORDER_ID'], primaryKey: ['ORDER_ID'] });
+  db.objects.set('TABLE ORDERS', {
+    type: 'TABLE',
+    name: 'ORDERS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID'],
+    primaryKey: ['ORDER_ID'],
+  });
   db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
   return db;
 }
@@ -30,7 +37,11 @@ describe('dcn watch (the command)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'));
     const cache = new ResultCache({ dir });
     let stop!: (s: string) => void;
-    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', dir], { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) });
+    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', dir], {
+      env: DB_ENV,
+      db,
+      stop: new Promise((r) => (stop = r)),
+    });
     await until(() => db.subscriptions.size === 1);
     await new Promise((r) => setTimeout(r, 20)); // the drop at start
     await cache.call('getOrderFields', () => 'stale', 2408);
@@ -41,8 +52,12 @@ describe('dcn watch (the command)', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^\S+Z subscribed: subscription 9001$/);
-    expect(lines[1]).toMatch(/^\S+Z dropped every getOrderFields\(\) result: at start: changes made before this watch subscribed were not seen$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^\S+Z OE\.ORDERS update order 2408: dropped getOrderFields\(2408\)$/));
+    expect(lines[1]).toMatch(
+      /^\S+Z dropped every getOrderFields\(\) result: at start: changes made before this watch subscribed were not seen$/,
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^\S+Z OE\.ORDERS update order 2408: dropped getOrderFields\(2408\)$/),
+    );
     expect(lines.at(-1)).toMatch(/ stopped$/);
     expect(r.stderr).toMatch(/dcn watch: stopped \(SIGTERM\) after 1 notification\(s\)\./);
     expect(db.subscriptions.size).toBe(0);
@@ -51,10 +66,16 @@ describe('dcn watch (the command)', () => {
   it('prints NDJSON with --json, and a closing summary line', async () => {
     const db = database();
     let stop!: (s: string) => void;
-    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-')), '--json'], { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) });
+    const running = runCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-')), '--json'],
+      { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) },
+    );
     await until(() => db.subscriptions.size === 1);
     stop('SIGINT');
-    const docs = (await running).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const docs = (await running).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(docs[0]).toMatchObject({ action: 'subscribed' });
     expect(docs.at(-1)).toEqual({ ok: true, stoppedBy: 'SIGINT', notifications: 0, drops: 1, reconnects: 0 });
   });
@@ -63,12 +84,21 @@ describe('dcn watch (the command)', () => {
     const cases: [string[], RegExp][] = [
       [[], /no table given/],
       [['--table', 'ORDERS;x'], /table 'ORDERS;x'/],
-      [['--table', 'HR.EMPLOYEES'], /no cached function for EMPLOYEES: its changes would drop nothing\n {2}hint: map it: --map EMPLOYEES=function/],
+      [
+        ['--table', 'HR.EMPLOYEES'],
+        /no cached function for EMPLOYEES: its changes would drop nothing\n {2}hint: map it: --map EMPLOYEES=function/,
+      ],
       [['--table', 'ORDERS', '--timeout', '5'], /--timeout 5 is not a number of seconds from 30 to 86400/],
-      [['--table', 'ORDERS', '--timeout', '60', '--check-interval', '40'], /--check-interval 40 is more than half of --timeout 60/],
+      [
+        ['--table', 'ORDERS', '--timeout', '60', '--check-interval', '40'],
+        /--check-interval 40 is more than half of --timeout 60/,
+      ],
     ];
     for (const [args, message] of cases) {
-      const r = await runCli(['watch', ...args, '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database() });
+      const r = await runCli(['watch', ...args, '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], {
+        env: DB_ENV,
+        db: database(),
+      });
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.driverLoads()).toBe(0);
@@ -78,28 +108,54 @@ describe('dcn watch (the command)', () => {
   it('says clearly when the database or driver cannot do it (exit 6), and when the grant is missing (exit 1)', async () => {
     const old = database();
     old.version = { major: 19, minor: 3 };
-    const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: old });
+    const r = await runCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))],
+      { env: DB_ENV, db: old },
+    );
     expect(r.code).toBe(6);
-    expect(r.stderr).toMatch(/Oracle 19\.3 cannot send notifications down a client's connection: client-initiated subscriptions need 19\.4 or later\n {2}hint: use the HTTP callback/);
+    expect(r.stderr).toMatch(
+      /Oracle 19\.3 cannot send notifications down a client's connection: client-initiated subscriptions need 19\.4 or later\n {2}hint: use the HTTP callback/,
+    );
     const ungranted = database();
     ungranted.grants.clear();
-    const g = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: ungranted });
+    const g = await runCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))],
+      { env: DB_ENV, db: ungranted },
+    );
     expect(g.code).toBe(1);
     expect(g.stderr).toMatch(/lacks CHANGE NOTIFICATION/);
   });
 
   it('stops at once on a refused login (exit 6), after that one login, and says why it does not retry', async () => {
-    const refuse = () => Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), { code: 'ORA-01017', errorNum: 1017 });
-    const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
+    const refuse = () =>
+      Object.assign(new Error('ORA-01017: invalid credential or not authorized; logon denied'), {
+        code: 'ORA-01017',
+        errorNum: 1017,
+      });
+    const r = await runCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))],
+      { env: DB_ENV, db: database(), refuse },
+    );
     expect(r.code).toBe(6);
     expect(r.driver.connects).toHaveLength(1);
-    expect(r.stderr).toMatch(/dcn: error: the watch stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)\n {2}hint: check DCN_USER and DCN_PASSWORD/);
+    expect(r.stderr).toMatch(
+      /dcn: error: the watch stopped instead of retrying \(a refused login is never tried again: each one counts towards locking the account \(FAILED_LOGIN_ATTEMPTS\)\): cannot connect as oe@db:1521\/FREEPDB1 \(app profile\): invalid user name or password \(ORA-01017\)\n {2}hint: check DCN_USER and DCN_PASSWORD/,
+    );
     expect(r.stderr).not.toMatch(/bug in dcn/);
   });
 
   it('at start, a database it cannot reach ends it with exit 6 after one try: a supervisor restarts it', async () => {
-    const refuse = () => Object.assign(new Error('NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED'), { code: 'NJS-503' });
-    const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
+    const refuse = () =>
+      Object.assign(
+        new Error(
+          'NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED',
+        ),
+        { code: 'NJS-503' },
+      );
+    const r = await runCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))],
+      { env: DB_ENV, db: database(), refuse },
+    );
     expect(r.code).toBe(6);
     expect(r.driver.connects).toHaveLength(1);
     expect(r.stderr).toMatch(/it had not started yet.*NJS-503/);
@@ -107,11 +163,23 @@ describe('dcn watch (the command)', () => {
 
   it('a malformed connect string or a port out of range is bad input: exit 2, no retry', async () => {
     const errors = [
-      () => Object.assign(new Error('NJS-515: error in Easy Connect connection string: input string not in easy connect format: db:1521/X('), { code: 'NJS-515' }),
-      () => Object.assign(new RangeError('Port should be >= 0 and < 65536. Received type number (99999).'), { code: 'ERR_SOCKET_BAD_PORT' }),
+      () =>
+        Object.assign(
+          new Error(
+            'NJS-515: error in Easy Connect connection string: input string not in easy connect format: db:1521/X(',
+          ),
+          { code: 'NJS-515' },
+        ),
+      () =>
+        Object.assign(new RangeError('Port should be >= 0 and < 65536. Received type number (99999).'), {
+          code: 'ERR_SOCKET_BAD_PORT',
+        }),
     ];
     for (const refuse of errors) {
-      const r = await runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db: database(), refuse });
+      const r = await runCli(
+        ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))],
+        { env: DB_ENV, db: database(), refuse },
+      );
       expect(r.code).toBe(2);
       expect(r.driver.connects).toHaveLength(1);
       expect(r.stderr).toMatch(/hint: .*`--connect … \(or DCN_CONNECT\)`/);
@@ -121,7 +189,10 @@ describe('dcn watch (the command)', () => {
   it('connects with TCP keepalives', async () => {
     const db = database();
     let stop!: (s: string) => void;
-    const running = runCli(['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))], { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) });
+    const running = runCli(
+      ['watch', '--table', 'ORDERS', '--cache-dir', mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'))],
+      { env: DB_ENV, db, stop: new Promise((r) => (stop = r)) },
+    );
     await until(() => db.subscriptions.size === 1);
     stop('SIGTERM');
     expect((await running).driver.connects.map((c) => c.expireTimeMinutes)).toEqual([1]);
@@ -164,7 +235,10 @@ describe('dcn watch as a process', () => {
     });
     const dir = mkdtempSync(join(tmpdir(), 'dcn-watch-cli-'));
     const { spawn } = await import('node:child_process');
-    const proc = spawn(process.execPath, [child, 'watch', '--table', 'ORDERS', '--cache-dir', dir], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...DB_ENV } });
+    const proc = spawn(process.execPath, [child, 'watch', '--table', 'ORDERS', '--cache-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...DB_ENV },
+    });
     try {
       let stderr = '';
       proc.stderr!.on('data', (c: Buffer) => (stderr += c));
@@ -180,7 +254,9 @@ describe('dcn watch as a process', () => {
         await until(async () => !(await cache.has('getOrderFields', 2408)) || proc.exitCode !== null);
       }
       expect(proc.exitCode).toBeNull();
-      expect(stderr).toMatch(/dcn watch: warning: cannot write to stdout \(EPIPE\): event lines are dropped from now on; it goes on watching and dropping/);
+      expect(stderr).toMatch(
+        /dcn watch: warning: cannot write to stdout \(EPIPE\): event lines are dropped from now on; it goes on watching and dropping/,
+      );
       // and it still drops what a change names
       await cache.call('getOrderFields', () => 'stale', 2408);
       proc.send('change');

@@ -18,19 +18,37 @@ const DROP = 32;
 function database(): FakeDatabase {
   const db = new FakeDatabase();
   db.grants.add('OE CHANGE NOTIFICATION');
-  const table = (owner: string, name: string, columns: string[], primaryKey: string[], rows: Record<string, unknown>[]) => {
+  const table = (
+    owner: string,
+    name: string,
+    columns: string[],
+    primaryKey: string[],
+    rows: Record<string, unknown>[],
+  ) => {
     db.objects.set(`TABLE ${name}`, { type: 'TABLE', name, owner, status: 'VALID', columns, primaryKey });
     db.tableRows.set(`${owner}.${name}`, rows);
   };
-  table('OE', 'ORDERS', ['ORDER_ID', 'ORDER_TOTAL'], ['ORDER_ID'], [
-    { ROWID: 'AAAR1', ORDER_ID: 2408 },
-    { ROWID: 'AAAR2', ORDER_ID: 2409 },
-  ]);
-  table('OE', 'ORDER_ITEMS', ['ORDER_ID', 'LINE_ITEM_ID'], ['ORDER_ID', 'LINE_ITEM_ID'], [
-    { ROWID: 'AAAI1', ORDER_ID: 2408, LINE_ITEM_ID: 1 },
-    { ROWID: 'AAAI2', ORDER_ID: 2408, LINE_ITEM_ID: 2 },
-    { ROWID: 'AAAI3', ORDER_ID: 2409, LINE_ITEM_ID: 1 },
-  ]);
+  table(
+    'OE',
+    'ORDERS',
+    ['ORDER_ID', 'ORDER_TOTAL'],
+    ['ORDER_ID'],
+    [
+      { ROWID: 'AAAR1', ORDER_ID: 2408 },
+      { ROWID: 'AAAR2', ORDER_ID: 2409 },
+    ],
+  );
+  table(
+    'OE',
+    'ORDER_ITEMS',
+    ['ORDER_ID', 'LINE_ITEM_ID'],
+    ['ORDER_ID', 'LINE_ITEM_ID'],
+    [
+      { ROWID: 'AAAI1', ORDER_ID: 2408, LINE_ITEM_ID: 1 },
+      { ROWID: 'AAAI2', ORDER_ID: 2408, LINE_ITEM_ID: 2 },
+      { ROWID: 'AAAI3', ORDER_ID: 2409, LINE_ITEM_ID: 1 },
+    ],
+  );
   table('HR', 'EMPLOYEES', ['EMPLOYEE_ID', 'EMAIL'], ['EMPLOYEE_ID'], [{ ROWID: 'AAAE7', EMPLOYEE_ID: 7 }]);
   return db;
 }
@@ -78,8 +96,13 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
     const cache = await seeded();
     await cache.call('getOrderFields', () => 'cached before the watch', 2408);
     const w = start(db, cache);
-    await until('subscribed', () => subscribed(w.events) && w.events.filter((e) => e.action === 'dropped-all').length === 3);
-    expect([...db.subscriptions.values()].map((s) => [s.name, [...s.tables]])).toEqual([['dcn-watch-test-1', ['OE.ORDERS', 'OE.ORDER_ITEMS', 'HR.EMPLOYEES']]]);
+    await until(
+      'subscribed',
+      () => subscribed(w.events) && w.events.filter((e) => e.action === 'dropped-all').length === 3,
+    );
+    expect([...db.subscriptions.values()].map((s) => [s.name, [...s.tables]])).toEqual([
+      ['dcn-watch-test-1', ['OE.ORDERS', 'OE.ORDER_ITEMS', 'HR.EMPLOYEES']],
+    ]);
     expect(await cache.has('getOrderFields', 2408)).toBe(false);
     expect(w.events.filter((e) => e.action === 'dropped-all').map((e) => [e.function, e.reason])).toEqual([
       ['getOrderFields', expect.stringMatching(/^at start/)],
@@ -100,12 +123,17 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
     for (const n of [2408, 2409]) await cache.call('getOrderFields', () => `order ${n}`, n);
     for (const n of [2408, 2409]) await cache.call('getOrderItems', () => `items ${n}`, n);
     const before = db.log.filter((l) => l.name === 'watch.keys').length;
-    db.change('OE.ORDER_ITEMS', INSERT, [{ operation: INSERT, rowid: 'AAAI1' }, { operation: INSERT, rowid: 'AAAI2' }]);
+    db.change('OE.ORDER_ITEMS', INSERT, [
+      { operation: INSERT, rowid: 'AAAI1' },
+      { operation: INSERT, rowid: 'AAAI2' },
+    ]);
     await until('the drop', async () => !(await cache.has('getOrderItems', 2408)));
     expect(await cache.has('getOrderItems', 2409)).toBe(true);
     expect(await cache.has('getOrderFields', 2408)).toBe(true);
     expect(db.log.filter((l) => l.name === 'watch.keys').length - before).toBe(1);
-    expect(w.events.filter((e) => e.action === 'dropped')).toEqual([expect.objectContaining({ table: 'OE.ORDER_ITEMS', operation: 'insert', function: 'getOrderItems', order: 2408 })]);
+    expect(w.events.filter((e) => e.action === 'dropped')).toEqual([
+      expect.objectContaining({ table: 'OE.ORDER_ITEMS', operation: 'insert', function: 'getOrderItems', order: 2408 }),
+    ]);
     await w.stop();
   });
 
@@ -121,12 +149,20 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
       const db = database();
       const cache = await seeded();
       const w = start(db, cache);
-      await until('subscribed', () => subscribed(w.events) && w.events.filter((e) => e.action === 'dropped-all').length === 3);
+      await until(
+        'subscribed',
+        () => subscribed(w.events) && w.events.filter((e) => e.action === 'dropped-all').length === 3,
+      );
       const fn = table === 'OE.ORDERS' ? 'getOrderFields' : 'getOrderItems';
       await cache.call(fn, () => 'stale', 2409);
       db.change(table, operation, rows);
       await until(`the drop for ${reason}`, async () => !(await cache.has(fn, 2409)));
-      expect(w.events.at(-1)).toMatchObject({ action: 'dropped-all', table, function: fn, reason: expect.stringMatching(reason) });
+      expect(w.events.at(-1)).toMatchObject({
+        action: 'dropped-all',
+        table,
+        function: fn,
+        reason: expect.stringMatching(reason),
+      });
       await w.stop();
     }
   });
@@ -154,7 +190,11 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
     await until('the drop', () => w.events.some((e) => e.action === 'dropped'));
     expect(await cache.has('getEmployee', 7)).toBe(false);
     expect(await cache.has('getEmployee', '7')).toBe(false);
-    expect(w.events.find((e) => e.action === 'dropped')).toMatchObject({ table: 'HR.EMPLOYEES', keys: ['7'], function: 'getEmployee' });
+    expect(w.events.find((e) => e.action === 'dropped')).toMatchObject({
+      table: 'HR.EMPLOYEES',
+      keys: ['7'],
+      function: 'getEmployee',
+    });
     await w.stop();
   });
 
@@ -171,7 +211,12 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
     await until('the drop after reconnecting', async () => !(await cache.has('getOrderFields', 2408)));
     const lost = w.events.findIndex((e) => e.action === 'lost');
     expect(lost).toBeGreaterThan(0);
-    expect(w.events.slice(lost).filter((e) => e.action === 'dropped-all').map((e) => e.reason)).toContain('after a lost connection: changes made meanwhile were not delivered');
+    expect(
+      w.events
+        .slice(lost)
+        .filter((e) => e.action === 'dropped-all')
+        .map((e) => e.reason),
+    ).toContain('after a lost connection: changes made meanwhile were not delivered');
     expect((await w.stop()).reconnects).toBe(1);
   });
 
@@ -216,18 +261,31 @@ describe('dcn watch (the engine, on a fake of node-oracledb subscribe())', () =>
   });
 
   it('gives up at once, without retrying, on what no reconnect cures', async () => {
-    const run = async (db: FakeDatabase, options: Partial<WatchOptions> = {}) => start(db, await seeded(), options).done.then(() => undefined, (e: Error & { code?: string }) => e);
+    const run = async (db: FakeDatabase, options: Partial<WatchOptions> = {}) =>
+      start(db, await seeded(), options).done.then(
+        () => undefined,
+        (e: Error & { code?: string }) => e,
+      );
     const old = database();
     old.version = { major: 19, minor: 3 };
-    expect(await run(old)).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Oracle 19\.3 .* need 19\.4 or later/) });
+    expect(await run(old)).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/Oracle 19\.3 .* need 19\.4 or later/),
+    });
     const thick = database();
     thick.thin = false;
     expect(await run(thick)).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/Thin mode/) });
     const ungranted = database();
     ungranted.grants.clear();
-    expect(await run(ungranted)).toMatchObject({ code: 'privilege_missing', message: expect.stringMatching(/lacks CHANGE NOTIFICATION/) });
+    expect(await run(ungranted)).toMatchObject({
+      code: 'privilege_missing',
+      message: expect.stringMatching(/lacks CHANGE NOTIFICATION/),
+    });
     const unmapped = database();
-    expect(await run(unmapped, { functions: { ORDERS: 'getOrderFields' } })).toMatchObject({ code: 'usage', message: expect.stringMatching(/no cached function for OE\.ORDER_ITEMS/) });
+    expect(await run(unmapped, { functions: { ORDERS: 'getOrderFields' } })).toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/no cached function for OE\.ORDER_ITEMS/),
+    });
     expect(unmapped.subscriptions.size).toBe(0);
   });
 });
@@ -247,7 +305,11 @@ describe('dcn watch --bus', () => {
     db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR1' }]);
     db.change('HR.EMPLOYEES', UPDATE, [{ operation: UPDATE, rowid: 'AAAE7' }]);
     await until('both published', () => published.length === 3);
-    expect(published).toEqual([['getOrderFields', 2408], ['getEmployee', '7'], ['getEmployee', 7]]);
+    expect(published).toEqual([
+      ['getOrderFields', 2408],
+      ['getEmployee', '7'],
+      ['getEmployee', 7],
+    ]);
     await w.stop();
   });
 });
@@ -259,8 +321,10 @@ function driverError(message: string): Error & { code: string; errorNum?: number
   return Object.assign(new Error(message), { code, ...(ora ? { errorNum: Number(ora[1]) } : {}) });
 }
 const WRONG_PASSWORD = 'ORA-01017: invalid credential or not authorized; logon denied';
-const LOST = 'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
-const REFUSED = 'NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED';
+const LOST =
+  'NJS-500: connection to Oracle Database was closed or broken\nORA-03113: end-of-file on communication channel';
+const REFUSED =
+  'NJS-503: connection to host db port 1521 could not be established. (CONNECTION_ID=x)\nconnect ECONNREFUSED';
 
 /** connect() for start(): fails with each of `failures` in turn (after the first connect when `after` says so), then connects. */
 function flakyConnect(db: FakeDatabase, failures: string[], options: { afterFirst?: boolean } = {}) {
@@ -284,7 +348,10 @@ describe('dcn watch never retries what a retry cannot cure', () => {
   ])('at start, %s ends the watch after one try (%s)', async (failure, code, why) => {
     const db = database();
     const { connect, calls } = flakyConnect(db, [failure, failure, failure]);
-    const err = await start(db, await seeded(), { connect }).done.then(() => undefined, (e: unknown) => e);
+    const err = await start(db, await seeded(), { connect }).done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code, exitCode: 6, message: expect.stringMatching(why) });
     expect(calls).toHaveLength(1);
     expect(db.subscriptions.size).toBe(0);
@@ -293,8 +360,15 @@ describe('dcn watch never retries what a retry cannot cure', () => {
   it('at start, a connection lost during the first query is a lost connection (exit 6), not an unexplained error', async () => {
     const db = database();
     db.failOn(/CURRENT_SCHEMA/i, LOST, 1);
-    const err = await start(db, await seeded()).done.then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'connection_failed', exitCode: 6, message: expect.stringMatching(/the connection was lost \(NJS-500/) });
+    const err = await start(db, await seeded()).done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: 'connection_failed',
+      exitCode: 6,
+      message: expect.stringMatching(/the connection was lost \(NJS-500/),
+    });
   });
 
   it('once subscribed, a wrong password on reconnect stops the watch after that one login, saying why', async () => {
@@ -303,14 +377,29 @@ describe('dcn watch never retries what a retry cannot cure', () => {
     const w = start(db, await seeded(), { connect });
     await until('subscribed', () => subscribed(w.events));
     for (const s of db.sessions) s.kill();
-    const err = await w.done.then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'login_denied', exitCode: 6, message: expect.stringMatching(/^the watch stopped instead of retrying \(a refused login is never tried again.*\): connecting: ORA-01017/) });
+    const err = await w.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: 'login_denied',
+      exitCode: 6,
+      message: expect.stringMatching(
+        /^the watch stopped instead of retrying \(a refused login is never tried again.*\): connecting: ORA-01017/,
+      ),
+    });
     expect(calls).toHaveLength(2); // the first connect, and one refused login
   });
 
   it('once subscribed, network errors and a database that is starting are retried with backoff, and the watch comes back', async () => {
     const db = database();
-    const failures = [REFUSED, 'ORA-01033: ORACLE initialization or shutdown in progress', 'ORA-01034: ORACLE not available', 'NJS-518: cannot connect to Oracle Database. Service "FREEPDB1" is not registered with the listener', 'ORA-12528: TNS:listener: all appropriate instances are blocking new connections'];
+    const failures = [
+      REFUSED,
+      'ORA-01033: ORACLE initialization or shutdown in progress',
+      'ORA-01034: ORACLE not available',
+      'NJS-518: cannot connect to Oracle Database. Service "FREEPDB1" is not registered with the listener',
+      'ORA-12528: TNS:listener: all appropriate instances are blocking new connections',
+    ];
     const { connect, calls } = flakyConnect(db, [...failures], { afterFirst: true });
     const w = start(db, await seeded(), { connect });
     await until('subscribed', () => subscribed(w.events));
@@ -326,7 +415,8 @@ describe('dcn watch never retries what a retry cannot cure', () => {
     const { connect } = flakyConnect(db, [REFUSED, REFUSED, REFUSED], { afterFirst: true });
     // the waits, as the timers it sets: 7 ms doubling, numbers no other timer here uses
     const timers = vi.spyOn(globalThis, 'setTimeout');
-    const backoffWaits = () => timers.mock.calls.map((c) => c[1]).filter((ms) => [7, 14, 28, 56, 112].includes(ms as number));
+    const backoffWaits = () =>
+      timers.mock.calls.map((c) => c[1]).filter((ms) => [7, 14, 28, 56, 112].includes(ms as number));
     try {
       const w = start(db, await seeded(), { connect, backoffMs: { initial: 7, max: 10_000 } });
       await until('subscribed', () => subscribed(w.events));
@@ -347,8 +437,14 @@ describe('dcn watch never retries what a retry cannot cure', () => {
     const w = start(db, await seeded(), { connect });
     await until('subscribed', () => subscribed(w.events));
     for (const s of db.sessions) s.kill();
-    const err = await w.done.then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'connection_failed', message: expect.stringMatching(/only a network error or a database that is starting is tried again.*ORA-12345/) });
+    const err = await w.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: 'connection_failed',
+      message: expect.stringMatching(/only a network error or a database that is starting is tried again.*ORA-12345/),
+    });
     expect(calls).toHaveLength(2);
   });
 
@@ -367,8 +463,14 @@ describe('dcn watch never retries what a retry cannot cure', () => {
     const w = start(db, await seeded(), { connect, timeoutSeconds: 0.3, checkSeconds: 0.05 });
     await until('subscribed', () => subscribed(w.events));
     refuse = true;
-    const err = await w.done.then(() => undefined, (e: unknown) => e);
-    expect(err).toMatchObject({ code: 'login_denied', message: expect.stringMatching(/refused the login of the notification connection/) });
+    const err = await w.done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({
+      code: 'login_denied',
+      message: expect.stringMatching(/refused the login of the notification connection/),
+    });
     expect(w.events.some((e) => e.action === 'lost')).toBe(false);
   });
 });
@@ -396,7 +498,10 @@ describe('dcn watch: the notification channel', () => {
     const db = database();
     const w = start(db, await seeded());
     await until('subscribed', () => subscribed(w.events));
-    db.change('OE.ORDER_ITEMS', INSERT, [{ operation: INSERT, rowid: 'AAAI1' }, { operation: INSERT, rowid: 'AAAI3' }]);
+    db.change('OE.ORDER_ITEMS', INSERT, [
+      { operation: INSERT, rowid: 'AAAI1' },
+      { operation: INSERT, rowid: 'AAAI3' },
+    ]);
     await until('the drops', () => w.events.filter((e) => e.action === 'dropped').length === 2);
     const lookup = db.log.find((l) => l.name === 'watch.keys')!;
     expect(lookup.sql).not.toMatch(/ODCIVARCHAR2LIST\(|:r1/);
@@ -410,15 +515,27 @@ describe('dcn watch: keys it cannot name', () => {
     const db = database();
     db.objects.set('TABLE DCN_ROUTES', { type: 'TABLE', name: 'DCN_ROUTES', owner: 'OE', status: 'VALID' });
     db.routes.set('HR.EMPLOYEES', { keyColumns: 'EMAIL', keyImmutable: 'yes' });
-    db.tableRows.set('HR.EMPLOYEES', [{ ROWID: 'AAAE7', EMPLOYEE_ID: 7, EMAIL: null }, { ROWID: 'AAAE8', EMPLOYEE_ID: 8, EMAIL: 'SKING' }]);
+    db.tableRows.set('HR.EMPLOYEES', [
+      { ROWID: 'AAAE7', EMPLOYEE_ID: 7, EMAIL: null },
+      { ROWID: 'AAAE8', EMPLOYEE_ID: 8, EMAIL: 'SKING' },
+    ]);
     const cache = await seeded();
     const w = start(db, cache);
     await until('subscribed', () => subscribed(w.events));
     await cache.call('getEmployee', () => 'empty key', '');
     await cache.call('getEmployee', () => 'another', 'NKOCHHAR');
-    db.change('HR.EMPLOYEES', UPDATE, [{ operation: UPDATE, rowid: 'AAAE7' }, { operation: UPDATE, rowid: 'AAAE8' }]);
+    db.change('HR.EMPLOYEES', UPDATE, [
+      { operation: UPDATE, rowid: 'AAAE7' },
+      { operation: UPDATE, rowid: 'AAAE8' },
+    ]);
     await until('the drop', () => w.events.some((e) => e.table === 'HR.EMPLOYEES' && e.action.startsWith('dropped')));
-    expect(w.events.filter((e) => e.table === 'HR.EMPLOYEES')).toEqual([expect.objectContaining({ action: 'dropped-all', function: 'getEmployee', reason: 'a changed row has a NULL key value' })]);
+    expect(w.events.filter((e) => e.table === 'HR.EMPLOYEES')).toEqual([
+      expect.objectContaining({
+        action: 'dropped-all',
+        function: 'getEmployee',
+        reason: 'a changed row has a NULL key value',
+      }),
+    ]);
     expect(await cache.has('getEmployee', 'NKOCHHAR')).toBe(false);
     await w.stop();
   });
@@ -432,7 +549,11 @@ describe('dcn watch: keys it cannot name', () => {
     await cache.call('getOrderFields', () => 'stale', 2409);
     db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR1' }]);
     await until('the drop', async () => !(await cache.has('getOrderFields', 2409)));
-    expect(w.events.at(-1)).toMatchObject({ action: 'dropped-all', function: 'getOrderFields', reason: expect.stringMatching(/its keys could not be looked up: ORA-01555/) });
+    expect(w.events.at(-1)).toMatchObject({
+      action: 'dropped-all',
+      function: 'getOrderFields',
+      reason: expect.stringMatching(/its keys could not be looked up: ORA-01555/),
+    });
     db.change('OE.ORDERS', UPDATE, [{ operation: UPDATE, rowid: 'AAAR2' }]);
     await until('the next drop, by key', () => w.events.some((e) => e.action === 'dropped' && e.order === 2409));
     expect(w.events.some((e) => e.action === 'lost')).toBe(false);
@@ -441,7 +562,14 @@ describe('dcn watch: keys it cannot name', () => {
 
   it('matches a quoted mixed-case table by its name as the dictionary stores it', async () => {
     const db = database();
-    db.objects.set('TABLE MyTable', { type: 'TABLE', name: 'MyTable', owner: 'OE', status: 'VALID', columns: ['Id'], primaryKey: ['Id'] });
+    db.objects.set('TABLE MyTable', {
+      type: 'TABLE',
+      name: 'MyTable',
+      owner: 'OE',
+      status: 'VALID',
+      columns: ['Id'],
+      primaryKey: ['Id'],
+    });
     db.tableRows.set('OE.MyTable', [{ ROWID: 'AAAM1', Id: 5 }]);
     const cache = await seeded();
     const w = start(db, cache, { tables: [parseQualifiedName('"MyTable"')], functions: { MyTable: 'getMine' } });
@@ -449,7 +577,11 @@ describe('dcn watch: keys it cannot name', () => {
     await cache.call('getMine', () => 'stale', 5);
     db.change('OE.MyTable', UPDATE, [{ operation: UPDATE, rowid: 'AAAM1' }]);
     await until('the drop', async () => !(await cache.has('getMine', 5)));
-    expect(w.events.find((e) => e.action === 'dropped')).toMatchObject({ table: 'OE.MyTable', keys: ['5'], function: 'getMine' });
+    expect(w.events.find((e) => e.action === 'dropped')).toMatchObject({
+      table: 'OE.MyTable',
+      keys: ['5'],
+      function: 'getMine',
+    });
     expect(w.events.some((e) => e.action === 'ignored')).toBe(false);
     await w.stop();
   });

@@ -34,7 +34,8 @@ interface CompletionResult {
 }
 
 export function run(flags: CompletionFlags): Promise<CompletionResult> {
-  if (!(SHELLS as readonly string[]).includes(flags.shell)) throw usageError(`no completion for the shell '${flags.shell}'`, `give one of ${SHELLS.join(', ')}`);
+  if (!(SHELLS as readonly string[]).includes(flags.shell))
+    throw usageError(`no completion for the shell '${flags.shell}'`, `give one of ${SHELLS.join(', ')}`);
   return Promise.resolve({ shell: flags.shell as Shell, commands: flags.commands() });
 }
 
@@ -57,15 +58,26 @@ const flagsOf = (o: OptionInfo) => [o.short, o.long].filter((f): f is string => 
 
 /** The case patterns that step into a subcommand: 'PATH:WORD' for every command below dcn. */
 function steps(commands: readonly CommandInfo[]): string {
-  return commands.filter((c) => c.path.length > 0).map((c) => quote(`${c.path.slice(0, -1).join(' ')}:${c.path.at(-1)}`)).join('|');
+  return commands
+    .filter((c) => c.path.length > 0)
+    .map((c) => quote(`${c.path.slice(0, -1).join(' ')}:${c.path.at(-1)}`))
+    .join('|');
 }
 
 function bash(commands: readonly CommandInfo[]): string {
   const cases = commands.map((c) => {
     const words = c.subcommands.map((s) => s.name).join(' ');
     const flags = c.options.flatMap(flagsOf).join(' ');
-    const values = c.options.filter((o) => o.takesValue).flatMap(flagsOf).join(' ');
-    const choices = c.options.filter((o) => o.choices).map((o) => `        ${flagsOf(o).map(quote).join('|')}) COMPREPLY=($(compgen -W ${quote(o.choices!.join(' '))} -- "$cur")); return ;;`);
+    const values = c.options
+      .filter((o) => o.takesValue)
+      .flatMap(flagsOf)
+      .join(' ');
+    const choices = c.options
+      .filter((o) => o.choices)
+      .map(
+        (o) =>
+          `        ${flagsOf(o).map(quote).join('|')}) COMPREPLY=($(compgen -W ${quote(o.choices!.join(' '))} -- "$cur")); return ;;`,
+      );
     return [
       `    ${quote(c.path.join(' '))})`,
       `      words=${quote(words)}; flags=${quote(flags)}; values=${quote(values)}`,
@@ -108,7 +120,10 @@ function zsh(commands: readonly CommandInfo[]): string {
   const cases = commands.map((c) => {
     const subs = c.subcommands.map((s) => described(s.name, s.description)).join(' ');
     const opts = c.options.flatMap((o) => flagsOf(o).map((f) => described(f, o.description))).join(' ');
-    const values = c.options.filter((o) => o.takesValue).flatMap(flagsOf).join(' ');
+    const values = c.options
+      .filter((o) => o.takesValue)
+      .flatMap(flagsOf)
+      .join(' ');
     return `    (${quote(c.path.join(' '))})\n      subs=(${subs})\n      opts=(${opts})\n      values=(${values})\n      ;;`;
   });
   return `#compdef dcn
@@ -143,9 +158,12 @@ function fish(commands: readonly CommandInfo[]): string {
   for (const c of commands) {
     // __dcn_path prints the path after a colon: never an empty word, which test would not see
     const when = `-n ${quote(`test (__dcn_path) = ${quote(`:${c.path.join(' ')}`)}`)}`;
-    for (const s of c.subcommands) lines.push(`complete -c dcn ${when} -a ${quote(s.name)} -d ${quote(brief(s.description))}`);
+    for (const s of c.subcommands)
+      lines.push(`complete -c dcn ${when} -a ${quote(s.name)} -d ${quote(brief(s.description))}`);
     for (const o of c.options) {
-      const names = [o.short ? `-s ${o.short.slice(1)}` : '', o.long ? `-l ${o.long.slice(2)}` : ''].filter(Boolean).join(' ');
+      const names = [o.short ? `-s ${o.short.slice(1)}` : '', o.long ? `-l ${o.long.slice(2)}` : '']
+        .filter(Boolean)
+        .join(' ');
       const value = o.choices ? ` -x -a ${quote(o.choices.join(' '))}` : o.takesValue ? ' -r -F' : '';
       lines.push(`complete -c dcn ${when} ${names}${value} -d ${quote(brief(o.description))}`);
     }
@@ -156,7 +174,10 @@ function __dcn_path
     set -l path ''
     for w in (commandline -opc)[2..-1]
         switch "$path:$w"
-            case ${commands.filter((c) => c.path.length > 0).map((c) => quote(`${c.path.slice(0, -1).join(' ')}:${c.path.at(-1)}`)).join(' ')}
+            case ${commands
+              .filter((c) => c.path.length > 0)
+              .map((c) => quote(`${c.path.slice(0, -1).join(' ')}:${c.path.at(-1)}`))
+              .join(' ')}
                 if test -z "$path"
                     set path $w
                 else

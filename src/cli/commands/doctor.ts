@@ -13,13 +13,16 @@ import { settingLines, settingRows, type SettingRow } from '../setting-sources.j
 import { withSessions } from '../with-sessions.js';
 
 /** The report, with each setting's value and where it came from. */
-type Report = DoctorReport & { readonly configFile: string | null; readonly environment: string | null; readonly settings: readonly SettingRow[] };
+type Report = DoctorReport & {
+  readonly configFile: string | null;
+  readonly environment: string | null;
+  readonly settings: readonly SettingRow[];
+};
 
 function withSettings(report: DoctorReport, config: ConnectionConfig): Report {
   const settings = settingRows(config);
   return { ...report, configFile: config.configFile ?? null, environment: config.environment ?? null, settings };
 }
-
 
 /** One GET on a fresh connection (no pooled keep-alive socket), 5 s at most. */
 async function probe(url: string): Promise<{ status?: number; error?: string }> {
@@ -40,44 +43,61 @@ async function runForWatch(flags: DoctorFlags, ctx: CommandContext): Promise<Rep
   const tables = parseTables(flags.table?.length ? flags.table : settings.orderTables);
   const functions = parseMap(flags.map);
   const config = connectionConfig(flags, ctx);
-  const report = await withSessions(flags, ctx, (sessions) =>
-    runWatchDoctor({
-      connect: () => sessions.app(),
-      who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
-      schema: (config.user ?? 'OE').toUpperCase(),
-      tables,
-      functions,
-      orderTables: settings.orderTables,
-      orderItemsKeyImmutable: settings.orderItemsKeyImmutable,
-    }),
-  config);
+  const report = await withSessions(
+    flags,
+    ctx,
+    (sessions) =>
+      runWatchDoctor({
+        connect: () => sessions.app(),
+        who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
+        schema: (config.user ?? 'OE').toUpperCase(),
+        tables,
+        functions,
+        orderTables: settings.orderTables,
+        orderItemsKeyImmutable: settings.orderItemsKeyImmutable,
+      }),
+    config,
+  );
   return withSettings(report, config);
 }
 
 export async function run(flags: DoctorFlags, ctx: CommandContext): Promise<Report> {
   if (flags.watch) return runForWatch(flags, ctx);
-  if (flags.table !== undefined || flags.map !== undefined) throw usageError('--table and --map go with --watch', 'dcn doctor --watch --table OE.ORDERS');
+  if (flags.table !== undefined || flags.map !== undefined)
+    throw usageError('--table and --map go with --watch', 'dcn doctor --watch --table OE.ORDERS');
   const logMaxRows = flags.logMaxRows === undefined ? undefined : Number(flags.logMaxRows);
-  if (logMaxRows !== undefined && (!/^\d{1,12}$/.test(flags.logMaxRows!.trim()) || logMaxRows < 1)) throw usageError(`--log-max-rows ${flags.logMaxRows} is not a number of rows`, 'e.g. --log-max-rows 5000000');
+  if (logMaxRows !== undefined && (!/^\d{1,12}$/.test(flags.logMaxRows!.trim()) || logMaxRows < 1))
+    throw usageError(`--log-max-rows ${flags.logMaxRows} is not a number of rows`, 'e.g. --log-max-rows 5000000');
   const config = migrationSetConfig(flags, ctx);
   const v = config.variables;
   const { migrations } = migrationSet(config);
-  const report = await withSessions(flags, ctx, async (sessions) => {
-    const migrator = new Migrator({ migrations, variables: v, historyTable: config.historyTable, lockTimeoutSeconds: 0, sessions });
-    return runDoctor({
-      connect: () => sessions.app(),
-      who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
-      schema: (config.user ?? v.app_schema ?? 'OE').toUpperCase(),
-      callbackUrl: v.callback_url!,
-      callbackHost: v.callback_host!,
-      callbackPort: Number(v.callback_port),
-      ordersTable: v.orders_table!,
-      orderItemsTable: v.order_items_table!,
-      migrator,
-      probe: flags.probe ? probe : undefined,
-      ...(logMaxRows !== undefined ? { logMaxRows } : {}),
-    });
-  }, config);
+  const report = await withSessions(
+    flags,
+    ctx,
+    async (sessions) => {
+      const migrator = new Migrator({
+        migrations,
+        variables: v,
+        historyTable: config.historyTable,
+        lockTimeoutSeconds: 0,
+        sessions,
+      });
+      return runDoctor({
+        connect: () => sessions.app(),
+        who: `${config.user ?? '?'}@${config.connect ?? '?'}`,
+        schema: (config.user ?? v.app_schema ?? 'OE').toUpperCase(),
+        callbackUrl: v.callback_url!,
+        callbackHost: v.callback_host!,
+        callbackPort: Number(v.callback_port),
+        ordersTable: v.orders_table!,
+        orderItemsTable: v.order_items_table!,
+        migrator,
+        probe: flags.probe ? probe : undefined,
+        ...(logMaxRows !== undefined ? { logMaxRows } : {}),
+      });
+    },
+    config,
+  );
   return withSettings(report, config);
 }
 
@@ -93,5 +113,11 @@ export function print(report: Report, out: Output): void {
   }
   const failed = report.checks.filter((x) => x.status === 'fail').length;
   const warned = report.checks.filter((x) => x.status === 'warn').length;
-  out.line(failed ? c.red(`${failed} check(s) failed, ${warned} warning(s).`) : warned ? c.yellow(`No failures, ${warned} warning(s).`) : c.green('All checks passed.'));
+  out.line(
+    failed
+      ? c.red(`${failed} check(s) failed, ${warned} warning(s).`)
+      : warned
+        ? c.yellow(`No failures, ${warned} warning(s).`)
+        : c.green('All checks passed.'),
+  );
 }

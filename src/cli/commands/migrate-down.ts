@@ -23,8 +23,15 @@ function toUndo(entries: readonly StatusEntry[], flags: MigrateDownFlags, steps:
   if (failed && (!flags.resume || failed.operation !== 'undo')) return [];
   const versions = entries.filter((e) => !e.repeatable).map((e) => e.version);
   const to = flags.to === undefined ? undefined : versionTarget(flags.to, versions, 'to', true);
-  const applied = entries.filter((e) => !e.repeatable && e.state !== 'failed' && e.state !== 'pending').sort((a, b) => compareVersions(b.version, a.version));
-  const chosen = to !== undefined ? applied.filter((e) => compareVersions(e.version, to) > 0) : failed ? [] : applied.slice(0, steps ?? 1);
+  const applied = entries
+    .filter((e) => !e.repeatable && e.state !== 'failed' && e.state !== 'pending')
+    .sort((a, b) => compareVersions(b.version, a.version));
+  const chosen =
+    to !== undefined
+      ? applied.filter((e) => compareVersions(e.version, to) > 0)
+      : failed
+        ? []
+        : applied.slice(0, steps ?? 1);
   if (chosen.some((e) => e.state === 'missing' || !e.hasUndo)) return [];
   return failed ? [failed, ...chosen] : chosen;
 }
@@ -32,7 +39,8 @@ function toUndo(entries: readonly StatusEntry[], flags: MigrateDownFlags, steps:
 export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): Promise<DownResult | DryRunResult> {
   let steps: number | undefined;
   if (flags.steps !== undefined) {
-    if (!/^\d+$/.test(flags.steps) || Number(flags.steps) < 1) throw usageError(`--steps ${flags.steps} is not a whole number of 1 or more`, 'e.g. --steps 2');
+    if (!/^\d+$/.test(flags.steps) || Number(flags.steps) < 1)
+      throw usageError(`--steps ${flags.steps} is not a whole number of 1 or more`, 'e.g. --steps 2');
     steps = Number(flags.steps);
   }
   // changes nothing: no question, no --yes
@@ -42,16 +50,31 @@ export function run(flags: MigrateDownFlags, ctx: CommandContext, out: Output): 
     if (!flags.yes) {
       const targets = toUndo((await m.status()).migrations, flags, steps);
       if (targets.length > 0) {
-        const lines = targets.map((e) => `  ${migrationLabel(e.version)} (${e.description})${e.state === 'failed' ? `: resuming its failed undo at statement ${(e.statementsDone ?? 0) + 1}` : ''}`);
+        const lines = targets.map(
+          (e) =>
+            `  ${migrationLabel(e.version)} (${e.description})${e.state === 'failed' ? `: resuming its failed undo at statement ${(e.statementsDone ?? 0) + 1}` : ''}`,
+        );
         out.note(`dcn migrate down will undo, newest first:\n${lines.join('\n')}`);
         if (!(await confirm(ctx, `Undo ${targets.length} migration${targets.length === 1 ? '' : 's'}?`))) {
-          return { direction: 'down', results: [], invalidObjects: [], compileWarnings: [], warnings: [], declined: true };
+          return {
+            direction: 'down',
+            results: [],
+            invalidObjects: [],
+            compileWarnings: [],
+            warnings: [],
+            declined: true,
+          };
         }
         // the answer may come minutes later: undo only what was shown, if it is still what down would undo
-        const labels = (list: readonly StatusEntry[]) => list.map((e) => migrationLabel(e.version)).join(', ') || 'nothing';
+        const labels = (list: readonly StatusEntry[]) =>
+          list.map((e) => migrationLabel(e.version)).join(', ') || 'nothing';
         const now = toUndo((await m.status()).migrations, flags, steps);
         if (labels(now) !== labels(targets)) {
-          throw new DcnError('usage', `the history changed while dcn migrate down waited for an answer: it would now undo ${labels(now)}, not ${labels(targets)}; nothing was undone`, { hint: 'run it again to see what it would undo now' });
+          throw new DcnError(
+            'usage',
+            `the history changed while dcn migrate down waited for an answer: it would now undo ${labels(now)}, not ${labels(targets)}; nothing was undone`,
+            { hint: 'run it again to see what it would undo now' },
+          );
         }
       }
     }

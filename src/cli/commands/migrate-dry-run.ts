@@ -25,7 +25,13 @@ export function isDryRun(result: object): result is DryRunResult {
   return 'dryRun' in result;
 }
 
-export async function dryRun(direction: Direction, flags: MigrateCommonFlags & SettingFlags, ctx: CommandContext, out: Output, options: Parameters<Migrator['dryRun']>[1]): Promise<DryRunResult> {
+export async function dryRun(
+  direction: Direction,
+  flags: MigrateCommonFlags & SettingFlags,
+  ctx: CommandContext,
+  out: Output,
+  options: Parameters<Migrator['dryRun']>[1],
+): Promise<DryRunResult> {
   const config = migrationSetConfig(flags, ctx);
   const plan = await withMigrator(flags, ctx, out, (m) => m.dryRun(direction, options));
   for (const w of plan.warnings) out.note(out.color.yellow(`dcn: warning: ${w}`));
@@ -41,7 +47,8 @@ export async function dryRun(direction: Direction, flags: MigrateCommonFlags & S
   };
   checkPlanScript(plan, script);
   const token = config.variables.callback_token ?? '';
-  if (token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token)))) out.note('dcn: the script holds the callback token (X-Dcn-Token): keep it out of logs and shared files');
+  if (token !== '' && plan.migrations.some((m) => m.statements.some((st) => st.sql.includes(token))))
+    out.note('dcn: the script holds the callback token (X-Dcn-Token): keep it out of logs and shared files');
   return { ...plan, script };
 }
 

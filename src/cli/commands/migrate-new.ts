@@ -32,8 +32,16 @@ const VERSIONED = /^[VU](\d+)(?:[._]\d+)*__.+\.sql$/;
 
 function checkName(raw: string, repeatable: boolean): string {
   const name = raw.trim().replace(/\s+/g, '_');
-  if (!NAME.test(name)) throw usageError(`name '${raw}' cannot be part of a migration's file name`, 'use letters, digits, _ . and -, starting with a letter or digit, e.g. add_orders_index');
-  if (repeatable && name.length > REPEATABLE_NAME_MAX) throw usageError(`name '${raw}' is ${name.length} characters: a repeatable migration's name is at most ${REPEATABLE_NAME_MAX} characters (its history row holds R__<name>)`, 'shorten it');
+  if (!NAME.test(name))
+    throw usageError(
+      `name '${raw}' cannot be part of a migration's file name`,
+      'use letters, digits, _ . and -, starting with a letter or digit, e.g. add_orders_index',
+    );
+  if (repeatable && name.length > REPEATABLE_NAME_MAX)
+    throw usageError(
+      `name '${raw}' is ${name.length} characters: a repeatable migration's name is at most ${REPEATABLE_NAME_MAX} characters (its history row holds R__<name>)`,
+      'shorten it',
+    );
   return name;
 }
 
@@ -42,8 +50,15 @@ function create(path: string, text: string): void {
   try {
     fd = openSync(path, 'wx');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw usageError(`${path} already exists: dcn never overwrites a migration`, 'choose another name, or edit that file');
-    throw new DcnError('usage', `cannot write ${path}: ${(err as Error).message}`, { hint: 'check the migrations directory and its permissions', cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw usageError(
+        `${path} already exists: dcn never overwrites a migration`,
+        'choose another name, or edit that file',
+      );
+    throw new DcnError('usage', `cannot write ${path}: ${(err as Error).message}`, {
+      hint: 'check the migrations directory and its permissions',
+      cause: err,
+    });
   }
   try {
     writeSync(fd, text);
@@ -58,21 +73,38 @@ const HOW = `-- A SQL*Plus script: end each SQL statement with ';' and each PL/S
 `;
 
 export function run(flags: MigrateNewFlags & { name: string }, ctx: CommandContext): Promise<NewResult> {
-  if (flags.undo && flags.repeatable) throw usageError('a repeatable migration has no undo script: give --undo or --repeatable, not both', 'drop --undo');
+  if (flags.undo && flags.repeatable)
+    throw usageError('a repeatable migration has no undo script: give --undo or --repeatable, not both', 'drop --undo');
   const name = checkName(flags.name, flags.repeatable === true);
   const dir = migrationsDir(flags, ctx);
   if (dir === undefined) {
-    throw usageError('no migrations directory set: dcn does not add files to its built-in migrations', 'name yours with --migrations DIR (or DCN_MIGRATIONS, or "migrations" in dcn.config.json)');
+    throw usageError(
+      'no migrations directory set: dcn does not add files to its built-in migrations',
+      'name yours with --migrations DIR (or DCN_MIGRATIONS, or "migrations" in dcn.config.json)',
+    );
   }
   const pseudo = pseudoFilesystem(resolve(ctx.cwd, dir));
-  if (pseudo) throw usageError(`the migrations directory ${dir} is on ${pseudo.ancestor} (${pseudo.kind}), which is not storage`, 'give a directory on a real filesystem (--migrations DIR, DCN_MIGRATIONS or "migrations" in dcn.config.json)');
+  if (pseudo)
+    throw usageError(
+      `the migrations directory ${dir} is on ${pseudo.ancestor} (${pseudo.kind}), which is not storage`,
+      'give a directory on a real filesystem (--migrations DIR, DCN_MIGRATIONS or "migrations" in dcn.config.json)',
+    );
   mkdirSync(dir, { recursive: true });
   if (flags.repeatable) {
     const file = `R__${name}.sql`;
-    create(join(dir, file), `-- ${file}: a repeatable migration, applied after the versioned ones and again whenever its text changes:\n-- write it so that it can run again (CREATE OR REPLACE …).\n${HOW}`);
+    create(
+      join(dir, file),
+      `-- ${file}: a repeatable migration, applied after the versioned ones and again whenever its text changes:\n-- write it so that it can run again (CREATE OR REPLACE …).\n${HOW}`,
+    );
     return Promise.resolve({ dir, files: [{ kind: 'repeatable', file, path: join(dir, file) }] });
   }
-  const highest = Math.max(0, ...readdirSync(dir).map((f) => VERSIONED.exec(f)?.[1]).filter((v) => v !== undefined).map(Number));
+  const highest = Math.max(
+    0,
+    ...readdirSync(dir)
+      .map((f) => VERSIONED.exec(f)?.[1])
+      .filter((v) => v !== undefined)
+      .map(Number),
+  );
   const version = String(highest + 1);
   const up = `V${version}__${name}.sql`;
   const files: Written[] = [{ kind: 'versioned', file: up, path: join(dir, up) }];

@@ -1,15 +1,34 @@
-import { closeSync, fchmodSync, fsyncSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
-import { buildPlan, checkPlanScript, PLAN_HEADER, writePlanScript, type Plan, type ScriptOptions } from '../../migrator/plan.js';
+import {
+  buildPlan,
+  checkPlanScript,
+  PLAN_HEADER,
+  writePlanScript,
+  type Plan,
+  type ScriptOptions,
+} from '../../migrator/plan.js';
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
 import { migrationSetConfig, migrationSet } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { MigratePlanFlags } from '../options.js';
-
 
 export interface PlanResult extends Plan {
   readonly source: string;
@@ -65,7 +84,12 @@ export function run(flags: MigratePlanFlags, ctx: CommandContext, out: Output): 
         : `dcn: ${outFile} holds the callback token (X-Dcn-Token) and is not a regular file, whose mode dcn could set: keep what reads it private`,
     );
   }
-  return Promise.resolve({ ...plan, source: dir, outFile, ...(written === 'stdout' ? { outIsStdout: true as const } : {}) });
+  return Promise.resolve({
+    ...plan,
+    source: dir,
+    outFile,
+    ...(written === 'stdout' ? { outIsStdout: true as const } : {}),
+  });
 }
 
 export function print(result: PlanResult, out: Output): void {
@@ -87,7 +111,7 @@ export function print(result: PlanResult, out: Output): void {
 /** writeSync may write less than asked (a disk filling up): write the rest, or fail. */
 function writeAllSync(fd: number, text: string): void {
   const bytes = Buffer.from(text);
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     try {
       done += writeSync(fd, bytes, done);
     } catch (cause) {
@@ -164,7 +188,11 @@ function writeToDescriptor(fd: number, write: (writeText: (text: string) => void
  * (or a new one) is written whole beside it and renamed over it, so a full disk leaves the old
  * plan as it was. Anything else (a directory, a block device) is refused.
  */
-function writePlanFile(outFile: string, write: (writeText: (text: string) => void) => void, mode: number): 'file' | 'device' | 'stdout' {
+function writePlanFile(
+  outFile: string,
+  write: (writeText: (text: string) => void) => void,
+  mode: number,
+): 'file' | 'device' | 'stdout' {
   const fail = (why: string, cause?: unknown, hint = 'choose a writable path with room for the plan') =>
     cause instanceof DcnError ? cause : new DcnError('usage', `cannot write ${outFile}: ${why}`, { hint, cause });
   let target: { path: string; fd?: number };
@@ -193,12 +221,20 @@ function writePlanFile(outFile: string, write: (writeText: (text: string) => voi
     return 'device';
   }
   if (stats !== undefined && !stats.isFile()) {
-    const what = stats.isDirectory() ? 'a directory' : stats.isBlockDevice() ? 'a block device' : 'neither a file, a FIFO, a socket nor a character device';
+    const what = stats.isDirectory()
+      ? 'a directory'
+      : stats.isBlockDevice()
+        ? 'a block device'
+        : 'neither a file, a FIFO, a socket nor a character device';
     throw fail(`it is ${what}${where}`, undefined, 'give the path of a file to write the plan to');
   }
   // dcn replaces only what it can prove it wrote: an empty file, or a plan (its first line)
   if (stats !== undefined && stats.size > 0 && !startsWithPlanHeader(target.path)) {
-    throw fail(`it holds something other than a plan dcn wrote (its first line is not "${PLAN_HEADER}…")${where}`, undefined, 'remove that file if it is yours to lose, or choose another path for the plan');
+    throw fail(
+      `it holds something other than a plan dcn wrote (its first line is not "${PLAN_HEADER}…")${where}`,
+      undefined,
+      'remove that file if it is yours to lose, or choose another path for the plan',
+    );
   }
   // a plan replaced keeps its mode (one holding the token is 0600 whatever it was)
   const keepMode = stats !== undefined && mode !== 0o600 ? stats.mode & 0o777 : undefined;

@@ -6,10 +6,23 @@ import type { MigrateUpFlags } from '../options.js';
 import { dryRun, isDryRun, printDryRun, type DryRunResult } from './migrate-dry-run.js';
 import { printRunSummary } from './run-summary.js';
 
-
 export function run(flags: MigrateUpFlags, ctx: CommandContext, out: Output): Promise<RunResult | DryRunResult> {
-  if (flags.dryRun) return dryRun('up', flags, ctx, out, { to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged, outOfOrder: flags.outOfOrder });
-  return withMigrator(flags, ctx, out, (m) => m.migrate({ to: flags.to, resume: flags.resume, allowChanged: flags.allowChanged, outOfOrder: flags.outOfOrder, failOnInvalid: flags.failOnInvalid }));
+  if (flags.dryRun)
+    return dryRun('up', flags, ctx, out, {
+      to: flags.to,
+      resume: flags.resume,
+      allowChanged: flags.allowChanged,
+      outOfOrder: flags.outOfOrder,
+    });
+  return withMigrator(flags, ctx, out, (m) =>
+    m.migrate({
+      to: flags.to,
+      resume: flags.resume,
+      allowChanged: flags.allowChanged,
+      outOfOrder: flags.outOfOrder,
+      failOnInvalid: flags.failOnInvalid,
+    }),
+  );
 }
 
 export function print(result: RunResult | DryRunResult, out: Output): void {

@@ -1,6 +1,12 @@
 import { parseNames } from '../../registrations/flags.js';
 import { planRegister, planRouteWrites } from '../../registrations/plans.js';
-import { DEFAULT_QOS, parseCallback, parseRoutableTables, parseTimeout, Registrations } from '../../registrations/registrations.js';
+import {
+  DEFAULT_QOS,
+  parseCallback,
+  parseRoutableTables,
+  parseTimeout,
+  Registrations,
+} from '../../registrations/registrations.js';
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import { connectionConfig, orderTables } from '../migration-setup.js';
@@ -23,7 +29,12 @@ export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Re
   };
   if (flags.dryRun) {
     const routes = planRouteWrites(request.tables, request, connectionConfig(flags, ctx).user);
-    return { dryRun: true, command: 'dcn register', statements: [planRegister(request), ...routes.statements], notes: routeNotes(routes.readAtRun) };
+    return {
+      dryRun: true,
+      command: 'dcn register',
+      statements: [planRegister(request), ...routes.statements],
+      notes: routeNotes(routes.readAtRun),
+    };
   }
   return withSessions(flags, ctx, (sessions) => new Registrations(sessions).register(request));
 }
@@ -31,6 +42,8 @@ export async function run(flags: RegisterFlags, ctx: CommandContext): Promise<Re
 export function print(result: Registered | DryRun, out: Output, flags: RegisterFlags): void {
   if ('dryRun' in result) return printDryRun(result, out);
   if (flags.quiet) return out.line(String(result.regid));
-  out.line(`Registered ${result.regid}: ${result.tables.join(', ')} → ${result.callback} (qos ${result.qos.join(',') || 'none'}, operations ${result.operations.join(',')}, timeout ${result.timeoutSeconds || 'none'})`);
+  out.line(
+    `Registered ${result.regid}: ${result.tables.join(', ')} → ${result.callback} (qos ${result.qos.join(',') || 'none'}, operations ${result.operations.join(',')}, timeout ${result.timeoutSeconds || 'none'})`,
+  );
   printRoutes(result, out);
 }

