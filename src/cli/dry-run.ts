@@ -23,8 +23,8 @@ function literal(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   for (const piece of value.split(/([\u0000-\u001f\u007f])/)) {
     if (piece === '') continue;
-    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     parts.push(
+      // eslint-disable-next-line no-control-regex -- control characters are what this looks for
       /^[\u0000-\u001f\u007f]$/.test(piece) ? `CHR(${piece.charCodeAt(0)})` : `'${piece.replace(/'/g, "''")}'`,
     );
   }

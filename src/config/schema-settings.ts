@@ -41,9 +41,9 @@ const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
 
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
   // a control character would print as a second line of the message
-  // eslint-disable-next-line no-control-regex -- control characters are what this looks for
   return new DcnError(
     'config_invalid',
+    // eslint-disable-next-line no-control-regex -- control characters are what this looks for
     `${setting}: '${value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}' ${rule}`,
     { hint: `e.g. ${example}`, meta: { setting } },
   );
