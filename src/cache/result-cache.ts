@@ -21,7 +21,6 @@
  * process's drop be seen by the very next call.
  */
 import { EventEmitter } from 'node:events';
-import type { Stats } from 'node:fs';
 import type { BusMessage, BusState } from './bus.js';
 import type { CallOptions, CallResult, ResultCacheOptions } from './cache-options.js';
 import { ServingGuard } from './serving-guard.js';
@@ -30,10 +29,11 @@ import { checkDirPath, newToken } from './cache-dir.js';
 import { argumentsHash, checkName } from './cache-key.js';
 import { deepFreeze, storedText, Unstorable } from './stored-value.js';
 import { MemoryTier } from './memory-tier.js';
-import { EntryLookup, type EntryPaths } from './entry-lookup.js';
-import { EntryStore } from './entry-store.js';
-import { sweepDir, type SweepReport } from './sweep.js';
-import { holds, isMissing, removeQuietly, sameFile, writeAtomic } from './entry-files.js';
+import { EntryLookup } from './entry-lookup.js';
+import type { CacheStore, ClaimId } from './entry-store.js';
+import { openStore } from './open-store.js';
+import { emptySweep, type SweepReport } from './sweep.js';
+import { isMissing } from './entry-files.js';
 import { WarningThrottle, type CacheWarningCode } from './warnings.js';
 
 export { FUNCTION_NAME } from './cache-dir.js';
@@ -43,12 +43,14 @@ export type { CacheWarning, CacheWarningCode } from './warnings.js';
 export type { CallOptions, CallResult, Json, ResultCacheOptions } from './cache-options.js';
 
 interface Flight {
-  /** The claim this computation wrote; a call joins it only while that claim is still on disk. */
-  readonly claim: Stats;
+  /** The claim this computation wrote; a call joins it only while that claim is still the one stored. */
+  readonly claim: ClaimId;
   readonly promise: Promise<CallResult<unknown>>;
 }
 
 const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+/** Chosen by measurement: README.md, "Which store". */
+const DEFAULT_STORE = 'files';
 
 export class ResultCache extends EventEmitter {
   readonly dir: string;
@@ -61,7 +63,7 @@ export class ResultCache extends EventEmitter {
   /** What this process remembers of the entries (the memory tier serves from it without a stat()). */
   readonly #memory: MemoryTier;
   readonly #entries: EntryLookup;
-  readonly #store: EntryStore;
+  readonly #store: CacheStore;
   readonly #inflight = new Map<string, Flight>();
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<SweepReport> | undefined;
@@ -80,7 +82,7 @@ export class ResultCache extends EventEmitter {
   constructor(options: ResultCacheOptions) {
     super();
     this.dir = options.dir;
-    this.#store = new EntryStore(checkDirPath(options.dir), options.dir);
+    this.#store = openStore(options.store ?? DEFAULT_STORE, checkDirPath(options.dir), options.dir);
     this.#lifetimeMs = (options.lifetimeSeconds ?? 3600) * 1000;
     this.#maxBytes = options.maxBytes;
     this.#maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
@@ -103,6 +105,7 @@ export class ResultCache extends EventEmitter {
       throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
     this.#memory = new MemoryTier(options.memoryEntries ?? 10_000, memoryBytes);
     this.#entries = new EntryLookup({
+      store: this.#store,
       memory: this.#memory,
       memoryTier: this.#memoryTier,
       maxValueBytes: this.#maxValueBytes,
@@ -177,6 +180,7 @@ export class ResultCache extends EventEmitter {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#guard.close();
+    this.#store.close();
   }
 
   /** What the last sweep of this process found, if it swept. */
@@ -221,19 +225,19 @@ export class ResultCache extends EventEmitter {
     if (!(lifetimeMs > 0)) throw new TypeError('result cache: lifetimeSeconds must be more than 0');
     // off the bus, a cached value may have missed its drop: computed, neither served nor stored
     if (this.#bypassed()) return { value: await (fn as (...a: unknown[]) => T | Promise<T>)(...args), hit: false };
-    const found = this.#entries.lookup(name, hash, this.#store.paths(name, hash));
+    const found = this.#entries.lookup(name, hash);
     if (found.hit) return { value: found.value as T, hit: true };
     const flightKey = `${name}\u0000${hash}`;
     const running = this.#inflight.get(flightKey);
     // Join a computation only while its claim is the one on disk: once a drop (here or in any
     // process) has taken that claim, the computation may have read the old rows.
-    if (running && found.claim && sameFile(running.claim, found.claim)) return (await running.promise) as CallResult<T>;
+    if (running && found.claim !== undefined && running.claim === found.claim)
+      return (await running.promise) as CallResult<T>;
 
-    const p = this.#store.paths(name, hash);
     const token = newToken();
-    const claim = this.#claim(name, p, token);
-    const promise = this.#compute(name, hash, p, token, claim, lifetimeMs, fn as (...a: unknown[]) => unknown, args);
-    if (!claim) return (await promise) as CallResult<T>; // nothing on disk to join by
+    const claim = this.#claim(name, hash, token);
+    const promise = this.#compute(name, hash, token, claim, lifetimeMs, fn as (...a: unknown[]) => unknown, args);
+    if (claim === undefined) return (await promise) as CallResult<T>; // nothing stored to join by
     const flight: Flight = { claim, promise };
     this.#inflight.set(flightKey, flight);
     try {
@@ -244,42 +248,45 @@ export class ResultCache extends EventEmitter {
   }
 
   /** Writes the claim a computation runs under; undefined when the disk will not take it. */
-  #claim(name: string, p: EntryPaths, token: string): Stats | undefined {
+  #claim(name: string, hash: string, token: string): ClaimId | undefined {
     try {
-      return this.#store.writeClaim(p, token, this.#now());
+      return this.#store.claim(name, hash, token, this.#now());
     } catch (err) {
-      if (!isMissing(err))
-        this.#warn(
-          'write_failed',
-          name,
-          `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`,
-          err,
-        );
+      this.#writeFailed(name, err);
       return undefined;
     }
+  }
+
+  #writeFailed(name: string, err: unknown): void {
+    if (!isMissing(err))
+      this.#warn(
+        'write_failed',
+        name,
+        `cannot write in ${this.#store.where(name)}: ${(err as Error).message}; ${name} runs uncached`,
+        err,
+      );
   }
 
   async #compute(
     name: string,
     hash: string,
-    p: EntryPaths,
     token: string,
-    claim: Stats | undefined,
+    claim: ClaimId | undefined,
     lifetimeMs: number,
     fn: (...a: unknown[]) => unknown,
     args: unknown[],
   ): Promise<CallResult<unknown>> {
+    const release = () => claim !== undefined && this.#store.release(name, hash, claim);
     let result: unknown;
     try {
       result = await fn(...args);
     } catch (err) {
-      // a failed function is not cached: take back our claim, if it is still ours
-      if (claim) this.#releaseClaim(p.key, claim);
+      release(); // a failed function is not cached: take back our claim, if it is still ours
       throw err;
     }
     const text = storedText(result);
     if (text instanceof Unstorable) {
-      if (claim) this.#releaseClaim(p.key, claim);
+      release();
       this.#warn(
         'value_not_storable',
         name,
@@ -291,7 +298,7 @@ export class ResultCache extends EventEmitter {
       text.length > this.#maxValueBytes ||
       (text.length * 3 > this.#maxValueBytes && Buffer.byteLength(text) > this.#maxValueBytes)
     ) {
-      if (claim) this.#releaseClaim(p.key, claim);
+      release();
       this.#warn(
         'value_too_large',
         name,
@@ -300,43 +307,26 @@ export class ResultCache extends EventEmitter {
       return { value: result, hit: false };
     }
     const value = deepFreeze(JSON.parse(text) as unknown);
+    if (claim === undefined) return { value, hit: false };
     // Not stored off the bus (a drop may have been missed while it ran), nor beyond maxBytes, nor
     // unless our claim still holds: a drop came, or a newer computation claimed the entry.
-    if (claim && (this.#bypassed() || !this.#mayWrite(text.length))) {
-      this.#releaseClaim(p.key, claim);
+    if (this.#bypassed() || !this.#mayWrite(text.length)) {
+      release();
       return { value, hit: false };
     }
-    if (!claim || !holds(p.key, claim)) return { value, hit: false };
     const now = this.#now();
     const expires = now + lifetimeMs;
+    let stored: boolean;
     try {
-      writeAtomic(p.val, `{"t":"${token}","e":${expires},"v":${text}}`, { atime: now, mtime: expires });
+      stored = this.#store.storeValue(name, hash, claim, token, text, now, expires);
     } catch (err) {
-      if (isMissing(err)) return { value, hit: false }; // the directory was dropped meanwhile
-      this.#releaseClaim(p.key, claim);
-      this.#warn(
-        'write_failed',
-        name,
-        `cannot write in ${p.dir}: ${(err as Error).message}; ${name} runs uncached`,
-        err,
-      );
+      release();
+      this.#writeFailed(name, err);
       return { value, hit: false };
     }
     // Visible only if no drop took our claim meanwhile; remember it only then.
-    if (holds(p.key, claim))
-      this.#memory.remember(name, hash, {
-        ino: claim.ino,
-        mtimeMs: claim.mtimeMs,
-        expires,
-        value,
-        touched: now,
-        bytes: text.length,
-      });
+    if (stored) this.#memory.remember(name, hash, { claim, expires, value, touched: now, bytes: text.length });
     return { value, hit: false };
-  }
-
-  #releaseClaim(path: string, claim: Stats): void {
-    if (holds(path, claim)) removeQuietly(path);
   }
 
   /** Is fn(...args) cached (and not expired)? */
@@ -344,7 +334,7 @@ export class ResultCache extends EventEmitter {
     checkName(name);
     if (this.#bypassed()) return false;
     const hash = argumentsHash(args);
-    return this.#entries.lookup(name, hash, this.#store.paths(name, hash)).hit;
+    return this.#entries.lookup(name, hash).hit;
   }
 
   /**
@@ -387,7 +377,7 @@ export class ResultCache extends EventEmitter {
   #dropHash(name: string, hash: string): boolean {
     this.#memory.forget(name, hash);
     this.#inflight.delete(`${name}\u0000${hash}`);
-    return this.#store.unlinkClaim(name, hash);
+    return this.#store.drop(name, hash);
   }
 
   /**
@@ -409,7 +399,7 @@ export class ResultCache extends EventEmitter {
   #dropAllLocal(name: string): void {
     this.#memory.forget(name);
     for (const key of this.#inflight.keys()) if (key.startsWith(`${name}\u0000`)) this.#inflight.delete(key);
-    this.#store.moveAway(name);
+    this.#store.dropAll(name);
   }
 
   /**
@@ -451,20 +441,11 @@ export class ResultCache extends EventEmitter {
     };
     // a directory not proved dcn's is not swept: nothing there is known to be its own
     const report = this.#store.tryOpen()
-      ? await sweepDir(
-          this.#store.root,
+      ? await this.#store.sweep(
           { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes },
           failed,
         )
-      : {
-          entries: 0,
-          bytes: 0,
-          removedEntries: 0,
-          evictedEntries: 0,
-          removedLeftovers: 0,
-          sweptAt: new Date(this.#now()).toISOString(),
-          ms: 0,
-        };
+      : emptySweep(this.#now());
     this.#lastSweep = report;
     this.emit('sweep', report); // for monitoring: its duration, entries and bytes
     return report;
