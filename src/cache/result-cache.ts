@@ -5,20 +5,15 @@
  * has(), dropAll() for table-level notifications, per-call lifetimes, safety under concurrency,
  * a bounded directory, and a sick disk that degrades the cache instead of the application.
  *
- * On disk (the names and the ownership marker: cache-dir.ts), per function, each entry is two files:
- *   <hash>.dcn-key  a claim: a random token, written before the function runs;
- *   <hash>.dcn-val  the result, with the token of the claim it was computed under and its expiry.
- *                   Its mtime is set to the expiry and its atime to its last use, so that a sweep
- *                   finds expired and least recently used entries with one stat() each.
- * A result counts only while the claim holds its token. drop() unlinks the claim (a sweep
- * reclaims the value), and a computation that was running when the drop came can
- * never make its (stale) result visible: its claim is gone. Nor can a call that begins after the
- * drop join that computation: a call joins a running computation only while that computation's
- * claim is still the one on disk. Every file is written to a temporary name and renamed into
- * place, so no reader sees half a file.
+ * The entries are in a store (entry-store.ts: two files per entry, or an LMDB environment): per
+ * entry a claim, written before the function runs, and the result computed under it, which counts
+ * only while its claim is the one stored. drop() removes the claim, so a computation that was
+ * running when the drop came can never make its (stale) result visible (entry-writer.ts). Nor can a
+ * call that begins after the drop join that computation: a call joins a running computation only
+ * while that computation's claim is still the one stored.
  *
- * Hits are served from memory after one stat() of the claim, which is what lets another
- * process's drop be seen by the very next call.
+ * Hits are served from memory after the store is asked for the claim (entry-lookup.ts), which is
+ * what lets another process's drop be seen by the very next call.
  */
 import { EventEmitter } from 'node:events';
 import type { BusMessage, BusState } from './bus.js';
@@ -27,13 +22,13 @@ import { ServingGuard } from './serving-guard.js';
 import { RedisBus } from './redis-bus.js';
 import { checkDirPath, newToken } from './cache-dir.js';
 import { argumentsHash, checkName } from './cache-key.js';
-import { deepFreeze, storedText, Unstorable } from './stored-value.js';
 import { MemoryTier } from './memory-tier.js';
 import { EntryLookup } from './entry-lookup.js';
 import type { CacheStore, ClaimId } from './entry-store.js';
 import { openStore } from './open-store.js';
-import { emptySweep, type SweepReport } from './sweep.js';
-import { isMissing } from './entry-files.js';
+import type { SweepReport } from './sweep.js';
+import { EntryWriter } from './entry-writer.js';
+import { Housekeeping } from './housekeeping.js';
 import { WarningThrottle, type CacheWarningCode } from './warnings.js';
 
 export { FUNCTION_NAME } from './cache-dir.js';
@@ -55,19 +50,15 @@ const DEFAULT_STORE = 'files';
 export class ResultCache extends EventEmitter {
   readonly dir: string;
   readonly #lifetimeMs: number;
-  readonly #maxBytes: number | undefined;
-  readonly #maxValueBytes: number;
-  readonly #leftoverAgeMs: number;
   readonly #warnings: WarningThrottle;
   readonly #now: () => number;
   /** What this process remembers of the entries (the memory tier serves from it without a stat()). */
   readonly #memory: MemoryTier;
   readonly #entries: EntryLookup;
+  readonly #writer: EntryWriter;
+  readonly #housekeeping: Housekeeping;
   readonly #store: CacheStore;
   readonly #inflight = new Map<string, Flight>();
-  #timer: NodeJS.Timeout | undefined;
-  #sweeping: Promise<SweepReport> | undefined;
-  #lastSweep: SweepReport | undefined;
   /** The one owner of whether this cache may serve now: its bus link, and drops it could not apply. */
   readonly #guard: ServingGuard;
   /** The memory tier (with a bus): hits without a stat(). */
@@ -84,15 +75,13 @@ export class ResultCache extends EventEmitter {
     this.dir = options.dir;
     this.#store = openStore(options.store ?? DEFAULT_STORE, checkDirPath(options.dir), options.dir);
     this.#lifetimeMs = (options.lifetimeSeconds ?? 3600) * 1000;
-    this.#maxBytes = options.maxBytes;
-    this.#maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-    this.#leftoverAgeMs = (options.leftoverAgeSeconds ?? 600) * 1000;
+    const maxBytes = options.maxBytes;
+    const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.#now = options.now ?? Date.now;
     this.#warnings = new WarningThrottle((options.warningIntervalSeconds ?? 60) * 1000, this.#now);
     if (!(this.#lifetimeMs > 0)) throw new TypeError('result cache: lifetimeSeconds must be more than 0');
-    if (this.#maxBytes !== undefined && !(this.#maxBytes > 0))
-      throw new TypeError('result cache: maxBytes must be more than 0');
-    if (!(this.#maxValueBytes > 0)) throw new TypeError('result cache: maxValueBytes must be more than 0');
+    if (maxBytes !== undefined && !(maxBytes > 0)) throw new TypeError('result cache: maxBytes must be more than 0');
+    if (!(maxValueBytes > 0)) throw new TypeError('result cache: maxValueBytes must be more than 0');
     const sweepMs = (options.sweepIntervalSeconds ?? 60) * 1000;
     if (!(sweepMs >= 0)) throw new TypeError('result cache: sweepIntervalSeconds must be 0 or more');
     this.#memoryTier = options.memory !== undefined && options.memory !== false;
@@ -104,20 +93,29 @@ export class ResultCache extends EventEmitter {
     if (memoryBytes !== undefined && !(memoryBytes > 0))
       throw new TypeError('result cache: memory must be true or a number of bytes more than 0');
     this.#memory = new MemoryTier(options.memoryEntries ?? 10_000, memoryBytes);
-    this.#entries = new EntryLookup({
-      store: this.#store,
-      memory: this.#memory,
-      memoryTier: this.#memoryTier,
-      maxValueBytes: this.#maxValueBytes,
-      now: this.#now,
-      warn: (...a) => this.#warn(...a),
-    });
+    const warn = (code: CacheWarningCode, fn: string | undefined, message: string, cause?: unknown) =>
+      this.#warn(code, fn, message, cause);
+    const base = { store: this.#store, memory: this.#memory, maxValueBytes, now: this.#now, warn };
+    this.#entries = new EntryLookup({ ...base, memoryTier: this.#memoryTier });
     // the directory only once every option was found good: nothing is made for a refused cache
     this.#store.tryOpen();
-    if (sweepMs > 0) {
-      // unref'd: a process that only drops once and exits is not held up by it
-      this.#timer = setInterval(() => void this.sweep().catch(() => undefined), sweepMs).unref();
-    }
+    this.#housekeeping = new Housekeeping(
+      {
+        store: this.#store,
+        maxBytes,
+        leftoverAgeMs: (options.leftoverAgeSeconds ?? 600) * 1000,
+        now: this.#now,
+        warn,
+        swept: (report) => this.emit('sweep', report), // for monitoring: its duration, entries and bytes
+        shown: this.dir,
+      },
+      sweepMs,
+    );
+    this.#writer = new EntryWriter({
+      ...base,
+      bypassed: () => this.#bypassed(),
+      mayWrite: (bytes) => this.#housekeeping.mayWrite(bytes),
+    });
     const transport =
       typeof options.bus === 'string'
         ? new RedisBus(options.bus, options.channel ?? 'dcn:cache', options.busLogLength)
@@ -128,7 +126,7 @@ export class ResultCache extends EventEmitter {
       {
         dropEverything: () => this.#dropEverything(),
         apply: (m) => this.#applyRemote(m),
-        warn: (...a) => this.#warn(...a),
+        warn,
       },
       transport && { transport, leaseMs: options.busLeaseMs, acks: options.busAcks },
     );
@@ -177,15 +175,14 @@ export class ResultCache extends EventEmitter {
 
   /** Stops the periodic sweep, and leaves the bus. */
   close(): void {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.#housekeeping.stop();
     this.#guard.close();
     this.#store.close();
   }
 
   /** What the last sweep of this process found, if it swept. */
   stats(): { readonly entries: number; readonly bytes: number; readonly sweptAt: string } | undefined {
-    const s = this.#lastSweep;
+    const s = this.#housekeeping.last;
     return s && { entries: s.entries, bytes: s.bytes, sweptAt: s.sweptAt };
   }
 
@@ -235,8 +232,16 @@ export class ResultCache extends EventEmitter {
       return (await running.promise) as CallResult<T>;
 
     const token = newToken();
-    const claim = this.#claim(name, hash, token);
-    const promise = this.#compute(name, hash, token, claim, lifetimeMs, fn as (...a: unknown[]) => unknown, args);
+    const claim = this.#writer.claim(name, hash, token);
+    const promise = this.#writer.compute(
+      name,
+      hash,
+      token,
+      claim,
+      lifetimeMs,
+      fn as (...a: unknown[]) => unknown,
+      args,
+    );
     if (claim === undefined) return (await promise) as CallResult<T>; // nothing stored to join by
     const flight: Flight = { claim, promise };
     this.#inflight.set(flightKey, flight);
@@ -245,88 +250,6 @@ export class ResultCache extends EventEmitter {
     } finally {
       if (this.#inflight.get(flightKey) === flight) this.#inflight.delete(flightKey);
     }
-  }
-
-  /** Writes the claim a computation runs under; undefined when the disk will not take it. */
-  #claim(name: string, hash: string, token: string): ClaimId | undefined {
-    try {
-      return this.#store.claim(name, hash, token, this.#now());
-    } catch (err) {
-      this.#writeFailed(name, err);
-      return undefined;
-    }
-  }
-
-  #writeFailed(name: string, err: unknown): void {
-    if (!isMissing(err))
-      this.#warn(
-        'write_failed',
-        name,
-        `cannot write in ${this.#store.where(name)}: ${(err as Error).message}; ${name} runs uncached`,
-        err,
-      );
-  }
-
-  async #compute(
-    name: string,
-    hash: string,
-    token: string,
-    claim: ClaimId | undefined,
-    lifetimeMs: number,
-    fn: (...a: unknown[]) => unknown,
-    args: unknown[],
-  ): Promise<CallResult<unknown>> {
-    const release = () => claim !== undefined && this.#store.release(name, hash, claim);
-    let result: unknown;
-    try {
-      result = await fn(...args);
-    } catch (err) {
-      release(); // a failed function is not cached: take back our claim, if it is still ours
-      throw err;
-    }
-    const text = storedText(result);
-    if (text instanceof Unstorable) {
-      release();
-      this.#warn(
-        'value_not_storable',
-        name,
-        `${name} returned ${text.message}, which cannot be stored: returned to the caller, not cached`,
-      );
-      return { value: result, hit: false };
-    }
-    if (
-      text.length > this.#maxValueBytes ||
-      (text.length * 3 > this.#maxValueBytes && Buffer.byteLength(text) > this.#maxValueBytes)
-    ) {
-      release();
-      this.#warn(
-        'value_too_large',
-        name,
-        `a result of ${name} is ${Buffer.byteLength(text)} bytes, more than maxValueBytes (${this.#maxValueBytes}): returned to the caller, not cached`,
-      );
-      return { value: result, hit: false };
-    }
-    const value = deepFreeze(JSON.parse(text) as unknown);
-    if (claim === undefined) return { value, hit: false };
-    // Not stored off the bus (a drop may have been missed while it ran), nor beyond maxBytes, nor
-    // unless our claim still holds: a drop came, or a newer computation claimed the entry.
-    if (this.#bypassed() || !this.#mayWrite(text.length)) {
-      release();
-      return { value, hit: false };
-    }
-    const now = this.#now();
-    const expires = now + lifetimeMs;
-    let stored: boolean;
-    try {
-      stored = this.#store.storeValue(name, hash, claim, token, text, now, expires);
-    } catch (err) {
-      release();
-      this.#writeFailed(name, err);
-      return { value, hit: false };
-    }
-    // Visible only if no drop took our claim meanwhile; remember it only then.
-    if (stored) this.#memory.remember(name, hash, { claim, expires, value, touched: now, bytes: text.length });
-    return { value, hit: false };
   }
 
   /** Is fn(...args) cached (and not expired)? */
@@ -403,20 +326,6 @@ export class ResultCache extends EventEmitter {
   }
 
   /**
-   * With maxBytes, a sweep once half of it was written since the last sweep began, and nothing
-   * stored beyond 0.9 of it until a sweep catches up: a sweep a minute let churn grow the
-   * directory 50x past its bound. True when the value may be stored.
-   */
-  #mayWrite(bytes: number): boolean {
-    if (this.#maxBytes === undefined) return true;
-    if (this.#writtenSinceSweep > this.#maxBytes * 0.9) return false;
-    this.#writtenSinceSweep += bytes + 8192; // and the two files' blocks
-    if (this.#writtenSinceSweep > this.#maxBytes / 2 && !this.#sweeping) void this.sweep().catch(() => undefined);
-    return true;
-  }
-  #writtenSinceSweep = 0;
-
-  /**
    * Reclaims what no call can use any more, without blocking the event loop: expired entries,
    * values whose claim was dropped, claims and temporary files that writers left when they died
    * (once older than leftoverAgeSeconds, so a live writer is never raced), directories of
@@ -425,29 +334,6 @@ export class ResultCache extends EventEmitter {
    * concurrent sweeps, here or in other processes, are harmless.
    */
   sweep(): Promise<SweepReport> {
-    if (this.#sweeping) return this.#sweeping;
-    const counted = this.#writtenSinceSweep; // what this sweep will find; written meanwhile, the next
-    this.#sweeping = this.#sweep().finally(() => {
-      this.#sweeping = undefined;
-      this.#writtenSinceSweep = Math.max(0, this.#writtenSinceSweep - counted);
-    });
-    return this.#sweeping;
-  }
-
-  async #sweep(): Promise<SweepReport> {
-    const failed = (err: unknown) => {
-      if (!isMissing(err))
-        this.#warn('sweep_failed', undefined, `cannot sweep ${this.dir}: ${(err as Error).message}`, err);
-    };
-    // a directory not proved dcn's is not swept: nothing there is known to be its own
-    const report = this.#store.tryOpen()
-      ? await this.#store.sweep(
-          { now: this.#now(), leftoverAgeMs: this.#leftoverAgeMs, maxBytes: this.#maxBytes },
-          failed,
-        )
-      : emptySweep(this.#now());
-    this.#lastSweep = report;
-    this.emit('sweep', report); // for monitoring: its duration, entries and bytes
-    return report;
+    return this.#housekeeping.sweep();
   }
 }
