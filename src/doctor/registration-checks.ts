@@ -50,8 +50,9 @@ export async function checkRegistrations({ options, session, add }: DoctorContex
 
   // The tables whose changed rows the callback looks up (the orders tables, every keyed route)
   // must be readable without a role: it is definer's-rights PL/SQL, where roles are disabled
-  // (PL/SQL Language Reference, "Invoker's Rights and Definer's Rights (AUTHID Property)"). The
-  // same check as dcn register's, for grants taken away or given to a role since.
+  // (PL/SQL Language Reference, "Invoker's Rights and Definer's Rights (AUTHID Property)",
+  // https://docs.oracle.com/en/database/oracle/oracle-database/23/lnpls/invokers-rights-and-definers-rights-authid-property.html).
+  // The same check as dcn register's, for grants taken away or given to a role since.
   try {
     const orders = new Set([options.ordersTable, options.orderItemsTable].map((t) => `${options.schema}.${t}`));
     const routes = await registrations.routes();

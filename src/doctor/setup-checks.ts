@@ -80,9 +80,10 @@ export async function checkJobQueueProcesses({ options, add, rows, lastLogged }:
       });
     else if (!inPdb) add({ id: 'job_queue_processes', status: 'ok', summary: `job_queue_processes = ${value}` });
     else {
-      // A 0 in the CDB root stops Scheduler jobs in every PDB, whatever the PDB says (19c
-      // Multitenant Administrator's Guide), and a PDB session cannot read the root's value:
-      // only a logged call proves that callbacks run.
+      // A 0 in the CDB root stops Scheduler jobs in every PDB, whatever the PDB says (Database
+      // Reference, JOB_QUEUE_PROCESSES,
+      // https://docs.oracle.com/en/database/oracle/oracle-database/18/refrn/JOB_QUEUE_PROCESSES.html),
+      // and a PDB session cannot read the root's value: only a logged call proves that callbacks run.
       const last = (await lastLogged().catch(() => [])).at(-1);
       if (last)
         add({

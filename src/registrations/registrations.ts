@@ -163,7 +163,8 @@ export class Registrations {
    * The tables whose changed rows the callback looks up (the orders tables, and every table routed
    * by a key) must be readable by the user without a role. The callback is definer's-rights
    * PL/SQL, where roles are disabled, dynamic SQL included (PL/SQL Language Reference, "Invoker's
-   * Rights and Definer's Rights (AUTHID Property)"): through a role, every lookup fails with
+   * Rights and Definer's Rights (AUTHID Property)",
+   * https://docs.oracle.com/en/database/oracle/oracle-database/23/lnpls/invokers-rights-and-definers-rights-authid-property.html): through a role, every lookup fails with
    * ORA-00942 while registering, an anonymous block with roles enabled, works. Refused, or with
    * allowRoleGrant registered with a warning. A table notified at table level is read by no one.
    */

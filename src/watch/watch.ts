@@ -42,7 +42,7 @@ const EVENT = { DEREG: 5, OBJ_CHANGE: 6 } as const;
 const MAX_RENEW_SECONDS = 300;
 /** Idle minutes before TCP keepalive probes start on the watch's connections (node-oracledb expireTime). */
 const KEEPALIVE_MINUTES = 1;
-/** Client-initiated subscriptions need Oracle 19.4 (node-oracledb cqn.rst). */
+/** Client-initiated subscriptions need Oracle 19.4 (node-oracledb doc/src/user_guide/cqn.rst). */
 const MIN_VERSION = { major: 19, minor: 4 };
 
 export interface WatchOptions {
