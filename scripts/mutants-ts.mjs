@@ -32,7 +32,9 @@ if (!reportOnly)
       env: { ...process.env, DCN_MUTANTS_TS_AREA: area },
     });
     if (r.status !== 0) process.exit(r.status ?? 1);
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const git = (...a) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    // the code scored: the commit, and whether src/ or test/ differed from it
+    const commit = `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src', 'test') ? ' (modified)' : ''}`;
     const run = { seconds: Math.round((Date.now() - started) / 1000), date: new Date().toISOString(), commit };
     writeFileSync(join(out(area), 'run.json'), JSON.stringify(run));
   }
@@ -97,6 +99,12 @@ const text = [
   'every test could test) are left out and counted as ignored. Seconds: the last run, which reuses the',
   "results of mutants whose code and tests did not change (Stryker's incremental mode); a first run takes",
   'longest.',
+  '',
+  'Tests that start dcn as another process (bin/dcn.js, `import(dist/…)` in a child: the listener as a',
+  'process, the cache members of the bus tests, watch as a process) run dist/, which the script builds',
+  'from the unmutated source before Stryker starts (the global setup that rebuilds a stale dist/ is left',
+  'out: in the sandbox it would build the instrumented code). Those tests kill no mutant; their in-process',
+  'parts still do, and a mutant only a child process could notice survives and is listed below.',
   '',
   '| part | files mutated | commit | killed | timed out | survived | not covered | ignored (static) | score | seconds |',
   '|---|---|---|---|---|---|---|---|---|---|',
