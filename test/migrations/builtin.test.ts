@@ -531,7 +531,7 @@ describe('the built-in set on the fake', () => {
       /ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT \(connected to CDB\$ROOT: ALTER SYSTEM SET job_queue_processes = 10\), then run dcn migrate again/,
     );
     expect(db.jobQueueProcesses).toBe(0);
-    // a database that applied V1's text before this change keeps it as applied
+    // a database that applied an earlier text of V1 keeps it as applied
     expect(migrations.find((m) => m.version === '1')!.up.accepts).toContain(
       'f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0',
     );
