@@ -5,7 +5,8 @@
  * runs again until the user resumes or repairs. A lock held by a dedicated session (a row lock,
  * never committed) keeps two runs apart and dies with its session.
  *
- * Its parts: history.ts (the history table), lock.ts (the lock), status.ts (where each migration
+ * Its parts: history-store.ts (what it reads and records, and the lock; in Oracle's tables by
+ * default, history.ts and lock.ts), status.ts (where each migration
  * stands, a pure function), run-loop.ts (running statements). This file decides what to run.
  * The engine never prints and never exits: it returns results, emits events, and throws DcnError.
  */
@@ -13,11 +14,10 @@ import { DcnError, usageError } from '../errors.js';
 import type { DbSession } from '../db/driver.js';
 import type { Variables } from '../script/substitute.js';
 import type { NamedQuery } from '../script/named-queries.js';
-import { truncateBytes } from '../oracle/varchar.js';
 import { HistoryTable, type HistoryRow } from './history.js';
 import { dryRunPlan, type DryRunPlan } from './dry-run.js';
 import { listInvalidObjects, recompileInvalid, type SchemaObject } from './invalid-objects.js';
-import { withMigrationLock } from './lock.js';
+import { OracleHistoryStore, type HistoryStore, type RepairChange } from './history-store.js';
 import { prefixHash, renderMigrations, type Rendered } from './render.js';
 import { RunFailedError, RunLoop, type QueueItem } from './run-loop.js';
 import {
@@ -66,6 +66,8 @@ export interface MigratorOptions {
   readonly holder?: string;
   readonly onEvent?: (event: MigrationEvent) => void;
   readonly now?: () => number;
+  /** Where the history is kept; default: the Oracle tables named historyTable. */
+  readonly history?: HistoryStore;
 }
 
 export class Migrator {
@@ -73,7 +75,9 @@ export class Migrator {
   readonly #rendered: Map<string, Rendered>;
   readonly #byVersion: Map<string, Migration>;
   readonly #set: MigrationSet;
-  readonly #history: HistoryTable;
+  /** The engine's named queries, for the history table and the schema's catalog. */
+  readonly #queries: HistoryTable;
+  readonly #history: HistoryStore;
   readonly #runLoop: RunLoop;
   readonly #now: () => number;
 
@@ -83,10 +87,21 @@ export class Migrator {
     this.#rendered = renderMigrations(options.migrations, options.variables);
     this.#byVersion = new Map(options.migrations.map((m) => [m.version, m]));
     this.#set = { migrations: options.migrations, rendered: this.#rendered, variables: options.variables };
-    this.#history = new HistoryTable(options.historyTable, options.lockTimeoutSeconds);
+    this.#queries = new HistoryTable(options.historyTable, options.lockTimeoutSeconds);
     const emit = (event: MigrationEvent) => this.#opts.onEvent?.(event);
+    this.#history =
+      options.history ??
+      new OracleHistoryStore({
+        table: this.#queries,
+        sessions: options.sessions,
+        lockTimeoutSeconds: options.lockTimeoutSeconds,
+        holder: options.holder,
+        now: this.#now,
+        emit,
+      });
     this.#runLoop = new RunLoop({
       history: this.#history,
+      queries: this.#queries,
       sessions: options.sessions,
       rendered: this.#rendered,
       now: this.#now,
@@ -96,22 +111,11 @@ export class Migrator {
 
   /** The engine's own SQL, by name (for tests and the plan). */
   query(name: string): NamedQuery {
-    return this.#history.query(name);
+    return this.#queries.query(name);
   }
 
   #withLock<T>(fn: (app: DbSession) => Promise<T>): Promise<T> {
-    const o = this.#opts;
-    return withMigrationLock(
-      {
-        history: this.#history,
-        sessions: o.sessions,
-        lockTimeoutSeconds: o.lockTimeoutSeconds,
-        holder: o.holder,
-        now: this.#now,
-        emit: (e) => o.onEvent?.(e),
-      },
-      fn,
-    );
+    return this.#history.withLock(fn);
   }
 
   #checksum(m: Migration): string {
@@ -128,8 +132,9 @@ export class Migrator {
   ): Promise<DryRunPlan> {
     const to = direction === 'up' ? this.#target(options.to, 'to', false) : this.#downTarget(options);
     const app = await this.#opts.sessions.app();
-    const historyExists = await this.#history.exists(app);
-    const rows = historyExists ? await this.#history.read(app) : [];
+    const recorded = await this.#history.peek(app);
+    const historyExists = recorded !== undefined;
+    const rows = recorded ?? [];
     const { queue, warnings, resumed } =
       direction === 'up' ? this.#upQueue(rows, options, to) : this.#downQueue(rows, options, to);
     // as down does after undoing: the repeatable migrations' rows go, so the next migrate applies them again
@@ -152,12 +157,11 @@ export class Migrator {
   /** Reads the history without locking or creating anything. */
   async status(): Promise<StatusResult> {
     const app = await this.#opts.sessions.app();
-    const exists = await this.#history.exists(app);
-    const rows = exists ? await this.#history.read(app) : [];
+    const rows = await this.#history.peek(app);
     return {
       historyTable: this.#opts.historyTable,
-      historyExists: exists,
-      migrations: migrationStates(this.#set, rows),
+      historyExists: rows !== undefined,
+      migrations: migrationStates(this.#set, rows ?? []),
     };
   }
 
@@ -283,8 +287,8 @@ export class Migrator {
    * failOnInvalid throws when any stay INVALID, after every migration is recorded.
    */
   async #recompile(app: DbSession, result: RunResult, failOnInvalid: boolean): Promise<RunResult> {
-    const before = result.results.length > 0 ? result.invalidObjects : await listInvalidObjects(this.#history, app);
-    const outcome = await recompileInvalid(this.#history, app, before);
+    const before = result.results.length > 0 ? result.invalidObjects : await listInvalidObjects(this.#queries, app);
+    const outcome = await recompileInvalid(this.#queries, app, before);
     const done: RunResult = {
       ...result,
       invalidObjects: outcome.stillInvalid,
@@ -314,7 +318,7 @@ export class Migrator {
 
   /** The schema's INVALID objects now, read without locking or compiling anything. */
   async invalidObjects(): Promise<SchemaObject[]> {
-    return listInvalidObjects(this.#history, await this.#opts.sessions.app());
+    return listInvalidObjects(this.#queries, await this.#opts.sessions.app());
   }
 
   /** Undoes applied migrations: the last `steps` (default 1), or all above version `to` ("0" = all). */
@@ -327,10 +331,9 @@ export class Migrator {
       // What the repeatable scripts made may depend on what was undone, and the U scripts drop
       // what they own: each is applied again by the next migrate.
       const forget = result.results.some((r) => r.status === 'success')
-        ? rows.filter((r) => isRepeatableVersion(r.version) && r.success)
+        ? rows.filter((r) => isRepeatableVersion(r.version) && r.success).map((r) => r.version)
         : [];
-      for (const r of forget) await this.#history.run(app, 'history.delete', { version: r.version });
-      if (forget.length > 0) await app.commit();
+      await this.#history.forget(app, forget);
       return result;
     });
   }
@@ -454,7 +457,7 @@ export class Migrator {
       );
       const schema = (this.#opts.variables?.app_schema ?? '').toUpperCase();
       const present = new Set(
-        (await this.#history.run(app, 'baseline.objects', {})).rows.map(
+        (await this.#queries.run(app, 'baseline.objects', {})).rows.map(
           (r) => `${String(r.OBJECT_TYPE)} ${String(r.OBJECT_NAME)}`,
         ),
       );
@@ -463,7 +466,7 @@ export class Migrator {
         (m) => m.up.profile !== 'admin' && this.#rendered.get(m.version)!.up.some((st) => ADDS_COLUMNS.test(st.sql)),
       );
       if (addsColumns)
-        for (const r of (await this.#history.run(app, 'baseline.columns', {})).rows)
+        for (const r of (await this.#queries.run(app, 'baseline.columns', {})).rows)
           present.add(`COLUMN ${String(r.TABLE_NAME)}.${String(r.COLUMN_NAME)}`);
       const name = (ident: string) => (ident.startsWith('"') ? ident.slice(1, -1) : ident.toUpperCase());
       const baselined: { version: string; description: string; objects: string[]; m: Migration }[] = [];
@@ -501,17 +504,14 @@ export class Migrator {
           meta: { missing },
         });
       }
-      for (const b of baselined) {
-        await this.#history.run(app, 'history.baseline', {
-          version: b.version,
-          description: truncateBytes(b.description, 200),
-          script: b.m.up.file,
+      await this.#history.baseline(
+        app,
+        baselined.map((b) => ({
+          migration: b.m,
           checksum: this.#checksum(b.m),
-          profile: b.m.up.profile,
-          statements_total: this.#rendered.get(b.version)!.up.length,
-        });
-      }
-      await app.commit();
+          statementsTotal: this.#rendered.get(b.version)!.up.length,
+        })),
+      );
       return {
         baselined: baselined.map(({ version: v, description, objects }) => ({ version: v, description, objects })),
         deferred,
@@ -524,9 +524,10 @@ export class Migrator {
     return this.#withLock(async (app) => {
       const rows = await this.#history.read(app);
       const actions: { version: string; action: 'removed-failed' | 'realigned-checksum'; detail: string }[] = [];
+      const changes: RepairChange[] = [];
       for (const row of rows) {
         if (!row.success) {
-          await this.#history.run(app, 'history.delete', { version: row.version });
+          changes.push({ kind: 'delete', version: row.version });
           actions.push({
             version: row.version,
             action: 'removed-failed',
@@ -536,11 +537,7 @@ export class Migrator {
         }
         const m = this.#byVersion.get(row.version);
         if (m && !m.repeatable && !matchesRecorded(this.#set, m, row.checksum)) {
-          await this.#history.run(app, 'history.realign', {
-            version: row.version,
-            checksum: this.#checksum(m),
-            script: m.up.file,
-          });
+          changes.push({ kind: 'realign', version: row.version, checksum: this.#checksum(m), script: m.up.file });
           actions.push({
             version: row.version,
             action: 'realigned-checksum',
@@ -548,7 +545,7 @@ export class Migrator {
           });
         }
       }
-      await app.commit();
+      await this.#history.repair(app, changes);
       return { actions };
     });
   }
