@@ -7,7 +7,7 @@
 import type { AdminPrivilege } from '../db/driver.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
-import type { Statement } from '../script/split.js';
+import type { Statement } from '../script/script-items.js';
 import type { Variables } from '../script/substitute.js';
 import { DcnError } from '../errors.js';
 import { isUnquotedName } from '../oracle/identifiers.js';

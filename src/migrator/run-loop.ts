@@ -6,7 +6,7 @@
 import { DcnError } from '../errors.js';
 import type { DbSession, ExecuteResult } from '../db/driver.js';
 import { firstLine, isConnectionLost, oracleCode } from '../db/oracle-errors.js';
-import type { Statement } from '../script/split.js';
+import type { Statement } from '../script/script-items.js';
 import { listInvalidObjects } from './invalid-objects.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
 import type { HistoryTable } from './history.js';

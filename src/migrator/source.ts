@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
-import { splitScript, type ScriptItem } from '../script/split.js';
+import type { ScriptItem } from '../script/script-items.js';
+import { splitScript } from '../script/split.js';
 import { isTrue } from '../script/substitute.js';
 
 export type Profile = 'app' | 'admin';
