@@ -13,7 +13,8 @@ import { DcnError } from '../errors.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { compiledObjectOf } from './compile-gate.js';
 import { prefixHash, renderMigrations } from './render.js';
-import { compareVersions, isEnabled, migrationLabel, versionTarget, type Migration, type Profile } from './source.js';
+import type { Profile } from './migration-script.js';
+import { compareVersions, isEnabled, migrationLabel, versionTarget, type Migration } from './source.js';
 
 export interface PlannedStatement {
   readonly file: string;
