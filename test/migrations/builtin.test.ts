@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Migrator } from '../../src/migrator/migrator.js';
-import { renderPlanScript } from '../../src/migrator/plan.js';
+import { renderPlanScript } from '../../src/migrator/plan-script.js';
 import { renderMigrations } from '../../src/migrator/render.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 import { builtInMigrationsDir } from '../../src/paths.js';
