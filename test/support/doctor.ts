@@ -8,7 +8,7 @@ export type Check = { id: string; status: string; summary: string; fix?: string;
 /** A fake where everything is set up: migrated, registered, one notification delivered. */
 export async function healthy(callbackUrl = 'http://localhost:8080/phpcache/dropResults.php'): Promise<FakeDatabase> {
   const env = { ...DB_ENV, DCN_CALLBACK_URL: callbackUrl };
-  const m = await runCli(['migrate', '--with-demo-schema'], { env });
+  const m = await runCli(['migrate', '--with-demo-schema', '-q'], { env });
   expect(m.stderr).toBe('');
   const db = m.db;
   expect((await runCli(['register', '--table', 'ORDERS', '--table', 'ORDER_ITEMS'], { env, db })).code).toBe(0);
