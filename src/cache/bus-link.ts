@@ -53,6 +53,9 @@ export const DEFAULT_LEASE_MS = 3000;
 const leaseMargin = (leaseMs: number) => Math.max(50, leaseMs / 10);
 const MAX_BACKOFF_MS = 5000;
 
+const isFatal = (err: unknown) =>
+  ['ERR_BUS_AUTH', 'ERR_BUS_PERMISSION'].includes((err as { code?: string }).code ?? '');
+
 export class BusLink {
   readonly where: string;
   readonly leaseMs: number;
@@ -205,6 +208,13 @@ export class BusLink {
     this.#settleFirst?.(new Error('the cache was closed before it reached the bus'));
   }
 
+  /** A failure no retry cures (a wrong password stays wrong, a missing grant stays missing): told once, and closed. */
+  #fail(err: unknown): void {
+    this.#hooks.down((err as Error).message, err);
+    this.close();
+    this.#reason = (err as Error).message;
+  }
+
   async #open(): Promise<void> {
     const gen = ++this.#gen;
     const started = performance.now();
@@ -230,16 +240,9 @@ export class BusLink {
       });
     } catch (err) {
       if (gen !== this.#gen) return;
-      const fatal = (err as { code?: string }).code === 'ERR_BUS_AUTH';
       this.#reason = (err as Error).message;
       this.#settleFirst?.(err as Error);
-      if (fatal) {
-        // a wrong password stays wrong: not tried again and again
-        this.#hooks.down((err as Error).message, err);
-        this.close();
-        this.#reason = (err as Error).message;
-        return;
-      }
+      if (isFatal(err)) return this.#fail(err);
       this.#retryLater(gen);
       return;
     }
@@ -258,6 +261,10 @@ export class BusLink {
         'to take a lease',
       );
     } catch (err) {
+      if (isFatal(err) && gen === this.#gen) {
+        this.#settleFirst?.(err as Error);
+        return this.#fail(err);
+      }
       return this.#lose(gen, (err as Error).message, err);
     }
     if (gen !== this.#gen) return;
