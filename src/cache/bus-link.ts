@@ -217,9 +217,12 @@ export class BusLink {
 
   async #open(): Promise<void> {
     const gen = ++this.#gen;
-    const started = performance.now();
     let session: BusSession;
+    let started = performance.now();
     try {
+      await this.#transport.prepare?.();
+      if (gen !== this.#gen) return;
+      started = performance.now();
       session = await withTimeout(
         this.#transport.open({
           message: (drop, ackTo, own) => this.#message(gen, drop, ackTo, own),

@@ -174,6 +174,7 @@ export class RedisBus implements BusTransport {
   /** The Redis user the URL names (ACL), for messages: Redis calls the one without a name default. */
   readonly #user: string;
   #sessions = 0;
+  #redis: Promise<typeof import('ioredis').Redis> | undefined;
 
   constructor(url: string, channel: string, logLength = DEFAULT_LOG_LENGTH) {
     const { safe, url: parsed } = parseBusUrl(url);
@@ -187,8 +188,14 @@ export class RedisBus implements BusTransport {
     this.#keys = [`${channel}:members`, `${channel}:log`, `${channel}:epoch`];
   }
 
+  /** ioredis, loaded once: a cold import on a busy host can take longer than the lease. */
+  async prepare(): Promise<void> {
+    this.#redis ??= loadRedis();
+    await this.#redis;
+  }
+
   async open(events: SessionEvents): Promise<BusSession> {
-    const Redis = await loadRedis();
+    const Redis = await (this.#redis ??= loadRedis());
     const options = {
       lazyConnect: true,
       enableOfflineQueue: false,
