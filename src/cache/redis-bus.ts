@@ -174,6 +174,8 @@ export class RedisBus implements BusTransport {
   /** The Redis user the URL names (ACL), for messages: Redis calls the one without a name default. */
   readonly #user: string;
   #sessions = 0;
+  /** Whether the user's ACL was found to allow everything the bus runs. */
+  #permitted = false;
   #redis: Promise<typeof import('ioredis').Redis> | undefined;
 
   constructor(url: string, channel: string, logLength = DEFAULT_LOG_LENGTH) {
@@ -258,7 +260,9 @@ export class RedisBus implements BusTransport {
     try {
       await Promise.all([sub.connect(), pub.connect(), lease.connect()]);
       await sub.subscribe(this.#channel, ackChannel);
-      const denied = (await script(pub, PERMITTED, this.#channel, ackChannel)) as string[];
+      // once per transport: a grant taken away later is told by the command it refuses
+      const denied = this.#permitted ? [] : ((await script(pub, PERMITTED, this.#channel, ackChannel)) as string[]);
+      this.#permitted = denied.length === 0;
       if (denied.length > 0)
         throw this.#notPermitted(`may not run ${[...new Set(denied)].map((c) => c.toUpperCase()).join(', ')}`);
     } catch (err) {
