@@ -44,7 +44,11 @@ async function redisServer() {
 /** Hits per second of awaiting get(key) n times over 100 hot keys. */
 async function hitsPerSecond(get, n) {
   const start = performance.now();
-  for (let i = 0; i < n; i++) await get(i % 100);
+  for (let i = 0; i < n; i++) {
+    await get(i % 100);
+    // a hit settles without a turn of the event loop: the bus's PINGs are answered on one, or its lease lapses
+    if (i % 1000 === 0) await new Promise((r) => setImmediate(r));
+  }
   return (n / (performance.now() - start)) * 1000;
 }
 
@@ -187,8 +191,9 @@ async function floodOf(cache, url, n) {
   );
   const t0 = performance.now();
   const sent = [];
+  let rejected = 0;
   for (let i = 0; i < n; i++) {
-    sent.push(cache.publishDrop('getOrderFields', 1_000_000 + i));
+    sent.push(cache.publishDrop('getOrderFields', 1_000_000 + i).catch(() => rejected++));
     if (sent.length === 5000) await Promise.all(sent.splice(0));
   }
   await Promise.all(sent);
@@ -196,7 +201,7 @@ async function floodOf(cache, url, n) {
   await Promise.race([done, new Promise((r) => setTimeout(r, 30_000))]);
   child.send('exit');
   return [
-    `A flood of ${n.toLocaleString('en')} drops, 5,000 in flight at a time, each awaiting its acknowledgement: every drop() resolved after ${fmt(resolvedMs / 1000, 1)} s (${Math.round(n / (resolvedMs / 1000)).toLocaleString('en')} drops/s); the other process applied ${applied.toLocaleString('en')} (none lost: ${verdict(applied === n)}).`,
+    `A flood of ${n.toLocaleString('en')} drops, 5,000 in flight at a time, each awaiting its acknowledgement: every drop() settled after ${fmt(resolvedMs / 1000, 1)} s (${Math.round(n / (resolvedMs / 1000)).toLocaleString('en')} drops/s), ${rejected.toLocaleString('en')} of them rejected (a link that lost its lease under the load says so instead of resolving); the other process applied ${applied.toLocaleString('en')} (none lost: ${verdict(applied === n)}).`,
     '',
   ];
 }
