@@ -9,8 +9,8 @@ import { withoutPassword } from '../redact.js';
 import type { CommandContext } from './context.js';
 
 /**
- * --map TABLE=function, repeatable, added to the article's two tables' maps (a map for another
- * table used to replace them, and every orders notification then answered 404); TABLE=- leaves
+ * --map TABLE=function, repeatable, added to the article's two tables' maps (were a map for
+ * another table to replace them, every orders notification would answer 404); TABLE=- leaves
  * a table out, the orders tables included. The last entry for a table wins.
  */
 export function parseMap(entries: readonly string[] | undefined): Record<string, string> {

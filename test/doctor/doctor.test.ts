@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
-import { aceCovers, diagnose } from '../../src/doctor/doctor.js';
 import { startListener } from '../../src/listener/listener.js';
-import type { LogRow } from '../../src/tail/tail.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
 
@@ -375,45 +373,5 @@ describe('dcn doctor', () => {
       other.close();
     }
     void (other.address() as AddressInfo);
-  });
-});
-
-describe('doctor helpers', () => {
-  it('matches ACE host patterns and port ranges', () => {
-    expect(aceCovers({ host: 'app.example', lower: 8080, upper: 8080 }, 'APP.example', 8080)).toBe(true);
-    expect(aceCovers({ host: '*', lower: null, upper: null }, 'x', 1)).toBe(true);
-    expect(aceCovers({ host: '*.example', lower: 8000, upper: 8100 }, 'a.b.example', 8099)).toBe(true);
-    expect(aceCovers({ host: '10.0.0.*', lower: null, upper: null }, '10.0.0.5', 80)).toBe(true);
-    expect(aceCovers({ host: 'app.example', lower: 8080, upper: 8080 }, 'app.example', 8081)).toBe(false);
-    expect(aceCovers({ host: 'example', lower: null, upper: null }, 'app.example', 80)).toBe(false);
-  });
-
-  it('names timeouts, tokens and paths', () => {
-    const row = (error: string | null, status: number | null): LogRow => ({
-      id: 1,
-      time: '',
-      table: 'ORDERS',
-      order: '1',
-      event: 'notify',
-      operation: 'order',
-      status,
-      message: null,
-      error,
-      regid: 41,
-    });
-    expect(diagnose(row('ORA-29273: HTTP request failed: ORA-29276: transfer timeout', null), 'u').summary).toMatch(
-      /did not answer in time/,
-    );
-    expect(diagnose(row('ORA-29273: HTTP request failed: ORA-29276: transfer timeout', null), 'u').fix).toMatch(
-      /httpTimeout bounds the answer, not the TCP connect/,
-    );
-    expect(diagnose(row(null, 401), 'u').fix).toMatch(/same DCN_CALLBACK_TOKEN/);
-    expect(diagnose(row(null, 404), 'u').summary).toMatch(/does not know the path/);
-    // what sendNotification logs for a table the listener has no map for: status and reason phrase
-    const unmapped = { ...row(null, 404), table: 'CUSTOMERS', message: '404 No Map For Table' };
-    expect(diagnose(unmapped, 'u')).toEqual({
-      summary: 'the listener has no cached function for table CUSTOMERS (404)',
-      fix: 'map one: dcn listen --map CUSTOMERS=function',
-    });
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Migrator } from '../../src/migrator/migrator.js';
 import { renderPlanScript } from '../../src/migrator/plan.js';
 import { renderMigrations } from '../../src/migrator/render.js';
-import { loadMigrations } from '../../src/migrator/source.js';
+import { checksumOf, loadMigrations } from '../../src/migrator/source.js';
 import { builtInMigrationsDir } from '../../src/paths.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 import { planFor, SETTINGS } from '../support/builtin-settings.js';
@@ -125,6 +125,15 @@ describe('undo scripts', () => {
       expect(m.up.items.filter((i) => i.kind === 'statement')).toEqual([]);
       expect(m.up.accepts).toHaveLength(1);
     }
+  });
+
+  it('V8 counts as applied on a database that applied it under the earlier wording of its comments', () => {
+    const text = readFileSync(join(builtInMigrationsDir(), 'V8__routes.sql'), 'utf8');
+    const earlier = text
+      .replace(/^-- Routes: /, '-- Routes (issue 16): ')
+      .replace(/^-- The same statements under an earlier wording.*\n-- dcn: accepts=.*\n/m, '');
+    expect(earlier).not.toBe(text);
+    expect(migrations.find((m) => m.version === '8')!.up.accepts).toEqual([checksumOf(earlier)]);
   });
 });
 
