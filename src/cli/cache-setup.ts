@@ -88,10 +88,13 @@ export async function openCache(
     await cache.ready();
   } catch (cause) {
     cache.close();
+    const code = (cause as { code?: string }).code;
     const hint =
-      (cause as { code?: string }).code === 'ERR_BUS_AUTH'
+      code === 'ERR_BUS_AUTH'
         ? 'give the password Redis expects in the bus URL: redis://[user]:password@host (it is not shown)'
-        : 'start Redis, or check the bus URL and the network (the password is not shown)';
+        : code === 'ERR_BUS_PERMISSION'
+          ? 'have an admin of Redis run the ACL SETUSER above, or give a user that has those grants in the bus URL'
+          : 'start Redis, or check the bus URL and the network (the password is not shown)';
     throw new DcnError('unavailable', (cause as Error).message, { hint, cause });
   }
   return cache;
