@@ -54,6 +54,8 @@ export interface HandlerOptions {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** What one notification names: an order, a routed table's keys, or neither (the whole table). */
+type Entry = { readonly order?: number; readonly keys?: readonly string[] };
 
 const ORDER = /^\d{1,15}$/;
 
@@ -210,15 +212,24 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     const fn = tables[table];
     if (fn === undefined) return reject(res, 404, `no cached function for table ${table}`, undefined, NO_MAP_REASON);
     const lists = parsed.entries.flatMap((e) => ('order' in e ? keyArguments([e.order]) : keyArguments([...e.keys])));
+    // one line per entry, as a batch that succeeds is logged: never as the whole table
+    const batchFailed = (err: unknown) =>
+      failed(
+        res,
+        table,
+        fn,
+        err,
+        parsed.entries.map((e) => ('order' in e ? { order: Number(e.order) } : { keys: e.keys })),
+      );
     try {
       for (const args of lists) options.cache.dropSync(fn, ...args);
     } catch (err) {
-      return failed(res, table, fn, err);
+      return batchFailed(err);
     }
     try {
       await Promise.all(lists.map((args) => options.cache.publishDrop(fn, ...args)));
     } catch (err) {
-      return failed(res, table, fn, err);
+      return batchFailed(err);
     }
     for (const e of parsed.entries) {
       if ('order' in e) emit({ status: 200, action: 'dropped', table, function: fn, order: Number(e.order) });
@@ -270,19 +281,23 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     );
   }
 
-  /** A drop that failed, named with the order or keys it was for (not as the whole table). */
+  /**
+   * A drop that failed, named with the order or keys it was for (not as the whole table); a
+   * batch's, with each of its entries.
+   */
   function failed(
     res: ServerResponse,
     table: string,
     fn: string,
     err: unknown,
-    what: { order?: number; keys?: readonly string[] } = {},
+    what: Entry | readonly Entry[] = {},
   ): void {
     const reason =
       (err as { code?: string }).code === 'ERR_BUS_PUBLISH'
         ? (err as Error).message
         : `cache error: ${(err as Error).message}`;
-    emit({ status: 500, action: 'rejected', table, function: fn, ...what, reason });
+    for (const entry of Array.isArray(what) ? what : [what])
+      emit({ status: 500, action: 'rejected', table, function: fn, ...entry, reason });
     reply(res, 500, { ok: false, error: reason });
   }
 }
