@@ -51,7 +51,7 @@ const DISTINCT = 20_000;
 const dcnHits = (store, args) => hitsOf('node', ['bench/cache-hits.mjs', ...args], { DCN_STORE: store });
 
 /**
- * dcn's stores against PEAR Cache_Lite_Function (unmodified, ../shared/anchors/cache-lite), in
+ * dcn's stores against PEAR Cache_Lite_Function (unmodified, https://pear.php.net/package/Cache_Lite), in
  * the same run, each run a fresh process, the competitors' order rotated round by round: 100 hot
  * keys, and 20,000 distinct keys each hit once (read from disk, nothing in memory). A Map in one
  * process is the ceiling.
@@ -229,7 +229,7 @@ export async function cacheThroughput() {
     };
   const versus = vs
     ? [
-        `dcn's ResultCache, on each of its stores, against PEAR Cache_Lite_Function (the seed article's cache, unmodified: ../shared/anchors/cache-lite, PHP ${spawnSync('php', ['-r', 'echo PHP_VERSION;'], { encoding: 'utf8' }).stdout}), the result bench.php caches (20 order-item rows).`,
+        `dcn's ResultCache, on each of its stores, against PEAR Cache_Lite_Function (the seed article's cache, unmodified: https://pear.php.net/package/Cache_Lite, PHP ${spawnSync('php', ['-r', 'echo PHP_VERSION;'], { encoding: 'utf8' }).stdout}), the result bench.php caches (20 order-item rows).`,
         `Each run a fresh process; ${rounds} rounds, the three competitors' order rotated round by round; ratios per round. Load: ${during} (1, 5, 15 min).`,
         '',
         '| pattern | store | dcn hits/s, median | Cache_Lite hits/s, median | ratio: min | median | target | |',
