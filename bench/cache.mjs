@@ -100,7 +100,9 @@ async function memoryHitRate() {
   const { MemoryTier } = await import('../dist/src/cache/memory-tier.js');
   let LRU;
   try {
-    ({ LRUCache: LRU } = await import('lru-cache'));
+    // not a dependency of dcn: compared when it happens to be installed (often, through other packages)
+    const optional = 'lru-cache';
+    ({ LRUCache: LRU } = await import(optional));
   } catch {
     LRU = undefined;
   }
