@@ -12,37 +12,22 @@ import {
   type MigrationSetConfig,
   type ResolveInput,
 } from '../config/resolve-config.js';
+import { settingRecords } from '../config/settings.js';
 import { loadMigrations, type Migration } from '../migrator/source.js';
 import { builtInMigrationsDir } from '../paths.js';
 import type { CommandContext } from './context.js';
 import type { SettingFlags } from './options.js';
 
+/** The flags as settings, by the settings' records: a yes/no flag given is 'yes'. */
 function input(flags: SettingFlags, ctx: CommandContext): ResolveInput {
-  const settings: ConfigFlags = {
-    config: flags.config,
-    env: flags.env,
-    connect: flags.connect,
-    user: flags.user,
-    adminUser: flags.adminUser,
-    adminPrivilege: flags.adminPrivilege,
-    connectTimeout: flags.connectTimeout,
-    tnsAdmin: flags.tnsAdmin,
-    migrations: flags.migrations,
-    historyTable: flags.historyTable,
-    lockTimeout: flags.lockTimeout,
-    define: flags.define,
-    schema: flags.schema,
-    ordersTable: flags.ordersTable,
-    orderItemsTable: flags.orderItemsTable,
-    callbackUrl: flags.callbackUrl,
-    httpTimeout: flags.httpTimeout,
-    callbackCalls: flags.callbackCalls,
-    demoSchema: flags.withDemoSchema ? 'yes' : undefined,
-    orderItemsKeyImmutable: flags.orderItemsKeyImmutable ? 'yes' : undefined,
-    bus: flags.bus,
-    busChannel: flags.busChannel,
-  };
-  return { flags: settings, env: ctx.env, cwd: ctx.cwd };
+  const given = flags as Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
+  const settings: Record<string, unknown> = {};
+  for (const [name, record] of settingRecords()) {
+    if (record.flags === undefined) continue;
+    const value = given[record.flagKey ?? name];
+    settings[name] = value === true ? 'yes' : value === false ? undefined : value;
+  }
+  return { flags: settings as ConfigFlags, env: ctx.env, cwd: ctx.cwd };
 }
 
 /** For the migrate commands, plan and doctor. */

@@ -1,6 +1,6 @@
 /** Each setting a command resolved, its value and where it came from: what dcn doctor shows. */
 import type { ConnectionConfig, MigrationSetConfig, Source } from '../config/resolve-config.js';
-import { ENV_NAMES } from '../config/settings.js';
+import { SETTINGS, longFlag, settingRecord, type SettingName } from '../config/settings.js';
 
 export interface SettingRow {
   readonly name: string;
@@ -45,9 +45,9 @@ function valueOf(name: string, config: ConnectionConfig | MigrationSetConfig): s
 function from(name: string, source: Source, config: ConnectionConfig): string {
   switch (source) {
     case 'flag':
-      return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return (Object.hasOwn(SETTINGS, name) && longFlag(name as SettingName)) || name;
     case 'env':
-      return ENV_NAMES[name as keyof typeof ENV_NAMES] ?? name;
+      return (Object.hasOwn(SETTINGS, name) && settingRecord(name as SettingName).env) || name;
     case 'environment':
       return `environment "${config.environment}" in ${config.configFile}`;
     case 'file':

@@ -10,7 +10,16 @@ import { DcnError } from '../errors.js';
 import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBusUrl } from '../cache/bus.js';
-import { ADMIN_PRIVILEGES, DEFAULTS, ENV_NAMES, ENVIRONMENT_ENV_NAME } from './settings.js';
+import {
+  ADMIN_PRIVILEGES,
+  DEFAULTS,
+  ENVIRONMENT_ENV_NAME,
+  SETTINGS,
+  longFlag,
+  settingRecord,
+  settingRecords,
+  type SettingName,
+} from './settings.js';
 import {
   checkCallbackToken,
   checkHistoryTable,
@@ -23,36 +32,14 @@ import {
 /** environment: the config file's named environment; file: its top level. */
 export type Source = 'flag' | 'env' | 'environment' | 'file' | 'default';
 
-/** Flags as the CLI parsed them; undefined means "not given". */
-export interface ConfigFlags {
-  readonly config?: string;
-  /** --env NAME: an environment of the config file. */
-  readonly env?: string;
-  readonly connect?: string;
-  readonly user?: string;
-  readonly adminUser?: string;
-  readonly adminPrivilege?: string;
-  readonly connectTimeout?: string;
-  readonly tnsAdmin?: string;
-  readonly migrations?: string;
-  readonly historyTable?: string;
-  readonly lockTimeout?: string;
+/**
+ * Flags as the CLI parsed them, by setting name; undefined means "not given". A yes/no flag
+ * (--with-demo-schema) is 'yes' when given.
+ */
+export type ConfigFlags = { readonly [K in Exclude<SettingName, 'define'>]?: string } & {
   /** --define name=value, repeatable. */
   readonly define?: readonly string[];
-  // settings of the built-in migrations
-  readonly schema?: string;
-  readonly ordersTable?: string;
-  readonly orderItemsTable?: string;
-  readonly callbackUrl?: string;
-  readonly httpTimeout?: string;
-  /** 'yes' from --with-demo-schema. */
-  readonly demoSchema?: string;
-  /** 'yes' from --order-items-key-immutable. */
-  readonly orderItemsKeyImmutable?: string;
-  readonly callbackCalls?: string;
-  readonly bus?: string;
-  readonly busChannel?: string;
-}
+};
 
 /** What every command that connects uses: where to, as whom, how long to wait. */
 export interface ConnectionConfig {
@@ -82,30 +69,8 @@ export interface MigrationSetConfig extends ConnectionConfig {
   readonly variables: Readonly<Record<string, string>>;
 }
 
-const FILE_KEYS = new Set([
-  'connect',
-  'user',
-  'adminUser',
-  'adminPrivilege',
-  'connectTimeout',
-  'tnsAdmin',
-  'migrations',
-  'historyTable',
-  'lockTimeout',
-  'variables',
-  'schema',
-  'ordersTable',
-  'orderItemsTable',
-  'callbackUrl',
-  'callbackToken',
-  'httpTimeout',
-  'demoSchema',
-  'orderItemsKeyImmutable',
-  'callbackCalls',
-  'bus',
-  'busChannel',
-  'environments',
-]);
+/** The config file's keys, from the settings' records. */
+const FILE_KEYS = new Set(settingRecords().flatMap(([name, r]) => (r.fileKey === false ? [] : [r.fileKey ?? name])));
 
 export interface ResolveInput {
   readonly flags: ConfigFlags;
@@ -114,12 +79,12 @@ export interface ResolveInput {
   readonly readFile?: (path: string) => string;
 }
 
-type Setting = keyof typeof ENV_NAMES;
+type Setting = Exclude<SettingName, 'define' | 'config' | 'env'>;
 
 /** Where a setting came from, for a message that must not show its value. */
 function sourceName(key: Setting, source: Source | undefined): string {
-  if (source === 'flag') return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (source === 'env') return ENV_NAMES[key];
+  if (source === 'flag') return longFlag(key) ?? key;
+  if (source === 'env') return settingRecord(key).env ?? key;
   if (source === 'environment') return `"${key}" in the config file's environment`;
   return `"${key}" in the config file`;
 }
@@ -193,7 +158,7 @@ function checkKeys(settings: object, where: string, inEnvironment = false): void
   }
 }
 
-function wholeSeconds(name: string, value: string, min: number, max: number): number {
+function wholeSeconds(name: string, value: string, [min, max]: readonly [number, number]): number {
   if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
     throw invalid(
       `${name} must be a whole number of seconds from ${min} to ${max}, not '${printable(value)}'`,
@@ -248,7 +213,7 @@ class SettingsReader {
 
   constructor(private readonly input: ResolveInput) {
     const { flags, env, cwd } = input;
-    const configPath = flags.config ?? env[ENV_NAMES.config];
+    const configPath = flags.config ?? env[SETTINGS.config.env];
     const explicit = configPath !== undefined && configPath !== '';
     this.filePath = resolve(cwd, explicit ? configPath : DEFAULTS.configFile);
     this.file = readConfigFile(this.filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
@@ -284,7 +249,8 @@ class SettingsReader {
       this.sources[key] = 'flag';
       return flag;
     }
-    const fromEnv = this.input.env[ENV_NAMES[key]];
+    const envName = settingRecord(key).env;
+    const fromEnv = envName === undefined ? undefined : this.input.env[envName];
     if (fromEnv !== undefined && fromEnv !== '') {
       this.sources[key] = 'env';
       return fromEnv;
@@ -401,7 +367,9 @@ function connectionPart(reader: SettingsReader): ConnectionConfig {
     adminUser: admin?.user,
     adminPrivilege: admin?.privilege ?? adminPrivilege,
     connectTimeoutSeconds:
-      timeoutRaw === undefined ? DEFAULTS.connectTimeoutSeconds : wholeSeconds('connect timeout', timeoutRaw, 1, 600),
+      timeoutRaw === undefined
+        ? DEFAULTS.connectTimeoutSeconds
+        : wholeSeconds('connect timeout', timeoutRaw, SETTINGS.connectTimeout.range),
     tnsAdmin: reader.path('tnsAdmin', reader.pick('tnsAdmin')),
     configFile: reader.file === undefined ? undefined : reader.filePath,
     environment: reader.environment?.name,
@@ -512,7 +480,9 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     migrationsDir: reader.path('migrations', migrations),
     historyTable,
     lockTimeoutSeconds:
-      lockRaw === undefined ? DEFAULTS.lockTimeoutSeconds : wholeSeconds('lock timeout', lockRaw, 0, 86400),
+      lockRaw === undefined
+        ? DEFAULTS.lockTimeoutSeconds
+        : wholeSeconds('lock timeout', lockRaw, SETTINGS.lockTimeout.range),
     variables,
   };
 }
@@ -541,7 +511,7 @@ export function resolveBus(input: ResolveInput): { url: string; channel: string 
       hint: 'e.g. redis://cache.internal:6379/0, or rediss://user:password@host for TLS',
     });
   }
-  const channel = reader.pick('busChannel') ?? 'dcn:cache';
+  const channel = reader.pick('busChannel') ?? SETTINGS.busChannel.default;
   if (!/^[\w:.-]{1,100}$/.test(channel)) {
     throw new DcnError(
       'usage',
