@@ -7,6 +7,7 @@ import {
   resolveMigrationsDir,
   resolveOrderTables,
   resolveWatchSettings,
+  type BusSettings,
   type ConfigFlags,
   type ConnectionConfig,
   type MigrationSetConfig,
@@ -59,7 +60,7 @@ export function watchSettings(
 }
 
 /** For dcn listen and dcn watch: the cache bus, if one is configured. */
-export function busSetting(flags: SettingFlags, ctx: CommandContext): { url: string; channel: string } | undefined {
+export function busSetting(flags: SettingFlags, ctx: CommandContext): BusSettings | undefined {
   return resolveBus(input(flags, ctx));
 }
 

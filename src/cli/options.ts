@@ -461,11 +461,6 @@ export const LISTEN = {
       'keep the cached results at start (default: drop those of the mapped functions once: notifications sent while no listener answered are lost); with --bus nothing is kept: a cache drops all it holds when it subscribes',
   },
   ...settingOptions('listen'),
-  busAcks: {
-    flags: '--bus-acks <applied|published>',
-    description:
-      'with --bus, what a 200 waits for: applied (default) every live cache on the bus dropped the result (or its lease lapsed); published only Redis took the drop',
-  },
 } as const;
 export type ListenFlags = FlagsOf<typeof LISTEN>;
 

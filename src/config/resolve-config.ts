@@ -499,8 +499,16 @@ export function resolveOrderTables(input: ResolveInput): string[] {
   return orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') });
 }
 
-/** The cache bus of dcn listen and dcn watch: its URL, checked, and its channel. */
-export function resolveBus(input: ResolveInput): { url: string; channel: string } | undefined {
+/** The cache bus of dcn listen and dcn watch, checked. */
+export interface BusSettings {
+  readonly url: string;
+  readonly channel: string;
+  /** What a drop waits for: every live member's acknowledgement, or only Redis taking it. */
+  readonly acks: 'applied' | 'published';
+}
+
+/** The cache bus of dcn listen and dcn watch: its URL, checked, its channel and what a drop waits for. */
+export function resolveBus(input: ResolveInput): BusSettings | undefined {
   const reader = new SettingsReader(input);
   const url = reader.pick('bus');
   if (url === undefined || url === '') return undefined;
@@ -519,7 +527,17 @@ export function resolveBus(input: ResolveInput): { url: string; channel: string 
       { hint: 'e.g. dcn:orders' },
     );
   }
-  return { url, channel };
+  const acks = reader.pick('busAcks') ?? SETTINGS.busAcks.default;
+  if (!(SETTINGS.busAcks.values as readonly string[]).includes(acks)) {
+    throw new DcnError(
+      'usage',
+      `${sourceName('busAcks', reader.sources.busAcks)} ${printable(acks)}: expected ${SETTINGS.busAcks.values.join(' or ')}`,
+      {
+        hint: 'applied: a drop (and a 200 from dcn listen) means every live cache on the bus dropped the result; published: only that Redis took the drop',
+      },
+    );
+  }
+  return { url, channel, acks: acks as BusSettings['acks'] };
 }
 
 /** What dcn watch reads beyond the connection: the orders tables and whether items move between orders. */

@@ -310,6 +310,17 @@ export const SETTINGS = {
     commands: CACHES,
     table: 'general',
   },
+  busAcks: {
+    label: 'what a drop on the bus waits for: `applied` or `published`',
+    flags: '--bus-acks <applied|published>',
+    env: 'DCN_BUS_ACKS',
+    type: 'choice',
+    values: ['applied', 'published'],
+    default: 'applied',
+    help: 'with --bus, what a drop (and a 200 from dcn listen) waits for: applied, every live cache on the bus dropped the result (or its lease lapsed); published, only Redis took the drop',
+    commands: CACHES,
+    table: 'general',
+  },
   config: {
     label: 'config file',
     flags: '--config <file>',

@@ -104,7 +104,6 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const cache = await openCache(ctx, flags.cacheDir, {
     lifetimeSeconds: lifetime,
     bus: busSetting(flags, ctx),
-    busAcks: flags.busAcks,
   });
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
