@@ -203,43 +203,63 @@ function checkVariableValue(where: string, value: string): void {
     throw invalid(`${where}: a substitution value cannot hold a control character`, 'remove it');
 }
 
-/** The config file, read once, and each setting picked by precedence as it is asked for. */
-class SettingsReader {
-  readonly sources: Record<string, Source> = {};
+/** The config file as one command reads it: its path, its contents and the environment in use. */
+interface LoadedConfig {
   readonly filePath: string;
   readonly file: Record<string, unknown> | undefined;
   /** The named environment in use, and its settings. */
   readonly environment: { readonly name: string; readonly settings: Record<string, unknown> } | undefined;
+}
 
-  constructor(private readonly input: ResolveInput) {
-    const { flags, env, cwd } = input;
-    const configPath = flags.config ?? env[SETTINGS.config.env];
-    const explicit = configPath !== undefined && configPath !== '';
-    this.filePath = resolve(cwd, explicit ? configPath : DEFAULTS.configFile);
-    this.file = readConfigFile(this.filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
-    this.environment = this.#environment();
+function loadConfig(input: ResolveInput): LoadedConfig {
+  const { flags, env, cwd } = input;
+  const configPath = flags.config ?? env[SETTINGS.config.env];
+  const explicit = configPath !== undefined && configPath !== '';
+  const filePath = resolve(cwd, explicit ? configPath : DEFAULTS.configFile);
+  const file = readConfigFile(filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
+  return { filePath, file, environment: environmentOf(input, filePath, file) };
+}
+
+function environmentOf(
+  input: ResolveInput,
+  filePath: string,
+  file: Record<string, unknown> | undefined,
+): LoadedConfig['environment'] {
+  const { flags, env } = input;
+  const fromEnv = env[ENVIRONMENT_ENV_NAME];
+  const name = flags.env ?? (fromEnv === '' ? undefined : fromEnv);
+  if (name === undefined) return undefined;
+  const given = flags.env !== undefined ? '--env' : ENVIRONMENT_ENV_NAME;
+  if (file === undefined)
+    throw invalid(
+      `${given === '--env' ? `--env ${name}` : `${given}=${name}`}: there is no config file (${filePath}) to name environments in`,
+      'create it with an "environments" object, or point --config (DCN_CONFIG) at it',
+    );
+  const environments = (file.environments ?? {}) as Record<string, Record<string, unknown>>;
+  if (!Object.hasOwn(environments, name)) {
+    const known = Object.keys(environments);
+    throw invalid(
+      `environment '${name}' (${given}) is not in ${filePath}: ${known.length ? `it names ${known.join(', ')}` : 'it has no "environments"'}`,
+      'give one of those, or add it under "environments"',
+    );
   }
+  return { name, settings: environments[name]! };
+}
 
-  #environment(): SettingsReader['environment'] {
-    const { flags, env } = this.input;
-    const fromEnv = env[ENVIRONMENT_ENV_NAME];
-    const name = flags.env ?? (fromEnv === '' ? undefined : fromEnv);
-    if (name === undefined) return undefined;
-    const given = flags.env !== undefined ? '--env' : ENVIRONMENT_ENV_NAME;
-    if (this.file === undefined)
-      throw invalid(
-        `${given === '--env' ? `--env ${name}` : `${given}=${name}`}: there is no config file (${this.filePath}) to name environments in`,
-        'create it with an "environments" object, or point --config (DCN_CONFIG) at it',
-      );
-    const environments = (this.file.environments ?? {}) as Record<string, Record<string, unknown>>;
-    if (!Object.hasOwn(environments, name)) {
-      const known = Object.keys(environments);
-      throw invalid(
-        `environment '${name}' (${given}) is not in ${this.filePath}: ${known.length ? `it names ${known.join(', ')}` : 'it has no "environments"'}`,
-        'give one of those, or add it under "environments"',
-      );
-    }
-    return { name, settings: environments[name]! };
+/** Each setting picked by precedence as it is asked for, from a config file already read. */
+class SettingsReader {
+  readonly sources: Record<string, Source> = {};
+  readonly filePath: string;
+  readonly file: Record<string, unknown> | undefined;
+  readonly environment: LoadedConfig['environment'];
+
+  constructor(
+    readonly input: ResolveInput,
+    loaded: LoadedConfig,
+  ) {
+    this.filePath = loaded.filePath;
+    this.file = loaded.file;
+    this.environment = loaded.environment;
   }
 
   /** One setting, by precedence. Empty environment values count as unset. */
@@ -437,12 +457,11 @@ function adminUserSetting(
 
 /** The settings of a command that connects and uses no migrations (regs, tail, register …). */
 export function resolveConnectionConfig(input: ResolveInput): ConnectionConfig {
-  return connectionPart(new SettingsReader(input));
+  return new CommandConfig(input).connection();
 }
 
 /** The settings of the migrate commands, plan and doctor: the connection and the migration set. */
-export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConfig {
-  const reader = new SettingsReader(input);
+function migrationSetPart(reader: SettingsReader): MigrationSetConfig {
   const connection = connectionPart(reader);
   const lockRaw = reader.pick('lockTimeout');
   const migrations = reader.pick('migrations');
@@ -466,7 +485,7 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
     variables[name] = value;
     overridden.add(name);
   }
-  for (const entry of input.flags.define ?? []) {
+  for (const entry of reader.input.flags.define ?? []) {
     const [name, value] = parseDefine(entry);
     variables[name] = value;
     overridden.add(name);
@@ -488,14 +507,12 @@ export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConf
 }
 
 /** The migrations directory setting alone (dcn migrate new): undefined means dcn's built-in set. */
-export function resolveMigrationsDir(input: ResolveInput): string | undefined {
-  const reader = new SettingsReader(input);
+function migrationsDirPart(reader: SettingsReader): string | undefined {
   return reader.path('migrations', reader.pick('migrations'));
 }
 
 /** The orders and order items table settings alone: dcn register and enable-reg route them the article's way. */
-export function resolveOrderTables(input: ResolveInput): string[] {
-  const reader = new SettingsReader(input);
+function orderTablesPart(reader: SettingsReader): string[] {
   return orderTables({ ordersTable: reader.pick('ordersTable'), orderItemsTable: reader.pick('orderItemsTable') });
 }
 
@@ -508,8 +525,7 @@ export interface BusSettings {
 }
 
 /** The cache bus of dcn listen and dcn watch: its URL, checked, its channel and what a drop waits for. */
-export function resolveBus(input: ResolveInput): BusSettings | undefined {
-  const reader = new SettingsReader(input);
+function busPart(reader: SettingsReader): BusSettings | undefined {
   const url = reader.pick('bus');
   if (url === undefined || url === '') return undefined;
   try {
@@ -541,8 +557,7 @@ export function resolveBus(input: ResolveInput): BusSettings | undefined {
 }
 
 /** What dcn watch reads beyond the connection: the orders tables and whether items move between orders. */
-export function resolveWatchSettings(input: ResolveInput): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
-  const reader = new SettingsReader(input);
+function watchPart(reader: SettingsReader): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
   return {
     orderTables: orderTables({
       ordersTable: reader.pick('ordersTable'),
@@ -557,10 +572,89 @@ export function resolveWatchSettings(input: ResolveInput): { orderTables: string
  * "callbackToken", or "variables": {"callback_token": …} in the config file, which wins as it
  * does for the migrations). Nothing else is read, so nothing else can stop the listener.
  */
-export function resolveCallbackToken(input: ResolveInput): string | undefined {
-  const reader = new SettingsReader(input);
+function callbackTokenPart(reader: SettingsReader): string | undefined {
   const fromVariables = reader.fileVariables().callback_token;
   const token = fromVariables ?? reader.pick('callbackToken');
   if (token !== undefined) checkCallbackToken(token, fromVariables === undefined ? 'callbackToken' : 'callback_token');
   return token === '' ? undefined : token;
+}
+
+/**
+ * The configuration of one command: the config file is read and parsed once, when the command
+ * first asks; each part it uses is resolved from that (a part it does not use is never checked,
+ * so a bad DCN_HTTP_TIMEOUT stops dcn migrate, not dcn listen).
+ */
+export class CommandConfig {
+  readonly #input: ResolveInput;
+  readonly #loaded: LoadedConfig;
+
+  constructor(input: ResolveInput) {
+    this.#input = input;
+    this.#loaded = loadConfig(input);
+  }
+
+  /** A reader of its own for each part: each part's sources say where its own settings came from. */
+  #reader(): SettingsReader {
+    return new SettingsReader(this.#input, this.#loaded);
+  }
+
+  /** The settings of a command that connects and uses no migrations (regs, tail, register …). */
+  connection(): ConnectionConfig {
+    return connectionPart(this.#reader());
+  }
+
+  /** The settings of the migrate commands, plan and doctor: the connection and the migration set. */
+  migrationSet(): MigrationSetConfig {
+    return migrationSetPart(this.#reader());
+  }
+
+  /** The migrations directory alone (dcn migrate new): undefined means dcn's built-in set. */
+  migrationsDir(): string | undefined {
+    return migrationsDirPart(this.#reader());
+  }
+
+  /** The orders and order items tables alone: dcn register and enable-reg route them the article's way. */
+  orderTables(): string[] {
+    return orderTablesPart(this.#reader());
+  }
+
+  /** The cache bus of dcn listen and dcn watch, if one is configured. */
+  bus(): BusSettings | undefined {
+    return busPart(this.#reader());
+  }
+
+  /** What dcn watch reads beyond the connection. */
+  watch(): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
+    return watchPart(this.#reader());
+  }
+
+  /** The callback token dcn listen requires. */
+  callbackToken(): string | undefined {
+    return callbackTokenPart(this.#reader());
+  }
+}
+
+/** The settings of the migrate commands, plan and doctor (one resolution: see CommandConfig). */
+export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConfig {
+  return new CommandConfig(input).migrationSet();
+}
+
+export function resolveMigrationsDir(input: ResolveInput): string | undefined {
+  return new CommandConfig(input).migrationsDir();
+}
+
+export function resolveOrderTables(input: ResolveInput): string[] {
+  return new CommandConfig(input).orderTables();
+}
+
+export function resolveBus(input: ResolveInput): BusSettings | undefined {
+  return new CommandConfig(input).bus();
+}
+
+export function resolveWatchSettings(input: ResolveInput): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
+  return new CommandConfig(input).watch();
+}
+
+export function resolveCallbackToken(input: ResolveInput): string | undefined {
+  return new CommandConfig(input).callbackToken();
 }
