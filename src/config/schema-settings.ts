@@ -7,6 +7,7 @@
 import { DcnError } from '../errors.js';
 import { DEFAULTS, SCHEMA_DEFAULTS, SETTINGS, settingLabel } from './settings.js';
 import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
+import { withoutPassword } from '../redact.js';
 
 export interface SchemaSettingsInput {
   /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
@@ -171,17 +172,10 @@ function yesNo(setting: string, value: string | undefined): boolean {
   throw bad(setting, value, 'is not yes or no', 'yes, no, true, false, 1, 0, on or off');
 }
 
-/** The URL as messages may show it: what stands between :// and the last @ (a user, a password) is hidden. */
-function withoutCredentials(url: string): string {
-  const scheme = url.indexOf('://');
-  const at = url.lastIndexOf('@');
-  return scheme !== -1 && at > scheme ? `${url.slice(0, scheme + 3)}…${url.slice(at)}` : url;
-}
-
 /** http(s) URL of the listener, host and port split out for the network ACL. */
 function parseCallbackUrl(setting: string, given: string): { url: string; host: string; port: string } {
-  // checked as given, shown without credentials: a refused URL must not print its password
-  const value = withoutCredentials(given);
+  // checked as given, shown without its password: a refused URL must not print it
+  const value = withoutPassword(given);
   const EXAMPLE = 'http://10.0.0.5:8080/phpcache/dropResults.php';
   const refuse = (rule: string) => bad(setting, value, rule, EXAMPLE);
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
