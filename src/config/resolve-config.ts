@@ -4,22 +4,20 @@
  * or --config PATH) > default. Passwords are not settings: they come only from
  * the environment, --password-stdin or a prompt (see cli/secrets.ts), never from a file or a flag.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { DcnError } from '../errors.js';
-import type { AdminPrivilege } from '../db/driver.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { parseBusUrl } from '../cache/bus.js';
 import {
-  ADMIN_PRIVILEGES,
-  DEFAULTS,
-  ENVIRONMENT_ENV_NAME,
-  SETTINGS,
-  longFlag,
-  settingRecord,
-  settingRecords,
-  type SettingName,
-} from './settings.js';
+  checkVariableValue,
+  invalid,
+  loadConfig,
+  printable,
+  type LoadedConfig,
+  type ResolveInput,
+} from './config-file.js';
+import { connectionPart, type ConnectionConfig } from './connection-settings.js';
+import { SettingsReader, sourceName, wholeSeconds } from './settings-reader.js';
+import { DEFAULTS, SETTINGS } from './settings.js';
 import {
   checkCallbackToken,
   checkHistoryTable,
@@ -29,32 +27,9 @@ import {
   schemaVariables,
 } from './schema-settings.js';
 
-/** environment: the config file's named environment; file: its top level. */
-export type Source = 'flag' | 'env' | 'environment' | 'file' | 'default';
-
-/**
- * Flags as the CLI parsed them, by setting name; undefined means "not given". A yes/no flag
- * (--with-demo-schema) is 'yes' when given.
- */
-export type ConfigFlags = { readonly [K in Exclude<SettingName, 'define'>]?: string } & {
-  /** --define name=value, repeatable. */
-  readonly define?: readonly string[];
-};
-
-/** What every command that connects uses: where to, as whom, how long to wait. */
-export interface ConnectionConfig {
-  readonly connect?: string;
-  readonly user?: string;
-  readonly adminUser?: string;
-  readonly adminPrivilege?: AdminPrivilege;
-  readonly connectTimeoutSeconds: number;
-  readonly tnsAdmin?: string;
-  readonly configFile?: string;
-  /** The config file's environment in use (--env, DCN_ENV). */
-  readonly environment?: string;
-  /** Where each setting read came from, for `--verbose` and tests. */
-  readonly sources: Readonly<Record<string, Source>>;
-}
+export type { ConfigFlags, ResolveInput } from './config-file.js';
+export type { ConnectionConfig } from './connection-settings.js';
+export type { Source } from './settings-reader.js';
 
 /** What the migrate commands, plan and doctor use besides the connection. */
 export interface MigrationSetConfig extends ConnectionConfig {
@@ -67,105 +42,6 @@ export interface MigrationSetConfig extends ConnectionConfig {
    * config file's "variables", then --define on top; checked again after merging.
    */
   readonly variables: Readonly<Record<string, string>>;
-}
-
-/** The config file's keys, from the settings' records. */
-const FILE_KEYS = new Set(settingRecords().flatMap(([name, r]) => (r.fileKey === false ? [] : [r.fileKey ?? name])));
-
-export interface ResolveInput {
-  readonly flags: ConfigFlags;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  readonly readFile?: (path: string) => string;
-}
-
-type Setting = Exclude<SettingName, 'define' | 'config' | 'env'>;
-
-/** Where a setting came from, for a message that must not show its value. */
-function sourceName(key: Setting, source: Source | undefined): string {
-  if (source === 'flag') return longFlag(key) ?? key;
-  if (source === 'env') return settingRecord(key).env ?? key;
-  if (source === 'environment') return `"${key}" in the config file's environment`;
-  return `"${key}" in the config file`;
-}
-
-function invalid(message: string, hint: string): DcnError {
-  return new DcnError('config_invalid', message, { hint });
-}
-
-function readConfigFile(
-  path: string,
-  explicit: boolean,
-  readFile: (p: string) => string,
-): Record<string, unknown> | undefined {
-  let text: string;
-  try {
-    text = readFile(path);
-  } catch (err) {
-    if (!explicit && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw invalid(`cannot read the config file ${path}`, 'check the path given to --config (or DCN_CONFIG)');
-  }
-  let parsed: unknown;
-  try {
-    // an editor's UTF-8 byte-order mark is not part of the JSON
-    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (err) {
-    throw invalid(`${path} is not valid JSON: ${(err as Error).message}`, 'fix the file, or remove it');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw invalid(`${path} must hold a JSON object`, 'e.g. {"connect": "localhost:1521/FREEPDB1", "user": "OE"}');
-  }
-  checkKeys(parsed, path);
-  const environments = (parsed as Record<string, unknown>).environments;
-  if (environments !== undefined) {
-    const valid = (v: unknown): v is Record<string, unknown> =>
-      v !== null && typeof v === 'object' && !Array.isArray(v);
-    if (!valid(environments) || !Object.values(environments).every(valid)) {
-      throw invalid(
-        `${path}: "environments" must be an object of name: {settings}`,
-        'e.g. "environments": {"ci": {"connect": "ci-db:1521/CIPDB"}}',
-      );
-    }
-    // every environment is checked, not only the one in use: a typo in "prod" shows in CI
-    for (const [name, settings] of Object.entries(environments))
-      checkKeys(settings as object, `${path}: environment "${name}"`, true);
-  }
-  return parsed as Record<string, unknown>;
-}
-
-// eslint-disable-next-line no-control-regex -- control characters are what this looks for
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/** A value as a message may show it: a control character would print as a line of its own. */
-function printable(value: string): string {
-  return value.replace(new RegExp(CONTROL.source, 'g'), '?');
-}
-
-function checkKeys(settings: object, where: string, inEnvironment = false): void {
-  for (const key of Object.keys(settings)) {
-    if (/password/i.test(key)) {
-      throw invalid(
-        `${where}: "${key}" — dcn does not read passwords from files`,
-        'remove it and set DCN_PASSWORD / DCN_ADMIN_PASSWORD, or use --password-stdin',
-      );
-    }
-    if (!FILE_KEYS.has(key) || (inEnvironment && key === 'environments')) {
-      throw invalid(
-        `${where}: unknown setting "${key}"`,
-        `known settings: ${[...FILE_KEYS].filter((k) => !inEnvironment || k !== 'environments').join(', ')}`,
-      );
-    }
-  }
-}
-
-function wholeSeconds(name: string, value: string, [min, max]: readonly [number, number]): number {
-  if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw invalid(
-      `${name} must be a whole number of seconds from ${min} to ${max}, not '${printable(value)}'`,
-      `e.g. ${name}=${Math.max(min, 10)}`,
-    );
-  }
-  return Number(value);
 }
 
 /** A plain (unquoted) Oracle identifier, returned in upper case. */
@@ -194,270 +70,6 @@ function parseDefine(entry: string): [string, string] {
     });
   checkVariableValue(`--define ${m[1]}`, m[2]!);
   return [m[1]!.toLowerCase(), m[2]!];
-}
-
-function checkVariableValue(where: string, value: string): void {
-  if (/[\r\n]/.test(value)) throw invalid(`${where}: a substitution value cannot span lines`, 'put it on one line');
-  // a tab is text; any other control character has no place in a script
-  if (CONTROL.test(value.replace(/\t/g, ' ')))
-    throw invalid(`${where}: a substitution value cannot hold a control character`, 'remove it');
-}
-
-/** The config file as one command reads it: its path, its contents and the environment in use. */
-interface LoadedConfig {
-  readonly filePath: string;
-  readonly file: Record<string, unknown> | undefined;
-  /** The named environment in use, and its settings. */
-  readonly environment: { readonly name: string; readonly settings: Record<string, unknown> } | undefined;
-}
-
-function loadConfig(input: ResolveInput): LoadedConfig {
-  const { flags, env, cwd } = input;
-  const configPath = flags.config ?? env[SETTINGS.config.env];
-  const explicit = configPath !== undefined && configPath !== '';
-  const filePath = resolve(cwd, explicit ? configPath : DEFAULTS.configFile);
-  const file = readConfigFile(filePath, explicit, input.readFile ?? ((p: string) => readFileSync(p, 'utf8')));
-  return { filePath, file, environment: environmentOf(input, filePath, file) };
-}
-
-function environmentOf(
-  input: ResolveInput,
-  filePath: string,
-  file: Record<string, unknown> | undefined,
-): LoadedConfig['environment'] {
-  const { flags, env } = input;
-  const fromEnv = env[ENVIRONMENT_ENV_NAME];
-  const name = flags.env ?? (fromEnv === '' ? undefined : fromEnv);
-  if (name === undefined) return undefined;
-  const given = flags.env !== undefined ? '--env' : ENVIRONMENT_ENV_NAME;
-  if (file === undefined)
-    throw invalid(
-      `${given === '--env' ? `--env ${name}` : `${given}=${name}`}: there is no config file (${filePath}) to name environments in`,
-      'create it with an "environments" object, or point --config (DCN_CONFIG) at it',
-    );
-  const environments = (file.environments ?? {}) as Record<string, Record<string, unknown>>;
-  if (!Object.hasOwn(environments, name)) {
-    const known = Object.keys(environments);
-    throw invalid(
-      `environment '${name}' (${given}) is not in ${filePath}: ${known.length ? `it names ${known.join(', ')}` : 'it has no "environments"'}`,
-      'give one of those, or add it under "environments"',
-    );
-  }
-  return { name, settings: environments[name]! };
-}
-
-/** Each setting picked by precedence as it is asked for, from a config file already read. */
-class SettingsReader {
-  readonly sources: Record<string, Source> = {};
-  readonly filePath: string;
-  readonly file: Record<string, unknown> | undefined;
-  readonly environment: LoadedConfig['environment'];
-
-  constructor(
-    readonly input: ResolveInput,
-    loaded: LoadedConfig,
-  ) {
-    this.filePath = loaded.filePath;
-    this.file = loaded.file;
-    this.environment = loaded.environment;
-  }
-
-  /** One setting, by precedence. Empty environment values count as unset. */
-  pick(key: Setting): string | undefined {
-    const flag = (this.input.flags as Record<string, unknown>)[key];
-    if (typeof flag === 'string') {
-      this.sources[key] = 'flag';
-      return flag;
-    }
-    const envName = settingRecord(key).env;
-    const fromEnv = envName === undefined ? undefined : this.input.env[envName];
-    if (fromEnv !== undefined && fromEnv !== '') {
-      this.sources[key] = 'env';
-      return fromEnv;
-    }
-    for (const [source, settings] of [
-      ['environment', this.environment?.settings],
-      ['file', this.file],
-    ] as const) {
-      const fromFile = settings?.[key];
-      if (fromFile === undefined || fromFile === null) continue;
-      if (typeof fromFile !== 'string' && typeof fromFile !== 'number' && typeof fromFile !== 'boolean') {
-        throw invalid(
-          `${this.filePath}: "${key}"${source === 'environment' ? ` in environment "${this.environment!.name}"` : ''} must be a string, a number or true/false`,
-          'fix the config file',
-        );
-      }
-      this.sources[key] = source;
-      return String(fromFile);
-    }
-    this.sources[key] = 'default';
-    return undefined;
-  }
-
-  /** A relative path in the config file is relative to that file, like tsconfig.json's. */
-  path(key: Setting, value: string | undefined): string | undefined {
-    const inFile = this.sources[key] === 'file' || this.sources[key] === 'environment';
-    return value === undefined ? undefined : resolve(inFile ? dirname(this.filePath) : this.input.cwd, value);
-  }
-
-  /** The config file's "variables", checked: the top level's, then the environment's over them. */
-  fileVariables(): Record<string, string> {
-    const variables: Record<string, string> = {};
-    for (const fileVariables of [this.file?.variables, this.environment?.settings.variables])
-      this.#addVariables(variables, fileVariables);
-    return variables;
-  }
-
-  #addVariables(variables: Record<string, string>, fileVariables: unknown): void {
-    if (fileVariables === undefined) return;
-    if (fileVariables === null || typeof fileVariables !== 'object' || Array.isArray(fileVariables)) {
-      throw invalid(
-        `${this.filePath}: "variables" must be an object of name: value`,
-        'e.g. "variables": {"app_schema": "OE"}',
-      );
-    }
-    for (const [name, value] of Object.entries(fileVariables)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-        throw invalid(`${this.filePath}: variable name "${name}" is not valid`, 'use letters, digits and _');
-      if (typeof value !== 'string' && typeof value !== 'number')
-        throw invalid(`${this.filePath}: variable "${name}" must be a string or number`, 'fix the config file');
-      checkVariableValue(`${this.filePath}: variable "${name}"`, String(value));
-      variables[name.toLowerCase()] = String(value);
-    }
-  }
-}
-
-function connectionPart(reader: SettingsReader): ConnectionConfig {
-  const connect = reader.pick('connect');
-  const user = reader.pick('user');
-  const adminUser = reader.pick('adminUser');
-  const sources = reader.sources;
-  // SQL*Plus habits: "scott/tiger" as the user, "scott/tiger@db/svc" as the connect string. The
-  // value holds a password: refused without ever being printed.
-  for (const [key, value] of [
-    ['user', user],
-    ['adminUser', adminUser],
-  ] as const) {
-    if (value?.includes('/')) {
-      throw invalid(
-        `the ${key} setting (${sourceName(key, sources[key])}) holds a password (user/password): dcn takes passwords only from ${key === 'user' ? 'DCN_PASSWORD or --password-stdin' : 'DCN_ADMIN_PASSWORD or --admin-password-stdin'}`,
-        `set it to the user name alone, e.g. OE`,
-      );
-    }
-  }
-  if (connect !== undefined && connect.includes('@') && !/^\s*\(/.test(connect)) {
-    throw invalid(
-      `the connect setting (${sourceName('connect', sources.connect)}) holds a user or password (user/password@…): it names the database only`,
-      'write it as host:port/service or a tnsnames.ora alias; set the user with DCN_USER and the password with DCN_PASSWORD',
-    );
-  }
-  // a port no socket can use is said here, before a password is asked for or the driver loads
-  const port =
-    connect === undefined
-      ? undefined
-      : (/\(\s*PORT\s*=\s*(\d+)\s*\)/i.exec(connect) ??
-          /^\s*(?:[a-z]+:\/\/|\/\/)?(?:\[[^\]]*\]|[^\s:/()]+):(\d+)(?:[/?:\s]|$)/i.exec(connect))?.[1];
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
-    throw invalid(
-      `the connect setting (${sourceName('connect', sources.connect)}) names port ${port}, which is not a TCP port (1 to 65535)`,
-      'the listener port is usually 1521, e.g. db.example.com:1521/FREEPDB1',
-    );
-  }
-  checkConnectSetting(connect, sourceName('connect', sources.connect));
-  if (user !== undefined) checkUserSetting(user, `the user setting (${sourceName('user', sources.user)})`);
-  const privilegeRaw = reader.pick('adminPrivilege');
-  let adminPrivilege: AdminPrivilege | undefined;
-  if (privilegeRaw !== undefined && privilegeRaw.toLowerCase() !== 'none') {
-    const p = privilegeRaw.toLowerCase() as AdminPrivilege;
-    if (!ADMIN_PRIVILEGES.includes(p))
-      throw invalid(
-        `admin privilege '${privilegeRaw}' is not one of ${ADMIN_PRIVILEGES.join(', ')}, none`,
-        'e.g. --admin-privilege sysdba for SYS',
-      );
-    adminPrivilege = p;
-  }
-  const admin =
-    adminUser === undefined
-      ? undefined
-      : adminUserSetting(adminUser, adminPrivilege, sourceName('adminUser', sources.adminUser));
-  const timeoutRaw = reader.pick('connectTimeout');
-  return {
-    connect,
-    user,
-    adminUser: admin?.user,
-    adminPrivilege: admin?.privilege ?? adminPrivilege,
-    connectTimeoutSeconds:
-      timeoutRaw === undefined
-        ? DEFAULTS.connectTimeoutSeconds
-        : wholeSeconds('connect timeout', timeoutRaw, SETTINGS.connectTimeout.range),
-    tnsAdmin: reader.path('tnsAdmin', reader.pick('tnsAdmin')),
-    configFile: reader.file === undefined ? undefined : reader.filePath,
-    environment: reader.environment?.name,
-    sources,
-  };
-}
-
-/**
- * The connect string: a host:port/service or an alias holds no blank or control character; a
- * descriptor, (DESCRIPTION=…), may span lines as in tnsnames.ora, but holds no other control
- * character. Its value is not shown: a newline in it would print as a second line.
- */
-function checkConnectSetting(connect: string | undefined, source: string): void {
-  if (connect === undefined) return;
-  const descriptor = /^\s*\(/.test(connect);
-  if (descriptor ? CONTROL.test(connect.replace(/[\t\r\n]/g, ' ')) : /\s/.test(connect) || CONTROL.test(connect)) {
-    throw invalid(
-      `the connect setting (${source}) holds ${descriptor ? 'a control character' : 'a blank or a control character'}`,
-      'write it as host:port/service, a tnsnames.ora alias or a (DESCRIPTION=…) descriptor, on one line',
-    );
-  }
-  // '/', '//', ':1521/X': no host and no alias, so no database ("CONNECT SYS@/" in a plan)
-  if (!descriptor && !/^(?:\[[^\]]+\]|[A-Za-z0-9_])/.test(connect.replace(/^(?:[a-z][a-z0-9+.-]*:)?\/\//i, ''))) {
-    throw invalid(
-      `the connect setting (${source}) names no database: it has no host and no alias`,
-      'name the database: host:port/service (e.g. db.example.com:1521/FREEPDB1), a tnsnames.ora alias or a (DESCRIPTION=…) descriptor',
-    );
-  }
-}
-
-/** A user name: one word (a plain or "quoted" name, proxy[user] allowed), no blank, no control character. */
-function checkUserSetting(user: string, what: string): void {
-  if (user === '' || /\s/.test(user) || CONTROL.test(user)) {
-    throw invalid(
-      `${what} holds ${user === '' ? 'nothing' : 'a blank or a control character'}: it names one database user`,
-      'e.g. OE, or SYS with --admin-privilege sysdba',
-    );
-  }
-}
-
-/**
- * The admin user, as SQL*Plus users write it too: "SYS as sysdba" is the user SYS and the
- * privilege sysdba, unless the privilege setting says otherwise.
- */
-function adminUserSetting(
-  value: string,
-  privilege: AdminPrivilege | undefined,
-  source: string,
-): { user: string; privilege?: AdminPrivilege } {
-  const as = /^\s*(\S+)\s+as\s+(\S+)\s*$/i.exec(value);
-  if (as !== null && ADMIN_PRIVILEGES.includes(as[2]!.toLowerCase() as AdminPrivilege)) {
-    const named = as[2]!.toLowerCase() as AdminPrivilege;
-    if (privilege !== undefined && privilege !== named) {
-      throw invalid(
-        `the adminUser setting (${source}) says AS ${named.toUpperCase()} while the admin privilege setting says ${privilege}`,
-        `set the user alone (e.g. ${as[1]}) and the privilege with --admin-privilege (DCN_ADMIN_PRIVILEGE)`,
-      );
-    }
-    checkUserSetting(as[1]!, `the adminUser setting (${source})`);
-    return { user: as[1]!, privilege: named };
-  }
-  checkUserSetting(value, `the adminUser setting (${source})`);
-  return { user: value };
-}
-
-/** The settings of a command that connects and uses no migrations (regs, tail, register …). */
-export function resolveConnectionConfig(input: ResolveInput): ConnectionConfig {
-  return new CommandConfig(input).connection();
 }
 
 /** The settings of the migrate commands, plan and doctor: the connection and the migration set. */
@@ -637,24 +249,4 @@ export class CommandConfig {
 /** The settings of the migrate commands, plan and doctor (one resolution: see CommandConfig). */
 export function resolveMigrationSetConfig(input: ResolveInput): MigrationSetConfig {
   return new CommandConfig(input).migrationSet();
-}
-
-export function resolveMigrationsDir(input: ResolveInput): string | undefined {
-  return new CommandConfig(input).migrationsDir();
-}
-
-export function resolveOrderTables(input: ResolveInput): string[] {
-  return new CommandConfig(input).orderTables();
-}
-
-export function resolveBus(input: ResolveInput): BusSettings | undefined {
-  return new CommandConfig(input).bus();
-}
-
-export function resolveWatchSettings(input: ResolveInput): { orderTables: string[]; orderItemsKeyImmutable: boolean } {
-  return new CommandConfig(input).watch();
-}
-
-export function resolveCallbackToken(input: ResolveInput): string | undefined {
-  return new CommandConfig(input).callbackToken();
 }
