@@ -1,11 +1,13 @@
 // npm run test:mutants: changes dcn's SQL one small way at a time (drops a SET assignment, a WHERE
 // condition or a COMMIT, changes a constant, flips a comparison, swaps two inserted columns), runs
 // the unit tests that cover the file, and reports which changes no test noticed. A test suite that
-// stays green when the SQL is wrong proves nothing about the SQL. Writes bench/MUTANTS.md; exits 1
+// stays green when the SQL is wrong proves nothing about the SQL. Writes its section of
+// bench/MUTANTS.md (the TypeScript's has its own, scripts/mutants-ts.mjs); exits 1
 // when the score is under the target. Every file is restored, also on Ctrl-C.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { writeSection } from './report-section.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const TARGET = 0.9;
@@ -168,7 +170,7 @@ const report = [
   ),
   '',
 ].join('\n');
-writeFileSync(join(root, 'bench', 'MUTANTS.md'), report);
+writeSection(join(root, 'bench', 'MUTANTS.md'), 'sql mutants', report);
 process.stdout.write(
   `\n${killed} of ${results.length} mutations killed (${(score * 100).toFixed(1)}%); report in bench/MUTANTS.md\n`,
 );
