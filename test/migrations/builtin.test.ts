@@ -6,9 +6,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Migrator } from '../../src/migrator/migrator.js';
-import { renderPlanScript } from '../../src/migrator/plan.js';
+import { renderPlanScript } from '../../src/migrator/plan-script.js';
 import { renderMigrations } from '../../src/migrator/render.js';
-import { checksumOf, loadMigrations } from '../../src/migrator/source.js';
+import { checksumOf } from '../../src/migrator/migration-script.js';
+import { loadMigrations } from '../../src/migrator/source.js';
 import { builtInMigrationsDir } from '../../src/paths.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 import { planFor, SETTINGS } from '../support/builtin-settings.js';
@@ -531,7 +532,7 @@ describe('the built-in set on the fake', () => {
       /ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT \(connected to CDB\$ROOT: ALTER SYSTEM SET job_queue_processes = 10\), then run dcn migrate again/,
     );
     expect(db.jobQueueProcesses).toBe(0);
-    // a database that applied V1's text before this change keeps it as applied
+    // a database that applied an earlier text of V1 keeps it as applied
     expect(migrations.find((m) => m.version === '1')!.up.accepts).toContain(
       'f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0',
     );

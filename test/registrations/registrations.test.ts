@@ -9,7 +9,7 @@ import { syntaxErrors } from '../support/plsql-grammar.js';
 
 /** A fake where `dcn migrate --with-demo-schema` has run: grants, callback, ORDERS and ORDER_ITEMS. */
 async function migrated(): Promise<FakeDatabase> {
-  const r = await runCli(['migrate', '--with-demo-schema'], { env: DB_ENV });
+  const r = await runCli(['migrate', '--with-demo-schema', '-q'], { env: DB_ENV });
   expect(r.stderr).toBe('');
   return r.db;
 }
