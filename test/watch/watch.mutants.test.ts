@@ -1,0 +1,200 @@
+/**
+ * What dcn watch decides before it serves, pinned where a wrong decision would pass the other tests:
+ * the server versions it accepts, what each error of subscribe() means, the tables it refuses, and
+ * lookups of more ROWIDs than one statement takes.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import type { DbSession } from '../../src/db/driver.js';
+import { parseQualifiedName } from '../../src/oracle/identifiers.js';
+import { lookupKeys, quoted } from '../../src/watch/tables.js';
+import { Watch, type WatchEvent, type WatchOptions } from '../../src/watch/watch.js';
+import { FakeDatabase } from '../support/fake-oracle.js';
+
+function database(): FakeDatabase {
+  const db = new FakeDatabase();
+  db.grants.add('OE CHANGE NOTIFICATION');
+  db.objects.set('TABLE ORDERS', {
+    type: 'TABLE',
+    name: 'ORDERS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID'],
+    primaryKey: ['ORDER_ID'],
+  });
+  db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
+  return db;
+}
+
+/** Runs a watch of OE.ORDERS until it has subscribed (then stops it) or fails; the events it emitted. */
+async function run(db: FakeDatabase, options: Partial<WatchOptions> = {}) {
+  const events: WatchEvent[] = [];
+  const stop = new AbortController();
+  const done = new Watch({
+    connect: async () => db.connect('OE'),
+    tables: [parseQualifiedName('ORDERS')],
+    functions: { ORDERS: 'getOrderFields' },
+    orderTables: ['ORDERS', 'ORDER_ITEMS'],
+    cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-watch-m-')) }),
+    timeoutSeconds: 600,
+    checkSeconds: 60,
+    name: 'dcn-watch-m',
+    signal: stop.signal,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.action === 'subscribed') stop.abort();
+    },
+    backoffMs: { initial: 10, max: 40 },
+    ...options,
+  }).run();
+  const error = await done.then(
+    () => undefined,
+    (e: Error & { code?: string; hint?: string }) => e,
+  );
+  return { error, events, subscribed: events.some((e) => e.action === 'subscribed') };
+}
+
+/** A session of the fake whose subscribe() fails with `message`, as node-oracledb's would. */
+const subscribeFails = (db: FakeDatabase, message: string) => async () => {
+  const session = await db.connect('OE');
+  Object.assign(session, {
+    subscribe: async () => {
+      throw Object.assign(new Error(message), { code: message.slice(0, 9) });
+    },
+  });
+  return session;
+};
+
+describe('dcn watch: the server versions it subscribes on', () => {
+  it('refuses 18c, and subscribes on 19.4, 19.5 and 20.0 (client-initiated subscriptions need 19.4)', async () => {
+    const old = database();
+    old.version = { major: 18, minor: 9 };
+    expect((await run(old)).error).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/Oracle 18\.9/),
+    });
+    for (const version of [
+      { major: 19, minor: 4 },
+      { major: 19, minor: 5 },
+      { major: 20, minor: 0 },
+    ]) {
+      const db = database();
+      db.version = version;
+      const r = await run(db);
+      expect([version, r.error, r.subscribed]).toEqual([version, undefined, true]);
+    }
+  });
+
+  it('refuses a Thick-mode driver before it subscribes anything', async () => {
+    const thick = database();
+    thick.thin = false;
+    const r = await run(thick);
+    expect(r.error).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/cannot subscribe client-initiated/),
+    });
+    expect(thick.log.filter((l) => l.name?.startsWith('subscribe'))).toEqual([]);
+  });
+});
+
+describe('dcn watch: what an error of subscribe() means', () => {
+  it.each([
+    [
+      'ORA-01031: insufficient privileges',
+      'privilege_missing',
+      /lacks CHANGE NOTIFICATION/,
+      /^GRANT CHANGE NOTIFICATION TO/,
+    ],
+    [
+      'ORA-00942: table or view does not exist',
+      'usage',
+      /subscribing to OE\.ORDERS: not visible to this user \(ORA-00942/,
+      /^GRANT SELECT ON OE\.ORDERS to the user$/,
+    ],
+    [
+      'ORA-01017: invalid credential or not authorized; logon denied',
+      'login_denied',
+      /refused the login of the notification connection/,
+      /password changed/,
+    ],
+    [
+      'NJS-500: connection to Oracle Database was closed or broken',
+      'connection_failed',
+      /subscribing to OE\.ORDERS: NJS-500/,
+      undefined,
+    ],
+    [
+      'NJS-503: connection to host 10.0.0.1 port 1521 could not be established',
+      'connection_failed',
+      /subscribing to OE\.ORDERS: NJS-503/,
+      undefined,
+    ],
+    [
+      'NJS-089: server initiated subscription is not supported',
+      'unavailable',
+      /subscribing to OE\.ORDERS: NJS-089/,
+      /^dcn watch needs node-oracledb 26 in Thin mode$/,
+    ],
+    ['ORA-24911: something else', 'connection_failed', /subscribing to OE\.ORDERS: ORA-24911/, undefined],
+  ])('%s is %s', async (message, code, text, hint) => {
+    const db = database();
+    const { error } = await run(db, { connect: subscribeFails(db, message) });
+    expect(error).toMatchObject({ code, message: expect.stringMatching(text) });
+    expect(error!.cause).toBeDefined();
+    if (hint) expect(error!.hint).toMatch(hint);
+    else expect(error!.hint ?? undefined).toBeUndefined();
+  });
+});
+
+describe('dcn watch: the tables it refuses before subscribing', () => {
+  it('a table that does not exist, or that the user cannot see, naming it and the grant', async () => {
+    const db = database();
+    const { error } = await run(db, { tables: [parseQualifiedName('HR.NOPE')], functions: { NOPE: 'getNope' } });
+    expect(error).toMatchObject({
+      code: 'usage',
+      message: 'table HR.NOPE does not exist or is not visible to this user',
+      hint: 'check the name; a table in another schema must be granted (GRANT SELECT ON HR.NOPE TO the user)',
+    });
+    expect(db.subscriptions.size).toBe(0);
+  });
+
+  it('a table with no cached function, saying which option maps it', async () => {
+    const { error } = await run(database(), { functions: {} });
+    expect(error).toMatchObject({
+      code: 'usage',
+      hint: 'map it: ORDERS=function',
+      meta: { option: 'map', value: 'ORDERS' },
+    });
+  });
+
+  it('quotes names, and refuses a double quote or a NUL in one instead of escaping it', () => {
+    expect(quoted('OE', 'ORDERS')).toBe('"OE"."ORDERS"');
+    for (const bad of ['A"B', 'A\u0000B'])
+      expect(() => quoted('OE', bad)).toThrow(
+        expect.objectContaining({ code: 'usage', message: `${bad}: a name with a double quote cannot be watched` }),
+      );
+  });
+});
+
+describe('dcn watch: key lookups', () => {
+  it('looks up more ROWIDs than one statement takes in chunks of 1000, each ROWID once', async () => {
+    const db = database();
+    const rows = Array.from({ length: 2001 }, (_, i) => ({ ROWID: `R${i}`, ORDER_ID: i }));
+    db.tableRows.set('OE.ORDERS', rows);
+    const session = (await db.connect('OE')) as unknown as DbSession;
+    const found = await lookupKeys(
+      session,
+      'OE.ORDERS',
+      ['ORDER_ID'],
+      rows.map((r) => r.ROWID),
+    );
+    expect(found).toEqual(rows.map((r) => [String(r.ORDER_ID)]));
+    const lookups = db.log.filter((l) => l.name === 'watch.keys');
+    expect(lookups.map((l) => (l.binds as { rowids: { values: string[] } }).rowids.values.length)).toEqual([
+      1000, 1000, 1,
+    ]);
+  });
+});
