@@ -198,3 +198,97 @@ describe('dcn watch: key lookups', () => {
     ]);
   });
 });
+
+/** CQN_OPCODE_* (oracledb lib/constants.js). */
+const OP = { ALL_ROWS: 1, INSERT: 2, UPDATE: 4, DELETE: 8 };
+
+/** A watch of OE.ORDERS and OE.ORDER_ITEMS (items may move between orders) that has subscribed. */
+async function watching() {
+  const db = database();
+  db.objects.set('TABLE ORDER_ITEMS', {
+    type: 'TABLE',
+    name: 'ORDER_ITEMS',
+    owner: 'OE',
+    status: 'VALID',
+    columns: ['ORDER_ID', 'LINE_ITEM_ID'],
+    primaryKey: ['ORDER_ID', 'LINE_ITEM_ID'],
+  });
+  db.tableRows.set('OE.ORDERS', [
+    { ROWID: 'AAAR1', ORDER_ID: 2408 },
+    { ROWID: 'AAAR2', ORDER_ID: 2409 },
+  ]);
+  db.tableRows.set('OE.ORDER_ITEMS', [{ ROWID: 'AAAI1', ORDER_ID: 2408, LINE_ITEM_ID: 1 }]);
+  const events: WatchEvent[] = [];
+  let seen = 0;
+  let wake = () => {};
+  const stop = new AbortController();
+  const done = new Watch({
+    connect: async () => db.connect('OE'),
+    tables: ['ORDERS', 'ORDER_ITEMS'].map((t) => parseQualifiedName(t)),
+    functions: { ORDERS: 'getOrderFields', ORDER_ITEMS: 'getOrderItems' },
+    orderTables: ['ORDERS', 'ORDER_ITEMS'],
+    cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-watch-m-')) }),
+    timeoutSeconds: 600,
+    checkSeconds: 60,
+    name: 'dcn-watch-m',
+    signal: stop.signal,
+    onEvent: (e) => {
+      events.push(e);
+      wake();
+    },
+  }).run();
+  /** The events from now until `count` of them have come. */
+  const next = (count: number) =>
+    new Promise<WatchEvent[]>((resolve) => {
+      wake = () => {
+        if (events.length - seen < count) return;
+        const out = events.slice(seen, seen + count);
+        seen += count;
+        resolve(out);
+      };
+      wake();
+    });
+  // subscribed, then one drop of everything per function
+  await next(3);
+  const deliver = (tables: { name: string; operation: number; rows?: { operation: number; rowid: string }[] }[]) =>
+    db.subscriptions.get('dcn-watch-m-1')!.callback({ type: 6, registered: true, tables });
+  return { next, deliver, stop: async () => (stop.abort(), done) };
+}
+
+describe('dcn watch: what a notification drops', () => {
+  it.each([
+    ['an insert and a delete', 'OE.ORDERS', [OP.INSERT, OP.DELETE], /^rows deleted/],
+    ['an insert and an update of items', 'OE.ORDER_ITEMS', [OP.INSERT, OP.UPDATE], /^rows updated/],
+    ['ALL_ROWS even with ROWIDs', 'OE.ORDERS', [OP.INSERT | OP.ALL_ROWS], /^all rows/],
+    ['no ROWIDs', 'OE.ORDERS', [], /^all rows/],
+  ])('drops all of a table for %s', async (_, table, ops, reason) => {
+    const w = await watching();
+    const rowids = table === 'OE.ORDERS' ? ['AAAR1', 'AAAR2'] : ['AAAI1', 'AAAI1'];
+    const rows = ops.map((operation, i) => ({ operation: operation & ~OP.ALL_ROWS, rowid: rowids[i]! }));
+    w.deliver([{ name: table, operation: ops.reduce((a, b) => a | b, OP.INSERT), rows }]);
+    expect(await w.next(1)).toEqual([
+      expect.objectContaining({ action: 'dropped-all', table, reason: expect.stringMatching(reason) }),
+    ]);
+    expect((await w.stop()).drops).toBe(3);
+  });
+
+  it('names the operations of a table it does not watch, and drops nothing for it', async () => {
+    const w = await watching();
+    w.deliver([
+      { name: 'OE.OTHER', operation: OP.INSERT | OP.UPDATE },
+      { name: 'OE.OTHER', operation: 0 },
+      { name: 'OE.ORDERS', operation: OP.UPDATE, rows: [{ operation: OP.UPDATE, rowid: 'AAAR2' }] },
+    ]);
+    expect(await w.next(3)).toEqual([
+      expect.objectContaining({
+        action: 'ignored',
+        table: 'OE.OTHER',
+        operation: 'insert,update',
+        reason: 'not a watched table',
+      }),
+      expect.objectContaining({ action: 'ignored', table: 'OE.OTHER', operation: 'none' }),
+      expect.objectContaining({ action: 'dropped', table: 'OE.ORDERS', operation: 'update', order: 2409 }),
+    ]);
+    expect((await w.stop()).drops).toBe(3);
+  });
+});
