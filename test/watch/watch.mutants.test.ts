@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
-import type { DbSession } from '../../src/db/driver.js';
+import type { ChangeMessage, DbSession } from '../../src/db/driver.js';
 import { parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { lookupKeys, quoted } from '../../src/watch/tables.js';
 import { Watch, type WatchEvent, type WatchOptions } from '../../src/watch/watch.js';
@@ -236,6 +236,7 @@ async function watching() {
       events.push(e);
       wake();
     },
+    backoffMs: { initial: 10, max: 40 },
   }).run();
   /** The events from now until `count` of them have come. */
   const next = (count: number) =>
@@ -250,9 +251,11 @@ async function watching() {
     });
   // subscribed, then one drop of everything per function
   await next(3);
+  // delivered on a later turn of the event loop, as the driver's notification callback is
+  const send = (message: ChangeMessage) => setImmediate(() => db.subscriptions.get('dcn-watch-m-1')!.callback(message));
   const deliver = (tables: { name: string; operation: number; rows?: { operation: number; rowid: string }[] }[]) =>
-    db.subscriptions.get('dcn-watch-m-1')!.callback({ type: 6, registered: true, tables });
-  return { next, deliver, stop: async () => (stop.abort(), done) };
+    send({ type: 6, registered: true, tables });
+  return { next, send, deliver, stop: async () => (stop.abort(), done) };
 }
 
 describe('dcn watch: what a notification drops', () => {
@@ -274,6 +277,7 @@ describe('dcn watch: what a notification drops', () => {
 
   it('names the operations of a table it does not watch, and drops nothing for it', async () => {
     const w = await watching();
+    w.send({ type: 7, registered: true }); // neither a change nor the end of the subscription
     w.deliver([
       { name: 'OE.OTHER', operation: OP.INSERT | OP.UPDATE },
       { name: 'OE.OTHER', operation: 0 },
@@ -289,6 +293,74 @@ describe('dcn watch: what a notification drops', () => {
       expect.objectContaining({ action: 'ignored', table: 'OE.OTHER', operation: 'none' }),
       expect.objectContaining({ action: 'dropped', table: 'OE.ORDERS', operation: 'update', order: 2409 }),
     ]);
-    expect((await w.stop()).drops).toBe(3);
+    expect(await w.stop()).toMatchObject({ drops: 3, notifications: 1, reconnects: 0 });
+  });
+});
+
+describe('dcn watch: the end of its subscription, and stopping', () => {
+  it.each([
+    ['a deregistration event', { type: 5, registered: true }],
+    ['any message that says it is no longer registered', { type: 7, registered: false }],
+  ])('%s is a lost subscription: it subscribes again and drops everything', async (_, message) => {
+    const w = await watching();
+    w.send(message);
+    expect((await w.next(4)).map((e) => e.action)).toEqual(['lost', 'subscribed', 'dropped-all', 'dropped-all']);
+    expect((await w.stop()).reconnects).toBe(1);
+  });
+
+  it('stops at once when stopped while it waits to reconnect', async () => {
+    const db = database();
+    const stop = new AbortController();
+    const done = new Watch({
+      connect: async () => db.connect('OE'),
+      tables: [parseQualifiedName('ORDERS')],
+      functions: { ORDERS: 'getOrderFields' },
+      orderTables: ['ORDERS'],
+      cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-watch-m-')) }),
+      timeoutSeconds: 600,
+      checkSeconds: 60,
+      name: 'dcn-watch-m',
+      signal: stop.signal,
+      // a wait longer than the test's timeout: only the stop can end it
+      backoffMs: { initial: 600_000, max: 600_000 },
+      onEvent: (e) => {
+        if (e.action === 'subscribed') db.endSubscription('dcn-watch-m-1');
+        if (e.action === 'lost') setImmediate(() => stop.abort());
+      },
+    }).run();
+    expect(await done).toMatchObject({ reconnects: 1 });
+  });
+
+  it('runs without an onEvent listener', async () => {
+    const db = database();
+    const stop = new AbortController();
+    let subscribed!: () => void;
+    const seen = new Promise<void>((resolve) => (subscribed = resolve));
+    const connect = async () => {
+      const session = await db.connect('OE');
+      const subscribe = session.subscribe.bind(session);
+      Object.assign(session, {
+        subscribe: async (...args: Parameters<typeof subscribe>) => {
+          const r = await subscribe(...args);
+          subscribed();
+          return r;
+        },
+      });
+      return session;
+    };
+    const done = new Watch({
+      connect,
+      tables: [parseQualifiedName('ORDERS')],
+      functions: { ORDERS: 'getOrderFields' },
+      orderTables: ['ORDERS'],
+      cache: new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-watch-m-')) }),
+      timeoutSeconds: 600,
+      checkSeconds: 60,
+      name: 'dcn-watch-m',
+      signal: stop.signal,
+    }).run();
+    await seen;
+    stop.abort();
+    expect(await done).toEqual({ notifications: 0, drops: 1, reconnects: 0 });
   });
 });
