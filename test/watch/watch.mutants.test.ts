@@ -203,7 +203,7 @@ describe('dcn watch: key lookups', () => {
 const OP = { ALL_ROWS: 1, INSERT: 2, UPDATE: 4, DELETE: 8 };
 
 /** A watch of OE.ORDERS and OE.ORDER_ITEMS (items may move between orders) that has subscribed. */
-async function watching() {
+async function watching(options: Partial<WatchOptions> = {}) {
   const db = database();
   db.objects.set('TABLE ORDER_ITEMS', {
     type: 'TABLE',
@@ -237,6 +237,7 @@ async function watching() {
       wake();
     },
     backoffMs: { initial: 10, max: 40 },
+    ...options,
   }).run();
   /** The events from now until `count` of them have come. */
   const next = (count: number) =>
@@ -255,7 +256,7 @@ async function watching() {
   const send = (message: ChangeMessage) => setImmediate(() => db.subscriptions.get('dcn-watch-m-1')!.callback(message));
   const deliver = (tables: { name: string; operation: number; rows?: { operation: number; rowid: string }[] }[]) =>
     send({ type: 6, registered: true, tables });
-  return { next, send, deliver, stop: async () => (stop.abort(), done) };
+  return { db, next, send, deliver, stop: async () => (stop.abort(), done) };
 }
 
 describe('dcn watch: what a notification drops', () => {
@@ -281,9 +282,10 @@ describe('dcn watch: what a notification drops', () => {
     w.deliver([
       { name: 'OE.OTHER', operation: OP.INSERT | OP.UPDATE },
       { name: 'OE.OTHER', operation: 0 },
+      { name: 'OE.OTHER', operation: OP.ALL_ROWS | OP.DELETE },
       { name: 'OE.ORDERS', operation: OP.UPDATE, rows: [{ operation: OP.UPDATE, rowid: 'AAAR2' }] },
     ]);
-    expect(await w.next(3)).toEqual([
+    expect(await w.next(4)).toEqual([
       expect.objectContaining({
         action: 'ignored',
         table: 'OE.OTHER',
@@ -291,6 +293,7 @@ describe('dcn watch: what a notification drops', () => {
         reason: 'not a watched table',
       }),
       expect.objectContaining({ action: 'ignored', table: 'OE.OTHER', operation: 'none' }),
+      expect.objectContaining({ action: 'ignored', table: 'OE.OTHER', operation: 'all rows,delete' }),
       expect.objectContaining({ action: 'dropped', table: 'OE.ORDERS', operation: 'update', order: 2409 }),
     ]);
     expect(await w.stop()).toMatchObject({ drops: 3, notifications: 1, reconnects: 0 });
@@ -362,5 +365,64 @@ describe('dcn watch: the end of its subscription, and stopping', () => {
     await seen;
     stop.abort();
     expect(await done).toEqual({ notifications: 0, drops: 1, reconnects: 0 });
+  });
+});
+
+describe('dcn watch: lookups that fail, and rows that are gone', () => {
+  it('a key lookup that loses the connection drops that table at table level, then connects and subscribes again', async () => {
+    const w = await watching();
+    w.db.failOn(/TABLE\(:rowids\)/, 'NJS-500: connection to Oracle Database was closed or broken', 1);
+    w.deliver([{ name: 'OE.ORDERS', operation: OP.UPDATE, rows: [{ operation: OP.UPDATE, rowid: 'AAAR1' }] }]);
+    expect(await w.next(3)).toEqual([
+      expect.objectContaining({
+        action: 'dropped-all',
+        reason: expect.stringMatching(/^its keys could not be looked up: NJS-500/),
+      }),
+      expect.objectContaining({ action: 'lost', reason: expect.stringMatching(/^handling a notification: NJS-500/) }),
+      expect.objectContaining({ action: 'subscribed' }),
+    ]);
+    expect((await w.stop()).reconnects).toBe(1);
+  });
+
+  it('drops all of a table when one of the changed rows is gone, and says how long a drop took', async () => {
+    const w = await watching();
+    w.deliver([
+      {
+        name: 'OE.ORDERS',
+        operation: OP.UPDATE,
+        rows: [
+          { operation: OP.UPDATE, rowid: 'AAAR1' },
+          { operation: OP.UPDATE, rowid: 'GONE' },
+        ],
+      },
+    ]);
+    const [drop] = await w.next(1);
+    expect(drop).toMatchObject({ action: 'dropped-all', reason: expect.stringMatching(/no longer there/) });
+    // milliseconds since the notification came: a local drop takes far less than a second
+    expect(drop!.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(drop!.latencyMs).toBeLessThan(1000);
+    await w.stop();
+  });
+
+  it('says which query failed when reading the watched tables fails at start', async () => {
+    const db = database();
+    db.failOn(/CURRENT_SCHEMA/i, 'ORA-00600: internal error code', 1);
+    expect((await run(db)).error).toMatchObject({ message: expect.stringMatching(/reading the watched tables/) });
+  });
+});
+
+describe('dcn watch: renewals', () => {
+  it('renews after half the timeout (two checks of 0.25 s of a 1 s timeout), and each renewal replaces the one before', async () => {
+    const w = await watching({ timeoutSeconds: 1, checkSeconds: 0.25 });
+    const renewals = [];
+    for (let i = 0; i < 2; i++) renewals.push(...(await w.next(1)));
+    expect(renewals.map((e) => [e.action, e.reason])).toEqual([
+      ['renewed', 'subscription 9002 replaced 9001 before its timeout'],
+      ['renewed', 'subscription 9003 replaced 9002 before its timeout'],
+    ]);
+    // each check subscribes again under the current name; the first subscription had two tables
+    const first = w.db.log.filter((l) => l.name === 'subscribe dcn-watch-m-1');
+    expect(first).toHaveLength(2 + 2);
+    await w.stop();
   });
 });
