@@ -195,3 +195,14 @@ describe('what the listener answers a request it refuses', () => {
     expect((await http(base, '/metrics')).status).toBe(404);
   });
 });
+
+describe('starting and closing the listener', () => {
+  it('fails to start on a port in use, and a closed listener no longer answers', async () => {
+    const cache = new ResultCache({ dir: mkdtempSync(join(tmpdir(), 'dcn-listen-m-')) });
+    const first = await startListener({ cache, port: 0 });
+    const port = Number(new URL(first.url).port);
+    await expect(startListener({ cache, port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await first.close();
+    await expect(http(`http://127.0.0.1:${port}`, '/healthz')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
