@@ -82,3 +82,20 @@ describe('the progress of a migration run', () => {
     expect(run.filter((e) => e.type === 'statement-done').map((e) => (e as { index: number }).index)).toEqual([5]);
   });
 });
+
+describe('round trips of a migration run', () => {
+  it('runs consecutive DML in batches of at most 50 statements, and DDL on its own', async () => {
+    const inserts = Array.from({ length: 52 }, (_, i) => `INSERT INTO t VALUES (${i});\n`).join('');
+    const { db, migrator } = setup({
+      'V1__t.sql': `CREATE TABLE t (id NUMBER);\n${inserts}CREATE INDEX t_ix ON t (id);\n`,
+    });
+    await migrator.migrate();
+    // the statements each history.run-statements round trip carried
+    const trips: number[] = [];
+    for (const l of db.log) {
+      if (l.name === 'history.run-statements') trips.push(0);
+      else if (l.name === undefined && trips.length > 0) trips[trips.length - 1]!++;
+    }
+    expect(trips).toEqual([1, 50, 2, 1]);
+  });
+});
