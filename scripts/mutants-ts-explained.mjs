@@ -103,4 +103,33 @@ export const EXPLAINED = [
     /^src\/watch\/watch\.ts: (BlockStatement `\{ throw this\.#subscribeError\(err, first\.table\); \}`|ConditionalExpression `name === this\.#current\?\.name` -> `true`|OptionalChaining `this\.#current\?\.name`|OptionalChaining `this\.#broken\?\.\(|MethodExpression `keys\.some\(\(k\) => k === null\)`|ConditionalExpression `t\.key === null` -> `false`|StringLiteral `'the table has no key'`)/,
     'gap: a check whose subscribe fails, the end of a subscription already replaced by a renewal, a row with only some of several key columns NULL, and a table without a key (dcn_routes with no key columns): each needs a fake state no test builds yet',
   ],
+  // src/listener: the rest
+  [
+    /^src\/listener\/listener\.ts: (ArrowFunction `\(args\) => options\.cache\.publishDrop\(fn, \.\.\.args\)` -> `\(\) => undefined`|ArrowFunction `\(err: unknown\) => failed\(res, table, fn, err, \{ (keys|order) \}\)` -> `\(\) => undefined`|ObjectLiteral `\{ (keys|order) \}` -> `\{\}`|BlockStatement `\{ await Promise\.all\(lists\.map\(\(args\) => options\.cache\.publishDrop|BlockStatement `\{ \/\/ answered only once the drop reached the bus|BlockStatement `\{ emit\(\{ status: 200, action: 'dropped', table, function: fn, order \}\); replyOk|ObjectLiteral `\{ status: 200, action: 'dropped', table, function: fn, order \}` -> `\{\}`|StringLiteral `'dropped'` -> `""`|ObjectLiteral `\{ bus \}` -> `\{\}`)/,
+    "publishing a drop to the Redis bus, and its failure: without a bus publishDrop resolves at once and does nothing, so only the cache bus tests (test/cache/bus*.test.ts, a real redis-server, not run for this part) can tell; they check that a listener's drop reaches the other servers and that a failed publish is a 500",
+  ],
+  [
+    /^src\/listener\/listener\.ts: (ConditionalExpression `requestPath === '\/metrics'|EqualityOperator `requestPath === '\/metrics'` -> |StringLiteral `'\/metrics'` -> `""`|LogicalOperator `requestPath === '\/metrics' && options\.metrics`)/,
+    "/metrics with a metrics handler is tested by test/metrics (dcn listen's Prometheus metrics), which this part does not run; here it is only checked that /metrics without one is 404",
+  ],
+  [
+    /^src\/listener\/(listener|callback-request)\.ts: StringLiteral `'(table and order_no must each be given at most once, and decode|order_no must be given at most once, and every value must decode)'` -> `""`$/,
+    'equivalent: the fallback of `badReason ?? …`; parseQuery sets a reason whenever it sets bad, so the fallback is never used',
+  ],
+  [
+    /^src\/listener\/listener\.ts: StringLiteral `'\/'` -> `""`$/,
+    "equivalent: the fallback of `req.url ?? '/'`; Node's server always gives a request its URL",
+  ],
+  [
+    /^src\/listener\/callback-request\.ts: StringLiteral `'data'` -> `""`$/,
+    'equivalent: once the body is too large the promise is settled and the request paused; a listener left on it collects nothing anyone reads',
+  ],
+  [
+    /^src\/listener\/listener\.ts: (BlockStatement `\{ return; \/\/ the client went away|BlockStatement `\{ return failed\(res, table, fn, err\); \}` -> `\{\}`|ConditionalExpression `'order' in e` -> `(true|false)`|StringLiteral `'order'` -> `""`|EqualityOperator `query\.keys\.length > MAX_KEYS` -> |StringLiteral ``at most \$\{MAX_KEYS\} key values``|StringLiteral ``\[\$\{address\.address\}\]``|BooleanLiteral `false` -> `true`)/,
+    'gap: a client that goes away while its batch is read, a cache whose drop throws (a full or read-only disk) during a batch, the refresh after a batch, a GET with one key value more than allowed, an IPv6 listener address, and a default flag of the handler: no test of the listener part builds these yet',
+  ],
+  [
+    /^src\/listener\/port-owner\.ts: (BlockStatement `\{ (continue|return undefined); \}` -> `\{\}`|StringLiteral `'\/proc\/net\/tcp6'` -> `""`)/,
+    'gap: a /proc entry that cannot be read (another user’s process, one that exited meanwhile) and an IPv6 listening socket: the test holds an IPv4 port of its own process, whose files it can read',
+  ],
 ];
