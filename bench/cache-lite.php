@@ -2,8 +2,8 @@
 // PEAR Cache_Lite_Function, the seed article's cache, measured the way bench/cache.mjs measures
 // dcn's ResultCache: `php bench/cache-lite.php hot N` hits 100 cached keys N times;
 // `fill N DIR` caches N keys, `distinct N DIR` then hits each once (a fresh process, so nothing
-// is in memory). CACHE_LITE_DIR points at the unmodified pear/Cache_Lite files
-// (../shared/anchors/cache-lite). Prints hits/s.
+// is in memory). CACHE_LITE_DIR points at the unmodified PEAR Cache_Lite files
+// (https://pear.php.net/package/Cache_Lite). Prints hits/s.
 error_reporting(E_ALL & ~E_DEPRECATED & ~E_STRICT & ~E_NOTICE);
 set_include_path(getenv('CACHE_LITE_DIR') . PATH_SEPARATOR . get_include_path());
 require_once 'Cache/Lite/Function.php';

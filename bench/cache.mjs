@@ -40,7 +40,7 @@ function hitsOf(cmd, args) {
 }
 
 /**
- * dcn's ResultCache against PEAR Cache_Lite_Function (unmodified, ../shared/anchors/cache-lite),
+ * dcn's ResultCache against PEAR Cache_Lite_Function (unmodified, https://pear.php.net/package/Cache_Lite),
  * in the same run, each run a fresh process, the two alternating round by round: 100 hot keys,
  * and 100,000 distinct keys each hit once (read from disk, nothing in memory). A Map in one
  * process is the ceiling.

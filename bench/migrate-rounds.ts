@@ -64,7 +64,7 @@ export async function roundTrips(n: number): Promise<RoundTrips> {
   }
 }
 
-/** CPU ms of recording the hash after each of n statements: as dcn does now, and re-hashing each prefix. */
+/** CPU ms of recording the hash after each of n statements: incrementally, as dcn does, and re-hashing each prefix. */
 export function bookkeepingMs(n: number, rehash: boolean): number {
   const statements = Array.from({ length: n }, (_, i) => ({
     sql: `INSERT INTO bench_t (id, note) VALUES (${i}, 'a note of about sixty characters, as real inserts have')`,

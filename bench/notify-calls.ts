@@ -3,7 +3,7 @@
 // for callbackCalls=batch (the default) and per-key (the article's contract); and what those
 // calls cost the database's job against dcn listen over loopback HTTP: per-key as UTL_HTTP makes
 // them without persistent connections (a new TCP connection each), batch as the callback makes
-// them now (one kept-alive connection for the notification).
+// them (one kept-alive connection for the notification).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';

@@ -1,9 +1,11 @@
--- Routes (issue 16): any registered table, keyed by its own columns. For each table, the columns
+-- Routes: any registered table, keyed by its own columns. For each table, the columns
 -- whose values name its cached results (comma-separated, in the order the URL gives them; NULL:
 -- the table has no key, every change is notified at table level), and whether an UPDATE may change
 -- them. `dcn register` writes a table's route (its primary key unless told other columns) and
 -- `dcn deregister` removes it; orders_nf_callback reads it for every table other than the orders
 -- and order items tables, which keep the article's ?order_no=…&table=… contract.
+-- The same statements under an earlier wording of these comments count as applied:
+-- dcn: accepts=35518f5f6b15d21233355cdb69c3db17a03af17c4fed8690edc809359209733f
 CREATE TABLE dcn_routes (
   table_owner   VARCHAR2(128) NOT NULL,
   table_name    VARCHAR2(128) NOT NULL,

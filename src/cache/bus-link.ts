@@ -3,19 +3,8 @@
  *
  *   connecting ─▶ catching-up ─▶ serving ─▶ suspended ─▶ catching-up ─▶ …      closed at the end
  *
- * Pub/sub delivers at most once, so a cache may answer from its directory only while it knows
- * that every drop published until a recent instant has reached it. That instant is the one at
- * which the last PING answered was sent: the server answers a PING after every message it sent
- * before, on the same connection. The lease: `serving` holds only while that instant is younger
- * than leaseMs, checked at every read, so a link that goes silent stops serving before leaseMs
- * has passed, whatever the timers do. A PING goes every leaseMs / 3.
- *
- * The link is also a member of the bus, with a lease in Redis judged by the server's clock
- * (redis-bus.ts): taken when a session opens, renewed with each heartbeat, lapsing leaseMs plus a
- * margin after the server ran the last renewal, never renewed once lapsed. The link serves only
- * while the last renewal answered was *sent* less than leaseMs ago, so it has stopped serving
- * before its lease lapses on the server; that is what lets a drop settle on a member's lease
- * instead of its acknowledgement (drop-acks.ts).
+ * `serving` holds only while the lease does (bus-lease.ts: a PING and a renewal answered less
+ * than leaseMs ago), checked at every read.
  *
  * `serving` is entered in one place only (#serve): in the current generation, after the
  * subscription was confirmed and the lease taken, after what was missed since the last drop
@@ -33,6 +22,8 @@ import {
   type LoggedDrop,
   type LogPosition,
 } from './bus.js';
+import { DEFAULT_LEASE_MS, LeaseClock, serverLeaseMs } from './bus-lease.js';
+import { LogCursor, readMissed } from './bus-log-cursor.js';
 import { DropAcks } from './drop-acks.js';
 
 export type LinkState = 'connecting' | 'catching-up' | 'serving' | 'suspended' | 'closed';
@@ -47,11 +38,10 @@ export interface LinkHooks {
   up(message: string): void;
 }
 
-/** The default lease: at most this long between the last confirmation and a stale read. */
-export const DEFAULT_LEASE_MS = 3000;
-/** How much longer a lease runs on the server than the member serves on it: for clocks that run at slightly different rates. */
-const leaseMargin = (leaseMs: number) => Math.max(50, leaseMs / 10);
 const MAX_BACKOFF_MS = 5000;
+
+const isFatal = (err: unknown) =>
+  ['ERR_BUS_AUTH', 'ERR_BUS_PERMISSION'].includes((err as { code?: string }).code ?? '');
 
 export class BusLink {
   readonly where: string;
@@ -62,21 +52,13 @@ export class BusLink {
   readonly #acks = new DropAcks();
   /** This link's member id on the bus while it holds a lease (its session's origin). */
   #member: string | undefined;
-  /** When the last renewal of the lease that was answered was sent (performance.now()). */
-  #renewedAt = -Infinity;
-  /** The last drop of the log applied here (kept across sessions: what a new one catches up from). */
-  #position: LogPosition | undefined;
-  /** Whether the position follows the live drops (once caught up in this session); else they are kept in #seen. */
-  #caughtUp = false;
-  readonly #seen = new Map<number, LogPosition>();
+  readonly #lease: LeaseClock;
+  /** Where it stands in the log of drops (kept across sessions: what a new one catches up from). */
+  readonly #log = new LogCursor();
   #state: LinkState = 'connecting';
   #reason: string | undefined = 'connecting to the bus';
   #gen = 0;
   #session: BusSession | undefined;
-  /** When the last PING that was answered was sent (performance.now()). */
-  #confirmedAt = -Infinity;
-  /** When the subscriber last heard anything: a silent link is lost, a slow one only not served from. */
-  #heardAt = -Infinity;
   /** Bumped by every drop that could not be applied: a catch-up that overlapped one does not count. */
   #applyFailures = 0;
   #backoffMs: number;
@@ -95,6 +77,7 @@ export class BusLink {
     this.#hooks = hooks;
     this.where = transport.where;
     this.leaseMs = leaseMs;
+    this.#lease = new LeaseClock(leaseMs);
     this.#backoffMs = Math.min(100, leaseMs / 10);
     this.#first = new Promise<void>((resolve, reject) => {
       this.#settleFirst = (err) => {
@@ -110,12 +93,7 @@ export class BusLink {
 
   /** May the cache answer from its directory now? The lease is checked here, at every read. */
   get serving(): boolean {
-    return this.#state === 'serving' && performance.now() - this.#leaseFrom() < this.leaseMs;
-  }
-
-  /** The instant the lease runs from: the older of the last PING answered and the last renewal answered. */
-  #leaseFrom(): number {
-    return Math.min(this.#confirmedAt, this.#renewedAt);
+    return this.#state === 'serving' && this.#lease.holds();
   }
 
   /** The state, with a lapsed lease told as suspended; and why it does not serve. */
@@ -144,40 +122,20 @@ export class BusLink {
         { code: 'ERR_BUS_PUBLISH' },
       );
     const gen = this.#gen;
-    const grace = this.leaseMs + leaseMargin(this.leaseMs);
-    let published;
-    try {
-      published = await withTimeout(session.publish(message, this.#acksWanted, grace), this.leaseMs, 'to a PUBLISH');
-    } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUS_TIMEOUT') this.#lose(gen, (err as Error).message, err);
-      throw Object.assign(new Error(`the drop did not reach the bus at ${this.where}: ${(err as Error).message}`), {
-        code: 'ERR_BUS_PUBLISH',
-        cause: err,
-      });
-    }
-    if (!this.#acksWanted) return;
-    if (gen !== this.#gen)
-      throw Object.assign(
-        new Error(
-          `the drop reached the bus at ${this.where}, but the link was lost before every member acknowledged it`,
-        ),
-        { code: 'ERR_BUS_ACK' },
-      );
-    try {
-      await this.#acks.wait(session, published, session.origin, 2 * this.leaseMs, this.where);
-    } catch (err) {
-      // told as a drop that did not reach the bus: the other caches may still hold the entry
-      throw Object.assign(new Error(`the drop did not reach every cache on the bus: ${(err as Error).message}`), {
-        code: 'ERR_BUS_PUBLISH',
-        cause: err,
-      });
-    }
+    await this.#acks.publish(session, message, {
+      wantAcks: this.#acksWanted,
+      leaseMs: this.leaseMs,
+      graceMs: serverLeaseMs(this.leaseMs),
+      where: this.where,
+      stillOn: () => gen === this.#gen,
+      unanswered: (err) => this.#lose(gen, err.message, err),
+    });
   }
 
   /** A drop that could not be applied here: not served from until a whole catch-up succeeds. */
   applyFailed(reason: string, cause?: unknown): void {
     this.#applyFailures++;
-    this.#position = undefined; // what the directory holds is no longer known: all of it goes
+    this.#log.forget(); // what the directory holds is no longer known: all of it goes
     if (this.#state === 'closed') return;
     const was = this.#state;
     if (was === 'serving') this.#state = 'suspended';
@@ -205,11 +163,21 @@ export class BusLink {
     this.#settleFirst?.(new Error('the cache was closed before it reached the bus'));
   }
 
+  /** A failure no retry cures (a wrong password stays wrong, a missing grant stays missing): told once, and closed. */
+  #fail(err: unknown): void {
+    this.#hooks.down((err as Error).message, err);
+    this.close();
+    this.#reason = (err as Error).message;
+  }
+
   async #open(): Promise<void> {
     const gen = ++this.#gen;
-    const started = performance.now();
     let session: BusSession;
+    let started = performance.now();
     try {
+      await this.#transport.prepare?.();
+      if (gen !== this.#gen) return;
+      started = performance.now();
       session = await withTimeout(
         this.#transport.open({
           message: (drop, ackTo, own) => this.#message(gen, drop, ackTo, own),
@@ -230,39 +198,35 @@ export class BusLink {
       });
     } catch (err) {
       if (gen !== this.#gen) return;
-      const fatal = (err as { code?: string }).code === 'ERR_BUS_AUTH';
       this.#reason = (err as Error).message;
       this.#settleFirst?.(err as Error);
-      if (fatal) {
-        // a wrong password stays wrong: not tried again and again
-        this.#hooks.down((err as Error).message, err);
-        this.close();
-        this.#reason = (err as Error).message;
-        return;
-      }
+      if (isFatal(err)) return this.#fail(err);
       this.#retryLater(gen);
       return;
     }
     if (gen !== this.#gen) return session.close(); // a session timed out but opened after all
     this.#session = session;
-    this.#heardAt = started;
+    this.#lease.opened(started);
     this.#backoffMs = Math.min(100, this.leaseMs / 10);
-    this.#caughtUp = false;
-    this.#seen.clear();
+    this.#log.detach();
     // a member before anything is caught up: a drop the server takes from now on waits for us
     const joined = performance.now();
     try {
       await withTimeout(
-        session.renew(session.origin, this.leaseMs + leaseMargin(this.leaseMs), true),
+        session.renew(session.origin, serverLeaseMs(this.leaseMs), true),
         this.leaseMs,
         'to take a lease',
       );
     } catch (err) {
+      if (isFatal(err) && gen === this.#gen) {
+        this.#settleFirst?.(err as Error);
+        return this.#fail(err);
+      }
       return this.#lose(gen, (err as Error).message, err);
     }
     if (gen !== this.#gen) return;
     this.#member = session.origin;
-    this.#renewedAt = joined;
+    this.#lease.renewed(joined);
     await this.#catchUp(gen, session);
   }
 
@@ -270,17 +234,14 @@ export class BusLink {
     if (gen !== this.#gen) return;
     const failures = this.#applyFailures;
     this.#state = 'catching-up';
-    this.#caughtUp = false;
+    this.#log.detach();
     let told: string;
     let missed: LoggedDrop[] | undefined;
     let now: LogPosition;
-    const from = this.#position;
+    const from = this.#log.position;
     try {
       // the drops missed since the last one applied, if the log still holds them all
-      missed = from && (await withTimeout(session.since(from), this.leaseMs, 'to read the log of drops'));
-      now = missed
-        ? (missed.at(-1)?.at ?? from!)
-        : await withTimeout(session.position(), this.leaseMs, 'to read the log of drops');
+      ({ missed, now } = await readMissed(session, from, this.leaseMs));
     } catch (err) {
       return this.#lose(gen, (err as Error).message, err);
     }
@@ -303,8 +264,7 @@ export class BusLink {
       return;
     }
     if (gen !== this.#gen) return;
-    this.#position = now;
-    this.#follow();
+    this.#log.follow(now);
     // the subscription still stands, after the drop: a PING sent now is answered after any
     // message published before it
     const sent = performance.now();
@@ -316,25 +276,14 @@ export class BusLink {
     }
     if (gen !== this.#gen) return;
     if (this.#applyFailures !== failures) return void this.#catchUp(gen, session); // a drop failed meanwhile: again
-    if (!this.#caughtUp) return; // a drop was missed meanwhile: caught up again already
+    if (!this.#log.caughtUp) return; // a drop was missed meanwhile: caught up again already
     this.#serve(sent, told);
-  }
-
-  /** Advances the position through the live drops seen while catching up; from now on it follows them. */
-  #follow(): void {
-    let p = this.#position!;
-    for (let next = this.#seen.get(p.seq + 1); next && next.epoch === p.epoch; next = this.#seen.get(p.seq + 1))
-      p = next;
-    this.#position = p;
-    this.#seen.clear();
-    this.#caughtUp = true;
   }
 
   /** The one transition into serving. */
   #serve(confirmedAt: number, told: string): void {
     const back = this.#settleFirst === undefined;
-    this.#confirmedAt = confirmedAt;
-    this.#heardAt = Math.max(this.#heardAt, confirmedAt);
+    this.#lease.confirmed(confirmedAt);
     this.#state = 'serving';
     this.#reason = undefined;
     this.#leaseWarned = false;
@@ -344,7 +293,7 @@ export class BusLink {
 
   #message(gen: number, drop: LoggedDrop, ackTo: string | undefined, own: boolean): void {
     if (gen !== this.#gen) return;
-    this.#heardAt = performance.now();
+    this.#lease.heard();
     if (!own) {
       try {
         this.#hooks.apply(drop.message);
@@ -358,13 +307,8 @@ export class BusLink {
       const session = this.#session;
       if (ackTo && session && this.#member) session.ack(ackTo, drop.at, this.#member);
     }
-    const at = drop.at;
-    if (!this.#caughtUp) return void this.#seen.set(at.seq, at);
-    const p = this.#position!;
-    if (at.epoch === p.epoch && at.seq <= p.seq) return;
-    if (at.epoch === p.epoch && at.seq === p.seq + 1) return void (this.#position = at);
     // a drop between the last one and this one never came: not served from until caught up again
-    this.#caughtUp = false;
+    if (this.#log.place(drop.at) !== 'gap') return;
     if (this.#state === 'serving') {
       this.#state = 'catching-up';
       this.#hooks.down(`a drop on the bus was missed (${this.where}): every call computes until it is caught up`);
@@ -378,8 +322,8 @@ export class BusLink {
     if (!session || this.#state === 'closed') return;
     const gen = this.#gen;
     const now = performance.now();
-    if (now - this.#heardAt > this.leaseMs) return this.#lose(gen, `no answer from the bus for ${this.leaseMs} ms`);
-    if (this.#state === 'serving' && now - this.#leaseFrom() >= this.leaseMs && !this.#leaseWarned) {
+    if (this.#lease.silent(now)) return this.#lose(gen, `no answer from the bus for ${this.leaseMs} ms`);
+    if (this.#state === 'serving' && !this.#lease.holds(now) && !this.#leaseWarned) {
       // messages still arrive (a flood, a busy process): not lost, but not served from until a PING is answered
       this.#leaseWarned = true;
       this.#hooks.down(`no PING answered by the bus for ${this.leaseMs} ms: every call computes until one is`);
@@ -387,19 +331,18 @@ export class BusLink {
     session.ping().then(
       () => {
         if (gen !== this.#gen) return;
-        this.#heardAt = Math.max(this.#heardAt, performance.now());
-        if (now > this.#confirmedAt) this.#confirmedAt = now;
+        this.#lease.confirmed(now);
       },
       () => undefined, // a failed PING: the loss, or the lease, tells
     );
     const member = this.#member;
     if (!member) return;
-    session.renew(member, this.leaseMs + leaseMargin(this.leaseMs), false).then(
+    session.renew(member, serverLeaseMs(this.leaseMs), false).then(
       (renewed) => {
         if (gen !== this.#gen) return;
         if (!renewed)
           return this.#lose(gen, `its lease on the bus lapsed (no renewal answered for ${this.leaseMs} ms)`);
-        if (now > this.#renewedAt) this.#renewedAt = now;
+        this.#lease.renewed(now);
       },
       () => undefined, // as for a PING
     );
@@ -412,7 +355,7 @@ export class BusLink {
     this.#session?.close();
     this.#session = undefined;
     this.#member = undefined;
-    this.#caughtUp = false;
+    this.#log.detach();
     this.#acks.failAll(
       Object.assign(
         new Error(

@@ -80,6 +80,8 @@ export interface BusSession {
 export interface BusTransport {
   /** Where it connects, without credentials: for messages and /healthz. */
   readonly where: string;
+  /** Loads what it needs to connect (a module): not timed as the server's answer is. */
+  prepare?(): Promise<void>;
   /** Connects and subscribes; rejects when the server cannot be reached or refuses. */
   open(events: SessionEvents): Promise<BusSession>;
 }

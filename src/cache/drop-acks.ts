@@ -6,7 +6,7 @@
  * invalidation discipline of Google's Chubby (invalidate, then wait for every cache's
  * acknowledgement or its lease to expire), over Redis. It rejects after a bound.
  */
-import type { BusSession, LogPosition, Published } from './bus.js';
+import { withTimeout, type BusMessage, type BusSession, type LogPosition, type Published } from './bus.js';
 
 interface Wait {
   fail(err: Error): void;
@@ -37,6 +37,51 @@ export class DropAcks {
   failAll(err: Error): void {
     for (const wait of [...this.#waits.values()]) wait.fail(err);
     this.#early.clear();
+  }
+
+  /**
+   * Publishes a drop on the session; with acknowledgements, resolves once every other member whose
+   * lease was live applied it or its lease lapsed, and rejects after twice the lease; without, once
+   * the server took it (within the lease). unanswered: the server did not answer the PUBLISH in
+   * time (the link is lost); stillOn: whether the session is still the link's.
+   */
+  async publish(
+    session: BusSession,
+    message: BusMessage,
+    o: {
+      wantAcks: boolean;
+      leaseMs: number;
+      graceMs: number;
+      where: string;
+      stillOn(): boolean;
+      unanswered(err: Error): void;
+    },
+  ): Promise<void> {
+    let published;
+    try {
+      published = await withTimeout(session.publish(message, o.wantAcks, o.graceMs), o.leaseMs, 'to a PUBLISH');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUS_TIMEOUT') o.unanswered(err as Error);
+      throw Object.assign(new Error(`the drop did not reach the bus at ${o.where}: ${(err as Error).message}`), {
+        code: 'ERR_BUS_PUBLISH',
+        cause: err,
+      });
+    }
+    if (!o.wantAcks) return;
+    if (!o.stillOn())
+      throw Object.assign(
+        new Error(`the drop reached the bus at ${o.where}, but the link was lost before every member acknowledged it`),
+        { code: 'ERR_BUS_ACK' },
+      );
+    try {
+      await this.wait(session, published, session.origin, 2 * o.leaseMs, o.where);
+    } catch (err) {
+      // told as a drop that did not reach the bus: the other caches may still hold the entry
+      throw Object.assign(new Error(`the drop did not reach every cache on the bus: ${(err as Error).message}`), {
+        code: 'ERR_BUS_PUBLISH',
+        cause: err,
+      });
+    }
   }
 
   /** Settles once every live member other than `self` acknowledged, or its lease lapsed; rejects after boundMs. */

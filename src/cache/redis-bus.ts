@@ -32,6 +32,63 @@ async function loadRedis(): Promise<typeof import('ioredis').Redis> {
 const AUTH_FAILED =
   /WRONGPASS|NOAUTH|invalid password|invalid username-password|AUTH <password> called without any password/i;
 
+/** Redis's answer to a command the user's ACL does not allow (the command, a key or a channel). */
+const NOT_PERMITTED = /NOPERM/;
+
+/** The commands the bus runs, outside its scripts and in them: what a Redis user of dcn needs. */
+const COMMANDS = [
+  'eval',
+  'subscribe',
+  'publish',
+  'ping',
+  'info',
+  'time',
+  'hsetnx',
+  'hset',
+  'hmget',
+  'hincrby',
+  'zadd',
+  'zscore',
+  'zrange',
+  'zrem',
+  'zremrangebyscore',
+  'xadd',
+  'xrange',
+  'xrevrange',
+];
+
+/**
+ * KEYS: members, log, epoch. ARGV[2]: the channel, ARGV[3]: the ack channel. Names every command
+ * the bus's scripts and sessions run that the user's ACL denies, with the keys and channels the
+ * bus uses, so that a user short of one is told at start, not at its first drop. Before Redis 7
+ * (no redis.acl_check_cmd) it names none: a command denied shows when it runs.
+ * https://redis.io/docs/latest/develop/interact/programmability/lua-api/#redis.acl_check_cmd
+ */
+const PERMITTED = `
+local denied = {}
+if not redis.acl_check_cmd then return denied end
+local function check(...)
+  if not redis.acl_check_cmd(...) then denied[#denied + 1] = (...) end
+end
+check('time')
+check('ping')
+check('hsetnx', KEYS[3], 'id', 'x')
+check('hset', KEYS[3], 'born', '0')
+check('hmget', KEYS[3], 'id')
+check('hincrby', KEYS[3], 'seq', '1')
+check('zremrangebyscore', KEYS[1], '-inf', '0')
+check('zadd', KEYS[1], '0', 'm')
+check('zscore', KEYS[1], 'm')
+check('zrange', KEYS[1], '0', '-1', 'WITHSCORES')
+check('zrem', KEYS[1], 'm')
+check('xadd', KEYS[2], 'MAXLEN', '~', '1', '*', 's', '1')
+check('xrange', KEYS[2], '-', '+')
+check('xrevrange', KEYS[2], '+', '-', 'COUNT', '1')
+check('publish', ARGV[2], 'x')
+check('publish', ARGV[3], 'x')
+return denied
+`;
+
 /** KEYS: members, log, epoch. ARGV[1]: an epoch id to take if there is none. */
 const PRELUDE = `
 local t = redis.call('TIME')
@@ -114,21 +171,33 @@ export class RedisBus implements BusTransport {
   readonly #channel: string;
   readonly #keys: readonly [string, string, string];
   readonly #origin = randomBytes(8).toString('hex');
+  /** The Redis user the URL names (ACL), for messages: Redis calls the one without a name default. */
+  readonly #user: string;
   #sessions = 0;
+  /** Whether the user's ACL was found to allow everything the bus runs. */
+  #permitted = false;
+  #redis: Promise<typeof import('ioredis').Redis> | undefined;
 
   constructor(url: string, channel: string, logLength = DEFAULT_LOG_LENGTH) {
-    const { safe } = parseBusUrl(url);
+    const { safe, url: parsed } = parseBusUrl(url);
     if (!(Number.isInteger(logLength) && logLength >= 1))
       throw new TypeError('result cache: busLogLength must be a whole number, 1 or more');
     this.#url = url;
+    this.#user = parsed.username ? decodeURIComponent(parsed.username) : 'default';
     this.where = `${safe} channel ${channel}`;
     this.#channel = channel;
     this.logLength = logLength;
     this.#keys = [`${channel}:members`, `${channel}:log`, `${channel}:epoch`];
   }
 
+  /** ioredis, loaded once: a cold import on a busy host can take longer than the lease. */
+  async prepare(): Promise<void> {
+    this.#redis ??= loadRedis();
+    await this.#redis;
+  }
+
   async open(events: SessionEvents): Promise<BusSession> {
-    const Redis = await loadRedis();
+    const Redis = await (this.#redis ??= loadRedis());
     const options = {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -182,13 +251,23 @@ export class RedisBus implements BusTransport {
       );
     });
     const script = async (client: RedisClient, body: string, ...args: (string | number)[]): Promise<unknown> =>
-      client.eval(body, 3, ...this.#keys, newEpoch, ...args);
+      client.eval(body, 3, ...this.#keys, newEpoch, ...args).catch((err: Error) => {
+        // an ACL changed meanwhile, or a Redis before 7 that could not tell at start
+        throw NOT_PERMITTED.test(err.message)
+          ? this.#notPermitted(`is refused by its ACL (${err.message.replace(/\.$/, '')})`, err)
+          : err;
+      });
     try {
       await Promise.all([sub.connect(), pub.connect(), lease.connect()]);
       await sub.subscribe(this.#channel, ackChannel);
+      // once per transport: a grant taken away later is told by the command it refuses
+      const denied = this.#permitted ? [] : ((await script(pub, PERMITTED, this.#channel, ackChannel)) as string[]);
+      this.#permitted = denied.length === 0;
+      if (denied.length > 0)
+        throw this.#notPermitted(`may not run ${[...new Set(denied)].map((c) => c.toUpperCase()).join(', ')}`);
     } catch (err) {
       close();
-      throw this.#failure(err, lastError);
+      throw (err as { code?: string }).code === 'ERR_BUS_PERMISSION' ? err : this.#failure(err, lastError);
     }
     // watched only once subscribed: a failure before is start's to tell
     sub.on('close', lost);
@@ -245,8 +324,25 @@ export class RedisBus implements BusTransport {
     };
   }
 
+  /** A user the ACL does not allow what the bus runs: the problem, and the grant that cures it. */
+  #notPermitted(problem: string, cause?: unknown): Error {
+    const user = this.#user;
+    const c = this.#channel;
+    return Object.assign(
+      new Error(
+        `the Redis user ${user} ${problem} on the bus at ${this.where}: the bus runs its steps as Lua scripts ` +
+          `(EVAL, ACL category @scripting) and needs the commands ${COMMANDS.map((x) => x.toUpperCase()).join(' ')} ` +
+          `on the keys ${c}:* and the channels ${c} and ${c}:ack:*; grant them with ` +
+          `ACL SETUSER ${user} ${COMMANDS.map((x) => `+${x}`).join(' ')} ~${c}:* &${c} &${c}:ack:*`,
+      ),
+      { code: 'ERR_BUS_PERMISSION', cause },
+    );
+  }
+
   #failure(err: unknown, last: Error | undefined): Error {
     const message = (err as Error).message;
+    const denied = [message, last?.message ?? ''].find((m) => NOT_PERMITTED.test(m));
+    if (denied !== undefined) return this.#notPermitted(`is refused by its ACL (${denied.replace(/\.$/, '')})`, err);
     const auth = [message, last?.message ?? ''].find((m) => AUTH_FAILED.test(m));
     if (auth !== undefined) {
       return Object.assign(

@@ -9,8 +9,8 @@ import { withoutPassword } from '../redact.js';
 import type { CommandContext } from './context.js';
 
 /**
- * --map TABLE=function, repeatable, added to the article's two tables' maps (a map for another
- * table used to replace them, and every orders notification then answered 404); TABLE=- leaves
+ * --map TABLE=function, repeatable, added to the article's two tables' maps (were a map for
+ * another table to replace them, every orders notification would answer 404); TABLE=- leaves
  * a table out, the orders tables included. The last entry for a table wins.
  */
 export function parseMap(entries: readonly string[] | undefined): Record<string, string> {
@@ -88,10 +88,13 @@ export async function openCache(
     await cache.ready();
   } catch (cause) {
     cache.close();
+    const code = (cause as { code?: string }).code;
     const hint =
-      (cause as { code?: string }).code === 'ERR_BUS_AUTH'
+      code === 'ERR_BUS_AUTH'
         ? 'give the password Redis expects in the bus URL: redis://[user]:password@host (it is not shown)'
-        : 'start Redis, or check the bus URL and the network (the password is not shown)';
+        : code === 'ERR_BUS_PERMISSION'
+          ? 'have an admin of Redis run the ACL SETUSER above, or give a user that has those grants in the bus URL'
+          : 'start Redis, or check the bus URL and the network (the password is not shown)';
     throw new DcnError('unavailable', (cause as Error).message, { hint, cause });
   }
   return cache;

@@ -1,8 +1,9 @@
 /**
- * A migrate run's progress on a terminal: one line on stderr, rewritten in place, naming the
- * migration and the statement running and the time it has taken so far. It is drawn from the
- * engine's events (and a once-a-second tick for the time), and erased before any other line is
- * written, so what stays on the screen is what the command prints.
+ * A migrate run's progress on stderr, drawn from the engine's events. On a terminal: one line,
+ * rewritten in place, naming the migration and the statement running and the time it has taken
+ * so far (a once-a-second tick for the time), erased before any other line is written, so what
+ * stays on the screen is what the command prints. Off a terminal (a CI log, a file): a line when
+ * each migration starts and one when it ends, since a log cannot be rewritten.
  */
 import type { Writable } from 'node:stream';
 import { migrationLabel } from '../migrator/source.js';
@@ -12,7 +13,64 @@ import { formatMs } from './output.js';
 /** Carriage return and erase to the end of the line (ECMA-48 EL). */
 const ERASE = '\r\u001b[K';
 
-export class TerminalProgress {
+/** What with-migrator needs of either kind of progress. */
+export interface Progress {
+  onEvent(event: MigrationEvent): void;
+  stop(): void;
+}
+
+/** The progress for a stream: in place on a terminal, line by line elsewhere. */
+export function progressOn(stream: Writable & { isTTY?: boolean; columns?: number }): Progress {
+  return stream.isTTY === true ? new TerminalProgress(stream) : new LineProgress(stream);
+}
+
+function labelOf(version: string, description: string): string {
+  return `${migrationLabel(version)} (${description})`;
+}
+
+/** Off a terminal: one line as each migration starts, one as it ends with the time it took. */
+export class LineProgress implements Progress {
+  /** The description of the running migration: the end events carry only its version. */
+  #description = '';
+
+  constructor(private readonly stream: Writable) {}
+
+  onEvent(event: MigrationEvent): void {
+    const down = 'direction' in event && event.direction === 'down';
+    switch (event.type) {
+      case 'migration-start': {
+        this.#description = event.description;
+        const what = `${down ? 'undoing' : 'applying'} ${labelOf(event.version, event.description)}`;
+        const where =
+          event.resumeFrom === undefined
+            ? `${event.statements} statement${event.statements === 1 ? '' : 's'}`
+            : `from statement ${event.resumeFrom} of ${event.statements}`;
+        this.#write(`${what}: ${where}`);
+        break;
+      }
+      case 'migration-done':
+        this.#write(
+          `${down ? 'undid' : 'applied'} ${labelOf(event.version, this.#description)} in ${formatMs(event.durationMs)}`,
+        );
+        break;
+      case 'migration-failed':
+        this.#write(
+          `${down ? 'undo of ' : ''}${labelOf(event.version, this.#description)} failed after ${formatMs(event.durationMs)}`,
+        );
+        break;
+      default:
+        break;
+    }
+  }
+
+  stop(): void {}
+
+  #write(text: string): void {
+    this.stream.write(`dcn: ${text}\n`);
+  }
+}
+
+export class TerminalProgress implements Progress {
   #running?: { label: string; statement: number; total: number; started: number };
   #timer?: ReturnType<typeof setInterval>;
   #shown = false;
@@ -27,7 +85,7 @@ export class TerminalProgress {
     switch (event.type) {
       case 'migration-start':
         this.#running = {
-          label: `${event.direction === 'down' ? 'undo of ' : ''}${migrationLabel(event.version)} (${event.description})`,
+          label: `${event.direction === 'down' ? 'undo of ' : ''}${labelOf(event.version, event.description)}`,
           statement: event.resumeFrom ?? 1,
           total: event.statements,
           started: this.now(),

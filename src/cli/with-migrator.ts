@@ -7,7 +7,7 @@ import type { CommandContext } from './context.js';
 import { migrationSetConfig, migrationSet } from './migration-setup.js';
 import { formatMs, type Output } from './output.js';
 import type { MigrateCommonFlags, SettingFlags } from './options.js';
-import { TerminalProgress } from './progress.js';
+import { progressOn } from './progress.js';
 import { Secrets } from './secrets.js';
 import { CliSessions } from './sessions.js';
 
@@ -55,8 +55,8 @@ export async function withMigrator<T>(
   const secrets = new Secrets(ctx, flags);
   const { migrations } = migrationSet(config);
   const sessions = new CliSessions(ctx, config, secrets);
-  // on a terminal, and not with --quiet: the running migration and statement on stderr, in place
-  const progress = ctx.stderr.isTTY === true && !out.quiet ? new TerminalProgress(ctx.stderr) : undefined;
+  // not with --quiet: on a terminal the running migration and statement on stderr, in place; elsewhere a line per start and end
+  const progress = out.quiet ? undefined : progressOn(ctx.stderr);
   const migrator = new Migrator({
     migrations,
     variables: config.variables,

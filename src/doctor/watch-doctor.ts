@@ -11,7 +11,7 @@ import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { planTables, subscriptionQuery } from '../watch/tables.js';
-import type { Check, DoctorReport } from './doctor.js';
+import type { Check, DoctorReport } from './check.js';
 
 export interface WatchDoctorOptions {
   readonly connect: () => Promise<DbSession>;

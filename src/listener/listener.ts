@@ -54,6 +54,8 @@ export interface HandlerOptions {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** What one notification names: an order, a routed table's keys, or neither (the whole table). */
+type Entry = { readonly order?: number; readonly keys?: readonly string[] };
 
 const ORDER = /^\d{1,15}$/;
 
@@ -94,7 +96,6 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
   const token = options.token ? Buffer.from(options.token) : undefined;
   const now = options.now ?? (() => new Date());
   const emit = (event: Omit<NotificationEvent, 'time'>) => options.onEvent?.({ time: now().toISOString(), ...event });
-  let batch: { res: ServerResponse; table: string; fn: string; order: number }[] = [];
   const reject = (
     res: ServerResponse,
     status: number,
@@ -179,7 +180,7 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
       );
       return;
     }
-    if (batch.push({ res, table, fn, order }) === 1) setImmediate(dropBatch);
+    dropOrder(res, table, fn, order);
   };
 
   /**
@@ -211,15 +212,24 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     const fn = tables[table];
     if (fn === undefined) return reject(res, 404, `no cached function for table ${table}`, undefined, NO_MAP_REASON);
     const lists = parsed.entries.flatMap((e) => ('order' in e ? keyArguments([e.order]) : keyArguments([...e.keys])));
+    // one line per entry, as a batch that succeeds is logged: never as the whole table
+    const batchFailed = (err: unknown) =>
+      failed(
+        res,
+        table,
+        fn,
+        err,
+        parsed.entries.map((e) => ('order' in e ? { order: Number(e.order) } : { keys: e.keys })),
+      );
     try {
       for (const args of lists) options.cache.dropSync(fn, ...args);
     } catch (err) {
-      return failed(res, table, fn, err);
+      return batchFailed(err);
     }
     try {
       await Promise.all(lists.map((args) => options.cache.publishDrop(fn, ...args)));
     } catch (err) {
-      return failed(res, table, fn, err);
+      return batchFailed(err);
     }
     for (const e of parsed.entries) {
       if ('order' in e) emit({ status: 200, action: 'dropped', table, function: fn, order: Number(e.order) });
@@ -230,53 +240,33 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
   }
 
   /**
-   * Drops and answers the notifications read in one turn of the event loop together, in their
-   * order of arrival; each is still dropped before it is answered. Answered in a batch, the
-   * client finds the answers ready together instead of being woken for each: under load this
-   * took dcn listen from about half to about 0.9x of a bare server that answers at once
-   * (bench/RESULTS.md), and it costs a notification at most one turn of the loop.
+   * Drops an order's entry and answers in the same turn of the event loop that read the request:
+   * the answer leaves with the drop done, and a notification never waits for others to be read.
    */
-  function dropBatch(): void {
-    const notifications = batch;
-    batch = [];
-    const onEvent = options.onEvent;
-    // one clock reading for the batch: its notifications were all read in the same turn
-    const time = onEvent ? now().toISOString() : '';
-    // The same entry named twice in a batch is dropped once: every change the batch reports was
-    // committed before the batch began, so whatever is computed after its first drop already
-    // reads them all.
-    const dropped = new Set<string>();
-    const onBus = options.cache.busState() !== undefined;
-    for (const { res, table, fn, order } of notifications) {
-      const entry = `${fn}\u0000${order}`;
-      // as keys are: the application may have cached getOrderFields(2408) or getOrderFields('2408')
-      const forms = keyArguments([String(order)]);
-      if (!dropped.has(entry)) {
-        try {
-          for (const args of forms) options.cache.dropSync(fn, ...args);
-        } catch (err) {
-          failed(res, table, fn, err, { order });
-          continue;
-        }
-        dropped.add(entry);
-      }
-      if (onBus) {
-        // answered only once the drop reached the bus: else the other servers keep the entry, and
-        // a 500 makes sendNotification log the call as failed (dcn replay sends it again)
-        Promise.all(forms.map((args) => options.cache.publishDrop(fn, ...args))).then(
-          () => {
-            emit({ status: 200, action: 'dropped', table, function: fn, order });
-            replyOk(res, 'dropped', table, fn, order);
-            refreshAfter(table, fn, order);
-          },
-          (err: unknown) => failed(res, table, fn, err, { order }),
-        );
-        continue;
-      }
-      onEvent?.({ time, status: 200, action: 'dropped', table, function: fn, order });
-      replyOk(res, 'dropped', table, fn, order);
-      refreshAfter(table, fn, order);
+  function dropOrder(res: ServerResponse, table: string, fn: string, order: number): void {
+    // as keys are: the application may have cached getOrderFields(2408) or getOrderFields('2408')
+    const forms = keyArguments([String(order)]);
+    try {
+      for (const args of forms) options.cache.dropSync(fn, ...args);
+    } catch (err) {
+      return failed(res, table, fn, err, { order });
     }
+    if (options.cache.busState() !== undefined) {
+      // answered only once the drop reached the bus: else the other servers keep the entry, and
+      // a 500 makes sendNotification log the call as failed (dcn replay sends it again)
+      Promise.all(forms.map((args) => options.cache.publishDrop(fn, ...args))).then(
+        () => {
+          emit({ status: 200, action: 'dropped', table, function: fn, order });
+          replyOk(res, 'dropped', table, fn, order);
+          refreshAfter(table, fn, order);
+        },
+        (err: unknown) => failed(res, table, fn, err, { order }),
+      );
+      return;
+    }
+    emit({ status: 200, action: 'dropped', table, function: fn, order });
+    replyOk(res, 'dropped', table, fn, order);
+    refreshAfter(table, fn, order);
   }
 
   /** Refreshed after the answer: the database's call is not held up by the query. */
@@ -291,19 +281,23 @@ export function createNotificationHandler(options: HandlerOptions): Handler {
     );
   }
 
-  /** A drop that failed, named with the order or keys it was for (not as the whole table). */
+  /**
+   * A drop that failed, named with the order or keys it was for (not as the whole table); a
+   * batch's, with each of its entries.
+   */
   function failed(
     res: ServerResponse,
     table: string,
     fn: string,
     err: unknown,
-    what: { order?: number; keys?: readonly string[] } = {},
+    what: Entry | readonly Entry[] = {},
   ): void {
     const reason =
       (err as { code?: string }).code === 'ERR_BUS_PUBLISH'
         ? (err as Error).message
         : `cache error: ${(err as Error).message}`;
-    emit({ status: 500, action: 'rejected', table, function: fn, ...what, reason });
+    for (const entry of Array.isArray(what) ? what : [what])
+      emit({ status: 500, action: 'rejected', table, function: fn, ...entry, reason });
     reply(res, 500, { ok: false, error: reason });
   }
 }

@@ -4,7 +4,7 @@
  * place in the migration script.
  */
 import { UNQUOTED_NAME_PATTERN } from '../oracle/identifiers.js';
-import type { Statement } from '../script/split.js';
+import type { Statement } from '../script/script-items.js';
 
 export interface CompiledObject {
   /** The type as ALL_ERRORS names it, e.g. 'PACKAGE BODY'. */

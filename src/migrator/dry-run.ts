@@ -5,7 +5,7 @@
  * a resumed one from its failed statement on, a repeatable one run again or an undo with the
  * history statement that fits its row.
  */
-import type { Statement } from '../script/split.js';
+import type { Statement } from '../script/script-items.js';
 import type { Plan, PlannedMigration } from './plan.js';
 import { prefixHash, type Rendered } from './render.js';
 import type { QueueItem } from './run-loop.js';

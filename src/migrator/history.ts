@@ -7,7 +7,7 @@ import { oracleCode, statementError } from '../db/oracle-errors.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries, type NamedQuery } from '../script/named-queries.js';
 import type { Variables } from '../script/substitute.js';
-import type { Profile } from './source.js';
+import type { Profile } from './migration-script.js';
 
 export interface HistoryRow {
   readonly rank: number;

@@ -1,6 +1,6 @@
 /** Rendering migrations into the statements that run, shared by the engine and the plan. */
 import { createHash } from 'node:crypto';
-import type { Statement } from '../script/split.js';
+import type { Statement } from '../script/script-items.js';
 import { renderScript, type Variables } from '../script/substitute.js';
 import type { Migration } from './source.js';
 

@@ -6,10 +6,12 @@
 import { DcnError } from '../errors.js';
 import type { DbSession, ExecuteResult } from '../db/driver.js';
 import { firstLine, isConnectionLost, oracleCode } from '../db/oracle-errors.js';
-import { truncateBytes } from '../oracle/varchar.js';
-import type { Statement } from '../script/split.js';
+import type { Statement } from '../script/script-items.js';
+import { batchAt, DDL } from './batches.js';
+import { listInvalidObjects } from './invalid-objects.js';
 import { compiledObjectOf, mapCompileErrors, type CompileErrorRow, type CompileProblem } from './compile-gate.js';
 import type { HistoryTable } from './history.js';
+import type { HistoryStore } from './history-store.js';
 import { RunningHash, type Rendered } from './render.js';
 import { migrationLabel, type Migration } from './source.js';
 import type { Direction, MigrationEvent, MigrationRunResult, RunResult, SessionProvider } from './types.js';
@@ -57,7 +59,9 @@ function runName(m: Migration, direction: Direction): string {
 }
 
 export interface RunLoopOptions {
-  readonly history: HistoryTable;
+  readonly history: HistoryStore;
+  /** The engine's named queries: the compile gate reads the errors of what a statement compiled. */
+  readonly queries: HistoryTable;
   readonly sessions: SessionProvider;
   readonly rendered: ReadonlyMap<string, Rendered>;
   readonly now: () => number;
@@ -91,34 +95,16 @@ export class RunLoop {
       const checksum = this.opts.rendered.get(m.version)!.checksum;
       const statements = this.#statements(m, direction);
       const resumed = q === 0 && firstIsResume;
-      if (direction === 'up' && !resumed && !again) {
-        await history.run(app, 'history.insert', {
-          version: m.version,
-          description: truncateBytes(m.description, 200),
-          script: m.up.file,
-          checksum,
-          profile: m.up.profile,
-          operation: 'migrate',
-          statements_total: statements.length,
-        });
-      } else {
-        await history.run(app, 'history.restart', {
-          version: m.version,
-          checksum,
-          script: m.up.file,
-          operation: direction === 'up' ? 'migrate' : 'undo',
-          statements_total: statements.length,
-        });
-        if (!resumed)
-          await history.run(app, 'history.progress', { version: m.version, statements_done: 0, done_hash: null });
-      }
-      await app.commit();
+      await history.begin(app, {
+        migration: m,
+        checksum,
+        direction,
+        statementsTotal: statements.length,
+        mode: resumed ? 'resume' : direction === 'up' && !again ? 'new' : 'restart',
+      });
       try {
         const durationMs = await this.#runScript(app, m, direction, statements, from, compileWarnings, warnings);
-        if (direction === 'up')
-          await history.run(app, 'history.succeed', { version: m.version, execution_ms: durationMs });
-        else await history.run(app, 'history.delete', { version: m.version });
-        await app.commit();
+        await history.finish(app, m.version, direction, durationMs);
         this.opts.emit({ type: 'migration-done', version: m.version, direction, durationMs });
         results.push({
           version: m.version,
@@ -154,13 +140,7 @@ export class RunLoop {
         throw new RunFailedError(err, results);
       }
     }
-    const invalidObjects =
-      queue.length > 0
-        ? (await history.run(app, 'objects.invalid')).rows.map((row) => ({
-            type: String(row.OBJECT_TYPE),
-            name: String(row.OBJECT_NAME),
-          }))
-        : [];
+    const invalidObjects = queue.length > 0 ? await listInvalidObjects(this.opts.queries, app) : [];
     return { direction, results, invalidObjects, compileWarnings, warnings };
   }
 
@@ -232,12 +212,12 @@ export class RunLoop {
       }
       const st = statements[i]!;
       const t0 = now();
-      const progress = { version: m.version, statements_done: i + 1, done_hash: hashAfter(i) };
+      const progress = { version: m.version, statementsDone: i + 1, doneHash: hashAfter(i) };
       let problem: DcnError | undefined;
       let recorded = false;
       try {
         if (batch === 1) {
-          // one round trip: the statement and its progress (history.run-statements)
+          // one round trip: the statement and its progress
           await this.#runStatements(app, m, [st], i + 1, hashAfter);
           recorded = true;
         } else {
@@ -258,20 +238,12 @@ export class RunLoop {
       }
       if (problem) {
         const durationMs = Math.round(now() - started);
-        await history.run(app, 'history.fail', {
-          version: m.version,
-          error_text: truncateBytes(problem.message, 4000),
-          execution_ms: durationMs,
-        });
-        await app.commit();
+        await history.fail(app, m.version, problem.message, durationMs);
         emit({ type: 'migration-failed', version: m.version, direction, durationMs, error: problem.message });
         Object.assign(problem.meta, { statementsDone: i, statementsTotal: statements.length });
         throw problem;
       }
-      if (!recorded) {
-        await history.run(app, 'history.progress', progress);
-        await app.commit();
-      }
+      if (!recorded) await history.recordProgress(app, progress);
       hashes.delete(i);
       emit({
         type: 'statement-done',
@@ -285,11 +257,7 @@ export class RunLoop {
     return Math.round(now() - started);
   }
 
-  /**
-   * Statements and their progress in one round trip (history.run-statements): `done` statements
-   * of the script are then done. Run directly, not through history.run: an error is the
-   * statement's own, not dcn's query's.
-   */
+  /** Statements and their progress in one round trip: `done` statements of the script are then done. */
   async #runStatements(
     app: DbSession,
     m: Migration,
@@ -297,16 +265,14 @@ export class RunLoop {
     done: number,
     hashAfter: (k: number) => string,
   ): Promise<void> {
-    const template = this.opts.history.query('history.run-statements').sql;
-    const binds: Record<string, string | number> = { version: m.version, statements_done: done, done_hash: '' };
-    const lines = batch.map((st, k) => {
-      binds[`s${k + 1}`] = st.sql;
-      return `  EXECUTE IMMEDIATE :s${k + 1};`;
-    });
-    for (let k = done - batch.length; k < done; k++) binds.done_hash = hashAfter(k);
-    await app.execute(template.replace('  EXECUTE IMMEDIATE :s1;', lines.join('\n')), binds, {
-      name: 'history.run-statements',
-    });
+    // the hashes in order: each one extends the one before
+    let doneHash = '';
+    for (let k = done - batch.length; k < done; k++) doneHash = hashAfter(k);
+    await this.opts.history.runWithProgress(
+      app,
+      batch.map((st) => st.sql),
+      { version: m.version, statementsDone: done, doneHash },
+    );
   }
 
   async #compileCheck(
@@ -321,7 +287,7 @@ export class RunLoop {
   ): Promise<DcnError | undefined> {
     const object = compiledObjectOf(st);
     if (!object) return undefined;
-    const { rows } = await this.opts.history.run(session, 'compile.errors', {
+    const { rows } = await this.opts.queries.run(session, 'compile.errors', {
       owner: object.owner ?? null,
       name: object.name,
       type: object.type,
@@ -358,52 +324,6 @@ export class RunLoop {
       },
     );
   }
-}
-
-/** Statements Oracle commits itself (SQL Language Reference, "Types of SQL Statements": DDL). */
-const DDL =
-  /^\s*(CREATE|ALTER|DROP|TRUNCATE|GRANT|REVOKE|COMMENT|RENAME|AUDIT|NOAUDIT|PURGE|FLASHBACK|ANALYZE|ASSOCIATE|DISASSOCIATE)\b/i;
-
-/** The longest statement bound as text for EXECUTE IMMEDIATE (a VARCHAR2 bind in PL/SQL, in bytes). */
-const MAX_BOUND_STATEMENT_BYTES = 32767;
-
-/** DML: statements whose effect a ROLLBACK takes back, so a batch of them is applied whole or not at all. */
-const DML = /^\s*(INSERT|UPDATE|DELETE|MERGE)\b/i;
-
-/** At most this many statements, and this many characters, go in one round trip. */
-const BATCH_STATEMENTS = 50;
-const BATCH_CHARS = 256 * 1024;
-
-/**
- * How many statements from i run in one round trip with their progress: 0 for one that must run
- * on its own, 1 for a plain statement, more for consecutive plain DML statements.
- */
-function batchAt(statements: readonly Statement[], i: number): number {
-  if (!isPlain(statements[i]!)) return 0;
-  if (!DML.test(statements[i]!.sql)) return 1;
-  let n = 1;
-  let chars = statements[i]!.sql.length;
-  while (n < BATCH_STATEMENTS && i + n < statements.length) {
-    const next = statements[i + n]!;
-    if (!isPlain(next) || !DML.test(next.sql) || chars + next.sql.length > BATCH_CHARS) break;
-    chars += next.sql.length;
-    n++;
-  }
-  return n;
-}
-
-/**
- * A statement history.run-statements can run as dynamic SQL with the same effect: not one the
- * compile gate checks (its errors are read back after it runs), not a query, which EXECUTE
- * IMMEDIATE would parse without running, and not SET ROLE or SET TRANSACTION, which change the
- * session or transaction around the block.
- */
-function isPlain(st: Statement): boolean {
-  return (
-    !/^\s*(SELECT|WITH|SET)\b/i.test(st.sql) &&
-    st.sql.length * 3 <= MAX_BOUND_STATEMENT_BYTES &&
-    compiledObjectOf(st) === undefined
-  );
 }
 
 function statementFailure(

@@ -5,7 +5,8 @@
 import type { HistoryRow } from './history.js';
 import { toIso } from './history.js';
 import { repeatableOutdatedBy, type Rendered } from './render.js';
-import { compareVersions, isEnabled, isRepeatableVersion, type Migration, type Profile } from './source.js';
+import type { Profile } from './migration-script.js';
+import { compareVersions, isEnabled, isRepeatableVersion, type Migration } from './source.js';
 import type { Variables } from '../script/substitute.js';
 
 /** outdated: a repeatable migration whose file or settings changed since it was applied. */

@@ -1,7 +1,7 @@
 /** What the migration engine's parts share: its sessions, its events and the results it returns. */
 import type { DbSession } from '../db/driver.js';
 import type { CompileProblem } from './compile-gate.js';
-import type { Profile } from './source.js';
+import type { Profile } from './migration-script.js';
 
 export interface SessionProvider {
   /** The schema owner's session: app migrations and the history table. */

@@ -8,20 +8,10 @@
 import { DcnError, usageError } from '../errors.js';
 import type { Binds, DbSession } from '../db/driver.js';
 import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
-import {
-  displayName,
-  isReservedWord,
-  isUnquotedName,
-  maxIdentifierBytes,
-  parseQualifiedName,
-  type QualifiedName,
-} from '../oracle/identifiers.js';
+import { displayName, maxIdentifierBytes, type QualifiedName } from '../oracle/identifiers.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 import { sqlPath } from '../paths.js';
-import { withoutPassword } from '../redact.js';
-import { decodeFlags } from './flags.js';
 import {
-  boundName,
   ordersTakeNoKey,
   planDeregister,
   planEnable,
@@ -31,6 +21,7 @@ import {
   type RouteRequest,
   type TableRoute,
 } from './plans.js';
+import { registrationError } from './registration-error.js';
 import {
   deleteRoute,
   listRoutes,
@@ -41,206 +32,13 @@ import {
   saveRoute,
   type Route,
 } from './routes.js';
+import { groupRegistrations, sameCallback, type Registration } from './view.js';
 
-export interface Registration {
-  readonly regid: number;
-  readonly username?: string;
-  readonly callback: string;
-  /** REGFLAGS as the view shows it; `qos` names its bits for a PL/SQL registration only. */
-  readonly regflags: number | null;
-  readonly qos: readonly string[];
-  readonly operations: readonly string[];
-  readonly timeoutSeconds: number | null;
-  readonly changelag: number | null;
-  readonly tables: readonly string[];
-}
-
-export const DEFAULT_CALLBACK = 'ORDERS_NF_CALLBACK';
-export const DEFAULT_QOS = ['reliable', 'rowids'];
-export const MAX_TABLES = 100;
+// The command-line handlers take what users type from here, with the engine that uses it.
+export { DEFAULT_QOS, parseCallback, parseRegid, parseRoutableTables, parseTables, parseTimeout } from './input.js';
+export type { Registration } from './view.js';
 
 const queries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
-
-/** Validates what users type for a registration; every failure is a usage error (exit 2). */
-export function parseTables(inputs: readonly string[], maxBytes = 128, quoted = true): QualifiedName[] {
-  if (inputs.length === 0)
-    throw new DcnError('usage', 'no table given', {
-      hint: 'name at least one, e.g. OE.ORDERS',
-      meta: { option: 'table' },
-    });
-  if (inputs.length > MAX_TABLES)
-    throw usageError(
-      `${inputs.length} tables: at most ${MAX_TABLES} in one command`,
-      'split them over several enable-reg calls',
-    );
-  const tables = inputs.map((i) => parseQualifiedName(i, 'table', maxBytes, quoted));
-  const seen = new Set<string>();
-  for (const t of tables) {
-    const key = boundName(t);
-    if (seen.has(key)) throw usageError(`table ${displayName(t)} is given twice`, 'name each table once');
-    seen.add(key);
-  }
-  return tables;
-}
-
-/**
- * The tables of register and enable-reg: as parseTables, and only names the listener can serve.
- * The callback sends ?table=<name as stored>, which dcn listen --map takes only as a plain name
- * (upper-cased), so a quoted mixed-case table, or one in such a schema, would be notified and
- * never dropped: refused here, the one place routes are written.
- */
-export function parseRoutableTables(inputs: readonly string[]): QualifiedName[] {
-  const tables = parseTables(inputs, 128, false);
-  for (const t of tables) {
-    const plain = (part: string) => isUnquotedName(part) && part === part.toUpperCase() && !isReservedWord(part);
-    if (!plain(t.name) || (t.schema !== undefined && !plain(t.schema))) {
-      throw usageError(
-        `table ${displayName(t)}: the listener's table map and the callback's ?table= name tables by plain upper-case names only, so no listener could serve its notifications`,
-        'register tables whose names Oracle stores in upper case (created without quotes), e.g. OE.ORDERS',
-      );
-    }
-  }
-  return tables;
-}
-
-export function parseRegid(input: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(input.trim()))
-    throw usageError(`'${input}' is not a registration id`, 'give the REGID shown by `dcn regs` (a whole number)');
-  return Number(input.trim());
-}
-
-export function parseTimeout(input: string | undefined): number {
-  if (input === undefined) return 0;
-  if (!/^\d{1,10}$/.test(input.trim()) || Number(input) > 2147483647) {
-    throw new DcnError('usage', 'not a whole number of seconds', {
-      hint: 'e.g. 3600, or 0 for a registration that never expires',
-      meta: { option: 'timeout', value: input },
-    });
-  }
-  return Number(input);
-}
-
-export function parseCallback(input: string | undefined): QualifiedName {
-  // a URL here is the callback URL given by mistake: refused without echoing a password it holds
-  if (
-    input !== undefined &&
-    !input.startsWith('"') &&
-    (/^[A-Za-z][\w+.-]*:\/\//.test(input) || /:[^@]*@/.test(input))
-  ) {
-    throw new DcnError(
-      'usage',
-      `callback '${withoutPassword(input)}' is a URL: the callback is the PL/SQL procedure the database calls, e.g. ORDERS_NF_CALLBACK`,
-      {
-        hint: 'name the procedure; the URL it calls is the callbackUrl setting, which dcn migrate applies',
-        meta: { value: withoutPassword(input) },
-      },
-    );
-  }
-  const name = parseQualifiedName(input ?? DEFAULT_CALLBACK, 'callback', 128);
-  // SYS.CHNF$_REG_INFO.callback is VARCHAR2(257) since 12.2 (catchnf.sql): schema.name at full length
-  if (Buffer.byteLength(displayName(name)) > 257)
-    throw usageError(
-      `callback '${input}' is longer than the 257 bytes a registration holds`,
-      'use a shorter name, or a synonym',
-    );
-  return name;
-}
-
-/** "plsql://OE.ORDERS_NF_CALLBACK?PR=0" and the like, as the procedure's name. */
-export function callbackName(stored: string): string {
-  return stored.replace(/^plsql:\/\//i, '').replace(/\?.*$/, '');
-}
-
-function sameCallback(stored: string, wanted: QualifiedName): boolean {
-  const name = callbackName(stored).toUpperCase();
-  const bare = name.slice(name.lastIndexOf('.') + 1).replace(/"/g, '');
-  return (
-    bare === wanted.name.toUpperCase() &&
-    (wanted.schema === undefined || name.replace(/"/g, '').startsWith(`${wanted.schema.toUpperCase()}.`))
-  );
-}
-
-const NO_TIMEOUT = 4294967295;
-
-export function groupRegistrations(rows: readonly Record<string, unknown>[]): Registration[] {
-  const byId = new Map<number, Registration & { tables: string[] }>();
-  for (const row of rows) {
-    const regid = Number(row.REGID);
-    let reg = byId.get(regid);
-    if (!reg) {
-      reg = {
-        regid,
-        ...(row.USERNAME != null ? { username: String(row.USERNAME) } : {}),
-        callback: callbackName(String(row.CALLBACK ?? '')),
-        regflags: row.REGFLAGS == null ? null : Number(row.REGFLAGS),
-        // The QOS_* constants are what a PL/SQL registration (CALLBACK plsql://…) was made with
-        // (DBMS_CQ_NOTIFICATION, "Constants"); a client-initiated subscription (OCI, JDBC,
-        // node-oracledb: net8://…, OCI:EP:…) carries the protocol's own bits: node-oracledb Thin
-        // always sends QOS_SECURE 0x08, QOS_QUERY's bit, and PURGE_ON_NTFN 0x10, QOS_BEST_EFFORT's
-        // (lib/thin/protocol/constants.js, messages/subscribe.js). Its bits get no name.
-        qos: decodeFlags(
-          'qos',
-          row.REGFLAGS == null ? null : Number(row.REGFLAGS),
-          /^plsql:\/\//i.test(String(row.CALLBACK ?? '')),
-        ),
-        operations: decodeFlags('operations', row.OPERATIONS_FILTER == null ? null : Number(row.OPERATIONS_FILTER)),
-        // 4294967295 (2^32-1) is how the view shows "no timeout"
-        timeoutSeconds: row.TIMEOUT == null || Number(row.TIMEOUT) === NO_TIMEOUT ? null : Number(row.TIMEOUT),
-        changelag: row.CHANGELAG == null ? null : Number(row.CHANGELAG),
-        tables: [],
-      };
-      byId.set(regid, reg);
-    }
-    if (row.TABLE_NAME != null) reg.tables.push(String(row.TABLE_NAME));
-  }
-  return [...byId.values()];
-}
-
-/** Explains the errors Oracle gives for registrations. */
-export function registrationError(err: unknown, what: string, user: string): DcnError {
-  const code = oracleCode(err);
-  const message = firstLine(err);
-  // ORA-29972: "user does not have privilege to change/create registration", Oracle's answer
-  // without CHANGE NOTIFICATION (https://docs.oracle.com/en/error-help/db/ora-29972/)
-  const missingGrant =
-    code === 'ORA-01031' ||
-    code === 'ORA-29972' ||
-    (/DBMS_CHANGE_NOTIFICATION/i.test(String((err as Error)?.message)) &&
-      /PLS-00201|PLS-00904|ORA-06550/.test(String((err as Error)?.message)));
-  if (missingGrant) {
-    return new DcnError('privilege_missing', `${what}: ${user} may not register for change notification (${message})`, {
-      hint: `run \`dcn migrate\` with the admin profile (V1 grants it), or have a DBA run: GRANT CHANGE NOTIFICATION TO ${user}; GRANT EXECUTE ON DBMS_CHANGE_NOTIFICATION TO ${user};`,
-      meta: { oracleCode: code },
-      cause: err,
-    });
-  }
-  if (code === 'ORA-29975') {
-    return new DcnError(
-      'database_error',
-      `${what}: a registration cannot be created in the middle of a transaction (ORA-29975)`,
-      {
-        hint: 'dcn registers on a fresh session; if a logon trigger starts a transaction, commit it there',
-        meta: { oracleCode: code },
-        cause: err,
-      },
-    );
-  }
-  if (code === 'ORA-29973' || code === 'ORA-29983') {
-    return new DcnError('usage', `${what}: Oracle cannot register that table (${message})`, {
-      hint: 'change notification registers tables: not views, synonyms, fixed tables (V$…) or tables over a database link',
-      meta: { oracleCode: code },
-      cause: err,
-    });
-  }
-  if (code === 'ORA-44002' || code === 'ORA-00942') {
-    return new DcnError('usage', `${what}: a table does not exist or is not visible to ${user} (${message})`, {
-      hint: 'check the name, and that the table is granted to the app user',
-      meta: { oracleCode: code },
-      cause: err,
-    });
-  }
-  return statementError(err, what);
-}
 
 export interface SessionSource {
   app(): Promise<DbSession>;
@@ -365,7 +163,8 @@ export class Registrations {
    * The tables whose changed rows the callback looks up (the orders tables, and every table routed
    * by a key) must be readable by the user without a role. The callback is definer's-rights
    * PL/SQL, where roles are disabled, dynamic SQL included (PL/SQL Language Reference, "Invoker's
-   * Rights and Definer's Rights (AUTHID Property)"): through a role, every lookup fails with
+   * Rights and Definer's Rights (AUTHID Property)",
+   * https://docs.oracle.com/en/database/oracle/oracle-database/23/lnpls/invokers-rights-and-definers-rights-authid-property.html): through a role, every lookup fails with
    * ORA-00942 while registering, an anonymous block with roles enabled, works. Refused, or with
    * allowRoleGrant registered with a warning. A table notified at table level is read by no one.
    */
@@ -396,9 +195,7 @@ export class Registrations {
     for (const r of routes) if (r.keyFrom !== 'order_no') await saveRoute(session, r);
   }
 
-  async register(
-    req: RegisterRequest,
-  ): Promise<{
+  async register(req: RegisterRequest): Promise<{
     regid: number;
     tables: string[];
     callback: string;

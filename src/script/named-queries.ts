@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DcnError } from '../errors.js';
-import { splitScript, type ScriptItem } from './split.js';
+import type { ScriptItem } from './script-items.js';
+import { splitScript } from './split.js';
 import { renderScript, type Variables } from './substitute.js';
 
 export interface NamedQuery {

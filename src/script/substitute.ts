@@ -6,7 +6,7 @@
  * would stop and prompt, which no migration run can answer).
  */
 import { DcnError } from '../errors.js';
-import type { ScriptItem, Statement } from './split.js';
+import type { ScriptItem, Statement } from './script-items.js';
 
 export type Variables = Readonly<Record<string, string>>;
 

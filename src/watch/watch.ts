@@ -2,9 +2,7 @@
  * dcn watch: change notification without UTL_HTTP, an ACL or an open port. The client opens the
  * connection and subscribes (client-initiated CQN, node-oracledb 26 Thin, Oracle 19.4 and later);
  * the database sends each committed change down it, and each becomes the drops dcn listen would
- * make: an order for the orders tables, the route's keys for any other table, looked up by ROWID
- * in one statement per table per notification; deleted or vanished rows, ALL_ROWS, DROP/ALTER and
- * an UPDATE of a key that may change drop all of the table's results.
+ * make (drops.ts).
  *
  * Never stale across failures: changes made while no subscription delivered them are lost, so
  * every cached result of the watched tables is dropped once a subscription is (back) in place: at
@@ -25,56 +23,27 @@
  * account after the profile's FAILED_LOGIN_ATTEMPTS.
  * Never prints and never exits.
  */
-import { keyArguments } from '../cache/key-arguments.js';
 import { canSubscribe, type ChangeMessage, type DbSession, type SubscribingSession } from '../db/driver.js';
-import {
-  firstLine,
-  isConnectionLost,
-  isLoginDenied,
-  isTransient,
-  isUnreachable,
-  oracleCode,
-  statementError,
-} from '../db/oracle-errors.js';
+import { isLoginDenied, statementError } from '../db/oracle-errors.js';
 import { describe, giveUp } from '../db/reconnect.js';
 import { DcnError } from '../errors.js';
 import type { QualifiedName } from '../oracle/identifiers.js';
 import { sqlPath } from '../paths.js';
 import { loadNamedQueries } from '../script/named-queries.js';
-import { lookupKeys, planTables, subscriptionQuery, type WatchedTable } from './tables.js';
+import { dropChanges, type DropContext, type Dropper, type WatchEvent } from './drops.js';
+import { subscribeError } from './subscribe-error.js';
+import { planTables, subscriptionQuery, type WatchedTable } from './tables.js';
 
-/** CQN_OPCODE_* (oracledb lib/constants.js), the DBMS_CHANGE_NOTIFICATION values. */
-const OP = { ALL_ROWS: 1, INSERT: 2, UPDATE: 4, DELETE: 8, ALTER: 16, DROP: 32 } as const;
+export type { Dropper, WatchEvent } from './drops.js';
+
 /** SUBSCR_EVENT_TYPE_* (oracledb lib/constants.js). */
 const EVENT = { DEREG: 5, OBJ_CHANGE: 6 } as const;
 /** The longest a subscription goes without renewal, whatever its timeout: each renewal opens a new notification channel. */
 const MAX_RENEW_SECONDS = 300;
 /** Idle minutes before TCP keepalive probes start on the watch's connections (node-oracledb expireTime). */
 const KEEPALIVE_MINUTES = 1;
-/** Client-initiated subscriptions need Oracle 19.4 (node-oracledb cqn.rst). */
+/** Client-initiated subscriptions need Oracle 19.4 (node-oracledb doc/src/user_guide/cqn.rst). */
 const MIN_VERSION = { major: 19, minor: 4 };
-
-/** The drops a watch makes: a cache, or anything that drops as one does. */
-export interface Dropper {
-  dropSync(name: string, ...args: unknown[]): boolean;
-  /** Tells the other caches on a bus (nothing without one); rejects when it did not reach it. */
-  publishDrop(name: string, ...args: unknown[]): Promise<void>;
-  dropAll(name: string): Promise<void>;
-}
-
-export interface WatchEvent {
-  readonly time: string;
-  readonly action:
-    'subscribed' | 'dropped' | 'dropped-all' | 'lost' | 'resubscribed' | 'renewed' | 'ignored' | 'stopped';
-  readonly table?: string;
-  readonly operation?: string;
-  readonly order?: number;
-  readonly keys?: readonly string[];
-  readonly function?: string;
-  readonly reason?: string;
-  /** On a drop a notification made: milliseconds from its arrival to this drop (its queue, key lookup and bus included). */
-  readonly latencyMs?: number;
-}
 
 export interface WatchOptions {
   /** Opens a session with TCP keepalives after `expireTimeMinutes` idle (node-oracledb expireTime). */
@@ -110,13 +79,6 @@ export interface WatchResult {
 
 const registrationQueries = () => loadNamedQueries(sqlPath('registrations', 'registrations.sql'));
 
-function operationNames(op: number): string {
-  const names = Object.entries(OP)
-    .filter(([, bit]) => (op & bit) !== 0)
-    .map(([n]) => n.toLowerCase().replace('_', ' '));
-  return names.join(',') || 'none';
-}
-
 function abortable(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -144,9 +106,18 @@ export class Watch {
   #notifications = 0;
   #drops = 0;
   #reconnects = 0;
+  /** What the drops of a notification need: the watched tables, the cache, the session to look keys up on. */
+  readonly #changes: DropContext;
 
   constructor(options: WatchOptions) {
     this.#o = options;
+    this.#changes = {
+      tables: this.#tables,
+      cache: options.cache,
+      session: () => this.#session,
+      emit: (event) => this.#emit(event),
+      counted: () => this.#drops++,
+    };
   }
 
   #emit(event: Omit<WatchEvent, 'time'>): void {
@@ -259,41 +230,10 @@ export class Watch {
           })
         ).regId;
       } catch (err) {
-        throw this.#subscribeError(err, t.table);
+        throw subscribeError(err, t.table);
       }
     }
     return regId;
-  }
-
-  #subscribeError(err: unknown, table: string): DcnError {
-    const code = oracleCode(err);
-    if (code === 'ORA-29972' || code === 'ORA-01031') {
-      return new DcnError(
-        'privilege_missing',
-        `subscribing to ${table}: the user lacks CHANGE NOTIFICATION (${firstLine(err)})`,
-        { hint: 'GRANT CHANGE NOTIFICATION TO the user (dcn migrate with the admin profile does it)', cause: err },
-      );
-    }
-    if (code === 'ORA-00942')
-      return new DcnError('usage', `subscribing to ${table}: not visible to this user (${firstLine(err)})`, {
-        hint: `GRANT SELECT ON ${table} to the user`,
-        cause: err,
-      });
-    // node-oracledb Thin opens each notification connection with the password the watch connected with
-    if (isLoginDenied(err))
-      return new DcnError(
-        'login_denied',
-        `subscribing to ${table}: the database refused the login of the notification connection (${firstLine(err)})`,
-        { hint: 'if the password changed while the watch ran, start it again with the new one', cause: err },
-      );
-    if (isConnectionLost(err) || isUnreachable(err))
-      return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
-    if (/NJS-089|not supported.*Thin/i.test(firstLine(err)))
-      return new DcnError('unavailable', `subscribing to ${table}: ${firstLine(err)}`, {
-        hint: 'dcn watch needs node-oracledb 26 in Thin mode',
-        cause: err,
-      });
-    return new DcnError('connection_failed', `subscribing to ${table}: ${firstLine(err)}`, { cause: err });
   }
 
   async #dropEverything(why: string): Promise<void> {
@@ -341,7 +281,7 @@ export class Watch {
         })
       ).regId;
     } catch (err) {
-      throw this.#subscribeError(err, first.table);
+      throw subscribeError(err, first.table);
     }
     if (regId === current.regId) return false;
     // the channel had stopped: only the first table is in the new registration yet
@@ -367,7 +307,7 @@ export class Watch {
       this.#notifications++;
       const received = performance.now();
       this.#queue = this.#queue
-        .then(() => this.#handle(message, received))
+        .then(() => dropChanges(this.#changes, message, received))
         .catch((err: unknown) =>
           this.#broken?.(
             new DcnError('connection_failed', `handling a notification: ${describe(err)}`, { cause: err }),
@@ -377,106 +317,6 @@ export class Watch {
     // the end of the current one (its timeout ran out, or the server stopped it): subscribe again
     if ((message.type === EVENT.DEREG || message.registered === false) && name === this.#current?.name)
       this.#broken?.(new DcnError('connection_failed', 'the database ended the subscription'));
-  }
-
-  async #handle(message: ChangeMessage, received: number): Promise<void> {
-    const latencyMs = () => Math.round((performance.now() - received) * 1000) / 1000;
-    for (const change of message.tables ?? []) {
-      // OWNER.TABLE as the dictionary stores it: a quoted mixed-case name is not upper case
-      const t = this.#tables.get(change.name);
-      const operation = operationNames(change.operation);
-      if (!t) {
-        this.#emit({ action: 'ignored', table: change.name, operation, reason: 'not a watched table' });
-        continue;
-      }
-      const why = this.#tableLevel(t, change);
-      if (why !== undefined) {
-        await this.#dropAll(t, operation, latencyMs, why);
-        continue;
-      }
-      const rowids = (change.rows ?? []).map((r) => r.rowid);
-      if (!this.#session) {
-        // it arrived as the connection went: nothing to look the keys up with
-        await this.#dropAll(t, operation, latencyMs, 'the connection was lost: its keys cannot be looked up');
-        continue;
-      }
-      let found: Awaited<ReturnType<typeof lookupKeys>>;
-      try {
-        found = await lookupKeys(this.#session, t.table, t.key!, rowids);
-      } catch (err) {
-        // this table's drops go on at table level; a lost connection is connected again
-        await this.#dropAll(t, operation, latencyMs, `its keys could not be looked up: ${describe(err)}`);
-        if (isConnectionLost(err) || isTransient(err)) throw err;
-        continue;
-      }
-      if (found.some((f) => f === null)) {
-        await this.#dropAll(t, operation, latencyMs, 'a changed row is no longer there: its key cannot be looked up');
-        continue;
-      }
-      if ((found as (string | null)[][]).some((keys) => keys.some((k) => k === null))) {
-        // a NULL key names no single result (and Oracle stores '' as NULL): not f('')
-        await this.#dropAll(t, operation, latencyMs, 'a changed row has a NULL key value');
-        continue;
-      }
-      const seen = new Set<string>();
-      for (const keys of found as string[][]) {
-        const id = JSON.stringify(keys);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        if (t.byOrder) {
-          this.#o.cache.dropSync(t.function, Number(keys[0]));
-          await this.#o.cache.publishDrop(t.function, Number(keys[0]));
-          this.#emit({
-            action: 'dropped',
-            table: t.table,
-            operation,
-            function: t.function,
-            order: Number(keys[0]),
-            latencyMs: latencyMs(),
-          });
-        } else {
-          for (const args of keyArguments(keys)) {
-            this.#o.cache.dropSync(t.function, ...args);
-            await this.#o.cache.publishDrop(t.function, ...args);
-          }
-          this.#emit({
-            action: 'dropped',
-            table: t.table,
-            operation,
-            function: t.function,
-            keys,
-            latencyMs: latencyMs(),
-          });
-        }
-        this.#drops++;
-      }
-    }
-  }
-
-  /** Why a change drops all of a table's results, as the callback decides; undefined: per key. */
-  #tableLevel(t: WatchedTable, change: NonNullable<ChangeMessage['tables']>[number]): string | undefined {
-    if ((change.operation & (OP.DROP | OP.ALTER)) !== 0)
-      return `table ${operationNames(change.operation & (OP.DROP | OP.ALTER))}`;
-    if (t.key === null) return 'the table has no key';
-    if ((change.operation & OP.ALL_ROWS) !== 0 || !change.rows || change.rows.length === 0)
-      return 'all rows: no ROWIDs';
-    if (change.rows.some((r) => (r.operation & OP.DELETE) !== 0)) return 'rows deleted: their keys cannot be looked up';
-    if (!t.keyImmutable && change.rows.some((r) => (r.operation & OP.UPDATE) !== 0))
-      return 'rows updated: an update may have changed a key, whose old value it does not name';
-    return undefined;
-  }
-
-  async #dropAll(t: WatchedTable, operation: string, latencyMs: () => number, reason: string): Promise<void> {
-    await this.#o.cache.dropAll(t.function);
-    this.#drops++;
-    this.#emit({
-      action: 'dropped-all',
-      table: t.table,
-      operation,
-      function: t.function,
-      reason,
-      latencyMs: latencyMs(),
-    });
   }
 
   /** Closes the session; its subscription is removed first where the session still can (else the server's timeout removes it). */

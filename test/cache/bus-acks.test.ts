@@ -149,6 +149,10 @@ function runOracle(db: ReturnType<typeof database>, writer: ResultCache, reader:
     }
   })();
   return {
+    /** The counts so far: what a test waits for instead of a clock. */
+    progress: report,
+    /** Drops that resolved at or after t so far. */
+    resolvedSince: (t: number) => resolvedAt.filter((at) => at >= t).length,
     async stop(): Promise<Report> {
       running = false;
       await Promise.all([writing, reading]);
@@ -174,6 +178,10 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     await redis.stop();
   });
 
+  /** Before a fault: the oracle under way, the reader serving (hits) and drops resolving. */
+  const underWay = (o: ReturnType<typeof runOracle>) =>
+    until('the oracle under way', () => o.progress.hits > 5 && o.progress.drops > 5, 30_000);
+
   async function caches(options: { readerAcks?: 'applied' | 'published'; logLength?: number } = {}) {
     const proxy: TcpProxy = await startProxy(redis.port);
     const channel = `dcn:acks-${Math.random()}`;
@@ -192,9 +200,9 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     const db = database();
     const { writer, reader, proxy } = await caches({ readerAcks: 'published' });
     const oracle = runOracle(db, writer, reader);
-    await sleep(300);
+    await underWay(oracle);
     proxy.mode('blackhole');
-    await sleep(LEASE);
+    await until('a stale read', () => oracle.progress.stale > 0);
     proxy.mode('pass');
     const r = await oracle.stop();
     expect(r.stale).toBeGreaterThan(0);
@@ -205,13 +213,16 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     const { writer, reader, proxy, warnings } = await caches();
     await reader.call('other', () => 'kept', 1);
     const oracle = runOracle(db, writer, reader);
-    await sleep(500);
+    await underWay(oracle);
     proxy.mode('blackhole');
     await until('the reader off the bus', () => reader.busState() !== 'up');
-    await sleep(1500);
+    const off = performance.now();
+    // drops it misses: they resolve once its lease lapsed on the server
+    await until('drops resolved while it is partitioned', () => oracle.resolvedSince(off) >= 5);
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
-    await sleep(500);
+    const hits = oracle.progress.hits;
+    await until('hits after it is back', () => oracle.progress.hits > hits + 10);
     const r = await oracle.stop();
     expect(r.stale).toBe(0);
     expect(r.reads).toBeGreaterThan(100);
@@ -245,14 +256,15 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     children.push(m.child);
     await new Promise((r) => m.child.once('message', r));
     const oracle = runOracle(db, writer, reader);
-    await sleep(700);
+    await underWay(oracle);
     m.child.kill('SIGSTOP');
     const stopped = performance.now();
-    await sleep(2 * LEASE);
+    await until('drops resolved after its lease lapsed', () => oracle.resolvedSince(stopped + 1.2 * LEASE) > 5);
     m.child.kill('SIGCONT');
-    await sleep(500);
     const continued = performance.now();
-    await sleep(1500);
+    // continued: it finds its lease lapsed, joins again, catches up, and serves (hits) again
+    const before = await m.report();
+    for (let mr = before; mr.hits <= before.hits; mr = await m.report()) await sleep(50);
     const r = await oracle.stop();
     const mr = await m.report();
     m.child.kill('SIGKILL');
@@ -263,7 +275,7 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     expect(r.slowestDrop).toBeLessThan(2 * LEASE + 500);
     // while it was stopped, drops went on once its lease lapsed
     expect(r.dropsBetween(stopped + 1.2 * LEASE, continued)).toBeGreaterThan(5);
-  }, 30_000);
+  });
 
   it('a member killed (SIGKILL): drops are held up by at most its lease, then go on', async () => {
     const db = database();
@@ -272,10 +284,10 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     children.push(m.child);
     await new Promise((r) => m.child.once('message', r));
     const oracle = runOracle(db, writer, reader);
-    await sleep(700);
+    await underWay(oracle);
     m.child.kill('SIGKILL');
     const killed = performance.now();
-    await sleep(2 * LEASE);
+    await until('drops resolved after its lease lapsed', () => oracle.resolvedSince(killed + 1.2 * LEASE) > 5);
     const r = await oracle.stop();
     expect(r.stale).toBe(0);
     expect(r.failedDrops).toBe(0);
@@ -287,13 +299,17 @@ describe('acknowledged drops: no read anywhere begins after drop() resolved and 
     const db = database();
     const { writer, reader } = await caches();
     const oracle = runOracle(db, writer, reader);
-    await sleep(500);
+    await underWay(oracle);
     await redis.kill();
-    await sleep(300);
+    await until('a drop rejected', () => oracle.progress.failedDrops > 0);
     await redis.restart();
     await until('both back', () => reader.busState() === 'up' && writer.busState() === 'up');
     const back = performance.now();
-    await sleep(1500);
+    const hits = oracle.progress.hits;
+    await until(
+      'drops and hits after it is back',
+      () => oracle.resolvedSince(back) > 5 && oracle.progress.hits > hits + 10,
+    );
     const r = await oracle.stop();
     expect(r.stale).toBe(0);
     expect(r.failedDrops).toBeGreaterThan(0);

@@ -109,9 +109,7 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   });
 
   /** A writer straight on the server, a reader through a proxy of its own. */
-  async function pair(
-    leaseMs = LEASE,
-  ): Promise<{
+  async function pair(leaseMs = LEASE): Promise<{
     writer: ResultCache;
     reader: ResultCache;
     proxy: TcpProxy;
@@ -148,6 +146,10 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     return { writer, reader, proxy, warnings, backAfter: (t) => ups.find((u) => u > t) ?? Infinity };
   }
 
+  /** Before a fault: the oracle under way, the reader serving (hits) and drops resolving. */
+  const underWay = (o: ReturnType<typeof runOracle>) =>
+    until('the oracle under way', () => o.progress.hits > 5 && o.progress.drops > 5, 30_000);
+
   function expectSound(r: OracleReport, leaseMs = LEASE) {
     expect(r.stale).toBe(0);
     expect(r.slowestRead).toBeLessThan(leaseMs + 1000);
@@ -182,12 +184,12 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   it('blackhole (the link passes no byte, and does not close): stops serving within the lease, says so, and serves again once it passes', async () => {
     const { writer, reader, proxy, warnings, backAfter } = await pair();
     const oracle = runOracle(writer, reader, LEASE);
-    await sleep(500);
+    await underWay(oracle);
     proxy.mode('blackhole');
     const fault = performance.now();
     await until('the reader off the bus', () => reader.busState() !== 'up');
     expect(performance.now() - fault).toBeLessThan(LEASE + 100);
-    await sleep(2 * LEASE);
+    await sleep(LEASE); // a lease more off the bus, blackholed: still not serving
     expect(reader.health()).toMatchObject({ ok: false });
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
@@ -207,11 +209,12 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   it('refuse (connections closed, new ones too): stops serving at once, and serves again once the server can be reached', async () => {
     const { writer, reader, proxy, backAfter } = await pair();
     const oracle = runOracle(writer, reader, LEASE);
-    await sleep(500);
+    await underWay(oracle);
     proxy.mode('refuse');
     const fault = performance.now();
+    const accepted = proxy.stats.accepted;
     await until('the reader off the bus', () => reader.busState() !== 'up');
-    await sleep(1500);
+    await until('two reconnections refused', () => proxy.stats.accepted >= accepted + 2 * 3); // 3 connections a session
     proxy.mode('pass');
     await until('the reader back', () => reader.busState() === 'up');
     const back = backAfter(fault);
@@ -230,7 +233,7 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     const lease = 500;
     const { writer, reader, proxy, backAfter } = await pair(lease);
     const oracle = runOracle(writer, reader, lease);
-    await sleep(300);
+    await underWay(oracle);
     proxy.mode('close-after-subscribe');
     proxy.mode('refuse'); // the links open now are cut; the next ones die right after SUBSCRIBE
     proxy.mode('close-after-subscribe');
@@ -240,7 +243,8 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
     proxy.mode('pass');
     expect(backAfter(fault)).toBe(Infinity); // not once
     await until('the reader back', () => reader.busState() === 'up');
-    await sleep(300);
+    const reads = oracle.progress.reads;
+    await until('reads after it is back', () => oracle.progress.reads > reads + 50);
     const r = await oracle.stop();
     expectSound(r, lease);
     expect(r.hitsBetween(fault + lease, rounds)).toBe(0);
@@ -249,12 +253,12 @@ describe('the bus link under faults (a real redis-server behind a proxy)', () =>
   it('redis-server stopped (SIGSTOP) and continued: drops reject within the lease, nothing is served meanwhile, and it heals', async () => {
     const { writer, reader, backAfter } = await pair();
     const oracle = runOracle(writer, reader, LEASE);
-    await sleep(500);
+    await underWay(oracle);
     redis.pause();
     const fault = performance.now();
     try {
       await until('the reader off the bus', () => reader.busState() !== 'up');
-      await sleep(2 * LEASE);
+      await until('a drop rejected', () => oracle.progress.failedDrops > 0);
     } finally {
       redis.resume();
     }

@@ -184,7 +184,7 @@ SELECT NVL(MAX(installed_rank), 0) + 1, '7', 'nfresults replay', 'V7__nfresults_
 COMMIT;
 
 -- V8: routes (V8__routes.sql)
--- V8__routes.sql:7
+-- V8__routes.sql:9
 CREATE TABLE dcn_routes (
   table_owner   VARCHAR2(128) NOT NULL,
   table_name    VARCHAR2(128) NOT NULL,
@@ -193,13 +193,13 @@ CREATE TABLE dcn_routes (
   CONSTRAINT dcn_routes_pk PRIMARY KEY (table_owner, table_name),
   CONSTRAINT dcn_routes_immutable_ck CHECK (key_immutable IN ('yes', 'no'))
 );
--- V8__routes.sql:16
+-- V8__routes.sql:18
 COMMENT ON TABLE dcn_routes IS 'dcn: the key columns of each registered table, read by orders_nf_callback';
--- V8__routes.sql:20
+-- V8__routes.sql:22
 ALTER TABLE nfresults ADD (key_values VARCHAR2(4000));
 INSERT INTO DCN_SCHEMA_HISTORY (installed_rank, version, description, script, checksum, profile,
                             operation, statements_done, statements_total, done_hash, success, installed_by)
-SELECT NVL(MAX(installed_rank), 0) + 1, '8', 'routes', 'V8__routes.sql', '35518f5f6b15d21233355cdb69c3db17a03af17c4fed8690edc809359209733f', 'app',
+SELECT NVL(MAX(installed_rank), 0) + 1, '8', 'routes', 'V8__routes.sql', '8301b5ba40fc49d2c263bda8d19c1d66d3d197dffb854c4c7a4419ffca4c85da', 'app',
        'migrate', 3, 3, 'd00fb86304e8e3e55a0f8a5336a9f4010d8bae2c4b77fc4d4ec802b4dd7b6aac', 1, USER
   FROM DCN_SCHEMA_HISTORY;
 COMMIT;

@@ -1,6 +1,6 @@
 /** What dcn listen's log lines say happened: every form a drop removed, the order a failed drop was for, the status a caller got. */
 import { mkdtempSync } from 'node:fs';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,16 @@ const status = (url: string) =>
   new Promise<number>((resolve, reject) =>
     get(url, (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0)))).on('error', reject),
   );
+const post = (url: string, body: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST' },
+      (res) => (res.resume(), res.on('end', () => resolve(res.statusCode ?? 0))),
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 
 describe("dcn listen's log lines", () => {
   let listener: RunningListener | undefined;
@@ -41,7 +51,7 @@ describe("dcn listen's log lines", () => {
       while (events.length < n) await new Promise<void>((r) => waiting.push(r));
       return events[n - 1]!;
     };
-    return { cache, url: listener.url, next };
+    return { cache, url: listener.url, next, events };
   }
 
   it('names both forms a number-like key or order was dropped in', async () => {
@@ -71,6 +81,29 @@ describe("dcn listen's log lines", () => {
     expect(formatEvent({ ...(await next(2)), time: 'T' })).toBe(
       'T 500 EMPLOYEES key "7": rejected: cache error: EROFS: read-only file system',
     );
+  });
+
+  it('names each order and key of a failed batch on its own line, not the whole table', async () => {
+    const { cache, url, events } = await start();
+    // each event is emitted before the answer is sent
+    const lines = () => events.splice(0).map((e) => formatEvent({ ...e, time: 'T' }));
+    cache.dropSync = () => {
+      throw new Error('EROFS: read-only file system');
+    };
+    expect(await post(`${url}?table=ORDERS`, 'order_no=2408\norder_no=2409\n')).toBe(500);
+    expect(lines()).toEqual([
+      'T 500 ORDERS order 2408: rejected: cache error: EROFS: read-only file system',
+      'T 500 ORDERS order 2409: rejected: cache error: EROFS: read-only file system',
+    ]);
+    // the bus could not take the drops: the same, for a routed table's keys
+    cache.dropSync = () => true;
+    cache.publishDrop = () =>
+      Promise.reject(Object.assign(new Error('the drop did not reach the bus'), { code: 'ERR_BUS_PUBLISH' }));
+    expect(await post(`${url}?table=EMPLOYEES`, 'key=7\nkey=A7\n')).toBe(500);
+    expect(lines()).toEqual([
+      'T 500 EMPLOYEES key "7": rejected: the drop did not reach the bus',
+      'T 500 EMPLOYEES key "A7": rejected: the drop did not reach the bus',
+    ]);
   });
 
   it('logs a failed refresh with the 200 the caller was answered', async () => {

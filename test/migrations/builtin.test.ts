@@ -6,8 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Migrator } from '../../src/migrator/migrator.js';
-import { renderPlanScript } from '../../src/migrator/plan.js';
+import { renderPlanScript } from '../../src/migrator/plan-script.js';
 import { renderMigrations } from '../../src/migrator/render.js';
+import { checksumOf } from '../../src/migrator/migration-script.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 import { builtInMigrationsDir } from '../../src/paths.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
@@ -125,6 +126,15 @@ describe('undo scripts', () => {
       expect(m.up.items.filter((i) => i.kind === 'statement')).toEqual([]);
       expect(m.up.accepts).toHaveLength(1);
     }
+  });
+
+  it('V8 counts as applied on a database that applied it under the earlier wording of its comments', () => {
+    const text = readFileSync(join(builtInMigrationsDir(), 'V8__routes.sql'), 'utf8');
+    const earlier = text
+      .replace(/^-- Routes: /, '-- Routes (issue 16): ')
+      .replace(/^-- The same statements under an earlier wording.*\n-- dcn: accepts=.*\n/m, '');
+    expect(earlier).not.toBe(text);
+    expect(migrations.find((m) => m.version === '8')!.up.accepts).toEqual([checksumOf(earlier)]);
   });
 });
 
@@ -522,7 +532,7 @@ describe('the built-in set on the fake', () => {
       /ORA-20000: JOB_QUEUE_PROCESSES is 0 and could not be raised here \(ORA-27400: [^)]*\): no PL\/SQL notification runs until it is above 0\. In a multitenant database a DBA must set it in CDB\$ROOT \(connected to CDB\$ROOT: ALTER SYSTEM SET job_queue_processes = 10\), then run dcn migrate again/,
     );
     expect(db.jobQueueProcesses).toBe(0);
-    // a database that applied V1's text before this change keeps it as applied
+    // a database that applied an earlier text of V1 keeps it as applied
     expect(migrations.find((m) => m.version === '1')!.up.accepts).toContain(
       'f36f2847566dbbd24a4a1d7f71b02fe52a23abd96ae148238e270feef12cd0e0',
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compiledObjectOf, mapCompileErrors } from '../../src/migrator/compile-gate.js';
-import type { Statement } from '../../src/script/split.js';
+import type { Statement } from '../../src/script/script-items.js';
 
 const st = (sql: string, line = 10, column = 1): Statement => ({ sql, plsql: true, file: 'V4__x.sql', line, column });
 

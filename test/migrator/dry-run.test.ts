@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Migrator } from '../../src/migrator/migrator.js';
-import { renderPlanScript } from '../../src/migrator/plan.js';
+import { renderPlanScript } from '../../src/migrator/plan-script.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 

@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator } from '../../src/migrator/migrator.js';
-import { buildPlan, renderPlanScript } from '../../src/migrator/plan.js';
+import { buildPlan } from '../../src/migrator/plan.js';
+import { renderPlanScript } from '../../src/migrator/plan-script.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 import { FakeDatabase, fakeSessions } from '../support/fake-oracle.js';
 

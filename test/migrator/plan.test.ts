@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DcnError } from '../../src/errors.js';
-import { buildPlan, renderPlanScript } from '../../src/migrator/plan.js';
+import { buildPlan } from '../../src/migrator/plan.js';
+import { renderPlanScript } from '../../src/migrator/plan-script.js';
 import { loadMigrations } from '../../src/migrator/source.js';
 
 function planOf(text: string, variables: Record<string, string> = {}): string {

@@ -189,7 +189,7 @@ describe('a changed versioned migration that says which checksums it replaces', 
     const dir = dirWith({ 'V1__create_log.sql': FILES['V1__create_log.sql'], 'V2__notify_app.sql': old });
     const { db, migrator } = setup({ dir });
     await migrator.migrate();
-    const { checksumOf } = await import('../../src/migrator/source.js');
+    const { checksumOf } = await import('../../src/migrator/migration-script.js');
     const now = dirWith({
       ...FILES,
       'V2__notify_app.sql': `-- notify_app is made by R__notify_app.sql now\n-- dcn: accepts=${checksumOf(old)}\n`,

@@ -2,14 +2,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  checksumOf,
-  checksumOfBytes,
-  compareVersions,
-  loadMigrations,
-  loadScript,
-  parseHeader,
-} from '../../src/migrator/source.js';
+import { compareVersions, loadMigrations } from '../../src/migrator/source.js';
+import { checksumOf, checksumOfBytes, loadScript, parseHeader } from '../../src/migrator/migration-script.js';
 import { DcnError } from '../../src/errors.js';
 import { buildPlan } from '../../src/migrator/plan.js';
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { displayName, parseQualifiedName } from '../../src/oracle/identifiers.js';
+import { parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { decodeFlags, flagBits, flagExpression, OPERATIONS, parseNames, QOS } from '../../src/registrations/flags.js';
 import { planDeregister, planEnable, planRegister } from '../../src/registrations/plans.js';
-import { parseTables, groupRegistrations, callbackName, parseCallback } from '../../src/registrations/registrations.js';
 import { PACKAGES } from '../reference/oracle-names.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
@@ -10,7 +9,7 @@ import { syntaxErrors } from '../support/plsql-grammar.js';
 
 /** A fake where `dcn migrate --with-demo-schema` has run: grants, callback, ORDERS and ORDER_ITEMS. */
 async function migrated(): Promise<FakeDatabase> {
-  const r = await runCli(['migrate', '--with-demo-schema'], { env: DB_ENV });
+  const r = await runCli(['migrate', '--with-demo-schema', '-q'], { env: DB_ENV });
   expect(r.stderr).toBe('');
   return r.db;
 }
@@ -68,127 +67,6 @@ describe('QoS and operation names', () => {
     expect(decodeFlags('operations', 0)).toEqual(['all']);
     expect(decodeFlags('qos', 1 + 128)).toEqual(['reliable', '0x80']);
     expect(parseNames('qos', ['Reliable, ROWIDS', 'dereg_nfy'])).toEqual(['reliable', 'rowids', 'dereg-nfy']);
-  });
-});
-
-describe('grouping USER_CHANGE_NOTIFICATION_REGS', () => {
-  it('gives one registration per regid with its tables and decoded flags', () => {
-    const rows = [
-      {
-        REGID: 41,
-        REGFLAGS: 5,
-        CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 0,
-        TABLE_NAME: 'OE.ORDERS',
-      },
-      {
-        REGID: 41,
-        REGFLAGS: 5,
-        CALLBACK: 'plsql://ORDERS_NF_CALLBACK?PR=0',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 0,
-        TABLE_NAME: 'OE.ORDER_ITEMS',
-      },
-      {
-        REGID: 42,
-        REGFLAGS: 1,
-        CALLBACK: 'plsql://OE.OTHER_CB?PR=0',
-        OPERATIONS_FILTER: 6,
-        CHANGELAG: 0,
-        TIMEOUT: 3600,
-        TABLE_NAME: 'OE.CUSTOMERS',
-      },
-    ];
-    expect(groupRegistrations(rows)).toEqual([
-      {
-        regid: 41,
-        callback: 'ORDERS_NF_CALLBACK',
-        regflags: 5,
-        qos: ['reliable', 'rowids'],
-        operations: ['all'],
-        timeoutSeconds: 0,
-        changelag: 0,
-        tables: ['OE.ORDERS', 'OE.ORDER_ITEMS'],
-      },
-      {
-        regid: 42,
-        callback: 'OE.OTHER_CB',
-        regflags: 1,
-        qos: ['reliable'],
-        operations: ['insert', 'update'],
-        timeoutSeconds: 3600,
-        changelag: 0,
-        tables: ['OE.CUSTOMERS'],
-      },
-    ]);
-    expect(callbackName('plsql://OE.CB?PR=0')).toBe('OE.CB');
-  });
-
-  it("names the QoS bits of PL/SQL registrations only: a client subscription's REGFLAGS carry other bits, shown as a number", () => {
-    const rows = [
-      // client-initiated (OCI, JDBC, node-oracledb): its callback is no plsql:// procedure
-      {
-        REGID: 50,
-        REGFLAGS: 0x15,
-        CALLBACK: 'net8://(ADDRESS=(PROTOCOL=tcp)(HOST=10.0.0.5)(PORT=5000))?PR=0',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 300,
-        TABLE_NAME: 'OE.ORDERS',
-      },
-      {
-        REGID: 51,
-        REGFLAGS: 4,
-        CALLBACK: 'OCI:EP:1528',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 300,
-        TABLE_NAME: 'OE.ORDERS',
-      },
-      {
-        REGID: 52,
-        REGFLAGS: 0,
-        CALLBACK: 'OCI:EP:1529',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 300,
-        TABLE_NAME: 'OE.ORDERS',
-      },
-      // a PL/SQL one with a bit no QOS constant has
-      {
-        REGID: 53,
-        REGFLAGS: 1 + 64,
-        CALLBACK: 'plsql://OE.CB?PR=0',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 0,
-        TABLE_NAME: 'OE.ORDERS',
-      },
-    ];
-    expect(groupRegistrations(rows).map((r) => [r.regid, r.regflags, r.qos])).toEqual([
-      [50, 21, ['0x15']],
-      [51, 4, ['0x4']],
-      [52, 0, []],
-      [53, 65, ['reliable', '0x40']],
-    ]);
-  });
-
-  it('reads TIMEOUT 4294967295 (2^32-1) as no timeout', () => {
-    const rows = [
-      {
-        REGID: 43,
-        REGFLAGS: 0,
-        CALLBACK: 'OE.CB',
-        OPERATIONS_FILTER: 0,
-        CHANGELAG: 0,
-        TIMEOUT: 4294967295,
-        TABLE_NAME: 'OE.ORDERS',
-      },
-    ];
-    expect(groupRegistrations(rows)[0]!.timeoutSeconds).toBeNull();
   });
 });
 
@@ -303,11 +181,6 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     }
   });
 
-  it('takes a callback name of up to 257 characters (schema.name, since 12.2)', () => {
-    const long = `${'S'.repeat(100)}.${'C'.repeat(100)}`;
-    expect(displayName(parseCallback(long))).toBe(long);
-  });
-
   it('says why a quoted mixed-case table or a seventh key column is refused, and takes a quoted upper-case name as the plain one', async () => {
     const mixed = await runCli(['register', '--table', 'OE."Order Items"', '--dry-run'], { env: DB_ENV });
     expect(mixed.stderr).toMatch(
@@ -320,14 +193,6 @@ describe('bad input is rejected with exit 2 before any connection', () => {
     const plain = await runCli(['register', '--table', '"OE"."ORDERS"', '--dry-run', '--json'], { env: DB_ENV });
     expect(plain.code).toBe(0);
     expect(JSON.parse(plain.stdout).statements[0].binds.table_1).toBe('"OE"."ORDERS"');
-  });
-
-  it('parseTables keeps quoted case and upper-cases the rest', () => {
-    expect(parseTables(['oe.orders', '"oe"."Order Items"', 'S$1.T#2'])).toEqual([
-      { schema: 'OE', name: 'ORDERS' },
-      { schema: 'oe', name: 'Order Items' },
-      { schema: 'S$1', name: 'T#2' },
-    ]);
   });
 });
 

@@ -8,7 +8,7 @@ import { syntaxErrors } from '../support/plsql-grammar.js';
 
 /** Migrated (V8's dcn_routes is there), with HR-style tables: a primary key, a composite one, none. */
 async function withHrTables(): Promise<FakeDatabase> {
-  const r = await runCli(['migrate', '--with-demo-schema'], { env: DB_ENV });
+  const r = await runCli(['migrate', '--with-demo-schema', '-q'], { env: DB_ENV });
   expect(r.stderr).toBe('');
   const db = r.db;
   const table = (name: string, columns: string[], primaryKey: string[]) =>

@@ -6,7 +6,7 @@
 import type { AdminPrivilege } from '../../db/driver.js';
 import type { DryRunPlan } from '../../migrator/dry-run.js';
 import type { Migrator } from '../../migrator/migrator.js';
-import { checkPlanScript, writePlanScript, type ScriptOptions } from '../../migrator/plan.js';
+import { checkPlanScript, writePlanScript, type ScriptOptions } from '../../migrator/plan-script.js';
 import type { Direction } from '../../migrator/types.js';
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';

@@ -15,14 +15,8 @@ import {
 import { basename, dirname, join, resolve } from 'node:path';
 import { DcnError } from '../../errors.js';
 import type { AdminPrivilege } from '../../db/driver.js';
-import {
-  buildPlan,
-  checkPlanScript,
-  PLAN_HEADER,
-  writePlanScript,
-  type Plan,
-  type ScriptOptions,
-} from '../../migrator/plan.js';
+import { buildPlan, type Plan } from '../../migrator/plan.js';
+import { checkPlanScript, PLAN_HEADER, writePlanScript, type ScriptOptions } from '../../migrator/plan-script.js';
 import { packageVersion } from '../../version.js';
 import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
