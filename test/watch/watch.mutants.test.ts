@@ -193,7 +193,7 @@ describe('dcn watch: key lookups', () => {
     );
     expect(found).toEqual(rows.map((r) => [String(r.ORDER_ID)]));
     const lookups = db.log.filter((l) => l.name === 'watch.keys');
-    expect(lookups.map((l) => (l.binds as { rowids: { values: string[] } }).rowids.values.length)).toEqual([
+    expect(lookups.map((l) => (l.binds as unknown as { rowids: { values: string[] } }).rowids.values.length)).toEqual([
       1000, 1000,
     ]);
   });
