@@ -156,4 +156,12 @@ export const EXPLAINED = [
     /^src\/migrator\/run-loop\.ts: ConditionalExpression `(direction === 'up'|!resumed)` -> `(true|false)`$/,
     "gap: an undo whose up and down scripts run on different profiles, and a repeatable migration's rerun (again) that is not a resume: each needs a migration set no test builds yet",
   ],
+  [
+    /^src\/listener\/port-owner\.ts: (MethodExpression `readdirSync\('\/proc'\)\.filter|Regex `\/\^\\d\+\$\/` -> |ConditionalExpression `inode !== undefined` -> `true`)/,
+    'equivalent here: Linux lists the numbered process directories of /proc before self and thread-self, so the owner is found under its number first; and inodes.has(undefined) is false',
+  ],
+  [
+    /^src\/listener\/listener\.ts: StringLiteral `'error'` -> `""`$/,
+    "gap: with no 'error' listener the port-in-use error still rejects the test's startListener (Node rethrows it from listen's callback path), so the test cannot tell the two apart; left for a closer look",
+  ],
 ];
