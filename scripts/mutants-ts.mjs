@@ -113,6 +113,12 @@ const text = [
       `| ${r.area} | ${r.files.join(', ')} | ${r.run.commit ?? '?'} | ${r.count.Killed} | ${r.count.Timeout} | ${r.count.Survived} | ${r.count.NoCoverage} | ${r.count.Ignored} | **${fmt(r.score)}%** (${r.detected}/${r.valid}) | ${r.run.seconds ?? '?'} |`,
   ),
   '',
+  ...(rows.length < AREAS.length
+    ? [
+        `Not measured: ${AREAS.filter((a) => !rows.some((r) => r.area === a)).join(', ')} (no report: run \`node scripts/mutants-ts.mjs <part>\`).`,
+        '',
+      ]
+    : []),
   survivors.length ? '## TypeScript survivors' : 'No survivors.',
   '',
   ...survivors.map((s) => {
