@@ -6,6 +6,7 @@ import { DcnError, usageError } from '../errors.js';
 import { DEFAULT_TABLES } from '../listener/listener.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { withoutPassword } from '../redact.js';
+import type { BusSettings } from '../config/resolve-config.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -42,14 +43,8 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
 export async function openCache(
   ctx: CommandContext,
   cacheDir: string | undefined,
-  options: { lifetimeSeconds?: number; bus?: { url: string; channel: string }; busAcks?: string } = {},
+  options: { lifetimeSeconds?: number; bus?: BusSettings } = {},
 ): Promise<ResultCache> {
-  const { busAcks } = options;
-  if (busAcks !== undefined && busAcks !== 'applied' && busAcks !== 'published')
-    throw usageError(
-      `--bus-acks ${busAcks}: expected applied or published`,
-      'applied: a 200 means every live cache on the bus dropped the result; published: only that Redis took the drop',
-    );
   // resolve() would turn an empty path into the current directory
   if (cacheDir !== undefined && cacheDir.trim() === '')
     throw usageError(
@@ -61,7 +56,7 @@ export async function openCache(
     cache = new ResultCache({
       dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'),
       lifetimeSeconds: options.lifetimeSeconds,
-      ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel, busAcks } : {}),
+      ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel, busAcks: options.bus.acks } : {}),
     });
   } catch (cause) {
     if (!(cause instanceof CacheDirError)) throw cause;

@@ -17,4 +17,6 @@ export interface CommandContext {
   readonly waitForStop: () => Promise<string>;
   /** Identifies this process as a lock holder, e.g. "dcn on host, pid 123". A getter: only migrate commands need it. */
   readonly holder: string;
+  /** Reads the config file (default: node:fs); tests give one that counts the reads. */
+  readonly readFile?: (path: string) => string;
 }

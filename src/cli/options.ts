@@ -5,46 +5,11 @@
  * otherwise true or absent). test/cli/options.test.ts checks each key is the name commander
  * gives the flag.
  */
-import {
-  ADMIN_PRIVILEGES,
-  DEFAULTS,
-  ENV_NAMES,
-  ENVIRONMENT_ENV_NAME,
-  PASSWORD_ENV_NAMES,
-  SCHEMA_DEFAULTS,
-} from '../config/settings.js';
+import { ENV_NAMES, PASSWORD_ENV_NAMES, SETTINGS, type CommandName } from '../config/settings.js';
 import { EXIT_CODES } from '../errors.js';
+import { settingDescription, settingOptions, type FlagsOf, type SettingOptions } from './setting-options.js';
 
-export interface OptionSpec {
-  /** As commander takes them: '--lock-timeout <seconds>', '-n, --lines <n>', '--json'. */
-  readonly flags: string;
-  readonly description: string;
-  /** Given more than once, collected into a list. */
-  readonly repeatable?: true;
-  readonly choices?: readonly string[];
-  readonly required?: true;
-  /** Also takes --no-<name>, which sets it to false. */
-  readonly negatable?: true;
-}
-
-export type OptionGroup = Readonly<Record<string, OptionSpec>>;
-
-type ValueOf<S extends OptionSpec> = S extends { repeatable: true }
-  ? string[]
-  : S extends { flags: `${string}<${string}>` }
-    ? S extends { choices: readonly (infer C)[] }
-      ? C
-      : string
-    : boolean;
-
-/** The flags a command receives, typed by its options: optional unless the option is required. */
-export type FlagsOf<G extends OptionGroup> = {
-  -readonly [K in keyof G as G[K] extends { required: true } ? K : never]: ValueOf<G[K]>;
-} & {
-  -readonly [K in keyof G as G[K] extends { required: true } ? never : K]?: ValueOf<G[K]>;
-};
-
-const PRIVILEGE_CHOICES = [...ADMIN_PRIVILEGES, 'none'] as const;
+export type { FlagsOf, OptionGroup } from './setting-options.js';
 
 export const COMMON = {
   json: {
@@ -52,14 +17,8 @@ export const COMMON = {
     description: 'print JSON on stdout: one document (tail, replay, listen and watch: one object per line)',
   },
   verbose: { flags: '--verbose', description: 'show the driver error behind a failure' },
-  config: {
-    flags: '--config <file>',
-    description: `config file (default: ./${DEFAULTS.configFile}; env ${ENV_NAMES.config})`,
-  },
-  env: {
-    flags: '--env <name>',
-    description: `use this environment of the config file ("environments": {"ci": {…}}): over its top level, under flags and DCN_* (env ${ENVIRONMENT_ENV_NAME})`,
-  },
+  config: { flags: SETTINGS.config.flags, description: settingDescription('config') },
+  env: { flags: SETTINGS.env.flags, description: settingDescription('env') },
   quiet: {
     flags: '-q, --quiet',
     description:
@@ -73,26 +32,8 @@ export const COMMON = {
   },
 } as const;
 
-export const CONNECTION = {
-  connect: {
-    flags: '--connect <string>',
-    description: `host:port/service, a tnsnames.ora alias or a descriptor (env ${ENV_NAMES.connect})`,
-  },
-  user: { flags: '--user <name>', description: `schema owner for the app profile, e.g. OE (env ${ENV_NAMES.user})` },
-  adminUser: {
-    flags: '--admin-user <name>',
-    description: `DBA user for the admin profile (env ${ENV_NAMES.adminUser})`,
-  },
-  adminPrivilege: {
-    flags: '--admin-privilege <privilege>',
-    description: `connect the admin user AS SYSDBA etc. (env ${ENV_NAMES.adminPrivilege})`,
-    choices: PRIVILEGE_CHOICES,
-  },
-  connectTimeout: {
-    flags: '--connect-timeout <seconds>',
-    description: `give up connecting after this long (env ${ENV_NAMES.connectTimeout}; default ${DEFAULTS.connectTimeoutSeconds})`,
-  },
-  tnsAdmin: { flags: '--tns-admin <dir>', description: `directory holding tnsnames.ora (env ${ENV_NAMES.tnsAdmin})` },
+/** The passwords: never settings, so never in a file or a flag's value (cli/secrets.ts). */
+const PASSWORDS = {
   passwordStdin: {
     flags: '--password-stdin',
     description: `read the app password from the first line of stdin (else ${PASSWORD_ENV_NAMES.app}, else a prompt)`,
@@ -103,77 +44,17 @@ export const CONNECTION = {
   },
 } as const;
 
-/** The connection settings of a command that uses only the app profile: no admin user to offer. */
-const APP_CONNECTION = {
-  connect: CONNECTION.connect,
-  user: CONNECTION.user,
-  connectTimeout: CONNECTION.connectTimeout,
-  tnsAdmin: CONNECTION.tnsAdmin,
-  passwordStdin: CONNECTION.passwordStdin,
-} as const;
-
-export const MIGRATION_SET = {
-  migrations: {
-    flags: '--migrations <dir>',
-    description: `directory of V<n>__<name>.sql files (env ${ENV_NAMES.migrations}; default: dcn's built-in set)`,
-  },
-  historyTable: {
-    flags: '--history-table <name>',
-    description: `history table in the app schema (env ${ENV_NAMES.historyTable}; default ${DEFAULTS.historyTable})`,
-  },
-  define: {
-    flags: '--define <name=value>',
-    description: 'set a substitution variable (&name) for the scripts; repeatable',
-    repeatable: true,
-  },
-  schema: {
-    flags: '--schema <name>',
-    description: `schema that owns nfresults and the callback (env ${ENV_NAMES.schema}; default: the app user, else ${SCHEMA_DEFAULTS.schema})`,
-  },
-  ordersTable: {
-    flags: '--orders-table <name>',
-    description: `orders table in that schema (default ${SCHEMA_DEFAULTS.ordersTable})`,
-  },
-  orderItemsTable: {
-    flags: '--order-items-table <name>',
-    description: `order items table in that schema (default ${SCHEMA_DEFAULTS.orderItemsTable})`,
-  },
-  callbackUrl: {
-    flags: '--callback-url <url>',
-    description: `URL the database calls for each change (env ${ENV_NAMES.callbackUrl}; default ${SCHEMA_DEFAULTS.callbackUrl})`,
-  },
-  httpTimeout: {
-    flags: '--http-timeout <seconds>',
-    description: `transfer timeout of that call (env ${ENV_NAMES.httpTimeout}; default ${SCHEMA_DEFAULTS.httpTimeout})`,
-  },
-  callbackCalls: {
-    flags: '--callback-calls <batch|per-key>',
-    description: `batch: one POST per table per notification (dcn listen); per-key: the article's GET ?order_no=…&table=… per order, for its dropResults.php (env ${ENV_NAMES.callbackCalls}; default ${SCHEMA_DEFAULTS.callbackCalls})`,
-  },
-  withDemoSchema: {
-    flags: '--with-demo-schema',
-    description: `also create a minimal ORDERS/ORDER_ITEMS with the order 2408 (env ${ENV_NAMES.demoSchema})`,
-  },
-  orderItemsKeyImmutable: {
-    flags: '--order-items-key-immutable',
-    description: `items never move to another order: an update of an item drops its order's results, not every order's (env ${ENV_NAMES.orderItemsKeyImmutable})`,
-  },
-} as const;
-
-export const LOCK = {
-  lockTimeout: {
-    flags: '--lock-timeout <seconds>',
-    description: `wait this long for another run to release the lock (env ${ENV_NAMES.lockTimeout}; default ${DEFAULTS.lockTimeoutSeconds}; 0 = do not wait)`,
-  },
-} as const;
+/** A command that uses only the app profile: no admin password to offer. */
+const APP_PASSWORD = { passwordStdin: PASSWORDS.passwordStdin } as const;
 
 /** What every migrate command that connects shares. */
-export const MIGRATE_COMMON = { ...COMMON, ...CONNECTION, ...MIGRATION_SET } as const;
+export const MIGRATE_COMMON = { ...COMMON, ...settingOptions('migrate status'), ...PASSWORDS } as const;
 export type MigrateCommonFlags = FlagsOf<typeof MIGRATE_COMMON>;
 
 export const MIGRATE_UP = {
-  ...MIGRATE_COMMON,
-  ...LOCK,
+  ...COMMON,
+  ...settingOptions('migrate'),
+  ...PASSWORDS,
   to: { flags: '--to <version>', description: 'apply up to and including this version' },
   resume: {
     flags: '--resume',
@@ -200,8 +81,9 @@ export const MIGRATE_STATUS = { ...MIGRATE_COMMON } as const;
 export type MigrateStatusFlags = FlagsOf<typeof MIGRATE_STATUS>;
 
 export const MIGRATE_DOWN = {
-  ...MIGRATE_COMMON,
-  ...LOCK,
+  ...COMMON,
+  ...settingOptions('migrate down'),
+  ...PASSWORDS,
   to: { flags: '--to <version>', description: 'undo every migration above this version (0 = all)' },
   steps: { flags: '--steps <n>', description: 'undo this many migrations' },
   resume: { flags: '--resume', description: 'continue a failed undo from the statement that failed, after fixing it' },
@@ -219,7 +101,7 @@ export type MigrateDownFlags = FlagsOf<typeof MIGRATE_DOWN>;
 
 export const MIGRATE_PLAN = {
   ...COMMON,
-  ...MIGRATION_SET,
+  ...settingOptions('migrate plan'),
   to: { flags: '--to <version>', description: 'plan up to and including this version' },
   out: { flags: '--out <file>', description: 'write the script to a file instead of stdout' },
   connect: {
@@ -233,14 +115,15 @@ export const MIGRATE_PLAN = {
   adminPrivilege: {
     flags: '--admin-privilege <privilege>',
     description: `AS SYSDBA etc. in those CONNECT lines (env ${ENV_NAMES.adminPrivilege})`,
-    choices: PRIVILEGE_CHOICES,
+    choices: SETTINGS.adminPrivilege.choices,
   },
 } as const;
 export type MigratePlanFlags = FlagsOf<typeof MIGRATE_PLAN>;
 
 export const MIGRATE_REPAIR = {
-  ...MIGRATE_COMMON,
-  ...LOCK,
+  ...COMMON,
+  ...settingOptions('migrate repair'),
+  ...PASSWORDS,
   yes: {
     flags: '--yes',
     description: 'do not ask (on a terminal it lists what it will change and asks; elsewhere --yes is needed)',
@@ -249,8 +132,9 @@ export const MIGRATE_REPAIR = {
 export type MigrateRepairFlags = FlagsOf<typeof MIGRATE_REPAIR>;
 
 export const MIGRATE_BASELINE = {
-  ...MIGRATE_COMMON,
-  ...LOCK,
+  ...COMMON,
+  ...settingOptions('migrate baseline'),
+  ...PASSWORDS,
   version: {
     flags: '--version <version>',
     description: 'the last migration whose objects were made without dcn',
@@ -260,7 +144,9 @@ export const MIGRATE_BASELINE = {
 export type MigrateBaselineFlags = FlagsOf<typeof MIGRATE_BASELINE>;
 
 export const MIGRATE_VALIDATE = {
-  ...MIGRATE_COMMON,
+  ...COMMON,
+  ...settingOptions('migrate validate'),
+  ...PASSWORDS,
   allowPending: {
     flags: '--allow-pending',
     description:
@@ -271,7 +157,7 @@ export type MigrateValidateFlags = FlagsOf<typeof MIGRATE_VALIDATE>;
 
 export const MIGRATE_NEW = {
   ...COMMON,
-  migrations: MIGRATION_SET.migrations,
+  ...settingOptions('migrate new'),
   undo: { flags: '--undo', description: 'also write its undo script, U<n>__<name>.sql' },
   repeatable: {
     flags: '--repeatable',
@@ -301,13 +187,12 @@ const ROUTE = {
     description:
       "register a table you read only through a role, with a warning (default: refused: the callback runs with definer's rights, where roles do not count, so its lookups fail)",
   },
-  ordersTable: MIGRATION_SET.ordersTable,
-  orderItemsTable: MIGRATION_SET.orderItemsTable,
 } as const;
 
 export const REGISTER = {
   ...COMMON,
-  ...APP_CONNECTION,
+  ...settingOptions('register'),
+  ...APP_PASSWORD,
   table: {
     flags: '--table <name>',
     description: 'TABLE or SCHEMA.TABLE to register; repeatable (one registration covers them all)',
@@ -337,7 +222,8 @@ export type RegisterFlags = FlagsOf<typeof REGISTER>;
 
 export const ENABLE_REG = {
   ...COMMON,
-  ...APP_CONNECTION,
+  ...settingOptions('enable-reg'),
+  ...APP_PASSWORD,
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to add; repeatable', repeatable: true },
   callback: {
     flags: '--callback <procedure>',
@@ -351,16 +237,16 @@ export type EnableRegFlags = FlagsOf<typeof ENABLE_REG> & { regid?: string };
 
 export const REGS = {
   ...COMMON,
-  ...CONNECTION,
+  ...settingOptions('regs'),
+  ...PASSWORDS,
   all: { flags: '--all', description: "every user's registrations (admin profile, DBA_CHANGE_NOTIFICATION_REGS)" },
-  ordersTable: MIGRATION_SET.ordersTable,
-  orderItemsTable: MIGRATION_SET.orderItemsTable,
 } as const;
 export type RegsFlags = FlagsOf<typeof REGS>;
 
 export const DEREGISTER = {
   ...COMMON,
-  ...APP_CONNECTION,
+  ...settingOptions('deregister'),
+  ...APP_PASSWORD,
   callback: { flags: '--callback <procedure>', description: 'remove every registration that uses this callback' },
   all: { flags: '--all', description: 'remove all your registrations' },
   yes: { flags: '--yes', description: 'do not ask (needed to remove more than one when not on a terminal)' },
@@ -371,7 +257,8 @@ export type DeregisterFlags = FlagsOf<typeof DEREGISTER> & { regids?: string[] }
 
 export const TAIL = {
   ...COMMON,
-  ...APP_CONNECTION,
+  ...settingOptions('tail'),
+  ...APP_PASSWORD,
   lines: { flags: '-n, --lines <n>', description: 'how many of the last rows to print first (default 20)' },
   follow: { flags: '-f, --follow', description: 'keep printing new rows until interrupted' },
   interval: { flags: '--interval <seconds>', description: 'how often to look for new rows when following (default 1)' },
@@ -401,9 +288,8 @@ export type TailFlags = FlagsOf<typeof TAIL>;
 
 export const REPLAY = {
   ...COMMON,
-  ...APP_CONNECTION,
-  callbackUrl: MIGRATION_SET.callbackUrl,
-  define: MIGRATION_SET.define,
+  ...settingOptions('replay'),
+  ...APP_PASSWORD,
   since: {
     flags: '--since <when>',
     description: 'only calls logged since a duration ago (10m, 2h, 1d) or a time (2026-11-26T10:00)',
@@ -415,7 +301,8 @@ export type ReplayFlags = FlagsOf<typeof REPLAY>;
 
 export const LOG_PRUNE = {
   ...COMMON,
-  ...APP_CONNECTION,
+  ...settingOptions('log prune'),
+  ...APP_PASSWORD,
   olderThan: {
     flags: '--older-than <when>',
     description: 'delete the rows logged before a duration ago (30d, 12h) or a time (2026-11-01T00:00)',
@@ -430,7 +317,9 @@ export const LOG_PRUNE = {
 export type LogPruneFlags = FlagsOf<typeof LOG_PRUNE>;
 
 export const DOCTOR = {
-  ...MIGRATE_COMMON,
+  ...COMMON,
+  ...settingOptions('doctor'),
+  ...PASSWORDS,
   probe: { flags: '--probe', description: 'also check that the callback URL answers (from where dcn runs)' },
   watch: {
     flags: '--watch',
@@ -449,18 +338,6 @@ export const DOCTOR = {
   },
 } as const;
 export type DoctorFlags = FlagsOf<typeof DOCTOR>;
-
-/** The cache bus: every drop published, so every application server's cache drops it too. */
-const BUS = {
-  bus: {
-    flags: '--bus <url>',
-    description: `publish every drop to this Redis, for the caches of the other application servers: redis://[user:password@]host[:port][/db] or rediss:// (env ${ENV_NAMES.bus})`,
-  },
-  busChannel: {
-    flags: '--bus-channel <name>',
-    description: `the channel on that bus (env ${ENV_NAMES.busChannel}; default dcn:cache)`,
-  },
-} as const;
 
 export const LISTEN = {
   ...COMMON,
@@ -494,18 +371,14 @@ export const LISTEN = {
     description:
       'keep the cached results at start (default: drop those of the mapped functions once: notifications sent while no listener answered are lost); with --bus nothing is kept: a cache drops all it holds when it subscribes',
   },
-  ...BUS,
-  busAcks: {
-    flags: '--bus-acks <applied|published>',
-    description:
-      'with --bus, what a 200 waits for: applied (default) every live cache on the bus dropped the result (or its lease lapsed); published only Redis took the drop',
-  },
+  ...settingOptions('listen'),
 } as const;
 export type ListenFlags = FlagsOf<typeof LISTEN>;
 
 export const WATCH = {
   ...COMMON,
-  ...APP_CONNECTION,
+  ...settingOptions('watch'),
+  ...APP_PASSWORD,
   table: { flags: '--table <name>', description: 'TABLE or SCHEMA.TABLE to watch; repeatable', repeatable: true },
   cacheDir: LISTEN.cacheDir,
   map: LISTEN.map,
@@ -518,10 +391,6 @@ export const WATCH = {
     flags: '--check-interval <seconds>',
     description: 'how often the notification channel and the connection are checked (default 10)',
   },
-  ordersTable: MIGRATION_SET.ordersTable,
-  orderItemsTable: MIGRATION_SET.orderItemsTable,
-  orderItemsKeyImmutable: MIGRATION_SET.orderItemsKeyImmutable,
-  ...BUS,
   metricsPort: {
     flags: '--metrics-port <n>',
     description: 'serve /metrics (Prometheus) and /healthz on this port (default: none; 0 picks a free one)',
@@ -532,11 +401,7 @@ export type WatchFlags = FlagsOf<typeof WATCH>;
 
 /** The flags that carry settings, as any command may have them (each command has a subset). */
 export type SettingFlags = Partial<
-  FlagsOf<typeof COMMON> &
-    FlagsOf<typeof CONNECTION> &
-    FlagsOf<typeof MIGRATION_SET> &
-    FlagsOf<typeof LOCK> &
-    FlagsOf<typeof BUS>
+  FlagsOf<typeof COMMON> & FlagsOf<typeof PASSWORDS> & FlagsOf<SettingOptions<CommandName>>
 >;
 
 export const COMPLETION = {

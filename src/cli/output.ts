@@ -84,6 +84,14 @@ export class Output {
     this.ctx.stderr.write(`${text}\n`);
   }
 
+  /**
+   * A note on stderr about the command's own course (listening on …, stopped after …), which
+   * --quiet leaves out; warnings and errors go through note() and always print.
+   */
+  status(text: string): void {
+    if (!this.quiet) this.note(text);
+  }
+
   /** The one JSON document of a --json run. */
   document(value: unknown): void {
     const chunks = new ChunkedText((text) => this.ctx.stdout.write(text));

@@ -1,6 +1,7 @@
 /** Each setting a command resolved, its value and where it came from: what dcn doctor shows. */
 import type { ConnectionConfig, MigrationSetConfig, Source } from '../config/resolve-config.js';
-import { ENV_NAMES } from '../config/settings.js';
+import { withoutPassword } from '../redact.js';
+import { SETTINGS, longFlag, settingRecord, type SettingName } from '../config/settings.js';
 
 export interface SettingRow {
   readonly name: string;
@@ -9,11 +10,6 @@ export interface SettingRow {
   readonly source: Source;
   /** The flag, the environment variable, the config file (and its environment), or "default". */
   readonly from: string;
-}
-
-/** A bus URL's password is not shown. */
-function withoutPassword(url: string | undefined): string | undefined {
-  return url?.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 function valueOf(name: string, config: ConnectionConfig | MigrationSetConfig): string | undefined {
@@ -45,9 +41,9 @@ function valueOf(name: string, config: ConnectionConfig | MigrationSetConfig): s
 function from(name: string, source: Source, config: ConnectionConfig): string {
   switch (source) {
     case 'flag':
-      return `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return (Object.hasOwn(SETTINGS, name) && longFlag(name as SettingName)) || name;
     case 'env':
-      return ENV_NAMES[name as keyof typeof ENV_NAMES] ?? name;
+      return (Object.hasOwn(SETTINGS, name) && settingRecord(name as SettingName).env) || name;
     case 'environment':
       return `environment "${config.environment}" in ${config.configFile}`;
     case 'file':
@@ -60,7 +56,7 @@ function from(name: string, source: Source, config: ConnectionConfig): string {
 export function settingRows(config: ConnectionConfig | MigrationSetConfig, bus?: string): SettingRow[] {
   return Object.entries(config.sources).map(([name, source]) => ({
     name,
-    value: (name === 'bus' ? withoutPassword(bus) : valueOf(name, config)) ?? null,
+    value: (name === 'bus' ? bus && withoutPassword(bus) : valueOf(name, config)) ?? null,
     source,
     from: from(name, source, config),
   }));

@@ -5,8 +5,9 @@
  * control character, the token and timeout are narrow.
  */
 import { DcnError } from '../errors.js';
-import { DEFAULTS, SCHEMA_DEFAULTS } from './settings.js';
+import { DEFAULTS, SCHEMA_DEFAULTS, SETTINGS, settingLabel } from './settings.js';
 import { isReservedWord, isUnquotedName } from '../oracle/identifiers.js';
+import { withoutPassword } from '../redact.js';
 
 export interface SchemaSettingsInput {
   /** The app schema: owner of nfresults and the procedures, grantee of the grants. */
@@ -26,17 +27,17 @@ export interface SchemaSettingsInput {
 
 /** The variables the built-in migrations use, and the setting each comes from (for messages). */
 const SCHEMA_VARIABLES: Readonly<Record<string, string>> = {
-  app_schema: 'schema (--schema, DCN_SCHEMA; default: the app user, else OE)',
-  orders_table: 'ordersTable (--orders-table)',
-  order_items_table: 'orderItemsTable (--order-items-table)',
-  callback_url: 'callbackUrl (--callback-url, DCN_CALLBACK_URL)',
-  callback_host: 'callbackUrl (--callback-url, DCN_CALLBACK_URL)',
-  callback_port: 'callbackUrl (--callback-url, DCN_CALLBACK_URL)',
-  callback_token: 'callbackToken (DCN_CALLBACK_TOKEN)',
-  http_timeout: 'httpTimeout (--http-timeout, DCN_HTTP_TIMEOUT)',
-  demo_schema: 'demoSchema (--with-demo-schema, DCN_DEMO_SCHEMA)',
-  order_items_key_immutable: 'orderItemsKeyImmutable (--order-items-key-immutable, DCN_ORDER_ITEMS_KEY_IMMUTABLE)',
-  callback_calls: 'callbackCalls (--callback-calls, DCN_CALLBACK_CALLS)',
+  app_schema: `${settingLabel('schema')}; default: the app user, else ${SCHEMA_DEFAULTS.schema}`,
+  orders_table: settingLabel('ordersTable'),
+  order_items_table: settingLabel('orderItemsTable'),
+  callback_url: settingLabel('callbackUrl'),
+  callback_host: settingLabel('callbackUrl'),
+  callback_port: settingLabel('callbackUrl'),
+  callback_token: settingLabel('callbackToken'),
+  http_timeout: settingLabel('httpTimeout'),
+  demo_schema: settingLabel('demoSchema'),
+  order_items_key_immutable: settingLabel('orderItemsKeyImmutable'),
+  callback_calls: settingLabel('callbackCalls'),
 };
 
 function bad(setting: string, value: string, rule: string, example: string): DcnError {
@@ -153,7 +154,7 @@ function identifier(setting: string, value: string): string {
  */
 function callbackCalls(setting: string, value: string): string {
   const v = value.trim().toLowerCase();
-  if (v !== 'batch' && v !== 'per-key')
+  if (!(SETTINGS.callbackCalls.values as readonly string[]).includes(v))
     throw bad(
       setting,
       value,
@@ -171,17 +172,10 @@ function yesNo(setting: string, value: string | undefined): boolean {
   throw bad(setting, value, 'is not yes or no', 'yes, no, true, false, 1, 0, on or off');
 }
 
-/** The URL as messages may show it: what stands between :// and the last @ (a user, a password) is hidden. */
-function withoutCredentials(url: string): string {
-  const scheme = url.indexOf('://');
-  const at = url.lastIndexOf('@');
-  return scheme !== -1 && at > scheme ? `${url.slice(0, scheme + 3)}…${url.slice(at)}` : url;
-}
-
 /** http(s) URL of the listener, host and port split out for the network ACL. */
 function parseCallbackUrl(setting: string, given: string): { url: string; host: string; port: string } {
-  // checked as given, shown without credentials: a refused URL must not print its password
-  const value = withoutCredentials(given);
+  // checked as given, shown without its password: a refused URL must not print it
+  const value = withoutPassword(given);
   const EXAMPLE = 'http://10.0.0.5:8080/phpcache/dropResults.php';
   const refuse = (rule: string) => bad(setting, value, rule, EXAMPLE);
   // eslint-disable-next-line no-control-regex -- control characters are what this looks for
@@ -220,8 +214,9 @@ export function schemaVariables(input: SchemaSettingsInput): Record<string, stri
   const token = input.callbackToken ?? '';
   checkCallbackToken(token);
   const timeout = input.httpTimeout ?? SCHEMA_DEFAULTS.httpTimeout;
-  if (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 300) {
-    throw bad('httpTimeout', timeout, 'must be a whole number of seconds from 1 to 300', '5');
+  const [min, max] = SETTINGS.httpTimeout.range;
+  if (!/^\d+$/.test(timeout) || Number(timeout) < min || Number(timeout) > max) {
+    throw bad('httpTimeout', timeout, `must be a whole number of seconds from ${min} to ${max}`, '5');
   }
   return {
     app_schema: identifier('schema', schema),

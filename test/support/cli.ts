@@ -18,6 +18,8 @@ export interface RunOptions {
   tty?: boolean;
   /** For long-running commands: resolves to stop them. */
   stop?: Promise<string>;
+  /** Reads the config file instead of node:fs (to count the reads). */
+  readFile?: (path: string) => string;
 }
 
 function capture(tty: boolean) {
@@ -48,6 +50,7 @@ export async function runCli(args: string[], options: RunOptions = {}) {
     },
     holder: 'dcn test',
     waitForStop: () => options.stop ?? new Promise(() => undefined),
+    ...(options.readFile ? { readFile: options.readFile } : {}),
   };
   const code = await main(['node', 'dcn', ...args], ctx);
   await new Promise((r) => setImmediate(r));

@@ -104,7 +104,6 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const cache = await openCache(ctx, flags.cacheDir, {
     lifetimeSeconds: lifetime,
     bus: busSetting(flags, ctx),
-    busAcks: flags.busAcks,
   });
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:
@@ -190,7 +189,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
     const functions = [...new Set(Object.values(tables))];
     for (const fn of functions) await cache.dropAll(fn);
     const message = `dropped every ${functions.map((f) => `${f}()`).join(' and ')} result cached before it answered: notifications sent while no listener answered are lost (--keep-cache keeps them)`;
-    out.note(`dcn listen: ${message}`);
+    out.status(`dcn listen: ${message}`);
     if (out.json)
       log(
         JSON.stringify({
@@ -203,7 +202,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
       );
   }
   void cache.sweep().catch(() => undefined); // entries and bytes for /healthz, leftovers reclaimed
-  out.note(
+  out.status(
     `dcn listen: ${listener.url} → ${Object.entries(tables)
       .map(([t, f]) => `${t}=${f}`)
       .join(', ')}; cache ${cache.dir}${token ? '; token required' : ''}. Ctrl-C stops.`,
@@ -212,7 +211,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   await listener.close();
   cache.close();
   flush();
-  out.note(`dcn listen: stopped (${stoppedBy}) after ${notifications} notification(s).`);
+  out.status(`dcn listen: stopped (${stoppedBy}) after ${notifications} notification(s).`);
   return { url: listener.url, stoppedBy, notifications };
 }
 

@@ -83,7 +83,7 @@ export async function run(flags: TailFlags, ctx: CommandContext, out: Output): P
     try {
       const recent = lines > 0 ? await tail.last(lines) : [];
       if (!out.json && !flags.follow && recent.length === 0)
-        out.note('No notifications logged yet (nfresults is empty, or nothing matches).');
+        out.status('No notifications logged yet (nfresults is empty, or nothing matches).');
       print(recent);
       if (flags.follow) {
         const stop = new AbortController();

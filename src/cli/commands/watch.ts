@@ -102,7 +102,7 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
         },
       }).run(),
     );
-    out.note(`dcn watch: stopped (${stoppedBy}) after ${result.notifications} notification(s).`);
+    out.status(`dcn watch: stopped (${stoppedBy}) after ${result.notifications} notification(s).`);
     return { stoppedBy, ...result };
   } finally {
     await metrics?.server.close();
@@ -132,7 +132,7 @@ async function serveMetrics(
   };
   try {
     const server = await startMetricsServer({ metrics: watch, health, host, port });
-    out.note(`dcn watch: metrics on ${server.url}, health on ${server.url.replace(/\/metrics$/, '/healthz')}`);
+    out.status(`dcn watch: metrics on ${server.url}, health on ${server.url.replace(/\/metrics$/, '/healthz')}`);
     return { watch, server };
   } catch (err) {
     cache.close();

@@ -388,7 +388,7 @@ describe('dcn migrate plan: every value written into the script is checked for i
     });
     expect(fromEnv.code).toBe(2);
     expect(fromEnv.stderr + fromEnv.stdout).not.toContain('s3cret');
-    expect(fromEnv.stderr).toMatch(/'https:\/\/…@app\/drop' must not hold a user, password/);
+    expect(fromEnv.stderr).toMatch(/'https:\/\/admin:\*\*\*@app\/drop' must not hold a user, password/);
   });
 
   it('writes a plan that holds the callback token with mode 0600, and says so on stderr', async () => {
