@@ -91,8 +91,12 @@ export async function main(argv: readonly string[], ctx: CommandContext = proces
       // commander has printed its message (or the help) already
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
         return 0;
-      // an unknown command parsed no flag: --json among its words still asks for JSON
-      const unknownWithJson = err.code === 'commander.unknownCommand' && argv.slice(2).includes('--json');
+      // an unknown command parsed no flag, nor does --json given where it is no option (dcn log
+      // --json prune): --json among its words still asks for JSON
+      const unknownWithJson =
+        (err.code === 'commander.unknownCommand' ||
+          (err.code === 'commander.unknownOption' && err.message.includes("'--json'"))) &&
+        argv.slice(2).includes('--json');
       if (json || unknownWithJson)
         ctx.stdout.write(
           `${JSON.stringify({ ok: false, error: { code: 'usage', exitCode: EXIT_CODES.usage, message: err.message } }, null, 2)}\n`,

@@ -237,6 +237,19 @@ describe('an unknown command', () => {
     expect(r.stderr).toMatch(/Did you mean migrate\?/);
   });
 
+  it.each([
+    ['--json', 'tail'],
+    ['log', '--json', 'prune', '--older-than', '30d'],
+    ['log', '--json'],
+  ])('--json where the command takes none (dcn %s …) still answers with a JSON error document', async (...args) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      error: { code: 'usage', exitCode: 2, message: expect.stringMatching(/unknown option '--json'/) },
+    });
+  });
+
   it('without --json prints no JSON', async () => {
     const r = await runCli(['migrat']);
     expect([r.code, r.stdout]).toEqual([2, '']);
