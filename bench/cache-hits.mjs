@@ -1,7 +1,8 @@
 // dcn's ResultCache measured as bench/cache-lite.php measures PEAR Cache_Lite_Function, one fresh
 // process per run: `hot N` hits 100 cached keys N times; `fill N DIR` caches N keys, `distinct N
 // DIR` then hits each once (nothing in memory yet); `map N` is the ceiling, an in-process Map.
-// Prints hits/s. The result is the one bench.php caches: 20 order-item rows.
+// Prints hits/s. The result is the one bench.php caches: 20 order-item rows. The store is
+// DCN_STORE's (files or lmdb; files when unset).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ const getOrderItems = (orderNo) => [
 const [mode, count, given] = process.argv.slice(2);
 const n = Number(count);
 const dir = given ?? mkdtempSync(join(tmpdir(), 'dcn-bench-hits-'));
-const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, store: process.env.DCN_STORE ?? 'files' });
 let computed = 0;
 const fn = (k) => {
   computed++;

@@ -4,6 +4,7 @@
  * taken only when dcn made it (or found it empty) and marked it:
  *
  *   <dir>/.dcn-cache                          the marker: {"dcn":"result-cache","format":2}
+ *                                             (format 3: the LMDB store, lmdb-store.ts)
  *   <dir>/<function>.dcn-fn/                  one per cached function
  *   <dir>/<function>.dcn-fn/<hash>.dcn-key    a claim (hash: 40 hex digits)
  *   <dir>/<function>.dcn-fn/<hash>.dcn-val    a value
@@ -21,8 +22,8 @@ import { dirname, resolve } from 'node:path';
 import { pseudoFilesystem } from '../paths.js';
 
 export const MARKER = '.dcn-cache';
-const FORMAT = 2;
-const MARKER_TEXT = `{"dcn":"result-cache","format":${FORMAT}}\n`;
+/** A directory's format is its store's: processes that share it must share the store too. */
+const STORE_OF_FORMAT: Record<number, string> = { 2: 'files', 3: 'lmdb' };
 
 export const FUNCTION_SUFFIX = '.dcn-fn';
 export const KEY_SUFFIX = '.dcn-key';
@@ -86,7 +87,7 @@ export function checkDirPath(dir: string): string {
  * pseudo filesystems), and marks it when dcn made it or found it empty. Throws CacheDirError when
  * the directory holds files without dcn's marker; an I/O error (EACCES, EROFS, …) as it is.
  */
-export function openDir(absolute: string): void {
+export function openDir(absolute: string, want: number): void {
   const missing: string[] = [];
   for (let at = absolute; statSync(at, { throwIfNoEntry: false }) === undefined; at = dirname(at)) {
     missing.unshift(at);
@@ -116,9 +117,9 @@ export function openDir(absolute: string): void {
     } catch {
       format = undefined;
     }
-    if (format === FORMAT) return;
+    if (format === want) return;
     throw new CacheDirError(
-      `the cache directory ${absolute} is marked ${format === undefined ? 'by something that is not a dcn result cache' : `for dcn's cache format ${String(format)}, not ${FORMAT}`}`,
+      `the cache directory ${absolute} is marked ${format === undefined ? 'by something that is not a dcn result cache' : `for dcn's cache format ${String(format)}${STORE_OF_FORMAT[format as number] ? ` (store ${STORE_OF_FORMAT[format as number]})` : ''}, not ${want} (store ${STORE_OF_FORMAT[want]})`}`,
       'give this version of dcn a directory of its own (an empty or a new one)',
     );
   }
@@ -134,7 +135,7 @@ export function openDir(absolute: string): void {
   try {
     const fd = openSync(marker, 'wx');
     try {
-      writeSync(fd, MARKER_TEXT);
+      writeSync(fd, `{"dcn":"result-cache","format":${want}}\n`);
     } finally {
       closeSync(fd);
     }

@@ -4,6 +4,12 @@ import type { BusTransport } from './bus.js';
 export interface ResultCacheOptions {
   /** The directory shared by the application and the listener. */
   readonly dir: string;
+  /**
+   * What holds the entries: 'files' (two files per entry, the default) or 'lmdb' (one LMDB
+   * environment in the directory; the processes that share it must be on one host). Every process
+   * that shares the directory must use the same: the directory is marked with its store.
+   */
+  readonly store?: 'files' | 'lmdb';
   /** Default lifetime of an entry; Cache_Lite's default is one hour. */
   readonly lifetimeSeconds?: number;
   /** How many entries this process keeps in memory (least recently used go first). */

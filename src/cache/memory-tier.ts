@@ -4,15 +4,16 @@
  * never touches the disk; the cache decides when a remembered entry may be served.
  */
 
+import type { ClaimId } from './entry-store.js';
+
 export interface MemoryEntry {
-  /** The identity of the claim the value was computed under (its inode and mtime). */
-  readonly ino: number;
-  readonly mtimeMs: number;
+  /** The identity of the claim the value was computed under. */
+  readonly claim: ClaimId;
   readonly expires: number;
   readonly value: unknown;
   /** The value's size as stored (its JSON), for the bound in bytes. */
   readonly bytes: number;
-  /** When this entry's use was last written to its value file's atime. */
+  /** When this entry's use was last written to the store. */
   touched: number;
 }
 
@@ -35,8 +36,18 @@ export class MemoryTier {
     return this.#bytes;
   }
 
+  /** An entry, made the most recently used (of its function, and its function of all). */
   get(name: string, hash: string): MemoryEntry | undefined {
-    return this.#entries.get(name)?.get(hash);
+    const byHash = this.#entries.get(name);
+    const entry = byHash?.get(hash);
+    if (entry && byHash) {
+      // a Map keeps insertion order: taken out and put back, it is the most recent
+      byHash.delete(hash);
+      byHash.set(hash, entry);
+      this.#entries.delete(name);
+      this.#entries.set(name, byHash);
+    }
+    return entry;
   }
 
   remember(name: string, hash: string, entry: MemoryEntry): void {

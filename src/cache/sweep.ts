@@ -40,8 +40,18 @@ export interface SweepLimits {
   readonly maxBytes?: number;
 }
 
+export const emptySweep = (now: number): SweepReport => ({
+  entries: 0,
+  bytes: 0,
+  removedEntries: 0,
+  evictedEntries: 0,
+  removedLeftovers: 0,
+  sweptAt: new Date(now).toISOString(),
+  ms: 0,
+});
+
 /** Evicting down to this share of maxBytes keeps a full cache from sweeping at every insert. */
-const EVICT_TO = 0.9;
+export const EVICT_TO = 0.9;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryTier, type MemoryEntry } from '../../src/cache/memory-tier.js';
 
 const entry = (bytes: number, value: unknown = bytes): MemoryEntry => ({
-  ino: 1,
-  mtimeMs: 1,
+  claim: 1,
   expires: Infinity,
   value,
   bytes,

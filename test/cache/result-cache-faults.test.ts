@@ -25,6 +25,8 @@ const root = join(import.meta.dirname, '..', '..');
 const distCache = join(root, 'dist', 'src', 'cache', 'result-cache.js');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-faults-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Every store runs through the same never-stale and fault tests. */
+const STORES = ['files', 'lmdb'] as const;
 
 /** Every file below dir, with its size. */
 function filesBelow(dir: string): { path: string; size: number }[] {
@@ -46,9 +48,9 @@ function collectWarnings(cache: ResultCache): CacheWarning[] {
   return warnings;
 }
 
-describe('never stale', () => {
+describe.each(STORES)('never stale (%s store)', (store) => {
   it('does not let a call that begins after a drop join a computation that began before it', async () => {
-    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    const cache = new ResultCache({ store, dir: tempDir(), sweepIntervalSeconds: 0 });
     let db = 'old';
     let began!: () => void;
     const firstBegan = new Promise<void>((r) => (began = r));
@@ -71,9 +73,12 @@ describe('never stale', () => {
     // File times come from the kernel's coarse clock, and ext4 hands a freed inode out again at
     // once: a claim made right after a drop can look like the dropped one by (inode, mtime).
     const dir = tempDir();
-    const reader = new ResultCache({ dir, sweepIntervalSeconds: 0 });
-    const other = new ResultCache({ dir, sweepIntervalSeconds: 0 }); // another process, as far as memory goes
-    const claimOf = (i: number) => statSync(join(dir, 'getOrderFields.dcn-fn', `${argumentsHash([i])}.dcn-key`));
+    const reader = new ResultCache({ store, dir, sweepIntervalSeconds: 0 });
+    const other = new ResultCache({ store, dir, sweepIntervalSeconds: 0 }); // another process, as far as memory goes
+    const claimOf = (i: number) =>
+      store === 'files'
+        ? statSync(join(dir, 'getOrderFields.dcn-fn', `${argumentsHash([i])}.dcn-key`))
+        : { ino: i, mtimeMs: i, ctimeMs: -1 }; // LMDB: a claim's identity is its random version
     let stale = 0;
     let sameIdentity = 0;
     const claims = [];
@@ -84,7 +89,7 @@ describe('never stale', () => {
       expect(await other.call('getOrderFields', () => `w${i}`, i)).toBe(`w${i}`); // claimed and computed again
       const after = claimOf(i);
       claims.push(after);
-      if (before.ino === after.ino && before.mtimeMs === after.mtimeMs) sameIdentity++;
+      if (store === 'files' && before.ino === after.ino && before.mtimeMs === after.mtimeMs) sameIdentity++;
       if ((await reader.call('getOrderFields', () => 'never', i)) !== `w${i}`) stale++;
     }
     expect(stale).toBe(0);
@@ -98,7 +103,7 @@ describe('never stale', () => {
 
   it('does not let it join one whose claim another process dropped', async () => {
     const dir = tempDir();
-    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const cache = new ResultCache({ store, dir, sweepIntervalSeconds: 0 });
     let db = 'old';
     let began!: () => void;
     const firstBegan = new Promise<void>((r) => (began = r));
@@ -115,7 +120,7 @@ describe('never stale', () => {
       process.execPath,
       [
         '-e',
-        `import(${JSON.stringify(distCache)}).then(({ ResultCache }) => new ResultCache({ dir: ${JSON.stringify(dir)} }).drop('getOrderFields', 2408)).then((d) => process.stdout.write(String(d)))`,
+        `import(${JSON.stringify(distCache)}).then(({ ResultCache }) => new ResultCache({ store: '${store}', dir: ${JSON.stringify(dir)} }).drop('getOrderFields', 2408)).then((d) => process.stdout.write(String(d)))`,
       ],
       { encoding: 'utf8' },
     );
@@ -143,7 +148,7 @@ describe('never stale', () => {
     const caller = `
       const { existsSync, readFileSync } = require('node:fs');
       import(${JSON.stringify(distCache)}).then(async ({ ResultCache }) => {
-        const cache = new ResultCache({ dir: ${JSON.stringify(dir)} });
+        const cache = new ResultCache({ store: '${store}', dir: ${JSON.stringify(dir)} });
         const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
         const q = async () => { const v = Number(readFileSync(${JSON.stringify(dbFile)}, 'utf8')); await sleep(Math.random() * 8); return v; };
         let calls = 0, stale = 0;
@@ -169,7 +174,7 @@ describe('never stale', () => {
           child.on('close', () => resolve(JSON.parse(out) as { calls: number; stale: number }));
         }),
     );
-    const dropper = new ResultCache({ dir, sweepIntervalSeconds: 0 });
+    const dropper = new ResultCache({ store, dir, sweepIntervalSeconds: 0 });
     let running = children.length;
     for (const child of children) child.on('close', () => running--);
     let version = 0;
@@ -326,28 +331,84 @@ describe('results that cannot be stored', () => {
   });
 });
 
-describe('bounded disk', () => {
+describe.each(STORES)('bounded disk (%s store)', (store) => {
   it('reclaims dropped entries: 2,000 drops of 10 KB entries leave under 1 MB', async () => {
-    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
+    const cache = new ResultCache({ store, dir: tempDir(), sweepIntervalSeconds: 0 });
     const row = { text: 'x'.repeat(10_000) };
     for (let n = 0; n < 2000; n++) {
       await cache.call('getOrderFields', () => row, n);
       await cache.drop('getOrderFields', n);
     }
-    await cache.sweep();
+    // LMDB frees a dropped entry's pages at the drop, for its next writes; files wait for a sweep
+    if (store === 'files') await cache.sweep();
     expect(bytesBelow(cache.dir)).toBeLessThan(1_000_000);
+    cache.close();
   }, 30_000);
 
   it('sweeps expired entries', async () => {
     let now = Date.now();
-    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, lifetimeSeconds: 60, now: () => now });
+    const cache = new ResultCache({
+      store,
+      dir: tempDir(),
+      sweepIntervalSeconds: 0,
+      lifetimeSeconds: 60,
+      now: () => now,
+    });
     for (let n = 0; n < 50; n++) await cache.call('f', () => ({ text: 'y'.repeat(1000) }), n);
     now += 61_000;
     const report = await cache.sweep();
     expect(report.removedEntries).toBe(50);
-    expect(filesBelow(cache.dir)).toEqual([]);
+    if (store === 'files') expect(filesBelow(cache.dir)).toEqual([]);
+    expect((await cache.sweep()).removedEntries).toBe(0);
+    cache.close();
   });
 
+  it('evicts the least recently used entries beyond maxBytes', async () => {
+    let now = Date.now();
+    const cache = new ResultCache({ store, dir: tempDir(), sweepIntervalSeconds: 0, maxBytes: 60_000, now: () => now });
+    const row = { text: 'z'.repeat(10_000) };
+    let evicted = 0;
+    for (let n = 0; n < 10; n++) {
+      await cache.call('f', () => row, n);
+      now += 1000;
+      // writing half of maxBytes starts a sweep of its own: waited for, so that each call finds room
+      evicted += (await cache.sweep()).evictedEntries;
+    }
+    now += 120_000;
+    await cache.call('f', () => row, 0); // entry 0 is used again: the most recent now
+    const report = await cache.sweep();
+    evicted += report.evictedEntries;
+    expect(report.bytes).toBeLessThanOrEqual(60_000);
+    expect(evicted).toBeGreaterThan(0);
+    expect(await cache.has('f', 0)).toBe(true);
+    expect(await cache.has('f', 1)).toBe(false);
+    expect(await cache.has('f', 9)).toBe(true);
+    cache.close();
+  });
+
+  it('holds maxBytes under churn without waiting for the periodic sweep (du: at most twice the bound)', async () => {
+    const dir = tempDir();
+    const maxBytes = 256 * 1024;
+    const cache = new ResultCache({ store, dir, sweepIntervalSeconds: 0, maxBytes });
+    const du = () => Number(spawnSync('du', ['-s', '-B1', dir], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    const row = { text: 'c'.repeat(2000) };
+    let most = 0;
+    for (let n = 0; n < 600; n++) {
+      await cache.call('f', () => row, n);
+      if (n % 25 === 0) await cache.drop('f', n - 10);
+      if (n % 50 === 0) most = Math.max(most, du());
+    }
+    await cache.sweep();
+    most = Math.max(most, du());
+    expect(most).toBeLessThanOrEqual(2 * maxBytes);
+    // while a sweep catches up, results beyond the bound are returned uncached; then it caches again
+    await cache.call('f', () => row, 599);
+    expect(await cache.has('f', 599)).toBe(true);
+    cache.close();
+  }, 30_000);
+});
+
+describe('bounded disk (files store)', () => {
   it('sweeps the temporary file of a writer killed mid-write, and only once it is old', async () => {
     const dir = tempDir();
     // a writer that writes a large value slowly enough to be killed in the middle
@@ -410,48 +471,6 @@ describe('bounded disk', () => {
     expect(readdirSync(away)).toEqual(['notes.txt']);
   });
 
-  it('evicts the least recently used entries beyond maxBytes', async () => {
-    let now = Date.now();
-    const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0, maxBytes: 60_000, now: () => now });
-    const row = { text: 'z'.repeat(10_000) };
-    let evicted = 0;
-    for (let n = 0; n < 10; n++) {
-      await cache.call('f', () => row, n);
-      now += 1000;
-      // writing half of maxBytes starts a sweep of its own: waited for, so that each call finds room
-      evicted += (await cache.sweep()).evictedEntries;
-    }
-    now += 120_000;
-    await cache.call('f', () => row, 0); // entry 0 is used again: the most recent now
-    const report = await cache.sweep();
-    evicted += report.evictedEntries;
-    expect(report.bytes).toBeLessThanOrEqual(60_000);
-    expect(evicted).toBeGreaterThan(0);
-    expect(await cache.has('f', 0)).toBe(true);
-    expect(await cache.has('f', 1)).toBe(false);
-    expect(await cache.has('f', 9)).toBe(true);
-  });
-
-  it('holds maxBytes under churn without waiting for the periodic sweep (du: at most twice the bound)', async () => {
-    const dir = tempDir();
-    const maxBytes = 256 * 1024;
-    const cache = new ResultCache({ dir, sweepIntervalSeconds: 0, maxBytes });
-    const du = () => Number(spawnSync('du', ['-s', '-B1', dir], { encoding: 'utf8' }).stdout.split('\t')[0]);
-    const row = { text: 'c'.repeat(2000) };
-    let most = 0;
-    for (let n = 0; n < 600; n++) {
-      await cache.call('f', () => row, n);
-      if (n % 25 === 0) await cache.drop('f', n - 10);
-      if (n % 50 === 0) most = Math.max(most, du());
-    }
-    await cache.sweep();
-    most = Math.max(most, du());
-    expect(most).toBeLessThanOrEqual(2 * maxBytes);
-    // while a sweep catches up, results beyond the bound are returned uncached; then it caches again
-    await cache.call('f', () => row, 599);
-    expect(await cache.has('f', 599)).toBe(true);
-  }, 30_000);
-
   it('reports entries and bytes', async () => {
     const cache = new ResultCache({ dir: tempDir(), sweepIntervalSeconds: 0 });
     for (let n = 0; n < 5; n++) await cache.call('f', () => n, n);
@@ -470,40 +489,62 @@ describe('a sick disk degrades the cache, never the application', () => {
   if (canMount) canMount.umount();
   const onTmpfs = canMount ? it : it.skip;
 
-  onTmpfs(
-    'runs the function and returns its value when the disk is full (ENOSPC), and leaves nothing behind',
-    async () => {
-      const fs = smallTmpfs(64)!;
-      mounts.push(fs);
-      const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
-      const warnings = collectWarnings(cache);
-      await cache.call('small', () => 1, 1); // the directory exists and works
-      const big = 'b'.repeat(200_000); // larger than the whole filesystem
-      let runs = 0;
-      for (let i = 0; i < 3; i++) expect(await cache.call('big', () => (runs++, big), 1)).toBe(big);
-      expect(runs).toBe(3);
-      expect(warnings.filter((w) => w.code === 'write_failed')).toHaveLength(1); // rate-limited
-      expect(warnings[0]!.message).toMatch(/ENOSPC/);
-      expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.dcn-tmp'))).toEqual([]);
-      expect(bytesBelow(fs.dir)).toBeLessThan(4096);
-      expect(await cache.call('small', () => 2, 1)).toBe(1); // what was cached still serves
-    },
-  );
+  describe.each(STORES)('%s store', (store) => {
+    onTmpfs(
+      'runs the function and returns its value when the disk is full (ENOSPC), and leaves nothing behind',
+      async () => {
+        const fs = smallTmpfs(store === 'files' ? 64 : 128)!;
+        mounts.push(fs);
+        const cache = new ResultCache({ store, dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+        const warnings = collectWarnings(cache);
+        await cache.call('small', () => 1, 1); // the directory exists and works
+        const before = bytesBelow(fs.dir);
+        const big = 'b'.repeat(200_000); // larger than the whole filesystem
+        let runs = 0;
+        for (let i = 0; i < 3; i++) expect(await cache.call('big', () => (runs++, big), 1)).toBe(big);
+        expect(runs).toBe(3);
+        expect(warnings.filter((w) => w.code === 'write_failed')).toHaveLength(1); // rate-limited
+        // LMDB reports the short write of a full disk as an I/O error (EIO)
+        expect(warnings[0]!.message).toMatch(store === 'files' ? /ENOSPC/ : /Input\/output error/);
+        expect(filesBelow(fs.dir).filter((f) => f.path.endsWith('.dcn-tmp'))).toEqual([]);
+        if (store === 'files') expect(bytesBelow(fs.dir)).toBeLessThan(4096);
+        // LMDB keeps the pages of the failed write in its file (free, for its next writes): the
+        // filesystem does not get them back, but the next big write takes no more
+        else {
+          const after = bytesBelow(fs.dir);
+          expect(await cache.call('big', () => big, 2)).toBe(big);
+          expect(bytesBelow(fs.dir)).toBe(after);
+          expect(after).toBeGreaterThan(before);
+        }
+        expect(await cache.call('small', () => 2, 1)).toBe(1); // what was cached still serves
+        expect(await cache.drop('small', 1)).toBe(true); // and a drop still works on a full disk
+        expect(await cache.call('small', () => 3, 1)).toBe(3);
+        cache.close();
+      },
+    );
 
-  onTmpfs('runs the function when the directory is read-only (EROFS), and still serves what it has', async () => {
-    const fs = smallTmpfs(256)!;
-    mounts.push(fs);
-    const cache = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
-    await cache.call('f', () => 'cached', 1);
-    fs.remountReadOnly();
-    const warnings = collectWarnings(cache);
-    expect(await cache.call('f', () => 'fresh', 2)).toBe('fresh');
-    expect(await cache.call('f', () => 'fresh', 1)).toBe('cached');
-    const fresh = new ResultCache({ dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
-    expect(await fresh.call('g', () => 'computed', 1)).toBe('computed'); // mkdir fails: still computed
-    expect(warnings[0]!.message).toMatch(/EROFS/);
+    onTmpfs('runs the function when the directory is read-only (EROFS), and still serves what it has', async () => {
+      const fs = smallTmpfs(512)!;
+      mounts.push(fs);
+      const cache = new ResultCache({ store, dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+      await cache.call('f', () => 'cached', 1);
+      // a mount with a file open for writing cannot be made read-only: LMDB's environment is
+      // closed first, and a process that opens it on the read-only disk is what is tested
+      if (store === 'lmdb') cache.close();
+      fs.remountReadOnly();
+      const reopened =
+        store === 'files' ? cache : new ResultCache({ store, dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+      const warnings = collectWarnings(reopened);
+      expect(await reopened.call('f', () => 'fresh', 2)).toBe('fresh');
+      if (store === 'files') expect(await reopened.call('f', () => 'fresh', 1)).toBe('cached');
+      const fresh = new ResultCache({ store, dir: join(fs.dir, 'cache'), sweepIntervalSeconds: 0 });
+      expect(await fresh.call('g', () => 'computed', 1)).toBe('computed'); // mkdir fails: still computed
+      expect(warnings[0]!.message).toMatch(/EROFS|read-only/i);
+      fs.remountReadWrite();
+    });
   });
 
+  // files store only: a mount with a file open for writing (LMDB's environment) cannot be remounted read-only
   onTmpfs(
     'stops serving what it could not drop on a read-only disk, says why on health(), and heals once a full drop succeeds',
     async () => {

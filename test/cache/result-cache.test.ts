@@ -8,6 +8,9 @@ import { argumentsHash, ResultCache, encodeArguments } from '../../src/cache/res
 
 const root = join(import.meta.dirname, '..', '..');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-cache-'));
+/** Every store runs through the same tests (the files' own layout is tested where it is named). */
+const STORES = ['files', 'lmdb'] as const;
+type Store = (typeof STORES)[number];
 
 /** A function that counts its runs. */
 function counted<A extends unknown[], T>(fn: (...args: A) => T | Promise<T>) {
@@ -29,9 +32,9 @@ const orderFields = (orderNo: number) => ({
 });
 
 /** Runs a drop in a separate node process, as the listener would. */
-function dropInAnotherProcess(dir: string, name: string, ...args: unknown[]): void {
+function dropInAnotherProcess(dir: string, store: Store, name: string, ...args: unknown[]): void {
   const code = `import('${join(root, 'dist', 'src', 'cache', 'result-cache.js')}').then(async ({ ResultCache }) => {
-    const dropped = await new ResultCache({ dir: ${JSON.stringify(dir)} }).drop(${JSON.stringify(name)}, ...${JSON.stringify(args)});
+    const dropped = await new ResultCache({ dir: ${JSON.stringify(dir)}, store: '${store}' }).drop(${JSON.stringify(name)}, ...${JSON.stringify(args)});
     process.stdout.write(String(dropped));
   })`;
   const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
@@ -39,16 +42,16 @@ function dropInAnotherProcess(dir: string, name: string, ...args: unknown[]): vo
   expect(r.stdout).toBe('true');
 }
 
-describe('ResultCache: hit, miss, expiry', () => {
+describe.each(STORES)('ResultCache: hit, miss, expiry (%s store)', (store) => {
   it('runs the function on a miss and serves the stored result after', async () => {
-    const cache = new ResultCache({ dir: tempDir() });
+    const cache = new ResultCache({ store, dir: tempDir() });
     const fn = counted(orderFields);
     expect(await cache.callWith('getOrderFields', {}, fn, 2408)).toEqual({ value: orderFields(2408), hit: false });
     expect(await cache.callWith('getOrderFields', {}, fn, 2408)).toEqual({ value: orderFields(2408), hit: true });
     expect(await cache.call('getOrderFields', fn, 2409)).toEqual(orderFields(2409));
     expect(fn.runs).toBe(2);
     // a fresh instance (another process) reads it from the directory
-    expect(await new ResultCache({ dir: cache.dir }).callWith('getOrderFields', {}, fn, 2408)).toMatchObject({
+    expect(await new ResultCache({ store, dir: cache.dir }).callWith('getOrderFields', {}, fn, 2408)).toMatchObject({
       hit: true,
     });
     expect(fn.runs).toBe(2);
@@ -57,7 +60,7 @@ describe('ResultCache: hit, miss, expiry', () => {
   it('keys by name and a stable hash of the arguments', async () => {
     expect(encodeArguments([{ b: 2, a: 1 }])).toBe(encodeArguments([{ a: 1, b: 2 }]));
     expect(argumentsHash([2408])).not.toBe(argumentsHash(['2408']));
-    const cache = new ResultCache({ dir: tempDir() });
+    const cache = new ResultCache({ store, dir: tempDir() });
     const fn = counted((o: { a: number; b: number }) => o.a + o.b);
     await cache.call('sum', fn, { a: 1, b: 2 });
     await cache.call('sum', fn, { b: 2, a: 1 });
@@ -80,7 +83,7 @@ describe('ResultCache: hit, miss, expiry', () => {
 
   it('expires entries after the cache lifetime, or a per-call lifetime', async () => {
     let now = 1_000_000;
-    const cache = new ResultCache({ dir: tempDir(), lifetimeSeconds: 60, now: () => now });
+    const cache = new ResultCache({ store, dir: tempDir(), lifetimeSeconds: 60, now: () => now });
     const fn = counted(orderFields);
     await cache.call('f', fn, 1);
     await cache.callWith('f', { lifetimeSeconds: 600 }, fn, 2);
@@ -94,7 +97,7 @@ describe('ResultCache: hit, miss, expiry', () => {
   });
 
   it('returns JSON-shaped, frozen results, the same on a miss and on a hit', async () => {
-    const cache = new ResultCache({ dir: tempDir() });
+    const cache = new ResultCache({ store, dir: tempDir() });
     const miss = await cache.call('d', () => ({ when: new Date('2026-11-26T10:00:00Z'), rows: [{ n: 1 }] }));
     const hit = await cache.call('d', () => ({ when: new Date(0), rows: [] }));
     expect(miss).toEqual({ when: '2026-11-26T10:00:00.000Z', rows: [{ n: 1 }] });
@@ -103,9 +106,9 @@ describe('ResultCache: hit, miss, expiry', () => {
   });
 });
 
-describe('ResultCache: drop, dropAll, has', () => {
+describe.each(STORES)('ResultCache: drop, dropAll, has (%s store)', (store) => {
   it('drops one entry, and all entries of one function', async () => {
-    const cache = new ResultCache({ dir: tempDir() });
+    const cache = new ResultCache({ store, dir: tempDir() });
     const fields = counted(orderFields);
     const items = counted((n: number) => [{ order_id: n, line_item_id: 1 }]);
     for (const n of [2408, 2409, 2410]) {
@@ -126,19 +129,19 @@ describe('ResultCache: drop, dropAll, has', () => {
 
   it('sees a drop made by another process on the very next call', async () => {
     const dir = tempDir();
-    const cache = new ResultCache({ dir });
+    const cache = new ResultCache({ store, dir });
     const fn = counted(orderFields);
     await cache.call('getOrderFields', fn, 2408);
     await cache.call('getOrderFields', fn, 2408); // now served from memory
-    dropInAnotherProcess(dir, 'getOrderFields', 2408);
+    dropInAnotherProcess(dir, store, 'getOrderFields', 2408);
     expect(await cache.callWith('getOrderFields', {}, fn, 2408)).toMatchObject({ hit: false });
     expect(fn.runs).toBe(2);
   });
 });
 
-describe('ResultCache: concurrency and failures', () => {
+describe.each(STORES)('ResultCache: concurrency (%s store)', (store) => {
   it('runs the function once for concurrent calls of the same missing entry', async () => {
-    const cache = new ResultCache({ dir: tempDir() });
+    const cache = new ResultCache({ store, dir: tempDir() });
     const fn = counted(async (n: number) => {
       await new Promise((r) => setTimeout(r, 20));
       return orderFields(n);
@@ -150,8 +153,8 @@ describe('ResultCache: concurrency and failures', () => {
 
   it('does not store a value computed before a drop that came while it was computed', async () => {
     const dir = tempDir();
-    const app = new ResultCache({ dir });
-    const listener = new ResultCache({ dir });
+    const app = new ResultCache({ store, dir });
+    const listener = new ResultCache({ store, dir });
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let version = 1;
@@ -173,7 +176,9 @@ describe('ResultCache: concurrency and failures', () => {
     expect(await listener.has('getOrderFields', 2408)).toBe(false);
     expect(await app.call('getOrderFields', fn, 2408)).toEqual({ version: 2 });
   });
+});
 
+describe('ResultCache: failures (files store)', () => {
   it('does not cache a failed function, and passes its error on', async () => {
     const cache = new ResultCache({ dir: tempDir() });
     let fail = true;
