@@ -45,6 +45,9 @@ export function createProgram(ctx: CommandContext, version: string): Command {
     .hook('preSubcommand', (_parent, sub) => attachOptions(sub));
   addOptions(program, { quiet: COMMON.quiet, color: COMMON.color });
 
+  // `dcn migrate` is a command with subcommands, not a parent with a default subcommand
+  // (commander's isDefault): with a default one, `dcn migrate --help` would list none of its
+  // options, and a mistyped `dcn migrate stauts` would reach it as an excess argument.
   const migrate = define(
     ctx,
     program,
