@@ -5,10 +5,26 @@
  */
 import { Command, Option } from 'commander';
 import { DcnError, EXIT_CODES, usageError } from '../errors.js';
-import type { CommandInfo } from './commands/completion.js';
 import type { CommandContext } from './context.js';
 import type { FlagsOf, OptionGroup } from './options.js';
 import type { Output } from './output.js';
+
+export interface OptionInfo {
+  readonly flags: string;
+  readonly long?: string;
+  readonly short?: string;
+  readonly description: string;
+  readonly takesValue: boolean;
+  readonly choices?: readonly string[];
+}
+
+export interface CommandInfo {
+  /** The words after dcn, e.g. ['migrate', 'down']; [] for dcn itself. */
+  readonly path: readonly string[];
+  readonly description: string;
+  readonly options: readonly OptionInfo[];
+  readonly subcommands: readonly { name: string; description: string }[];
+}
 
 /** A command module: `run` does the work and returns data; `print` renders it for people. */
 export interface CommandModule<F, R> {
@@ -20,7 +36,7 @@ export interface CommandModule<F, R> {
 /** With --json, a command that prints NDJSON lines as it goes: its closing document is one line too ('rows-only': none), and so is an error. */
 type Ndjson = boolean | 'rows-only';
 
-export async function invoke<F extends { json?: boolean; quiet?: boolean; color?: boolean }, R>(
+export async function invoke<F extends object, R>(
   ctx: CommandContext,
   cmd: Command,
   given: F,
@@ -29,9 +45,10 @@ export async function invoke<F extends { json?: boolean; quiet?: boolean; color?
   const ndjson = ndjsonCommands.get(cmd) ?? false;
   // -q and --color/--no-color before the command (dcn -q migrate) count as the command's own, which win
   const global = rootOf(cmd).opts<{ quiet?: boolean; color?: boolean }>();
-  const flags = { ...given, quiet: given.quiet ?? global.quiet, color: given.color ?? global.color };
+  const own = given as { json?: boolean; quiet?: boolean; color?: boolean };
+  const flags = { ...given, quiet: own.quiet ?? global.quiet, color: own.color ?? global.color };
   const [mod, { Output }] = await Promise.all([load(), import('./output.js')]);
-  const out = await Output.create(ctx, { json: flags.json, quiet: flags.quiet, color: flags.color });
+  const out = await Output.create(ctx, { json: own.json, quiet: flags.quiet, color: flags.color });
   const result = await mod.run(flags, ctx, out);
   if (out.json) {
     if (ndjson === 'rows-only') return;
@@ -77,7 +94,7 @@ const ndjsonCommands = new WeakMap<Command, Ndjson>();
 /** Commands whose printed result is a summary of what they did: --quiet leaves it out. */
 const summaryCommands = new WeakSet<Command>();
 
-function rootOf(cmd: Command): Command {
+export function rootOf(cmd: Command): Command {
   let root = cmd;
   while (root.parent) root = root.parent;
   return root;
@@ -125,9 +142,16 @@ export function attachOptions(cmd: Command): void {
   ensureOptions(cmd);
 }
 
-interface CommandSpec<G extends OptionGroup, A extends unknown[] = []> {
+/**
+ * What a command is, as data: its name, help and options. Each command's definition sits in
+ * commands/<name>.command.ts, next to its handler in commands/<name>.ts; program.ts lists the
+ * definitions with a lazy import of each handler, so listing them loads no handler.
+ */
+export interface CommandDefinition<G extends OptionGroup = OptionGroup> {
+  readonly name: string;
   readonly description: string;
-  readonly argument?: readonly [string, string];
+  /** A positional argument: its usage, its help, and the flag its value is handed over as. */
+  readonly argument?: readonly [usage: string, help: string, flag: string];
   readonly examples: readonly string[];
   readonly options: G;
   /** Anything beyond the options (passThroughOptions, …). */
@@ -135,7 +159,13 @@ interface CommandSpec<G extends OptionGroup, A extends unknown[] = []> {
   readonly ndjson?: Ndjson;
   /** What it prints at the end sums up what it did: --quiet leaves that out. */
   readonly summary?: true;
-  readonly action: (...args: [...A, FlagsOf<G>, Command]) => Promise<void>;
+  /** Flags the handler receives beyond those given, made from the program (dcn completion: the commands). */
+  readonly extraFlags?: (cmd: Command) => object;
+}
+
+/** A command's definition, typed by its options (the handler's flags are checked against them). */
+export function command<G extends OptionGroup>(definition: CommandDefinition<G>): CommandDefinition<G> {
+  return definition;
 }
 
 /** Edit distance, for "did you mean": two words one typo apart are 1 or 2 apart. */
@@ -163,17 +193,29 @@ export function unknownSubcommand(parent: string, word: string, known: readonly 
   );
 }
 
-export function define<G extends OptionGroup, A extends unknown[] = []>(
+export function define<G extends OptionGroup, F extends FlagsOf<G>, R>(
+  ctx: CommandContext,
   parent: Command,
-  name: string,
-  spec: CommandSpec<G, A>,
+  spec: CommandDefinition<G>,
+  load: () => Promise<CommandModule<F, R>>,
+  /** Checks before the handler loads (dcn migrate: a word left over names a mistyped subcommand). */
+  check?: (cmd: Command) => void,
 ): Command {
   const cmd = parent
-    .command(name)
+    .command(spec.name)
     .description(spec.description)
     .usage(spec.argument ? `[options] ${spec.argument[0]}` : '[options]');
   if (spec.argument) cmd.argument(spec.argument[0], spec.argument[1]);
-  cmd.action(spec.action as (...args: unknown[]) => Promise<void>);
+  cmd.action((...args: unknown[]) => {
+    const flags = args.at(-2) as FlagsOf<G>;
+    check?.(cmd);
+    const given = {
+      ...flags,
+      ...(spec.argument ? { [spec.argument[2]]: args[0] } : {}),
+      ...spec.extraFlags?.(cmd),
+    } as F;
+    return invoke(ctx, cmd, given, load);
+  });
   if (spec.ndjson) ndjsonCommands.set(cmd, spec.ndjson);
   if (spec.summary) summaryCommands.add(cmd);
   pendingOptions.set(cmd, (c) =>

@@ -4,29 +4,13 @@
  */
 import { usageError } from '../../errors.js';
 import type { Output } from '../output.js';
-import type { FlagsOf, COMPLETION } from '../options.js';
-
-export interface OptionInfo {
-  readonly flags: string;
-  readonly long?: string;
-  readonly short?: string;
-  readonly description: string;
-  readonly takesValue: boolean;
-  readonly choices?: readonly string[];
-}
-
-export interface CommandInfo {
-  /** The words after dcn, e.g. ['migrate', 'down']; [] for dcn itself. */
-  readonly path: readonly string[];
-  readonly description: string;
-  readonly options: readonly OptionInfo[];
-  readonly subcommands: readonly { name: string; description: string }[];
-}
+import type { CommandInfo, OptionInfo } from '../command-registry.js';
+import type { CompletionFlags as Given } from './completion.command.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const;
 type Shell = (typeof SHELLS)[number];
 
-type CompletionFlags = FlagsOf<typeof COMPLETION> & { shell: string; commands: () => CommandInfo[] };
+type CompletionFlags = Given & { shell: string; commands: () => CommandInfo[] };
 
 interface CompletionResult {
   readonly shell: Shell;

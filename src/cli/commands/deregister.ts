@@ -5,7 +5,7 @@ import { parseCallback, parseRegid, Registrations } from '../../registrations/re
 import type { CommandContext } from '../context.js';
 import { printDryRun, type DryRun } from '../dry-run.js';
 import type { Output } from '../output.js';
-import type { DeregisterFlags } from '../options.js';
+import type { DeregisterFlags } from './deregister.command.js';
 import { withSessions } from '../with-sessions.js';
 
 type Deregistered = { deregistered: number[]; routesRemoved: string[] };

@@ -8,7 +8,7 @@ import { connectionConfig, migrationSet, migrationSetConfig, watchSettings } fro
 import type { ConnectionConfig } from '../../config/resolve-config.js';
 import { Migrator } from '../../migrator/migrator.js';
 import type { Output } from '../output.js';
-import type { DoctorFlags } from '../options.js';
+import type { DoctorFlags } from './doctor.command.js';
 import { settingLines, settingRows, type SettingRow } from '../setting-sources.js';
 import { withSessions } from '../with-sessions.js';
 

@@ -6,7 +6,7 @@ import { printDryRun, type DryRun } from '../dry-run.js';
 import { connectionConfig, orderTables } from '../migration-setup.js';
 import { printRoutes, routeNotes, routeRequest } from '../routes.js';
 import type { Output } from '../output.js';
-import type { EnableRegFlags } from '../options.js';
+import type { EnableRegFlags } from './enable-reg.command.js';
 import { withSessions } from '../with-sessions.js';
 
 type Enabled = Awaited<ReturnType<Registrations['enable']>>;

@@ -12,7 +12,7 @@ import type { CommandContext } from '../context.js';
 import { openCache, parseMap } from '../cache-setup.js';
 import { busSetting, callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { ListenFlags } from '../options.js';
+import type { ListenFlags } from './listen.command.js';
 import { goOnWithoutStdout } from '../stdout-gone.js';
 
 export interface ListenResult {

@@ -2,7 +2,7 @@ import { usageError } from '../../errors.js';
 import { pruneLog, type PruneResult } from '../../log/prune.js';
 import { parseSince } from '../../tail/tail.js';
 import type { CommandContext } from '../context.js';
-import type { LogPruneFlags } from '../options.js';
+import type { LogPruneFlags } from './log-prune.command.js';
 import type { Output } from '../output.js';
 import { withSessions } from '../with-sessions.js';
 

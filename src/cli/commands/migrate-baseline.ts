@@ -2,7 +2,7 @@ import type { BaselineResult } from '../../migrator/types.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateBaselineFlags } from '../options.js';
+import type { MigrateBaselineFlags } from './migrate-baseline.command.js';
 
 export function run(flags: MigrateBaselineFlags, ctx: CommandContext, out: Output): Promise<BaselineResult> {
   return withMigrator(flags, ctx, out, (m) => m.baseline(flags.version));

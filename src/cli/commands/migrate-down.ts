@@ -6,7 +6,7 @@ import type { CommandContext } from '../context.js';
 import { confirm, onTerminal, yesNeeded } from '../confirm.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateDownFlags } from '../options.js';
+import type { MigrateDownFlags } from './migrate-down.command.js';
 import { dryRun, isDryRun, printDryRun, type DryRunResult } from './migrate-dry-run.js';
 import { printRunSummary } from './run-summary.js';
 

@@ -10,7 +10,7 @@ import { pseudoFilesystem } from '../../paths.js';
 import type { CommandContext } from '../context.js';
 import { migrationsDir } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { MigrateNewFlags } from '../options.js';
+import type { MigrateNewFlags } from './migrate-new.command.js';
 
 interface Written {
   readonly kind: 'versioned' | 'undo' | 'repeatable';

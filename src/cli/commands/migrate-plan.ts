@@ -22,7 +22,7 @@ import { ChunkedText } from '../chunked-text.js';
 import type { CommandContext } from '../context.js';
 import { migrationSetConfig, migrationSet } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { MigratePlanFlags } from '../options.js';
+import type { MigratePlanFlags } from './migrate-plan.command.js';
 
 export interface PlanResult extends Plan {
   readonly source: string;

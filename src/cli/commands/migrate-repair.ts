@@ -6,7 +6,7 @@ import { confirm, onTerminal, yesNeeded } from '../confirm.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
 import { migrationLabel } from '../../migrator/source.js';
-import type { MigrateRepairFlags } from '../options.js';
+import type { MigrateRepairFlags } from './migrate-repair.command.js';
 
 type Repaired = RepairResult & { readonly declined?: true };
 

@@ -4,7 +4,7 @@ import { withMigrator } from '../with-migrator.js';
 import { formatMs, type Output } from '../output.js';
 import { table } from '../table.js';
 import { migrationLabel } from '../../migrator/source.js';
-import type { MigrateStatusFlags } from '../options.js';
+import type { MigrateStatusFlags } from './migrate-status.command.js';
 import type { SchemaObject } from '../../migrator/invalid-objects.js';
 
 type StatusWithObjects = StatusResult & { readonly invalidObjects: readonly SchemaObject[] };

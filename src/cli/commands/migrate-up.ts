@@ -2,7 +2,7 @@ import type { RunResult } from '../../migrator/types.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateUpFlags } from '../options.js';
+import type { MigrateUpFlags } from './migrate-up.command.js';
 import { dryRun, isDryRun, printDryRun, type DryRunResult } from './migrate-dry-run.js';
 import { printRunSummary } from './run-summary.js';
 

@@ -9,7 +9,7 @@ import { migrationLabel } from '../../migrator/source.js';
 import type { CommandContext } from '../context.js';
 import { withMigrator } from '../with-migrator.js';
 import type { Output } from '../output.js';
-import type { MigrateValidateFlags } from '../options.js';
+import type { MigrateValidateFlags } from './migrate-validate.command.js';
 
 type Problem = 'pending' | 'outdated' | 'out-of-order' | 'changed' | 'missing' | 'failed';
 

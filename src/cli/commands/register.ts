@@ -12,7 +12,7 @@ import { printDryRun, type DryRun } from '../dry-run.js';
 import { connectionConfig, orderTables } from '../migration-setup.js';
 import { printRoutes, routeNotes, routeRequest } from '../routes.js';
 import type { Output } from '../output.js';
-import type { RegisterFlags } from '../options.js';
+import type { RegisterFlags } from './register.command.js';
 import { withSessions } from '../with-sessions.js';
 
 type Registered = Awaited<ReturnType<Registrations['register']>>;

@@ -6,7 +6,7 @@ import { orderTables } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import { describeRoute } from '../routes.js';
 import { table } from '../table.js';
-import type { RegsFlags } from '../options.js';
+import type { RegsFlags } from './regs.command.js';
 import { withSessions } from '../with-sessions.js';
 
 /** With each registered table's route (your own registrations only: routes live in your schema). */

@@ -5,7 +5,7 @@ import { parseSince } from '../../tail/tail.js';
 import type { CommandContext } from '../context.js';
 import { migrationSetConfig } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { ReplayFlags } from '../options.js';
+import type { ReplayFlags } from './replay.command.js';
 import { withSessions } from '../with-sessions.js';
 
 /** The result, and ok: false when a call failed again (exit 1 after the report). */

@@ -3,7 +3,7 @@ import { isUnquotedName } from '../../oracle/identifiers.js';
 import { isFailure, keyValuesOf, parseSince, Tail, type LogRow, type TailFilters } from '../../tail/tail.js';
 import type { CommandContext } from '../context.js';
 import type { Output } from '../output.js';
-import type { TailFlags } from '../options.js';
+import type { TailFlags } from './tail.command.js';
 import { withSessions } from '../with-sessions.js';
 
 /** KEY_VALUES is a VARCHAR2(4000). */

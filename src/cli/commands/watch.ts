@@ -8,7 +8,7 @@ import { openCache, parseMap } from '../cache-setup.js';
 import type { CommandContext } from '../context.js';
 import { busSetting, watchSettings } from '../migration-setup.js';
 import type { Output } from '../output.js';
-import type { WatchFlags } from '../options.js';
+import type { WatchFlags } from './watch.command.js';
 import { goOnWithoutStdout } from '../stdout-gone.js';
 import { withSessions } from '../with-sessions.js';
 
