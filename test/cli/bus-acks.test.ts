@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENV, runCli } from '../support/cli.js';
-import { FakeDatabase } from '../support/fake-oracle.js';
+import { watchableDatabase } from '../support/watch-database.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dcn-bus-acks-'));
@@ -80,16 +80,7 @@ describe('dcn watch honours busAcks', () => {
       const published = new Promise<string>((resolve) =>
         sub.on('message', (_c: string, text: string) => resolve(text)),
       );
-      const db = new FakeDatabase();
-      db.grants.add('OE CHANGE NOTIFICATION');
-      db.objects.set('TABLE ORDERS', {
-        type: 'TABLE',
-        name: 'ORDERS',
-        owner: 'OE',
-        status: 'VALID',
-        columns: ['ORDER_ID'],
-        primaryKey: ['ORDER_ID'],
-      });
+      const db = watchableDatabase();
       let stop!: (s: string) => void;
       const dir = tmp();
       const running = runCli(

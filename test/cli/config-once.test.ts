@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { watchableDatabase } from '../support/watch-database.js';
 
 /** A config file served by the test, counting each read of it. */
 function countingConfig(settings: object) {
@@ -18,19 +19,7 @@ function countingConfig(settings: object) {
   };
 }
 
-function watchedDatabase(): FakeDatabase {
-  const db = new FakeDatabase();
-  db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', {
-    type: 'TABLE',
-    name: 'ORDERS',
-    owner: 'OE',
-    status: 'VALID',
-    columns: ['ORDER_ID'],
-    primaryKey: ['ORDER_ID'],
-  });
-  return db;
-}
+const watchedDatabase = (): FakeDatabase => watchableDatabase();
 
 describe('the config file is read once per command', () => {
   it('dcn watch: its tables, its bus and its connection from one read', async () => {

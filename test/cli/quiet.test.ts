@@ -5,22 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { watchableDatabase } from '../support/watch-database.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dcn-quiet-'));
 
-function watchedDatabase(): FakeDatabase {
-  const db = new FakeDatabase();
-  db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', {
-    type: 'TABLE',
-    name: 'ORDERS',
-    owner: 'OE',
-    status: 'VALID',
-    columns: ['ORDER_ID'],
-    primaryKey: ['ORDER_ID'],
-  });
-  return db;
-}
+const watchedDatabase = (): FakeDatabase => watchableDatabase();
 
 /** Runs dcn watch until it has subscribed, then stops it. */
 async function watchUntilSubscribed(args: string[]) {

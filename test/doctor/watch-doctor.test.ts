@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DB_ENV, runCli } from '../support/cli.js';
-import { FakeDatabase } from '../support/fake-oracle.js';
+import type { FakeDatabase } from '../support/fake-oracle.js';
+import { watchableDatabase } from '../support/watch-database.js';
 
 type Check = { id: string; status: string; summary: string; fix?: string; details?: string[] };
 
 /** What dcn watch needs and nothing more: the grant, the tables. No callback, ACL or nfresults. */
 function database(): FakeDatabase {
-  const db = new FakeDatabase();
-  db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', {
-    type: 'TABLE',
-    name: 'ORDERS',
-    owner: 'OE',
-    status: 'VALID',
-    columns: ['ORDER_ID'],
-    primaryKey: ['ORDER_ID'],
-  });
+  const db = watchableDatabase();
   db.objects.set('TABLE ORDER_ITEMS', {
     type: 'TABLE',
     name: 'ORDER_ITEMS',

@@ -16,6 +16,7 @@ import { ResultCache } from '../../src/cache/result-cache.js';
 import { listenerMetrics, watchMetrics } from '../../src/metrics/metrics.js';
 import { DB_ENV } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { ORDER_2408, watchableDatabase } from '../support/watch-database.js';
 import { startRedis } from '../support/redis.js';
 import { parseExposition, valueOf, type Family } from './exposition.js';
 
@@ -198,20 +199,7 @@ describe('dcn listen /metrics', () => {
   });
 });
 
-function database(): FakeDatabase {
-  const db = new FakeDatabase();
-  db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', {
-    type: 'TABLE',
-    name: 'ORDERS',
-    owner: 'OE',
-    status: 'VALID',
-    columns: ['ORDER_ID'],
-    primaryKey: ['ORDER_ID'],
-  });
-  db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
-  return db;
-}
+const database = (): FakeDatabase => watchableDatabase([ORDER_2408]);
 
 describe('dcn watch --metrics-port', () => {
   it('serves /metrics (subscriptions, drops, notification-to-drop latency) and /healthz while subscribed', async () => {

@@ -5,23 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { DB_ENV, runCli } from '../support/cli.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { ORDER_2408, watchableDatabase } from '../support/watch-database.js';
 
 const UPDATE = 4; // CQN_OPCODE_UPDATE
 
-function database(): FakeDatabase {
-  const db = new FakeDatabase();
-  db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', {
-    type: 'TABLE',
-    name: 'ORDERS',
-    owner: 'OE',
-    status: 'VALID',
-    columns: ['ORDER_ID'],
-    primaryKey: ['ORDER_ID'],
-  });
-  db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
-  return db;
-}
+const database = (): FakeDatabase => watchableDatabase([ORDER_2408]);
 
 async function until(ok: () => boolean | Promise<boolean>, ms = 3000): Promise<void> {
   const end = Date.now() + ms;

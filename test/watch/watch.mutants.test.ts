@@ -13,21 +13,9 @@ import { parseQualifiedName } from '../../src/oracle/identifiers.js';
 import { lookupKeys, quoted } from '../../src/watch/tables.js';
 import { Watch, type WatchEvent, type WatchOptions } from '../../src/watch/watch.js';
 import { FakeDatabase } from '../support/fake-oracle.js';
+import { ORDER_2408, watchableDatabase } from '../support/watch-database.js';
 
-function database(): FakeDatabase {
-  const db = new FakeDatabase();
-  db.grants.add('OE CHANGE NOTIFICATION');
-  db.objects.set('TABLE ORDERS', {
-    type: 'TABLE',
-    name: 'ORDERS',
-    owner: 'OE',
-    status: 'VALID',
-    columns: ['ORDER_ID'],
-    primaryKey: ['ORDER_ID'],
-  });
-  db.tableRows.set('OE.ORDERS', [{ ROWID: 'AAAR1', ORDER_ID: 2408 }]);
-  return db;
-}
+const database = (): FakeDatabase => watchableDatabase([ORDER_2408]);
 
 /** Runs a watch of OE.ORDERS until it has subscribed (then stops it) or fails; the events it emitted. */
 async function run(db: FakeDatabase, options: Partial<WatchOptions> = {}) {
