@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,39 +12,10 @@ import {
 } from '../../src/listener/listener.js';
 import { formatEvent } from '../../src/cli/commands/listen.js';
 import { runCli } from '../support/cli.js';
+import { http } from '../support/http.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'dcn-listen-'));
-
-interface Reply {
-  status: number;
-  reason?: string;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-function http(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Reply> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path, method: options.method ?? 'GET', headers: options.headers },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, reason: res.statusMessage, body, headers: res.headers }),
-        );
-      },
-    );
-    req.on('error', reject);
-    if (options.body !== undefined) req.write(options.body);
-    req.end();
-  });
-}
 
 const P = '/phpcache/dropResults.php';
 
