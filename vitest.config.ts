@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -26,6 +27,9 @@ export default defineConfig({
           exclude: ['test/oracle/**'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 20_000,
+          // Much of the suite waits (leases running out, child processes, redis-server): vitest's
+          // default of one worker fewer than the cores ran it one file at a time on 2 cores.
+          maxWorkers: Math.max(3, availableParallelism()),
         },
       },
       {
