@@ -2,7 +2,7 @@
  * What an option is, and the types of the flags a command receives from its options; and the
  * options of dcn's settings, made from the settings' records (config/settings.ts).
  */
-import { SETTINGS, settingRecords, type CommandName, type SettingName } from '../config/settings.js';
+import { SETTINGS, settingRecord, settingRecords, type CommandName, type SettingName } from '../config/settings.js';
 
 export interface OptionSpec {
   /** As commander takes them: '--lock-timeout <seconds>', '-n, --lines <n>', '--json'. */
@@ -62,7 +62,7 @@ export type SettingOptions<C extends CommandName> = {
 
 /** A setting's flag help: its record's help, then its environment variable and default. */
 export function settingDescription(name: SettingName): string {
-  const r = settingRecords().find(([n]) => n === name)![1];
+  const r = settingRecord(name);
   const fallback = r.defaultText ?? (r.default === undefined ? undefined : String(r.default));
   const notes = [r.env && `env ${r.env}`, fallback && `default ${fallback.replace(/`/g, '')}`, r.helpTail].filter(
     Boolean,
@@ -71,7 +71,7 @@ export function settingDescription(name: SettingName): string {
 }
 
 function settingOption(name: SettingName): OptionSpec {
-  const r = settingRecords().find(([n]) => n === name)![1];
+  const r = settingRecord(name);
   return {
     flags: r.flags!,
     description: settingDescription(name),
@@ -80,10 +80,13 @@ function settingOption(name: SettingName): OptionSpec {
   };
 }
 
+// every command's definition asks at start-up, `dcn --help` included: list the records once
+let records: ReturnType<typeof settingRecords> | undefined;
+
 /** The setting flags a command takes, from the settings' records, in their order. */
 export function settingOptions<C extends CommandName>(command: C): SettingOptions<C> {
   return Object.fromEntries(
-    settingRecords()
+    (records ??= settingRecords())
       .filter(([, r]) => r.flags !== undefined && (r.commands as readonly string[]).includes(command))
       .map(([name, r]) => [r.flagKey ?? name, settingOption(name)]),
   ) as SettingOptions<C>;
