@@ -6,7 +6,7 @@ import { DcnError, usageError } from '../errors.js';
 import { DEFAULT_TABLES } from '../listener/listener.js';
 import { isUnquotedName } from '../oracle/identifiers.js';
 import { withoutPassword } from '../redact.js';
-import type { BusSettings } from '../config/resolve-config.js';
+import type { BusSettings, CacheStore } from '../config/resolve-config.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -35,6 +35,18 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
   return map;
 }
 
+/** A directory marked for the other store is the application's cache: name the flag that matches it. */
+function cacheDirError(cause: CacheDirError): DcnError {
+  const store = /is marked for dcn's cache format \d+ \(store (\w+)\)/.exec(cause.message)?.[1];
+  return new DcnError('usage', `cannot use cache directory: ${cause.message}`, {
+    hint:
+      store === undefined
+        ? `${cause.hint} (--cache-dir)`
+        : `open it with the store the application uses: --cache-store ${store} (or DCN_CACHE_STORE)`,
+    cause,
+  });
+}
+
 /**
  * The cache in --cache-dir (created if missing), refused unless this process can write there: a
  * drop that reaches no cache drops nothing. With a bus, on it before anything is dropped: an
@@ -43,7 +55,7 @@ export function parseMap(entries: readonly string[] | undefined): Record<string,
 export async function openCache(
   ctx: CommandContext,
   cacheDir: string | undefined,
-  options: { lifetimeSeconds?: number; bus?: BusSettings } = {},
+  options: { lifetimeSeconds?: number; bus?: BusSettings; store?: CacheStore } = {},
 ): Promise<ResultCache> {
   // resolve() would turn an empty path into the current directory
   if (cacheDir !== undefined && cacheDir.trim() === '')
@@ -56,24 +68,18 @@ export async function openCache(
     cache = new ResultCache({
       dir: resolve(ctx.cwd, cacheDir ?? 'dcn-cache'),
       lifetimeSeconds: options.lifetimeSeconds,
+      ...(options.store ? { store: options.store } : {}),
       ...(options.bus ? { bus: options.bus.url, channel: options.bus.channel, busAcks: options.bus.acks } : {}),
     });
   } catch (cause) {
     if (!(cause instanceof CacheDirError)) throw cause;
-    throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, {
-      hint: `${cause.hint} (--cache-dir)`,
-      cause,
-    });
+    throw cacheDirError(cause);
   }
   try {
     cache.checkWritable();
   } catch (cause) {
     cache.close();
-    if (cause instanceof CacheDirError)
-      throw new DcnError('usage', `cannot use cache directory: ${cause.message}`, {
-        hint: `${cause.hint} (--cache-dir)`,
-        cause,
-      });
+    if (cause instanceof CacheDirError) throw cacheDirError(cause);
     throw new DcnError('usage', `cannot use cache directory ${cache.dir}: ${(cause as Error).message}`, {
       hint: 'give --cache-dir the directory your application caches in, one this process can write (it is created if missing)',
       cause,

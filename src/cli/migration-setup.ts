@@ -2,6 +2,7 @@
 import {
   CommandConfig,
   type BusSettings,
+  type CacheStore,
   type ConfigFlags,
   type ConnectionConfig,
   type MigrationSetConfig,
@@ -69,6 +70,11 @@ export function watchSettings(
 /** For dcn listen and dcn watch: the cache bus, if one is configured. */
 export function busSetting(flags: SettingFlags, ctx: CommandContext): BusSettings | undefined {
   return configOf(flags, ctx).bus();
+}
+
+/** The store of the cache dcn listen and dcn watch open. */
+export function cacheStoreSetting(flags: SettingFlags, ctx: CommandContext): CacheStore {
+  return configOf(flags, ctx).cacheStore();
 }
 
 /** For dcn listen, which reads only the callback token. */

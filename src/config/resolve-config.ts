@@ -129,6 +129,9 @@ function orderTablesPart(reader: SettingsReader): string[] {
 }
 
 /** The cache bus of dcn listen and dcn watch, checked. */
+/** How a result cache keeps its entries (the library's store option). */
+export type CacheStore = 'files' | 'lmdb';
+
 export interface BusSettings {
   readonly url: string;
   readonly channel: string;
@@ -166,6 +169,18 @@ function busPart(reader: SettingsReader): BusSettings | undefined {
     );
   }
   return { url, channel, acks: acks as BusSettings['acks'] };
+}
+
+/** The store of the cache dcn listen and dcn watch drop from: the application's, or the directory is refused. */
+function cacheStorePart(reader: SettingsReader): CacheStore {
+  const store = reader.pick('cacheStore') ?? SETTINGS.cacheStore.default;
+  if (!(SETTINGS.cacheStore.values as readonly string[]).includes(store))
+    throw new DcnError(
+      'usage',
+      `${sourceName('cacheStore', reader.sources.cacheStore)} ${printable(store)}: expected ${SETTINGS.cacheStore.values.join(' or ')}`,
+      { hint: 'the store the application opens its ResultCache with (its store option; files when it gives none)' },
+    );
+  return store as CacheStore;
 }
 
 /** What dcn watch reads beyond the connection: the orders tables and whether items move between orders. */
@@ -233,6 +248,11 @@ export class CommandConfig {
   /** The cache bus of dcn listen and dcn watch, if one is configured. */
   bus(): BusSettings | undefined {
     return busPart(this.#reader());
+  }
+
+  /** The store of the cache dcn listen and dcn watch drop from. */
+  cacheStore(): CacheStore {
+    return cacheStorePart(this.#reader());
   }
 
   /** What dcn watch reads beyond the connection. */

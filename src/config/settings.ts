@@ -321,6 +321,17 @@ export const SETTINGS = {
     commands: CACHES,
     table: 'general',
   },
+  cacheStore: {
+    label: 'how the cache keeps its entries: `files` or `lmdb`',
+    flags: '--cache-store <files|lmdb>',
+    env: 'DCN_CACHE_STORE',
+    type: 'choice',
+    values: ['files', 'lmdb'],
+    default: 'files',
+    help: 'files: two files per entry; lmdb: one LMDB environment (faster, not on NFS); the same as the application whose cache directory this is',
+    commands: CACHES,
+    table: 'general',
+  },
   config: {
     label: 'config file',
     flags: '--config <file>',

@@ -10,7 +10,7 @@ import { metricsHandler } from '../../metrics/server.js';
 import { withoutPassword } from '../../redact.js';
 import type { CommandContext } from '../context.js';
 import { openCache, parseMap } from '../cache-setup.js';
-import { busSetting, callbackToken } from '../migration-setup.js';
+import { busSetting, cacheStoreSetting, callbackToken } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { ListenFlags } from './listen.command.js';
 import { goOnWithoutStdout } from '../stdout-gone.js';
@@ -104,6 +104,7 @@ export async function run(flags: ListenFlags, ctx: CommandContext, out: Output):
   const cache = await openCache(ctx, flags.cacheDir, {
     lifetimeSeconds: lifetime,
     bus: busSetting(flags, ctx),
+    store: cacheStoreSetting(flags, ctx),
   });
   let notifications = 0;
   // Lines are written at most every 20 ms (or per 256 lines), not one write per notification:

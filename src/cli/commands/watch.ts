@@ -6,7 +6,7 @@ import { startMetricsServer, type RunningMetricsServer } from '../../metrics/ser
 import { Watch, type WatchEvent } from '../../watch/watch.js';
 import { openCache, parseMap } from '../cache-setup.js';
 import type { CommandContext } from '../context.js';
-import { busSetting, watchSettings } from '../migration-setup.js';
+import { busSetting, cacheStoreSetting, watchSettings } from '../migration-setup.js';
 import type { Output } from '../output.js';
 import type { WatchFlags } from './watch.command.js';
 import { goOnWithoutStdout } from '../stdout-gone.js';
@@ -69,7 +69,10 @@ export async function run(flags: WatchFlags, ctx: CommandContext, out: Output): 
       'give --metrics-port too, e.g. --metrics-port 9464',
     );
   const settings = watchSettings(flags, ctx);
-  const cache = await openCache(ctx, flags.cacheDir, { bus: busSetting(flags, ctx) });
+  const cache = await openCache(ctx, flags.cacheDir, {
+    bus: busSetting(flags, ctx),
+    store: cacheStoreSetting(flags, ctx),
+  });
   goOnWithoutStdout(ctx, out, 'dcn watch', 'event lines are dropped from now on; it goes on watching and dropping');
   const metrics =
     metricsPort === undefined
