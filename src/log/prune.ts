@@ -5,9 +5,9 @@
  * never exits.
  */
 import type { DbSession } from '../db/driver.js';
-import { DcnError } from '../errors.js';
-import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
+import type { DcnError } from '../errors.js';
 import { sqlPath } from '../paths.js';
+import { logError } from './log-error.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 
 export interface PruneOptions {
@@ -34,23 +34,7 @@ export interface PruneResult {
 }
 
 /** A log without V7's column (or without the log): install it first, else the error as it is. */
-function pruneError(err: unknown, doing: string): DcnError {
-  const code = oracleCode(err);
-  if (code === 'ORA-00942')
-    return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', {
-      hint: 'install it, or connect as the schema that owns it',
-      remedies: [{ kind: 'migrate' }],
-      meta: { oracleCode: code },
-      cause: err,
-    });
-  if (code === 'ORA-00904')
-    return new DcnError(
-      'not_found',
-      `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migration V7 is not applied`,
-      { hint: 'apply it', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err },
-    );
-  return statementError(err, doing);
-}
+const pruneError = (err: unknown, doing: string): DcnError => logError(err, doing, { migrations: 'V7', plural: false });
 
 export async function pruneLog(session: DbSession, options: PruneOptions): Promise<PruneResult> {
   const q = loadNamedQueries(sqlPath('log', 'prune.sql'));

@@ -7,8 +7,9 @@
  */
 import type { DbSession } from '../db/driver.js';
 import { DcnError } from '../errors.js';
-import { firstLine, oracleCode, statementError } from '../db/oracle-errors.js';
 import { sqlPath } from '../paths.js';
+import { logError } from '../log/log-error.js';
+import { statementError } from '../db/oracle-errors.js';
 import { loadNamedQueries } from '../script/named-queries.js';
 
 export interface ReplayFilter {
@@ -52,24 +53,9 @@ export interface ReplayOptions extends ReplayFilter {
 
 const queries = () => loadNamedQueries(sqlPath('replay', 'replay.sql'));
 
-/** A log without V7's column (or without the log): install it first, else the error as it is. */
-function readError(err: unknown): DcnError {
-  const code = oracleCode(err);
-  if (code === 'ORA-00942')
-    return new DcnError('not_found', 'the notification log NFRESULTS does not exist (or is not visible)', {
-      hint: 'install it, or connect as the schema that owns it',
-      remedies: [{ kind: 'migrate' }],
-      meta: { oracleCode: code },
-      cause: err,
-    });
-  if (code === 'ORA-00904')
-    return new DcnError(
-      'not_found',
-      `NFRESULTS has no ${/"(\w+)"/.exec(firstLine(err))?.[1] ?? 'such'} column: migrations V7 and V8 are not both applied`,
-      { hint: 'apply them', remedies: [{ kind: 'migrate' }], meta: { oracleCode: code }, cause: err },
-    );
-  return statementError(err, 'reading the failed calls');
-}
+/** A log without V7's and V8's columns (or without the log): install them first, else the error as it is. */
+const readError = (err: unknown): DcnError =>
+  logError(err, 'reading the failed calls', { migrations: 'V7 and V8', plural: true });
 
 function time(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value ?? '');
