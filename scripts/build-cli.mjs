@@ -5,7 +5,7 @@
 // oracledb, knex, read and prom-client stay external and are loaded only by the commands that need them.
 // commander requires node:child_process only to spawn *executable* subcommands, which dcn does
 // not have; loading it costs every start ~3 ms, so commander gets a stub that fails loudly.
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync(new URL('../dist/cli', import.meta.url), { recursive: true, force: true });
@@ -38,3 +38,7 @@ await build({
     },
   ],
 });
+
+// The build's end, for test/global-setup.ts: tsc builds incrementally and leaves an output whose
+// source did not change as it was, so no output's time says when the build last ran.
+writeFileSync(new URL('../dist/.built', import.meta.url), `${new Date().toISOString()}\n`);

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const inputs = ['src', 'examples', 'scripts/build-cli.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 const outputs = ['dist/cli/main.js', 'dist/src/index.js'];
+/** Written last by npm run build: an incremental build leaves unchanged outputs with their old times. */
+const builtStamp = 'dist/.built';
 
 /** The newest modification below path, directories included (a deleted file changes its directory). */
 function newest(path: string): number {
@@ -21,8 +23,8 @@ function newest(path: string): number {
 
 function distIsStale(): boolean {
   const at = (p: string) => join(root, p);
-  if (!outputs.every((p) => existsSync(at(p)))) return true;
-  const built = Math.min(...outputs.map((p) => statSync(at(p)).mtimeMs));
+  if (![...outputs, builtStamp].every((p) => existsSync(at(p)))) return true;
+  const built = statSync(at(builtStamp)).mtimeMs;
   return inputs.some((p) => existsSync(at(p)) && newest(at(p)) > built);
 }
 
